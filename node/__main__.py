@@ -1,0 +1,5 @@
+"""``python -m node`` runs the ``ionode`` command."""
+
+from node.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Organizer accounts: passwords, sessions, CSRF and login rate limiting."""

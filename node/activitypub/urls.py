@@ -1,0 +1,81 @@
+"""One canonical form for hosts and origins, used everywhere a host is compared.
+
+Mastodon CVE-2023-42451 was a host normalisation mismatch: two spellings of one
+domain were treated as different (or two domains as the same). Every comparison of
+hosts in ionode goes through :func:`canonical_host` or :func:`origin_of`.
+"""
+
+from urllib.parse import urlsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """The string is not an absolute http(s) URL with a host."""
+
+
+def canonical_host(host: str, port: int | None = None, scheme: str = "https") -> str:
+    """Lower case, IDNA (punycode), no trailing dot, default port dropped.
+
+    >>> canonical_host("Mastodon.Social.")
+    'mastodon.social'
+    >>> canonical_host("bücher.example", 443)
+    'xn--bcher-kva.example'
+    >>> canonical_host("localhost", 8000, "http")
+    'localhost:8000'
+    """
+    name = host.strip().rstrip(".").lower()
+    if not name:
+        raise BadURL("empty host")
+    if name.startswith("[") and name.endswith("]"):
+        name = name  # IPv6 literal, kept bracketed
+    elif any(ord(ch) > 127 for ch in name):
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise BadURL(f"host {host!r} is not a valid IDNA name") from exc
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        return f"{name}:{port}"
+    return name
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """Return ``(scheme, canonical host[:port], path?query)`` of an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadURL(f"{url!r} is not a valid URL") from exc
+    if parts.scheme not in DEFAULT_PORTS:
+        raise BadURL(f"{url!r} is not an http(s) URL")
+    if not parts.hostname:
+        raise BadURL(f"{url!r} has no host")
+    if parts.username or parts.password:
+        raise BadURL(f"{url!r} carries credentials")
+    raw_host = parts.hostname
+    if ":" in raw_host:
+        raw_host = f"[{raw_host}]"
+    host = canonical_host(raw_host, port, parts.scheme)
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    return parts.scheme, host, target
+
+
+def host_of(url: str) -> str:
+    """The canonical ``host[:port]`` of ``url``."""
+    return split_url(url)[1]
+
+
+def origin_of(url: str) -> str:
+    """``scheme://canonical-host[:port]`` of ``url``: what "same origin" compares."""
+    scheme, host, _ = split_url(url)
+    return f"{scheme}://{host}"
+
+
+def same_origin(a: str, b: str) -> bool:
+    """True when both URLs have the same scheme, canonical host and port."""
+    try:
+        return origin_of(a) == origin_of(b)
+    except BadURL:
+        return False

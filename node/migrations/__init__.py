@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package so ``ionode migrate`` works when installed."""

@@ -1,0 +1,45 @@
+"""The running node's shared services, built once by ``create_app`` and passed down.
+
+Request handlers reach them as ``request.app.state.node``; workers and the CLI get the
+same object. Nothing here is a module global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from sqlalchemy import Engine
+
+from node.clock import Clock
+from node.settings import Settings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+
+@dataclass
+class Node:
+    """Settings, database, clock and outbound HTTP transport of one node."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    transport: httpx.AsyncBaseTransport | None = None
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def actor_uri(self, kind: str, username: str) -> str:
+        """The URI of a local actor of ``kind`` (node | person | group | service)."""
+        base = self.settings.url
+        if kind == "node":
+            return f"{base}/actor"
+        prefix = {"person": "users", "group": "hubs", "service": "services"}[kind]
+        return f"{base}/{prefix}/{username}"
+
+
+def node_of(request: Request) -> Node:
+    """The :class:`Node` serving ``request``."""
+    node = request.app.state.node
+    assert isinstance(node, Node)
+    return node

@@ -1,0 +1,156 @@
+"""Node settings, read from the environment and overridden by CLI flags.
+
+Settings are a frozen value passed explicitly to :func:`node.app.create_app`; nothing
+reads the environment at import time. ``IONODE_URL`` must be ``https://`` except for
+loopback and ``localhost`` development nodes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from node.activitypub.urls import BadURL, canonical_host
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and why."""
+
+
+def is_loopback_host(hostname: str) -> bool:
+    """True for ``localhost`` (and its subdomains) and loopback IP literals."""
+    name = hostname.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_base_url(url: str) -> str:
+    """Validate the public base URL and return it without a trailing slash.
+
+    Plain ``http://`` is accepted only for loopback addresses and ``localhost``.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"IONODE_URL must be an absolute http(s) URL, got {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise SettingsError(f"IONODE_URL must be an origin without a path, got {url!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise SettingsError(
+            f"IONODE_URL {url!r} uses plain http on a public host; use https:// "
+            "(http is accepted only for localhost and loopback addresses)"
+        )
+    hostname = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    try:
+        host = canonical_host(hostname, parts.port, parts.scheme)
+    except BadURL as exc:
+        raise SettingsError(str(exc)) from exc
+    return f"{parts.scheme}://{host}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a node needs to run; build with :meth:`from_env`."""
+
+    url: str
+    database: str
+    secret_key: str
+    data_dir: Path = DEFAULT_DATA_DIR
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8000
+    node_name: str = "ionode"
+    authorized_fetch: bool = False
+    allow_private_addresses: bool = False
+    inbox_workers: int = 2
+    delivery_workers: int = 2
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """The canonical ``host[:port]`` of the public URL (the WebFinger domain)."""
+        return self.url.split("://", 1)[1]
+
+    @property
+    def is_loopback(self) -> bool:
+        """True for a development or test node served on a loopback address."""
+        return is_loopback_host(urlsplit(self.url).hostname or "")
+
+    @property
+    def fetch_private_allowed(self) -> bool:
+        """Loopback fetches are allowed only for loopback nodes or by explicit setting."""
+        return self.allow_private_addresses or self.is_loopback
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with CLI flags applied (``None`` values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "url" in changes:
+            changes["url"] = normalise_base_url(changes["url"])
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """Read ``IONODE_*`` variables from ``env``; ``overrides`` (CLI flags) win."""
+        data_dir = Path(overrides.pop("data_dir", None) or env.get("IONODE_DATA", "data"))
+        port = overrides.pop("listen_port", None) or _int(env, "IONODE_PORT", 8000)
+        host = overrides.pop("listen_host", None) or env.get("IONODE_HOST", "127.0.0.1")
+        url = overrides.pop("url", None) or env.get("IONODE_URL") or f"http://localhost:{port}"
+        database = (
+            overrides.pop("database", None)
+            or env.get("IONODE_DATABASE")
+            or f"sqlite:///{data_dir / 'ionode.db'}"
+        )
+        secret = overrides.pop("secret_key", None) or env.get("IONODE_SECRET_KEY") or ""
+        settings = cls(
+            url=normalise_base_url(url),
+            database=database,
+            secret_key=secret,
+            data_dir=data_dir,
+            listen_host=host,
+            listen_port=port,
+            node_name=env.get("IONODE_NAME", "ionode"),
+            authorized_fetch=_bool(env, "IONODE_AUTHORIZED_FETCH"),
+            allow_private_addresses=_bool(env, "IONODE_ALLOW_PRIVATE_ADDRESSES"),
+            inbox_workers=_int(env, "IONODE_INBOX_WORKERS", 2),
+            delivery_workers=_int(env, "IONODE_DELIVERY_WORKERS", 2),
+        )
+        return settings.with_overrides(**overrides)
+
+    def ensure_secret_key(self) -> Settings:
+        """Fill an empty secret key from ``<data_dir>/secret_key``, creating it once."""
+        if self.secret_key:
+            return self
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
