@@ -151,6 +151,7 @@ class InboxItem(SQLModel, table=True):
     attempts: int = 0
     due_at: datetime = _ts()
     claimed_until: datetime | None = _ts(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
     received_at: datetime = _ts()
     error: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -170,6 +171,7 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     due_at: datetime = _ts()
     claimed_until: datetime | None = _ts(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
     last_status: int | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts()
