@@ -6,8 +6,8 @@ same object. Nothing here is a module global.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import Engine
@@ -21,21 +21,16 @@ if TYPE_CHECKING:
 
 @dataclass
 class Node:
-    """Settings, database, clock and outbound HTTP transport of one node."""
+    """Settings, database, clock and outbound HTTP transport of one node.
+
+    ``transport`` replaces the guarded network transport in tests (an
+    ``httpx.MockTransport`` serving recorded fixtures per host).
+    """
 
     settings: Settings
     engine: Engine
     clock: Clock
     transport: httpx.AsyncBaseTransport | None = None
-    services: dict[str, Any] = field(default_factory=dict)
-
-    def actor_uri(self, kind: str, username: str) -> str:
-        """The URI of a local actor of ``kind`` (node | person | group | service)."""
-        base = self.settings.url
-        if kind == "node":
-            return f"{base}/actor"
-        prefix = {"person": "users", "group": "hubs", "service": "services"}[kind]
-        return f"{base}/{prefix}/{username}"
 
 
 def node_of(request: Request) -> Node:
