@@ -188,3 +188,20 @@ class HostHealth(SQLModel, table=True):
     open_until: datetime | None = _ts(nullable=True)
     last_failure_at: datetime | None = _ts(nullable=True)
     last_success_at: datetime | None = _ts(nullable=True)
+
+
+class Interaction(SQLModel, table=True):
+    """A Like or Announce of an object by an actor; one per (type, actor, object).
+
+    Undo removes the row; counting rows gives the public totals ("twinkle fingers").
+    """
+
+    __tablename__ = "interaction"
+    __table_args__ = (UniqueConstraint("type", "actor", "object_uri", name="uq_interaction"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    type: str = Field(max_length=16)  # Like | Announce
+    actor: str = Field(max_length=1024)
+    object_uri: str = Field(max_length=1024, index=True)
+    activity_id: str = Field(max_length=1024, unique=True)
+    created_at: datetime = _ts()

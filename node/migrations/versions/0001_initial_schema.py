@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 19:47:50.587368
+Create Date: 2026-11-21 19:49:08.060316
 """
 
 from collections.abc import Sequence
@@ -68,6 +68,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inbox_item", schema=None) as batch_op:
         batch_op.create_index("ix_inbox_item_due", ["state", "due_at"], unique=False)
+
+    op.create_table(
+        "interaction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
+        sa.Column("object_uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
+        sa.Column("activity_id", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("activity_id"),
+        sa.UniqueConstraint("type", "actor", "object_uri", name="uq_interaction"),
+    )
+    with op.batch_alter_table("interaction", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interaction_object_uri"), ["object_uri"], unique=False)
 
     op.create_table(
         "local_actor",
@@ -279,6 +294,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_local_actor_username"))
 
     op.drop_table("local_actor")
+    with op.batch_alter_table("interaction", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interaction_object_uri"))
+
+    op.drop_table("interaction")
     with op.batch_alter_table("inbox_item", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_item_due")
 
