@@ -1,6 +1,7 @@
-"""``create_app(settings)``: the route table and the lifespan that starts the workers.
+"""``create_app(settings)``: the route table, the services and the lifespan.
 
-No logic lives here: each route belongs to the module of its concept.
+No logic lives here: each route belongs to the module of its concept. Nothing runs at
+import time; the database is migrated and workers are started in the lifespan.
 """
 
 from __future__ import annotations
@@ -8,20 +9,99 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from node.activitypub import actor_views, discovery
+from node import __version__
+from node.activitypub import actor_views, discovery, inbox
+from node.activitypub.actors import ActorCache
+from node.activitypub.dispatch import Dispatcher
+from node.activitypub.fetch import SafeFetcher
+from node.activitypub.handlers import register_all
+from node.activitypub.inbox_store import InboxWriter
+from node.activitypub.local_actors import ensure_node_actor
+from node.activitypub.outbox import Outbox
+from node.activitypub.signatures import sign_request
+from node.activitypub.ssrf import guarded_transport
+from node.activitypub.transport import delivery_client
 from node.clock import Clock, system_clock
 from node.db import make_engine, migrate
 from node.runtime import Node
+from node.services import Services
 from node.settings import Settings
 from node.web import views as web_views
+from node.workers import spawn_workers
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes(), *actor_views.routes(), *web_views.routes()]
+    return [*discovery.routes(), *inbox.routes(), *actor_views.routes(), *web_views.routes()]
+
+
+def user_agent(settings: Settings) -> str:
+    return f"ionode/{__version__} (+{settings.url})"
+
+
+def build_node(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = system_clock,
+) -> Node:
+    """The node's services; no I/O happens until they are used."""
+    engine = make_engine(settings.database)
+    signer = NodeSigner(settings=settings, clock=clock)
+    fetcher = SafeFetcher(
+        transport=transport or guarded_transport(allow_private=settings.fetch_private_allowed),
+        allow_private=settings.fetch_private_allowed,
+        sign=signer,
+        user_agent=user_agent(settings),
+    )
+    client = (
+        httpx.AsyncClient(transport=transport, headers={"User-Agent": user_agent(settings)})
+        if transport is not None
+        else delivery_client(allow_private=settings.fetch_private_allowed,
+                             user_agent=user_agent(settings))
+    )
+    services = Services(
+        fetcher=fetcher,
+        actors=ActorCache(engine=engine, fetcher=fetcher, clock=clock, local_origin=settings.url),
+        outbox=Outbox(base_url=settings.url),
+        dispatcher=register_all(Dispatcher()),
+        writer=InboxWriter(engine),
+        delivery_client=client,
+    )
+    node = Node(settings=settings, engine=engine, clock=clock, services=services,
+                transport=transport)
+    signer.node = node
+    return node
+
+
+class NodeSigner:
+    """Signs outgoing GETs with the node actor's key (draft-cavage), as Mastodon does."""
+
+    def __init__(self, *, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.node: Node | None = None
+
+    def __call__(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+        assert self.node is not None
+        actor = ensure_node_actor(self.node.engine, base_url=self.settings.url,
+                                  name=self.settings.node_name, now=self.clock())
+        keys = self.node.services.outbox.keys_for(actor)
+        return sign_request(method, url, headers, None, key_id=keys.key_id,
+                            private_key=keys.rsa, now=self.clock())
+
+
+async def prepare(node: Node) -> None:
+    """Migrate and make sure the node actor exists (every start, and `ionode migrate`)."""
+    await anyio.to_thread.run_sync(migrate, node.engine)
+    await anyio.to_thread.run_sync(
+        lambda: ensure_node_actor(node.engine, base_url=node.settings.url,
+                                  name=node.settings.node_name, now=node.clock())
+    )
 
 
 def create_app(
@@ -31,18 +111,27 @@ def create_app(
     clock: Clock = system_clock,
     start_workers: bool = True,
 ) -> Starlette:
-    """Build the ASGI app of one node; workers start in the lifespan when asked."""
-    node = Node(settings=settings, engine=make_engine(settings.database), clock=clock,
-                transport=transport)
+    """Build the ASGI app of one node; workers start in the lifespan unless disabled."""
+    node = build_node(settings, transport=transport, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        migrate(node.engine)
-        try:
-            yield
-        finally:
-            node.engine.dispose()
+        await prepare(node)
+        stop = anyio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(node.services.writer.run)
+            if start_workers:
+                spawn_workers(node, group, stop)
+            try:
+                yield
+            finally:
+                stop.set()
+                group.cancel_scope.cancel()
+        await node.services.fetcher.aclose()
+        await node.services.delivery_client.aclose()
+        node.engine.dispose()
 
     app = Starlette(routes=all_routes(), lifespan=lifespan)
     app.state.node = node
     return app
+

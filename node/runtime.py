@@ -18,10 +18,12 @@ from node.settings import Settings
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from node.services import Services
+
 
 @dataclass
 class Node:
-    """Settings, database, clock and outbound HTTP transport of one node.
+    """Settings, database, clock, services and outbound HTTP transport of one node.
 
     ``transport`` replaces the guarded network transport in tests (an
     ``httpx.MockTransport`` serving recorded fixtures per host).
@@ -30,6 +32,7 @@ class Node:
     settings: Settings
     engine: Engine
     clock: Clock
+    services: Services
     transport: httpx.AsyncBaseTransport | None = None
 
 

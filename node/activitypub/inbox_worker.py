@@ -1,0 +1,97 @@
+"""Workers that run stored inbox items through their registered handlers.
+
+A handler that raises :class:`Ignore` marks the item ``ignored`` with the reason; one
+that raises :class:`Retry` (a fetch failed for a passing reason) is retried with the
+delivery backoff; an unexpected error is logged and retried a few times, then
+``failed``. Unknown types are stored and ignored, never a 500 (the request already
+answered 202).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import anyio
+import orjson
+from sqlalchemy.engine import RowMapping
+
+from node.activitypub.dispatch import Ignore, Retry
+from node.activitypub.handling import HandlerContext
+from node.activitypub.models import InboxItem
+from node.activitypub.retry import next_attempt
+from node.jobs import claim, release
+from node.runtime import Node
+
+log = logging.getLogger(__name__)
+_items = InboxItem.__table__  # type: ignore[attr-defined]
+MAX_UNEXPECTED_ATTEMPTS = 3
+
+
+@dataclass
+class InboxWorker:
+    """Claims stored activities in batches and dispatches them one by one."""
+
+    node: Node
+    worker_id: str
+    batch_size: int = 50
+    claim_ttl: timedelta = timedelta(minutes=5)
+    rand: Callable[[], float] = field(default=random.random)
+
+    async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5) -> None:
+        """Process until ``stop`` is set; sleep briefly when there is nothing to do."""
+        while not stop.is_set():
+            if await self.run_once() == 0:
+                with anyio.move_on_after(idle_sleep):
+                    if wakeup is not None:
+                        await wakeup.wait()
+                        wakeup.clear()
+                    else:
+                        await stop.wait()
+
+    async def run_once(self) -> int:
+        """Claim one batch and process it; the number of items processed."""
+        rows = await anyio.to_thread.run_sync(self._claim)
+        for row in rows:
+            await self.process(row)
+        return len(rows)
+
+    def _claim(self) -> list[RowMapping]:
+        return claim(self.node.engine, _items, now=self.node.clock(), ttl=self.claim_ttl,
+                     limit=self.batch_size, worker=self.worker_id)
+
+    async def process(self, row: RowMapping) -> None:
+        values = await self._outcome(row)
+        await anyio.to_thread.run_sync(self._release, row["id"], values)
+
+    async def _outcome(self, row: RowMapping) -> dict[str, Any]:
+        activity = orjson.loads(row["body"])
+        handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
+        if handler is None:
+            return {"state": "ignored", "error": f"no handler for {row['type']}"}
+        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
+        try:
+            await handler(context, activity)
+        except Ignore as exc:
+            return {"state": "ignored", "error": str(exc)[:2000]}
+        except Retry as exc:
+            return self._retry(row, str(exc), limit=None)
+        except Exception as exc:
+            log.exception("handler for %s %s failed", row["type"], row["activity_id"])
+            return self._retry(row, f"{type(exc).__name__}: {exc}", MAX_UNEXPECTED_ATTEMPTS)
+        return {"state": "done", "error": None}
+
+    def _retry(self, row: RowMapping, reason: str, limit: int | None) -> dict[str, Any]:
+        attempts = int(row["attempts"]) + 1
+        when = next_attempt(attempts, self.node.clock(), self.rand(), None)
+        if when is None or (limit is not None and attempts >= limit):
+            return {"state": "failed", "attempts": attempts, "error": reason[:2000]}
+        return {"state": "queued", "attempts": attempts, "due_at": when, "error": reason[:2000]}
+
+    def _release(self, row_id: int, values: dict[str, Any]) -> None:
+        with self.node.engine.begin() as conn:
+            release(conn, _items, row_id, self.worker_id, **values)

@@ -1,0 +1,129 @@
+"""Publishing: proofs, the outbox row and one delivery row per target inbox, atomically.
+
+SECURITY.md ("Durability"): the object, its activity and every delivery row are written
+in ONE transaction, so a crash can neither lose a delivery nor send an activity that
+was never stored. Every object and activity carries a FEP-8b32 proof made with the
+author's Ed25519 key, so copies forwarded through other nodes stay verifiable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, insert, select, update
+
+from node.activitypub.delivery import deliveries_for_followers, enqueue
+from node.activitypub.local_actors import SigningKeys, signing_keys
+from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
+from node.activitypub.proofs import create_proof
+from node.activitypub.vocab import is_public
+
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
+_outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :meth:`Outbox.publish` wrote: the activity document and its delivery count."""
+
+    activity: dict[str, Any]
+    activity_row_id: int
+    deliveries: int
+
+
+@dataclass
+class Outbox:
+    """Writes local activities; the delivery workers send them."""
+
+    base_url: str
+    _keys: dict[str, SigningKeys] = field(default_factory=dict)
+
+    def new_id(self, kind: str = "objects") -> str:
+        """A fresh, unguessable id under ``/objects/`` or ``/activities/``."""
+        return f"{self.base_url}/{kind}/{uuid.uuid4().hex}"
+
+    def keys_for(self, actor: LocalActor) -> SigningKeys:
+        """The actor's loaded private keys (PEM parsing is slow, so they are cached)."""
+        cached = self._keys.get(actor.uri)
+        if cached is None:
+            cached = self._keys[actor.uri] = signing_keys(actor)
+        return cached
+
+    def sign(self, actor: LocalActor, document: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """``document`` with a FEP-8b32 proof by ``actor``."""
+        keys = self.keys_for(actor)
+        return create_proof(document, keys.ed25519, keys.proof_method, now)
+
+    def publish(
+        self,
+        conn: Connection,
+        *,
+        actor: LocalActor,
+        activity: Mapping[str, Any],
+        now: datetime,
+        obj: Mapping[str, Any] | None = None,
+        to_followers: bool = True,
+        inboxes: Iterable[str] = (),
+    ) -> Published:
+        """Store ``obj`` (signed) and ``activity`` (signed, embedding it), queue deliveries.
+
+        ``conn`` must be inside the caller's transaction, so domain rows written by the
+        caller commit or roll back together with the activity and its deliveries.
+        """
+        document = dict(activity)
+        if obj is not None:
+            signed_object = self.sign(actor, obj, now)
+            self.store_object(conn, signed_object, now)
+            document["object"] = signed_object  # kept whole: its proof covers its @context
+        signed = self.sign(actor, document, now)
+        body = orjson.dumps(signed)
+        assert actor.id is not None
+        row_id = conn.execute(
+            insert(_outbox).values(
+                uri=signed["id"], actor_id=actor.id, type=signed["type"],
+                object_uri=_object_id(signed), public=is_public(signed),
+                document=signed, body=body, published=now,
+            )
+        ).inserted_primary_key
+        assert row_id is not None
+        targets = list(inboxes)
+        if to_followers:
+            targets.extend(deliveries_for_followers(conn, actor.uri))
+        own_inboxes = {f"{actor.uri}/inbox"}
+        count = enqueue(
+            conn, activity_row_id=row_id[0], sender_id=actor.id,
+            inboxes=[t for t in targets if t not in own_inboxes], now=now,
+        )
+        return Published(activity=signed, activity_row_id=row_id[0], deliveries=count)
+
+    @staticmethod
+    def store_object(conn: Connection, document: Mapping[str, Any], now: datetime) -> None:
+        """Insert or replace a local object (an Update rewrites the stored document)."""
+        uri = document["id"]
+        values = {
+            "type": document.get("type", "Object"),
+            "attributed_to": document.get("attributedTo"),
+            "local": True,
+            "document": dict(document),
+            "published": now if "published" in document else None,
+            "updated": now,
+        }
+        found = conn.execute(select(_objects.c.id).where(_objects.c.uri == uri)).first()
+        if found is None:
+            conn.execute(insert(_objects).values(uri=uri, received_at=now, **values))
+        else:
+            conn.execute(update(_objects).where(_objects.c.id == found.id).values(**values))
+
+
+def _object_id(activity: Mapping[str, Any]) -> str | None:
+    obj = activity.get("object")
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
+        return str(obj["id"])
+    return None

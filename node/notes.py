@@ -1,0 +1,53 @@
+"""Organizers publishing public Notes, optionally into hubs of this node."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from node.activitypub.local_actors import ActorError, find_by_username
+from node.activitypub.vocab import PUBLIC, activity, isoformat, ref
+from node.hubs.service import announce, find_hub
+from node.runtime import Node
+from node.text import post_html
+
+
+@dataclass(frozen=True)
+class PostResult:
+    note: dict[str, Any]
+    deliveries: int
+
+
+def post_note(node: Node, conn: Connection, author_name: str, text: str,
+              hub_names: Sequence[str] = ()) -> PostResult:
+    """Publish a public Note by ``author_name``; each named hub Announces it."""
+    author = find_by_username(conn, author_name)
+    if author is None or author.kind != "person" or author.deleted_at is not None:
+        raise ActorError(f"no organizer named {author_name!r} on this node")
+    hubs = [find_hub(conn, name) for name in dict.fromkeys(hub_names)]
+    now = node.clock()
+    outbox = node.services.outbox
+    note_id = outbox.new_id("objects")
+    to = [PUBLIC, *(hub.uri for hub in hubs)]
+    cc = [f"{author.uri}/followers"]
+    note: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/activitystreams",
+                     "https://w3id.org/security/data-integrity/v1"],
+        "id": note_id, "type": "Note", "attributedTo": author.uri,
+        "content": post_html(text), "published": isoformat(now), "url": note_id,
+        "to": to, "cc": cc,
+    }
+    if hubs:
+        note["audience"] = hubs[0].uri
+    create = activity("Create", id=outbox.new_id("activities"), actor=author.uri, object=note_id,
+                      published=now, to=to, cc=cc)
+    published = outbox.publish(conn, actor=author, activity=create, obj=note, now=now)
+    signed_note = published.activity["object"]
+    deliveries = published.deliveries
+    for hub in hubs:
+        deliveries += announce(conn, outbox, hub, signed_note, now).deliveries
+    assert ref(signed_note) == note_id
+    return PostResult(note=signed_note, deliveries=deliveries)

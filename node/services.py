@@ -1,0 +1,25 @@
+"""The long-lived components of a running node, built once by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from node.activitypub.actors import ActorCache
+from node.activitypub.dispatch import Dispatcher
+from node.activitypub.fetch import SafeFetcher
+from node.activitypub.inbox_store import InboxWriter
+from node.activitypub.outbox import Outbox
+
+
+@dataclass
+class Services:
+    """Fetching, key cache, publishing, handler registry and the inbox writer."""
+
+    fetcher: SafeFetcher
+    actors: ActorCache
+    outbox: Outbox
+    dispatcher: Dispatcher
+    writer: InboxWriter
+    delivery_client: httpx.AsyncClient

@@ -1,0 +1,39 @@
+"""Starting the background workers, and draining them deterministically in tests."""
+
+from __future__ import annotations
+
+import anyio
+from anyio.abc import TaskGroup
+
+from node.activitypub.delivery import DeliveryWorker
+from node.activitypub.inbox_worker import InboxWorker
+from node.runtime import Node
+
+
+def inbox_worker(node: Node, index: int = 0) -> InboxWorker:
+    return InboxWorker(node=node, worker_id=f"inbox-{index}")
+
+
+def delivery_worker(node: Node, index: int = 0) -> DeliveryWorker:
+    return DeliveryWorker(engine=node.engine, client=node.services.delivery_client,
+                          clock=node.clock, worker_id=f"delivery-{index}")
+
+
+def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event) -> None:
+    """Several workers of each kind run as tasks of one process."""
+    for i in range(node.settings.inbox_workers):
+        group.start_soon(inbox_worker(node, i).run, stop, node.services.writer.wakeup)
+    for i in range(node.settings.delivery_workers):
+        group.start_soon(delivery_worker(node, i).run, stop)
+
+
+async def drain(node: Node, *, rounds: int = 50) -> int:
+    """Run inbox and delivery work until none is due (tests and the CLI); items done."""
+    inbox, delivery = inbox_worker(node, 99), delivery_worker(node, 99)
+    total = 0
+    for _ in range(rounds):
+        done = await inbox.run_once() + await delivery.run_once()
+        total += done
+        if done == 0:
+            return total
+    return total
