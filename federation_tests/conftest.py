@@ -1,0 +1,38 @@
+"""Fixtures: nodes as real processes, each on SQLite or (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from federation_tests.nodes import NodeProcess
+from tests.storage import backends, create_postgres_database, drop_postgres_database, worker_id
+
+
+@pytest.fixture(params=backends())
+def make_node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], NodeProcess]]:
+    """A factory of started nodes; the first node uses the parametrised backend."""
+    started: list[NodeProcess] = []
+    databases: list[str] = []
+
+    def make(name: str) -> NodeProcess:
+        data = tmp_path / name
+        data.mkdir()
+        database = f"sqlite:///{data / 'ionode.db'}"
+        if request.param == "postgresql" and not started:
+            db_name = f"ionode_fed_{worker_id()}_{name}"
+            database = create_postgres_database(db_name)
+            databases.append(db_name)
+        node = NodeProcess(name=name, database=database, data_dir=data)
+        node.cli("migrate")
+        node.start()
+        started.append(node)
+        return node
+
+    yield make
+    for node in started:
+        node.stop()
+    for db_name in databases:
+        drop_postgres_database(db_name)

@@ -1,0 +1,105 @@
+"""Real ``ionode serve`` processes on loopback, driven through the ``ionode`` CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import Engine, text
+
+from node.db import make_engine
+
+T = TypeVar("T")
+IONODE = [sys.executable, "-m", "node"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class NodeProcess:
+    """One node: its URL, database and data dir, and the server process once started."""
+
+    name: str
+    database: str
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    _engine: Engine | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flags(self) -> list[str]:
+        return ["--url", self.url, "--database", self.database, "--data", str(self.data_dir)]
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IONODE_")}
+        env["IONODE_LOG_LEVEL"] = "warning"
+        return env
+
+    def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
+        """Run ``ionode ARGS --url ... --database ...``; its stdout."""
+        done = subprocess.run([*IONODE, *args, *self.flags()], input=stdin, text=True,
+                              capture_output=True, env=self.env(), timeout=60, check=False)
+        if check and done.returncode != 0:
+            raise AssertionError(f"ionode {' '.join(args)} failed: {done.stderr}")
+        return done.stdout if check else done.stdout + done.stderr
+
+    def start(self) -> None:
+        log = (self.data_dir / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [*IONODE, "serve", *self.flags(), "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env())
+        wait_for(lambda: _answers(f"{self.url}/.well-known/nodeinfo"), 30,
+                 f"{self.name} did not start; see {self.data_dir / 'server.log'}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        if self._engine is None:
+            self._engine = make_engine(self.database)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(check: Callable[[], T], seconds: float, message: str) -> T:
+    """Poll ``check`` until it returns something truthy; fail with ``message``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.1)

@@ -1,0 +1,183 @@
+"""The ``ionode`` command: run a node and operate it (also what federation tests drive).
+
+Every subcommand takes ``--url``, ``--database`` and ``--data`` to override the
+``IONODE_*`` environment. Errors print one line to stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from node.accounts.passwords import PasswordError
+from node.accounts.service import AccountError, create_account
+from node.activitypub.local_actors import ActorError, create_local_actor
+from node.settings import Settings, SettingsError
+from node.text import TextError
+
+EXIT_ERROR = 1
+OPERATOR_ERRORS = (ActorError, AccountError, PasswordError, SettingsError, TextError)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "url": args.url, "database": args.database, "data_dir": args.data,
+        "listen_host": getattr(args, "host", None), "listen_port": getattr(args, "port", None),
+    }
+    return Settings.from_env(os.environ, **overrides).ensure_secret_key()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from node.app import create_app
+
+    settings = settings_from(args)
+    print(f"ionode: serving {settings.url} (listening on {settings.listen_host}:"
+          f"{settings.listen_port}, database {settings.database.split('?')[0]})")
+    print("ionode: create the first organizer with: ionode user create NAME")
+    uvicorn.run(create_app(settings), host=settings.listen_host, port=settings.listen_port,
+                log_level=os.environ.get("IONODE_LOG_LEVEL", "info"), proxy_headers=True)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from node.app import build_node, prepare
+
+    node = build_node(settings_from(args))
+    asyncio.run(prepare(node))
+    print("ionode: database is up to date")
+    return 0
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise PasswordError("the two passwords differ")
+    return first
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from node.commands import with_node
+
+    password = read_password(args)
+
+    def work(node: Any, conn: Any) -> str:
+        actor = create_local_actor(conn, base_url=node.settings.url, kind="person",
+                                   username=args.name, display_name=args.display_name or "",
+                                   now=node.clock())
+        assert actor.id is not None
+        create_account(conn, actor_id=actor.id, password=password, now=node.clock(),
+                       is_admin=args.admin)
+        return actor.uri
+
+    print(f"ionode: created organizer {with_node(args, work)}")
+    return 0
+
+
+def cmd_hub_create(args: argparse.Namespace) -> int:
+    from node.commands import with_node
+    from node.hubs.service import create_hub
+
+    def work(node: Any, conn: Any) -> str:
+        return create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
+                          summary=args.summary or "", now=node.clock()).uri
+
+    print(f"ionode: created hub {with_node(args, work)}")
+    return 0
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    from node.commands import with_node
+    from node.notes import post_note
+
+    result = with_node(args, lambda node, conn: post_note(node, conn, args.as_user, args.text,
+                                                          args.hub))
+    print(f"ionode: published {result.note['id']} ({result.deliveries} deliveries queued)")
+    return 0
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    from node.commands import follow_command
+
+    print(follow_command(args, undo=False))
+    return 0
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    from node.commands import follow_command
+
+    print(follow_command(args, undo=True))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from node.commands import status_lines
+
+    print("\n".join(status_lines(args)))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", help="public base URL (IONODE_URL)")
+    common.add_argument("--database", help="database URL (IONODE_DATABASE)")
+    common.add_argument("--data", help="data directory (IONODE_DATA, default ./data)")
+    top = argparse.ArgumentParser(prog="ionode", description="a federated hub network node")
+    sub = top.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", parents=[common], help="run the node")
+    serve.add_argument("--host", help="listen address (IONODE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (IONODE_PORT, default 8000)")
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", parents=[common], help="apply database migrations"
+                   ).set_defaults(run=cmd_migrate)
+    user = sub.add_parser("user", help="organizer accounts").add_subparsers(dest="action",
+                                                                             required=True)
+    create = user.add_parser("create", parents=[common], help="create an organizer")
+    create.add_argument("name")
+    create.add_argument("--password-stdin", action="store_true")
+    create.add_argument("--display-name")
+    create.add_argument("--admin", action="store_true")
+    create.set_defaults(run=cmd_user_create)
+    hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True)
+    hub_create = hub.add_parser("create", parents=[common], help="create a hub")
+    hub_create.add_argument("name")
+    hub_create.add_argument("--title", required=True)
+    hub_create.add_argument("--summary")
+    hub_create.set_defaults(run=cmd_hub_create)
+    post = sub.add_parser("post", parents=[common], help="publish a public Note")
+    post.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    post.add_argument("--hub", action="append", default=[], metavar="NAME")
+    post.add_argument("text")
+    post.set_defaults(run=cmd_post)
+    for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
+        cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
+        cmd.add_argument("--as", dest="as_user", required=True, metavar="NAME")
+        cmd.add_argument("target", help="acct:user@host, @user@host or an actor URL")
+        cmd.set_defaults(run=run)
+    sub.add_parser("status", parents=[common], help="queues, failing hosts, counts"
+                   ).set_defaults(run=cmd_status)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except OPERATOR_ERRORS as exc:
+        print(f"ionode: error: {exc}", file=sys.stderr)
+    except OperationalError as exc:
+        print(f"ionode: error: database unavailable: {exc.orig}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("ionode: interrupted", file=sys.stderr)
+    return EXIT_ERROR
