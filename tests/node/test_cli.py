@@ -1,0 +1,116 @@
+"""The operator's CLI: clear one-line errors, non-zero exits, nothing stored on bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from node.activitypub.models import LocalActor, OutboxActivity
+from node.cli import main
+
+PASSWORD = "correct horse battery\n"
+
+
+@pytest.fixture
+def flags(database_url: str, tmp_path: Path) -> list[str]:
+    return ["--url", "https://philly.example", "--database", database_url, "--data",
+            str(tmp_path)]
+
+
+def run(args: list[str], flags: list[str], monkeypatch: pytest.MonkeyPatch,
+        stdin: str = "") -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main([*args, *flags])
+
+
+def count(engine: Engine, table: object, *where: object) -> int:
+    query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+    for condition in where:
+        query = query.where(condition)  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def people_and_hubs(engine: Engine) -> int:
+    table = LocalActor.__table__  # type: ignore[attr-defined]
+    return count(engine, table, table.c.kind != "node")
+
+
+def test_user_hub_post_and_status(flags: list[str], monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+               PASSWORD) == 0
+    assert run(["hub", "create", "portshutdown", "--title", "Port Shutdown"], flags,
+               monkeypatch) == 0
+    assert run(["post", "--as", "nate", "--hub", "portshutdown", "General strike!"], flags,
+               monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "created organizer https://philly.example/users/nate" in out
+    assert "created hub https://philly.example/hubs/portshutdown" in out
+    assert "published https://philly.example/objects/" in out
+    assert count(engine, OutboxActivity.__table__) == 2  # type: ignore[attr-defined]
+    assert run(["status"], flags, monkeypatch) == 0
+    status = capsys.readouterr().out
+    assert "actors.person: 1" in status and "actors.group: 1" in status
+    assert "objects.local: 1" in status
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (["user", "create", "Bad Name", "--password-stdin"], PASSWORD, "must be 1-30 characters"),
+    (["user", "create", "admin", "--password-stdin"], PASSWORD, "is reserved"),
+    (["user", "create", "nate", "--password-stdin"], "short\n", "at least"),
+    (["hub", "create", "x", "--title", "   "], "", "needs a title"),
+    (["post", "--as", "nobody", "hello"], "", "no organizer named 'nobody'"),
+    (["post", "--as", "nate", "--hub", "missing", "hello"], "", "no hub named 'missing'"),
+    (["post", "--as", "nate", "   "], "", "a post needs some text"),
+])
+def test_bad_input_is_refused_with_one_line(
+    args: list[str], stdin: str, message: str, flags: list[str],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], engine: Engine,
+) -> None:
+    if args[0] == "post":
+        assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0
+    before = people_and_hubs(engine)
+    assert run(args, flags, monkeypatch, stdin) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ionode: error:") and message in err and "\n" not in err
+    assert people_and_hubs(engine) == before
+    assert count(engine, OutboxActivity.__table__) == 0  # type: ignore[attr-defined]
+
+
+def test_duplicate_name_across_kinds_is_refused(flags: list[str],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # One username namespace: a hub cannot take an organizer's name.
+    assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+               PASSWORD) == 0
+    assert run(["hub", "create", "nate", "--title", "Nate's hub"], flags, monkeypatch) == 1
+    assert "already taken" in capsys.readouterr().err
+
+
+def test_plain_http_public_url_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["status"], ["--url", "http://philly.example", "--data", str(tmp_path)],
+               monkeypatch)
+    assert code == 1
+    assert "plain http on a public host" in capsys.readouterr().err
+
+
+def test_missing_required_flag_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+                                                flags: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run(["hub", "create", "x"], flags, monkeypatch)
+    assert exit_info.value.code == 2
+
+
+def test_follow_of_an_unresolvable_target_fails_cleanly(
+    flags: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+               PASSWORD) == 0
+    assert run(["follow", "--as", "nate", "not a handle"], flags, monkeypatch) == 1
+    assert "cannot find" in capsys.readouterr().err
