@@ -22,6 +22,7 @@ from sqlalchemy.engine import RowMapping
 
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.handling import HandlerContext
+from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
 from node.activitypub.retry import next_attempt
 from node.jobs import claim, release
@@ -75,6 +76,9 @@ class InboxWorker:
             return {"state": "ignored", "error": f"no handler for {row['type']}"}
         context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
         try:
+            problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
+            if problem is not None:
+                raise Ignore(problem)
             await handler(context, activity)
         except Ignore as exc:
             return {"state": "ignored", "error": str(exc)[:2000]}

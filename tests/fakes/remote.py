@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from node.activitypub.keys import load_rsa_private, public_pem
+from node.activitypub.keys import encode_ed25519_multikey, load_rsa_private, public_pem
 from node.activitypub.signatures import sign_request
 
 _KEY_CACHE: list[rsa.RSAPrivateKey] = []
@@ -33,6 +33,12 @@ class FakeActor:
     host: str
     username: str
     key: rsa.RSAPrivateKey = field(default_factory=shared_test_key)
+    proof_key: ed25519.Ed25519PrivateKey = field(
+        default_factory=ed25519.Ed25519PrivateKey.generate)
+
+    @property
+    def proof_method(self) -> str:
+        return f"{self.uri}#ed25519-key"
 
     @property
     def uri(self) -> str:
@@ -51,6 +57,9 @@ class FakeActor:
             "endpoints": {"sharedInbox": f"https://{self.host}/inbox"},
             "publicKey": {"id": self.key_id, "owner": self.uri,
                           "publicKeyPem": public_pem(self.key.public_key())},
+            "assertionMethod": [{
+                "id": self.proof_method, "type": "Multikey", "controller": self.uri,
+                "publicKeyMultibase": encode_ed25519_multikey(self.proof_key.public_key())}],
         }
 
 

@@ -246,3 +246,25 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
         assert conn.execute(select(func.count()).select_from(
             Follow.__table__)).scalar_one() == 0  # type: ignore[attr-defined]
     assert orjson.loads(orjson.dumps(announces[0]))["object"]["content"] == "<p>first</p>"
+
+
+def test_object_proofs_are_verified_when_present(h: Harness) -> None:
+    # Given a Create whose Note carries an eddsa-jcs-2022 proof by its author,
+    # when the proof is intact the Note is stored; when the content was altered
+    # after signing, the activity is ignored with the reason.
+    from node.activitypub.proofs import create_proof
+
+    ana = h.remote.add_actor(MASTO, "ana")
+    hub = h.local("portshutdown").uri
+    good = note_create(ana.uri, 7, "signed words", to=hub)
+    good["object"] = create_proof(good["object"], ana.proof_key, ana.proof_method, h.now)  # type: ignore[arg-type]
+    bad = note_create(ana.uri, 8, "signed words", to=hub)
+    signed = create_proof(bad["object"], ana.proof_key, ana.proof_method, h.now)  # type: ignore[arg-type]
+    bad["object"] = {**signed, "content": "altered words"}
+    h.post_activity(ana, good)
+    h.post_activity(ana, bad)
+    h.drain()
+    assert f"{ana.uri}/statuses/7" in objects(h)
+    assert f"{ana.uri}/statuses/8" not in objects(h)
+    items = {r["activity_id"]: r for r in rows(h, InboxItem.__table__)}  # type: ignore[attr-defined]
+    assert "invalid proof" in str(items[bad["id"]]["error"])

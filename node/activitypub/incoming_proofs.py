@@ -1,0 +1,46 @@
+"""Verifying FEP-8b32 proofs on received activities and their embedded objects.
+
+A proof is optional for senders (Mastodon sends none), but a proof that is present
+must verify with a key its author's actor document lists under ``assertionMethod``;
+a document carrying a broken or foreign proof is refused, never half-trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from node.activitypub.actors import ActorCache, LookupFailed
+from node.activitypub.dispatch import Retry
+from node.activitypub.proofs import ProofRejected, proof_method, verify_proof
+
+
+def _signed_parts(activity: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    parts: list[Mapping[str, Any]] = [activity]
+    obj = activity.get("object")
+    if isinstance(obj, Mapping):
+        parts.append(obj)
+    return [part for part in parts if "proof" in part]
+
+
+async def proof_problem(actors: ActorCache, activity: Mapping[str, Any],
+                        now: datetime) -> str | None:
+    """A reason to refuse ``activity`` for its proofs, or None (also when it has none)."""
+    for document in _signed_parts(activity):
+        method = proof_method(document)
+        if method is None:
+            return "document carries no usable proof"
+        key = await actors.proof_key(method)
+        if isinstance(key, LookupFailed):
+            if key.retryable:
+                raise Retry(f"proof key {method}: {key.reason}")
+            return f"proof key {method}: {key.reason}"
+        if not isinstance(key.public_key, Ed25519PublicKey):
+            return f"proof key {method} is not an Ed25519 key"
+        result = verify_proof(document, key.public_key, now=now)
+        if isinstance(result, ProofRejected):
+            return f"invalid proof: {result.reason}"
+    return None
