@@ -12,11 +12,13 @@ from contextlib import asynccontextmanager
 import anyio
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from node import __version__
 from node.activitypub import actor_views, discovery, inbox
 from node.activitypub.actors import ActorCache
+from node.activitypub.authorized_fetch import SignedGetMiddleware
 from node.activitypub.dispatch import Dispatcher
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.handlers import register_all
@@ -131,7 +133,8 @@ def create_app(
         await node.services.delivery_client.aclose()
         node.engine.dispose()
 
-    app = Starlette(routes=all_routes(), lifespan=lifespan)
+    middleware = [Middleware(SignedGetMiddleware, node=node)]
+    app = Starlette(routes=all_routes(), lifespan=lifespan, middleware=middleware)
     app.state.node = node
     return app
 

@@ -15,11 +15,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from node.activitypub.actors import ActorKey, LookupFailed
+from node.activitypub.actors import ActorKey
+from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.dispatch import object_type_of
 from node.activitypub.inbox_store import ReceivedActivity
 from node.activitypub.origin import check_origin
-from node.activitypub.signatures import Rejected, SignatureClaim, read_signature
+from node.activitypub.signatures import Rejected
 from node.activitypub.vocab import ref
 from node.runtime import node_of
 
@@ -27,7 +28,7 @@ MAX_BODY = 1_000_000
 MAX_ID = 1024
 
 
-class InboxRefusal(Exception):  # noqa: N818 (carries the HTTP answer)
+class InboxRefusal(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
@@ -82,30 +83,16 @@ def parse_activity(body: bytes) -> dict[str, Any]:
 
 
 async def authenticate(request: Request, body: bytes) -> ActorKey:
-    """Verify the HTTP signature; one key refetch on failure (a rotated key)."""
+    """Verify the HTTP signature (one key refetch on failure) or refuse."""
     node = node_of(request)
     # The raw path: Starlette's url.path is percent-decoded, the signature is not.
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    url = f"{node.settings.url}{raw_path.decode('latin-1')}"
-    if request.url.query:
-        url = f"{url}?{request.url.query}"
-    claim = read_signature(request.method, url, request.headers.items(), body, node.clock())
-    if isinstance(claim, Rejected):
-        raise InboxRefusal(claim.status, claim.reason)
-    key = await _verified_key(node.services.actors, claim, refresh=False)
-    if isinstance(key, Rejected):
-        key = await _verified_key(node.services.actors, claim, refresh=True)
+    url = request_url(node.settings.url, raw_path, request.scope.get("query_string", b""))
+    key = await authenticate_request(node.services.actors, request.method, url,
+                                     request.headers.items(), body, node.clock())
     if isinstance(key, Rejected):
         raise InboxRefusal(key.status, key.reason)
     return key
-
-
-async def _verified_key(actors: Any, claim: SignatureClaim, *, refresh: bool) -> ActorKey | Rejected:
-    key = await actors.key(claim.key_id, refresh=refresh)
-    if isinstance(key, LookupFailed):
-        return Rejected(f"key {claim.key_id}: {key.reason}", 503 if key.retryable else 401)
-    result = claim.verify(key.public_key)
-    return result if isinstance(result, Rejected) else key
 
 
 async def inbox(request: Request) -> Response:

@@ -1,0 +1,71 @@
+"""Signed GETs: who is asking, and (in authorized-fetch mode) refusing anonymous readers.
+
+Mastodon's "secure mode": ActivityStreams documents are served only to requests signed
+by a key we can verify, so a blocked server cannot read them anonymously. The actor
+and key documents stay public, or two servers that both require signatures could never
+fetch each other's keys (INTEROP.md, "Actor documents"). A verified signer is exposed
+to the views as ``request.state.signed_actor`` whatever the mode.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from node.activitypub.authenticate import authenticate_request, request_url
+from node.activitypub.negotiation import wants_activity_json
+from node.activitypub.signatures import Rejected
+from node.runtime import Node
+
+PUBLIC_PATHS = re.compile(
+    r"^/(?:actor|users/[^/]+|hubs/[^/]+|services/[^/]+)/?$|^/\.well-known/|^/nodeinfo/"
+)
+SIGNATURE_HEADERS = frozenset({"signature", "signature-input", "authorization"})
+
+
+def needs_signature(path: str, accept: str | None, *, authorized_fetch: bool) -> bool:
+    """Only ActivityStreams reads of non-actor documents, only in authorized-fetch mode."""
+    return authorized_fetch and wants_activity_json(accept) and not PUBLIC_PATHS.match(path)
+
+
+class SignedGetMiddleware:
+    """Pure ASGI middleware (POSTs pass straight through: the inbox checks its own)."""
+
+    def __init__(self, app: ASGIApp, node: Node) -> None:
+        self.app = app
+        self.node = node
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        names = {name.lower() for name, _ in headers}
+        accept = next((v for k, v in headers if k.lower() == "accept"), None)
+        required = needs_signature(scope["path"], accept,
+                                   authorized_fetch=self.node.settings.authorized_fetch)
+        problem = "this server requires signed requests (authorized fetch)"
+        if names & SIGNATURE_HEADERS:
+            url = request_url(self.node.settings.url, scope.get("raw_path") or
+                              scope["path"].encode(), scope.get("query_string", b""))
+            key = await authenticate_request(self.node.services.actors, scope["method"], url,
+                                             headers, None, self.node.clock())
+            if isinstance(key, Rejected):
+                problem = key.reason
+            else:
+                scope.setdefault("state", {})["signed_actor"] = key.owner
+                required = False
+        if required:
+            await _refuse(send, problem)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, reason: str) -> None:
+    body = orjson.dumps({"error": reason})
+    await send({"type": "http.response.start", "status": 401, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"vary", b"Accept, Signature")]})
+    await send({"type": "http.response.body", "body": body})
