@@ -268,3 +268,44 @@ def test_object_proofs_are_verified_when_present(h: Harness) -> None:
     assert f"{ana.uri}/statuses/8" not in objects(h)
     items = {r["activity_id"]: r for r in rows(h, InboxItem.__table__)}  # type: ignore[attr-defined]
     assert "invalid proof" in str(items[bad["id"]]["error"])
+
+
+def test_announced_third_party_object_without_proof_is_refetched(h: Harness) -> None:
+    # CVE-2024-23832: an Announce embeds a Note from another host with forged content.
+    # The embedded copy carries no proof, so the Note is refetched from its origin and
+    # the origin's content is what gets stored.
+    relay = h.remote.add_actor("relay.example", "relay")
+    author = h.remote.add_actor("origin.example", "carol")
+    note_id = f"{author.uri}/statuses/1"
+    h.remote.objects[note_id] = {"id": note_id, "type": "Note", "attributedTo": author.uri,
+                                 "content": "the real words", "to": []}
+    with h.node.engine.begin() as conn:
+        from node.activitypub.following import FollowTarget, follow
+
+        follow(h.node, conn, "nate", FollowTarget(relay.uri, f"{relay.uri}/inbox"))
+    accept = {"id": f"{relay.uri}#accepts/1", "type": "Accept", "actor": relay.uri,
+              "object": rows(h, Follow.__table__)[0]["activity_id"]}  # type: ignore[attr-defined]
+    h.post_activity(relay, accept)
+    announce = {"id": f"{relay.uri}#announces/1", "type": "Announce", "actor": relay.uri,
+                "object": {"id": note_id, "type": "Note", "attributedTo": author.uri,
+                           "content": "forged words"}}
+    assert h.post_activity(relay, announce).status_code == 202
+    h.drain()
+    stored = objects(h)[note_id]["document"]
+    assert stored["content"] == "the real words"  # type: ignore[index]
+
+
+def test_ld_signatures_prove_nothing(h: Harness) -> None:
+    # Mastodon CVE-2022-24307: an RsaSignature2017 "forwarded" activity signed over
+    # HTTP by someone other than its actor is refused like any other mismatch.
+    relay = h.remote.add_actor("relay.example", "relay")
+    victim = h.remote.add_actor(MASTO, "victim")
+    forwarded = {"id": f"{victim.uri}/statuses/9/activity", "type": "Create",
+                 "actor": victim.uri,
+                 "object": {"id": f"{victim.uri}/statuses/9", "type": "Note",
+                            "attributedTo": victim.uri, "content": "x"},
+                 "signature": {"type": "RsaSignature2017", "creator": victim.key_id,
+                               "signatureValue": "Zm9yZ2Vk"}}
+    response = h.post_activity(relay, forwarded)
+    assert response.status_code == 401
+    assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]
