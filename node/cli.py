@@ -19,11 +19,13 @@ from sqlalchemy.exc import OperationalError
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, create_account
 from node.activitypub.local_actors import ActorError, create_local_actor
+from node.db import DatabaseURLError
 from node.settings import Settings, SettingsError
 from node.text import TextError
 
 EXIT_ERROR = 1
-OPERATOR_ERRORS = (ActorError, AccountError, PasswordError, SettingsError, TextError)
+OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
+                   TextError)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -6,6 +6,7 @@ read while one writes. PostgreSQL URLs (``postgresql://``) use psycopg 3.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,10 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseURLError(ValueError):
+    """The database URL names a backend this installation cannot use; says what to do."""
 
 
 def normalise_database_url(url: str) -> str:
@@ -49,8 +54,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        if importlib.util.find_spec("psycopg") is None:
+            raise DatabaseURLError(
+                "PostgreSQL needs its driver: pip install 'ionode[postgres]' (psycopg 3)")
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+    raise DatabaseURLError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -114,3 +114,12 @@ def test_follow_of_an_unresolvable_target_fails_cleanly(
                PASSWORD) == 0
     assert run(["follow", "--as", "nate", "not a handle"], flags, monkeypatch) == 1
     assert "cannot find" in capsys.readouterr().err
+
+
+def test_unknown_database_backend_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = run(["migrate"], ["--database", "mysql://root@localhost/x", "--data",
+                             str(tmp_path)], monkeypatch)
+    assert code == 1
+    assert "unsupported database URL" in capsys.readouterr().err
