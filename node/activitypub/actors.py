@@ -1,0 +1,477 @@
+"""Remote actors and their keys: strict parsing, a memory + database cache, key lookup.
+
+Origin rules (SECURITY.md "Identity and origin"):
+
+* an actor's ``id`` equals the URL it was fetched from (Mastodon CVE-2024-23832);
+* ``inbox``, ``outbox``, ``endpoints.sharedInbox``, ``followers`` and the keys are on the
+  origin of ``id``; a foreign ``url`` is dropped (Misskey CVE-2024-52590);
+* ``publicKey.owner`` and ``assertionMethod[].controller`` equal ``id``; ``acct:`` keyIds
+  are refused (Misskey);
+* a key fetched on its own (GoToSocial's ``/users/x/main-key``) only names its owner:
+  the owner's actor document must list that key, and the key material is taken from the
+  actor document (Fedify GHSA-q9f8-5hc7-898f, Misskey #2546).
+
+Strings such as ``name`` and ``summary`` are stored raw (length-capped); renderers
+sanitise them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urldefrag
+from weakref import WeakValueDictionary
+
+import anyio
+import anyio.to_thread
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
+from node.activitypub.keys import KeyFormatError, decode_ed25519_multikey, load_public_pem
+from node.activitypub.models import LocalActor, RemoteActor
+from node.activitypub.urls import BadURL, host_of, same_origin
+from node.clock import Clock
+
+ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
+MAX_URL, MAX_HOST, MAX_USERNAME, MAX_NAME, MAX_SUMMARY = 1024, 255, 255, 500, 20_000
+_remote = RemoteActor.__table__  # type: ignore[attr-defined]
+_local = LocalActor.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RemoteActorInfo:
+    """A remote actor that passed :func:`parse_actor`; ``document`` is the stored copy."""
+
+    uri: str
+    host: str
+    kind: str
+    preferred_username: str
+    name: str
+    inbox: str
+    shared_inbox: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    multikeys: dict[str, str]
+    followers: str | None
+    document: dict[str, Any]
+
+
+class _Invalid(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def load_pem_cached(pem: str) -> PublicKeyTypes:
+    """:func:`load_public_pem`, memoised (PEM parsing costs more than a verification)."""
+    return load_public_pem(pem)
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _ref(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _local_url(value: Any, actor_id: str, field: str, *, required: bool = False) -> str | None:
+    """``value`` (a URL or an object with ``id``) if on the actor's origin; else refuse."""
+    value = _ref(value)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise _Invalid(f"{field} is missing or not a URL")
+    if not same_origin(value, actor_id):
+        raise _Invalid(f"{field} {value!r} is not on the host of {actor_id!r}")
+    return value
+
+
+def _check_key_id(key_id: Any, actor_id: str, field: str) -> str:
+    if not isinstance(key_id, str) or len(key_id) > MAX_URL:
+        raise _Invalid(f"{field} has no id")
+    if key_id.startswith("acct:"):
+        raise _Invalid(f"{field} id {key_id!r} is an acct: URI")
+    if not same_origin(key_id, actor_id):
+        raise _Invalid(f"{field} id {key_id!r} is not on the host of {actor_id!r}")
+    return key_id
+
+
+def public_keys(document: dict[str, Any], actor_id: str) -> dict[str, str]:
+    """``publicKey`` (object or list) as key id -> PEM; refuses foreign or unowned keys."""
+    keys: dict[str, str] = {}
+    for entry in _entries(document.get("publicKey")):
+        key_id = _check_key_id(entry.get("id"), actor_id, "publicKey")
+        owner, pem = entry.get("owner"), entry.get("publicKeyPem")
+        if not isinstance(owner, str) or not same_url(owner, actor_id):
+            raise _Invalid(f"publicKey {key_id!r} is owned by {owner!r}, not {actor_id!r}")
+        if not isinstance(pem, str):
+            raise _Invalid(f"publicKey {key_id!r} has no publicKeyPem")
+        try:
+            load_pem_cached(pem)
+        except KeyFormatError as exc:
+            raise _Invalid(f"publicKey {key_id!r}: {exc}") from exc
+        keys[key_id] = pem
+    return keys
+
+
+def assertion_multikeys(document: dict[str, Any], actor_id: str) -> dict[str, str]:
+    """FEP-521a ``assertionMethod`` Ed25519 Multikeys as id -> ``publicKeyMultibase``.
+
+    A method controlled by someone else, or on another host, refuses the actor; keys of
+    other algorithms are skipped.
+    """
+    keys: dict[str, str] = {}
+    for entry in _entries(document.get("assertionMethod")):
+        if entry.get("type") != "Multikey":
+            continue
+        method_id = _check_key_id(entry.get("id"), actor_id, "assertionMethod")
+        controller, value = entry.get("controller"), entry.get("publicKeyMultibase")
+        if not isinstance(controller, str) or not same_url(controller, actor_id):
+            raise _Invalid(f"assertionMethod {method_id!r} is controlled by {controller!r}")
+        if not isinstance(value, str):
+            continue
+        try:
+            decode_ed25519_multikey(value)
+        except KeyFormatError:
+            continue
+        keys[method_id] = value
+    return keys
+
+
+def actor_type(document: dict[str, Any]) -> str | None:
+    """The document's actor type (``type`` may be a string or a list), else None."""
+    kinds = document.get("type")
+    for kind in kinds if isinstance(kinds, list) else [kinds]:
+        if isinstance(kind, str) and kind in ACTOR_TYPES:
+            return kind
+    return None
+
+
+def _stored_copy(document: dict[str, Any], actor_id: str) -> dict[str, Any]:
+    """The document as stored: a ``url`` naming another host dropped, long strings capped."""
+    stored = dict(document)
+    urls = stored.get("url")
+    for url in urls if isinstance(urls, list) else [] if urls is None else [urls]:
+        href = url.get("href") if isinstance(url, dict) else url
+        if not isinstance(href, str) or not same_origin(href, actor_id):
+            stored.pop("url")
+            break
+    for field, cap in (("name", MAX_NAME), ("summary", MAX_SUMMARY)):
+        if isinstance(stored.get(field), str):
+            stored[field] = stored[field][:cap]
+    return stored
+
+
+def _parse(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo:
+    actor_id = document.get("id")
+    if not isinstance(actor_id, str) or not same_url(actor_id, fetched_url):
+        raise _Invalid(f"actor id {actor_id!r} is not the URL fetched {fetched_url!r}")
+    kind = actor_type(document)
+    if kind is None:
+        raise _Invalid(f"type {document.get('type')!r} is not an actor type")
+    host = host_of(actor_id)
+    username = document.get("preferredUsername")
+    if not isinstance(username, str) or not 0 < len(username) <= MAX_USERNAME:
+        raise _Invalid("preferredUsername is missing or too long")
+    if len(actor_id) > MAX_URL or len(host) > MAX_HOST:
+        raise _Invalid("actor id is too long")
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    keys = public_keys(document, actor_id)
+    key_id, pem = next(iter(keys.items()), (None, None))
+    name = document.get("name")
+    _local_url(document.get("outbox"), actor_id, "outbox")
+    return RemoteActorInfo(
+        uri=actor_id,
+        host=host,
+        kind=kind,
+        preferred_username=username,
+        name=name[:MAX_NAME] if isinstance(name, str) else "",
+        inbox=_local_url(document.get("inbox"), actor_id, "inbox", required=True) or "",
+        shared_inbox=_local_url(shared, actor_id, "sharedInbox"),
+        key_id=key_id,
+        public_key_pem=pem,
+        multikeys=assertion_multikeys(document, actor_id),
+        followers=_local_url(document.get("followers"), actor_id, "followers"),
+        document=_stored_copy(document, actor_id),
+    )
+
+
+def parse_actor(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo | str:
+    """Check an actor document fetched from ``fetched_url``; a string says why refused."""
+    try:
+        return _parse(document, fetched_url)
+    except (_Invalid, BadURL) as exc:
+        return str(exc)
+
+
+@dataclass(frozen=True)
+class ActorKey:
+    """A public key and the actor that owns it (``actor`` is None for local actors)."""
+
+    key_id: str
+    owner: str
+    public_key: PublicKeyTypes
+    actor: RemoteActorInfo | None
+
+
+def find_key(info: RemoteActorInfo, key_id: str, *, proof: bool) -> ActorKey | None:
+    """The key ``key_id`` as listed by ``info`` (RSA ``publicKey`` unless ``proof``)."""
+    for method_id, value in info.multikeys.items():
+        if same_url(method_id, key_id):
+            return ActorKey(key_id, info.uri, decode_ed25519_multikey(value), info)
+    if proof:
+        return None
+    for listed_id, pem in public_keys(info.document, info.uri).items():
+        if same_url(listed_id, key_id):
+            return ActorKey(key_id, info.uri, load_pem_cached(pem), info)
+    return None
+
+
+def key_owner_hint(document: dict[str, Any], key_id: str) -> str | None:
+    """Who a standalone key document says owns ``key_id`` -- a hint to verify, no more."""
+    for field in ("owner", "controller"):
+        if isinstance(document.get(field), str):
+            return str(document[field])
+    for entry in _entries(document.get("publicKey")) + _entries(document.get("assertionMethod")):
+        if entry.get("id") == key_id:
+            owner = entry.get("owner", entry.get("controller"))
+            return owner if isinstance(owner, str) else None
+    return None
+
+
+@dataclass(frozen=True)
+class LookupFailed:
+    """No usable actor or key; ``retryable`` asks the sender to retry (inbox: 503)."""
+
+    reason: str
+    retryable: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    info: RemoteActorInfo | None  # None: known gone, never cached
+    fetched_at: datetime
+    gone: bool = False
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _load_row(engine: Engine, uri: str) -> _Entry | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(_remote).where(_remote.c.uri == uri)).first()
+    if row is None:
+        return None
+    info = parse_actor(dict(row.document or {}), row.uri)
+    if isinstance(info, str):
+        return None  # stored under older rules: fetch again
+    return _Entry(info, _aware(row.fetched_at), bool(row.gone))
+
+
+def _uri_for_key(engine: Engine, key_id: str) -> str | None:
+    """The one cached actor whose main key is ``key_id`` (ambiguous -> None)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(_remote.c.uri).where(_remote.c.key_id == key_id).limit(2))
+        uris = [row.uri for row in rows]
+    return uris[0] if len(uris) == 1 else None
+
+
+def _upsert(engine: Engine, info: RemoteActorInfo, at: datetime) -> None:
+    """Insert or update the row of ``info.uri``; portable to SQLite and PostgreSQL."""
+    values = {
+        "host": info.host, "kind": info.kind, "preferred_username": info.preferred_username,
+        "display_name": info.name, "inbox": info.inbox, "shared_inbox": info.shared_inbox,
+        "key_id": info.key_id, "public_key_pem": info.public_key_pem,
+        "multikeys": info.multikeys, "document": info.document, "fetched_at": at, "gone": False,
+    }
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as conn:
+                where = _remote.c.uri == info.uri
+                if conn.execute(update(_remote).where(where).values(**values)).rowcount == 0:
+                    conn.execute(insert(_remote).values(uri=info.uri, **values))
+            return
+        except IntegrityError:  # a concurrent insert won the race: update it instead
+            if attempt == 2:
+                raise
+
+
+def _mark_gone(engine: Engine, uri: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(_remote).where(_remote.c.uri == uri).values(gone=True))
+
+
+def _local_keys(engine: Engine, uri: str) -> tuple[str, str] | None:
+    """(RSA public PEM, Ed25519 multibase) of a live local actor."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(_local.c.rsa_public_pem, _local.c.ed25519_public_multibase).where(
+                _local.c.uri == uri, _local.c.deleted_at.is_(None)
+            )
+        ).first()
+    return (row.rsa_public_pem, row.ed25519_public_multibase) if row else None
+
+
+class ActorCache:
+    """Remote actors and keys: memory LRU, then the ``remote_actor`` table, then a fetch.
+
+    A cached actor is fresh for ``refresh_after``; a stale one is refetched, and served
+    as is only while its origin answers with a retryable failure. A 410 marks it gone.
+    Keys on ``local_origin`` come from the ``local_actor`` table (``#main-key`` RSA,
+    ``#ed25519-key`` Ed25519), never from the network.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        fetcher: SafeFetcher,
+        clock: Clock,
+        local_origin: str,
+        refresh_after: timedelta = timedelta(hours=24),
+        memory_size: int = 10_000,
+    ) -> None:
+        self._engine, self._fetcher, self._clock = engine, fetcher, clock
+        self._local_origin = local_origin
+        self._refresh_after, self._memory_size = refresh_after, memory_size
+        self._memory: OrderedDict[str, _Entry] = OrderedDict()
+        self._forgotten: set[str] = set()
+        self._key_owners: dict[str, str] = {}  # fragment-less key id -> owner (GoToSocial)
+        self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> RemoteActorInfo | LookupFailed:
+        """The actor ``uri`` (its ``id`` must be exactly ``uri``)."""
+        async with self._locks.setdefault(uri, anyio.Lock()):
+            cached = None if refresh else await self._usable(uri)
+            if isinstance(cached, (RemoteActorInfo, LookupFailed)):
+                return cached
+            return await self._fetch_actor(uri, await self._cached(uri))
+
+    async def key(self, key_id: str, *, refresh: bool = False) -> ActorKey | LookupFailed:
+        """The RSA ``publicKey`` or Ed25519 ``assertionMethod`` key ``key_id``."""
+        return await self._key(key_id, refresh=refresh, proof=False)
+
+    async def proof_key(self, verification_method: str) -> ActorKey | LookupFailed:
+        """The Ed25519 Multikey listed under its actor's ``assertionMethod`` (FEP-8b32)."""
+        return await self._key(verification_method, refresh=False, proof=True)
+
+    def forget(self, uri: str) -> None:
+        """Drop ``uri`` from memory; its next lookup goes to the network."""
+        self._memory.pop(uri, None)
+        self._forgotten.add(uri)
+
+    async def _usable(self, uri: str) -> RemoteActorInfo | LookupFailed | None:
+        """The cached actor if fresh, a failure if known gone, else None (fetch it)."""
+        entry = await self._cached(uri)
+        if entry is None or uri in self._forgotten:
+            return None
+        if entry.gone:
+            return LookupFailed(f"{uri} is gone", retryable=False)
+        fresh = self._clock() - entry.fetched_at < self._refresh_after
+        return entry.info if fresh else None
+
+    def _remember(self, uri: str, entry: _Entry) -> None:
+        self._memory[uri] = entry
+        self._memory.move_to_end(uri)
+        while len(self._memory) > self._memory_size:
+            self._memory.popitem(last=False)
+
+    async def _cached(self, uri: str) -> _Entry | None:
+        entry = self._memory.get(uri)
+        if entry is None:
+            entry = await anyio.to_thread.run_sync(_load_row, self._engine, uri)
+            if entry is not None:
+                self._remember(uri, entry)
+        else:
+            self._memory.move_to_end(uri)
+        return entry
+
+    async def _fetch_actor(self, uri: str, stale: _Entry | None) -> RemoteActorInfo | LookupFailed:
+        fetched = await self._fetcher.fetch_activity(uri)
+        if isinstance(fetched, FetchFailed):
+            if fetched.gone:
+                await anyio.to_thread.run_sync(_mark_gone, self._engine, uri)
+                self._remember(uri, _Entry(None, self._clock(), gone=True))
+                self._forgotten.discard(uri)
+                return LookupFailed(f"{uri} is gone (410)", retryable=False)
+            if fetched.retryable and stale is not None and stale.info and not stale.gone:
+                return stale.info
+            return LookupFailed(f"fetching {uri}: {fetched.reason}", fetched.retryable)
+        return await self._store(uri, fetched)
+
+    async def _store(self, uri: str, fetched: Fetched) -> RemoteActorInfo | LookupFailed:
+        """Parse and keep an actor document whose id was checked against its URL."""
+        info = parse_actor(fetched.document, fetched.url)
+        if isinstance(info, str):
+            return LookupFailed(f"actor {uri} refused: {info}", retryable=False)
+        if not same_url(info.uri, uri):
+            return LookupFailed(f"{uri} redirected to another actor {info.uri}", False)
+        now = self._clock()
+        await anyio.to_thread.run_sync(_upsert, self._engine, info, now)
+        self._remember(uri, _Entry(info, now))
+        self._forgotten.discard(uri)
+        return info
+
+    async def _key(self, key_id: str, *, refresh: bool, proof: bool) -> ActorKey | LookupFailed:
+        if same_origin(key_id, self._local_origin):
+            return await self._local_key(key_id, proof)
+        if not same_origin(key_id, key_id):  # not an http(s) URL (acct:, data:, ...)
+            return LookupFailed(f"key id {key_id!r} is not an http(s) URL", retryable=False)
+        owner: str | None = urldefrag(key_id).url
+        if owner == key_id:  # no fragment: which actor lists it? (memo, then database)
+            owner = self._key_owners.get(key_id) or await anyio.to_thread.run_sync(
+                _uri_for_key, self._engine, key_id
+            )
+        if owner is None:
+            standalone = await self._standalone_key(key_id, proof)
+            if isinstance(standalone, ActorKey) and len(self._key_owners) < self._memory_size:
+                self._key_owners[key_id] = standalone.owner
+            return standalone
+        cached = None if refresh else await self._usable(owner)
+        if isinstance(cached, LookupFailed):
+            return cached
+        found = find_key(cached, key_id, proof=proof) if cached else None
+        # an unknown key on a known actor may be a rotation: refetch the actor once
+        return found or self._listed(await self.actor(owner, refresh=True), key_id, proof)
+
+    @staticmethod
+    def _listed(
+        info: RemoteActorInfo | LookupFailed, key_id: str, proof: bool
+    ) -> ActorKey | LookupFailed:
+        if isinstance(info, LookupFailed):
+            return info
+        found = find_key(info, key_id, proof=proof)
+        return found or LookupFailed(f"{info.uri} does not list key {key_id!r}", False)
+
+    async def _standalone_key(self, key_id: str, proof: bool) -> ActorKey | LookupFailed:
+        """A key id without fragment (GoToSocial ``/main-key``): its document only names
+        the owner, whose own actor document must list the key (GHSA-q9f8-5hc7-898f)."""
+        fetched = await self._fetcher.fetch_activity(key_id, check_id=False)
+        if isinstance(fetched, FetchFailed):
+            return LookupFailed(f"fetching key {key_id}: {fetched.reason}", fetched.retryable)
+        document = fetched.document
+        if actor_type(document) and same_url(str(document.get("id")), fetched.url):
+            return self._listed(await self._store(fetched.url, fetched), key_id, proof)
+        owner = key_owner_hint(document, key_id)
+        if owner is None or not same_origin(owner, key_id):
+            return LookupFailed(f"key {key_id!r} names no owner on its host", False)
+        return self._listed(await self.actor(owner, refresh=True), key_id, proof)
+
+    async def _local_key(self, key_id: str, proof: bool) -> ActorKey | LookupFailed:
+        uri, _, fragment = key_id.partition("#")
+        keys = await anyio.to_thread.run_sync(_local_keys, self._engine, uri)
+        if keys is None:
+            return LookupFailed(f"no local actor {uri}", retryable=False)
+        if fragment == "main-key" and not proof:
+            return ActorKey(key_id, uri, load_pem_cached(keys[0]), None)
+        if fragment == "ed25519-key":
+            return ActorKey(key_id, uri, decode_ed25519_multikey(keys[1]), None)
+        return LookupFailed(f"local actor {uri} has no key {key_id!r}", retryable=False)

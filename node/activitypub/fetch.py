@@ -1,0 +1,299 @@
+"""The one safe fetcher: every GET of a remote document goes through :class:`SafeFetcher`.
+
+Rules (SECURITY.md "Identity and origin" and "Fetching"):
+
+* the address policy (:mod:`node.activitypub.ssrf`) before every hop, and again at
+  connect time inside the guarded transport; at most 3 redirects, followed by hand so
+  policy and signature are re-applied on each hop (Fedify CVE-2025-23221), never from
+  https down to http;
+* one total deadline for the whole fetch -- redirects, connects and body -- because
+  per-operation timeouts let a dripping server hold a fetch forever (Mastodon
+  CVE-2023-36461);
+* the body is streamed and cut at ``max_bytes`` counting decompressed bytes, and gzip
+  is inflated here with a bounded output size, so a gzip bomb never expands in memory
+  (Fedify GHSA-mc44-6cfg-2v6w);
+* ActivityStreams media types only (Mastodon CVE-2024-25623) and the document ``id``
+  equal to the final URL fetched (Mastodon CVE-2024-23832);
+* hostile JSON (malformed, not an object, too deep) is a :class:`FetchFailed`, never an
+  exception.
+
+JSON-LD ``@context`` URLs are never fetched: ionode reads documents in their compacted
+form, the way Mastodon and most servers do, so a remote context cannot change meaning.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import anyio
+import httpx
+import orjson
+
+from node.activitypub.ssrf import BlockedAddress, check_url
+from node.activitypub.urls import BadURL, split_url
+
+AS_PROFILE = "https://www.w3.org/ns/activitystreams"
+ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_DEPTH = 64
+
+Signer = Callable[[str, str, dict[str, str]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A document that passed every check; ``url`` is the final URL after redirects."""
+
+    url: str
+    document: dict[str, Any]
+    status: int
+
+
+@dataclass(frozen=True)
+class FetchFailed:
+    """Why a fetch of ``url`` (the URL asked for) failed; ``gone`` is a 410."""
+
+    url: str
+    reason: str
+    status: int | None
+    retryable: bool
+    gone: bool = False
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, status: int | None = None, *, retryable: bool = False):
+        super().__init__(reason)
+        self.reason, self.status, self.retryable = reason, status, retryable
+
+
+def parse_media_type(content_type: str) -> tuple[str, dict[str, str]]:
+    """``type/subtype`` (lower case) and parameters (names lower case, values unquoted)."""
+    head, *params = content_type.split(";")
+    parsed: dict[str, str] = {}
+    for param in params:
+        name, _, value = param.partition("=")
+        parsed[name.strip().lower()] = value.strip().strip('"')
+    return head.strip().lower(), parsed
+
+
+def is_activity_media_type(content_type: str) -> bool:
+    """``application/activity+json``, or ``application/ld+json`` with the AS profile."""
+    kind, params = parse_media_type(content_type)
+    if kind == "application/activity+json":
+        return True
+    return kind == "application/ld+json" and AS_PROFILE in params.get("profile", "").split()
+
+
+def canonical_url(url: str) -> str:
+    """``url`` with its host canonicalised (urls.py), fragment kept; raises BadURL."""
+    scheme, host, target = split_url(url)
+    fragment = urlsplit(url).fragment
+    return f"{scheme}://{host}{target}" + (f"#{fragment}" if fragment else "")
+
+
+def same_url(a: str, b: str) -> bool:
+    """Exact equality after host canonicalisation (CVE-2023-42451); False if malformed."""
+    try:
+        return canonical_url(a) == canonical_url(b)
+    except BadURL:
+        return False
+
+
+def _status_failure(status: int) -> _Refused:
+    if status == 410:
+        return _Refused("gone (410)", status)
+    retryable = status in (408, 429) or status >= 500
+    return _Refused(f"HTTP {status}", status, retryable=retryable)
+
+
+def _inflate(decoder: Any, data: bytes, room: int) -> bytes:
+    """Decompress ``data`` producing at most ``room`` bytes, else refuse (gzip bombs)."""
+    out = b""
+    try:
+        while data:
+            out += decoder.decompress(data, room - len(out) + 1)
+            if len(out) > room:
+                raise _Refused("body over the size cap after decompression")
+            if data == decoder.unconsumed_tail:
+                break
+            data = decoder.unconsumed_tail
+    except zlib.error as exc:
+        raise _Refused(f"corrupt gzip body: {exc}") from exc
+    return out
+
+
+def _decoder(content_encoding: str) -> Any:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    raise _Refused(f"unsupported Content-Encoding {content_encoding!r}")
+
+
+def _too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return False
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Parse ``body`` as one JSON object of bounded depth, else raise ``ValueError``."""
+    try:
+        document = orjson.loads(body)  # orjson refuses invalid UTF-8 and > 1024 levels
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ValueError("the JSON document is not an object")
+    if _too_deep(document):
+        raise ValueError(f"the JSON document is nested deeper than {MAX_DEPTH} levels")
+    return document
+
+
+class SafeFetcher:
+    """Signed, bounded, policy-checked GETs of ActivityStreams and JSON documents."""
+
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport,
+        allow_private: bool,
+        sign: Signer | None = None,
+        user_agent: str = "ionode/0.1",
+        deadline: float = 10.0,
+        max_bytes: int = 1_000_000,
+        max_redirects: int = 3,
+    ) -> None:
+        self._transport, self._allow_private, self._sign = transport, allow_private, sign
+        self._user_agent, self._deadline = user_agent, deadline
+        self._max_bytes, self._max_redirects = max_bytes, max_redirects
+
+    @property
+    def allow_private(self) -> bool:
+        """True on loopback development/test nodes (``Settings.fetch_private_allowed``)."""
+        return self._allow_private
+
+    async def fetch_activity(self, url: str, *, check_id: bool = True) -> Fetched | FetchFailed:
+        """GET an ActivityStreams document whose ``id`` equals the final URL.
+
+        ``check_id=False`` is only for pointer documents whose content is verified
+        elsewhere (a GoToSocial key stub names its owner, whose own document must list
+        the key); nothing from such a document may be trusted on its own.
+        """
+        result = await self._fetch(url, ACTIVITY_ACCEPT, is_activity_media_type)
+        if isinstance(result, FetchFailed) or not check_id:
+            return result
+        document_id = result.document.get("id")
+        if isinstance(document_id, str) and same_url(document_id, result.url):
+            return result
+        reason = f"document id {document_id!r} is not the URL fetched {result.url!r}"
+        return FetchFailed(url, reason, result.status, retryable=False)
+
+    async def fetch_json(
+        self, url: str, *, accept: str, media_types: tuple[str, ...]
+    ) -> Fetched | FetchFailed:
+        """GET a JSON object served as one of ``media_types`` (WebFinger JRD, NodeInfo)."""
+        allowed = {kind.lower() for kind in media_types}
+        return await self._fetch(url, accept, lambda ct: parse_media_type(ct)[0] in allowed)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def _fetch(
+        self, url: str, accept: str, acceptable: Callable[[str], bool]
+    ) -> Fetched | FetchFailed:
+        with anyio.move_on_after(self._deadline):
+            try:
+                return await self._follow(urldefrag(url).url, accept, acceptable)
+            except _Refused as exc:
+                return FetchFailed(url, exc.reason, exc.status, exc.retryable, exc.status == 410)
+            except BlockedAddress as exc:
+                return FetchFailed(url, exc.reason, None, retryable=False)
+            except httpx.UnsupportedProtocol as exc:
+                return FetchFailed(url, f"invalid request: {exc}", None, retryable=False)
+            except httpx.TransportError as exc:
+                return FetchFailed(url, f"{type(exc).__name__}: {exc}", None, retryable=True)
+        return FetchFailed(url, f"deadline of {self._deadline}s exceeded", None, retryable=True)
+
+    async def _follow(self, url: str, accept: str, acceptable: Callable[[str], bool]) -> Fetched:
+        current = url
+        for _hop in range(self._max_redirects + 1):
+            response = await self._get(current, accept)
+            try:
+                if response.status_code not in REDIRECT_STATUSES:
+                    return await self._accept(current, response, acceptable)
+                current = self._next_hop(current, response)
+            finally:
+                with anyio.CancelScope(shield=True):  # closing must survive the deadline
+                    await response.aclose()
+        raise _Refused(f"more than {self._max_redirects} redirects")
+
+    async def _get(self, url: str, accept: str) -> httpx.Response:
+        reason = check_url(url, allow_private=self._allow_private)
+        if reason:
+            raise BlockedAddress(f"{url}: {reason}")
+        headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": self._user_agent}
+        if self._sign is not None:
+            headers = self._sign("GET", url, headers)
+        try:
+            request = httpx.Request("GET", url, headers=headers)
+        except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors
+            raise _Refused(f"invalid URL {url!r}: {exc}") from exc
+        return await self._transport.handle_async_request(request)
+
+    @staticmethod
+    def _next_hop(current: str, response: httpx.Response) -> str:
+        location: str = response.headers.get("location", "")
+        if not location:
+            raise _Refused(f"redirect {response.status_code} without Location")
+        target = urldefrag(urljoin(current, location.strip())).url
+        if current.startswith("https:") and not target.startswith("https:"):
+            raise _Refused(f"redirect from https to {target!r} refused")
+        return target
+
+    async def _accept(
+        self, url: str, response: httpx.Response, acceptable: Callable[[str], bool]
+    ) -> Fetched:
+        if not 200 <= response.status_code < 300:
+            raise _status_failure(response.status_code)
+        content_type = response.headers.get("content-type", "")
+        if not acceptable(content_type):
+            raise _Refused(f"media type {content_type!r} refused", response.status_code)
+        body = await self._read_body(response)
+        try:
+            document = parse_json_object(body)
+        except ValueError as exc:
+            raise _Refused(str(exc), response.status_code) from exc
+        return Fetched(url=url, document=document, status=response.status_code)
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        cap = self._max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise _Refused(f"Content-Length {declared} over the cap of {cap} bytes")
+        decoder = _decoder(response.headers.get("content-encoding", ""))
+        body, raw_size = bytearray(), 0
+        stream = response.stream  # raw bytes, also when a test transport pre-read them
+        if not isinstance(stream, httpx.AsyncByteStream):
+            raise _Refused("the transport returned a synchronous body")
+        async for chunk in stream:
+            raw_size += len(chunk)
+            if raw_size > cap:
+                raise _Refused(f"body over the cap of {cap} bytes")
+            body += chunk if decoder is None else _inflate(decoder, chunk, cap - len(body))
+            if len(body) > cap:
+                raise _Refused(f"body over the cap of {cap} bytes")
+        if decoder is not None and not decoder.eof:
+            raise _Refused("truncated gzip body")
+        return bytes(body)

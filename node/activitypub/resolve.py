@@ -1,0 +1,123 @@
+"""WebFinger client: ``@user@host``, ``user@host``, ``acct:user@host`` or a URL -> actor URI.
+
+RFC 7033 (WebFinger) with the fediverse conventions Mastodon relies on
+(app/lib/webfinger.rb): ``GET https://host/.well-known/webfinger?resource=acct:user@host``
+answers a JRD whose one ``rel="self"`` link typed ``application/activity+json`` (or
+``application/ld+json`` with the ActivityStreams profile) holds the actor id.
+
+Every hop goes through :class:`~node.activitypub.fetch.SafeFetcher`, so redirects are
+policy-checked like any fetch (Fedify CVE-2025-23221). Plain ``http://`` is used only for
+loopback hosts when the fetcher allows private addresses (federation tests on loopback).
+The caller fetches the returned actor through the actor cache, which checks the actor's
+origin; a reverse check of ``acct:preferredUsername@host`` is the caller's choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from node.activitypub.actors import parse_actor
+from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_type
+from node.activitypub.urls import BadURL, canonical_host, split_url
+from node.settings import is_loopback_host
+
+JRD_ACCEPT = "application/jrd+json, application/json;q=0.9"
+JRD_MEDIA_TYPES = ("application/jrd+json", "application/json")
+
+
+@dataclass(frozen=True)
+class ResolveFailed:
+    """Why ``target`` could not be resolved to an actor URI."""
+
+    target: str
+    reason: str
+    retryable: bool = False
+
+
+def parse_account(target: str) -> tuple[str, str] | None:
+    """``(user, canonical host[:port])`` of ``acct:user@host``, ``@user@host`` or
+    ``user@host``; None if ``target`` is not such an address."""
+    account = target.strip().removeprefix("acct:").removeprefix("@")
+    user, at, host = account.partition("@")
+    if not at or not user or not host or "@" in host:
+        return None
+    if any(ch in user for ch in "/?#:% ") or any(ch in host for ch in "/?#@% "):
+        return None
+    name, _, port = host.partition(":")
+    if port and not port.isdigit():
+        return None
+    try:
+        return user, canonical_host(name, int(port) if port else None)
+    except BadURL:
+        return None
+
+
+def webfinger_url(user: str, host: str, *, allow_http: bool) -> str:
+    """The WebFinger query URL; ``http`` only for loopback hosts when ``allow_http``."""
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    scheme = "http" if allow_http and is_loopback_host(hostname) else "https"
+    resource = quote(f"acct:{user}@{host}", safe=":@")
+    return f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
+
+
+def self_link(jrd: dict[str, Any]) -> str | ResolveFailed | None:
+    """The one ActivityStreams ``rel=self`` href (duplicates of one href allowed)."""
+    links = jrd.get("links")
+    hrefs: list[str] = []
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("rel") != "self":
+            continue
+        kind, href = link.get("type"), link.get("href")
+        typed = isinstance(kind, str) and is_activity_media_type(kind)
+        if typed and isinstance(href, str) and href not in hrefs:
+            hrefs.append(href)
+    if len(hrefs) > 1:
+        return ResolveFailed("", f"{len(hrefs)} different rel=self links: {hrefs}")
+    return hrefs[0] if hrefs else None
+
+
+def _failed(target: str, what: str, failure: FetchFailed) -> ResolveFailed:
+    if failure.status == 404:
+        return ResolveFailed(target, f"{what}: no such account (404)")
+    if failure.gone:
+        return ResolveFailed(target, f"{what}: the account is gone (410)")
+    return ResolveFailed(target, f"{what}: {failure.reason}", failure.retryable)
+
+
+async def _resolve_url(fetcher: SafeFetcher, url: str) -> str | ResolveFailed:
+    fetched = await fetcher.fetch_activity(url)
+    if isinstance(fetched, FetchFailed):
+        return _failed(url, "fetching the actor", fetched)
+    info = parse_actor(fetched.document, fetched.url)
+    if isinstance(info, str):
+        return ResolveFailed(url, f"not a usable actor: {info}")
+    return info.uri
+
+
+async def resolve_account(fetcher: SafeFetcher, target: str) -> str | ResolveFailed:
+    """The actor URI of ``target`` (an account address or an actor URL)."""
+    if target.startswith(("https://", "http://")):
+        try:
+            split_url(target)
+        except BadURL as exc:
+            return ResolveFailed(target, str(exc))
+        return await _resolve_url(fetcher, target)
+    account = parse_account(target)
+    if account is None:
+        return ResolveFailed(target, "not an account address (user@host) or an http(s) URL")
+    url = webfinger_url(*account, allow_http=fetcher.allow_private)
+    fetched = await fetcher.fetch_json(url, accept=JRD_ACCEPT, media_types=JRD_MEDIA_TYPES)
+    if isinstance(fetched, FetchFailed):
+        return _failed(target, "WebFinger", fetched)
+    href = self_link(fetched.document)
+    if isinstance(href, ResolveFailed):
+        return ResolveFailed(target, f"WebFinger answer has {href.reason}")
+    if href is None:
+        return ResolveFailed(target, "WebFinger answer has no ActivityStreams rel=self link")
+    try:
+        split_url(href)
+    except BadURL as exc:
+        return ResolveFailed(target, f"WebFinger self link: {exc}")
+    return href

@@ -1,0 +1,298 @@
+"""Address policy for every outgoing request, enforced again at connect time.
+
+SECURITY.md "Fetching": Fedify CVE-2024-39687 (DNS rebinding), CVE-2025-23221 (WebFinger
+redirects), Mastodon GHSA-xfrj-c749-jxxq (IPv4 inside IPv6), Lemmy GHSA-c482-7gjx-pp36.
+
+* :func:`check_url` -- scheme and literal-host policy, applied before every hop (so tests
+  with an injected ``httpx.MockTransport`` enforce it too);
+* :class:`GuardedBackend` -- an ``httpcore`` network backend whose ``connect_tcp``
+  resolves the name once, refuses if ANY answer is forbidden (stricter than skipping bad
+  answers: a name mixing public and internal addresses is a rebinding attempt or a
+  misconfiguration, and refusing gives one clear error), then connects to the vetted IP
+  literal, so no second resolution can differ. httpcore passes the origin hostname
+  separately to ``start_tls`` (``server_hostname``): SNI and certificate checks use it.
+
+No proxy is ever used: with a proxy the connect-time check would see the proxy's address.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import typing
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from urllib.parse import urlsplit
+
+import anyio
+import httpcore
+import httpx
+
+IPAddress = IPv4Address | IPv6Address
+Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+
+# (network, why it is refused, admitted when private addresses are allowed)
+_RANGES: tuple[tuple[IPv4Network | IPv6Network, str, bool], ...] = tuple(
+    (ip_network(cidr), f"{why} ({cidr})", private)
+    for cidr, why, private in (
+        ("0.0.0.0/8", "unspecified / 'this network'", False),
+        ("100.64.0.0/10", "carrier-grade NAT", False),
+        ("169.254.0.0/16", "link-local, cloud metadata", False),
+        ("192.0.0.0/24", "IETF protocol assignments", False),
+        ("192.0.2.0/24", "documentation", False),
+        ("192.88.99.0/24", "6to4 relay anycast", False),
+        ("198.18.0.0/15", "benchmarking", False),
+        ("198.51.100.0/24", "documentation", False),
+        ("203.0.113.0/24", "documentation", False),
+        ("224.0.0.0/4", "multicast", False),
+        ("240.0.0.0/4", "reserved / broadcast", False),
+        ("127.0.0.0/8", "loopback", True),
+        ("10.0.0.0/8", "private", True),
+        ("172.16.0.0/12", "private", True),
+        ("192.168.0.0/16", "private", True),
+        ("::/128", "unspecified", False),
+        ("::1/128", "loopback", True),
+        ("ff00::/8", "multicast", False),
+        ("fe80::/10", "link-local", False),
+        ("fec0::/10", "site-local", False),
+        ("2001::/32", "Teredo", False),
+        ("2001:db8::/32", "documentation", False),
+        ("::/96", "IPv4-compatible (deprecated)", False),
+        ("fc00::/7", "unique local", True),
+    )
+)
+_NAT64 = IPv6Network("64:ff9b::/96")
+
+
+class BlockedAddress(httpx.ConnectError):
+    """The policy refused a URL or a resolved address; ``reason`` says which rule."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"refused by address policy: {reason}")
+        self.reason = reason
+
+
+def _embedded_v4(ip: IPv6Address) -> tuple[IPv4Address, str, bool] | None:
+    """The IPv4 address inside a mapped, NAT64 or 6to4 address (GHSA-xfrj-c749-jxxq), and
+    whether it is the same host (mapped) rather than a translated route (NAT64, 6to4)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped, "IPv4-mapped (::ffff:0:0/96)", True
+    if ip in _NAT64:
+        return IPv4Address(int(ip) & 0xFFFFFFFF), "NAT64 (64:ff9b::/96)", False
+    if ip.sixtofour is not None:
+        return ip.sixtofour, "6to4 (2002::/16)", False
+    return None
+
+
+def check_address(ip: IPAddress, *, allow_private: bool) -> str | None:
+    """Why ``ip`` may not be contacted, or ``None`` when it may.
+
+    ``allow_private`` (loopback development and test nodes) admits loopback and the
+    RFC 1918 / ULA ranges, never link-local, CGNAT, multicast or unspecified addresses.
+    Addresses that carry an IPv4 address are judged by it; a NAT64 or 6to4 route to a
+    private or loopback IPv4 address is refused even then (it is never a real peer).
+    """
+    if isinstance(ip, IPv6Address):
+        inner = _embedded_v4(ip)
+        if inner is not None:
+            embedded, label, same_host = inner
+            reason = check_address(embedded, allow_private=allow_private and same_host)
+            return f"{label} of {reason}" if reason else None
+    for network, reason, private in _RANGES:
+        if ip.version == network.version and ip in network:
+            return None if private and allow_private else reason
+    if not ip.is_global:
+        return "not globally routable"
+    return None
+
+
+def check_url(url: str, *, allow_private: bool) -> str | None:
+    """Why ``url`` may not be requested, or ``None``: run before every hop.
+
+    Only ``http``/``https`` (no ``file:``, ``data:``, ``ftp:``...), no credentials, IP
+    literals checked at once, ``localhost`` names only when private addresses are allowed.
+    Other names are checked when the connection is made (:class:`GuardedBackend`).
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return f"malformed URL {url!r}"
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not http(s)"
+    host = parts.hostname
+    if not host:
+        return "URL has no host"
+    if parts.username is not None or parts.password is not None:
+        return "URL carries credentials"
+    try:
+        return check_address(ip_address(host), allow_private=allow_private)
+    except ValueError:  # a name: refuse localhost names here, the rest at connect time
+        name = host.rstrip(".")  # urlsplit lower-cases hostname
+        loopback = name == "localhost" or name.endswith(".localhost")
+        return f"{host!r} is a loopback name" if loopback and not allow_private else None
+
+
+async def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """Resolve ``host`` with the system resolver (``anyio.getaddrinfo``), order kept."""
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found: list[IPAddress] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        ip = ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if ip not in found:
+            found.append(ip)
+    return found
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore backend that vets every resolved address before connecting.
+
+    ``resolver`` and ``inner`` are injectable so tests can simulate DNS answers and
+    routes without touching anything but loopback.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver | None = None,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._resolver: Resolver = resolver or system_resolver
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def vetted_addresses(self, host: str, port: int) -> Sequence[IPAddress]:
+        """The addresses of ``host``; raise :class:`BlockedAddress` if any is forbidden."""
+        try:
+            addresses: Sequence[IPAddress] = [ip_address(host.strip("[]"))]
+        except ValueError:
+            try:
+                addresses = await self._resolver(host, port)
+            except OSError as exc:
+                raise httpx.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
+        if not addresses:
+            raise httpx.ConnectError(f"{host!r} has no addresses")
+        for ip in addresses:
+            reason = check_address(ip, allow_private=self._allow_private)
+            if reason:
+                raise BlockedAddress(f"{host!r} resolves to {ip}: {reason}")
+        return addresses
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await self.vetted_addresses(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from exc
+        failure: Exception | None = None
+        for ip in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    str(ip), port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+def _raise_mapped(exc: Exception) -> typing.NoReturn:
+    """Re-raise httpcore's exception as the httpx class of the same name (public twins)."""
+    for cls in type(exc).__mro__:
+        if cls.__module__.split(".")[0] == "httpcore":
+            target = getattr(httpx, cls.__name__, httpx.TransportError)
+            if isinstance(target, type) and issubclass(target, httpx.TransportError):
+                raise target(str(exc)) from exc
+    raise exc
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: typing.AsyncIterable[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        try:
+            async for part in self._stream:
+                yield part
+        except Exception as exc:
+            _raise_mapped(exc)
+
+    async def aclose(self) -> None:
+        closer = getattr(self._stream, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """A minimal httpx transport over an ``httpcore.AsyncConnectionPool`` using
+    :class:`GuardedBackend`; built on public httpx/httpcore APIs only (swapping the
+    private ``_pool`` of ``httpx.AsyncHTTPTransport`` could silently drop the guard).
+    The URL policy is applied here too, so every user of the transport gets it.
+    """
+
+    def __init__(self, pool: httpcore.AsyncConnectionPool, *, allow_private: bool) -> None:
+        self._pool, self._allow_private = pool, allow_private
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        reason = check_url(str(request.url), allow_private=self._allow_private)
+        if reason:
+            raise BlockedAddress(reason)
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            response = await self._pool.handle_async_request(core_request)
+        except Exception as exc:
+            _raise_mapped(exc)
+        assert isinstance(response.stream, typing.AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+def guarded_transport(
+    *,
+    allow_private: bool,
+    resolver: Resolver | None = None,
+    inner: httpcore.AsyncNetworkBackend | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncBaseTransport:
+    """The transport every outgoing fetch uses; production passes only ``allow_private``
+    (``Settings.fetch_private_allowed``), ``resolver``/``inner``/``ssl_context`` are for tests.
+    """
+    backend = GuardedBackend(allow_private=allow_private, resolver=resolver, inner=inner)
+    pool = httpcore.AsyncConnectionPool(  # httpx's default limits
+        ssl_context=ssl_context,
+        network_backend=backend,
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=30.0,
+    )
+    return GuardedTransport(pool, allow_private=allow_private)
