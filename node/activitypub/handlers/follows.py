@@ -15,7 +15,7 @@ from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of, inboxes_of, local_actor
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, LocalActor
-from node.activitypub.vocab import activity, ref, without_context
+from node.activitypub.vocab import activity, ref
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 
@@ -49,10 +49,13 @@ async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> None:
 
 def send_answer(ctx: HandlerContext, conn: Connection, kind: str, target: LocalActor,
                 follow: Mapping[str, Any], inbox: str) -> None:
-    """Accept or Reject embedding the Follow, as Mastodon sends and expects."""
+    """Accept or Reject embedding the Follow, as Mastodon sends and expects.
+
+    The Follow is embedded exactly as received: a proof it carries covers its @context.
+    """
     outbox = ctx.node.services.outbox
     answer = activity(kind, id=outbox.new_id("activities"), actor=target.uri,
-                      object=without_context(follow), to=[actor_of(follow)])
+                      object=dict(follow), to=[actor_of(follow)])
     outbox.publish(conn, actor=target, activity=answer, now=ctx.node.clock(),
                    to_followers=False, inboxes=[inbox])
 
