@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from node.activitypub.actors import ActorCache, ActorKey, LookupFailed
+from node.activitypub.actors import ActorCache, LookupFailed
+from node.activitypub.remote_actor import ActorKey
 from node.activitypub.signatures import Rejected, SignatureClaim, read_signature
 
 

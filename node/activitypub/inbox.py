@@ -15,11 +15,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from node.activitypub.actors import ActorKey
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.dispatch import object_type_of
 from node.activitypub.inbox_store import ReceivedActivity
 from node.activitypub.origin import check_origin
+from node.activitypub.remote_actor import ActorKey
 from node.activitypub.signatures import Rejected
 from node.activitypub.vocab import ref
 from node.runtime import node_of

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from node.activitypub.actors import parse_actor
 from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_type
+from node.activitypub.remote_actor import parse_actor
 from node.activitypub.urls import BadURL, canonical_host, split_url
 from node.settings import is_loopback_host
 

@@ -10,10 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine, insert, select
 
-from node.activitypub.actors import ActorCache, ActorKey, LookupFailed, RemoteActorInfo
+from node.activitypub.actors import ActorCache, LookupFailed
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.keys import generate_actor_keys
 from node.activitypub.models import LocalActor, RemoteActor
+from node.activitypub.remote_actor import ActorKey, RemoteActorInfo
 from node.clock import Clock
 from tests.conftest import NOW
 from tests.fixtures.remote.fakes import FakeRemote

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from node.activitypub.actors import (
+from node.activitypub.remote_actor import (
     MAX_NAME,
     RemoteActorInfo,
     find_key,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from node.activitypub.actors import LookupFailed, RemoteActorInfo
+from node.activitypub.actors import LookupFailed
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.handling import HandlerContext
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor
+from node.activitypub.remote_actor import RemoteActorInfo
 from node.activitypub.vocab import ref
 
 
