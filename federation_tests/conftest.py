@@ -12,7 +12,9 @@ from tests.storage import backends, create_postgres_database, drop_postgres_data
 
 
 @pytest.fixture(params=backends())
-def make_node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], NodeProcess]]:
+def make_node(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], NodeProcess]]:
     """A factory of started nodes; the first node uses the parametrised backend."""
     started: list[NodeProcess] = []
     databases: list[str] = []

@@ -20,11 +20,11 @@ Activity = Mapping[str, Any]
 Handler = Callable[["HandlerContext", Activity], Awaitable[None]]
 
 
-class Ignore(Exception):  # noqa: N818 (a control-flow signal, not an error)
+class Ignore(Exception):
     """Raised by a handler that refuses an activity on purpose; the reason is recorded."""
 
 
-class Retry(Exception):  # noqa: N818
+class Retry(Exception):
     """Raised by a handler that could not finish for a passing reason (a fetch failed)."""
 
 

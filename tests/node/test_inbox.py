@@ -8,11 +8,11 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, InboxItem, Interaction, StoredObject
 from node.clock import Clock
 from node.hubs.service import create_hub
 from node.notes import post_note
-from node.activitypub.local_actors import create_local_actor
 from node.settings import Settings
 from tests.node.harness import Harness, running_node
 
