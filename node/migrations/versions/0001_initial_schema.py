@@ -8,7 +8,6 @@ Create Date: 2026-11-21 19:49:08.060316
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0001"
@@ -22,12 +21,12 @@ def upgrade() -> None:
     op.create_table(
         "follow",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("follower", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("following", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("activity_id", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("inbox", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
-        sa.Column("shared_inbox", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("follower", sa.String(length=1024), nullable=False),
+        sa.Column("following", sa.String(length=1024), nullable=False),
+        sa.Column("activity_id", sa.String(length=1024), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("inbox", sa.String(length=1024), nullable=True),
+        sa.Column("shared_inbox", sa.String(length=1024), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -39,7 +38,7 @@ def upgrade() -> None:
 
     op.create_table(
         "host_health",
-        sa.Column("host", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("open_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
@@ -49,17 +48,17 @@ def upgrade() -> None:
     op.create_table(
         "inbox_item",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("activity_id", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("recipient", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("activity_id", sa.String(length=1024), nullable=False),
+        sa.Column("actor", sa.String(length=1024), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("object_type", sa.String(length=64), nullable=True),
+        sa.Column("recipient", sa.String(length=1024), nullable=True),
         sa.Column("body", sa.LargeBinary(), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -71,10 +70,10 @@ def upgrade() -> None:
     op.create_table(
         "interaction",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("object_uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("activity_id", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("actor", sa.String(length=1024), nullable=False),
+        sa.Column("object_uri", sa.String(length=1024), nullable=False),
+        sa.Column("activity_id", sa.String(length=1024), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("activity_id"),
@@ -86,12 +85,12 @@ def upgrade() -> None:
     op.create_table(
         "local_actor",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("uri", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
-        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("uri", sa.String(length=512), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("icon_url", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("icon_url", sa.String(length=1024), nullable=True),
         sa.Column("manually_approves_followers", sa.Boolean(), nullable=False),
         sa.Column("discoverable", sa.Boolean(), nullable=False),
         sa.Column("profile_fields", sa.JSON(), nullable=True),
@@ -99,7 +98,7 @@ def upgrade() -> None:
         sa.Column("rsa_public_pem", sa.Text(), nullable=False),
         sa.Column("ed25519_private", sa.LargeBinary(), nullable=False),
         sa.Column(
-            "ed25519_public_multibase", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False
+            "ed25519_public_multibase", sa.String(length=128), nullable=False
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -113,8 +112,8 @@ def upgrade() -> None:
     op.create_table(
         "login_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("client", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -126,16 +125,16 @@ def upgrade() -> None:
     op.create_table(
         "remote_actor",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("host", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("uri", sa.String(length=1024), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column(
-            "preferred_username", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
+            "preferred_username", sa.String(length=255), nullable=False
         ),
-        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("inbox", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("shared_inbox", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
-        sa.Column("key_id", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("display_name", sa.String(length=500), nullable=False),
+        sa.Column("inbox", sa.String(length=1024), nullable=False),
+        sa.Column("shared_inbox", sa.String(length=1024), nullable=True),
+        sa.Column("key_id", sa.String(length=1024), nullable=True),
         sa.Column("public_key_pem", sa.Text(), nullable=True),
         sa.Column("multikeys", sa.JSON(), nullable=True),
         sa.Column("document", sa.JSON(), nullable=True),
@@ -151,9 +150,9 @@ def upgrade() -> None:
     op.create_table(
         "stored_object",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("attributed_to", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("uri", sa.String(length=1024), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("attributed_to", sa.String(length=1024), nullable=True),
         sa.Column("local", sa.Boolean(), nullable=False),
         sa.Column("document", sa.JSON(), nullable=True),
         sa.Column("published", sa.DateTime(timezone=True), nullable=True),
@@ -172,7 +171,7 @@ def upgrade() -> None:
         "account",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -185,10 +184,10 @@ def upgrade() -> None:
     op.create_table(
         "outbox_activity",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
+        sa.Column("uri", sa.String(length=1024), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("object_uri", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=True),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("object_uri", sa.String(length=1024), nullable=True),
         sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
@@ -208,13 +207,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("sender_id", sa.Integer(), nullable=False),
-        sa.Column("inbox", sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
-        sa.Column("host", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("inbox", sa.String(length=1024), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("last_status", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -237,9 +236,9 @@ def upgrade() -> None:
     op.create_table(
         "login_session",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("token_hash", sa.String(length=128), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_token", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("csrf_token", sa.String(length=128), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
