@@ -153,14 +153,28 @@ def _verify(
     options = {key: value for key, value in proof.items() if key != "proofValue"}  # step 2
     method = _check_options(options, now)
     signature = _decode_proof_value(proof.get("proofValue"))  # step 3
-    unsecured = strip_proof(document)
-    for config in _proof_configs(unsecured, options):  # steps 4-6
-        try:
-            public_key.verify(signature, _hash_data(unsecured, config))  # §3.3.7
-        except InvalidSignature:
-            continue
-        return ProofVerified(method, _controller(method))
+    for unsecured in _unsecured_forms(document):
+        for config in _proof_configs(unsecured, options):  # steps 4-6
+            try:
+                public_key.verify(signature, _hash_data(unsecured, config))  # §3.3.7
+            except InvalidSignature:
+                continue
+            return ProofVerified(method, _controller(method))
     raise _Rejected("signature does not verify")
+
+
+def _unsecured_forms(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The document without its proof; also without ``signature`` when it has one.
+
+    Fedify (like Mastodon) adds an RsaSignature2017 Linked Data Signature over the
+    already-proofed document, so the proof never covered ``signature``. ionode never
+    trusts that field (SECURITY.md: LD signatures prove nothing), so leaving it out of
+    the check costs nothing.
+    """
+    unsecured = strip_proof(document)
+    if "signature" not in unsecured:
+        return [unsecured]
+    return [unsecured, {k: v for k, v in unsecured.items() if k != "signature"}]
 
 
 def _hash_data(unsecured: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:

@@ -518,3 +518,14 @@ def test_context_form_is_taken_from_the_proof() -> None:
     signed = create_proof(document, ALICE_KEY, ALICE_KEY_ID, NOW)
     signed["@context"] = [AS_CONTEXT[0]]  # an intermediary rewrote the string as a list
     assert isinstance(verify_proof(signed, ALICE_KEY.public_key()), ProofVerified)
+
+
+def test_ld_signature_added_after_the_proof_is_left_out() -> None:
+    # Fedify and Mastodon add an RsaSignature2017 over the already-proofed document;
+    # the proof still verifies, and tampering elsewhere still fails.
+    signed = signed_note()
+    signed["signature"] = {"type": "RsaSignature2017", "creator": ALICE + "#main-key",
+                           "signatureValue": "Zm9yZ2Vk"}
+    assert isinstance(verify_proof(signed, ALICE_KEY.public_key(), now=NOW), ProofVerified)
+    signed["content"] = "altered"
+    assert isinstance(verify_proof(signed, ALICE_KEY.public_key(), now=NOW), ProofRejected)
