@@ -34,6 +34,7 @@ from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
 from node.web import views as web_views
+from node.web.install import install_web
 from node.workers import spawn_workers
 
 
@@ -136,5 +137,6 @@ def create_app(
     middleware = [Middleware(SignedGetMiddleware, node=node)]
     app = Starlette(routes=all_routes(), lifespan=lifespan, middleware=middleware)
     app.state.node = node
+    install_web(app, settings)
     return app
 

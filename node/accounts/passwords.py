@@ -1,0 +1,69 @@
+"""Password hashing with argon2id (RFC 9106 parameters of ``argon2-cffi``).
+
+Passwords are normalised to Unicode NFC first, so the same password typed on a phone
+and on a laptop (which may compose accents differently) verifies the same.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1024
+
+
+class PasswordError(ValueError):
+    """The password breaks the policy; the message tells the person what to change."""
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+def _normalise(password: str) -> str:
+    return unicodedata.normalize("NFC", password)
+
+
+def check_policy(password: str) -> str:
+    """Return the normalised password, or raise :class:`PasswordError` saying why not."""
+    password = _normalise(password)
+    if len(password) < MIN_LENGTH:
+        raise PasswordError(f"the password must be at least {MIN_LENGTH} characters long")
+    if len(password) > MAX_LENGTH:
+        raise PasswordError(f"the password must be at most {MAX_LENGTH} characters long")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (which must satisfy :func:`check_policy`)."""
+    return _hasher().hash(check_policy(password))
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when ``password`` matches; never raises for a wrong or malformed input."""
+    password = _normalise(password)
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash uses older parameters and should be replaced at next sign-in."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so timing reveals nothing."""
+    return _hasher().hash("no account has this password, it only burns time")

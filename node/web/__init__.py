@@ -1,0 +1,1 @@
+"""HTML side of the node: sign-in, public pages, templates, security headers."""

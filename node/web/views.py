@@ -1,0 +1,51 @@
+"""The HTML route table and the home page.
+
+Actor and object pages have no routes here: they live at the actors' and objects'
+own URLs, where content negotiation calls :mod:`node.web.pages` for browsers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from node.runtime import node_of
+from node.web.account_views import account_page, account_post
+from node.web.auth_views import login_form, login_submit, logout
+from node.web.queries import ActorLink, local_actors
+from node.web.templating import render
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _directory(engine: Engine, host: str) -> dict[str, list[ActorLink]]:
+    with engine.connect() as conn:
+        return {
+            "hubs": local_actors(conn, "group", host),
+            "organizers": local_actors(conn, "person", host),
+        }
+
+
+async def home(request: Request) -> Response:
+    """GET /: the node's name, its hubs and organizers, and the sign-in state."""
+    node = node_of(request)
+    directory = await run_in_threadpool(_directory, node.engine, node.settings.host)
+    return await render(request, "home.html", directory)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login_submit, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/account", account_page, methods=["GET"]),
+        Route("/account/post", account_post, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
