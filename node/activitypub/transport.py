@@ -1,0 +1,278 @@
+"""The outbound HTTP client for deliveries: aiohttp connection pool behind httpx's API.
+
+Why aiohttp: a fan-out through httpx's default transport runs at ~250 deliveries per
+CPU-second, through this client at ~1,300-1,500 (bench/RESULTS.md "fan-out").
+:func:`delivery_client` returns an ``httpx.AsyncClient`` (tests swap in
+``httpx.MockTransport`` clients) whose transport is ``httpx-aiohttp``, with kept-alive,
+reused connections; its :func:`post_activity` hot path skips httpx's request/response
+objects, which cost more than aiohttp itself.
+
+SSRF (SECURITY.md "Fetching", the address policy in :mod:`node.activitypub.ssrf`) is
+enforced three times, the last two at connect time so DNS rebinding cannot slip past a
+check made earlier (Fedify CVE-2024-39687):
+
+1. the URL (scheme, credentials, IP literals, ``localhost`` names) before the request;
+2. :class:`GuardedResolver` refuses a name if ANY address it resolves to is forbidden;
+3. the connector's socket factory vets the exact address every socket connects to:
+   aiohttp skips the resolver for IP literals, so this is the layer that always runs.
+
+No proxy is read from the environment: through a proxy, the connect-time check would
+see only the proxy's address.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from ipaddress import ip_address
+
+import aiohttp
+import anyio
+import httpx
+from aiohappyeyeballs import AddrInfoType
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from httpx_aiohttp import AiohttpTransport
+
+from node.activitypub.ssrf import BlockedAddress, check_address, check_url
+
+KEEPALIVE_SECONDS = 30.0
+ACTIVITY_JSON = "application/activity+json"
+#: Bytes of an answer read at most: enough for an error message, and reading a small
+#: body to its end lets the connection be reused (Mastodon caps bodies at 1 MB).
+RESPONSE_READ_CAP = 16 * 1024
+
+
+class RefusedAddress(OSError):
+    """A resolved or connected address is forbidden by the address policy.
+
+    An ``OSError`` because that is what aiohttp expects from resolvers and sockets;
+    it surfaces as ``httpx.ConnectError`` carrying this message.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EACCES, f"refused by address policy: {reason}")
+
+
+def address_problem(host: str, *, allow_private: bool) -> str | None:
+    """Why the IP literal ``host`` may not be contacted (unparseable counts as refused)."""
+    try:
+        ip = ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return f"{host!r} is not an IP address"
+    return check_address(ip, allow_private=allow_private)
+
+
+class GuardedResolver(AbstractResolver):
+    """A resolver that refuses a name when any of its addresses is forbidden.
+
+    Refusing the whole name (rather than dropping the bad answers) is deliberate: a name
+    that mixes public and internal addresses is a rebinding attempt or a mistake.
+    """
+
+    def __init__(self, *, allow_private: bool, inner: AbstractResolver | None = None) -> None:
+        self._allow_private = allow_private
+        self._inner = inner if inner is not None else DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            reason = address_problem(result["host"], allow_private=self._allow_private)
+            if reason:
+                raise RefusedAddress(f"{host!r} resolves to {result['host']}: {reason}")
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def guarded_socket_factory(*, allow_private: bool) -> Callable[[AddrInfoType], socket.socket]:
+    """A socket factory that refuses to create a socket for a forbidden address."""
+
+    def factory(addr_info: AddrInfoType) -> socket.socket:
+        family, type_, proto, _canon, sockaddr = addr_info
+        reason = address_problem(str(sockaddr[0]), allow_private=allow_private)
+        if reason:
+            raise RefusedAddress(f"connection to {sockaddr[0]}: {reason}")
+        return socket.socket(family=family, type=type_, proto=proto)
+
+    return factory
+
+
+class GuardedAiohttpTransport(AiohttpTransport):
+    """``AiohttpTransport`` that applies the URL policy before every request."""
+
+    def __init__(
+        self, *, allow_private: bool, session: Callable[[], aiohttp.ClientSession],
+        max_connections: int,
+    ) -> None:
+        super().__init__(
+            client=session, limits=httpx.Limits(max_connections=max_connections),
+            trust_env=False,
+        )
+        self._allow_private = allow_private
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        reason = check_url(str(request.url), allow_private=self._allow_private)
+        if reason:
+            raise BlockedAddress(reason)
+        response: httpx.Response = await super().handle_async_request(request)
+        return response
+
+
+def _session_factory(
+    *, allow_private: bool, max_connections: int, resolver: AbstractResolver | None
+) -> Callable[[], aiohttp.ClientSession]:
+    """Build the aiohttp session lazily: it must be created inside the running loop."""
+
+    def make() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max_connections,
+            keepalive_timeout=KEEPALIVE_SECONDS,
+            ssl=httpx.create_ssl_context(),
+            resolver=GuardedResolver(allow_private=allow_private, inner=resolver),
+            socket_factory=guarded_socket_factory(allow_private=allow_private),
+        )
+        return aiohttp.ClientSession(
+            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
+        )
+
+    return make
+
+
+class _NoCookies(httpx.Cookies):
+    """A jar that neither sends nor keeps anything."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The part of a delivery's answer that is kept: status, headers, start of body."""
+
+    status: int
+    headers: Mapping[str, str]
+    snippet: str
+
+
+def _snippet(received: bytes) -> str:
+    return received[:300].decode("utf-8", "replace").strip()
+
+
+class DeliveryClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` over one guarded aiohttp session, without cookies.
+
+    Deliveries are signed, never cookie-authenticated: a receiver must not be able to
+    tag our later requests. :meth:`post_activity` is the delivery hot path: it uses the
+    same aiohttp session (same pool, same connect-time guard) without httpx's request
+    and response objects, which cost more CPU per delivery than aiohttp itself
+    (bench/RESULTS.md "fan-out"). Everything else goes through httpx as usual.
+    """
+
+    def __init__(
+        self, *, allow_private: bool, user_agent: str, timeout: float, max_connections: int,
+        resolver: AbstractResolver | None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._make_session = _session_factory(
+            allow_private=allow_private, max_connections=max_connections, resolver=resolver
+        )
+        self._session: aiohttp.ClientSession | None = None
+        self._post_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
+        self._io_timeout = timeout
+        transport = GuardedAiohttpTransport(
+            allow_private=allow_private, session=self.session, max_connections=max_connections
+        )
+        super().__init__(
+            transport=transport, headers={"User-Agent": user_agent},
+            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
+        )
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NoCookies()
+
+    @cookies.setter
+    def cookies(self, value: object) -> None:
+        return None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The shared aiohttp session, created on first use inside the running loop."""
+        if self._session is None:
+            self._session = self._make_session()
+        return self._session
+
+    async def post_activity(
+        self, url: str, headers: Mapping[str, str], body: bytes, deadline: float
+    ) -> Answer:
+        """POST ``body`` to ``url`` with ``headers``; see :func:`post_activity`."""
+        reason = check_url(url, allow_private=self._allow_private)
+        if reason:
+            raise BlockedAddress(reason)
+        timeout = aiohttp.ClientTimeout(total=deadline, sock_connect=self._io_timeout,
+                                        sock_read=self._io_timeout)
+        async with self.session().post(
+            url, data=body, headers={**self._post_headers, **headers}, allow_redirects=False,
+            auto_decompress=False, timeout=timeout,
+        ) as response:
+            received = await response.content.read(RESPONSE_READ_CAP)
+            return Answer(response.status, response.headers, _snippet(received))
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._session is not None:
+            await self._session.close()
+
+
+async def post_activity(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str], body: bytes,
+    deadline: float,
+) -> Answer:
+    """POST ``body`` byte for byte; read at most :data:`RESPONSE_READ_CAP` of the answer.
+
+    ``deadline`` (seconds) bounds the whole exchange, against slow-drip servers; it
+    raises ``TimeoutError``. ``Accept-Encoding: identity``: the answer is only skimmed,
+    so a compressed one cannot balloon in memory. Redirects are not followed.
+    """
+    if isinstance(client, DeliveryClient):
+        return await client.post_activity(url, headers, body, deadline)
+    with anyio.fail_after(deadline):
+        request = client.build_request(
+            "POST", url, headers={**headers, "Accept-Encoding": "identity"}, content=body
+        )
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            received = b""
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) >= RESPONSE_READ_CAP:
+                    break
+        finally:
+            await response.aclose()
+    return Answer(response.status_code, response.headers, _snippet(received))
+
+
+def delivery_client(
+    *,
+    allow_private: bool,
+    user_agent: str,
+    timeout: float = 10.0,
+    max_connections: int = 100,
+    resolver: AbstractResolver | None = None,
+) -> httpx.AsyncClient:
+    """The ``httpx.AsyncClient`` delivery workers POST with (a :class:`DeliveryClient`).
+
+    ``allow_private`` admits loopback and private ranges (development and federation
+    tests on 127.0.0.x), never link-local, CGNAT or multicast. Redirects are never
+    followed (a signed POST is not re-sent elsewhere). ``resolver`` replaces the system
+    DNS under the guard (tests simulate DNS answers with it). Close with ``aclose()``.
+    """
+    return DeliveryClient(
+        allow_private=allow_private, user_agent=user_agent, timeout=timeout,
+        max_connections=max_connections, resolver=resolver,
+    )
