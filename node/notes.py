@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from node.activitypub.local_actors import ActorError, find_by_username
-from node.activitypub.vocab import PUBLIC, activity, isoformat, ref
+from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, ref
 from node.hubs.service import announce, find_hub
 from node.runtime import Node
 from node.text import post_html
@@ -34,8 +34,7 @@ def post_note(node: Node, conn: Connection, author_name: str, text: str,
     to = [PUBLIC, *(hub.uri for hub in hubs)]
     cc = [f"{author.uri}/followers"]
     note: dict[str, Any] = {
-        "@context": ["https://www.w3.org/ns/activitystreams",
-                     "https://w3id.org/security/data-integrity/v1"],
+        "@context": list(ACTIVITY_CONTEXT),
         "id": note_id, "type": "Note", "attributedTo": author.uri,
         "content": post_html(text), "published": isoformat(now), "url": note_id,
         "to": to, "cc": cc,

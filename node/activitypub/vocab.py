@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+from node.activitypub.context import AS, AS_PUBLIC, DATA_INTEGRITY_V1
+
+PUBLIC = AS_PUBLIC
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
-DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
-ACTIVITY_CONTEXT: list[str] = [AS_CONTEXT, DATA_INTEGRITY_CONTEXT]
+ACTIVITY_CONTEXT: tuple[str, ...] = (AS, DATA_INTEGRITY_V1)
 
 
 def isoformat(moment: datetime) -> str:
@@ -34,7 +34,7 @@ def activity(
 ) -> dict[str, Any]:
     """An activity document with the ActivityStreams and Data Integrity contexts."""
     doc: dict[str, Any] = {
-        "@context": ACTIVITY_CONTEXT,
+        "@context": list(ACTIVITY_CONTEXT),
         "id": id,
         "type": kind,
         "actor": actor,
