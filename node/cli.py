@@ -108,6 +108,15 @@ def cmd_post(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace) -> int:
+    from node.commands import with_node
+    from node.notes import delete_note
+
+    count = with_node(args, lambda node, conn: delete_note(node, conn, args.as_user, args.post))
+    print(f"ionode: deleted {args.post} ({count} deliveries queued)")
+    return 0
+
+
 def cmd_follow(args: argparse.Namespace) -> int:
     from node.commands import follow_command
 
@@ -161,6 +170,10 @@ def parser() -> argparse.ArgumentParser:
     post.add_argument("--hub", action="append", default=[], metavar="NAME")
     post.add_argument("text")
     post.set_defaults(run=cmd_post)
+    delete = sub.add_parser("delete", parents=[common], help="delete one of your posts")
+    delete.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    delete.add_argument("post", metavar="URL", help="the post's URL")
+    delete.set_defaults(run=cmd_delete)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
         cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
         cmd.add_argument("--as", dest="as_user", required=True, metavar="NAME")

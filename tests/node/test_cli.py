@@ -123,3 +123,19 @@ def test_unknown_database_backend_is_one_clear_line(
                              str(tmp_path)], monkeypatch)
     assert code == 1
     assert "unsupported database URL" in capsys.readouterr().err
+
+
+def test_delete_refuses_someone_elses_post(flags: list[str], monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("nate", "joan"):
+        assert run(["user", "create", name, "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0
+    assert run(["post", "--as", "nate", "mine"], flags, monkeypatch) == 0
+    out = capsys.readouterr().out
+    url = out.split("published ")[1].split(" ")[0]
+    assert url.startswith("https://philly.example/objects/"), out
+    assert run(["delete", "--as", "joan", url], flags, monkeypatch) == 1
+    assert "joan is not the author" in capsys.readouterr().err
+    assert run(["delete", "--as", "nate", url], flags, monkeypatch) == 0
+    assert run(["delete", "--as", "nate", url], flags, monkeypatch) == 1
+    assert "no post" in capsys.readouterr().err

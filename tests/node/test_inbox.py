@@ -309,3 +309,24 @@ def test_ld_signatures_prove_nothing(h: Harness) -> None:
     response = h.post_activity(relay, forwarded)
     assert response.status_code == 401
     assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]
+
+
+def test_deleting_a_hub_post_reaches_the_hubs_followers(h: Harness) -> None:
+    # Given a Mastodon user following the hub (not the author) and a post in the hub,
+    # when the author deletes it, then the Delete reaches the hub's follower and our
+    # copy answers 410 with a Tombstone.
+    from node.notes import delete_note
+
+    follow_hub(h)
+    with h.node.engine.begin() as conn:
+        note = post_note(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
+    h.drain()
+    with h.node.engine.begin() as conn:
+        assert delete_note(h.node, conn, "nate", note["id"]) == 1
+    h.drain()
+    deletes = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox") if a["type"] == "Delete"]
+    assert [d["object"]["id"] for d in deletes] == [note["id"]]
+    gone = h.client.get(note["id"].removeprefix(h.node.settings.url),
+                        headers={"Accept": "application/activity+json"})
+    assert gone.status_code == 410
+    assert gone.json()["type"] == "Tombstone"
