@@ -17,17 +17,22 @@ from node.activitypub.local_actors import ActorError, create_local_actor, find_b
 from node.activitypub.models import LocalActor
 from node.activitypub.outbox import Outbox, Published
 from node.activitypub.vocab import PUBLIC, activity
+from node.text import post_html
 
 
 def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: datetime,
                summary: str = "") -> LocalActor:
-    """A new Group actor; the title is required (it is the hub's display name)."""
+    """A new Group actor; the title is required (it is the hub's display name).
+
+    The mission statement is Markdown, rendered and sanitised like a post.
+    """
     if not title.strip():
         raise ActorError("a hub needs a title (--title)")
     if len(title) > 200:
         raise ActorError("a hub title may have at most 200 characters")
+    mission = post_html(summary) if summary.strip() else ""
     return create_local_actor(conn, base_url=base_url, kind="group", username=name,
-                              display_name=title.strip(), summary=summary, now=now)
+                              display_name=title.strip(), summary=mission, now=now)
 
 
 def find_hub(conn: Connection, name: str) -> LocalActor:

@@ -12,10 +12,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from node.activitypub import vocab
-from node.activitypub.models import Follow, LocalActor, RemoteActor, StoredObject
+from node.activitypub.models import (
+    Follow,
+    LocalActor,
+    OutboxActivity,
+    RemoteActor,
+    StoredObject,
+)
 from node.web.sanitize import sanitized_markup
 
 KIND_LABELS = {"person": "organizer", "group": "hub", "node": "node", "service": "service"}
@@ -26,6 +32,7 @@ _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
+_outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -106,11 +113,20 @@ def followers_count(conn: Connection, uri: str) -> int:
 
 
 def recent_public_posts(conn: Connection, uri: str, limit: int = 20) -> list[PostView]:
-    """The actor's newest public, local, not deleted objects."""
+    """The actor's newest public, not deleted objects: its own, and those it shared.
+
+    A hub authors nothing itself: its posts are the members' objects it Announced.
+    """
+    shared = (
+        select(_outbox.c.object_uri)
+        .join(_actor, _actor.c.id == _outbox.c.actor_id)
+        .where(_actor.c.uri == uri, _outbox.c.type == "Announce")
+    )
     rows = conn.execute(
         select(_object)
-        .where(_object.c.attributed_to == uri, _object.c.local.is_(True),
+        .where(or_(_object.c.attributed_to == uri, _object.c.uri.in_(shared)),
                _object.c.deleted_at.is_(None))
+        .where(or_(_object.c.local.is_(True), _object.c.uri.in_(shared)))
         .order_by(_object.c.published.desc(), _object.c.id.desc()).limit(POSTS_SCANNED)
     ).all()
     objects = (StoredObject(**row._mapping) for row in rows)
