@@ -99,7 +99,7 @@ def test_fedify_follows_hub_receives_signed_posts_and_unfollows(
     peer = make_peer(first_knock)  # starts while the node migrates and boots
     node = make_node("a")
     node.cli("user", "create", "bob", "--password-stdin", stdin="correct horse battery\n")
-    node.cli("hub", "create", HUB, "--title", "Dockworkers United")
+    node.cli("hub", "create", HUB, "--title", "Dockworkers United", "--admin", "bob")
     hub = f"{node.url}/hubs/{HUB}"
     peer.wait_ready()
 

@@ -16,7 +16,7 @@ def test_follow_publish_unfollow(make_node: Callable[[str], NodeProcess]) -> Non
     a, b = make_node("a"), make_node("b")
     a.cli("user", "create", "alice", "--password-stdin", stdin="correct horse battery\n")
     b.cli("user", "create", "bob", "--password-stdin", stdin="correct horse battery\n")
-    b.cli("hub", "create", "portshutdown", "--title", "West Coast Port Shutdown")
+    b.cli("hub", "create", "portshutdown", "--title", "West Coast Port Shutdown", "--admin", "bob")
     hub = f"{b.url}/hubs/portshutdown"
 
     # Given alice on A follows the hub on B (WebFinger lookup over loopback)

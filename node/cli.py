@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +25,8 @@ from node.settings import Settings, SettingsError
 from node.text import TextError
 
 EXIT_ERROR = 1
+# Domain packages add their own subcommands: each module has register(sub, common).
+DOMAIN_COMMANDS = ("node.hubs.cli",)
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
 
@@ -83,18 +86,6 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         return actor.uri
 
     print(f"ionode: created organizer {with_node(args, work)}")
-    return 0
-
-
-def cmd_hub_create(args: argparse.Namespace) -> int:
-    from node.commands import with_node
-    from node.hubs.service import create_hub
-
-    def work(node: Any, conn: Any) -> str:
-        return create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
-                          summary=args.summary or "", now=node.clock()).uri
-
-    print(f"ionode: created hub {with_node(args, work)}")
     return 0
 
 
@@ -159,12 +150,8 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--display-name")
     create.add_argument("--admin", action="store_true")
     create.set_defaults(run=cmd_user_create)
-    hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True)
-    hub_create = hub.add_parser("create", parents=[common], help="create a hub")
-    hub_create.add_argument("name")
-    hub_create.add_argument("--title", required=True)
-    hub_create.add_argument("--summary")
-    hub_create.set_defaults(run=cmd_hub_create)
+    for module in DOMAIN_COMMANDS:
+        importlib.import_module(module).register(sub, common)
     post = sub.add_parser("post", parents=[common], help="publish a public Note")
     post.add_argument("--as", dest="as_user", required=True, metavar="USER")
     post.add_argument("--hub", action="append", default=[], metavar="NAME")

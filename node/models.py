@@ -12,18 +12,36 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
+from node.hubs.models import (
+    CallSeries,
+    EventAttendance,
+    FeedEntry,
+    FeedSubscription,
+    Hub,
+    HubItem,
+    HubMember,
+    PollVote,
+)
 
 __all__ = [
     "Account",
+    "CallSeries",
     "Delivery",
+    "EventAttendance",
+    "FeedEntry",
+    "FeedSubscription",
     "Follow",
     "HostHealth",
+    "Hub",
+    "HubItem",
+    "HubMember",
     "InboxItem",
     "Interaction",
     "LocalActor",
     "LoginAttempt",
     "LoginSession",
     "OutboxActivity",
+    "PollVote",
     "RemoteActor",
     "StoredObject",
 ]

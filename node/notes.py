@@ -11,8 +11,8 @@ from sqlalchemy import Connection, select, update
 from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import ActorError, find_by_username
 from node.activitypub.models import StoredObject
-from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, ref, refs
-from node.hubs.service import announce, find_hub
+from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
+from node.hubs.publish import load_hub, publish_item
 from node.runtime import Node
 from node.text import post_html
 
@@ -27,33 +27,24 @@ class PostResult:
 
 def post_note(node: Node, conn: Connection, author_name: str, text: str,
               hub_names: Sequence[str] = ()) -> PostResult:
-    """Publish a public Note by ``author_name``; each named hub Announces it."""
+    """Publish a public Note (a hub "update") by ``author_name`` into the named hubs."""
     author = find_by_username(conn, author_name)
     if author is None or author.kind != "person" or author.deleted_at is not None:
         raise ActorError(f"no organizer named {author_name!r} on this node")
-    hubs = [find_hub(conn, name) for name in dict.fromkeys(hub_names)]
+    hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
     now = node.clock()
-    outbox = node.services.outbox
-    note_id = outbox.new_id("objects")
-    to = [PUBLIC, *(hub.uri for hub in hubs)]
-    cc = [f"{author.uri}/followers"]
+    note_id = node.services.outbox.new_id("objects")
+    to = [PUBLIC, *(t.actor.uri for t in hubs)]
     note: dict[str, Any] = {
         "@context": list(ACTIVITY_CONTEXT),
         "id": note_id, "type": "Note", "attributedTo": author.uri,
         "content": post_html(text), "published": isoformat(now), "url": note_id,
-        "to": to, "cc": cc,
+        "to": to, "cc": [f"{author.uri}/followers"],
     }
     if hubs:
-        note["audience"] = hubs[0].uri
-    create = activity("Create", id=outbox.new_id("activities"), actor=author.uri, object=note_id,
-                      published=now, to=to, cc=cc)
-    published = outbox.publish(conn, actor=author, activity=create, obj=note, now=now)
-    signed_note = published.activity["object"]
-    deliveries = published.deliveries
-    for hub in hubs:
-        deliveries += announce(conn, outbox, hub, signed_note, now).deliveries
-    assert ref(signed_note) == note_id
-    return PostResult(note=signed_note, deliveries=deliveries)
+        note["audience"] = hubs[0].actor.uri
+    result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs)
+    return PostResult(note=result.object, deliveries=result.deliveries)
 
 
 def delete_note(node: Node, conn: Connection, author_name: str, uri: str) -> int:

@@ -43,15 +43,16 @@ def test_user_hub_post_and_status(flags: list[str], monkeypatch: pytest.MonkeyPa
                                   capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
     assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
                PASSWORD) == 0
-    assert run(["hub", "create", "portshutdown", "--title", "Port Shutdown"], flags,
-               monkeypatch) == 0
+    assert run(["hub", "create", "portshutdown", "--title", "Port Shutdown", "--admin", "nate"],
+               flags, monkeypatch) == 0
     assert run(["post", "--as", "nate", "--hub", "portshutdown", "General strike!"], flags,
                monkeypatch) == 0
     out = capsys.readouterr().out
     assert "created organizer https://philly.example/users/nate" in out
     assert "created hub https://philly.example/hubs/portshutdown" in out
     assert "published https://philly.example/objects/" in out
-    assert count(engine, OutboxActivity.__table__) == 2  # type: ignore[attr-defined]
+    # The Create, and the hub's Announce in both forms (object, and Create for FEP-1b12)
+    assert count(engine, OutboxActivity.__table__) == 3  # type: ignore[attr-defined]
     assert run(["status"], flags, monkeypatch) == 0
     status = capsys.readouterr().out
     assert "actors.person: 1" in status and "actors.group: 1" in status

@@ -7,6 +7,8 @@ from starlette.testclient import TestClient
 from node.activitypub.local_actors import create_local_actor
 from node.app import create_app
 from node.clock import Clock
+from node.hubs.members import set_member
+from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
 from node.notes import post_note
 from node.settings import Settings
@@ -22,6 +24,8 @@ def test_hub_page_lists_member_posts_and_renders_the_mission(settings: Settings,
                                now=clock())
             create_hub(conn, base_url=settings.url, name="portshutdown", title="Port Shutdown",
                        summary="Shut the ports *December 12* <script>x()</script>", now=clock())
+            set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
+                       "member", clock())
             post_note(node, conn, "nate", "Picket at berth 5", ["portshutdown"])
             post_note(node, conn, "nate", "Not in the hub")
         page = client.get("/hubs/portshutdown", headers={"Accept": "text/html"}).text

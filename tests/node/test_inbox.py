@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, InboxItem, Interaction, StoredObject
 from node.clock import Clock
+from node.hubs.members import set_member
+from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
 from node.notes import post_note
 from node.settings import Settings
@@ -27,6 +30,8 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
                        title="West Coast Port Shutdown", now=clock())
             create_local_actor(conn, base_url=settings.url, kind="person", username="nate",
                                now=clock())
+            set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
+                       "member", clock())
         yield harness
 
 
@@ -223,14 +228,32 @@ def test_like_and_undo_like_on_a_local_note(h: Harness) -> None:
     assert rows(h, table) == []
 
 
+def announced_notes(h: Harness) -> list[dict[str, Any]]:
+    """The hub's Announce{Note} deliveries (Announce{Create} goes out beside each)."""
+    return [a for a in h.remote.deliveries(f"https://{MASTO}/inbox")
+            if a["type"] == "Announce" and a["object"]["type"] == "Note"]
+
+
+def test_hub_announces_in_both_forms(h: Harness) -> None:
+    # FEP-1b12: Announce{object} for Mastodon, Announce{Create} for Lemmy-style groups.
+    follow_hub(h)
+    with h.node.engine.begin() as conn:
+        note = post_note(h.node, conn, "nate", "both forms", ["portshutdown"]).note
+    h.drain()
+    shared = [a["object"] for a in h.remote.deliveries(f"https://{MASTO}/inbox")
+              if a["type"] == "Announce"]
+    assert sorted(o["type"] for o in shared) == ["Create", "Note"]
+    create = next(o for o in shared if o["type"] == "Create")
+    assert create["object"]["id"] == note["id"] and "proof" in create
+
+
 def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     follow = follow_hub(h)
     ana = h.remote.actors[f"https://{MASTO}/users/ana"]
     with h.node.engine.begin() as conn:
         post_note(h.node, conn, "nate", "first", ["portshutdown"])
     h.drain()
-    announces = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox")
-                 if a["type"] == "Announce"]
+    announces = announced_notes(h)
     assert len(announces) == 1
     undo = {"id": f"{ana.uri}#follows/1/undo", "type": "Undo", "actor": ana.uri,
             "object": follow}
@@ -239,8 +262,7 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     with h.node.engine.begin() as conn:
         post_note(h.node, conn, "nate", "second", ["portshutdown"])
     h.drain()
-    announces = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox")
-                 if a["type"] == "Announce"]
+    announces = announced_notes(h)
     assert len(announces) == 1
     with h.node.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(
@@ -322,7 +344,7 @@ def test_deleting_a_hub_post_reaches_the_hubs_followers(h: Harness) -> None:
         note = post_note(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
     h.drain()
     with h.node.engine.begin() as conn:
-        assert delete_note(h.node, conn, "nate", note["id"]) == 1
+        assert delete_note(h.node, conn, "nate", note["id"]) == 1  # one shared inbox
     h.drain()
     deletes = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox") if a["type"] == "Delete"]
     assert [d["object"]["id"] for d in deletes] == [note["id"]]
@@ -330,3 +352,35 @@ def test_deleting_a_hub_post_reaches_the_hubs_followers(h: Harness) -> None:
                         headers={"Accept": "application/activity+json"})
     assert gone.status_code == 410
     assert gone.json()["type"] == "Tombstone"
+
+
+def accepted_follow_of(h: Harness, remote_uri: str) -> None:
+    from node.activitypub.following import FollowTarget, follow
+
+    with h.node.engine.begin() as conn:
+        follow(h.node, conn, "nate", FollowTarget(remote_uri, f"{remote_uri}/inbox"))
+        conn.execute(Follow.__table__.update().values(state="accepted"))  # type: ignore[attr-defined]
+
+
+def test_announce_of_a_signed_create_stores_the_member_post(h: Harness) -> None:
+    # Given nate follows a remote group, when the group shares a member's post as
+    # Announce{Create} (FEP-1b12) whose Create carries the member's proof, then the
+    # post is stored without a fetch; an unsigned one is refetched from its origin.
+    from node.activitypub.proofs import create_proof
+
+    group = h.remote.add_actor("lemmy.example", "dockworkers")
+    member = h.remote.add_actor("lemmy.example", "joan")
+    accepted_follow_of(h, group.uri)
+    signed = create_proof(note_create(member.uri, 1, "signed member post"), member.proof_key,
+                          member.proof_method, h.now)
+    unsigned = note_create(member.uri, 2, "forged copy")
+    h.remote.objects[f"{member.uri}/statuses/2"] = {
+        **unsigned["object"], "content": "origin copy"}  # type: ignore[dict-item]
+    for n, create in enumerate((signed, unsigned)):
+        announce = {"id": f"{group.uri}#announce/{n}", "type": "Announce", "actor": group.uri,
+                    "object": create}
+        assert h.post_activity(group, announce).status_code == 202
+    h.drain()
+    stored = objects(h)
+    assert stored[f"{member.uri}/statuses/1"]["document"]["content"] == "signed member post"  # type: ignore[index]
+    assert stored[f"{member.uri}/statuses/2"]["document"]["content"] == "origin copy"  # type: ignore[index]

@@ -22,6 +22,8 @@ from node.accounts.sessions import SESSION_COOKIE, token_hash
 from node.activitypub.keys import generate_actor_keys
 from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
 from node.app import create_app
+from node.hubs.members import set_member
+from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
 from node.settings import Settings
 from node.web.auth import safe_next
@@ -355,18 +357,20 @@ def test_account_post_validates(
 
 def test_account_post_publishes_the_note_into_the_hub(client: TestClient, engine: Engine) -> None:
     # Given a signed-in organizer and a hub, when the compose form is sent with the hub
-    # chosen (twice, as a double click would), then one signed Create and one Announce
-    # by the hub are published and the organizer is sent back to the account page.
+    # chosen (twice, as a double click would), then one signed Create and the hub's Announce
+    # (in its two forms) are published and the organizer is sent back to the account page.
     give_real_keys(engine, "nate")
     with engine.begin() as conn:
         create_hub(conn, base_url="https://philly.example", name="portshutdown",
                    title="Port Shutdown", now=NOW)
+        set_member(conn, load_hub(conn, "portshutdown"), "https://philly.example/users/nate",
+                   "member", NOW)
     login(client)
     text = "Port shutdown call tonight\r\n" + "x" * (5000 - 28)  # CRLF counts as one character
     response = post_note(client, text, "portshutdown", "portshutdown")
     assert response.status_code == 303
     assert response.headers["location"] == "/account?posted=1"
-    assert outbox_types(engine) == ["Create", "Announce"]
+    assert outbox_types(engine) == ["Create", "Announce", "Announce"]
     table = StoredObject.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
         (document,) = conn.execute(select(table.c.document)).scalars()

@@ -159,8 +159,40 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
     await ctx.db(store)
 
 
+async def on_announce_create(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
+    """FEP-1b12 ``Announce{Create}``: a group shares a member's post.
+
+    The Create carries its author's proof (checked before any handler runs) covering
+    the embedded object; without a proof the object is refetched from its origin.
+    """
+    actor = actor_of(announce)
+    create = announce["object"]
+    if not await ctx.db(lambda conn: followed_here(conn, actor)):
+        raise Ignore("Announce by an actor nobody here follows")
+    author = ref(create.get("actor"))
+    inner = create.get("object")
+    uri = ref(inner)
+    if author is None or uri is None:
+        raise Ignore("announced Create without actor or object")
+    if isinstance(inner, Mapping) and "proof" in create:
+        document = dict(inner)
+    else:
+        document = await fetch_object(ctx, uri)
+    if author not in refs(document.get("attributedTo")) or not same_host(uri, author):
+        raise Ignore("announced object is not the Create's actor's own")
+    now = ctx.node.clock()
+
+    def store(conn: Connection) -> None:
+        if not is_tombstoned(conn, uri):
+            store_remote(conn, document, now)
+        record_interaction(conn, "Announce", announce, uri, now)
+
+    await ctx.db(store)
+
+
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.register("Create")(on_create)
     dispatcher.register("Update")(on_update)
     dispatcher.register("Delete")(on_delete)
     dispatcher.register("Announce")(on_announce)
+    dispatcher.register("Announce", "Create")(on_announce_create)
