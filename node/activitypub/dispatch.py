@@ -18,6 +18,9 @@ ANY = "*"
 
 Activity = Mapping[str, Any]
 Handler = Callable[["HandlerContext", Activity], Awaitable[None]]
+# A hook sees an activity before its protocol handler and returns True when it took it
+# (a vote on a local poll is a Create(Note) that must not be stored as a reply).
+Hook = Callable[["HandlerContext", Activity], Awaitable[bool]]
 
 
 class Ignore(Exception):
@@ -45,6 +48,7 @@ class Dispatcher:
     """Maps (activity type, object type) to handlers; ``*`` matches any object type."""
 
     _handlers: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    _hooks: dict[str, list[Hook]] = field(default_factory=dict)
 
     def register(self, activity_type: str, object_type: str = ANY) -> Callable[[Handler], Handler]:
         """Decorator: ``@dispatcher.register("Undo", "Follow")``."""
@@ -66,3 +70,11 @@ class Dispatcher:
 
     def registered(self) -> list[tuple[str, str]]:
         return sorted(self._handlers)
+
+    def add_hook(self, activity_type: str, hook: Hook) -> Hook:
+        """Run ``hook`` before the handler of ``activity_type``, in registration order."""
+        self._hooks.setdefault(activity_type, []).append(hook)
+        return hook
+
+    def hooks(self, activity_type: str) -> list[Hook]:
+        return list(self._hooks.get(activity_type, ()))

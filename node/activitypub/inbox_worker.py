@@ -79,7 +79,8 @@ class InboxWorker:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:
                 raise Ignore(problem)
-            await handler(context, activity)
+            if not await self._hooked(context, activity, row["type"]):
+                await handler(context, activity)
         except Ignore as exc:
             return {"state": "ignored", "error": str(exc)[:2000]}
         except Retry as exc:
@@ -88,6 +89,13 @@ class InboxWorker:
             log.exception("handler for %s %s failed", row["type"], row["activity_id"])
             return self._retry(row, f"{type(exc).__name__}: {exc}", MAX_UNEXPECTED_ATTEMPTS)
         return {"state": "done", "error": None}
+
+    async def _hooked(self, context: HandlerContext, activity: Any, kind: str) -> bool:
+        """True when a domain hook took the activity instead of the protocol handler."""
+        for hook in self.node.services.dispatcher.hooks(kind):
+            if await hook(context, activity):
+                return True
+        return False
 
     def _retry(self, row: RowMapping, reason: str, limit: int | None) -> dict[str, Any]:
         attempts = int(row["attempts"]) + 1

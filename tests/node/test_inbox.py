@@ -384,3 +384,21 @@ def test_announce_of_a_signed_create_stores_the_member_post(h: Harness) -> None:
     stored = objects(h)
     assert stored[f"{member.uri}/statuses/1"]["document"]["content"] == "signed member post"  # type: ignore[index]
     assert stored[f"{member.uri}/statuses/2"]["document"]["content"] == "origin copy"  # type: ignore[index]
+
+
+def test_a_hook_that_takes_an_activity_skips_the_handler(h: Harness) -> None:
+    # A domain package (polls) takes some Creates (votes) before they are stored as posts.
+    taken: list[str] = []
+
+    async def take(ctx: object, activity: Any) -> bool:
+        taken.append(activity["id"])
+        return "vote" in activity["object"]["content"]
+
+    h.node.services.dispatcher.add_hook("Create", take)
+    ana = h.remote.add_actor(MASTO, "ana")
+    hub = h.local("portshutdown").uri
+    h.post_activity(ana, note_create(ana.uri, 11, "a vote", to=hub))
+    h.post_activity(ana, note_create(ana.uri, 12, "a post", to=hub))
+    h.drain()
+    assert len(taken) == 2
+    assert set(objects(h)) == {f"{ana.uri}/statuses/12"}

@@ -47,3 +47,17 @@ def test_protocol_handlers_cover_the_core_activities() -> None:
                 ("Undo", "Like"), ("Undo", "Announce"), ("Create", ANY), ("Update", ANY),
                 ("Delete", ANY), ("Announce", ANY), ("Like", ANY)]:
         assert key in registered
+
+
+def test_hooks_run_in_registration_order() -> None:
+    async def hook_a(ctx: object, activity: object) -> bool:
+        return False
+
+    async def hook_b(ctx: object, activity: object) -> bool:
+        return True
+
+    d = Dispatcher()
+    d.add_hook("Create", hook_a)
+    d.add_hook("Create", hook_b)
+    assert d.hooks("Create") == [hook_a, hook_b]
+    assert d.hooks("Like") == []
