@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anyio
 from anyio.abc import TaskGroup
 
 from node.activitypub.delivery import DeliveryWorker
 from node.activitypub.inbox_worker import InboxWorker
+from node.periodic import PeriodicTask, run_periodic
 from node.runtime import Node
 
 
@@ -19,8 +22,11 @@ def delivery_worker(node: Node, index: int = 0) -> DeliveryWorker:
                           clock=node.clock, worker_id=f"delivery-{index}")
 
 
-def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event) -> None:
-    """Several workers of each kind run as tasks of one process."""
+def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event,
+                  periodic: Sequence[PeriodicTask] = ()) -> None:
+    """Several workers of each kind, and the periodic tasks, run as tasks of one process."""
+    if periodic:
+        group.start_soon(run_periodic, node, periodic, stop)
     for i in range(node.settings.inbox_workers):
         group.start_soon(inbox_worker(node, i).run, stop, node.services.writer.wakeup)
     for i in range(node.settings.delivery_workers):
