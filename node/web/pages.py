@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.runtime import node_of
+from node.web.hub_page import hub_page
 from node.web.queries import (
     KIND_LABELS,
     ActorLink,
@@ -43,6 +44,8 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
     """Profile of a local actor: name, handle, kind, summary, followers, recent posts."""
     if actor.deleted_at is not None:
         raise HTTPException(404)
+    if actor.kind == "group":
+        return await hub_page(request, actor)
     node = node_of(request)
     data = await run_in_threadpool(_actor_context, node.engine, actor)
     context = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.testclient import TestClient
 
 from node.activitypub.local_actors import create_local_actor
@@ -12,6 +14,7 @@ from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
 from node.notes import post_note
 from node.settings import Settings
+from tests.node.hub_rows import add_item
 
 
 def test_hub_page_lists_member_posts_and_renders_the_mission(settings: Settings,
@@ -33,3 +36,55 @@ def test_hub_page_lists_member_posts_and_renders_the_mission(settings: Settings,
     assert "Not in the hub" not in page
     assert "<em>December 12</em>" in page
     assert "<script>x()" not in page
+
+
+def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
+    # Given a hub with a pinned update, a past and a future event, an open and a closed
+    # poll, minutes and a remote member, when a browser opens the hub, then each
+    # section shows what it should and nothing else.
+    app = create_app(settings, clock=clock, start_workers=False)
+    now = clock()
+    base = settings.url
+    with TestClient(app, base_url=base) as client:
+        node = app.state.node
+        with node.engine.begin() as conn:
+            create_hub(conn, base_url=base, name="sandy", title="Sandy Relief", now=now)
+            target = load_hub(conn, "sandy")
+            hub_id, hub_uri = target.hub.id, target.actor.uri
+            set_member(conn, target, "https://mastodon.example/users/ana", "moderator", now)
+            assert hub_id is not None
+            rows = [
+                ("pin", "update", {"content": "<p>Read this first</p>"}, None, True),
+                ("past", "event", {"type": "Event", "name": "Old march"},
+                 now - timedelta(days=2), False),
+                ("next", "call", {"type": "Event", "name": "National call",
+                                  "summary": "Mon 7 PM EST", "callUrl": "https://call.example/x",
+                                  "dialIn": "+1 555 0100", "accessCode": "1234#"},
+                 now + timedelta(days=1), False),
+                ("open", "poll", {"type": "Question", "content": "<p>Shut it down?</p>",
+                                  "endTime": "2026-11-30T00:00:00Z", "votersCount": 3,
+                                  "oneOf": [{"type": "Note", "name": "agree", "replies": {
+                                      "type": "Collection", "totalItems": 2}},
+                                      {"type": "Note", "name": "disagree", "replies": {
+                                          "type": "Collection", "totalItems": 1}}]}, None, False),
+                ("closed", "poll", {"type": "Question", "content": "<p>Old poll</p>",
+                                    "closed": "2026-11-01T00:00:00Z", "oneOf": []}, None, False),
+                ("minutes", "minutes", {"type": "Article", "name": "GA minutes 20 Nov",
+                                        "content": "<p>Consensus reached</p>"}, None, False),
+            ]
+            for slug, kind, doc, starts, pinned in rows:
+                add_item(conn, hub_id=hub_id, hub_uri=hub_uri, uri=f"{base}/objects/{slug}",
+                         kind=kind, document=doc, now=now, starts_at=starts, pinned=pinned)
+        page = client.get("/hubs/sandy", headers={"Accept": "text/html"}).text
+    pinned, rest = page.split("Next calls and events")
+    assert "Read this first" in pinned
+    upcoming, rest = rest.split("Open straw polls")
+    assert "National call" in upcoming and "Old march" not in upcoming
+    assert 'href="https://call.example/x"' in upcoming and "+1 555 0100 1234#" in upcoming
+    polls, rest = rest.split("Updates and minutes")
+    assert "Shut it down?" in polls and "Old poll" not in polls
+    assert "<th scope=\"row\">agree</th><td>2</td>" in polls.replace("\n", "").replace("  ", "")
+    assert "3 voters" in polls
+    recent, members = rest.split("<h2>Members</h2>")
+    assert "GA minutes 20 Nov" in recent
+    assert "@ana@mastodon.example" in members and "moderator" in members

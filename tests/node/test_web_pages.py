@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from node.activitypub.local_actors import find_by_username
 from node.activitypub.models import Follow, RemoteActor, StoredObject
+from node.hubs.models import Hub
 from node.runtime import node_of
 from node.settings import Settings
 from node.web.pages import actor_page, object_page
@@ -165,12 +166,17 @@ def test_actor_page_shows_profile_followers_and_public_posts(
     assert f'<link rel="alternate" type="application/activity+json" href="{nate}">' in page
 
 
-def test_hub_page_says_hub(client: TestClient, engine: Engine) -> None:
-    add_actor(engine, "portshutdown", kind="group")
+def test_hub_page_is_the_dashboard(client: TestClient, engine: Engine) -> None:
+    actor_id = add_actor(engine, "portshutdown", kind="group")
+    with engine.begin() as conn:
+        conn.execute(insert(Hub.__table__).values(  # type: ignore[attr-defined]
+            actor_id=actor_id, follow_policy="open", posting_policy="members",
+            region="West Coast", tags=["longshore"], links=[], created_at=NOW))
     page = client.get("/_test/actor/portshutdown").text
     assert '<span class="kind">hub</span>' in page
+    assert "West Coast" in page and "#longshore" in page
     assert "0 followers" in page
-    assert "No public posts yet." in page
+    assert "Nothing scheduled." in page and "No posts yet." in page
 
 
 def test_object_page_shows_a_sanitised_post(client: TestClient, engine: Engine) -> None:

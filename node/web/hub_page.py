@@ -1,0 +1,112 @@
+"""The hub dashboard page: what browsers get at a hub's URL.
+
+Everything shown comes from signed documents sanitised again here (as every page does)
+and reduced to small view models, so the template decides nothing about safety.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.activitypub.models import LocalActor
+from node.hubs.dashboard import Dashboard, Item, build_dashboard, poll_options
+from node.hubs.models import Hub
+from node.runtime import node_of
+from node.web.queries import web_url
+from node.web.sanitize import sanitized_markup
+from node.web.templating import render
+
+_hub = Hub.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    uri: str
+    kind: str
+    title: str
+    summary: Markup
+    content: Markup
+    published: datetime | None
+    starts_at: datetime | None
+    join_url: str
+    place: str
+    dial_in: str
+    options: list[tuple[str, int]]
+    voters: int
+    closes: str
+
+
+def _text(document: dict[str, Any], key: str) -> str:
+    value = document.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _location(document: dict[str, Any]) -> tuple[str, str]:
+    """(place name, join URL) of an Event's Place or VirtualLocation."""
+    location = document.get("location")
+    if not isinstance(location, dict):
+        return "", web_url(_text(document, "callUrl"))
+    url = web_url(_text(location, "url")) or web_url(_text(document, "callUrl"))
+    return _text(location, "name"), url
+
+
+def item_view(item: Item) -> ItemView:
+    doc = item.document
+    place, join_url = _location(doc)
+    voters = doc.get("votersCount")
+    return ItemView(
+        uri=web_url(item.uri), kind=item.kind, title=_text(doc, "name"),
+        summary=sanitized_markup(_text(doc, "summary")),
+        content=sanitized_markup(_text(doc, "content")), published=item.published,
+        starts_at=item.starts_at, join_url=join_url, place=place,
+        dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
+        options=list(poll_options(doc)), voters=voters if isinstance(voters, int) else 0,
+        closes=_text(doc, "endTime"),
+    )
+
+
+def _load(engine: Engine, actor: LocalActor, now: datetime) -> tuple[Hub, Dashboard] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).first()
+        if row is None:
+            return None
+        hub = Hub(**row._mapping)
+        return hub, build_dashboard(conn, hub, actor, now)
+
+
+def member_handle(uri: str) -> str:
+    """``@name@host`` from an actor URI of the usual ``https://host/.../name`` shape."""
+    host = uri.split("://", 1)[-1].split("/", 1)[0]
+    return f"@{uri.rstrip('/').rsplit('/', 1)[-1]}@{host}"
+
+
+async def hub_page(request: Request, actor: LocalActor) -> Response:
+    """Mission, pinned items, next calls and events, open polls, recent items, members."""
+    node = node_of(request)
+    loaded = await run_in_threadpool(_load, node.engine, actor, node.clock())
+    if loaded is None:
+        raise HTTPException(404)
+    hub, board = loaded
+    context = {
+        "actor": actor, "hub": hub, "handle": f"@{actor.username}@{node.settings.host}",
+        "mission": sanitized_markup(actor.summary), "alternate": actor.uri,
+        "links": [(link.get("name", ""), web_url(link.get("url"))) for link in hub.links],
+        "pinned": [item_view(i) for i in board.pinned],
+        "upcoming": [item_view(i) for i in board.upcoming],
+        "polls": [item_view(i) for i in board.polls],
+        "recent": [item_view(i) for i in board.recent],
+        "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],
+        "followers": board.followers,
+        "calendar_url": f"{actor.uri}/calendar.ics",
+        "atom_url": f"{actor.uri}/feed.atom",
+    }
+    return await render(request, "hub.html", context)
