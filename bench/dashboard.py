@@ -1,0 +1,136 @@
+"""How fast a busy hub's pages render: the dashboard and the iCalendar feed.
+
+    python bench/dashboard.py [--items 10000] [--requests 200] [--database URL]
+
+Builds a hub with N items (updates, minutes, events, calls and polls in the mix a year
+of a busy campaign would have), then renders the pages in-process through the ASGI
+app (no network, no server: this measures ionode's own work) and prints p50/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from node.activitypub.models import StoredObject
+from node.app import create_app
+from node.clock import fixed_clock
+from node.hubs.models import HubItem
+from node.hubs.publish import load_hub
+from node.hubs.service import create_hub
+from node.settings import Settings
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+KINDS = ("update", "update", "update", "minutes", "event", "call", "poll")
+
+
+def document(kind: str, uri: str, n: int, hub_uri: str) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": uri, "to": [PUBLIC, hub_uri], "published": NOW.isoformat()}
+    if kind in ("event", "call"):
+        return {**base, "type": "Event", "name": f"Action {n}",
+                "summary": f"Action {n}: Sat 12 Dec 2026, 7:00 PM PST at the plaza",
+                "startTime": (NOW + timedelta(hours=n)).isoformat(),
+                "location": {"type": "Place", "name": "Oakland Plaza"}}
+    if kind == "poll":
+        return {**base, "type": "Question", "content": f"<p>Proposal {n}?</p>",
+                "endTime": (NOW + timedelta(days=1)).isoformat(), "votersCount": n % 50,
+                "oneOf": [{"type": "Note", "name": name, "replies": {
+                    "type": "Collection", "totalItems": n % 7}}
+                    for name in ("agree", "disagree", "more questions")]}
+    kind_type = "Article" if kind == "minutes" else "Note"
+    return {**base, "type": kind_type, "name": f"Minutes {n}" if kind == "minutes" else None,
+            "content": f"<p>Update number {n} from the <strong>working group</strong>.</p>" * 3}
+
+
+def populate(app: Any, items: int) -> str:
+    node = app.state.node
+    with node.engine.begin() as conn:
+        create_hub(conn, base_url=node.settings.url, name="bench", title="Bench Hub", now=NOW)
+        target = load_hub(conn, "bench")
+        objects, rows = [], []
+        for n in range(items):
+            kind = KINDS[n % len(KINDS)]
+            uri = f"{node.settings.url}/objects/bench-{n}"
+            doc = document(kind, uri, n, target.actor.uri)
+            objects.append({"uri": uri, "type": doc["type"], "attributed_to": None,
+                            "local": True, "document": doc, "published": NOW,
+                            "updated": NOW, "received_at": NOW})
+            starts = NOW + timedelta(hours=n - items // 2) if kind in ("event", "call") else None
+            rows.append({"hub_id": target.hub.id, "object_uri": uri, "kind": kind,
+                         "author_uri": "", "origin": "local", "state": "published",
+                         "pinned": n % 1000 == 0, "starts_at": starts,
+                         "ends_at": starts + timedelta(hours=1) if starts else None,
+                         "series_id": None, "created_at": NOW, "updated_at": NOW})
+        conn.execute(insert(StoredObject.__table__), objects)  # type: ignore[attr-defined]
+        conn.execute(insert(HubItem.__table__), rows)  # type: ignore[attr-defined]
+    return str(target.actor.uri)
+
+
+async def measure(app: Any, path: str, accept: str, requests: int) -> list[float]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=app.state.node.settings.url) as c:
+        first = await c.get(path, headers={"Accept": accept})
+        if first.status_code != 200:
+            raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = await c.get(path, headers={"Accept": accept})
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return timings
+
+
+def report(name: str, timings: list[float]) -> None:
+    ordered = sorted(timings)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    print(f"{name:<28} p50 {statistics.median(ordered):7.2f} ms   p99 {p99:7.2f} ms   "
+          f"({len(ordered)} requests)")
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        database = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
+        settings = Settings(url="https://bench.example", database=database,
+                            secret_key="bench" * 8, data_dir=Path(scratch))
+        app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
+        async with app.router.lifespan_context(app):
+            started = time.perf_counter()
+            hub_uri = populate(app, args.items)
+            print(f"populated {args.items} items in {time.perf_counter() - started:.1f} s "
+                  f"({database.split(':')[0]})")
+            path = hub_uri.removeprefix(settings.url)
+            report("dashboard (HTML)", await measure(app, path, "text/html", args.requests))
+            calendar = await measure_optional(app, f"{path}/calendar.ics", args.requests)
+            if calendar:
+                report("hub calendar (iCal)", calendar)
+
+
+async def measure_optional(app: Any, path: str, requests: int) -> list[float]:
+    try:
+        return await measure(app, path, "text/calendar", requests)
+    except SystemExit as exc:
+        print(f"{path}: not measured ({exc})")
+        return []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database", help="database URL (default: a scratch SQLite file)")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
