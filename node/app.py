@@ -30,6 +30,7 @@ from node.activitypub.ssrf import guarded_transport
 from node.activitypub.transport import delivery_client
 from node.clock import Clock, system_clock
 from node.db import make_engine, migrate
+from node.hubs.tasks import periodic_tasks
 from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
@@ -124,7 +125,7 @@ def create_app(
         async with anyio.create_task_group() as group:
             group.start_soon(node.services.writer.run)
             if start_workers:
-                spawn_workers(node, group, stop)
+                spawn_workers(node, group, stop, periodic_tasks())
             try:
                 yield
             finally:

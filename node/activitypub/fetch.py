@@ -10,12 +10,14 @@ Rules (SECURITY.md "Identity and origin" and "Fetching"):
   per-operation timeouts let a dripping server hold a fetch forever (Mastodon
   CVE-2023-36461);
 * the body is streamed and cut at ``max_bytes`` counting decompressed bytes, and gzip
-  is inflated here with a bounded output size, so a gzip bomb never expands in memory
-  (Fedify GHSA-mc44-6cfg-2v6w);
+  is inflated with a bounded output size (:mod:`node.activitypub.fetch_body`), so a
+  gzip bomb never expands in memory (Fedify GHSA-mc44-6cfg-2v6w);
 * ActivityStreams media types only (Mastodon CVE-2024-25623) and the document ``id``
   equal to the final URL fetched (Mastodon CVE-2024-23832);
 * hostile JSON (malformed, not an object, too deep) is a :class:`FetchFailed`, never an
-  exception.
+  exception;
+* :meth:`SafeFetcher.fetch_document` (feeds) shares all of the above but the id and
+  JSON checks, and adds conditional GET (a 304 is :class:`NotModified`).
 
 JSON-LD ``@context`` URLs are never fetched: ionode reads documents in their compacted
 form, the way Mastodon and most servers do, so a remote context cannot change meaning.
@@ -23,25 +25,29 @@ form, the way Mastodon and most servers do, so a remote context cannot change me
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import anyio
 import httpx
-import orjson
 
+from node.activitypub.fetch_body import MAX_DEPTH, parse_json_object, read_body, status_failure
+from node.activitypub.fetch_body import Refused as _Refused
 from node.activitypub.ssrf import BlockedAddress, check_url
 from node.activitypub.urls import BadURL, split_url
+
+__all__ = ["MAX_DEPTH", "FetchFailed", "Fetched", "FetchedDocument", "NotModified",
+           "SafeFetcher", "parse_json_object"]
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_DEPTH = 64
 
 Signer = Callable[[str, str, dict[str, str]], dict[str, str]]
+T = TypeVar("T")
+Finish = Callable[[str, httpx.Response], Awaitable[T]]
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,29 @@ class FetchFailed:
     gone: bool = False
 
 
-class _Refused(Exception):
-    def __init__(self, reason: str, status: int | None = None, *, retryable: bool = False):
-        super().__init__(reason)
-        self.reason, self.status, self.retryable = reason, status, retryable
+@dataclass(frozen=True)
+class FetchedDocument:
+    """Raw bytes of a non-ActivityStreams document (a feed); ``url`` is the final URL.
+
+    Nothing about the body is checked but its size and media type: parsing it safely
+    is the caller's job.
+    """
+
+    url: str
+    body: bytes
+    status: int
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """A 304 answer to a conditional GET: the copy the caller has is still current."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
 
 
 def parse_media_type(content_type: str) -> tuple[str, dict[str, str]]:
@@ -101,64 +126,6 @@ def same_url(a: str, b: str) -> bool:
         return canonical_url(a) == canonical_url(b)
     except BadURL:
         return False
-
-
-def _status_failure(status: int) -> _Refused:
-    if status == 410:
-        return _Refused("gone (410)", status)
-    retryable = status in (408, 429) or status >= 500
-    return _Refused(f"HTTP {status}", status, retryable=retryable)
-
-
-def _inflate(decoder: Any, data: bytes, room: int) -> bytes:
-    """Decompress ``data`` producing at most ``room`` bytes, else refuse (gzip bombs)."""
-    out = b""
-    try:
-        while data:
-            out += decoder.decompress(data, room - len(out) + 1)
-            if len(out) > room:
-                raise _Refused("body over the size cap after decompression")
-            if data == decoder.unconsumed_tail:
-                break
-            data = decoder.unconsumed_tail
-    except zlib.error as exc:
-        raise _Refused(f"corrupt gzip body: {exc}") from exc
-    return out
-
-
-def _decoder(content_encoding: str) -> Any:
-    encoding = content_encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    raise _Refused(f"unsupported Content-Encoding {content_encoding!r}")
-
-
-def _too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-    return False
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Parse ``body`` as one JSON object of bounded depth, else raise ``ValueError``."""
-    try:
-        document = orjson.loads(body)  # orjson refuses invalid UTF-8 and > 1024 levels
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"malformed JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ValueError("the JSON document is not an object")
-    if _too_deep(document):
-        raise ValueError(f"the JSON document is nested deeper than {MAX_DEPTH} levels")
-    return document
 
 
 class SafeFetcher:
@@ -207,15 +174,55 @@ class SafeFetcher:
         allowed = {kind.lower() for kind in media_types}
         return await self._fetch(url, accept, lambda ct: parse_media_type(ct)[0] in allowed)
 
+    async def fetch_document(
+        self,
+        url: str,
+        *,
+        accept: str,
+        media_types: tuple[str, ...] | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchedDocument | NotModified | FetchFailed:
+        """A conditional, unsigned GET of raw bytes (RSS, Atom, iCalendar feeds).
+
+        The same hops, address policy, deadline, size cap and redirect rules as
+        :meth:`fetch_activity`, but no id check and no JSON parsing. ``etag`` and
+        ``last_modified`` are sent as ``If-None-Match`` / ``If-Modified-Since``; a 304
+        answer is :class:`NotModified`. ``media_types=None`` accepts any media type.
+        Not signed: a website has no use for the node's signature, and signing would
+        tell every feed host which node is polling it.
+        """
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        allowed = None if media_types is None else frozenset(m.lower() for m in media_types)
+        conditional = len(headers) > 1
+
+        async def finish(final: str, response: httpx.Response) -> FetchedDocument | NotModified:
+            return await self._document(final, response, allowed, conditional)
+
+        return await self._run(url, headers, finish, sign=False)
+
     async def aclose(self) -> None:
         await self._transport.aclose()
 
     async def _fetch(
         self, url: str, accept: str, acceptable: Callable[[str], bool]
     ) -> Fetched | FetchFailed:
+        async def finish(final: str, response: httpx.Response) -> Fetched:
+            return await self._accept(final, response, acceptable)
+
+        return await self._run(url, {"Accept": accept}, finish, sign=True)
+
+    async def _run(
+        self, url: str, headers: dict[str, str], finish: Finish[T], *, sign: bool
+    ) -> T | FetchFailed:
+        """Follow ``url`` within the deadline; ``finish`` judges the final answer."""
         with anyio.move_on_after(self._deadline):
             try:
-                return await self._follow(urldefrag(url).url, accept, acceptable)
+                return await self._follow(urldefrag(url).url, headers, finish, sign)
             except _Refused as exc:
                 return FetchFailed(url, exc.reason, exc.status, exc.retryable, exc.status == 410)
             except BlockedAddress as exc:
@@ -226,25 +233,27 @@ class SafeFetcher:
                 return FetchFailed(url, f"{type(exc).__name__}: {exc}", None, retryable=True)
         return FetchFailed(url, f"deadline of {self._deadline}s exceeded", None, retryable=True)
 
-    async def _follow(self, url: str, accept: str, acceptable: Callable[[str], bool]) -> Fetched:
+    async def _follow(
+        self, url: str, headers: dict[str, str], finish: Finish[T], sign: bool
+    ) -> T:
         current = url
         for _hop in range(self._max_redirects + 1):
-            response = await self._get(current, accept)
+            response = await self._get(current, headers, sign)
             try:
                 if response.status_code not in REDIRECT_STATUSES:
-                    return await self._accept(current, response, acceptable)
+                    return await finish(current, response)
                 current = self._next_hop(current, response)
             finally:
                 with anyio.CancelScope(shield=True):  # closing must survive the deadline
                     await response.aclose()
         raise _Refused(f"more than {self._max_redirects} redirects")
 
-    async def _get(self, url: str, accept: str) -> httpx.Response:
+    async def _get(self, url: str, extra: dict[str, str], sign: bool) -> httpx.Response:
         reason = check_url(url, allow_private=self._allow_private)
         if reason:
             raise BlockedAddress(f"{url}: {reason}")
-        headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": self._user_agent}
-        if self._sign is not None:
+        headers = {**extra, "Accept-Encoding": "gzip", "User-Agent": self._user_agent}
+        if sign and self._sign is not None:
             headers = self._sign("GET", url, headers)
         try:
             request = httpx.Request("GET", url, headers=headers)
@@ -266,34 +275,30 @@ class SafeFetcher:
         self, url: str, response: httpx.Response, acceptable: Callable[[str], bool]
     ) -> Fetched:
         if not 200 <= response.status_code < 300:
-            raise _status_failure(response.status_code)
+            raise status_failure(response.status_code)
         content_type = response.headers.get("content-type", "")
         if not acceptable(content_type):
             raise _Refused(f"media type {content_type!r} refused", response.status_code)
-        body = await self._read_body(response)
+        body = await read_body(response, self._max_bytes)
         try:
             document = parse_json_object(body)
         except ValueError as exc:
             raise _Refused(str(exc), response.status_code) from exc
         return Fetched(url=url, document=document, status=response.status_code)
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
-        cap = self._max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise _Refused(f"Content-Length {declared} over the cap of {cap} bytes")
-        decoder = _decoder(response.headers.get("content-encoding", ""))
-        body, raw_size = bytearray(), 0
-        stream = response.stream  # raw bytes, also when a test transport pre-read them
-        if not isinstance(stream, httpx.AsyncByteStream):
-            raise _Refused("the transport returned a synchronous body")
-        async for chunk in stream:
-            raw_size += len(chunk)
-            if raw_size > cap:
-                raise _Refused(f"body over the cap of {cap} bytes")
-            body += chunk if decoder is None else _inflate(decoder, chunk, cap - len(body))
-            if len(body) > cap:
-                raise _Refused(f"body over the cap of {cap} bytes")
-        if decoder is not None and not decoder.eof:
-            raise _Refused("truncated gzip body")
-        return bytes(body)
+    async def _document(
+        self, url: str, response: httpx.Response, allowed: frozenset[str] | None,
+        conditional: bool,
+    ) -> FetchedDocument | NotModified:
+        headers = response.headers
+        if response.status_code == 304 and conditional:
+            return NotModified(url, headers.get("etag"), headers.get("last-modified"))
+        if not 200 <= response.status_code < 300:
+            raise status_failure(response.status_code)
+        content_type = headers.get("content-type", "")
+        if allowed is not None and parse_media_type(content_type)[0] not in allowed:
+            raise _Refused(f"media type {content_type!r} refused", response.status_code)
+        body = await read_body(response, self._max_bytes)
+        return FetchedDocument(url=url, body=body, status=response.status_code,
+                               content_type=content_type, etag=headers.get("etag"),
+                               last_modified=headers.get("last-modified"))

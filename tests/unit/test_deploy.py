@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SCRIPTS = ("backup.sh", "restore.sh", "lib.sh")
 SETTING_NAME = re.compile(r"\bIONODE_[A-Z0-9_]+\b")
+# In Python, a setting is read by its name as a string literal (env.get("IONODE_URL")),
+# which tells it apart from a constant that merely starts with IONODE_.
+SETTING_READ = re.compile(r"[\"'](IONODE_[A-Z0-9_]+)[\"']")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -160,7 +163,7 @@ def test_env_example_documents_every_setting_the_code_reads() -> None:
     read_by_code = {
         name
         for path in (ROOT / "node").rglob("*.py")
-        for name in SETTING_NAME.findall(path.read_text())
+        for name in SETTING_READ.findall(path.read_text())
     }
     assert {"IONODE_URL", "IONODE_DATABASE", "IONODE_DATA", "IONODE_LOG_LEVEL"} <= read_by_code
     example = DEPLOY / "ionode.env.example"

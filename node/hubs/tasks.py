@@ -1,0 +1,19 @@
+"""The hub domain's periodic work, run beside the workers (see node/periodic.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from node.hubs.feed_service import poll_due_feeds
+from node.periodic import PeriodicTask
+from node.runtime import Node
+
+
+async def poll_feeds(node: Node) -> int:
+    return await poll_due_feeds(node, limit=20)
+
+
+def periodic_tasks() -> list[PeriodicTask]:
+    return [
+        PeriodicTask("outside feeds", timedelta(minutes=1), poll_feeds),
+    ]
