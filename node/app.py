@@ -30,6 +30,7 @@ from node.activitypub.ssrf import guarded_transport
 from node.activitypub.transport import delivery_client
 from node.clock import Clock, system_clock
 from node.db import make_engine, migrate
+from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.runtime import Node
 from node.services import Services
@@ -40,7 +41,8 @@ from node.workers import spawn_workers
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes(), *inbox.routes(), *actor_views.routes(), *web_views.routes()]
+    return [*discovery.routes(), *inbox.routes(), *actor_views.routes(), *web_views.routes(),
+            *hub_wiring.routes()]
 
 
 def user_agent(settings: Settings) -> str:
@@ -72,7 +74,7 @@ def build_node(
         fetcher=fetcher,
         actors=ActorCache(engine=engine, fetcher=fetcher, clock=clock, local_origin=settings.url),
         outbox=Outbox(base_url=settings.url),
-        dispatcher=register_all(Dispatcher()),
+        dispatcher=hub_wiring.register_handlers(register_all(Dispatcher())),
         writer=InboxWriter(engine),
         delivery_client=client,
     )

@@ -26,7 +26,7 @@ from node.text import TextError
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common).
-DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds")
+DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from node.hubs.feed_service import poll_due_feeds
+from node.hubs.jobs_calls import materialise_due
 from node.periodic import PeriodicTask
 from node.runtime import Node
 
@@ -16,4 +17,5 @@ async def poll_feeds(node: Node) -> int:
 def periodic_tasks() -> list[PeriodicTask]:
     return [
         PeriodicTask("outside feeds", timedelta(minutes=1), poll_feeds),
+        PeriodicTask("call occurrences", timedelta(minutes=15), materialise_due),
     ]

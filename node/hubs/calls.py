@@ -1,0 +1,240 @@
+"""Times of events and calls, pure: IANA zones, wall times, and RRULE call series.
+
+A series is an RFC 5545 RRULE (section 3.3.10) anchored at a first start in an IANA
+timezone. Occurrences are expanded with ``dateutil.rrule`` over *naive local* wall
+times and only then placed in the zone, so "every Monday 7 PM America/New_York" stays
+7 PM local across a daylight-saving change (RFC 5545 section 3.3.5: a DATE-TIME with
+TZID is a local time). A local time the clocks skip is moved forward by the gap, a
+repeated one takes its first occurrence, as RFC 5545 section 3.3.5 prescribes.
+
+Refused, each with a message: an RRULE that never ends (no COUNT or UNTIL), one with
+more than :data:`MAX_OCCURRENCES`, one repeating more often than daily, one that sets
+the time of day itself (BYHOUR...), and one whose first occurrence is not the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from dateutil.rrule import rrulestr
+
+MAX_OCCURRENCES = 500
+FREQUENCIES = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+BY_TIME = ("BYHOUR", "BYMINUTE", "BYSECOND")
+DESCRIBED = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"})
+WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday",
+            "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
+WEEKDAYS_BY_INDEX = tuple(WEEKDAYS)
+ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth",
+            "-1": "last", "-2": "second to last"}
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class ScheduleError(ValueError):
+    """A refused time, timezone or RRULE; the message says why and is shown as is."""
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA timezone ``name``, or :class:`ScheduleError` naming the problem."""
+    if name not in _known_zones():
+        raise ScheduleError(f"unknown timezone {name!r}: use an IANA name such as "
+                            "America/New_York or Europe/Berlin")
+    return ZoneInfo(name)
+
+
+def localize(naive: datetime, tz_name: str) -> datetime:
+    """``naive`` as a wall time in ``tz_name``; refused when it is skipped or repeated."""
+    tz = zone(tz_name)
+    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    shown = naive.strftime("%Y-%m-%d %H:%M")
+    if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise ScheduleError(f"{shown} does not exist in {tz_name}: the clocks skip it at the "
+                            "daylight-saving change; pick another time")
+    raise ScheduleError(f"{shown} happens twice in {tz_name}: the clocks go back at the "
+                        "daylight-saving change; pick another time")
+
+
+def parse_local(text: str, tz_name: str) -> datetime:
+    """``"2026-12-12 19:00"`` read as a wall time in ``tz_name``."""
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise ScheduleError(f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM",
+                            ) from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone(tz_name))
+    return localize(parsed.replace(second=0, microsecond=0), tz_name)
+
+
+def day_text(moment: datetime) -> str:
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def clock_text(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def when_text(start: datetime, end: datetime, tz_name: str) -> str:
+    """``Sat 12 Dec 2026, 7:00 PM to 9:00 PM PST (America/Los_Angeles)``."""
+    tz = zone(tz_name)
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    s_abbr, e_abbr = s.tzname() or "", e.tzname() or ""
+    if s.date() != e.date():
+        span = f"{clock_text(s)} {s_abbr} to {day_text(e)}, {clock_text(e)} {e_abbr}"
+    elif s_abbr != e_abbr:
+        span = f"{clock_text(s)} {s_abbr} to {clock_text(e)} {e_abbr}"
+    else:
+        span = f"{clock_text(s)} to {clock_text(e)} {e_abbr}"
+    return f"{day_text(s)}, {span} ({tz_name})"
+
+
+def _parts(text: str) -> dict[str, str]:
+    body = text.strip()
+    body = body[6:] if body.upper().startswith("RRULE:") else body
+    if not body or any(c in body for c in ":\r\n"):
+        raise ScheduleError("give one RRULE, such as FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+    parts: dict[str, str] = {}
+    for piece in body.split(";"):
+        key, sep, value = (s.strip().upper() for s in piece.partition("="))
+        if not sep or not key or not value or key in parts:
+            raise ScheduleError(f"cannot read {piece!r} in the RRULE")
+        parts[key] = value
+    return parts
+
+
+def _check_parts(parts: dict[str, str]) -> None:
+    freq = parts.get("FREQ", "")
+    if freq not in FREQUENCIES:
+        raise ScheduleError(f"a call repeats DAILY, WEEKLY, MONTHLY or YEARLY, not {freq!r}")
+    if any(key in parts for key in BY_TIME):
+        raise ScheduleError("the time of day comes from the start: drop BYHOUR, BYMINUTE "
+                            "and BYSECOND from the RRULE")
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        raise ScheduleError("an RRULE that never ends is refused: add COUNT=n or "
+                            f"UNTIL=YYYYMMDD (at most {MAX_OCCURRENCES} occurrences)")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ScheduleError("give COUNT or UNTIL, not both (RFC 5545)")
+    count = parts.get("COUNT", "1")
+    if not count.isdigit() or not 1 <= int(count) <= MAX_OCCURRENCES:
+        raise ScheduleError(f"COUNT must be a number from 1 to {MAX_OCCURRENCES}")
+
+
+def _until_utc(value: str, tz: ZoneInfo) -> datetime:
+    """UNTIL as a UTC instant: ``...Z`` is UTC, a bare date means the end of that day."""
+    try:
+        if len(value) == 8:
+            local = datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)
+            return local.replace(tzinfo=tz).astimezone(UTC)
+        moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+    except ValueError:
+        raise ScheduleError(f"cannot read UNTIL={value}: write YYYYMMDD") from None
+    return moment.replace(tzinfo=UTC if value.endswith("Z") else tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A validated series: ``rule`` is canonical (UNTIL in UTC), ``start`` is aware."""
+
+    rule: str
+    start: datetime
+    timezone: str
+
+    @property
+    def parts(self) -> dict[str, str]:
+        return _parts(self.rule)
+
+    def _expansion(self) -> Any:
+        tz = zone(self.timezone)
+        parts = self.parts
+        body = ";".join(f"{k}={v}" for k, v in parts.items() if k != "UNTIL")
+        naive_start = self.start.astimezone(tz).replace(tzinfo=None)
+        try:
+            rule = rrulestr(body, dtstart=naive_start)
+        except (ValueError, TypeError) as exc:
+            raise ScheduleError(f"cannot read the RRULE: {exc}") from None
+        if "UNTIL" in parts:
+            until = _until_utc(parts["UNTIL"], tz).astimezone(tz).replace(tzinfo=None)
+            rule = rule.replace(until=until)
+        return rule
+
+    def starts(self, after: datetime | None = None, limit: int = MAX_OCCURRENCES
+               ) -> list[datetime]:
+        """Occurrence starts (aware, in the series' zone) later than ``after``."""
+        tz = zone(self.timezone)
+        found: list[datetime] = []
+        for naive in islice(self._expansion(), MAX_OCCURRENCES):
+            moment = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+            if after is None or moment > after:
+                found.append(moment)
+            if len(found) >= limit:
+                break
+        return found
+
+    def describe(self) -> str:
+        """``every Monday at 7:00 PM (America/New_York), 10 times from Mon 23 Nov 2026``."""
+        return describe(self)
+
+
+def parse_rrule(text: str, start: datetime, tz_name: str) -> Recurrence:
+    """Validate ``text`` for a series whose first occurrence is ``start``."""
+    tz = zone(tz_name)
+    parts = _parts(text)
+    _check_parts(parts)
+    if "UNTIL" in parts:
+        parts["UNTIL"] = _until_utc(parts["UNTIL"], tz).strftime("%Y%m%dT%H%M%SZ")
+    series = Recurrence(";".join(f"{k}={v}" for k, v in parts.items()), start.astimezone(tz),
+                        tz_name)
+    expansion = list(islice(series._expansion(), MAX_OCCURRENCES + 1))
+    if len(expansion) > MAX_OCCURRENCES:
+        raise ScheduleError(f"the RRULE has more than {MAX_OCCURRENCES} occurrences: "
+                            "lower UNTIL")
+    if not expansion or expansion[0] != series.start.replace(tzinfo=None):
+        raise ScheduleError(f"the start ({day_text(series.start)}) must be the first "
+                            "occurrence of the RRULE: start on one of its days")
+    return series
+
+
+def _day_words(byday: str) -> str:
+    words = []
+    for token in byday.split(","):
+        ordinal, day = token[:-2].lstrip("+"), token[-2:]
+        words.append(" ".join(filter(None, [ORDINALS.get(ordinal, ordinal), WEEKDAYS[day]])))
+    return " and ".join(words)
+
+
+def describe(series: Recurrence) -> str:
+    """The series in words; rules beyond the common shapes are quoted as RRULE."""
+    parts, local = series.parts, series.start
+    unit = FREQUENCIES[parts["FREQ"]]
+    interval = int(parts.get("INTERVAL", "1"))
+    every = f"every {interval} {unit}s" if interval > 1 else f"every {unit}"
+    byday = parts.get("BYDAY") or (WEEKDAYS_BY_INDEX[local.weekday()] if unit == "week" else "")
+    if byday and unit == "week" and interval == 1 and not any(c.isdigit() for c in byday):
+        every = f"every {_day_words(byday)}"
+    elif byday:
+        every += f" on the {_day_words(byday)}" if unit != "week" else f" on {_day_words(byday)}"
+    if "BYMONTHDAY" in parts:
+        every += f" on day {parts['BYMONTHDAY']}"
+    text = f"{every} at {clock_text(local)} ({series.timezone})"
+    if "COUNT" in parts:
+        text += f", {parts['COUNT']} times from {day_text(local)}"
+    else:
+        until = _until_utc(parts["UNTIL"], zone(series.timezone)).astimezone(local.tzinfo)
+        text += f", from {day_text(local)} until {day_text(until)}"
+    extra = set(parts) - DESCRIBED
+    return text + (f" (RRULE {series.rule})" if extra else "")
+
