@@ -24,6 +24,7 @@ from sqlalchemy import insert
 from node.activitypub.models import StoredObject
 from node.app import create_app
 from node.clock import fixed_clock
+from node.hubs.events import CallDetails, EventSpec, Place, event_document
 from node.hubs.models import HubItem
 from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
@@ -37,10 +38,15 @@ KINDS = ("update", "update", "update", "minutes", "event", "call", "poll")
 def document(kind: str, uri: str, n: int, hub_uri: str) -> dict[str, Any]:
     base: dict[str, Any] = {"id": uri, "to": [PUBLIC, hub_uri], "published": NOW.isoformat()}
     if kind in ("event", "call"):
-        return {**base, "type": "Event", "name": f"Action {n}",
-                "summary": f"Action {n}: Sat 12 Dec 2026, 7:00 PM PST at the plaza",
-                "startTime": (NOW + timedelta(hours=n)).isoformat(),
-                "location": {"type": "Place", "name": "Oakland Plaza"}}
+        start = NOW + timedelta(hours=n - 5000)
+        spec = EventSpec(
+            title=f"Action {n}", start=start, end=start + timedelta(hours=2),
+            timezone="America/Los_Angeles", location=Place("Oakland Plaza", "14th & Broadway"),
+            description="Bring water and **signs**.",
+            call=CallDetails(call_url="https://call.example/room", dial_in="+1 555 0100",
+                             access_code="1234#") if kind == "call" else None)
+        return event_document(spec, id=uri, author=f"{hub_uri}-member", hubs=[hub_uri],
+                              published=NOW)
     if kind == "poll":
         return {**base, "type": "Question", "content": f"<p>Proposal {n}?</p>",
                 "endTime": (NOW + timedelta(days=1)).isoformat(), "votersCount": n % 50,
@@ -65,7 +71,7 @@ def populate(app: Any, items: int) -> str:
             objects.append({"uri": uri, "type": doc["type"], "attributed_to": None,
                             "local": True, "document": doc, "published": NOW,
                             "updated": NOW, "received_at": NOW})
-            starts = NOW + timedelta(hours=n - items // 2) if kind in ("event", "call") else None
+            starts = NOW + timedelta(hours=n - 5000) if kind in ("event", "call") else None
             rows.append({"hub_id": target.hub.id, "object_uri": uri, "kind": kind,
                          "author_uri": "", "origin": "local", "state": "published",
                          "pinned": n % 1000 == 0, "starts_at": starts,
@@ -79,7 +85,10 @@ def populate(app: Any, items: int) -> str:
 async def measure(app: Any, path: str, accept: str, requests: int) -> list[float]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=app.state.node.settings.url) as c:
+        started = time.perf_counter()
         first = await c.get(path, headers={"Accept": accept})
+        print(f"{path}: first render {(time.perf_counter() - started) * 1000:.0f} ms "
+              f"({len(first.content) // 1024} KiB)")
         if first.status_code != 200:
             raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
         timings = []
