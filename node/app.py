@@ -141,5 +141,6 @@ def create_app(
     app = Starlette(routes=all_routes(), lifespan=lifespan, middleware=middleware)
     app.state.node = node
     install_web(app, settings)
+    hub_wiring.install(app)
     return app
 

@@ -26,7 +26,8 @@ from node.text import TextError
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common).
-DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events")
+DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events",
+                   "node.hubs.cli_polls")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
 
@@ -101,9 +102,9 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     from node.commands import with_node
-    from node.notes import delete_note
+    from node.hubs.items import delete_item
 
-    count = with_node(args, lambda node, conn: delete_note(node, conn, args.as_user, args.post))
+    count = with_node(args, lambda node, conn: delete_item(node, conn, args.as_user, args.post))
     print(f"ionode: deleted {args.post} ({count} deliveries queued)")
     return 0
 

@@ -11,17 +11,21 @@ both with ``Vary: Accept``; the HTML carries ``Link: <id>; rel="alternate"`` to 
   followers/following publish only ``totalItems`` unless
   :func:`~node.activitypub.collections.may_list_members` allows the viewer;
   ``featured`` lists pinned objects inline, as Mastodon does.
+* Domain packages contribute without being imported here (tests/unit/test_layering.py):
+  ``app.state.featured_source`` (a :data:`FeaturedSource`) lists an actor's pinned
+  objects, and ``app.state.actor_extras`` (an :data:`ActorExtras`) adds fields to an
+  actor document (a hub's header ``image``); it may add keys, never replace one.
 * Objects and activities are found by their full URI. Anything not public answers the
   same 404 as anything missing (SECURITY.md, Mastodon GHSA-gwhw-gcjx-72v8).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,6 +48,8 @@ from node.activitypub.vocab import is_public
 from node.runtime import node_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+FeaturedSource = Callable[[Connection, LocalActor], Sequence[Any]]
+ActorExtras = Callable[[Connection, LocalActor], Mapping[str, Any]]
 ACTOR_PATHS: Final = {
     "node": "/actor",
     "person": "/users/{name}",
@@ -114,9 +120,26 @@ def _actor_endpoint(kind: str) -> Endpoint:
             from node.web import pages  # the web layer builds on this package, not vice versa
 
             return _with_alternate(await pages.actor_page(request, actor), actor.uri)
-        return as_json(actor_document(actor, base_url=node_of(request).settings.url), media)
+        document = actor_document(actor, base_url=node_of(request).settings.url)
+        extras = _source(request, "actor_extras")
+        if extras is not None:
+            added = await run_in_threadpool(_call, node_of(request).engine, extras, actor)
+            document.update({k: v for k, v in dict(added).items() if k not in document})
+        return as_json(document, media)
 
     return endpoint
+
+
+def _source(request: Request, name: str) -> Callable[[Connection, LocalActor], Any] | None:
+    """A domain package's contribution registered on ``app.state`` (None when absent)."""
+    source = getattr(request.app.state, name, None)
+    return source if callable(source) else None
+
+
+def _call(engine: Engine, source: Callable[[Connection, LocalActor], Any],
+          actor: LocalActor) -> Any:
+    with engine.connect() as conn:
+        return source(conn, actor)
 
 
 def _count(engine: Engine, query: Any) -> int:
@@ -175,8 +198,11 @@ def _collection_endpoint(kind: str, suffix: str, queries: Callable[..., Any] | N
             return _error(410, "this actor has been deleted")
         media = preferred_as_type(request.headers.get("accept"))
         collection_id = f"{actor.uri}{suffix}"
-        if queries is None:  # featured: pinning arrives with hubs; until then it is empty
-            return as_json(inline_collection(collection_id, []), media)
+        if queries is None:  # featured: pinned objects, from the registered source if any
+            source = _source(request, "featured_source")
+            items = [] if source is None else list(
+                await run_in_threadpool(_call, node_of(request).engine, source, actor))
+            return as_json(inline_collection(collection_id, items), media)
         count, items, listable = queries(actor, request)
         try:
             doc = await _paged(request, collection_id, count, items, listable)

@@ -1,4 +1,5 @@
-"""``ionode hub ...``: create hubs and manage their members."""
+"""``ionode hub ...``: create hubs and manage their members; governance and items are
+added from :mod:`node.hubs.cli_governance` and :mod:`node.hubs.cli_items`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from node.activitypub.following import find_target
 from node.activitypub.local_actors import find_by_username
 from node.commands import open_node, with_node
+from node.hubs import cli_governance, cli_items
 from node.hubs.members import members, remove_member, set_member
 from node.hubs.policy import ROLES
 from node.hubs.publish import HubError, load_hub
@@ -97,3 +99,5 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     listing = hub.add_parser("members", parents=[common], help="list a hub's members")
     listing.add_argument("hub")
     listing.set_defaults(run=cmd_members)
+    cli_governance.register_hub_actions(hub, common)
+    cli_items.register(sub, common)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from node.activitypub.dispatch import Dispatcher
-from node.hubs import calendar_views, rsvp
+from node.hubs import atom_views, calendar_views, featured, inbound, poll_votes, rsvp
 
 
 def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
-    """Hub handlers and hooks, beside the protocol's own."""
+    """Hub handlers and hooks, beside the protocol's own.
+
+    Hook order matters: a vote on a local poll is taken before a post into a hub.
+    """
     rsvp.register(dispatcher)
+    poll_votes.register(dispatcher)
+    inbound.register(dispatcher)
     return dispatcher
 
 
 def routes() -> list[BaseRoute]:
-    return [*calendar_views.routes()]
+    return [*calendar_views.routes(), *atom_views.routes()]
+
+
+def install(app: Starlette) -> None:
+    """What Group actor documents get from hubs: pinned items, the header image."""
+    featured.install_actor_sources(app)

@@ -167,7 +167,7 @@ def objects(h: Harness) -> dict[str, dict[str, object]]:
 
 def test_create_addressed_to_a_local_actor_is_stored_sanitised(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
-    hub = h.local("portshutdown").uri
+    hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
     create = note_create(ana.uri, 1, '<p>hi<script>alert(1)</script><a href="x" onclick="y">l</a>'
                          "</p>", to=hub)
     assert h.post_activity(ana, create).status_code == 202
@@ -186,7 +186,7 @@ def test_create_nobody_asked_for_is_not_stored(h: Harness) -> None:
 
 def test_delete_before_create_wins(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
-    hub = h.local("portshutdown").uri
+    hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
     uri = f"{ana.uri}/statuses/3"
     delete = {"id": f"{uri}#delete", "type": "Delete", "actor": ana.uri,
               "object": {"id": uri, "type": "Tombstone"}}
@@ -199,7 +199,7 @@ def test_delete_before_create_wins(h: Harness) -> None:
 
 def test_update_needs_a_newer_updated_and_the_owner(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
-    hub = h.local("portshutdown").uri
+    hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
     h.post_activity(ana, note_create(ana.uri, 4, "v1", to=hub))
     h.drain()
     newer = note_create(ana.uri, 4, "v2", to=hub, updated="2026-11-21T11:30:00Z")
@@ -277,7 +277,7 @@ def test_object_proofs_are_verified_when_present(h: Harness) -> None:
     from node.activitypub.proofs import create_proof
 
     ana = h.remote.add_actor(MASTO, "ana")
-    hub = h.local("portshutdown").uri
+    hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
     good = note_create(ana.uri, 7, "signed words", to=hub)
     good["object"] = create_proof(good["object"], ana.proof_key, ana.proof_method, h.now)  # type: ignore[arg-type]
     bad = note_create(ana.uri, 8, "signed words", to=hub)
@@ -396,9 +396,37 @@ def test_a_hook_that_takes_an_activity_skips_the_handler(h: Harness) -> None:
 
     h.node.services.dispatcher.add_hook("Create", take)
     ana = h.remote.add_actor(MASTO, "ana")
-    hub = h.local("portshutdown").uri
+    hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
     h.post_activity(ana, note_create(ana.uri, 11, "a vote", to=hub))
     h.post_activity(ana, note_create(ana.uri, 12, "a post", to=hub))
     h.drain()
     assert len(taken) == 2
     assert set(objects(h)) == {f"{ana.uri}/statuses/12"}
+
+
+def test_poll_tallies_refresh_without_a_newer_updated(h: Harness) -> None:
+    # Mastodon (and ionode) send tally Updates of a Question without `updated`: the
+    # totals change, nothing else may; changed choices without a newer `updated` are refused.
+    ana = h.remote.add_actor(MASTO, "ana")
+    to = h.local("nate").uri
+    uri = f"{ana.uri}/statuses/50"
+
+    def question(totals: tuple[int, int], names: tuple[str, str] = ("yes", "no"),
+                 content: str = "Strike?") -> dict[str, object]:
+        return {"id": uri, "type": "Question", "attributedTo": ana.uri, "content": content,
+                "published": "2026-11-21T11:00:00Z", "to": [to],
+                "oneOf": [{"type": "Note", "name": n, "replies": {"type": "Collection",
+                                                                  "totalItems": t}}
+                          for n, t in zip(names, totals, strict=True)], "votersCount": sum(totals)}
+
+    h.post_activity(ana, {"id": f"{uri}#c", "type": "Create", "actor": ana.uri,
+                          "object": question((0, 0))})
+    h.post_activity(ana, {"id": f"{uri}#u1", "type": "Update", "actor": ana.uri,
+                          "object": question((3, 1), content="Changed text")})
+    h.post_activity(ana, {"id": f"{uri}#u2", "type": "Update", "actor": ana.uri,
+                          "object": question((9, 9), names=("maybe", "no"))})
+    h.drain()
+    document = objects(h)[uri]["document"]
+    assert [o["replies"]["totalItems"] for o in document["oneOf"]] == [3, 1]  # type: ignore[index]
+    assert document["votersCount"] == 4  # type: ignore[index]
+    assert document["content"] == "Strike?"  # type: ignore[index]

@@ -76,6 +76,9 @@ def test_inbox_never_answers_500(client: TestClient, body: object, signature: st
 def test_get_never_answers_500(client: TestClient, path: str, accept: str, query: str) -> None:
     for prefix in ("/", "/users/", "/hubs/", "/objects/", "/.well-known/webfinger?resource=",
                    "/users/x/outbox?page="):
-        response = client.get(f"{prefix}{path}?{query}", headers={"Accept": accept})
+        try:
+            response = client.get(f"{prefix}{path}?{query}", headers={"Accept": accept})
+        except httpx.InvalidURL:  # the client cannot even send it (e.g. "/::" as a port)
+            continue
         assert response.status_code < 500, (prefix, path, query, response.text[:200])
 

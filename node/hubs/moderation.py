@@ -1,0 +1,115 @@
+"""The moderation queue of a hub: posts held under the ``moderated`` posting policy.
+
+A held post was stored but not shared. A steward (admin or moderator of the hub, or the
+node operator through the CLI, who acts as ``by=None``) either publishes it, and the
+hub Announces it in both forms as it would have at once (FEP-1b12 "The Announce
+activity": groups MAY require manual approval by moderators), or refuses it with a
+reason kept in the item's note. A refused post is never Announced; nothing is sent to
+its author (FEP-1b12 makes a ``Reject`` optional, and Mastodon ignores one for a Create).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from node.activitypub.models import OutboxActivity, StoredObject
+from node.hubs.inbound import announce_remote, cached_inbox, received_create, shared_forms
+from node.hubs.models import HubItem
+from node.hubs.policy import STEWARDS, member_role
+from node.hubs.publish import HubError, HubTarget, announce_both
+from node.runtime import Node
+
+_item = HubItem.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
+_outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+MAX_REASON = 500
+DEFAULT_REASON = "refused by a moderator"
+
+
+@dataclass(frozen=True)
+class QueuedItem:
+    """A held post as the queue lists it."""
+
+    object_uri: str
+    kind: str
+    author_uri: str
+    origin: str
+    received_at: datetime
+    note: str | None
+
+
+def require_steward(conn: Connection, target: HubTarget, by: str | None) -> None:
+    """Only the hub's admins and moderators, or the operator (``by=None``), may act."""
+    if by is None:
+        return
+    assert target.hub.id is not None
+    if member_role(conn, target.hub.id, by) not in STEWARDS:
+        raise HubError(f"{by} is not an admin or moderator of {target.name}")
+
+
+def queue(conn: Connection, target: HubTarget) -> list[QueuedItem]:
+    """Held posts of the hub, oldest first (first come, first judged)."""
+    rows = conn.execute(select(_item).where(
+        _item.c.hub_id == target.hub.id, _item.c.state == "held").order_by(_item.c.id))
+    return [QueuedItem(r.object_uri, r.kind, r.author_uri, r.origin, r.created_at, r.note)
+            for r in rows]
+
+
+def publish_held(node: Node, conn: Connection, target: HubTarget, uri: str,
+                 by: str | None = None) -> int:
+    """Publish a held post: the hub Announces it. Returns the deliveries queued."""
+    require_steward(conn, target, by)
+    item = _held(conn, target, uri)
+    document = _live_document(conn, uri)
+    now = node.clock()
+    conn.execute(update(_item).where(_item.c.id == item.id).values(
+        state="published", note=None, updated_at=now))
+    outbox = node.services.outbox
+    if item.origin == "local":
+        create = _local_create(conn, uri)
+        return announce_both(conn, outbox, target.actor, document, create, now)
+    forms = shared_forms(uri, received_create(conn, item.author_uri, uri))
+    return announce_remote(conn, outbox, target.actor, forms, item.author_uri,
+                           cached_inbox(conn, item.author_uri), now)
+
+
+def refuse_held(node: Node, conn: Connection, target: HubTarget, uri: str,
+                reason: str = "", by: str | None = None) -> None:
+    """Refuse a held post; the reason stays with the item for the record."""
+    require_steward(conn, target, by)
+    item = _held(conn, target, uri)
+    note = " ".join(reason.split()) or DEFAULT_REASON
+    if len(note) > MAX_REASON:
+        raise HubError(f"a reason may have at most {MAX_REASON} characters")
+    conn.execute(update(_item).where(_item.c.id == item.id).values(
+        state="refused", note=note, updated_at=node.clock()))
+
+
+def _held(conn: Connection, target: HubTarget, uri: str) -> Any:
+    item = conn.execute(select(_item).where(
+        _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first()
+    if item is None:
+        raise HubError(f"{uri} was not posted into {target.name}")
+    if item.state != "held":
+        raise HubError(f"{uri} is not waiting for a moderator (it is {item.state})")
+    return item
+
+
+def _live_document(conn: Connection, uri: str) -> dict[str, Any]:
+    row = conn.execute(select(_objects.c.document, _objects.c.deleted_at)
+                       .where(_objects.c.uri == uri)).first()
+    if row is None or row.deleted_at is not None or not isinstance(row.document, dict):
+        raise HubError(f"{uri} has been deleted")
+    return dict(row.document)
+
+
+def _local_create(conn: Connection, uri: str) -> dict[str, Any] | None:
+    """The signed Create a local author published for ``uri`` (for Announce{Create})."""
+    document = conn.execute(select(_outbox.c.document).where(
+        _outbox.c.object_uri == uri, _outbox.c.type == "Create")
+        .order_by(_outbox.c.id)).scalar()
+    return dict(document) if isinstance(document, dict) else None
