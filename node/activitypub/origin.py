@@ -38,6 +38,9 @@ def check_origin(activity: Mapping[str, Any], key_owner: str) -> str | None:
     kind = activity.get("type")
     obj = activity.get("object")
     if kind in AUTHORED:
+        if kind == "Create" and isinstance(obj, list) and obj:  # GoToSocial's poll votes
+            problems = (_check_authored(kind, item, actor) for item in obj)
+            return next((p for p in problems if p is not None), None)
         return _check_authored(kind, obj, actor)
     if kind in OWN_ACTIVITY and isinstance(obj, Mapping):
         inner_actor = ref(obj.get("actor"))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from node.hubs.feed_service import poll_due_feeds
 from node.hubs.jobs_calls import materialise_due
+from node.hubs.poll_service import publish_due_tallies
 from node.periodic import PeriodicTask
 from node.runtime import Node
 
@@ -18,4 +19,5 @@ def periodic_tasks() -> list[PeriodicTask]:
     return [
         PeriodicTask("outside feeds", timedelta(minutes=1), poll_feeds),
         PeriodicTask("call occurrences", timedelta(minutes=15), materialise_due),
+        PeriodicTask("poll tallies", timedelta(seconds=30), publish_due_tallies),
     ]

@@ -52,3 +52,13 @@ def test_host_comparison_is_canonical() -> None:
     # Mastodon CVE-2023-42451: spelling the same host differently is the same host.
     activity = create("https://MASTODON.example./users/ana/statuses/1")
     assert check_origin(activity, ANA) is None
+
+
+def test_array_create_checks_every_object() -> None:
+    # GoToSocial sends poll votes as one Create whose object is an array of Notes.
+    notes = [{"id": f"{ANA}/votes/{n}", "type": "Note", "attributedTo": ANA} for n in (1, 2)]
+    activity = {"id": f"{ANA}#v", "type": "Create", "actor": ANA, "object": notes}
+    assert check_origin(activity, ANA) is None
+    notes.append({"id": "https://evil.example/v/3", "type": "Note", "attributedTo": ANA})
+    problem = check_origin(activity, ANA)
+    assert problem is not None and "not on the actor's host" in problem
