@@ -103,22 +103,21 @@ class Outbox:
 
     @staticmethod
     def store_object(conn: Connection, document: Mapping[str, Any], now: datetime) -> None:
-        """Insert or replace a local object (an Update rewrites the stored document)."""
+        """Insert or replace a local object; an Update keeps its first ``published``."""
         uri = document["id"]
         values = {
             "type": document.get("type", "Object"),
             "attributed_to": document.get("attributedTo"),
             "local": True,
             "document": dict(document),
-            "published": now if "published" in document else None,
             "updated": now,
         }
         found = conn.execute(select(_objects.c.id).where(_objects.c.uri == uri)).first()
         if found is None:
-            conn.execute(insert(_objects).values(uri=uri, received_at=now, **values))
+            conn.execute(insert(_objects).values(uri=uri, received_at=now, published=now,
+                                                 **values))
         else:
             conn.execute(update(_objects).where(_objects.c.id == found.id).values(**values))
-
 
 def _object_id(activity: Mapping[str, Any]) -> str | None:
     obj = activity.get("object")

@@ -97,11 +97,53 @@ def apply_update(conn: Connection, document: Mapping[str, Any], actor: str) -> s
     new_time = parse_time(document.get("updated"))
     old_time = row.updated or row.published
     if new_time is None or (old_time is not None and new_time <= _aware(old_time)):
+        if _same_poll(row.document, document):
+            _refresh_tallies(conn, row.id, row.document, document)
+            return None
         return "Update without a newer `updated`"
     cleaned = clean_remote_object(document)
     conn.execute(update(_objects).where(_objects.c.id == row.id).values(
         document=cleaned, updated=new_time, type=str(cleaned.get("type", row.type))[:64]))
     return None
+
+
+TALLY_FIELDS = ("votersCount", "closed", "endTime")
+
+
+def _choices(document: Mapping[str, Any] | None) -> tuple[str, list[str]] | None:
+    if not isinstance(document, Mapping) or document.get("type") != "Question":
+        return None
+    mode = "oneOf" if "oneOf" in document else "anyOf"
+    options = document.get(mode)
+    if not isinstance(options, list):
+        return None
+    return mode, [str(o.get("name")) for o in options if isinstance(o, Mapping)]
+
+
+def _same_poll(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    """A tally refresh: the same Question with the same choices (Mastodon's rule)."""
+    return _choices(old) is not None and _choices(old) == _choices(new)
+
+
+def _total(option: object) -> int:
+    replies = option.get("replies") if isinstance(option, Mapping) else None
+    total = replies.get("totalItems") if isinstance(replies, Mapping) else None
+    return total if isinstance(total, int) and total >= 0 else 0
+
+
+def _refresh_tallies(conn: Connection, row_id: int, old: Mapping[str, Any],
+                     new: Mapping[str, Any]) -> None:
+    """Take only the totals of an Update without a newer ``updated``; nothing else."""
+    mode, _ = _choices(old) or ("oneOf", [])
+    refreshed = dict(old)
+    refreshed[mode] = [
+        {**kept, "replies": {"type": "Collection", "totalItems": _total(fresh)}}
+        for kept, fresh in zip(old[mode], new[mode], strict=True)
+    ]
+    for key in TALLY_FIELDS:
+        if key in new:
+            refreshed[key] = new[key]
+    conn.execute(update(_objects).where(_objects.c.id == row_id).values(document=refreshed))
 
 
 def apply_delete(conn: Connection, uri: str, actor: str, now: datetime) -> str | None:
