@@ -20,6 +20,8 @@ from node.settings import Settings
 from node.workers import drain
 from tests.fakes.remote import FakeActor, FakeFediverse, signed_headers
 
+MASTO = "mastodon.example"
+
 
 @dataclass
 class Harness:
@@ -52,3 +54,24 @@ def running_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
     app = create_app(settings, transport=remote.transport(), clock=clock, start_workers=False)
     with TestClient(app, base_url=settings.url) as client:
         yield Harness(client=client, node=app.state.node, remote=remote, now=clock())
+
+
+def rows(h: Harness, table: Any, *where: Any) -> list[dict[str, Any]]:
+    """The rows of ``table`` (matching every ``where`` condition) as plain dicts."""
+    query = select(table)
+    for condition in where:
+        query = query.where(condition)
+    with h.node.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def follow_hub(h: Harness, username: str = "ana") -> dict[str, object]:
+    """A Mastodon user ``username`` follows hub ``portshutdown``; the inbox is drained."""
+    ana = h.remote.add_actor(MASTO, username)
+    hub = h.local("portshutdown")
+    follow: dict[str, object] = {"@context": "https://www.w3.org/ns/activitystreams",
+                                 "id": f"{ana.uri}#follows/1", "type": "Follow",
+                                 "actor": ana.uri, "object": hub.uri}
+    assert h.post_activity(ana, follow).status_code == 202
+    h.drain()
+    return follow

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC
@@ -25,9 +25,10 @@ from node.hubs.publish import HubError, HubTarget, load_hub
 from node.hubs.service import create_hub
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
+from tests.node.harness import MASTO as MASTO  # re-exported for the hub tests
 from tests.node.harness import Harness, running_node
+from tests.node.harness import rows as rows  # re-exported for the hub tests
 
-MASTO = "mastodon.example"
 FANS = "fans.example"
 HUB = "portshutdown"
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -122,10 +123,3 @@ def sent(h: Harness, host: str, kind: str | None = None) -> list[dict[str, Any]]
     found = h.remote.deliveries(f"https://{host}/inbox")
     return [a for a in found if kind is None or a["type"] == kind]
 
-
-def rows(h: Harness, table: Any, *where: Any) -> list[dict[str, Any]]:
-    query = select(table)
-    for condition in where:
-        query = query.where(condition)
-    with h.node.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]

@@ -19,8 +19,7 @@ from node.hubs.service import create_hub
 from node.hubs.vocab import NAMESPACE
 from node.settings import Settings
 from tests.node.harness import Harness
-from tests.node.test_calls_service import call_spec
-from tests.node.test_event_service import hub_node, post_rally, rally, stored
+from tests.node.hub_support import call_spec, hub_node, post_rally, rally, stored
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +17,14 @@ from sqlalchemy import Engine, func, select
 from node.activitypub.models import OutboxActivity, StoredObject
 from node.clock import Clock, fixed_clock
 from node.hubs.call_service import CallResult, cancel_call, create_call, list_calls, move_occurrence
-from node.hubs.calls import parse_local
-from node.hubs.events import CallDetails, EventSpec, Online
 from node.hubs.jobs_calls import materialise_due
 from node.hubs.models import CallSeries, HubItem
 from node.hubs.publish import HubError
 from node.notes import delete_note
 from node.settings import Settings
-from tests.node.harness import Harness
-from tests.node.test_event_service import hub_node, items, shared, stored
-from tests.node.test_inbox import follow_hub
+from tests.node.harness import Harness, follow_hub
+from tests.node.hub_support import NY, call_spec, hub_node, items, shared, stored
 
-NY = "America/New_York"
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO;COUNT=10"
 
 
@@ -36,15 +32,6 @@ WEEKLY = "FREQ=WEEKLY;BYDAY=MO;COUNT=10"
 def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
     with hub_node(settings, clock) as harness:
         yield harness
-
-
-def call_spec(start: str = "2026-11-23 19:00") -> EventSpec:
-    begin = parse_local(start, NY)
-    details = CallDetails(call_url="https://meet.example/portshutdown", dial_in="+1 555 0100",
-                          access_code="4321", facilitator="Rosa", agenda="1. *Report-backs*",
-                          breakout_rooms=("Outreach", "Legal"))
-    return EventSpec(title="Coordination call", start=begin, end=begin + timedelta(hours=1),
-                     timezone=NY, call=details, location=Online(details.call_url))
 
 
 def new_call(h: Harness, rrule: str | None = WEEKLY, start: str = "2026-11-23 19:00"

@@ -1,134 +1,32 @@
 """The delivery worker against scripted remote inboxes (httpx.MockTransport), both backends.
 
-Time is an injected clock that the tests advance; jitter is a fixed ``rand``.
+Time is an injected clock that the tests advance; jitter is a fixed ``rand``. The world
+(:mod:`tests.node.delivery_support`) and its fixtures (``tests/node/conftest.py``) are
+shared with the transport tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import func, select
 
-from node.activitypub.delivery import (
-    DeliveryWorker,
-    deliveries_for_followers,
-    enqueue,
-)
+from node.activitypub.delivery import DeliveryWorker, deliveries_for_followers
 from node.activitypub.digest import digest_problem
-from node.activitypub.keys import ActorKeys, generate_actor_keys, load_public_pem
-from node.activitypub.models import Delivery, Follow, HostHealth, LocalActor, OutboxActivity
+from node.activitypub.keys import load_public_pem
+from node.activitypub.models import HostHealth
 from node.activitypub.retry import MAX_ATTEMPTS, next_attempt
 from node.activitypub.signatures import SignatureClaim, Verified, read_signature
 from node.jobs import claim
 from tests.conftest import NOW
+from tests.node.delivery_support import ACTOR, BODY, RAND, World, deliveries, follows
 
-RAND = 0.5
-ACTOR = "https://philly.example/hubs/portshutdown"
-BODY = b'{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","id":"x"}\n'
-deliveries = Delivery.__table__  # type: ignore[attr-defined]
-follows = Follow.__table__  # type: ignore[attr-defined]
-actors = LocalActor.__table__  # type: ignore[attr-defined]
-outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 health = HostHealth.__table__  # type: ignore[attr-defined]
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance_to(self, when: datetime) -> None:
-        self.now = max(self.now, when)
-
-
-@dataclass
-class Remote:
-    """Scripted inboxes: per host a status (or a list consumed in order) or an exception."""
-
-    script: dict[str, Any] = field(default_factory=dict)
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.script.get(request.url.host, 202)
-        if isinstance(answer, list):
-            answer = answer.pop(0) if len(answer) > 1 else answer[0]
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        return httpx.Response(answer, text="" if answer < 300 else f"error {answer}")
-
-    def hosts(self) -> list[str]:
-        return [r.url.host for r in self.requests]
-
-
-@pytest.fixture(scope="module")
-def keys() -> ActorKeys:
-    return generate_actor_keys()
-
-
-@dataclass
-class World:
-    engine: Engine
-    clock: Clock
-    remote: Remote
-    activity_id: int
-    sender_id: int
-    keys: ActorKeys
-
-    def worker(self, name: str = "w1", **kwargs: Any) -> DeliveryWorker:
-        client = httpx.AsyncClient(transport=httpx.MockTransport(self.remote))
-        return DeliveryWorker(engine=self.engine, client=client, clock=self.clock,
-                              worker_id=name, rand=lambda: RAND, **kwargs)
-
-    def enqueue(self, *inboxes: str) -> int:
-        with self.engine.begin() as conn:
-            return enqueue(conn, activity_row_id=self.activity_id, sender_id=self.sender_id,
-                           inboxes=inboxes, now=self.clock())
-
-    def rows(self) -> list[Any]:
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(deliveries).order_by(deliveries.c.id)))
-
-    def row(self) -> Any:
-        [only] = self.rows()
-        return only
-
-    def follow(self, follower: str, inbox: str, shared: str | None = None,
-               state: str = "accepted", following: str = ACTOR) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(follows).values(
-                follower=follower, following=following, activity_id=f"{follower}#follow",
-                state=state, inbox=inbox, shared_inbox=shared, created_at=NOW, updated_at=NOW))
-
-
-@pytest.fixture
-def world(engine: Engine, keys: ActorKeys) -> Iterator[World]:
-    with engine.begin() as conn:
-        sender = conn.execute(insert(actors).values(
-            username="portshutdown", kind="group", uri=ACTOR, display_name="Port shutdown",
-            summary="", profile_fields=[], rsa_private_pem=keys.rsa_private_pem,
-            rsa_public_pem=keys.rsa_public_pem, ed25519_private=keys.ed25519_private,
-            ed25519_public_multibase=keys.ed25519_public_multibase, created_at=NOW,
-            updated_at=NOW, manually_approves_followers=False, discoverable=True,
-        ).returning(actors.c.id)).scalar_one()
-        activity = conn.execute(insert(outbox).values(
-            uri=f"{ACTOR}/activities/1", actor_id=sender, type="Create", public=True,
-            document={}, body=BODY, published=NOW,
-        ).returning(outbox.c.id)).scalar_one()
-    yield World(engine, Clock(NOW), Remote(), activity, sender, keys)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

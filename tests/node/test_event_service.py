@@ -1,100 +1,29 @@
 """Events in hubs: a Mastodon-shaped follower reads them; moves and cancels send Update + Note.
 
-The helpers here (:func:`hub_node`, :func:`shared`) are used by the other event, call,
-RSVP and calendar tests too.
+The helpers (:func:`hub_node`, :func:`shared`, ...) live in :mod:`tests.node.hub_support`,
+shared with the call, RSVP and calendar tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from node.activitypub.local_actors import create_local_actor
-from node.activitypub.models import StoredObject
 from node.clock import Clock
-from node.hubs import calendar_views, rsvp
-from node.hubs.calls import parse_local
 from node.hubs.event_service import cancel_event, create_event, edit_event, move_event
-from node.hubs.events import EventSpec, Place
 from node.hubs.members import set_member
-from node.hubs.models import HubItem
 from node.hubs.publish import HubError, load_hub
-from node.hubs.service import create_hub
 from node.settings import Settings
-from tests.node.harness import Harness, running_node
-from tests.node.test_inbox import MASTO, follow_hub
-
-LA = "America/Los_Angeles"
-MASTO_INBOX = f"https://{MASTO}/inbox"
-
-
-def wire(h: Harness) -> None:
-    """Add the event routes and RSVP handlers unless the app already has them."""
-    routes = h.client.app.router.routes  # type: ignore[attr-defined]
-    if not any(getattr(r, "path", None) == "/calendar.ics" for r in routes):
-        routes.extend(calendar_views.routes())
-    if h.node.services.dispatcher.find("Join", "*") is None:
-        rsvp.register(h.node.services.dispatcher)
-
-
-@contextmanager
-def hub_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
-    """A node with hub ``portshutdown``, its member ``nate`` and a non-member ``mallory``."""
-    with running_node(settings, clock) as h:
-        wire(h)
-        with h.node.engine.begin() as conn:
-            create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=clock())
-            for name in ("nate", "mallory"):
-                create_local_actor(conn, base_url=settings.url, kind="person", username=name,
-                                   now=clock())
-            set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
-                       "member", clock())
-        yield h
+from tests.node.harness import Harness, follow_hub
+from tests.node.hub_support import LA, hub_node, items, post_rally, rally, shared, stored
 
 
 @pytest.fixture
 def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
     with hub_node(settings, clock) as harness:
         yield harness
-
-
-def shared(h: Harness, kind: str, object_type: str) -> list[dict[str, Any]]:
-    """What the Mastodon-shaped follower's shared inbox received: ``kind{object_type}``."""
-    return [a for a in h.remote.deliveries(MASTO_INBOX)
-            if a["type"] == kind and isinstance(a["object"], dict)
-            and a["object"].get("type") == object_type]
-
-
-def rally(start: str = "2026-12-12 19:00", end: str = "2026-12-12 21:00") -> EventSpec:
-    return EventSpec(title="Port shutdown rally", start=parse_local(start, LA),
-                     end=parse_local(end, LA), timezone=LA, capacity=2,
-                     location=Place("Oakland Plaza", "14th & Broadway, Oakland"),
-                     description="Bring *signs*. <script>alert(1)</script>")
-
-
-def post_rally(h: Harness) -> dict[str, Any]:
-    with h.node.engine.begin() as conn:
-        result = create_event(h.node, conn, author="nate", hubs=["portshutdown"], spec=rally())
-    h.drain()
-    return result.object
-
-
-def stored(h: Harness, uri: str) -> dict[str, Any]:
-    table = StoredObject.__table__  # type: ignore[attr-defined]
-    with h.node.engine.connect() as conn:
-        return dict(conn.execute(select(table.c.document).where(table.c.uri == uri)).scalar_one())
-
-
-def items(h: Harness) -> list[Any]:
-    table = HubItem.__table__  # type: ignore[attr-defined]
-    with h.node.engine.connect() as conn:
-        return list(conn.execute(select(table).order_by(table.c.id)))
 
 
 def test_mastodon_follower_gets_a_readable_event(h: Harness) -> None:

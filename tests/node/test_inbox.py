@@ -17,9 +17,7 @@ from node.hubs.publish import load_hub
 from node.hubs.service import create_hub
 from node.notes import post_note
 from node.settings import Settings
-from tests.node.harness import Harness, running_node
-
-MASTO = "mastodon.example"
+from tests.node.harness import MASTO, Harness, follow_hub, rows, running_node
 
 
 @pytest.fixture
@@ -33,25 +31,6 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
             set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
                        "member", clock())
         yield harness
-
-
-def rows(h: Harness, table: object, *where: object) -> list[dict[str, object]]:
-    query = select(table)  # type: ignore[call-overload]
-    for condition in where:
-        query = query.where(condition)
-    with h.node.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def follow_hub(h: Harness, username: str = "ana") -> dict[str, object]:
-    ana = h.remote.add_actor(MASTO, username)
-    hub = h.local("portshutdown")
-    follow = {"@context": "https://www.w3.org/ns/activitystreams",
-              "id": f"{ana.uri}#follows/1", "type": "Follow", "actor": ana.uri,
-              "object": hub.uri}
-    assert h.post_activity(ana, follow).status_code == 202
-    h.drain()
-    return follow
 
 
 def test_follow_is_accepted_and_the_accept_embeds_the_follow(h: Harness) -> None:

@@ -9,128 +9,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
 from node.cli import main
-from node.hubs import poll_votes, polls
-from node.hubs.members import set_member
+from node.hubs import polls
 from node.hubs.models import HubItem, PollVote
-from node.hubs.poll_service import (
-    VoteOutcome,
-    close_poll,
-    create_poll,
-    publish_due_tallies,
-    record_votes,
-)
+from node.hubs.poll_service import close_poll, record_votes
 from node.hubs.polls import PollError
 from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
-from tests.node.harness import Harness, running_node
-from tests.node.test_inbox import MASTO, follow_hub, rows
+from tests.node.harness import Harness, follow_hub, rows
+from tests.node.hub_support import (
+    BASE,
+    MovableClock,
+    advance,
+    delivered,
+    local_vote,
+    make_poll,
+    poll_node,
+    settle,
+    stored,
+    totals,
+)
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _votes = PollVote.__table__  # type: ignore[attr-defined]
 _items = HubItem.__table__  # type: ignore[attr-defined]
-BASE = "https://philly.example"
-
-
-@dataclass
-class MovableClock:
-    """A clock tests move forward (endTime passing, signatures staying fresh)."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def wire(node: Node) -> None:
-    """Register the vote hook unless the app already did (the lead wires it in)."""
-    dispatcher = node.services.dispatcher
-    if poll_votes.take_vote not in dispatcher.hooks("Create"):
-        poll_votes.register(dispatcher)
-
-
-@pytest.fixture
-def moving() -> MovableClock:
-    return MovableClock(NOW)
-
-
-def poll_node(settings: Settings, clock: MovableClock) -> Iterator[Harness]:
-    """A node with hub portshutdown (nate a member, omar its moderator) and lena."""
-    with running_node(settings, clock) as harness:
-        with harness.node.engine.begin() as conn:
-            create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=NOW)
-            for name in ("nate", "lena", "omar"):
-                create_local_actor(conn, base_url=settings.url, kind="person", username=name,
-                                   now=NOW)
-            hub = load_hub(conn, "portshutdown")
-            set_member(conn, hub, f"{settings.url}/users/nate", "member", NOW)
-            set_member(conn, hub, f"{settings.url}/users/omar", "moderator", NOW)
-        wire(harness.node)
-        yield harness
 
 
 @pytest.fixture
 def h(settings: Settings, moving: MovableClock) -> Iterator[Harness]:
     yield from poll_node(settings, moving)
-
-
-def advance(h: Harness, clock: MovableClock, delta: timedelta) -> None:
-    clock.now += delta
-    h.now = clock.now
-
-
-def make_poll(h: Harness, options: tuple[str, ...] = ("Saturday", "Sunday", "Monday"), *,
-              multiple: bool = False, keypad: bool = False,
-              lasts: timedelta = timedelta(days=1)) -> dict[str, Any]:
-    now = h.node.clock()
-    end = now + lasts
-    spec = (polls.keypad_spec("Occupy the port?", end=end, now=now) if keypad else
-            polls.make_spec("Which day do we march?", options, multiple=multiple, end=end,
-                            now=now))
-    with h.node.engine.begin() as conn:
-        return create_poll(h.node, conn, "nate", ["portshutdown"], spec).object
-
-
-def stored(h: Harness, uri: str) -> dict[str, Any]:
-    (row,) = rows(h, _objects, _objects.c.uri == uri)
-    document = row["document"]
-    assert isinstance(document, dict)
-    return document
-
-
-def totals(document: dict[str, Any]) -> dict[str, int]:
-    choices = document.get("anyOf") or document["oneOf"]
-    return {c["name"]: c["replies"]["totalItems"] for c in choices}
-
-
-def local_vote(h: Harness, voter: str, uri: str, *names: str) -> VoteOutcome:
-    with h.node.engine.begin() as conn:
-        return poll_votes.vote(h.node, conn, voter, uri, names)
-
-
-def settle(h: Harness) -> int:
-    assert h.client.portal is not None
-    sent = int(h.client.portal.call(publish_due_tallies, h.node))
-    h.drain()
-    return sent
-
-
-def delivered(h: Harness, kind: str, inbox: str = f"https://{MASTO}/inbox") -> list[Any]:
-    return [a for a in h.remote.deliveries(inbox) if a["type"] == kind]
 
 
 def test_followers_read_the_poll_as_a_create_and_the_hubs_announce(h: Harness) -> None:

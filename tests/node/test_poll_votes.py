@@ -26,11 +26,9 @@ from node.hubs.models import PollVote
 from node.hubs.poll_service import close_poll
 from node.hubs.polls import PollError
 from node.settings import Settings
-from tests.conftest import NOW
 from tests.fakes.remote import FakeActor
-from tests.node.harness import Harness
-from tests.node.test_inbox import MASTO, follow_hub, rows
-from tests.node.test_poll_service import (
+from tests.node.harness import MASTO, Harness, follow_hub, rows
+from tests.node.hub_support import (
     BASE,
     MovableClock,
     advance,
@@ -48,11 +46,6 @@ NATE = f"{BASE}/users/nate"
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _votes = PollVote.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def moving() -> MovableClock:
-    return MovableClock(NOW)
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from node.hubs.event_service import cancel_event
 from node.hubs.models import EventAttendance
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
-from tests.node.harness import Harness
-from tests.node.test_event_service import hub_node, post_rally
-from tests.node.test_inbox import MASTO
+from tests.node.harness import MASTO, Harness
+from tests.node.hub_support import hub_node, post_rally
 
 AS = "https://www.w3.org/ns/activitystreams"
 

@@ -19,7 +19,7 @@ from node.activitypub.transport import (
     delivery_client,
     guarded_socket_factory,
 )
-from tests.node.test_delivery import BODY, RAND, World, keys, world  # noqa: F401  (fixtures)
+from tests.node.delivery_support import BODY, RAND, World
 
 
 @dataclass
@@ -144,7 +144,7 @@ def test_socket_factory_vets_the_exact_address_connected_to() -> None:
         allow((socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 80)))
 
 
-async def test_worker_delivers_over_the_real_client(world: World, inbox: Inbox) -> None:  # noqa: F811
+async def test_worker_delivers_over_the_real_client(world: World, inbox: Inbox) -> None:
     world.enqueue(inbox.url("localhost"), inbox.url("127.0.0.1").replace("/inbox", "/shared"))
     async with delivery_client(allow_private=True, user_agent="ionode-test") as client:
         worker = DeliveryWorker(engine=world.engine, client=client, clock=world.clock,
@@ -154,7 +154,7 @@ async def test_worker_delivers_over_the_real_client(world: World, inbox: Inbox) 
     assert inbox.bodies == [BODY] * 2
 
 
-async def test_worker_reuses_one_connection_per_server(world: World, inbox: Inbox) -> None:  # noqa: F811
+async def test_worker_reuses_one_connection_per_server(world: World, inbox: Inbox) -> None:
     world.enqueue(*(inbox.url("127.0.0.1").replace("/inbox", f"/u/{n}/inbox") for n in range(30)))
     async with delivery_client(allow_private=True, user_agent="ionode-test") as client:
         worker = DeliveryWorker(engine=world.engine, client=client, clock=world.clock,
@@ -165,7 +165,7 @@ async def test_worker_reuses_one_connection_per_server(world: World, inbox: Inbo
     assert inbox.connections == 1 and len(inbox.bodies) == 30
 
 
-async def test_worker_fails_a_forbidden_inbox_for_good(world: World, inbox: Inbox) -> None:  # noqa: F811
+async def test_worker_fails_a_forbidden_inbox_for_good(world: World, inbox: Inbox) -> None:
     world.enqueue(inbox.url("localhost"))
     async with delivery_client(allow_private=False, user_agent="ionode-test") as client:
         worker = DeliveryWorker(engine=world.engine, client=client, clock=world.clock,
@@ -176,7 +176,7 @@ async def test_worker_fails_a_forbidden_inbox_for_good(world: World, inbox: Inbo
     assert "address policy" in row.last_error and inbox.connections == 0
 
 
-async def test_a_server_that_never_answers_hits_the_deadline(world: World) -> None:  # noqa: F811
+async def test_a_server_that_never_answers_hits_the_deadline(world: World) -> None:
     async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(30)
 

@@ -26,8 +26,8 @@ from node.web.sanitize import sanitize_html
 from node.web.security import CONTENT_SECURITY_POLICY
 from node.web.templating import TEMPLATES
 from tests.conftest import NOW
-from tests.node.test_web_auth import MovableClock, add_organizer, login, web_app
-from tests.node.test_web_auth import add_actor as _add_actor
+from tests.node.web_support import MovableClock, add_organizer, login, web_app
+from tests.node.web_support import add_actor as _add_actor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 BASE = "https://philly.example"
