@@ -20,7 +20,9 @@ from starlette.responses import Response
 from node.activitypub.models import LocalActor
 from node.hubs.dashboard import Dashboard, Item, build_dashboard, poll_options
 from node.hubs.models import Hub
+from node.hubs.policy import member_role
 from node.runtime import node_of
+from node.web.auth import current_login
 from node.web.queries import web_url
 from node.web.sanitize import sanitized_markup
 from node.web.templating import render
@@ -83,6 +85,19 @@ def _load(engine: Engine, actor: LocalActor, now: datetime) -> tuple[Hub, Dashbo
         return hub, build_dashboard(conn, hub, actor, now)
 
 
+def _is_member(engine: Engine, hub_id: int, actor_uri: str) -> bool:
+    with engine.connect() as conn:
+        return member_role(conn, hub_id, actor_uri) is not None
+
+
+async def can_manage(request: Request, hub: Hub) -> bool:
+    """Whether the signed-in organizer (if any) is a member: the "Manage" link shows."""
+    login = await current_login(request)
+    if login is None or hub.id is None:
+        return False
+    return await run_in_threadpool(_is_member, node_of(request).engine, hub.id, login.actor.uri)
+
+
 def member_handle(uri: str) -> str:
     """``@name@host`` from an actor URI of the usual ``https://host/.../name`` shape."""
     host = uri.split("://", 1)[-1].split("/", 1)[0]
@@ -108,5 +123,6 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
         "followers": board.followers,
         "calendar_url": f"{actor.uri}/calendar.ics",
         "atom_url": f"{actor.uri}/feed.atom",
+        "manage_url": f"/hubs/{actor.username}/manage" if await can_manage(request, hub) else "",
     }
     return await render(request, "hub.html", context)

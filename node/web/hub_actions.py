@@ -1,0 +1,202 @@
+"""What each organizer form does, inside one transaction: call the domain service.
+
+Every function here runs in a ``engine.begin()`` transaction: a refusal (a
+``ValueError`` subclass with a message for the organizer) rolls everything back, so
+nothing is stored. Who may do what is the services' decision (authors edit and delete
+their own items; stewards pin, moderate and answer follow requests; authors or stewards
+move, cancel and close); these functions only check that the item is in this hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+from starlette.datastructures import FormData
+
+from node.hubs.call_service import cancel_call, create_call, move_occurrence
+from node.hubs.event_service import cancel_event, create_event, move_event
+from node.hubs.featured import set_pinned
+from node.hubs.follow_requests import approve, reject
+from node.hubs.items import delete_item, edit_text
+from node.hubs.minutes import post_minutes
+from node.hubs.moderation import publish_held, refuse_held
+from node.hubs.poll_service import close_poll, create_poll
+from node.hubs.poll_votes import vote
+from node.notes import post_note
+from node.runtime import Node
+from node.web.hub_forms import (
+    FormError,
+    Values,
+    call_input,
+    event_spec,
+    field,
+    minutes_input,
+    poll_spec,
+    update_text,
+)
+from node.web.hub_manage import Access, hub_item_kind, item_state
+
+Poster = Callable[[Node, Connection, Access, Values], str]
+Action = Callable[[Node, Connection, Access, FormData], str]
+
+
+def _update(node: Node, conn: Connection, access: Access, values: Values) -> str:
+    result = post_note(node, conn, access.username, update_text(values), [access.name])
+    return str(result.note["id"])
+
+
+def _minutes(node: Node, conn: Connection, access: Access, values: Values) -> str:
+    given = minutes_input(values)
+    result = post_minutes(node, conn, access.username, [access.name], title=given.title,
+                          markdown=given.markdown, summary=given.summary,
+                          attachments=given.attachments)
+    return str(result.object["id"])
+
+
+def _event(node: Node, conn: Connection, access: Access, values: Values) -> str:
+    result = create_event(node, conn, author=access.username, hubs=[access.name],
+                          spec=event_spec(values))
+    return str(result.object["id"])
+
+
+def _call(node: Node, conn: Connection, access: Access, values: Values) -> str:
+    spec, rrule = call_input(values)
+    result = create_call(node, conn, author=access.username, hub=access.name, spec=spec,
+                         rrule=rrule)
+    return str(result.event["id"])
+
+
+def _poll(node: Node, conn: Connection, access: Access, values: Values) -> str:
+    result = create_poll(node, conn, access.username, [access.name],
+                         poll_spec(values, node.clock()))
+    return str(result.object["id"])
+
+
+POSTERS: dict[str, Poster] = {"update": _update, "minutes": _minutes, "event": _event,
+                              "call": _call, "poll": _poll}
+
+
+def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: Values) -> str:
+    """Post one item of ``kind`` into the hub; the hub's decision (published or held)."""
+    uri = POSTERS[kind](node, conn, access, values)
+    return item_state(conn, access.target, uri)
+
+
+def item_uri(form: FormData) -> str:
+    uri = field(form, "uri")
+    if not uri:
+        raise FormError("Choose an item of this hub.")
+    return uri
+
+
+def _in_hub(conn: Connection, access: Access, form: FormData) -> tuple[str, str]:
+    """(uri, kind) of the form's item, which must be in this hub."""
+    uri = item_uri(form)
+    return uri, hub_item_kind(conn, access.target, uri)
+
+
+def publish(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    publish_held(node, conn, access.target, item_uri(form), by=access.actor_uri)
+    return "published"
+
+
+def refuse(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    refuse_held(node, conn, access.target, item_uri(form), field(form, "reason"),
+                by=access.actor_uri)
+    return "refused"
+
+
+def approve_follow(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    approve(node, conn, access.target, field(form, "follower"), by=access.actor_uri)
+    return "approved"
+
+
+def reject_follow(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    reject(node, conn, access.target, field(form, "follower"), by=access.actor_uri)
+    return "rejected"
+
+
+def pin(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    set_pinned(node, conn, access.target, item_uri(form), True, by=access.actor_uri)
+    return "pinned"
+
+
+def unpin(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    set_pinned(node, conn, access.target, item_uri(form), False, by=access.actor_uri)
+    return "unpinned"
+
+
+def delete(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, _ = _in_hub(conn, access, form)
+    delete_item(node, conn, access.username, uri)
+    return "deleted"
+
+
+def edit(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, _ = _in_hub(conn, access, form)
+    edit_text(node, conn, access.username, uri, field(form, "text"))
+    return "edited"
+
+
+def close(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, _ = _in_hub(conn, access, form)
+    close_poll(node, conn, access.username, uri)
+    return "closed"
+
+
+def cast(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, _ = _in_hub(conn, access, form)
+    choices = [value for value in form.getlist("option") if isinstance(value, str)]
+    outcome = vote(node, conn, access.username, uri, choices)
+    return "voted" if outcome.counted else "counted-before"
+
+
+def move(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, kind = _in_hub(conn, access, form)
+    start = field(form, "start")
+    if not start:
+        raise FormError("Give the new start date and time.")
+    if kind == "call":
+        move_occurrence(node, conn, actor=access.username, uri=uri, start=start)
+    else:
+        move_event(node, conn, actor=access.username, uri=uri, start=start)
+    return "moved"
+
+
+def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    uri, kind = _in_hub(conn, access, form)
+    if kind == "call":
+        cancel_call(node, conn, actor=access.username, uri=uri)
+    else:
+        cancel_event(node, conn, actor=access.username, uri=uri)
+    return "cancelled"
+
+
+#: POST /hubs/{name}/<path>: the manage page's buttons.
+ACTIONS: dict[str, Action] = {
+    "queue/publish": publish, "queue/refuse": refuse,
+    "follows/approve": approve_follow, "follows/reject": reject_follow,
+    "items/pin": pin, "items/unpin": unpin, "items/delete": delete,
+    "polls/close": close, "polls/vote": cast,
+    "events/move": move, "events/cancel": cancel,
+}
+
+FLASHES = {
+    "posted": "Posted: the hub shared it with its followers.",
+    "held": "Posted. The hub is moderated: your post waits for a moderator before the hub "
+            "shares it.",
+    "published": "Published: the hub shared it with its followers.",
+    "refused": "Refused: the hub will not share it.",
+    "approved": "Follow request approved.",
+    "rejected": "Follow request rejected.",
+    "pinned": "Pinned to the top of the hub page.",
+    "unpinned": "Unpinned.",
+    "deleted": "Deleted, and the deletion sent to everyone who had it.",
+    "edited": "Edited, and the new version sent to everyone who had it.",
+    "closed": "Poll closed; the final tally went out.",
+    "voted": "Vote counted.",
+    "counted-before": "That vote was counted before.",
+    "moved": "Moved: followers got the new time and a note saying so.",
+    "cancelled": "Cancelled: followers got the change and a note saying so.",
+}

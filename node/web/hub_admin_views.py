@@ -1,0 +1,225 @@
+"""The organizer's hub pages: ``/hubs/{name}/manage``, the compose forms and the buttons.
+
+Every page needs a signed-in organizer who is a member of the hub (any role; 403
+otherwise, 404 for no such hub). Each form carries the session's CSRF token; a refusal
+re-renders the form with the message (status 400) and stores nothing; success redirects
+(303) to the manage page with a ``?done=`` flash. Publishing, moderation and the rules
+of who may do what belong to the domain services (:mod:`node.web.hub_actions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+from zoneinfo import available_timezones
+
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from node.accounts.sessions import Login
+from node.runtime import Node, node_of
+from node.web.auth import Endpoint, login_required
+from node.web.forms import read_form, verify_session_form
+from node.web.hub_actions import ACTIONS, FLASHES, Action, edit, post_kind
+from node.web.hub_forms import KINDS, Values, blank_values, field, form_values
+from node.web.hub_manage import (
+    Access,
+    default_timezone,
+    find_access,
+    item_document,
+    manage_data,
+    source_text,
+)
+from node.web.templating import render
+
+T = TypeVar("T")
+KIND_LABELS = {"update": "Update", "minutes": "Minutes or a report", "event": "Event",
+               "call": "Conference call", "poll": "Straw poll"}
+TIMED = ("event", "call")
+
+
+def shown(exc: Exception) -> str:
+    """A service's refusal as a sentence: capital first letter, full stop."""
+    text = str(exc).strip() or "That was refused."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+async def in_transaction(request: Request, work: Callable[[Node, Connection], T]) -> T:
+    """Run ``work`` in one transaction off the event loop; an exception rolls it back."""
+    node = node_of(request)
+
+    def run() -> T:
+        with node.engine.begin() as conn:
+            return work(node, conn)
+
+    return await run_in_threadpool(run)
+
+
+async def reading(request: Request, work: Callable[[Node, Connection], T]) -> T:
+    node = node_of(request)
+
+    def run() -> T:
+        with node.engine.connect() as conn:
+            return work(node, conn)
+
+    return await run_in_threadpool(run)
+
+
+async def hub_access(request: Request, login: Login) -> Access:
+    """The signed-in organizer's role in the hub of the path; 404 or 403 otherwise."""
+    name = str(request.path_params.get("name", ""))
+    found = await reading(request, lambda node, conn: find_access(conn, name, login.actor))
+    if found is None:
+        raise HTTPException(404)
+    target, role = found
+    if role is None:
+        raise HTTPException(403, f"Only members of {target.actor.display_name} can manage it "
+                                 "or post into it here. Ask one of its admins to add you.")
+    return Access(target=target, role=role, actor_uri=login.actor.uri,
+                  username=login.actor.username)
+
+
+def _hub(access: Access) -> dict[str, Any]:
+    actor = access.target.actor
+    return {"access": access, "title": actor.display_name or actor.username,
+            "hub_url": actor.uri, "manage_url": access.manage_url}
+
+
+def done(access: Access, code: str) -> RedirectResponse:
+    return RedirectResponse(f"{access.manage_url}?done={code}", status_code=303)
+
+
+async def manage_page(request: Request, access: Access, *, status: int = 200,
+                      error: str = "") -> Response:
+    data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock()))
+    flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
+    context = {**_hub(access), "data": data, "error": error, "flash": flash,
+               "kinds": KIND_LABELS}
+    return await render(request, "hub_manage.html", context, status=status)
+
+
+@login_required
+async def manage(request: Request, login: Login) -> Response:
+    """GET /hubs/{name}/manage: post into the hub; stewards also moderate it."""
+    return await manage_page(request, await hub_access(request, login))
+
+
+@cache
+def timezones() -> list[str]:
+    """IANA names for the timezone field's suggestions (no legacy aliases)."""
+    legacy = ("Etc/", "SystemV/", "US/", "posix", "right")
+    return [*sorted(z for z in available_timezones() if "/" in z and not z.startswith(legacy)),
+            "UTC"]
+
+
+def kind_of(request: Request) -> str:
+    kind = str(request.path_params.get("kind", ""))
+    if kind not in KINDS:
+        raise HTTPException(404)
+    return kind
+
+
+async def compose_page(request: Request, access: Access, kind: str, values: Values | None,
+                       *, status: int = 200, error: str = "") -> Response:
+    if values is None:
+        zone = await reading(request, lambda node, conn: default_timezone(conn, access.target))
+        values = blank_values(kind, {"timezone": zone})
+    context = {**_hub(access), "kind": kind, "label": KIND_LABELS[kind], "v": values,
+               "error": error, "action": f"/hubs/{access.name}/post/{kind}",
+               "timezones": timezones() if kind in TIMED else []}
+    return await render(request, "hub_post.html", context, status=status)
+
+
+@login_required
+async def compose(request: Request, login: Login) -> Response:
+    """GET /hubs/{name}/post/{kind}: the form for one kind of item."""
+    kind = kind_of(request)
+    return await compose_page(request, await hub_access(request, login), kind, None)
+
+
+@login_required
+async def post(request: Request, login: Login) -> Response:
+    """POST /hubs/{name}/post/{kind}: publish into the hub, or show why not."""
+    kind = kind_of(request)
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    access = await hub_access(request, login)
+    values = form_values(form, kind)
+    try:
+        state = await in_transaction(
+            request, lambda node, conn: post_kind(node, conn, access, kind, values))
+    except ValueError as exc:  # every service refuses with a message for the organizer
+        return await compose_page(request, access, kind, values, status=400, error=shown(exc))
+    return done(access, "held" if state == "held" else "posted")
+
+
+async def edit_page(request: Request, access: Access, uri: str, text: str, *, title: str = "",
+                    status: int = 200, error: str = "") -> Response:
+    context = {**_hub(access), "uri": uri, "text": text, "item_title": title,
+               "error": error}
+    return await render(request, "hub_edit.html", context, status=status)
+
+
+@login_required
+async def edit_form(request: Request, login: Login) -> Response:
+    """GET /hubs/{name}/items/edit?uri=...: new text for an update or minutes."""
+    access = await hub_access(request, login)
+    uri = request.query_params.get("uri", "")
+    document = await reading(request, lambda node, conn: item_document(conn, access.target, uri))
+    if document is None or document.get("type") not in ("Note", "Article"):
+        raise HTTPException(404)
+    name = document.get("name")
+    return await edit_page(request, access, uri, source_text(document),
+                           title=name if isinstance(name, str) else "")
+
+
+@login_required
+async def edit_submit(request: Request, login: Login) -> Response:
+    """POST /hubs/{name}/items/edit: send the Update, or show the author's refusal."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    access = await hub_access(request, login)
+    try:
+        code = await in_transaction(request, lambda node, conn: edit(node, conn, access, form))
+    except ValueError as exc:
+        return await edit_page(request, access, field(form, "uri"), field(form, "text"),
+                               status=400, error=shown(exc))
+    return done(access, code)
+
+
+def action_endpoint(action: Action) -> Endpoint:
+    """POST /hubs/{name}/<path> for one of the manage page's buttons."""
+
+    @login_required
+    async def endpoint(request: Request, login: Login) -> Response:
+        form = await read_form(request)
+        verify_session_form(request, form, login)
+        access = await hub_access(request, login)
+        try:
+            code = await in_transaction(
+                request, lambda node, conn: action(node, conn, access, form))
+        except ValueError as exc:
+            return await manage_page(request, access, status=400, error=shown(exc))
+        return done(access, code)
+
+    return endpoint
+
+
+def routes() -> list[BaseRoute]:
+    table: list[BaseRoute] = [
+        Route("/hubs/{name}/manage", manage, methods=["GET"]),
+        Route("/hubs/{name}/post/{kind}", compose, methods=["GET"]),
+        Route("/hubs/{name}/post/{kind}", post, methods=["POST"]),
+        Route("/hubs/{name}/items/edit", edit_form, methods=["GET"]),
+        Route("/hubs/{name}/items/edit", edit_submit, methods=["POST"]),
+    ]
+    for path, action in ACTIONS.items():
+        table.append(Route(f"/hubs/{{name}}/{path}", action_endpoint(action), methods=["POST"],
+                           name=f"hub_{path.replace('/', '_')}"))
+    return table

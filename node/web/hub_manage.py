@@ -1,0 +1,314 @@
+"""What the hub's manage page shows: read-only queries and small view models.
+
+A member sees the open polls and their own items; a steward (admin or moderator) also
+sees every recent item, the moderation queue and the pending follow requests. Stored
+HTML reaches the template only through :func:`~node.web.sanitize.sanitized_markup`;
+everything else is plain text the template escapes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import nh3
+from markupsafe import Markup
+from sqlalchemy import Connection, Select, func, select
+
+from node.activitypub.models import LocalActor, StoredObject
+from node.hubs import polls
+from node.hubs.calls import ScheduleError, when_text
+from node.hubs.dashboard import ONGOING, is_open_poll
+from node.hubs.events import spec_from_document
+from node.hubs.follow_requests import pending
+from node.hubs.models import HubItem
+from node.hubs.moderation import queue
+from node.hubs.policy import STEWARDS, member_role
+from node.hubs.publish import HubError, HubTarget, load_hub
+from node.web.hub_page import member_handle
+from node.web.queries import web_url
+from node.web.sanitize import sanitized_markup
+
+_item = HubItem.__table__  # type: ignore[attr-defined]
+_object = StoredObject.__table__  # type: ignore[attr-defined]
+RECENT = 30
+LISTED = 20
+SNIPPET = 160
+_BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
+_ATTACHMENTS = "<p>Attachments:</p>"
+
+
+@dataclass(frozen=True)
+class Access:
+    """A signed-in organizer's standing in one hub: its member role."""
+
+    target: HubTarget
+    role: str
+    actor_uri: str
+    username: str
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def steward(self) -> bool:
+        return self.role in STEWARDS
+
+    @property
+    def manage_url(self) -> str:
+        return f"/hubs/{self.name}/manage"
+
+
+def find_access(conn: Connection, name: str, actor: LocalActor) -> tuple[HubTarget, str | None
+                                                                         ] | None:
+    """The hub called ``name`` and ``actor``'s role in it; None when there is no such hub."""
+    try:
+        target = load_hub(conn, name)
+    except HubError:
+        return None
+    return target, member_role(conn, target.hub.id or 0, actor.uri)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item of the hub as the manage page lists it."""
+
+    uri: str
+    kind: str
+    title: str
+    text: str
+    content: Markup
+    author: str
+    mine: bool
+    pinned: bool
+    editable: bool
+    series: bool
+    when: str
+    timezone: str
+    start_value: str
+    can_change: bool
+
+
+@dataclass(frozen=True)
+class PollView:
+    uri: str
+    content: Markup
+    options: list[tuple[str, int]]
+    multiple: bool
+    voters: int
+    closes: str
+    can_close: bool
+
+
+@dataclass(frozen=True)
+class QueuedView:
+    uri: str
+    kind: str
+    author: str
+    author_url: str
+    title: str
+    content: Markup
+    received_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class FollowView:
+    follower: str
+    handle: str
+    url: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class ManageData:
+    items: list[ItemView]
+    upcoming: list[ItemView]
+    polls: list[PollView]
+    queue: list[QueuedView]
+    follows: list[FollowView]
+
+
+def plain_text(content: str, limit: int | None = None) -> str:
+    """Stored HTML as plain text: paragraphs and breaks become line ends."""
+    text = html.unescape(nh3.clean(_BREAKS.sub("\n", content), tags=set()))
+    text = "\n".join(line.strip() for line in text.split("\n")).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    if limit is not None and len(text) > limit:
+        return text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def source_text(document: Mapping[str, Any]) -> str:
+    """Text to start an edit from: the Markdown source if kept, else the content as text.
+
+    The attachments list that :func:`node.hubs.minutes.article_html` appends is left out,
+    since an edit appends it again.
+    """
+    source = document.get("source")
+    if isinstance(source, Mapping) and isinstance(source.get("content"), str):
+        return str(source["content"])
+    content = str(document.get("content") or "")
+    if document.get("attachment") and _ATTACHMENTS in content:
+        content = content[: content.rindex(_ATTACHMENTS)]
+    return plain_text(content).replace("\n", "\n\n")
+
+
+def _text(document: Mapping[str, Any], key: str) -> str:
+    value = document.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _timing(document: Mapping[str, Any]) -> tuple[str, str, str, bool]:
+    """(when in words, timezone, datetime-local start value, cancelled) of our Event."""
+    if document.get("type") != "Event":
+        return "", "", "", False
+    try:
+        spec = spec_from_document(dict(document))
+        when = when_text(spec.start, spec.end, spec.timezone)
+    except (KeyError, TypeError, ValueError, ScheduleError):
+        return "", "", "", False
+    return when, spec.timezone, spec.start.strftime("%Y-%m-%dT%H:%M"), spec.cancelled
+
+
+def item_view(row: Any, access: Access) -> ItemView:
+    document: dict[str, Any] = row.document if isinstance(row.document, dict) else {}
+    mine = row.author_uri == access.actor_uri
+    when, timezone, start_value, _ = _timing(document)
+    title = _text(document, "name") or plain_text(_text(document, "content"), SNIPPET)
+    return ItemView(
+        uri=row.object_uri, kind=row.kind, title=title,
+        text=plain_text(_text(document, "content"), SNIPPET),
+        content=sanitized_markup(_text(document, "content")),
+        author=member_handle(row.author_uri) if row.author_uri else "", mine=mine,
+        pinned=bool(row.pinned), editable=mine and document.get("type") in ("Note", "Article"),
+        series=bool(document.get("rrule")), when=when, timezone=timezone,
+        start_value=start_value, can_change=mine or access.steward)
+
+
+def _published(target: HubTarget) -> Select[Any]:
+    return (select(_item.c.object_uri, _item.c.kind, _item.c.author_uri, _item.c.pinned,
+                   _item.c.starts_at, _object.c.document)
+            .join(_object, _object.c.uri == _item.c.object_uri)
+            .where(_item.c.hub_id == target.hub.id, _item.c.state == "published",
+                   _object.c.deleted_at.is_(None)))
+
+
+def _mine_unless_steward(query: Select[Any], access: Access) -> Select[Any]:
+    return query if access.steward else query.where(_item.c.author_uri == access.actor_uri)
+
+
+def recent_items(conn: Connection, access: Access) -> list[ItemView]:
+    query = _mine_unless_steward(_published(access.target), access)
+    rows = conn.execute(query.order_by(_item.c.id.desc()).limit(RECENT))
+    return [item_view(row, access) for row in rows]
+
+
+def upcoming_items(conn: Connection, access: Access, now: datetime) -> list[ItemView]:
+    """Calls, occurrences and events not over yet, then live call series; not cancelled."""
+    base = _mine_unless_steward(_published(access.target), access).where(
+        _item.c.kind.in_(("event", "call")))
+    dated = conn.execute(base.where(
+        func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now - ONGOING)
+        .order_by(_item.c.starts_at).limit(LISTED)).all()
+    series = conn.execute(base.where(_item.c.starts_at.is_(None), _item.c.series_id.is_not(None))
+                          .order_by(_item.c.id.desc()).limit(LISTED)).all()
+    rows = [*dated, *series]
+    return [item_view(row, access) for row in rows
+            if isinstance(row.document, dict) and not _timing(row.document)[3]]
+
+
+def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView]:
+    rows = conn.execute(_published(access.target).where(_item.c.kind == "poll")
+                        .order_by(_item.c.id.desc()).limit(LISTED))
+    views = []
+    for row in rows:
+        document = row.document if isinstance(row.document, dict) else {}
+        if not is_open_poll(document, now):
+            continue
+        tally = polls.tally_of(document)
+        views.append(PollView(
+            uri=row.object_uri, content=sanitized_markup(_text(document, "content")),
+            options=list(zip(polls.options_of(document), tally.counts, strict=False)),
+            multiple=polls.is_multiple(document), voters=tally.voters,
+            closes=_text(document, "endTime"),
+            can_close=row.author_uri == access.actor_uri or access.steward))
+    return views
+
+
+def _documents(conn: Connection, uris: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not uris:
+        return {}
+    rows = conn.execute(select(_object.c.uri, _object.c.document).where(
+        _object.c.uri.in_(list(uris)), _object.c.deleted_at.is_(None)))
+    return {r.uri: r.document for r in rows if isinstance(r.document, dict)}
+
+
+def queued(conn: Connection, target: HubTarget) -> list[QueuedView]:
+    held = queue(conn, target)[:LISTED * 5]
+    documents = _documents(conn, [item.object_uri for item in held])
+    views = []
+    for item in held:
+        document = documents.get(item.object_uri, {})
+        views.append(QueuedView(
+            uri=item.object_uri, kind=item.kind, author=member_handle(item.author_uri),
+            author_url=web_url(item.author_uri), title=_text(document, "name"),
+            content=sanitized_markup(_text(document, "content")),
+            received_at=item.received_at, note=item.note or ""))
+    return views
+
+
+def follow_views(conn: Connection, target: HubTarget) -> list[FollowView]:
+    return [FollowView(follower=r.follower, handle=member_handle(r.follower),
+                       url=web_url(r.follower), requested_at=r.requested_at)
+            for r in pending(conn, target)[:LISTED * 5]]
+
+
+def manage_data(conn: Connection, access: Access, now: datetime) -> ManageData:
+    """Everything on the manage page for this organizer."""
+    steward = access.steward
+    return ManageData(
+        items=recent_items(conn, access), upcoming=upcoming_items(conn, access, now),
+        polls=open_polls(conn, access, now),
+        queue=queued(conn, access.target) if steward else [],
+        follows=follow_views(conn, access.target) if steward else [])
+
+
+def default_timezone(conn: Connection, target: HubTarget) -> str:
+    """The timezone of the hub's latest event or call: a good guess for the next one."""
+    query = select(_object.c.document).join(_item, _item.c.object_uri == _object.c.uri).where(
+        _item.c.hub_id == target.hub.id, _item.c.kind.in_(("event", "call")))
+    document = conn.execute(query.order_by(_item.c.id.desc()).limit(1)).scalar()
+    zone = document.get("timezone") if isinstance(document, dict) else None
+    return zone if isinstance(zone, str) else ""
+
+
+def hub_item_kind(conn: Connection, target: HubTarget, uri: str) -> str:
+    """The kind of ``uri`` in this hub, or :class:`HubError` when it is not in the hub."""
+    kind = conn.execute(select(_item.c.kind).where(
+        _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).scalar()
+    if kind is None:
+        raise HubError(f"{uri} is not an item of {target.name}")
+    return str(kind)
+
+
+def item_document(conn: Connection, target: HubTarget, uri: str) -> dict[str, Any] | None:
+    """The live document of an item of this hub (for the edit form)."""
+    document = conn.execute(select(_object.c.document)
+                            .join(_item, _item.c.object_uri == _object.c.uri)
+                            .where(_item.c.hub_id == target.hub.id, _object.c.uri == uri,
+                                   _object.c.deleted_at.is_(None))).scalar()
+    return dict(document) if isinstance(document, dict) else None
+
+
+def item_state(conn: Connection, target: HubTarget, uri: str) -> str:
+    """``published``, ``held`` or ``refused``: the hub's decision on a new post."""
+    state = conn.execute(select(_item.c.state).where(
+        _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).scalar()
+    return str(state or "published")
+
