@@ -44,12 +44,19 @@ class ItemView:
     dial_in: str
     options: list[tuple[str, int]]
     voters: int
-    closes: str
+    closes: datetime | None
 
 
 def _text(document: dict[str, Any], key: str) -> str:
     value = document.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _when(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def _location(document: dict[str, Any]) -> tuple[str, str]:
@@ -72,7 +79,7 @@ def item_view(item: Item) -> ItemView:
         starts_at=item.starts_at, join_url=join_url, place=place,
         dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
         options=list(poll_options(doc)), voters=voters if isinstance(voters, int) else 0,
-        closes=_text(doc, "endTime"),
+        closes=_when(_text(doc, "endTime")),
     )
 
 
