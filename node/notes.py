@@ -39,6 +39,8 @@ def post_note(node: Node, conn: Connection, author_name: str, text: str,
         "@context": list(ACTIVITY_CONTEXT),
         "id": note_id, "type": "Note", "attributedTo": author.uri,
         "content": post_html(text), "published": isoformat(now), "url": note_id,
+        # FEP-c16b-style source: the Markdown the organizer wrote, for editing it later
+        "source": {"content": text, "mediaType": "text/markdown"},
         "to": to, "cc": [f"{author.uri}/followers"],
     }
     if hubs:

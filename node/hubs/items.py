@@ -104,7 +104,8 @@ def edit_text(node: Node, conn: Connection, author_name: str, uri: str,
         content = article_html(text, attachments if isinstance(attachments, list) else [])
     else:
         raise HubError(f"{uri} is a {kind}; change it with its own command")
-    return update_item(node, conn, author, {**document, "content": content})
+    source = {"content": text, "mediaType": "text/markdown"}
+    return update_item(node, conn, author, {**document, "content": content, "source": source})
 
 
 def delete_item(node: Node, conn: Connection, author_name: str, uri: str) -> int:

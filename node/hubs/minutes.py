@@ -128,6 +128,7 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
     article: dict[str, Any] = {
         "@context": list(ACTIVITY_CONTEXT), "id": object_id, "type": "Article",
         "attributedTo": author.uri, "name": name, "content": article_html(markdown, links),
+        "source": {"content": markdown, "mediaType": "text/markdown"},
         "url": object_id, "published": isoformat(node.clock()),
         "to": [PUBLIC, *(t.actor.uri for t in hubs)], "cc": [f"{author.uri}/followers"],
     }
