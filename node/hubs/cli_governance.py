@@ -1,4 +1,4 @@
-"""``ionode hub set|requests|approve|reject|queue|publish|refuse|pin|unpin``.
+"""``ionode hub set|requests|approve|reject|queue|publish|refuse|remove|pin|unpin``.
 
 The operator runs these as the hub's steward (``by=None``); the checks and messages are
 those of the services, so the CLI and the web forms refuse the same things.
@@ -12,7 +12,7 @@ from typing import Any
 from node.commands import with_node
 from node.hubs.featured import set_pinned
 from node.hubs.follow_requests import approve, follower_uri, pending, reject
-from node.hubs.moderation import publish_held, queue, refuse_held
+from node.hubs.moderation import publish_held, queue, refuse_held, remove_item
 from node.hubs.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.publish import HubError, load_hub
 from node.hubs.settings_service import HubSettings, apply_settings
@@ -89,6 +89,14 @@ def cmd_refuse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    count = with_node(args, lambda node, conn: remove_item(
+        node, conn, load_hub(conn, args.name), args.item, by=None, reason=args.reason or ""))
+    print(f"ionode: {args.name} removed {args.item} (Undo of its Announces queued for "
+          f"{count} deliveries)")
+    return 0
+
+
 def cmd_pin(args: argparse.Namespace) -> int:
     pinned = args.action == "pin"
     with_node(args, lambda node, conn: set_pinned(
@@ -132,11 +140,13 @@ def register_hub_actions(hub: Any, common: argparse.ArgumentParser) -> None:
     cmd.set_defaults(run=cmd_queue)
     for action, text, run in (("publish", "publish a held post", cmd_publish),
                               ("refuse", "refuse a held post", cmd_refuse),
+                              ("remove", "take a published item out of the hub",
+                               cmd_remove),
                               ("pin", "pin an item (featured)", cmd_pin),
                               ("unpin", "unpin an item", cmd_pin)):
         cmd = hub.add_parser(action, parents=[common], help=text)
         cmd.add_argument("name")
         cmd.add_argument("item", metavar="ITEM_URL")
-        if action == "refuse":
+        if action in ("refuse", "remove"):
             cmd.add_argument("--reason", help="kept with the item")
         cmd.set_defaults(run=run)

@@ -20,7 +20,7 @@ from node.hubs.featured import set_pinned
 from node.hubs.follow_requests import approve, reject
 from node.hubs.items import delete_item, edit_text
 from node.hubs.minutes import post_minutes
-from node.hubs.moderation import publish_held, refuse_held
+from node.hubs.moderation import publish_held, refuse_held, remove_item
 from node.hubs.poll_service import close_poll, create_poll
 from node.hubs.poll_votes import vote
 from node.notes import post_note
@@ -107,6 +107,12 @@ def refuse(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     return "refused"
 
 
+def remove(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    remove_item(node, conn, access.target, item_uri(form), by=access.actor_uri,
+                reason=field(form, "reason"))
+    return "removed"
+
+
 def approve_follow(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     approve(node, conn, access.target, field(form, "follower"), by=access.actor_uri)
     return "approved"
@@ -177,7 +183,7 @@ def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
 ACTIONS: dict[str, Action] = {
     "queue/publish": publish, "queue/refuse": refuse,
     "follows/approve": approve_follow, "follows/reject": reject_follow,
-    "items/pin": pin, "items/unpin": unpin, "items/delete": delete,
+    "items/pin": pin, "items/unpin": unpin, "items/delete": delete, "items/remove": remove,
     "polls/close": close, "polls/vote": cast,
     "events/move": move, "events/cancel": cancel,
 }
@@ -188,6 +194,7 @@ FLASHES = {
             "shares it.",
     "published": "Published: the hub shared it with its followers.",
     "refused": "Refused: the hub will not share it.",
+    "removed": "Removed from the hub: its followers were told it no longer shares it.",
     "approved": "Follow request approved.",
     "rejected": "Follow request rejected.",
     "pinned": "Pinned to the top of the hub page.",

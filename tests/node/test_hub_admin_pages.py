@@ -442,6 +442,37 @@ def test_plain_members_cannot_pin_and_see_only_their_own_items(member: Site) -> 
     assert [r.object_uri for r in member.rows(_items)] == [theirs.note["id"]]
 
 
+def test_a_steward_removes_a_members_post_from_the_hub(steward: Site) -> None:
+    steward.person("mia")
+    theirs = steward.run(lambda node, conn: post_note(node, conn, "mia", "Scab rally", [HUB]))
+    steward.run(lambda node, conn: post_note(node, conn, "nate", "Admin news", [HUB]))
+    uri = theirs.note["id"]
+    assert "Scab rally" in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
+    page = steward.client.get(MANAGE).text
+    assert page.count("/items/remove") == 1  # offered for mia's post, not for nate's own
+    response = steward.send(f"/hubs/{HUB}/items/remove", {"uri": uri, "reason": "harassment"})
+    assert response.headers["location"] == f"{MANAGE}?done=removed"
+    removed = steward.rows(_items, _items.c.object_uri == uri)[0]
+    assert (removed.state, removed.note) == ("refused", "harassment")
+    undone = [r.document["object"] for r in steward.rows(_outbox, _outbox.c.type == "Undo")]
+    assert [(u["type"], u["actor"]) for u in undone] == [("Announce", f"{BASE}/hubs/{HUB}")] * 2
+    assert "Delete" not in steward.outbox()
+    assert "Scab rally" not in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
+    again = steward.send(f"/hubs/{HUB}/items/remove", {"uri": uri})
+    assert again.status_code == 400 and "is not a published item of portshutdown" in again.text
+
+
+def test_plain_members_get_no_remove_button_and_are_refused(member: Site) -> None:
+    member.person("nate", "admin")
+    theirs = member.run(lambda node, conn: post_note(node, conn, "nate", "Admin news", [HUB]))
+    member.run(lambda node, conn: post_note(node, conn, "mia", "My news", [HUB]))
+    assert "/items/remove" not in member.client.get(MANAGE).text
+    refused = member.send(f"/hubs/{HUB}/items/remove", {"uri": theirs.note["id"]})
+    assert refused.status_code == 400 and "is not an admin or moderator" in refused.text
+    assert [r.state for r in member.rows(_items)] == ["published", "published"]
+    assert "Undo" not in member.outbox()
+
+
 def test_an_author_edits_an_update_through_the_edit_form(member: Site) -> None:
     result = member.run(lambda node, conn: post_note(node, conn, "mia", "Meet at *noon*", [HUB]))
     uri = result.note["id"]

@@ -1,20 +1,23 @@
-"""The moderation queue: held posts are published or refused by stewards only."""
+"""The moderation queue: held posts are published or refused by stewards only; stewards
+remove published items (``Undo{Announce}``)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import OutboxActivity
 from node.cli import main
 from node.clock import Clock
+from node.hubs.dashboard import build_dashboard
+from node.hubs.featured import set_pinned
 from node.hubs.models import Hub, HubItem
-from node.hubs.moderation import publish_held, queue, refuse_held
+from node.hubs.moderation import publish_held, queue, refuse_held, remove_item
 from node.notes import post_note
 from node.settings import Settings
 from tests.node.harness import Harness
@@ -104,6 +107,64 @@ def test_only_held_posts_can_be_judged(h: Harness) -> None:
             lambda conn: publish_held(h.node, conn, hub(conn), f"{BASE}/objects/nope"))
 
 
+def published_note(h: Harness) -> str:
+    uri = held_note(h, "Boycott the scab terminal")
+    with h.node.engine.begin() as conn:
+        publish_held(h.node, conn, hub(conn), uri, by=f"{BASE}/users/mo")
+        set_pinned(h.node, conn, hub(conn), uri, True)
+    return uri
+
+
+def listed(h: Harness) -> list[str]:
+    """The items the hub's dashboard shows (recent and pinned)."""
+    with h.node.engine.connect() as conn:
+        target = hub(conn)
+        board = build_dashboard(conn, target.hub, target.actor, h.now)
+    return [item.uri for item in [*board.recent, *board.pinned]]
+
+
+def test_a_steward_removes_a_published_item_and_the_hub_undoes_both_announces(
+        h: Harness) -> None:
+    fan(h)
+    uri = published_note(h)
+    h.drain()
+    announced = [a["id"] for a in sent(h, FANS, "Announce")]
+    assert len(announced) == 2 and uri in listed(h)
+    with h.node.engine.begin() as conn:
+        assert remove_item(h.node, conn, hub(conn), uri, by=f"{BASE}/users/mo",
+                           reason="  breaks the   code of conduct ") == 2
+    h.drain()
+    undos = sent(h, FANS, "Undo")
+    assert [u["object"]["id"] for u in undos] == announced
+    hub_uri = f"{BASE}/hubs/{HUB}"
+    for undo in undos:
+        assert undo["actor"] == hub_uri and undo["object"]["actor"] == hub_uri
+        assert undo["object"]["type"] == "Announce" and "@context" not in undo["object"]
+    assert undos[0]["object"]["object"]["id"] == uri
+    assert undos[1]["object"]["object"]["type"] == "Create"
+    assert undos[1]["object"]["object"]["object"]["id"] == uri
+    item = rows(h, _item)[0]
+    assert (item["state"], item["note"], item["pinned"]) == (
+        "refused", "breaks the code of conduct", False)
+    assert sent(h, FANS, "Delete") == []  # the author's Note stays theirs
+    assert uri not in listed(h)
+
+
+def test_only_stewards_remove_and_only_published_items(h: Harness) -> None:
+    uri = published_note(h)
+    def removal(item: str, by: str) -> Callable[[Connection], int]:
+        return lambda conn: remove_item(h.node, conn, hub(conn), item, by=by, reason="")
+
+    refused(h, "rosa is not an admin or moderator of portshutdown",
+            removal(uri, f"{BASE}/users/rosa"))
+    held = held_note(h, "Still waiting")
+    for other in (held, f"{BASE}/objects/nope"):
+        refused(h, f"{other} is not a published item of portshutdown",
+                removal(other, f"{BASE}/users/mo"))
+    assert [r["state"] for r in rows(h, _item)] == ["published", "held"]
+    assert [r["type"] for r in rows(h, _outbox, _outbox.c.type == "Undo")] == []
+
+
 # --- the CLI ---------------------------------------------------------------------------
 
 
@@ -143,3 +204,14 @@ def test_queue_publish_and_refuse_from_the_cli(
     assert run(["hub", "publish", HUB, second], flags, monkeypatch) == 1
     assert capsys.readouterr().err.strip() == (
         f"ionode: error: {second} is not waiting for a moderator (it is refused)")
+    assert run(["hub", "remove", HUB, first, "--reason", "spam"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out.startswith(f"ionode: {HUB} removed {first} (")
+    with engine.connect() as conn:
+        removed = conn.execute(select(_item).where(_item.c.object_uri == first)).one()
+        undone = [r.document["object"]["type"] for r in conn.execute(
+            select(_outbox).where(_outbox.c.type == "Undo"))]
+    assert (removed.state, removed.note, undone) == ("refused", "spam", ["Announce"] * 2)
+    assert run(["hub", "remove", HUB, first], flags, monkeypatch) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == [
+        f"ionode: error: {first} is not a published item of {HUB}"]
