@@ -77,8 +77,11 @@ def _token_end(text: str, pos: int) -> int:
 
 def _quoted(text: str, pos: int) -> tuple[str, int] | None:
     """The quoted-string starting at ``text[pos] == '"'`` and the index after it."""
-    out: list[str] = []
     pos += 1
+    close = text.find('"', pos)
+    if close != -1 and text.find("\\", pos, close) == -1:
+        return text[pos:close], close + 1  # fast path: no quoted-pair before the quote
+    out: list[str] = []
     while pos < len(text):
         char = text[pos]
         if char == '"':

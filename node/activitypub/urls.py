@@ -5,6 +5,7 @@ domain were treated as different (or two domains as the same). Every comparison 
 hosts in ionode goes through :func:`canonical_host` or :func:`origin_of`.
 """
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -29,7 +30,7 @@ def canonical_host(host: str, port: int | None = None, scheme: str = "https") ->
         raise BadURL("empty host")
     if name.startswith("[") and name.endswith("]"):
         name = name  # IPv6 literal, kept bracketed
-    elif any(ord(ch) > 127 for ch in name):
+    elif not name.isascii():
         try:
             name = name.encode("idna").decode("ascii")
         except UnicodeError as exc:
@@ -39,8 +40,22 @@ def canonical_host(host: str, port: int | None = None, scheme: str = "https") ->
     return name
 
 
+#: URLs longer than this are parsed every time rather than kept in the cache.
+_CACHED_URL_LENGTH = 1024
+
+
 def split_url(url: str) -> tuple[str, str, str]:
-    """Return ``(scheme, canonical host[:port], path?query)`` of an absolute http(s) URL."""
+    """Return ``(scheme, canonical host[:port], path?query)`` of an absolute http(s) URL.
+
+    Pure, so results are memoised (an inbox request splits the same few URLs ~17 times);
+    a :class:`BadURL` is raised afresh each time, never cached.
+    """
+    if len(url) > _CACHED_URL_LENGTH:
+        return _split_url(url)
+    return _split_url_cached(url)
+
+
+def _split_url(url: str) -> tuple[str, str, str]:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -60,6 +75,9 @@ def split_url(url: str) -> tuple[str, str, str]:
     if parts.query:
         target = f"{target}?{parts.query}"
     return parts.scheme, host, target
+
+
+_split_url_cached = lru_cache(maxsize=4096)(_split_url)
 
 
 def host_of(url: str) -> str:

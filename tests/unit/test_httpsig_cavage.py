@@ -335,6 +335,28 @@ def test_commas_inside_quotes_are_part_of_the_value() -> None:
     assert params == {"keyId": "a,b=c", "signature": "AAAA", "headers": "date"}
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (r'keyId="a\"b",signature="AAAA"', {"keyId": 'a"b', "signature": "AAAA"}),
+        (r'keyId="a\\",signature="AAAA"', {"keyId": "a\\", "signature": "AAAA"}),
+        (r'keyId="\a\,b",signature="AAAA"', {"keyId": "a,b", "signature": "AAAA"}),
+        ('keyId="",signature="AAAA"', {"keyId": "", "signature": "AAAA"}),
+        (r'keyId="a",signature="AA\"AA"', {"keyId": "a", "signature": 'AA"AA'}),
+    ],
+)  # fmt: skip
+def test_quoted_pairs_are_unescaped(value: str, expected: dict[str, str]) -> None:
+    assert httpsig.parse_params(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['keyId="a', r'keyId="a\"', 'keyId="a\\', r'keyId="a\",signature="AAAA'],
+)
+def test_unterminated_quoted_string_is_malformed(value: str) -> None:
+    assert httpsig.parse_params(value) == Rejected("malformed Signature header")
+
+
 def test_missing_date_coverage() -> None:
     headers = _mastodon_post("(request-target) host digest content-type")
     assert _read(headers) == Rejected("signature must cover date or (created)")
