@@ -238,7 +238,11 @@ class ActorCache:
         cached = None if refresh else await self._usable(owner)
         if isinstance(cached, LookupFailed):
             return cached
-        found = find_key(cached, key_id, proof=proof) if cached else None
+        if cached is None:
+            # not cached (or stale): fetch through ``actor`` without forcing a refresh, so
+            # requests waiting on its per-actor lock share the one fetch (no stampede)
+            return self._listed(await self.actor(owner, refresh=refresh), key_id, proof)
+        found = find_key(cached, key_id, proof=proof)
         # an unknown key on a known actor may be a rotation: refetch the actor once
         return found or self._listed(await self.actor(owner, refresh=True), key_id, proof)
 

@@ -19,6 +19,7 @@ sanitise them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
@@ -48,6 +49,11 @@ class RemoteActorInfo:
     multikeys: dict[str, str]
     followers: str | None
     document: dict[str, Any]
+    #: :func:`find_key`'s memo, ``(key id, proof) -> key``; the key table of a parsed actor
+    #: never changes, so it is resolved once per spelling instead of once per request.
+    _found_keys: dict[tuple[str, bool], PublicKeyTypes] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 class _Invalid(ValueError):
@@ -210,16 +216,36 @@ class ActorKey:
     actor: RemoteActorInfo | None
 
 
+#: Spellings of key ids remembered per actor (host case variants are the same key).
+_MAX_FOUND_KEYS = 16
+
+
 def find_key(info: RemoteActorInfo, key_id: str, *, proof: bool) -> ActorKey | None:
-    """The key ``key_id`` as listed by ``info`` (RSA ``publicKey`` unless ``proof``)."""
+    """The key ``key_id`` as listed by ``info`` (RSA ``publicKey`` unless ``proof``).
+
+    Keys found are memoised on ``info`` (an inbox looks the same key up per request);
+    a key not listed is looked for afresh each time.
+    """
+    memo = info._found_keys
+    public_key = memo.get((key_id, proof))
+    if public_key is None:
+        public_key = _listed_key(info, key_id, proof=proof)
+        if public_key is None:
+            return None
+        if len(memo) < _MAX_FOUND_KEYS:
+            memo[(key_id, proof)] = public_key
+    return ActorKey(key_id, info.uri, public_key, info)
+
+
+def _listed_key(info: RemoteActorInfo, key_id: str, *, proof: bool) -> PublicKeyTypes | None:
     for method_id, value in info.multikeys.items():
         if same_url(method_id, key_id):
-            return ActorKey(key_id, info.uri, decode_ed25519_multikey(value), info)
+            return decode_ed25519_multikey(value)
     if proof:
         return None
     for listed_id, pem in public_keys(info.document, info.uri).items():
         if same_url(listed_id, key_id):
-            return ActorKey(key_id, info.uri, load_pem_cached(pem), info)
+            return load_pem_cached(pem)
     return None
 
 

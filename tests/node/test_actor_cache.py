@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine, insert, select
@@ -14,7 +15,7 @@ from node.activitypub.actors import ActorCache, LookupFailed
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.keys import generate_actor_keys
 from node.activitypub.models import LocalActor, RemoteActor
-from node.activitypub.remote_actor import ActorKey, RemoteActorInfo
+from node.activitypub.remote_actor import ActorKey, RemoteActorInfo, find_key
 from node.clock import Clock
 from tests.conftest import NOW
 from tests.fixtures.remote.fakes import FakeRemote
@@ -320,3 +321,39 @@ async def test_forgotten_gone_actor_stays_gone(cache: ActorCache, remote: FakeRe
     failure(await cache.actor(ANA))
     failure(await cache.actor(ANA))
     assert remote.hits(ANA) == 2
+
+
+async def test_concurrent_cold_lookups_share_one_fetch(
+    cache: ActorCache, remote: FakeRemote
+) -> None:
+    """Requests arriving together for an uncached actor wait on its lock for one fetch."""
+    results: list[ActorKey | LookupFailed] = []
+
+    async def look_up() -> None:
+        results.append(await cache.key(f"{ANA}#main-key"))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(30):
+            group.start_soon(look_up)
+    assert len(results) == 30 and all(isinstance(result, ActorKey) for result in results)
+    assert remote.hits(ANA) == 1
+
+
+async def test_uncached_actor_without_the_key_is_fetched_once(
+    cache: ActorCache, remote: FakeRemote
+) -> None:
+    result = failure(await cache.key(f"{ANA}#other-key"))
+    assert "does not list" in result.reason and not result.retryable
+    assert remote.hits(ANA) == 1
+
+
+async def test_found_keys_are_memoised_per_actor(cache: ActorCache, remote: FakeRemote) -> None:
+    first = key_of(await cache.key(f"{ANA}#main-key"))
+    again = key_of(await cache.key(f"{ANA}#main-key"))
+    assert first.public_key is again.public_key and first == again
+    assert remote.hits(ANA) == 1
+    assert first.actor is not None
+    assert find_key(first.actor, f"{ANA}#other-key", proof=False) is None
+    spelled = find_key(first.actor, "https://Mastodon.Social/users/ana#main-key", proof=False)
+    assert spelled is not None and spelled.public_key is first.public_key
+    assert spelled.key_id == "https://Mastodon.Social/users/ana#main-key"
