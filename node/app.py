@@ -23,7 +23,7 @@ from node.activitypub.dispatch import Dispatcher
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.handlers import register_all
 from node.activitypub.inbox_store import InboxWriter
-from node.activitypub.local_actors import ensure_node_actor
+from node.activitypub.local_actors import SigningKeys, ensure_node_actor
 from node.activitypub.outbox import Outbox
 from node.activitypub.signatures import sign_request
 from node.activitypub.ssrf import guarded_transport
@@ -91,12 +91,15 @@ class NodeSigner:
         self.settings = settings
         self.clock = clock
         self.node: Node | None = None
+        self._keys: SigningKeys | None = None  # the node actor's, loaded once
 
     def __call__(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
-        assert self.node is not None
-        actor = ensure_node_actor(self.node.engine, base_url=self.settings.url,
-                                  name=self.settings.node_name, now=self.clock())
-        keys = self.node.services.outbox.keys_for(actor)
+        keys = self._keys
+        if keys is None:  # first signed GET: the node actor's keys never change afterwards
+            assert self.node is not None
+            actor = ensure_node_actor(self.node.engine, base_url=self.settings.url,
+                                      name=self.settings.node_name, now=self.clock())
+            keys = self._keys = self.node.services.outbox.keys_for(actor)
         return sign_request(method, url, headers, None, key_id=keys.key_id,
                             private_key=keys.rsa, now=self.clock())
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, bindparam, or_, select, update
@@ -90,16 +91,10 @@ def release(conn: Connection, table: Table, row_id: int, worker: str, **values: 
     Refused (``False``) when the row is no longer claimed by ``worker``: its claim
     expired and another worker took it, whose result must win.
     """
-    stmt = (
-        update(table)
-        .where(
-            table.c.id == row_id,
-            table.c.claimed_by == worker,
-            table.c.state == CLAIMED,
-        )
-        .values(claimed_by=None, claimed_until=None, **values)
-    )
-    return conn.execute(stmt).rowcount == 1
+    params = {f"v_{key}": value for key, value in values.items()}
+    params["b_id"], params["b_worker"] = row_id, worker
+    stmt = _release_statement(table, tuple(sorted(values)))
+    return conn.execute(stmt, params).rowcount == 1
 
 
 def release_many(
@@ -118,24 +113,21 @@ def release_many(
     for row_id, values in updates:
         keys = tuple(sorted(values))
         params = {f"v_{key}": value for key, value in values.items()}
-        params["b_id"] = row_id
+        params["b_id"], params["b_worker"] = row_id, worker
         groups.setdefault(keys, []).append(params)
-    counts = [_release_group(conn, table, worker, k, p) for k, p in groups.items()]
+    counts = [_release_group(conn, table, k, p) for k, p in groups.items()]
     return -1 if any(count < 0 for count in counts) else sum(counts)
 
 
-def _release_group(
-    conn: Connection,
-    table: Table,
-    worker: str,
-    keys: Sequence[str],
-    params_list: list[dict[str, Any]],
-) -> int:
-    stmt = (
+@lru_cache(maxsize=256)
+def _release_statement(table: Table, keys: tuple[str, ...]) -> Any:
+    """The release UPDATE for one table and value shape, built once (the statement
+    cache then finds it compiled): parameters ``b_id``, ``b_worker`` and ``v_<key>``."""
+    return (
         update(table)
         .where(
             table.c.id == bindparam("b_id"),
-            table.c.claimed_by == worker,
+            table.c.claimed_by == bindparam("b_worker"),
             table.c.state == CLAIMED,
         )
         .values(
@@ -144,5 +136,13 @@ def _release_group(
             **{key: bindparam(f"v_{key}") for key in keys},
         )
     )
-    result = conn.execute(stmt, params_list)
+
+
+def _release_group(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    params_list: list[dict[str, Any]],
+) -> int:
+    result = conn.execute(_release_statement(table, tuple(keys)), params_list)
     return result.rowcount if conn.dialect.supports_sane_multi_rowcount else -1

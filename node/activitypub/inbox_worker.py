@@ -25,7 +25,7 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
 from node.activitypub.retry import next_attempt
-from node.jobs import claim, release
+from node.jobs import claim, release_many
 from node.runtime import Node
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,21 @@ class InboxWorker:
                         await stop.wait()
 
     async def run_once(self) -> int:
-        """Claim one batch and process it; the number of items processed."""
+        """Claim one batch and process it; the number of items processed.
+
+        The batch's outcomes are recorded together, in one transaction (as the delivery
+        worker does); an item whose outcome was not recorded (the process died) is
+        claimed again when its claim expires.
+        """
         rows = await anyio.to_thread.run_sync(self._claim)
-        for row in rows:
-            await self.process(row)
+        outcomes: list[tuple[int, dict[str, Any]]] = []
+        try:
+            for row in rows:
+                outcomes.append((row["id"], await self._outcome(row)))
+        finally:  # cancelled mid-batch (shutdown): keep what was done
+            if outcomes:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self._release, outcomes)
         return len(rows)
 
     def _claim(self) -> list[RowMapping]:
@@ -66,8 +77,9 @@ class InboxWorker:
                      limit=self.batch_size, worker=self.worker_id)
 
     async def process(self, row: RowMapping) -> None:
-        values = await self._outcome(row)
-        await anyio.to_thread.run_sync(self._release, row["id"], values)
+        """Process one claimed row and record its outcome."""
+        outcome = await self._outcome(row)
+        await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
     async def _outcome(self, row: RowMapping) -> dict[str, Any]:
         activity = orjson.loads(row["body"])
@@ -104,6 +116,6 @@ class InboxWorker:
             return {"state": "failed", "attempts": attempts, "error": reason[:2000]}
         return {"state": "queued", "attempts": attempts, "due_at": when, "error": reason[:2000]}
 
-    def _release(self, row_id: int, values: dict[str, Any]) -> None:
+    def _release(self, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
         with self.node.engine.begin() as conn:
-            release(conn, _items, row_id, self.worker_id, **values)
+            release_many(conn, _items, self.worker_id, outcomes)

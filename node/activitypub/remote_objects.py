@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nh3
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ref
@@ -65,8 +65,14 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
+# Built once: the hot path of every received Create executes these with parameters.
+_DELETED_AT = select(_objects.c.deleted_at).where(_objects.c.uri == bindparam("uri"))
+_EXISTS = select(_objects.c.id).where(_objects.c.uri == bindparam("uri"))
+_INSERT = insert(_objects)
+
+
 def is_tombstoned(conn: Connection, uri: str) -> bool:
-    row = conn.execute(select(_objects.c.deleted_at).where(_objects.c.uri == uri)).first()
+    row = conn.execute(_DELETED_AT, {"uri": uri}).first()
     return row is not None and row.deleted_at is not None
 
 
@@ -74,15 +80,15 @@ def store_remote(conn: Connection, document: Mapping[str, Any], now: datetime) -
     """Insert a remote object unless it exists or was deleted; True when inserted."""
     uri = ref(document)
     assert uri is not None
-    if conn.execute(select(_objects.c.id).where(_objects.c.uri == uri)).first():
+    if conn.execute(_EXISTS, {"uri": uri}).first():
         return False
     cleaned = clean_remote_object(document)
-    conn.execute(insert(_objects).values(
-        uri=uri, type=str(cleaned.get("type", "Object"))[:64],
-        attributed_to=ref(cleaned.get("attributedTo")), local=False, document=cleaned,
-        published=parse_time(cleaned.get("published")),
-        updated=parse_time(cleaned.get("updated")), received_at=now,
-    ))
+    conn.execute(_INSERT, {
+        "uri": uri, "type": str(cleaned.get("type", "Object"))[:64],
+        "attributed_to": ref(cleaned.get("attributedTo")), "local": False,
+        "document": cleaned, "published": parse_time(cleaned.get("published")),
+        "updated": parse_time(cleaned.get("updated")), "received_at": now,
+    })
     return True
 
 
