@@ -7,6 +7,7 @@ read while one writes. PostgreSQL URLs (``postgresql://``) use psycopg 3.
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
@@ -38,7 +39,8 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10,
+                ping_after_idle: float | None = None) -> Engine:
     """Create the engine for ``url``, creating the SQLite file's directory if needed."""
     url = normalise_database_url(url)
     parsed = make_url(url)
@@ -57,8 +59,48 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         if importlib.util.find_spec("psycopg") is None:
             raise DatabaseURLError(
                 "PostgreSQL needs its driver: pip install 'ionode[postgres]' (psycopg 3)")
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                               pool_recycle=RECYCLE_SECONDS)
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS if ping_after_idle is None
+                        else ping_after_idle)
+        return engine
     raise DatabaseURLError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+#: A pooled PostgreSQL connection older than this is replaced on checkout.
+RECYCLE_SECONDS = 1800
+#: A connection idle in the pool for longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling without a round trip per transaction.
+
+    ``pool_pre_ping`` pings on every checkout (a ``SELECT 1`` round trip per
+    transaction); here only a connection that sat idle in the pool is pinged, so one
+    that died while idle (a database restart, an idle timeout) is replaced transparently.
+    A connection that fails in use is invalidated by SQLAlchemy's disconnect detection
+    (with every older connection in the pool) and the next checkout opens a fresh one.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:  # the pool discards it and checks out another (or a new) one
+            raise exc.DisconnectionError("connection was closed while idle in the pool")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
