@@ -140,3 +140,19 @@ def test_delete_refuses_someone_elses_post(flags: list[str], monkeypatch: pytest
     assert run(["delete", "--as", "nate", url], flags, monkeypatch) == 0
     assert run(["delete", "--as", "nate", url], flags, monkeypatch) == 1
     assert "no post" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, False), ("true", True), ("off", False)])
+def test_serve_access_log_is_off_unless_asked(
+    flags: list[str], monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool
+) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    if value is None:
+        monkeypatch.delenv("IONODE_ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("IONODE_ACCESS_LOG", value)
+    assert run(["serve"], flags, monkeypatch) == 0
+    assert seen["access_log"] is expected and seen["proxy_headers"] is True
