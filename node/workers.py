@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import anyio
 from anyio.abc import TaskGroup
@@ -28,7 +29,9 @@ def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event,
     if periodic:
         group.start_soon(run_periodic, node, periodic, stop)
     for i in range(node.settings.inbox_workers):
-        group.start_soon(inbox_worker(node, i).run, stop, node.services.writer.wakeup)
+        worker = inbox_worker(node, i)
+        group.start_soon(partial(worker.run, stop, node.services.writer.wakeup,
+                                 writer=node.services.writer))
     for i in range(node.settings.delivery_workers):
         group.start_soon(delivery_worker(node, i).run, stop)
 

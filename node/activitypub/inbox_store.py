@@ -9,6 +9,7 @@ id are dropped by the unique index (``ON CONFLICT DO NOTHING``), never by a racy
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,6 +69,15 @@ class InboxWriter:
             asyncio.Queue()
         )
         self.wakeup = asyncio.Event()
+        self._last_batch = 0.0
+
+    def busy(self, within: float = 0.1) -> bool:
+        """True while requests are arriving: rows are waiting or a batch was just stored.
+
+        Inbox workers step aside then, so a burst is accepted at full speed and
+        processed right after (ARCHITECTURE.md section 6: acceptance is the hot path).
+        """
+        return not self._queue.empty() or time.monotonic() - self._last_batch < within
 
     async def store(self, item: ReceivedActivity) -> None:
         """Return once ``item`` is committed (or raise what the commit raised)."""
@@ -92,4 +102,5 @@ class InboxWriter:
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
+            self._last_batch = time.monotonic()
             self.wakeup.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.handling import HandlerContext
+from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
 from node.activitypub.retry import next_attempt
@@ -31,6 +33,8 @@ from node.runtime import Node
 log = logging.getLogger(__name__)
 _items = InboxItem.__table__  # type: ignore[attr-defined]
 MAX_UNEXPECTED_ATTEMPTS = 3
+MAX_DEFER = 2.0  # seconds a worker may step aside for a burst of incoming requests
+DEFER_STEP = 0.02
 
 
 @dataclass
@@ -43,9 +47,22 @@ class InboxWorker:
     claim_ttl: timedelta = timedelta(minutes=5)
     rand: Callable[[], float] = field(default=random.random)
 
-    async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5) -> None:
-        """Process until ``stop`` is set; sleep briefly when there is nothing to do."""
+    async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5,
+                  writer: InboxWriter | None = None, max_defer: float = MAX_DEFER) -> None:
+        """Process until ``stop`` is set; sleep briefly when there is nothing to do.
+
+        While ``writer`` is busy accepting a burst the worker steps aside, but never for
+        longer than ``max_defer`` seconds at a time, so processing cannot starve.
+        """
+        deferred_since: float | None = None
         while not stop.is_set():
+            if writer is not None and writer.busy():
+                now = time.monotonic()
+                deferred_since = deferred_since or now
+                if now - deferred_since < max_defer:
+                    await anyio.sleep(DEFER_STEP)
+                    continue
+            deferred_since = None
             if await self.run_once() == 0:
                 with anyio.move_on_after(idle_sleep):
                     if wakeup is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import orjson
@@ -409,3 +410,51 @@ def test_poll_tallies_refresh_without_a_newer_updated(h: Harness) -> None:
     assert [o["replies"]["totalItems"] for o in document["oneOf"]] == [3, 1]  # type: ignore[index]
     assert document["votersCount"] == 4  # type: ignore[index]
     assert document["content"] == "Strike?"  # type: ignore[index]
+
+
+def item_state(engine: Any) -> str:
+    table = InboxItem.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return str(conn.execute(select(table.c.state)).scalar_one())
+
+
+async def test_workers_step_aside_during_a_burst_but_never_starve(settings: Settings,
+                                                                  clock: Clock) -> None:
+    # Given a writer that stays busy (a sustained burst of incoming activities), when an
+    # inbox worker runs, then it defers processing, yet still processes within max_defer.
+    import anyio
+
+    from node.activitypub.inbox_store import ReceivedActivity, insert_ignoring_duplicates
+    from node.app import build_node
+    from node.workers import inbox_worker
+
+    class BusyWriter:
+        def busy(self) -> bool:
+            return True
+
+    node = build_node(settings, clock=clock)
+    item = ReceivedActivity(activity_id="https://x.example/a/1", actor="https://x.example/u",
+                            type="EmojiReact", object_type="*", recipient=None, body=b"{}",
+                            received_at=clock())
+    await anyio.to_thread.run_sync(lambda: insert_ignoring_duplicates(node.engine, [item.row()]))
+    stop = anyio.Event()
+    started = anyio.current_time()
+    async with anyio.create_task_group() as group:
+        group.start_soon(partial(inbox_worker(node).run, stop, writer=BusyWriter(),  # type: ignore[arg-type]
+                                 max_defer=0.3, idle_sleep=0.05))
+        while await anyio.to_thread.run_sync(item_state, node.engine) != "ignored":
+            await anyio.sleep(0.02)
+            assert anyio.current_time() - started < 5
+        stop.set()
+    assert anyio.current_time() - started >= 0.3
+    node.engine.dispose()
+
+
+def test_writer_is_busy_right_after_storing(h: Harness) -> None:
+    writer = h.node.services.writer
+    assert not writer.busy(within=10)  # nothing stored yet
+    ana = h.remote.add_actor(MASTO, "ana")
+    h.post_activity(ana, {"id": f"{ana.uri}#odd/2", "type": "EmojiReact", "actor": ana.uri,
+                          "object": "https://philly.example/objects/1"})
+    assert writer.busy(within=10)
+    assert not writer.busy(within=0)
