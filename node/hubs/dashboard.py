@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
-from node.activitypub.models import Follow, LocalActor, StoredObject
+from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
 from node.hubs.models import Hub, HubItem, HubMember
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
 _member = HubMember.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
+_interaction = Interaction.__table__  # type: ignore[attr-defined]
 
 TIMED = ("event", "call")
 WRITTEN = ("update", "minutes", "feed")
@@ -48,6 +49,7 @@ class Dashboard:
     recent: list[Item]
     members: list[tuple[str, str]]
     followers: int
+    likes: dict[str, int]
 
 
 def _items(hub_id: int) -> Select[Any]:
@@ -94,8 +96,21 @@ def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime
              if is_open_poll(p.document, now)][:10]
     recent = _rows(conn, base.where(_item.c.kind.in_(WRITTEN))
                    .order_by(_item.c.id.desc()).limit(recent_limit))
+    shown = {item.uri for items in (pinned, upcoming, polls, recent) for item in items}
     return Dashboard(pinned=pinned, upcoming=upcoming, polls=polls, recent=recent,
-                     members=_members(conn, hub.id), followers=_followers(conn, actor.uri))
+                     members=_members(conn, hub.id), followers=_followers(conn, actor.uri),
+                     likes=_likes(conn, shown))
+
+
+def _likes(conn: Connection, uris: set[str]) -> dict[str, int]:
+    """Likes ("twinkle fingers") of the shown items, one grouped query."""
+    if not uris:
+        return {}
+    rows = conn.execute(
+        select(_interaction.c.object_uri, func.count())
+        .where(_interaction.c.type == "Like", _interaction.c.object_uri.in_(uris))
+        .group_by(_interaction.c.object_uri))
+    return {uri: int(count) for uri, count in rows}
 
 
 def _members(conn: Connection, hub_id: int) -> list[tuple[str, str]]:

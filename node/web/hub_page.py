@@ -45,6 +45,7 @@ class ItemView:
     options: list[tuple[str, int]]
     voters: int
     closes: datetime | None
+    likes: int = 0
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -68,7 +69,7 @@ def _location(document: dict[str, Any]) -> tuple[str, str]:
     return _text(location, "name"), url
 
 
-def item_view(item: Item) -> ItemView:
+def item_view(item: Item, likes: dict[str, int] | None = None) -> ItemView:
     doc = item.document
     place, join_url = _location(doc)
     voters = doc.get("votersCount")
@@ -79,7 +80,7 @@ def item_view(item: Item) -> ItemView:
         starts_at=item.starts_at, join_url=join_url, place=place,
         dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
         options=list(poll_options(doc)), voters=voters if isinstance(voters, int) else 0,
-        closes=_when(_text(doc, "endTime")),
+        closes=_when(_text(doc, "endTime")), likes=(likes or {}).get(item.uri, 0),
     )
 
 
@@ -122,10 +123,10 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
         "actor": actor, "hub": hub, "handle": f"@{actor.username}@{node.settings.host}",
         "mission": sanitized_markup(actor.summary), "alternate": actor.uri,
         "links": [(link.get("name", ""), web_url(link.get("url"))) for link in hub.links],
-        "pinned": [item_view(i) for i in board.pinned],
-        "upcoming": [item_view(i) for i in board.upcoming],
-        "polls": [item_view(i) for i in board.polls],
-        "recent": [item_view(i) for i in board.recent],
+        "pinned": [item_view(i, board.likes) for i in board.pinned],
+        "upcoming": [item_view(i, board.likes) for i in board.upcoming],
+        "polls": [item_view(i, board.likes) for i in board.polls],
+        "recent": [item_view(i, board.likes) for i in board.recent],
         "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],
         "followers": board.followers,
         "calendar_url": f"{actor.uri}/calendar.ics",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from starlette.testclient import TestClient
 
+from node.activitypub.interactions import record_interaction
 from node.activitypub.local_actors import create_local_actor
 from node.app import create_app
 from node.clock import Clock
@@ -75,6 +76,10 @@ def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
             for slug, kind, doc, starts, pinned in rows:
                 add_item(conn, hub_id=hub_id, hub_uri=hub_uri, uri=f"{base}/objects/{slug}",
                          kind=kind, document=doc, now=now, starts_at=starts, pinned=pinned)
+            for n in range(3):  # twinkle fingers on the minutes
+                like = {"id": f"https://mastodon.example/likes/{n}",
+                        "actor": f"https://mastodon.example/users/u{n}"}
+                record_interaction(conn, "Like", like, f"{base}/objects/minutes", now)
         page = client.get("/hubs/sandy", headers={"Accept": "text/html"}).text
     pinned, rest = page.split("Next calls and events")
     assert "Read this first" in pinned
@@ -86,5 +91,5 @@ def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
     assert "<th scope=\"row\">agree</th><td>2</td>" in polls.replace("\n", "").replace("  ", "")
     assert "3 voters" in polls
     recent, members = rest.split("<h2>Members</h2>")
-    assert "GA minutes 20 Nov" in recent
+    assert "GA minutes 20 Nov" in recent and "3 twinkles" in recent
     assert "@ana@mastodon.example" in members and "moderator" in members
