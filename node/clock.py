@@ -15,6 +15,16 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime.
+
+    SQLite hands timezone-aware columns back naive; they were stored in UTC.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def fixed_clock(at: datetime) -> Clock:
     """A clock frozen at ``at`` (tests and benchmarks)."""
     return lambda: at

@@ -15,22 +15,17 @@ never wait for or double-take each other's rows. SQLite serialises writers, so o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from node.clock import as_utc
+
 QUEUED = "queued"
 CLAIMED = "claimed"
-
-
-def as_utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC datetime (SQLite returns naive UTC timestamps)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _claimable(table: Table, now: datetime) -> Any:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag
 from weakref import WeakValueDictionary
 
@@ -40,7 +40,7 @@ from node.activitypub.remote_actor import (
     parse_actor,
 )
 from node.activitypub.urls import same_origin
-from node.clock import Clock
+from node.clock import Clock, as_utc
 
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 _local = LocalActor.__table__  # type: ignore[attr-defined]
@@ -61,10 +61,6 @@ class _Entry:
     gone: bool = False
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _load_row(engine: Engine, uri: str) -> _Entry | None:
     with engine.connect() as conn:
         row = conn.execute(select(_remote).where(_remote.c.uri == uri)).first()
@@ -73,7 +69,7 @@ def _load_row(engine: Engine, uri: str) -> _Entry | None:
     info = parse_actor(dict(row.document or {}), row.uri)
     if isinstance(info, str):
         return None  # stored under older rules: fetch again
-    return _Entry(info, _aware(row.fetched_at), bool(row.gone))
+    return _Entry(info, as_utc(row.fetched_at), bool(row.gone))
 
 
 def _uri_for_key(engine: Engine, key_id: str) -> str | None:

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.models import HostHealth
 from node.activitypub.retry import BREAKER_THRESHOLD, breaker_open_for
-from node.jobs import as_utc
+from node.clock import as_utc
 
 _health = HostHealth.__table__  # type: ignore[attr-defined]
 

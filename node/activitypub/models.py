@@ -11,15 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def _ts(nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
-    )
+from node.columns import timestamp
 
 
 class LocalActor(SQLModel, table=True):
@@ -44,9 +39,9 @@ class LocalActor(SQLModel, table=True):
     rsa_public_pem: str = Field(sa_column=Column(Text, nullable=False))
     ed25519_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     ed25519_public_multibase: str = Field(max_length=128)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    deleted_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    deleted_at: datetime | None = timestamp(nullable=True)
 
 
 class RemoteActor(SQLModel, table=True):
@@ -66,7 +61,7 @@ class RemoteActor(SQLModel, table=True):
     public_key_pem: str | None = Field(default=None, sa_column=Column(Text))
     multikeys: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
     document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    fetched_at: datetime = _ts()
+    fetched_at: datetime = timestamp()
     gone: bool = False
 
 
@@ -88,8 +83,8 @@ class Follow(SQLModel, table=True):
     state: str = Field(max_length=16)  # pending | accepted | rejected
     inbox: str | None = Field(default=None, max_length=1024)
     shared_inbox: str | None = Field(default=None, max_length=1024)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
 
 
 class StoredObject(SQLModel, table=True):
@@ -107,10 +102,10 @@ class StoredObject(SQLModel, table=True):
     attributed_to: str | None = Field(default=None, max_length=1024, index=True)
     local: bool = False
     document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    published: datetime | None = _ts(nullable=True)
-    updated: datetime | None = _ts(nullable=True)
-    received_at: datetime = _ts()
-    deleted_at: datetime | None = _ts(nullable=True)
+    published: datetime | None = timestamp(nullable=True)
+    updated: datetime | None = timestamp(nullable=True)
+    received_at: datetime = timestamp()
+    deleted_at: datetime | None = timestamp(nullable=True)
 
 
 class OutboxActivity(SQLModel, table=True):
@@ -127,7 +122,7 @@ class OutboxActivity(SQLModel, table=True):
     public: bool = True
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    published: datetime = _ts()
+    published: datetime = timestamp()
 
 
 class InboxItem(SQLModel, table=True):
@@ -149,10 +144,10 @@ class InboxItem(SQLModel, table=True):
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     state: str = Field(max_length=16)  # queued | claimed | done | ignored | failed
     attempts: int = 0
-    due_at: datetime = _ts()
-    claimed_until: datetime | None = _ts(nullable=True)
+    due_at: datetime = timestamp()
+    claimed_until: datetime | None = timestamp(nullable=True)
     claimed_by: str | None = Field(default=None, max_length=64)
-    received_at: datetime = _ts()
+    received_at: datetime = timestamp()
     error: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -169,13 +164,13 @@ class Delivery(SQLModel, table=True):
     host: str = Field(max_length=255, index=True)
     state: str = Field(max_length=16)  # queued | claimed | sent | failed | gone
     attempts: int = 0
-    due_at: datetime = _ts()
-    claimed_until: datetime | None = _ts(nullable=True)
+    due_at: datetime = timestamp()
+    claimed_until: datetime | None = timestamp(nullable=True)
     claimed_by: str | None = Field(default=None, max_length=64)
     last_status: int | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = _ts()
-    finished_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    finished_at: datetime | None = timestamp(nullable=True)
 
 
 class HostHealth(SQLModel, table=True):
@@ -185,9 +180,9 @@ class HostHealth(SQLModel, table=True):
 
     host: str = Field(primary_key=True, max_length=255)
     consecutive_failures: int = 0
-    open_until: datetime | None = _ts(nullable=True)
-    last_failure_at: datetime | None = _ts(nullable=True)
-    last_success_at: datetime | None = _ts(nullable=True)
+    open_until: datetime | None = timestamp(nullable=True)
+    last_failure_at: datetime | None = timestamp(nullable=True)
+    last_success_at: datetime | None = timestamp(nullable=True)
 
 
 class Interaction(SQLModel, table=True):
@@ -204,4 +199,4 @@ class Interaction(SQLModel, table=True):
     actor: str = Field(max_length=1024)
     object_uri: str = Field(max_length=1024, index=True)
     activity_id: str = Field(max_length=1024, unique=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp()

@@ -7,7 +7,7 @@ SECURITY.md ("Content"): every remote string goes through nh3 before storage;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import nh3
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ref
+from node.clock import as_utc
 from node.web.sanitize import sanitize_html
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
@@ -102,7 +103,7 @@ def apply_update(conn: Connection, document: Mapping[str, Any], actor: str) -> s
         return "Update by someone who does not own the object"
     new_time = parse_time(document.get("updated"))
     old_time = row.updated or row.published
-    if new_time is None or (old_time is not None and new_time <= _aware(old_time)):
+    if new_time is None or (old_time is not None and new_time <= as_utc(old_time)):
         if _same_poll(row.document, document):
             _refresh_tallies(conn, row.id, row.document, document)
             return None
@@ -166,10 +167,6 @@ def apply_delete(conn: Connection, uri: str, actor: str, now: datetime) -> str |
         document=None, deleted_at=now))
     return None
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_local_object(conn: Connection, uri: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor, RemoteActor, StoredObject
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import is_public
+from node.clock import as_utc
 from node.hubs.atom import ATOM_TYPE, FeedEntry, FeedInfo, atom_feed, plain_title
 from node.hubs.models import HubItem
 from node.hubs.publish import HubError, HubTarget, load_hub
@@ -37,9 +37,6 @@ _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _local = LocalActor.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _web(value: object, fallback: str) -> str:
@@ -77,13 +74,13 @@ def feed_entries(conn: Connection, target: HubTarget, limit: int = FEED_SIZE) ->
 def _entry(row: Any, author_name: str) -> FeedEntry:
     document: dict[str, Any] = row.document
     content = sanitize_html(str(document.get("content") or ""))
-    published = _aware(parse_time(document.get("published")) or row.published or row.created_at)
+    published = as_utc(parse_time(document.get("published")) or row.published or row.created_at)
     updated = parse_time(document.get("updated")) or published
     summary = document.get("summary")
     return FeedEntry(
         id=row.uri, title=plain_title(document.get("name"), content),
         url=_web(document.get("url"), row.uri), author_name=author_name,
-        author_uri=row.author_uri, published=published, updated=max(published, _aware(updated)),
+        author_uri=row.author_uri, published=published, updated=max(published, as_utc(updated)),
         content_html=content,
         summary_html=sanitize_html(summary) if isinstance(summary, str) else "")
 
@@ -100,7 +97,7 @@ def hub_feed(conn: Connection, name: str) -> bytes | None:
         id=f"{actor.uri}/feed.atom", title=actor.display_name or actor.username,
         self_url=f"{actor.uri}/feed.atom", alternate_url=actor.uri,
         author_name=actor.display_name or actor.username, author_uri=actor.uri,
-        updated=max([_aware(actor.updated_at), *(e.updated for e in entries)]),
+        updated=max([as_utc(actor.updated_at), *(e.updated for e in entries)]),
         subtitle_html=sanitize_html(actor.summary), icon=actor.icon_url)
     return atom_feed(info, entries)
 

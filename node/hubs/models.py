@@ -10,15 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def _ts(nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
-    )
+from node.columns import timestamp
 
 
 class Hub(SQLModel, table=True):
@@ -34,7 +29,7 @@ class Hub(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     links: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON))
     header_url: str | None = Field(default=None, max_length=1024)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp()
 
 
 class HubMember(SQLModel, table=True):
@@ -47,7 +42,7 @@ class HubMember(SQLModel, table=True):
     hub_id: int = Field(foreign_key="hub.id", index=True)
     actor_uri: str = Field(max_length=1024)
     role: str = Field(max_length=16)  # admin | moderator | member
-    added_at: datetime = _ts()
+    added_at: datetime = timestamp()
 
 
 class HubItem(SQLModel, table=True):
@@ -73,10 +68,10 @@ class HubItem(SQLModel, table=True):
     state: str = Field(max_length=16)  # published | held | refused
     pinned: bool = False
     series_id: int | None = Field(default=None, foreign_key="call_series.id", index=True)
-    starts_at: datetime | None = _ts(nullable=True)
-    ends_at: datetime | None = _ts(nullable=True)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    starts_at: datetime | None = timestamp(nullable=True)
+    ends_at: datetime | None = timestamp(nullable=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
     note: str | None = Field(default=None, sa_column=Column(Text))  # why held or refused
 
 
@@ -90,12 +85,12 @@ class CallSeries(SQLModel, table=True):
     object_uri: str = Field(unique=True, max_length=1024)
     rrule: str = Field(max_length=500)
     timezone: str = Field(max_length=64)
-    first_start: datetime = _ts()  # the first occurrence, in UTC
+    first_start: datetime = timestamp()  # the first occurrence, in UTC
     duration_minutes: int
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    cancelled_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    cancelled_at: datetime | None = timestamp(nullable=True)
 
 
 class PollVote(SQLModel, table=True):
@@ -109,7 +104,7 @@ class PollVote(SQLModel, table=True):
     voter: str = Field(max_length=1024)
     option: str = Field(max_length=500)
     activity_id: str = Field(max_length=1024)
-    voted_at: datetime = _ts()
+    voted_at: datetime = timestamp()
 
 
 class EventAttendance(SQLModel, table=True):
@@ -122,7 +117,7 @@ class EventAttendance(SQLModel, table=True):
     event_uri: str = Field(max_length=1024, index=True)
     actor_uri: str = Field(max_length=1024)
     activity_id: str = Field(max_length=1024)
-    joined_at: datetime = _ts()
+    joined_at: datetime = timestamp()
 
 
 class FeedSubscription(SQLModel, table=True):
@@ -137,11 +132,11 @@ class FeedSubscription(SQLModel, table=True):
     title: str = Field(default="", max_length=500)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)
-    next_poll_at: datetime = _ts(index=True)
-    last_polled_at: datetime | None = _ts(nullable=True)
+    next_poll_at: datetime = timestamp(index=True)
+    last_polled_at: datetime | None = timestamp(nullable=True)
     failures: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp()
 
 
 class FeedEntry(SQLModel, table=True):
@@ -154,4 +149,4 @@ class FeedEntry(SQLModel, table=True):
     subscription_id: int = Field(foreign_key="feed_subscription.id", index=True)
     entry_key: str = Field(max_length=1024)
     object_uri: str = Field(max_length=1024)
-    seen_at: datetime = _ts()
+    seen_at: datetime = timestamp()

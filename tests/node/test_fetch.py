@@ -8,7 +8,6 @@ import itertools
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
@@ -31,7 +30,7 @@ from node.activitypub.ssrf import (
     Resolver,
     guarded_transport,
 )
-from tests.fixtures.remote.fakes import AP, JRD, FakeRemote, raw
+from tests.fixtures.remote.fakes import AP, JRD, Chunks, FakeRemote, raw
 
 ANA = "https://mastodon.social/users/ana"
 LD_AS = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -55,21 +54,6 @@ def failed(result: Fetched | FetchFailed) -> FetchFailed:
     assert isinstance(result, FetchFailed), result
     return result
 
-
-class Chunks(httpx.AsyncByteStream):
-    """A response body served chunk by chunk, optionally slowly; counts what was read."""
-
-    def __init__(self, chunk: bytes, count: int, delay: float = 0.0) -> None:
-        self.chunk, self.count, self.delay, self.sent = chunk, count, delay, 0
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        import anyio
-
-        for _ in range(self.count):
-            if self.delay:
-                await anyio.sleep(self.delay)
-            self.sent += 1
-            yield self.chunk
 
 
 async def test_fetches_a_recorded_actor() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import zlib
-from collections.abc import AsyncIterator
 from ipaddress import ip_address
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 from node.activitypub.fetch import FetchedDocument, FetchFailed, NotModified, SafeFetcher
 from node.activitypub.ssrf import IPAddress, guarded_transport
 from node.hubs.feeds import FEED_ACCEPT, FEED_MEDIA_TYPES
-from tests.fixtures.remote.fakes import FakeRemote, raw
+from tests.fixtures.remote.fakes import Chunks, FakeRemote, raw
 
 FEED = "https://occupyoakland.example/feed.xml"
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>GA</title></channel></rss>'
@@ -137,17 +136,6 @@ async def test_no_media_type_filter_when_none() -> None:
     serve(remote, content_type="text/html")
     assert isinstance(await get(fetcher(remote), media=None), FetchedDocument)
 
-
-class Chunks(httpx.AsyncByteStream):
-    def __init__(self, chunk: bytes, count: int, delay: float = 0.0) -> None:
-        self.chunk, self.count, self.delay, self.sent = chunk, count, delay, 0
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for _ in range(self.count):
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            self.sent += 1
-            yield self.chunk
 
 
 async def test_body_over_the_cap_refused_while_streaming() -> None:
