@@ -16,12 +16,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from node import __version__
-from node.activitypub import actor_views, discovery, inbox
+from node.activitypub import actor_views, discovery
 from node.activitypub.actors import ActorCache
 from node.activitypub.authorized_fetch import SignedGetMiddleware
 from node.activitypub.dispatch import Dispatcher
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.handlers import register_all
+from node.activitypub.inbox_front import InboxFront
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.local_actors import SigningKeys, ensure_node_actor
 from node.activitypub.outbox import Outbox
@@ -41,7 +42,7 @@ from node.workers import spawn_workers
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes(), *inbox.routes(), *actor_views.routes(), *web_views.routes(),
+    return [*discovery.routes(), *actor_views.routes(), *web_views.routes(),
             *hub_wiring.routes()]
 
 
@@ -145,5 +146,6 @@ def create_app(
     app.state.node = node
     install_web(app, settings)
     hub_wiring.install(app)
+    app.add_middleware(InboxFront, node=node)  # outermost: inbox POSTs skip the rest
     return app
 
