@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urldefrag
 from weakref import WeakValueDictionary
 
@@ -221,7 +222,7 @@ class ActorCache:
             return await self._local_key(key_id, proof)
         if not same_origin(key_id, key_id):  # not an http(s) URL (acct:, data:, ...)
             return LookupFailed(f"key id {key_id!r} is not an http(s) URL", retryable=False)
-        owner: str | None = urldefrag(key_id).url
+        owner: str | None = _without_fragment(key_id)
         if owner == key_id:  # no fragment: which actor lists it? (memo, then database)
             owner = self._key_owners.get(key_id) or await anyio.to_thread.run_sync(
                 _uri_for_key, self._engine, key_id
@@ -275,3 +276,10 @@ class ActorCache:
         if fragment == "ed25519-key":
             return ActorKey(key_id, uri, decode_ed25519_multikey(keys[1]), None)
         return LookupFailed(f"local actor {uri} has no key {key_id!r}", retryable=False)
+
+
+@lru_cache(maxsize=4096)
+def _without_fragment(url: str) -> str:
+    """``url`` minus its fragment: the actor a ``#main-key`` id belongs to (memoised, as
+    every request from one sender names the same key)."""
+    return urldefrag(url).url

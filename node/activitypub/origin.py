@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from node.activitypub.urls import BadURL, host_of
+from node.activitypub.urls import same_host
 from node.activitypub.vocab import ref, refs
 
 # Activities whose object the actor authors: an embedded object must be the actor's own.
 AUTHORED = frozenset({"Create", "Update", "Delete"})
 # Activities whose embedded object is an activity of the same actor (Undo{Follow}).
 OWN_ACTIVITY = frozenset({"Undo"})
-
-
-def same_host(a: str, b: str) -> bool:
-    """True when both URLs have the same canonical host (and port)."""
-    try:
-        return host_of(a) == host_of(b)
-    except BadURL:
-        return False
 
 
 def check_origin(activity: Mapping[str, Any], key_owner: str) -> str | None:

@@ -91,6 +91,23 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}"
 
 
+def same_host(url: str, known: str) -> bool:
+    """True when both URLs have the same canonical host (and port).
+
+    ``known`` is one the caller sees again and again (an actor's id), so its split is
+    memoised; ``url`` is usually new (an activity's id). When ``url`` begins with
+    ``known``'s canonical ``scheme://host/`` its authority is exactly that host, so no
+    parse is needed; anything else is compared the long way.
+    """
+    try:
+        scheme, host, _ = split_url(known)
+        if url.startswith(f"{scheme}://{host}/"):
+            return True
+        return split_url(url)[1] == host
+    except BadURL:
+        return False
+
+
 def same_origin(a: str, b: str) -> bool:
     """True when both URLs have the same scheme, canonical host and port."""
     try:

@@ -26,7 +26,7 @@ from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import LocalActor, RemoteActor
-from node.activitypub.origin import same_host
+from node.activitypub.urls import same_host
 from node.activitypub.vocab import ACTIVITY_CONTEXT, activity, ref, refs
 from node.hubs import polls
 from node.hubs.poll_service import (

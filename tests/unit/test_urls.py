@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from node.activitypub import urls
-from node.activitypub.urls import BadURL, canonical_host, split_url
+from node.activitypub.urls import BadURL, canonical_host, host_of, same_host, split_url
 
 
 def test_split_url_cache_returns_equal_results() -> None:
@@ -40,3 +42,31 @@ def test_canonical_host_ascii_and_idna() -> None:
     assert canonical_host("[::1]", 8443) == "[::1]:8443"
     with pytest.raises(BadURL):
         canonical_host("xn--\u00e9.example")
+
+
+HOSTS = st.sampled_from(["mastodon.social", "Mastodon.Social.", "example.com:8443",
+                         "example.com:443", "bücher.example", "[::1]:8000", "127.0.0.1",
+                         "mastodon.social@evil.example", "evil.example"])
+URLS = st.builds(lambda scheme, host, path: f"{scheme}://{host}{path}",
+                 st.sampled_from(["https", "http", "ftp"]), HOSTS,
+                 st.sampled_from(["", "/", "/users/ana", "/a#k", "?q", "/\\@evil.example/",
+                                  "\n/x", "@evil.example/"]))
+
+
+@given(URLS, URLS)
+def test_same_host_agrees_with_comparing_parsed_hosts(url: str, known: str) -> None:
+    # The prefix shortcut must never say "same host" where parsing both would not.
+    try:
+        expected = host_of(url) == host_of(known)
+    except BadURL:
+        expected = False
+    assert same_host(url, known) is expected
+
+
+def test_same_host_shortcut_and_long_way() -> None:
+    actor = "https://mastodon.social/users/ana"
+    assert same_host("https://mastodon.social/users/ana/statuses/1", actor)
+    assert same_host("https://MASTODON.social:443/x", actor)  # the long way
+    assert not same_host("https://mastodon.social.evil.example/x", actor)
+    assert not same_host("https://mastodon.social@evil.example/x", actor)
+    assert not same_host("not a url", actor)

@@ -20,9 +20,9 @@ from node.activitypub.handlers.common import actor_of
 from node.activitypub.handling import HandlerContext
 from node.activitypub.interactions import record_interaction
 from node.activitypub.models import Follow, RemoteActor, StoredObject
-from node.activitypub.origin import same_host
 from node.activitypub.proofs import ProofVerified, proof_method, verify_proof
 from node.activitypub.remote_objects import apply_delete, apply_update, is_tombstoned, store_remote
+from node.activitypub.urls import same_host
 from node.activitypub.vocab import ref, refs
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
