@@ -12,16 +12,32 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import anyio
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import Insert
 
+from node.activitypub.batch_store import BatchStore
 from node.activitypub.models import InboxItem
 
 _items = InboxItem.__table__  # type: ignore[attr-defined]
+
+
+class WriterStopped(Exception):
+    """The writer loop has ended (shutdown, or a bug): nothing more can be stored."""
+
+
+@dataclass
+class WriterStats:
+    """What the writer has done since start: for ``ionode status`` and the benchmarks."""
+
+    batches: int = 0
+    rows: int = 0
+    on_thread: int = 0  # batches stored on the thread (SQLite: the database was busy)
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class ReceivedActivity:
     received_at: datetime
 
     def row(self) -> dict[str, Any]:
+        """The ``inbox_item`` row: the keys are :data:`COLUMNS`."""
         return {
             "activity_id": self.activity_id,
             "actor": self.actor,
@@ -51,25 +68,39 @@ class ReceivedActivity:
         }
 
 
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (activity_id) DO NOTHING``, built once per dialect."""
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    return builder(_items).on_conflict_do_nothing(index_elements=["activity_id"])
+
+
+COLUMNS = ("activity_id", "actor", "type", "object_type", "recipient", "body", "state",
+           "attempts", "due_at", "received_at")
+
+
 def insert_ignoring_duplicates(engine: Engine, rows: list[dict[str, Any]]) -> None:
     """One transaction inserting ``rows``; rows whose activity id exists are skipped."""
-    builder = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = builder(_items).on_conflict_do_nothing(index_elements=["activity_id"])
     with engine.begin() as conn:
-        conn.execute(statement, rows)
+        conn.execute(_insert_statement(engine.dialect.name), rows)
 
 
 class InboxWriter:
-    """Collects rows from concurrent requests and commits them in batches."""
+    """Collects rows from concurrent requests and commits them in batches.
+
+    Each batch is one transaction, stored by :class:`BatchStore` (on the loop for
+    SQLite, asynchronously for PostgreSQL, on a thread when SQLite is busy).
+    """
 
     def __init__(self, engine: Engine, *, max_batch: int = 500) -> None:
         self._engine = engine
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[ReceivedActivity, asyncio.Future[None]]] = (
-            asyncio.Queue()
-        )
+        self._pending: list[tuple[ReceivedActivity, asyncio.Future[None]]] = []
+        self._arrived = asyncio.Event()
         self.wakeup = asyncio.Event()
+        self.stats = WriterStats()
         self._last_batch = 0.0
+        self._stopped = False
 
     def busy(self, within: float = 0.1) -> bool:
         """True while requests are arriving: rows are waiting or a batch was just stored.
@@ -77,30 +108,58 @@ class InboxWriter:
         Inbox workers step aside then, so a burst is accepted at full speed and
         processed right after (ARCHITECTURE.md section 6: acceptance is the hot path).
         """
-        return not self._queue.empty() or time.monotonic() - self._last_batch < within
+        return bool(self._pending) or time.monotonic() - self._last_batch < within
 
     async def store(self, item: ReceivedActivity) -> None:
         """Return once ``item`` is committed (or raise what the commit raised)."""
+        if self._stopped:
+            raise WriterStopped("the inbox writer has stopped")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((item, future))
+        self._pending.append((item, future))
+        self._arrived.set()
         await future
 
     async def run(self) -> None:
         """The writer loop; runs for the app's lifetime."""
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            rows = [item.row() for item, _ in batch]
-            try:
-                await anyio.to_thread.run_sync(insert_ignoring_duplicates, self._engine, rows)
-            except Exception as exc:  # every waiting request gets the failure as a 503
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
-            self._last_batch = time.monotonic()
-            self.wakeup.set()
+        dialect = self._engine.dialect.name
+        store = BatchStore(self._engine, _insert_statement(dialect), COLUMNS)
+        try:
+            while True:
+                batch = await self._next_batch()
+                try:
+                    await store.write([item.row() for item, _ in batch])
+                except Exception as exc:  # every waiting request gets it: a 503
+                    _settle(batch, exc)
+                    continue
+                finally:
+                    self.stats.on_thread = store.on_thread
+                _settle(batch, None)
+                self.stats.batches += 1
+                self.stats.rows += len(batch)
+                self._last_batch = time.monotonic()
+                self.wakeup.set()
+        finally:  # nobody may wait for a writer that is gone
+            self._stopped = True
+            _settle(self._pending, WriterStopped("the inbox writer has stopped"))
+            self._pending.clear()
+            with anyio.CancelScope(shield=True):
+                await store.aclose()
+
+    async def _next_batch(self) -> list[tuple[ReceivedActivity, asyncio.Future[None]]]:
+        await self._arrived.wait()
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        if not self._pending:
+            self._arrived.clear()
+        return batch
+
+
+def _settle(batch: list[tuple[ReceivedActivity, asyncio.Future[None]]],
+            failure: Exception | None) -> None:
+    for _, future in batch:
+        if future.done():  # the request went away (its client disconnected)
+            continue
+        if failure is None:
+            future.set_result(None)
+        else:
+            future.set_exception(failure)

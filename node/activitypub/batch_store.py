@@ -1,0 +1,194 @@
+"""Where the inbox writer's batches are stored: without a thread whenever possible.
+
+:class:`BatchStore` stores a batch on the loop for SQLite (falling back to a thread of
+its own when the database is busy) and asynchronously for PostgreSQL.
+
+Why not a thread: a batch written on a worker thread costs the inbox more than the
+INSERT itself. The drivers release the GIL around each step or round trip, so the
+thread and the event loop hand the GIL back and forth many times per batch; measured
+with bench/inbox.py, that made acceptance about 40 % dearer in CPU per request and left
+the event loop waiting a quarter of the time (bench/RESULTS.md, "Inbox acceptance").
+
+PostgreSQL: :class:`AsyncInserter` awaits the batch on psycopg's async connection (one
+of its own), so the commit round trip costs the loop nothing. (SQLAlchemy's asyncio
+engine over the same driver cost about twice the CPU per batch, through greenlet.)
+
+SQLite: :class:`LoopInserter` runs the INSERT on the loop itself. Why this is safe:
+in WAL mode with ``synchronous=NORMAL`` a commit does not fsync, so an uncontended
+batch takes well under a millisecond. The two ways it could block are switched off
+on this one connection:
+
+* another writer holding the lock: ``busy_timeout=0`` makes SQLite answer "busy" at
+  once instead of sleeping, and the caller then stores the batch on its thread, where
+  waiting is harmless;
+* a checkpoint (which fsyncs) at commit: ``wal_autocheckpoint=0``; instead a passive
+  checkpoint runs on the writer's thread after every :data:`CHECKPOINT_ROWS` rows, and
+  the other connections keep SQLite's automatic checkpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.dml import Insert
+
+if TYPE_CHECKING:  # the driver is imported where it is used: SQLite nodes run without it
+    import psycopg
+
+log = logging.getLogger(__name__)
+Rows = list[dict[str, Any]]
+
+#: Rows stored on the loop between two passive checkpoints (about 1,000 WAL pages of
+#: Mastodon-sized activities, SQLite's own automatic checkpoint threshold).
+CHECKPOINT_ROWS = 2000
+CONNECT_TIMEOUT = 10  # seconds
+
+
+class LoopInserter:
+    """One dedicated SQLite connection that never waits for a lock or a checkpoint."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self.rows_since_checkpoint = 0
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            conn = self._engine.connect()
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.commit()
+            self._conn = conn
+        return self._conn
+
+    def try_insert(self, statement: Insert, rows: Rows) -> bool:
+        """Store ``rows`` in one transaction; False (nothing stored) if SQLite is busy."""
+        conn = self._connection()
+        try:
+            with conn.begin():
+                conn.execute(statement, rows)
+        except OperationalError as exc:
+            if _is_busy(exc):
+                return False
+            raise
+        self.rows_since_checkpoint += len(rows)
+        return True
+
+    def checkpoint_due(self) -> bool:
+        if self.rows_since_checkpoint < CHECKPOINT_ROWS:
+            return False
+        self.rows_since_checkpoint = 0
+        return True
+
+    def close(self) -> None:
+        """Discard the connection: its settings must not reach the pool's other users."""
+        if self._conn is not None:
+            self._conn.invalidate()
+            self._conn.close()
+            self._conn = None
+
+
+class AsyncInserter:
+    """PostgreSQL: the batches go through one psycopg async connection of the writer's.
+
+    The statement is SQLAlchemy's, compiled once for the dialect, and each value goes
+    through the column type's bind processor as SQLAlchemy would send it.
+    ``executemany`` pipelines the rows, so a batch costs one round trip and a commit.
+    A broken connection fails its batch (those requests get a 503 and are retried by
+    their senders) and is replaced for the next one.
+    """
+
+    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
+        dialect = engine.dialect
+        table = statement.table
+        self._processors = [
+            (column, process) for column in columns
+            if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        self._sql = str(statement.compile(dialect=dialect, column_keys=list(columns)))
+        self._url = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+
+    async def insert(self, rows: Rows) -> None:
+        import psycopg
+
+        conn = self._conn
+        if conn is None or conn.closed:
+            conn = self._conn = await psycopg.AsyncConnection.connect(
+                self._url, connect_timeout=CONNECT_TIMEOUT)
+        for column, process in self._processors:  # as SQLAlchemy would (LargeBinary)
+            for row in rows:
+                row[column] = process(row[column])
+        try:
+            async with conn.transaction(), conn.cursor() as cursor:
+                await cursor.executemany(self._sql, rows)
+        except psycopg.OperationalError:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+
+def passive_checkpoint(engine: Engine) -> None:
+    """Copy the WAL into the database without blocking readers or writers (runs on a
+    thread: it fsyncs). Failures are logged; the next one, or SQLite's own, retries."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+    except OperationalError:
+        log.warning("passive WAL checkpoint failed; will retry", exc_info=True)
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class BatchStore:
+    """Stores batches of rows with one INSERT statement, each batch one transaction."""
+
+    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
+        self._engine = engine
+        self._statement = statement
+        dialect = engine.dialect.name
+        self._on_loop = LoopInserter(engine) if dialect == "sqlite" else None
+        self._awaited = AsyncInserter(engine, statement, columns) if dialect == "postgresql" \
+            else None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
+        self.on_thread = 0  # batches stored on the thread (SQLite: the database was busy)
+
+    async def write(self, rows: Rows) -> None:
+        """Return once ``rows`` are committed; raise what the database raised."""
+        if self._awaited is not None:
+            await self._awaited.insert(rows)
+            return
+        loop = asyncio.get_running_loop()
+        if self._on_loop is not None and self._on_loop.try_insert(self._statement, rows):
+            if self._on_loop.checkpoint_due():
+                loop.run_in_executor(self._thread, passive_checkpoint, self._engine)
+            return
+        self.on_thread += 1
+        await loop.run_in_executor(self._thread, self._insert, rows)
+
+    def _insert(self, rows: Rows) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(self._statement, rows)
+
+    async def aclose(self) -> None:
+        """Close the connections; waits for a batch or checkpoint still on the thread."""
+        if self._on_loop is not None:
+            self._on_loop.close()
+        if self._awaited is not None:
+            await self._awaited.aclose()
+        self._thread.shutdown(wait=True)
