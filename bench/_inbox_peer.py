@@ -15,8 +15,8 @@ Each binds 127.0.0.1:0, writes the port it got to PORT_FILE and serves until ter
   no key lookup; 202 when it verifies;
 * ``node``: the real ionode app (:func:`node.app.create_app`), migrated, with one hub
   named ``bench``, its workers running, under uvicorn as ``ionode serve`` runs it. The
-  only additions: the group commit's batch sizes are counted (one list append per
-  batch), and ``GET /.bench/stats`` answers them (one path comparison per request).
+  only addition: ``GET /.bench/stats`` answers the inbox writer's own counters (one
+  path comparison per request).
 
 Both ASGI servers run uvicorn with its defaults (uvloop and httptools when installed,
 as in production), one worker process, access log off unless ``--access-log``.
@@ -176,23 +176,16 @@ def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
 
 
 def _with_batch_stats(app: Any) -> Any:
-    """``app``, counting the rows of each group commit; ``GET /.bench/stats`` reports."""
+    """``app``, plus ``GET /.bench/stats``: the group commit's batches (the writer's own
+    counters, read once per request to that path)."""
     import orjson
 
-    import node.activitypub.inbox_store as store
-
-    batches: list[int] = []
-    insert = store.insert_ignoring_duplicates
-
-    def counted(engine: Any, rows: list[dict[str, Any]]) -> None:
-        batches.append(len(rows))
-        insert(engine, rows)
-
-    store.insert_ignoring_duplicates = counted  # InboxWriter.run looks it up per batch
+    stats = app.state.node.services.writer.stats
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/.bench/stats":
-            body = orjson.dumps({"batches": len(batches), "rows": sum(batches)})
+            body = orjson.dumps({"batches": stats.batches, "rows": stats.rows,
+                                 "on_thread": stats.on_thread})
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body", "body": body})

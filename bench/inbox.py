@@ -18,12 +18,15 @@ draft-cavage RSA-2048 by one remote actor, POSTed to the shared ``/inbox``:
    key, the rest hit the key cache (``--warm`` sends one request before the clock starts).
 
 Requests are signed before the clock starts. Printed per server: 202s, wall time,
-accepted/s, p50/p99 latency, the server's CPU-seconds (/proc) and requests per server
-CPU-second, the client's and other processes' CPU use (the client must stay well under
-one core; "others" shows whether the machine was shared); then ionode/ceiling, how
+accepted/s, p50/p99 latency, the server's CPU-seconds (/proc), its event loop thread's
+share of the wall time ("loop": below ~90 % the loop is waiting, not working) and
+requests per server CPU-second, the client's and other processes' CPU use (the client
+must stay well under one core; "others" shows whether the machine was shared); then
+ionode/ceiling, how
 often the sender's key was fetched, the group commit's rows per transaction, and the
 inbox workers' processing rate (items/s from the first 202 until every item is
-done/ignored/failed, polled in SQL every 20 ms).
+done/ignored/failed, polled in SQL every 20 ms) and how many were finished while
+requests were still arriving.
 
 Exits non-zero when a server fails to start, a request is not answered 202, or the items
 are not all processed (no progress for 60 s). ``--profile out.svg`` (or ``out.txt`` for
@@ -95,9 +98,12 @@ class Child:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the server process, every thread included (/proc)."""
-        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    def cpu_seconds(self, main_thread: bool = False) -> float:
+        """User + system CPU of the server process, every thread included (/proc), or of
+        its main thread alone (the event loop's)."""
+        pid = self.process.pid
+        path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
+        stat = Path(path).read_text().rsplit(")", 1)[1].split()
         return (int(stat[11]) + int(stat[12])) / CLK_TCK
 
     def log_tail(self, lines: int = 30) -> str:
@@ -245,6 +251,7 @@ class Load:
     wall: float
     client_cpu: float
     server_cpu: float
+    loop_cpu: float  # the server's main (event loop) thread alone
     others_cpu: float  # CPU-seconds other processes of the machine used meanwhile
     statuses: list[int]
     latencies: list[float]
@@ -293,6 +300,7 @@ async def post_all(server: Child, requests: Signed, concurrency: int, limit: flo
     async with aiohttp.ClientSession(connector=connector, skip_auto_headers=["User-Agent"],
                                      timeout=aiohttp.ClientTimeout(total=60)) as session:
         cpu, server_cpu, busy = time.process_time(), server.cpu_seconds(), machine_busy()
+        loop_cpu = server.cpu_seconds(main_thread=True)
         started = time.perf_counter()
         try:
             await asyncio.wait_for(
@@ -302,8 +310,9 @@ async def post_all(server: Child, requests: Signed, concurrency: int, limit: flo
                              f"{limit:.0f} s") from exc
         ended = time.perf_counter()
         cpu, server_cpu = time.process_time() - cpu, server.cpu_seconds() - server_cpu
+        loop_cpu = server.cpu_seconds(main_thread=True) - loop_cpu
         others = machine_busy() - busy - cpu - server_cpu
-    return Load(ended - started, cpu, server_cpu, others, statuses, latencies, started,
+    return Load(ended - started, cpu, server_cpu, loop_cpu, others, statuses, latencies, started,
                 first_202[0], ended, errors[:5])
 
 
@@ -342,6 +351,7 @@ class Processed:
     last_done: float  # perf_counter when the finished count reached the total
     server_cpu: float
     stored_objects: int
+    during_load: int  # finished by the time the last request was answered
 
 
 def wait_processed(url: str, server: Child, expected: int) -> Processed:
@@ -349,11 +359,13 @@ def wait_processed(url: str, server: Child, expected: int) -> Processed:
     engine = make_engine(url)
     finished = text("SELECT count(*) FROM inbox_item WHERE state IN ('done','ignored','failed')")
     cpu, last, last_change = server.cpu_seconds(), -1, time.monotonic()
+    during_load: int | None = None
     try:
         while True:
             with engine.connect() as conn:
                 count = int(conn.execute(finished).scalar_one())
             now = time.perf_counter()
+            during_load = count if during_load is None else during_load
             if count >= expected:
                 break
             if count != last:
@@ -371,7 +383,7 @@ def wait_processed(url: str, server: Child, expected: int) -> Processed:
             objects = int(conn.execute(text("SELECT count(*) FROM stored_object")).scalar_one())
     finally:
         engine.dispose()
-    return Processed(by_state, now, server_cpu, objects)
+    return Processed(by_state, now, server_cpu, objects, during_load or 0)
 
 
 # --- profiling ----------------------------------------------------------------------------------
@@ -415,13 +427,14 @@ def rate(count: int, seconds: float) -> float:
 
 
 HEADER = (f"{'':28} {'202s':>11} {'wall s':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'srv CPU s':>9} {'req/srv CPU s':>13} {'client':>6} {'others':>6}")
+          f"{'srv CPU s':>9} {'loop':>5} {'req/srv CPU s':>13} {'client':>6} {'others':>6}")
 
 
 def row(label: str, load: Load) -> str:
     return (f"{label:28} {load.accepted:>5}/{len(load.statuses):<5} {load.wall:6.2f} "
             f"{rate(load.accepted, load.wall):>7,.0f} {load.percentile_ms(0.5):>7.1f} "
             f"{load.percentile_ms(0.99):>7.1f} {load.server_cpu:>9.2f} "
+            f"{load.loop_cpu / load.wall:>5.0%} "
             f"{rate(load.accepted, load.server_cpu):>13,.0f} "
             f"{load.client_cpu / load.wall:>6.0%} {load.others_cpu / load.wall:>6.0%}")
 
@@ -468,6 +481,7 @@ class NodeRun:
     processed: Processed | None
     warm: int
     batches: int  # group commits during the load
+    on_thread: int  # of which stored on the writer's thread (SQLite: the database was busy)
 
 
 async def measure_node(opts: argparse.Namespace, tmp: Path, sender: Sender, actor: Child,
@@ -487,7 +501,9 @@ async def measure_node(opts: argparse.Namespace, tmp: Path, sender: Sender, acto
         with profiled(node.process.pid, profile_path(opts, "accept")):
             load = await post_all(node, signed, opts.concurrency, opts.limit)
         check("ionode", load, failures)
-        batches = (await get_json(f"{node.base}/.bench/stats"))["batches"] - before["batches"]
+        after = await get_json(f"{node.base}/.bench/stats")
+        batches = after["batches"] - before["batches"]
+        on_thread = after["on_thread"] - before["on_thread"]
         fetches = (await get_json(f"{actor.base}/stats"))["served"]
         processed = None
         if opts.inbox_workers > 0 and load.accepted:
@@ -497,7 +513,7 @@ async def measure_node(opts: argparse.Namespace, tmp: Path, sender: Sender, acto
                         wait_processed, url, node, load.accepted + warm)
                 except BenchError as exc:
                     failures.append(str(exc))
-    return NodeRun(load, fetches, processed, warm, batches)
+    return NodeRun(load, fetches, processed, warm, batches, on_thread)
 
 
 async def run(opts: argparse.Namespace, tmp: Path) -> list[str]:
@@ -528,7 +544,8 @@ async def run(opts: argparse.Namespace, tmp: Path) -> list[str]:
           f"CPU-second; target >= 0.50: {'met' if ratio >= 0.5 else 'MISSED'}")
     print(f"ionode: first 202 after {(load.first_202 - load.started) * 1000:,.0f} ms; the "
           f"actor document was fetched {ionode.fetches} times (1 needed); "
-          f"{ionode.batches} group commits, {rate(load.accepted, ionode.batches):.1f} rows each")
+          f"{ionode.batches} group commits, {rate(load.accepted, ionode.batches):.1f} rows each, "
+          f"{ionode.on_thread} of them on the writer's thread")
     processed = ionode.processed
     if processed is not None:
         items = load.accepted + ionode.warm
@@ -537,7 +554,8 @@ async def run(opts: argparse.Namespace, tmp: Path) -> list[str]:
         print(f"processing: {rate(load.accepted, window):,.0f} items/s from the first 202 to "
               f"the last finished ({window:.2f} s; finished "
               f"{processed.last_done - load.last_answer:.2f} s after the last 202); "
-              f"states {processed.states}; stored_object rows {processed.stored_objects}")
+              f"states {processed.states}; stored_object rows {processed.stored_objects}; "
+              f"{processed.during_load} finished while requests were still arriving")
         print(f"ionode server CPU per activity, accepted and processed: "
               f"{total_cpu / load.accepted * 1000:.2f} ms "
               f"({rate(load.accepted, total_cpu):,.0f} per server CPU-second)")

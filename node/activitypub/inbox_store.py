@@ -33,7 +33,7 @@ class WriterStopped(Exception):
 
 @dataclass
 class WriterStats:
-    """What the writer has done since start: for ``ionode status`` and the benchmarks."""
+    """What this process's writer has done since start (read by bench/_inbox_peer.py)."""
 
     batches: int = 0
     rows: int = 0
