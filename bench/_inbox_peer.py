@@ -170,7 +170,7 @@ def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
     with engine.begin() as conn:
         create_hub(conn, base_url=settings.url, name=HUB, title="Bench hub", now=datetime.now(UTC))
     engine.dispose()
-    app = create_app(settings)  # workers start in the lifespan, as in `ionode serve`
+    app = create_app(settings, freeze_heap=True)  # as `ionode serve` builds it
     _announce(port_file, port)
     _run_uvicorn(_with_batch_stats(app), sock, access_log, lifespan="on")
 

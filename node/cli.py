@@ -52,7 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("ionode: create the first organizer with: ionode user create NAME")
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
-    uvicorn.run(create_app(settings), host=settings.listen_host, port=settings.listen_port,
+    app = create_app(settings, freeze_heap=True)
+    uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                 log_level=os.environ.get("IONODE_LOG_LEVEL", "info"), proxy_headers=True,
                 access_log=access_log)
     return 0
