@@ -49,6 +49,7 @@ Rows = list[dict[str, Any]]
 #: Mastodon-sized activities, SQLite's own automatic checkpoint threshold).
 CHECKPOINT_ROWS = 2000
 CONNECT_TIMEOUT = 10  # seconds
+PARALLEL_BATCHES = 2  # PostgreSQL batches in flight at once
 
 
 class LoopInserter:
@@ -96,13 +97,14 @@ class LoopInserter:
 
 
 class AsyncInserter:
-    """PostgreSQL: the batches go through one psycopg async connection of the writer's.
+    """PostgreSQL: the batches go through psycopg async connections of the writer's own.
 
     The statement is SQLAlchemy's, compiled once for the dialect, and each value goes
     through the column type's bind processor as SQLAlchemy would send it.
     ``executemany`` pipelines the rows, so a batch costs one round trip and a commit.
-    A broken connection fails its batch (those requests get a 503 and are retried by
-    their senders) and is replaced for the next one.
+    Each batch in flight has a connection of its own (the writer bounds how many); a
+    broken connection fails its batch (those requests get a 503 and are retried by
+    their senders) and is dropped, and the next batch connects afresh.
     """
 
     def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
@@ -115,28 +117,39 @@ class AsyncInserter:
         self._sql = str(statement.compile(dialect=dialect, column_keys=list(columns)))
         self._url = engine.url.set(drivername="postgresql").render_as_string(
             hide_password=False)
-        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
 
     async def insert(self, rows: Rows) -> None:
         import psycopg
 
-        conn = self._conn
-        if conn is None or conn.closed:
-            conn = self._conn = await psycopg.AsyncConnection.connect(
-                self._url, connect_timeout=CONNECT_TIMEOUT)
         for column, process in self._processors:  # as SQLAlchemy would (LargeBinary)
             for row in rows:
                 row[column] = process(row[column])
+        conn = await self._checkout()
         try:
             async with conn.transaction(), conn.cursor() as cursor:
                 await cursor.executemany(self._sql, rows)
         except psycopg.OperationalError:
-            await self.aclose()
+            await conn.close()
             raise
+        except BaseException:
+            if not conn.closed:
+                self._idle.append(conn)
+            raise
+        self._idle.append(conn)
+
+    async def _checkout(self) -> psycopg.AsyncConnection[Any]:
+        import psycopg
+
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+        return await psycopg.AsyncConnection.connect(self._url, connect_timeout=CONNECT_TIMEOUT)
 
     async def aclose(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
+        idle, self._idle = self._idle, []
+        for conn in idle:
             await conn.close()
 
 
@@ -166,6 +179,9 @@ class BatchStore:
         self._awaited = AsyncInserter(engine, statement, columns) if dialect == "postgresql" \
             else None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
+        #: batches that may be stored at once: PostgreSQL commits them side by side
+        #: (each waits for its commit's round trip); SQLite has one writer anyway
+        self.parallel = PARALLEL_BATCHES if self._awaited is not None else 1
         self.on_thread = 0  # batches stored on the thread (SQLite: the database was busy)
 
     async def write(self, rows: Rows) -> None:

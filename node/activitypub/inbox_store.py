@@ -75,6 +75,7 @@ def _insert_statement(dialect: str) -> Insert:
     return builder(_items).on_conflict_do_nothing(index_elements=["activity_id"])
 
 
+Batch = list[tuple[ReceivedActivity, asyncio.Future[None]]]
 COLUMNS = ("activity_id", "actor", "type", "object_type", "recipient", "body", "state",
            "attempts", "due_at", "received_at")
 
@@ -95,7 +96,7 @@ class InboxWriter:
     def __init__(self, engine: Engine, *, max_batch: int = 500) -> None:
         self._engine = engine
         self._max_batch = max_batch
-        self._pending: list[tuple[ReceivedActivity, asyncio.Future[None]]] = []
+        self._pending: Batch = []
         self._arrived = asyncio.Event()
         self.wakeup = asyncio.Event()
         self.stats = WriterStats()
@@ -123,21 +124,13 @@ class InboxWriter:
         """The writer loop; runs for the app's lifetime."""
         dialect = self._engine.dialect.name
         store = BatchStore(self._engine, _insert_statement(dialect), COLUMNS)
+        in_flight = anyio.Semaphore(store.parallel)
         try:
-            while True:
-                batch = await self._next_batch()
-                try:
-                    await store.write([item.row() for item, _ in batch])
-                except Exception as exc:  # every waiting request gets it: a 503
-                    _settle(batch, exc)
-                    continue
-                finally:
-                    self.stats.on_thread = store.on_thread
-                _settle(batch, None)
-                self.stats.batches += 1
-                self.stats.rows += len(batch)
-                self._last_batch = time.monotonic()
-                self.wakeup.set()
+            async with anyio.create_task_group() as group:
+                while True:
+                    batch = await self._next_batch()
+                    await in_flight.acquire()
+                    group.start_soon(self._commit, store, batch, in_flight)
         finally:  # nobody may wait for a writer that is gone
             self._stopped = True
             _settle(self._pending, WriterStopped("the inbox writer has stopped"))
@@ -145,7 +138,26 @@ class InboxWriter:
             with anyio.CancelScope(shield=True):
                 await store.aclose()
 
-    async def _next_batch(self) -> list[tuple[ReceivedActivity, asyncio.Future[None]]]:
+    async def _commit(self, store: BatchStore, batch: Batch,
+                      in_flight: anyio.Semaphore) -> None:
+        try:
+            await store.write([item.row() for item, _ in batch])
+        except Exception as exc:  # every waiting request gets it: a 503
+            _settle(batch, exc)
+            return
+        except BaseException as exc:  # cancelled (shutdown): the requests are not stored
+            _settle(batch, WriterStopped(f"the inbox writer has stopped ({exc!r})"))
+            raise
+        finally:
+            self.stats.on_thread = store.on_thread
+            in_flight.release()
+        _settle(batch, None)
+        self.stats.batches += 1
+        self.stats.rows += len(batch)
+        self._last_batch = time.monotonic()
+        self.wakeup.set()
+
+    async def _next_batch(self) -> Batch:
         await self._arrived.wait()
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
@@ -154,8 +166,7 @@ class InboxWriter:
         return batch
 
 
-def _settle(batch: list[tuple[ReceivedActivity, asyncio.Future[None]]],
-            failure: Exception | None) -> None:
+def _settle(batch: Batch, failure: Exception | None) -> None:
     for _, future in batch:
         if future.done():  # the request went away (its client disconnected)
             continue

@@ -154,3 +154,28 @@ async def test_a_stopped_writer_refuses_and_fails_its_waiters(settings: Settings
         group.cancel_scope.cancel()
     with pytest.raises(WriterStopped):
         await writer.store(item)
+
+
+async def test_concurrent_requests_are_each_stored_once(settings: Settings,
+                                                        clock: Clock) -> None:
+    # Given 300 requests at once, 60 of them repeats, when the writer stores them in
+    # batches (side by side on PostgreSQL), then every request returns and each distinct
+    # activity is one row.
+    engine = make_engine(settings.database)
+    writer = InboxWriter(engine)
+
+    def item(n: int) -> ReceivedActivity:
+        return ReceivedActivity(activity_id=f"https://x.example/a/{n % 240}",
+                                actor="https://x.example/u", type="Like", object_type="*",
+                                recipient=None, body=b"{}", received_at=clock())
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(writer.run)
+        async with anyio.create_task_group() as requests:
+            for n in range(300):
+                requests.start_soon(writer.store, item(n))
+        group.cancel_scope.cancel()
+    assert writer.stats.rows == 300 and writer.stats.batches >= 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM inbox_item")).scalar_one() == 240
+    engine.dispose()
