@@ -45,7 +45,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    with_node(args, lambda node, conn: unsubscribe(conn, args.hub, args.feed))
+    with_node(args, lambda node, conn: unsubscribe(conn, args.hub, args.feed,
+                                                    now=node.clock()))
     print(f"ionode: {args.hub} no longer follows the feed {args.feed}")
     return 0
 

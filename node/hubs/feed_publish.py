@@ -167,12 +167,15 @@ def publish_entry(node: Node, conn: Connection, target: HubTarget, feed: Feed, e
 
 
 def record_entries(node: Node, conn: Connection, target: HubTarget, subscription_id: int,
-                   feed: Feed, now: datetime) -> int:
+                   feed: Feed, now: datetime, *, first: bool = False) -> int:
     """Publish the chosen new entries and record every new one; the number published.
 
-    The first poll is the one that finds nothing recorded yet for the subscription.
+    A first poll publishes at most :data:`FIRST_POLL_PUBLISH` entries, a later one at
+    most :data:`MAX_PUBLISH_PER_POLL`. ``first`` says so when subscribing (again);
+    otherwise the first poll is the one that finds nothing recorded yet. Entries
+    recorded before, by this subscription before an unsubscribe, never go out again.
     """
-    first = conn.execute(select(_entries.c.id).where(
+    first = first or conn.execute(select(_entries.c.id).where(
         _entries.c.subscription_id == subscription_id).limit(1)).first() is None
     publish, skip = choose(feed, unseen(conn, subscription_id, feed.entries), first=first,
                            now=now)

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 import anyio
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +33,7 @@ from node.activitypub.ssrf import check_url
 from node.activitypub.urls import BadURL
 from node.hubs.feed_publish import hub_by_id, record_entries
 from node.hubs.feeds import FEED_ACCEPT, FEED_MEDIA_TYPES, Feed, FeedError, parse_feed
-from node.hubs.models import FeedEntry, FeedSubscription
+from node.hubs.models import FeedSubscription
 from node.hubs.publish import HubError, HubTarget, load_hub
 from node.runtime import Node
 
@@ -46,7 +46,7 @@ MAX_URL = 1024
 MAX_ETAG, MAX_LAST_MODIFIED = 500, 100  # the columns' lengths
 
 _subs = FeedSubscription.__table__  # type: ignore[attr-defined]
-_entries = FeedEntry.__table__  # type: ignore[attr-defined]
+_ACTIVE = _subs.c.unsubscribed_at.is_(None)
 
 
 @dataclass(frozen=True)
@@ -96,22 +96,26 @@ def backoff(failures: int) -> timedelta:
 def list_feeds(conn: Connection, hub_name: str) -> list[FeedSubscription]:
     """The hub's subscriptions, by URL."""
     target = load_hub(conn, hub_name)
-    rows = conn.execute(select(_subs).where(_subs.c.hub_id == target.hub.id)
+    rows = conn.execute(select(_subs).where(_subs.c.hub_id == target.hub.id, _ACTIVE)
                         .order_by(_subs.c.url))
     return [FeedSubscription(**row._mapping) for row in rows]
 
 
-def unsubscribe(conn: Connection, hub_name: str, url: str) -> None:
-    """Stop polling ``url`` for the hub; :class:`HubError` if it was not subscribed."""
+def unsubscribe(conn: Connection, hub_name: str, url: str, *, now: datetime) -> None:
+    """Stop polling ``url`` for the hub; :class:`HubError` if it was not subscribed.
+
+    The subscription is kept, marked unsubscribed, with the entries it has seen: a
+    later subscription to the same feed republishes only entries never seen before.
+    """
     target = load_hub(conn, hub_name)
     found = conn.execute(  # locked first, so a poll under way cannot record entries now
-        select(_subs.c.id).where(_subs.c.hub_id == target.hub.id,
+        select(_subs.c.id).where(_subs.c.hub_id == target.hub.id, _ACTIVE,
                                  _subs.c.url == feed_url(url)).with_for_update()
     ).first()
     if found is None:
         raise HubError(f"{hub_name} is not subscribed to {url}")
-    conn.execute(delete(_entries).where(_entries.c.subscription_id == found.id))
-    conn.execute(delete(_subs).where(_subs.c.id == found.id))
+    conn.execute(update(_subs).where(_subs.c.id == found.id).values(
+        unsubscribed_at=now, etag=None, last_modified=None))
 
 
 async def subscribe(node: Node, hub_name: str, url: str) -> Subscribed:
@@ -137,7 +141,7 @@ def _check_new(node: Node, hub_name: str, url: str) -> None:
 
 
 def _find(conn: Connection, target: HubTarget, url: str) -> Any:
-    return conn.execute(select(_subs.c.id).where(_subs.c.hub_id == target.hub.id,
+    return conn.execute(select(_subs.c.id).where(_subs.c.hub_id == target.hub.id, _ACTIVE,
                                                  _subs.c.url == url)).first()
 
 
@@ -151,15 +155,31 @@ def _insert(node: Node, hub_name: str, url: str, fetched: FetchedDocument,
     try:
         with node.engine.begin() as conn:
             target = load_hub(conn, hub_name)
-            inserted = conn.execute(insert(_subs).values(
-                hub_id=target.hub.id, url=url, title=feed.title, next_poll_at=now + POLL_INTERVAL,
-                last_polled_at=now, failures=0, last_error=None, created_at=now,
-                **_validators(fetched))).inserted_primary_key
-            assert inserted is not None
-            published = record_entries(node, conn, target, inserted[0], feed, now)
+            values = {"title": feed.title, "next_poll_at": now + POLL_INTERVAL,
+                      "last_polled_at": now, "failures": 0, "last_error": None,
+                      **_validators(fetched)}
+            subscription_id = _resubscribe(conn, target, url, values) or _subscribe(
+                conn, target, url, {**values, "created_at": now})
+            published = record_entries(node, conn, target, subscription_id, feed, now,
+                                       first=True)
     except IntegrityError as exc:  # a concurrent subscribe won
         raise HubError(f"{hub_name} is already subscribed to {url}") from exc
     return Subscribed(url=url, title=feed.title, published=published)
+
+
+def _resubscribe(conn: Connection, target: HubTarget, url: str,
+                 values: dict[str, Any]) -> int | None:
+    """Reactivate an earlier subscription to ``url`` (keeping its seen entries)."""
+    stmt = (update(_subs).where(_subs.c.hub_id == target.hub.id, _subs.c.url == url,
+                                _subs.c.unsubscribed_at.is_not(None))
+            .values(unsubscribed_at=None, **values).returning(_subs.c.id))
+    return conn.execute(stmt).scalar()
+
+
+def _subscribe(conn: Connection, target: HubTarget, url: str, values: dict[str, Any]) -> int:
+    inserted = conn.execute(insert(_subs).values(hub_id=target.hub.id, url=url, **values)
+                            .returning(_subs.c.id)).scalar_one()
+    return int(inserted)
 
 
 def fetch_error(result: FetchFailed | NotModified) -> str:
@@ -193,7 +213,7 @@ async def poll_now(node: Node, hub_name: str | None = None) -> list[PollOutcome]
         now = node.clock()
         with node.engine.begin() as conn:
             hub_id = load_hub(conn, hub_name).hub.id if hub_name else None
-            stmt = update(_subs).values(next_poll_at=now)
+            stmt = update(_subs).where(_ACTIVE).values(next_poll_at=now)
             conn.execute(stmt if hub_id is None else stmt.where(_subs.c.hub_id == hub_id))
         return _claim(node.engine, now, 10_000, hub_id)
 
@@ -202,7 +222,7 @@ async def poll_now(node: Node, hub_name: str | None = None) -> list[PollOutcome]
 
 def _claim(engine: Engine, now: datetime, limit: int, hub_id: int | None) -> list[RowMapping]:
     """Take due subscriptions by pushing ``next_poll_at`` a lease ahead (atomic)."""
-    picked = select(_subs.c.id).where(_subs.c.next_poll_at <= now)
+    picked = select(_subs.c.id).where(_subs.c.next_poll_at <= now, _ACTIVE)
     if hub_id is not None:
         picked = picked.where(_subs.c.hub_id == hub_id)
     picked = picked.order_by(_subs.c.next_poll_at, _subs.c.id).limit(limit)
@@ -249,8 +269,9 @@ async def _poll_one(node: Node, row: RowMapping) -> PollOutcome:
 
 
 def _reschedule(conn: Connection, row: RowMapping, now: datetime, **values: Any) -> bool:
-    """Write the poll's result; False when the subscription was removed meanwhile."""
-    stmt = update(_subs).where(_subs.c.id == row["id"]).values(last_polled_at=now, **values)
+    """Write the poll's result; False when the hub unsubscribed meanwhile."""
+    stmt = update(_subs).where(_subs.c.id == row["id"], _ACTIVE).values(last_polled_at=now,
+                                                                       **values)
     return bool(conn.execute(stmt).rowcount == 1)
 
 

@@ -137,6 +137,9 @@ class FeedSubscription(SQLModel, table=True):
     failures: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = timestamp()
+    # Set when the hub unsubscribes: the row (and the entries it has seen) stay, so a
+    # later subscription to the same feed does not republish what went out before.
+    unsubscribed_at: datetime | None = timestamp(nullable=True)
 
 
 class FeedEntry(SQLModel, table=True):

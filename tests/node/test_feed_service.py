@@ -303,13 +303,36 @@ def test_unsubscribe_stops_polling(w: World) -> None:
     w.subscribe()
     with w.h.node.engine.begin() as conn:
         assert [f.url for f in list_feeds(conn, "portshutdown")] == [FEED]
-        unsubscribe(conn, "portshutdown", "https://OCCUPYOAKLAND.example/feed.xml#x")
+        unsubscribe(conn, "portshutdown", "https://OCCUPYOAKLAND.example/feed.xml#x",
+                    now=w.clock.now)
         assert list_feeds(conn, "portshutdown") == []
     w.clock.advance(days=1)
     assert w.poll() == 0 and len(w.site.requests) == 1
-    assert w.rows(_entries) == [] and len(w.rows(_items)) == 3  # the hub's posts stay
+    assert len(w.rows(_items)) == 3  # the hub's posts stay
     with w.h.node.engine.begin() as conn, pytest.raises(HubError, match="not subscribed"):
-        unsubscribe(conn, "portshutdown", FEED)
+        unsubscribe(conn, "portshutdown", FEED, now=w.clock.now)
+
+
+def test_subscribing_again_republishes_only_entries_never_seen(w: World) -> None:
+    # Given a hub that published a feed's newest entries and then unsubscribed, when it
+    # subscribes to the same feed again, then nothing that went out before goes out
+    # again: only an entry added since is published.
+    w.subscribe()
+    published = {c["object"]["id"] for c in w.creates()}
+    with w.h.node.engine.begin() as conn:
+        unsubscribe(conn, "portshutdown", FEED, now=w.clock.now)
+    w.clock.advance(days=3)
+    w.site.pages[FEED] = Page(feed(("fresh-1", "Strike fund report", "Sat, 21 Nov 2026 "
+                                                                      "09:00:00 GMT"))
+                              + b"")
+    again = w.subscribe()
+    assert again.published == 1
+    creates = w.creates()
+    assert len(creates) == len(published) + 1
+    assert "Strike fund report" in creates[-1]["object"]["content"]
+    (sub,) = w.rows(_subs)
+    assert sub["unsubscribed_at"] is None
+    assert {e["entry_key"] for e in w.rows(_entries)} >= {"fresh-1"}
 
 
 def test_poll_now_and_concurrent_pollers_take_each_feed_once(w: World) -> None:
