@@ -127,9 +127,9 @@ class InboxWriter:
         in_flight = anyio.Semaphore(store.parallel)
         try:
             async with anyio.create_task_group() as group:
-                while True:
-                    batch = await self._next_batch()
+                while True:  # a batch is taken once it can be stored: as large as it gets
                     await in_flight.acquire()
+                    batch = await self._next_batch()
                     group.start_soon(self._commit, store, batch, in_flight)
         finally:  # nobody may wait for a writer that is gone
             self._stopped = True
