@@ -33,8 +33,8 @@ from node.web.hub_manage import (
     find_access,
     item_document,
     manage_data,
-    source_text,
 )
+from node.web.item_text import source_text
 from node.web.templating import render
 
 T = TypeVar("T")

@@ -8,28 +8,24 @@ everything else is plain text the template escapes.
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import nh3
 from markupsafe import Markup
 from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs import polls
-from node.hubs.calls import ScheduleError, when_text
 from node.hubs.dashboard import ONGOING, is_open_poll
-from node.hubs.events import spec_from_document
 from node.hubs.follow_requests import pending
 from node.hubs.models import HubItem
 from node.hubs.moderation import queue
 from node.hubs.policy import STEWARDS, member_role
 from node.hubs.publish import HubError, HubTarget, load_hub
 from node.web.hub_page import member_handle
+from node.web.item_text import event_timing, plain_text, text_of
 from node.web.queries import web_url
 from node.web.sanitize import sanitized_markup
 
@@ -38,8 +34,6 @@ _object = StoredObject.__table__  # type: ignore[attr-defined]
 RECENT = 30
 LISTED = 20
 SNIPPET = 160
-_BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
-_ATTACHMENTS = "<p>Attachments:</p>"
 
 
 @dataclass(frozen=True)
@@ -134,57 +128,15 @@ class ManageData:
     follows: list[FollowView]
 
 
-def plain_text(content: str, limit: int | None = None) -> str:
-    """Stored HTML as plain text: paragraphs and breaks become line ends."""
-    text = html.unescape(nh3.clean(_BREAKS.sub("\n", content), tags=set()))
-    text = "\n".join(line.strip() for line in text.split("\n")).strip()
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    if limit is not None and len(text) > limit:
-        return text[: limit - 1].rstrip() + "…"
-    return text
-
-
-def source_text(document: Mapping[str, Any]) -> str:
-    """Text to start an edit from: the Markdown source if kept, else the content as text.
-
-    The attachments list that :func:`node.hubs.minutes.article_html` appends is left out,
-    since an edit appends it again.
-    """
-    source = document.get("source")
-    if isinstance(source, Mapping) and isinstance(source.get("content"), str):
-        return str(source["content"])
-    content = str(document.get("content") or "")
-    if document.get("attachment") and _ATTACHMENTS in content:
-        content = content[: content.rindex(_ATTACHMENTS)]
-    return plain_text(content).replace("\n", "\n\n")
-
-
-def _text(document: Mapping[str, Any], key: str) -> str:
-    value = document.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _timing(document: Mapping[str, Any]) -> tuple[str, str, str, bool]:
-    """(when in words, timezone, datetime-local start value, cancelled) of our Event."""
-    if document.get("type") != "Event":
-        return "", "", "", False
-    try:
-        spec = spec_from_document(dict(document))
-        when = when_text(spec.start, spec.end, spec.timezone)
-    except (KeyError, TypeError, ValueError, ScheduleError):
-        return "", "", "", False
-    return when, spec.timezone, spec.start.strftime("%Y-%m-%dT%H:%M"), spec.cancelled
-
-
 def item_view(row: Any, access: Access) -> ItemView:
     document: dict[str, Any] = row.document if isinstance(row.document, dict) else {}
     mine = row.author_uri == access.actor_uri
-    when, timezone, start_value, _ = _timing(document)
-    title = _text(document, "name") or plain_text(_text(document, "content"), SNIPPET)
+    when, timezone, start_value, _ = event_timing(document)
+    title = text_of(document, "name") or plain_text(text_of(document, "content"), SNIPPET)
     return ItemView(
         uri=row.object_uri, kind=row.kind, title=title,
-        text=plain_text(_text(document, "content"), SNIPPET),
-        content=sanitized_markup(_text(document, "content")),
+        text=plain_text(text_of(document, "content"), SNIPPET),
+        content=sanitized_markup(text_of(document, "content")),
         author=member_handle(row.author_uri) if row.author_uri else "", mine=mine,
         pinned=bool(row.pinned), editable=mine and document.get("type") in ("Note", "Article"),
         series=bool(document.get("rrule")), when=when, timezone=timezone,
@@ -220,7 +172,7 @@ def upcoming_items(conn: Connection, access: Access, now: datetime) -> list[Item
                           .order_by(_item.c.id.desc()).limit(LISTED)).all()
     rows = [*dated, *series]
     return [item_view(row, access) for row in rows
-            if isinstance(row.document, dict) and not _timing(row.document)[3]]
+            if isinstance(row.document, dict) and not event_timing(row.document)[3]]
 
 
 def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView]:
@@ -233,10 +185,10 @@ def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView
             continue
         tally = polls.tally_of(document)
         views.append(PollView(
-            uri=row.object_uri, content=sanitized_markup(_text(document, "content")),
+            uri=row.object_uri, content=sanitized_markup(text_of(document, "content")),
             options=list(zip(polls.options_of(document), tally.counts, strict=False)),
             multiple=polls.is_multiple(document), voters=tally.voters,
-            closes=_text(document, "endTime"),
+            closes=text_of(document, "endTime"),
             can_close=row.author_uri == access.actor_uri or access.steward))
     return views
 
@@ -257,8 +209,8 @@ def queued(conn: Connection, target: HubTarget) -> list[QueuedView]:
         document = documents.get(item.object_uri, {})
         views.append(QueuedView(
             uri=item.object_uri, kind=item.kind, author=member_handle(item.author_uri),
-            author_url=web_url(item.author_uri), title=_text(document, "name"),
-            content=sanitized_markup(_text(document, "content")),
+            author_url=web_url(item.author_uri), title=text_of(document, "name"),
+            content=sanitized_markup(text_of(document, "content")),
             received_at=item.received_at, note=item.note or ""))
     return views
 

@@ -37,8 +37,8 @@ from node.runtime import Node
 from node.settings import Settings
 from node.web.hub_admin_views import routes
 from node.web.hub_forms import FormError, repeat_rule
-from node.web.hub_manage import source_text
 from node.web.install import install_web
+from node.web.item_text import source_text
 from tests.conftest import NOW
 
 PASSWORD = "correct horse battery staple"
