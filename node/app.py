@@ -79,6 +79,7 @@ def build_node(
         dispatcher=hub_wiring.register_handlers(register_all(Dispatcher())),
         writer=InboxWriter(engine),
         delivery_client=client,
+        actor_sources=hub_wiring.actor_sources(),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)
@@ -166,7 +167,6 @@ def create_app(
     app = Starlette(routes=all_routes(), lifespan=lifespan, middleware=middleware)
     app.state.node = node
     install_web(app, settings)
-    hub_wiring.install(app)
     app.add_middleware(InboxFront, node=node)  # outermost: inbox POSTs skip the rest
     return app
 

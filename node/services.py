@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
+from node.activitypub.actor_sources import ActorSources
 from node.activitypub.actors import ActorCache
 from node.activitypub.dispatch import Dispatcher
 from node.activitypub.fetch import SafeFetcher
@@ -15,7 +16,8 @@ from node.activitypub.outbox import Outbox
 
 @dataclass
 class Services:
-    """Fetching, key cache, publishing, handler registry and the inbox writer."""
+    """Fetching, key cache, publishing, handler registry, the inbox writer, and what
+    domain packages add to actor documents."""
 
     fetcher: SafeFetcher
     actors: ActorCache
@@ -23,3 +25,4 @@ class Services:
     dispatcher: Dispatcher
     writer: InboxWriter
     delivery_client: httpx.AsyncClient
+    actor_sources: ActorSources = field(default_factory=ActorSources)

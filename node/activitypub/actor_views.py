@@ -11,17 +11,16 @@ both with ``Vary: Accept``; the HTML carries ``Link: <id>; rel="alternate"`` to 
   followers/following publish only ``totalItems`` unless
   :func:`~node.activitypub.collections.may_list_members` allows the viewer;
   ``featured`` lists pinned objects inline, as Mastodon does.
-* Domain packages contribute without being imported here (tests/unit/test_layering.py):
-  ``app.state.featured_source`` (a :data:`FeaturedSource`) lists an actor's pinned
-  objects, and ``app.state.actor_extras`` (an :data:`ActorExtras`) adds fields to an
-  actor document (a hub's header ``image``); it may add keys, never replace one.
+* Domain packages contribute without being imported here: the node's
+  :class:`~node.activitypub.actor_sources.ActorSources` lists an actor's pinned objects
+  and adds fields to its document (a hub's header ``image``), never replacing one.
 * Objects and activities are found by their full URI. Anything not public answers the
   same 404 as anything missing (SECURITY.md, Mastodon GHSA-gwhw-gcjx-72v8).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import orjson
@@ -48,8 +47,6 @@ from node.activitypub.vocab import is_public
 from node.runtime import node_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-FeaturedSource = Callable[[Connection, LocalActor], Sequence[Any]]
-ActorExtras = Callable[[Connection, LocalActor], Mapping[str, Any]]
 ACTOR_PATHS: Final = {
     "node": "/actor",
     "person": "/users/{name}",
@@ -121,19 +118,13 @@ def _actor_endpoint(kind: str) -> Endpoint:
 
             return _with_alternate(await pages.actor_page(request, actor), actor.uri)
         document = actor_document(actor, base_url=node_of(request).settings.url)
-        extras = _source(request, "actor_extras")
+        extras = node_of(request).services.actor_sources.extras
         if extras is not None:
             added = await run_in_threadpool(_call, node_of(request).engine, extras, actor)
             document.update({k: v for k, v in dict(added).items() if k not in document})
         return as_json(document, media)
 
     return endpoint
-
-
-def _source(request: Request, name: str) -> Callable[[Connection, LocalActor], Any] | None:
-    """A domain package's contribution registered on ``app.state`` (None when absent)."""
-    source = getattr(request.app.state, name, None)
-    return source if callable(source) else None
 
 
 def _call(engine: Engine, source: Callable[[Connection, LocalActor], Any],
@@ -199,7 +190,7 @@ def _collection_endpoint(kind: str, suffix: str, queries: Callable[..., Any] | N
         media = preferred_as_type(request.headers.get("accept"))
         collection_id = f"{actor.uri}{suffix}"
         if queries is None:  # featured: pinned objects, from the registered source if any
-            source = _source(request, "featured_source")
+            source = node_of(request).services.actor_sources.featured
             items = [] if source is None else list(
                 await run_in_threadpool(_call, node_of(request).engine, source, actor))
             return as_json(inline_collection(collection_id, items), media)

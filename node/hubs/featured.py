@@ -12,8 +12,8 @@ Mastodon keeps only pinned posts *authored by the account itself*
 receivers, not on Mastodon profiles.
 
 The protocol layer must not import hubs (tests/unit/test_layering.py):
-:func:`install_actor_sources` hands it :func:`featured_items` and
-:func:`~node.hubs.settings_service.actor_extras` through ``app.state``.
+:func:`actor_sources` hands it :func:`featured_items` and
+:func:`~node.hubs.settings_service.actor_extras` when the node is built.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
-from starlette.applications import Starlette
 
+from node.activitypub.actor_sources import ActorSources
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import is_public
 from node.hubs.models import Hub, HubItem
@@ -81,7 +81,6 @@ def featured_items(conn: Connection, actor: LocalActor) -> list[Any]:
             if isinstance(r.document, dict) and is_public(r.document)]
 
 
-def install_actor_sources(app: Starlette) -> None:
-    """Give the protocol layer's actor views what hubs add to Group actors."""
-    app.state.featured_source = featured_items
-    app.state.actor_extras = actor_extras
+def actor_sources() -> ActorSources:
+    """What hubs add to Group actors: pinned items in ``featured``, the header image."""
+    return ActorSources(featured=featured_items, extras=actor_extras)

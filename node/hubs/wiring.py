@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
 from node.hubs import atom_views, calendar_views, featured, inbound, poll_votes, rsvp
 
@@ -24,6 +24,6 @@ def routes() -> list[BaseRoute]:
     return [*calendar_views.routes(), *atom_views.routes()]
 
 
-def install(app: Starlette) -> None:
+def actor_sources() -> ActorSources:
     """What Group actor documents get from hubs: pinned items, the header image."""
-    featured.install_actor_sources(app)
+    return featured.actor_sources()

@@ -19,7 +19,6 @@ from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.hubs import atom_views, inbound
-from node.hubs.featured import install_actor_sources
 from node.hubs.members import set_member
 from node.hubs.publish import HubError, HubTarget, load_hub
 from node.hubs.service import create_hub
@@ -39,7 +38,6 @@ def wire_hubs(h: Harness) -> None:
     if inbound.on_create not in dispatcher.hooks("Create"):
         inbound.register(dispatcher)
     app: Any = h.client.app
-    install_actor_sources(app)
     paths = {getattr(route, "path", None) for route in app.router.routes}
     for route in atom_views.routes():
         if route.path not in paths:  # type: ignore[attr-defined]
