@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from node.activitypub.asgi_errors import send_json_error
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.negotiation import wants_activity_json
 from node.activitypub.signatures import Rejected
@@ -61,14 +61,6 @@ class SignedGetMiddleware:
                 scope.setdefault("state", {})["signed_actor"] = key.owner
                 required = False
         if required:
-            await _refuse(send, problem)
+            await send_json_error(send, 401, problem, [(b"vary", b"Accept, Signature")])
             return
         await self.app(scope, receive, send)
-
-
-async def _refuse(send: Send, reason: str) -> None:
-    body = orjson.dumps({"error": reason})
-    await send({"type": "http.response.start", "status": 401, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"vary", b"Accept, Signature")]})
-    await send({"type": "http.response.body", "body": body})

@@ -153,6 +153,12 @@ class AsyncInserter:
             await conn.close()
 
 
+def insert_rows(engine: Engine, statement: Insert, rows: Rows) -> None:
+    """``statement`` for every row, in one transaction on a pooled connection."""
+    with engine.begin() as conn:
+        conn.execute(statement, rows)
+
+
 def passive_checkpoint(engine: Engine) -> None:
     """Copy the WAL into the database without blocking readers or writers (runs on a
     thread: it fsyncs). Failures are logged; the next one, or SQLite's own, retries."""
@@ -195,11 +201,8 @@ class BatchStore:
                 loop.run_in_executor(self._thread, passive_checkpoint, self._engine)
             return
         self.on_thread += 1
-        await loop.run_in_executor(self._thread, self._insert, rows)
-
-    def _insert(self, rows: Rows) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(self._statement, rows)
+        await loop.run_in_executor(self._thread, insert_rows, self._engine, self._statement,
+                                   rows)
 
     async def aclose(self) -> None:
         """Close the connections; waits for a batch or checkpoint still on the thread."""

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from node.activitypub.asgi_errors import send_json_error
 from node.activitypub.inbox import MAX_BODY, InboxRefusal, accept_activity
 from node.runtime import Node
 
@@ -81,9 +81,5 @@ async def read_capped_body(headers: list[tuple[str, str]], receive: Receive,
 async def refuse(send: Send, status: int, reason: str,
                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
     """A JSON ``{"error": reason}`` answer (never an HTML page: the caller is a server)."""
-    body = orjson.dumps({"error": reason})
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode()),
-               (b"x-content-type-options", b"nosniff"), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, status, reason,
+                          [(b"x-content-type-options", b"nosniff"), *(extra or [])])

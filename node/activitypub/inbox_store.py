@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
-from node.activitypub.batch_store import BatchStore
+from node.activitypub.batch_store import BatchStore, insert_rows
 from node.activitypub.models import InboxItem
 
 _items = InboxItem.__table__  # type: ignore[attr-defined]
@@ -82,8 +82,7 @@ COLUMNS = ("activity_id", "actor", "type", "object_type", "recipient", "body", "
 
 def insert_ignoring_duplicates(engine: Engine, rows: list[dict[str, Any]]) -> None:
     """One transaction inserting ``rows``; rows whose activity id exists are skipped."""
-    with engine.begin() as conn:
-        conn.execute(_insert_statement(engine.dialect.name), rows)
+    insert_rows(engine, _insert_statement(engine.dialect.name), rows)
 
 
 class InboxWriter:
