@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from federation_tests.nodes import NodeProcess
-from tests.storage import backends, create_postgres_database, drop_postgres_database, worker_id
+from tests.storage import (
+    backends,
+    create_postgres_database,
+    drop_postgres_database,
+    run_database_name,
+)
 
 
 @pytest.fixture(params=backends())
@@ -24,7 +29,7 @@ def make_node(
         data.mkdir()
         database = f"sqlite:///{data / 'ionode.db'}"
         if request.param == "postgresql" and not started:
-            db_name = f"ionode_fed_{worker_id()}_{name}"
+            db_name = run_database_name(f"fed_{name}")
             database = create_postgres_database(db_name)
             databases.append(db_name)
         node = NodeProcess(name=name, database=database, data_dir=data)

@@ -23,7 +23,12 @@ from pathlib import Path
 import pytest
 
 from node.settings import Settings
-from tests.storage import backends, create_postgres_database, drop_postgres_database, worker_id
+from tests.storage import (
+    backends,
+    create_postgres_database,
+    drop_postgres_database,
+    run_database_name,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -421,7 +426,7 @@ def test_backup_refuses_a_missing_database_without_creating_it(tmp_path: Path) -
 @pytest.mark.parametrize("backend", backends())
 def test_backup_restore_round_trip(backend: str, tmp_path: Path) -> None:
     """SQLite always; PostgreSQL (pg_dump/pg_restore) when IONODE_TEST_POSTGRES is set."""
-    names = [f"ionode_deploy_{worker_id()}_{side}" for side in ("src", "dst")]
+    names = [run_database_name(f"deploy_{side}") for side in ("src", "dst")]
     if backend == "sqlite":
         source, target = (f"sqlite:///{tmp_path / side / 'ionode.db'}" for side in ("a", "b"))
         (tmp_path / "a").mkdir()
