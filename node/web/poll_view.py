@@ -66,13 +66,29 @@ def shares(counts: tuple[int, ...], voters: int, multiple: bool) -> tuple[int, .
     return tuple(min(100, round(100 * count / total)) for count in counts)
 
 
+def choices(document: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(name, votes) of each readable option, read together so a malformed entry can
+    never shift the counts onto the wrong names."""
+    items = document.get("anyOf", document.get("oneOf"))
+    found = []
+    for item in items if isinstance(items, list) else []:
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if not isinstance(name, str) or not name:
+            continue
+        replies = item.get("replies")
+        count = replies.get("totalItems") if isinstance(replies, Mapping) else 0
+        found.append((name, count if isinstance(count, int) and count >= 0 else 0))
+    return found
+
+
 def poll_view(document: Mapping[str, Any], now: datetime) -> PollView:
     """The poll as a page shows it; unreadable parts of a document count as nothing."""
-    names = polls.options_of(document)
-    tally = polls.tally_of(document)
-    counts = tuple(tally.counts[i] if i < len(tally.counts) else 0 for i in range(len(names)))
+    read = choices(document)
+    names, counts = tuple(name for name, _ in read), tuple(count for _, count in read)
     multiple = polls.is_multiple(document)
-    voters = tally.voters or (sum(counts) if not multiple else 0)
+    given = document.get("votersCount")
+    voters = given if isinstance(given, int) and given > 0 else (
+        0 if multiple else sum(counts))
     top = max(counts, default=0)
     options = tuple(OptionView(name=name, count=count, percent=percent,
                                leading=top > 0 and count == top)
