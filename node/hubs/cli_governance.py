@@ -33,7 +33,7 @@ def hub_settings(args: argparse.Namespace) -> HubSettings:
     return HubSettings(
         title=args.title, summary=args.summary, follow_policy=args.follow_policy,
         posting_policy=args.posting_policy, region=args.region, avatar_url=args.avatar,
-        header_url=args.header, tags=tags,
+        header_url=args.header, tags=tags, timezone=args.timezone,
         links=None if links is None else [name_value(p, "--link") for p in links])
 
 
@@ -120,6 +120,9 @@ def _set_parser(hub: Any, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--clear-links", action="store_true")
     cmd.add_argument("--avatar", metavar="URL", help='image URL ("" removes it)')
     cmd.add_argument("--header", metavar="URL", help='header image URL ("" removes it)')
+    cmd.add_argument("--timezone", metavar="IANA_NAME",
+                     help='the zone its pages show times in, e.g. Europe/Madrid ("" follows '
+                          "the node's IONODE_TIMEZONE)")
     cmd.set_defaults(run=cmd_set)
 
 

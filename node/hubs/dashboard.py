@@ -1,5 +1,6 @@
-"""The hub dashboard's data: mission, pinned items, next calls and events, open polls,
-recent updates and minutes, members — each one indexed query (issue "Hubs", item 4).
+"""The hub dashboard's data: mission, pinned items, next calls and events, open polls
+and the results of closed ones, recent updates and minutes, members — each one indexed
+query (issue "Hubs", item 4).
 
 Items are read through ``hub_item`` (indexed by hub, kind, state and start time) joined
 to their stored documents, so a hub with tens of thousands of items renders quickly.
@@ -8,7 +9,6 @@ Items of another origin (linked hubs, outside feeds) are rows like any other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,8 @@ _interaction = Interaction.__table__  # type: ignore[attr-defined]
 TIMED = ("event", "call")
 WRITTEN = ("update", "minutes", "feed")
 ONGOING = timedelta(hours=3)  # an event without an end stays "upcoming" this long
+POLLS_SCANNED = 40  # newest polls read to fill both poll sections
+OPEN_POLLS, RESULTS = 10, 5
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Dashboard:
     pinned: list[Item]
     upcoming: list[Item]
     polls: list[Item]
+    results: list[Item]  # closed polls, newest first: they stay on the dashboard
     recent: list[Item]
     members: list[tuple[str, str]]
     followers: int
@@ -91,13 +94,15 @@ def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime
         _item.c.kind.in_(TIMED),
         func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now - ONGOING,
     ).order_by(_item.c.starts_at).limit(10))
-    polls = [p for p in _rows(conn, base.where(_item.c.kind == "poll")
-                              .order_by(_item.c.id.desc()).limit(20))
-             if is_open_poll(p.document, now)][:10]
+    scanned = _rows(conn, base.where(_item.c.kind == "poll").order_by(_item.c.id.desc())
+                    .limit(POLLS_SCANNED))
+    polls = [p for p in scanned if is_open_poll(p.document, now)][:OPEN_POLLS]
+    results = [p for p in scanned if not is_open_poll(p.document, now)][:RESULTS]
     recent = _rows(conn, base.where(_item.c.kind.in_(WRITTEN))
                    .order_by(_item.c.id.desc()).limit(recent_limit))
-    shown = {item.uri for items in (pinned, upcoming, polls, recent) for item in items}
-    return Dashboard(pinned=pinned, upcoming=upcoming, polls=polls, recent=recent,
+    shown = {item.uri for items in (pinned, upcoming, polls, results, recent) for item in items}
+    return Dashboard(pinned=pinned, upcoming=upcoming, polls=polls, results=results,
+                     recent=recent,
                      members=_members(conn, hub.id), followers=_followers(conn, actor.uri),
                      likes=_likes(conn, shown))
 
@@ -124,15 +129,3 @@ def _followers(conn: Connection, uri: str) -> int:
     return int(conn.execute(select(func.count()).select_from(_follow).where(
         _follow.c.following == uri, _follow.c.state == "accepted")).scalar_one())
 
-
-def poll_options(document: dict[str, Any]) -> Sequence[tuple[str, int]]:
-    """(option name, votes) of a Question, from its ``oneOf`` or ``anyOf``."""
-    options = document.get("oneOf") or document.get("anyOf") or []
-    result = []
-    for option in options if isinstance(options, list) else []:
-        if not isinstance(option, dict) or not isinstance(option.get("name"), str):
-            continue
-        replies = option.get("replies")
-        total = replies.get("totalItems", 0) if isinstance(replies, dict) else 0
-        result.append((option["name"], total if isinstance(total, int) else 0))
-    return result

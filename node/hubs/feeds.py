@@ -33,10 +33,19 @@ import icalendar
 from node.activitypub.fetch import parse_media_type
 from node.web.sanitize import sanitize_html
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml, text/xml, "
-               "text/calendar;q=0.9, */*;q=0.1")
-FEED_MEDIA_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
-                    "application/xml", "text/xml", "text/calendar")
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, "
+               "application/xml, text/xml, text/calendar;q=0.9, */*;q=0.1")
+# What real feeds are served as: the registered types, Debian's and Apache's
+# ``application/x-rss+xml`` and older spellings, generic XML, iCalendar (RFC 5545).
+DECLARED_FEED_TYPES = ("application/rss+xml", "application/x-rss+xml", "application/rss",
+                       "application/atom+xml", "application/x-atom+xml",
+                       "application/rdf+xml", "application/rss+rdf", "application/xml",
+                       "text/xml", "text/calendar")
+# Types that say nothing about the body (misconfigured servers): taken only when the body
+# parses as a feed, like generic XML (parse_feed sniffs an iCalendar header, else
+# feedparser must find RSS or Atom elements; anything else is FeedError).
+SNIFFED_TYPES = ("text/plain", "application/octet-stream")
+FEED_MEDIA_TYPES = (*DECLARED_FEED_TYPES, *SNIFFED_TYPES)
 MAX_ENTRIES = 200  # entries read from one document; the rest are ignored
 MAX_TITLE = 300
 MAX_SUMMARY_TEXT = 1000  # longer summaries become plain text cut at this length

@@ -29,6 +29,8 @@ class Hub(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     links: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON))
     header_url: str | None = Field(default=None, max_length=1024)
+    # IANA name its pages show times in; "" follows the node's IONODE_TIMEZONE.
+    timezone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     created_at: datetime = timestamp()
 
 

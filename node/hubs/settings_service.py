@@ -6,7 +6,9 @@ sanitised), ``icon`` (avatar), ``image`` (header), ``manuallyApprovesFollowers``
 follow policy) and ``attachment`` of ``PropertyValue`` (region, tags and links, shown as
 profile fields by Mastodon). When the document changes, the hub sends ``Update{Group}``
 to its followers (ActivityPub §7.3; Mastodon re-reads an actor from an Update whose
-object id equals its actor). The posting policy is ours alone and changes no document.
+object id equals its actor). The posting policy and the timezone (in which the hub's
+pages show times; no ActivityStreams term carries it) are ours alone and change no
+document.
 
 Switching the follow policy from ``approval`` to ``open`` accepts the pending requests:
 an open hub keeps nobody waiting.
@@ -33,6 +35,7 @@ from node.hubs.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.publish import HubError, HubTarget
 from node.runtime import Node
 from node.text import post_html
+from node.zones import ZoneError, check_zone
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -60,6 +63,7 @@ class HubSettings:
     links: Sequence[tuple[str, str]] | None = None
     avatar_url: str | None = None
     header_url: str | None = None
+    timezone: str | None = None  # "" follows the node's IONODE_TIMEZONE again
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,17 @@ def _hub_values(s: HubSettings) -> dict[str, Any]:
         values["links"] = clean_links(s.links)
     if s.header_url is not None:
         values["header_url"] = web_url(s.header_url, "the header") if s.header_url else None
+    if s.timezone is not None:
+        values["timezone"] = hub_zone(s.timezone)
     return values
+
+
+def hub_zone(name: str) -> str:
+    """A hub's timezone: an IANA name, or "" for the node's; :class:`HubError` otherwise."""
+    try:
+        return check_zone(name) if name.strip() else ""
+    except ZoneError as exc:
+        raise HubError(str(exc)) from exc
 
 
 def _actor_values(s: HubSettings) -> dict[str, Any]:

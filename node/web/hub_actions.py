@@ -23,6 +23,8 @@ from node.hubs.minutes import post_minutes
 from node.hubs.moderation import publish_held, refuse_held, remove_item
 from node.hubs.poll_service import close_poll, create_poll
 from node.hubs.poll_votes import vote
+from node.hubs.publish import HubError
+from node.hubs.settings_service import HubSettings, apply_settings
 from node.notes import post_note
 from node.runtime import Node
 from node.web.hub_forms import (
@@ -179,13 +181,21 @@ def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     return "cancelled"
 
 
+def set_timezone(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    """The hub's timezone (admins only); empty follows the node's IONODE_TIMEZONE."""
+    if access.role != "admin":
+        raise HubError("Only an admin of the hub changes its settings.")
+    apply_settings(node, conn, access.target, HubSettings(timezone=field(form, "timezone")))
+    return "settings"
+
+
 #: POST /hubs/{name}/<path>: the manage page's buttons.
 ACTIONS: dict[str, Action] = {
     "queue/publish": publish, "queue/refuse": refuse,
     "follows/approve": approve_follow, "follows/reject": reject_follow,
     "items/pin": pin, "items/unpin": unpin, "items/delete": delete, "items/remove": remove,
     "polls/close": close, "polls/vote": cast,
-    "events/move": move, "events/cancel": cancel,
+    "events/move": move, "events/cancel": cancel, "settings/timezone": set_timezone,
 }
 
 FLASHES = {
@@ -206,4 +216,5 @@ FLASHES = {
     "counted-before": "That vote was counted before.",
     "moved": "Moved: followers got the new time and a note saying so.",
     "cancelled": "Cancelled: followers got the change and a note saying so.",
+    "settings": "Settings saved.",
 }

@@ -95,7 +95,7 @@ class PollView:
     options: list[tuple[str, int]]
     multiple: bool
     voters: int
-    closes: str
+    closes: datetime | None
     can_close: bool
 
 
@@ -188,7 +188,7 @@ def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView
             uri=row.object_uri, content=sanitized_markup(text_of(document, "content")),
             options=list(zip(polls.options_of(document), tally.counts, strict=False)),
             multiple=polls.is_multiple(document), voters=tally.voters,
-            closes=text_of(document, "endTime"),
+            closes=polls.ends_at(document),
             can_close=row.author_uri == access.actor_uri or access.steward))
     return views
 

@@ -86,8 +86,10 @@ def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
     upcoming, rest = rest.split("Open straw polls")
     assert "National call" in upcoming and "Old march" not in upcoming
     assert 'href="https://call.example/x"' in upcoming and "+1 555 0100 1234#" in upcoming
-    polls, rest = rest.split("Updates and minutes")
+    polls, rest = rest.split("<h2>Results</h2>")
     assert "Shut it down?" in polls and "Old poll" not in polls
+    results, rest = rest.split("Updates and minutes")
+    assert "Old poll" in results and "Shut it down?" not in results  # closed: stays, as results
     assert "<th scope=\"row\">agree</th><td>2</td>" in polls.replace("\n", "").replace("  ", "")
     assert "3 voters" in polls
     recent, members = rest.split("<h2>Members</h2>")
