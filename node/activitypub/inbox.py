@@ -25,6 +25,12 @@ from node.runtime import Node
 
 MAX_BODY = 1_000_000
 MAX_ID = 1024
+#: What an inbox POST may be (ActivityPub section 7: ``application/ld+json;
+#: profile="https://www.w3.org/ns/activitystreams"``, and ``application/activity+json``,
+#: which servers send more often). ``application/ld+json`` is taken with any profile or
+#: none, and ``application/json``, which some servers send; parameters (charset) are fine.
+INBOX_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json",
+                               "application/json"})
 
 
 class InboxRefusal(Exception):
@@ -34,6 +40,21 @@ class InboxRefusal(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def check_media_type(headers: Sequence[tuple[str, str]]) -> None:
+    """A 415 unless the body is declared as ActivityStreams or JSON (issue 7, 2.5).
+
+    A form, a multipart upload or ``text/plain`` is what a browser can send across
+    origins without a preflight; whatever its body says, it is not a delivery.
+    """
+    declared = [value for name, value in headers if name == "content-type"]
+    if len(declared) != 1:
+        raise InboxRefusal(415, "send the activity as application/activity+json")
+    kind = declared[0].partition(";")[0].strip().lower()
+    if kind not in INBOX_MEDIA_TYPES:
+        raise InboxRefusal(415, f"media type {kind!r} refused: send the activity as "
+                                "application/activity+json")
 
 
 def parse_activity(body: bytes) -> dict[str, Any]:
@@ -71,6 +92,7 @@ async def authenticate(node: Node, raw_target: tuple[bytes, bytes],
 async def accept_activity(node: Node, path: str, raw_target: tuple[bytes, bytes],
                           headers: Sequence[tuple[str, str]], body: bytes) -> None:
     """Store the activity POSTed to inbox ``path`` once it is durable, or refuse it."""
+    check_media_type(headers)
     activity = parse_activity(body)
     key = await authenticate(node, raw_target, headers, body)
     problem = check_origin(activity, key.owner)

@@ -61,7 +61,8 @@ def test_repeated_follow_is_idempotent_and_accepted_again(h: Harness) -> None:
 
 def test_unsigned_post_is_refused_with_a_reason(h: Harness) -> None:
     response = h.client.post("/inbox", content=b'{"id":"https://x.example/1","type":"Like",'
-                                              b'"actor":"https://x.example/u"}')
+                                              b'"actor":"https://x.example/u"}',
+                             headers={"content-type": "application/activity+json"})
     assert response.status_code == 401
     assert response.json() == {"error": "no signature"}
     assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]

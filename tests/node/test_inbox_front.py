@@ -45,10 +45,39 @@ def test_other_methods_on_an_inbox_get_a_json_405(h: Harness) -> None:
 
 
 def test_refusals_are_json_never_html(h: Harness) -> None:
-    response = h.client.post("/inbox", content=b"{}", headers={"accept": "text/html"})
+    response = h.client.post("/inbox", content=b"{}", headers={
+        "accept": "text/html", "content-type": "application/activity+json"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x", "application/xml", "text/html", None])
+def test_a_signed_activity_of_another_media_type_is_refused_with_415(
+        h: Harness, content_type: str | None) -> None:
+    # What a browser form can post cross-origin is never a delivery (issue 7, 2.5); the
+    # signature is valid and covers the Content-Type, so only the media type is wrong.
+    ana, activity = like(h, 10)
+    response = h.post_activity(ana, activity, content_type=content_type)  # type: ignore[arg-type]
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/json"
+    assert "application/activity+json" in response.json()["error"]
+    assert rows(h, _items) == []
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/activity+json", "application/activity+json; charset=utf-8",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "application/ld+json", "application/json", "application/json;charset=UTF-8",
+    "Application/Activity+JSON"])
+def test_activitystreams_and_json_media_types_are_accepted(
+        h: Harness, content_type: str) -> None:
+    ana, activity = like(h, 11)
+    response = h.post_activity(ana, activity, content_type=content_type)  # type: ignore[arg-type]
+    assert response.status_code == 202, response.text
+    assert len(rows(h, _items)) == 1
 
 
 def test_a_personal_inbox_records_its_owner(h: Harness) -> None:
