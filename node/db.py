@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc
@@ -35,6 +36,14 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def json_text(value: Any) -> str:
+    """JSON columns are written by orjson, not the standard ``json.dumps``, which recursed
+    once per level and raised ``RecursionError`` on an activity of 1,000 nested arrays
+    (issue 7, 2.1). orjson does not use the interpreter's stack and writes 254 levels, far
+    above what the inbox and the fetcher accept (``activitypub/json_budget.py``: 32)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -52,6 +61,7 @@ def make_engine(url: str, *, pool_size: int = 10,
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=NullPool if database in ("", ":memory:") else None,
+            json_serializer=json_text, json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -60,7 +70,8 @@ def make_engine(url: str, *, pool_size: int = 10,
             raise DatabaseURLError(
                 "PostgreSQL needs its driver: pip install 'ionode[postgres]' (psycopg 3)")
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                               pool_recycle=RECYCLE_SECONDS)
+                               pool_recycle=RECYCLE_SECONDS, json_serializer=json_text,
+                               json_deserializer=orjson.loads)
         _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS if ping_after_idle is None
                         else ping_after_idle)
         return engine

@@ -17,6 +17,7 @@ import orjson
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.dispatch import object_type_of
 from node.activitypub.inbox_store import ReceivedActivity
+from node.activitypub.json_budget import budget_problem
 from node.activitypub.origin import check_origin
 from node.activitypub.remote_actor import ActorKey
 from node.activitypub.signatures import Rejected
@@ -58,13 +59,19 @@ def check_media_type(headers: Sequence[tuple[str, str]]) -> None:
 
 
 def parse_activity(body: bytes) -> dict[str, Any]:
-    """A JSON object with string ``id``, ``type`` and ``actor``, or a 400."""
+    """A JSON object within the budget, with string ``id``, ``type`` and ``actor``, or a 400.
+
+    The budget (:mod:`json_budget`) makes sure that what is accepted can be stored.
+    """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:  # also raised for nesting deeper than 1024
         raise InboxRefusal(400, f"body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise InboxRefusal(400, "activity must be a JSON object")
+    problem = budget_problem(document, body)
+    if problem is not None:
+        raise InboxRefusal(400, f"activity refused: {problem}")
     for key in ("id", "type"):
         value = document.get(key)
         if not isinstance(value, str) or not value or len(value) > MAX_ID:
