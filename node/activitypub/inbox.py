@@ -16,7 +16,7 @@ import orjson
 
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.dispatch import object_type_of
-from node.activitypub.inbox_store import ReceivedActivity
+from node.activitypub.inbox_store import DuplicateActivityId, ReceivedActivity
 from node.activitypub.json_budget import budget_problem
 from node.activitypub.origin import check_origin
 from node.activitypub.remote_actor import ActorKey
@@ -116,6 +116,8 @@ async def accept_activity(node: Node, path: str, raw_target: tuple[bytes, bytes]
     )
     try:
         await node.services.writer.store(item)
+    except DuplicateActivityId as exc:  # not a retry: an id already taken by another actor
+        raise InboxRefusal(409, str(exc)) from exc
     except Exception as exc:  # the database is unavailable: the sender should retry
         raise InboxRefusal(503, "could not store the activity, retry later") from exc
 

@@ -111,6 +111,25 @@ def test_duplicate_activity_is_stored_once(h: Harness) -> None:
     assert len(rows(h, InboxItem.__table__)) == 1  # type: ignore[attr-defined]
 
 
+def test_an_activity_id_squatted_by_another_actor_is_refused_visibly(h: Harness) -> None:
+    # Given mallory on ana's host sending a Like under the id ana's next activity will
+    # have, when ana's real activity arrives, then it is refused with a 409 that says so
+    # (not answered 202 and dropped as a duplicate); ana's own repeats stay deduped.
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    ana = h.remote.add_actor(MASTO, "ana")
+    squat = {"id": f"{ana.uri}#likes/7", "type": "Like", "actor": mallory.uri,
+             "object": "https://philly.example/objects/1"}
+    assert h.post_activity(mallory, squat).status_code == 202
+    real = {**squat, "actor": ana.uri}
+    response = h.post_activity(ana, real)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": f"activity id {squat['id']} is already used by {mallory.uri}"}
+    assert h.post_activity(mallory, squat).status_code == 202  # a real duplicate
+    (item,) = rows(h, InboxItem.__table__)  # type: ignore[attr-defined]
+    assert item["actor"] == mallory.uri
+
+
 def test_unknown_types_are_stored_and_ignored(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
     odd = {"id": f"{ana.uri}#odd/1", "type": "EmojiReact", "actor": ana.uri,
