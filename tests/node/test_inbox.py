@@ -197,6 +197,77 @@ def test_delete_before_create_wins(h: Harness) -> None:
     assert objects(h)[uri]["document"] is None
 
 
+def test_a_delete_by_another_actor_before_the_create_does_not_suppress_it(h: Harness) -> None:
+    # Given mallory on ana's host deleting the id ana's next post will have, when ana's
+    # Create arrives, then the post is stored: a tombstone only wins over a Create by
+    # one who deleted it (issue 7, 2.4).
+    ana = h.remote.add_actor(MASTO, "ana")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    nate = h.local("nate").uri
+    uri = f"{ana.uri}/statuses/30"
+    squat = {"id": f"{mallory.uri}#delete/30", "type": "Delete", "actor": mallory.uri,
+             "object": uri}
+    assert h.post_activity(mallory, squat).status_code == 202
+    h.drain()
+    assert h.post_activity(ana, note_create(ana.uri, 30, "mine", to=nate)).status_code == 202
+    h.drain()
+    stored = objects(h)[uri]
+    assert (stored["deleted_at"], stored["authors"]) == (None, [ana.uri])
+    assert stored["document"]["content"] == "mine"  # type: ignore[index]
+
+
+def test_the_authors_delete_still_wins_after_a_squatters_delete(h: Harness) -> None:
+    ana = h.remote.add_actor(MASTO, "ana")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    uri = f"{ana.uri}/statuses/31"
+    for actor in (mallory, ana):
+        delete = {"id": f"{actor.uri}#delete/31", "type": "Delete", "actor": actor.uri,
+                  "object": uri}
+        assert h.post_activity(actor, delete).status_code == 202
+    create = note_create(ana.uri, 31, to=h.local("nate").uri)
+    assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    assert objects(h)[uri]["deleted_at"] is not None
+    assert objects(h)[uri]["document"] is None
+    (item,) = rows(h, InboxItem.__table__, InboxItem.__table__.c.activity_id == create["id"])  # type: ignore[attr-defined]
+    assert item["error"] == "object was deleted before its Create arrived"
+
+
+def test_every_author_is_kept_and_only_they_may_update_or_delete(h: Harness) -> None:
+    # An object attributed to ana and bob was stored with no author at all, so neither
+    # could update it and mallory of the same host could delete it (issue 7, 2.7).
+    ana, bob = h.remote.add_actor(MASTO, "ana"), h.remote.add_actor(MASTO, "bob")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    nate = h.local("nate").uri
+    create = note_create(ana.uri, 40, "v1", to=nate)
+    create["object"]["attributedTo"] = [ana.uri, {"type": "Person", "id": bob.uri}]  # type: ignore[index]
+    assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    uri = f"{ana.uri}/statuses/40"
+    assert (objects(h)[uri]["attributed_to"], objects(h)[uri]["authors"]) == (
+        ana.uri, [ana.uri, bob.uri])
+    update = note_create(ana.uri, 40, "v2", to=nate, updated="2026-11-21T11:30:00Z")
+    update.update(actor=bob.uri, id=f"{bob.uri}#updates/40")
+    update["object"]["attributedTo"] = [mallory.uri, bob.uri]  # type: ignore[index]
+    assert h.post_activity(bob, update).status_code == 202
+    h.drain()
+    document = objects(h)[uri]["document"]
+    assert document["content"] == "v2"  # type: ignore[index]
+    # a later version cannot change who the authors are
+    assert document["attributedTo"] == [ana.uri, {"type": "Person", "id": bob.uri}]  # type: ignore[index]
+    for actor in (mallory, bob):
+        delete = {"id": f"{actor.uri}#delete/40", "type": "Delete", "actor": actor.uri,
+                  "object": uri}
+        assert h.post_activity(actor, delete).status_code == 202
+        h.drain()
+        if actor is mallory:
+            assert objects(h)[uri]["deleted_at"] is None
+            (refused,) = rows(h, InboxItem.__table__,  # type: ignore[attr-defined]
+                              InboxItem.__table__.c.activity_id == delete["id"])  # type: ignore[attr-defined]
+            assert refused["error"] == "Delete by someone who does not own the object"
+    assert objects(h)[uri]["deleted_at"] is not None
+
+
 def test_update_needs_a_newer_updated_and_the_owner(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
     hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
