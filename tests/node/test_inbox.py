@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
+from email.utils import format_datetime
 from functools import partial
 from typing import Any
 
 import orjson
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select
 
 from node.activitypub.local_actors import create_local_actor
@@ -77,6 +82,29 @@ def test_actor_must_own_the_signing_key(h: Harness) -> None:
     response = h.post_activity(mallory, forged)
     assert response.status_code == 401
     assert "not the owner of the signing key" in response.json()["error"]
+
+
+def test_a_post_signed_without_host_is_refused_so_it_cannot_be_replayed(h: Harness) -> None:
+    # Given a delivery mallory's server signed for another server's /inbox without
+    # covering host, when it is replayed to our /inbox within the hour, then it is
+    # refused (issue 7, 2.6): before, the signature verified here too.
+    ana = h.remote.add_actor(MASTO, "ana")
+    like = {"id": f"{ana.uri}#likes/26", "type": "Like", "actor": ana.uri,
+            "object": "https://philly.example/objects/1"}
+    body = orjson.dumps(like)
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+    date = format_datetime(h.now, usegmt=True)
+    signed = f"(request-target): post /inbox\ndate: {date}\ndigest: {digest}".encode()
+    signature = base64.b64encode(ana.key.sign(signed, padding.PKCS1v15(), hashes.SHA256()))
+    headers = {"Date": date, "Digest": digest,  # Host: ours, as the replayer sends it
+               "Content-Type": "application/activity+json",
+               "Signature": f'keyId="{ana.key_id}",algorithm="rsa-sha256",'
+                            f'headers="(request-target) date digest",'
+                            f'signature="{signature.decode()}"'}
+    response = h.client.post("/inbox", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "signature must cover host"}
+    assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]
 
 
 def test_created_object_must_be_on_the_actors_host(h: Harness) -> None:
