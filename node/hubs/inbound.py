@@ -35,6 +35,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
+from node.activitypub.authorship import authors_of
 from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of, inboxes_of
 from node.activitypub.handlers.objects import followed_here, object_document
@@ -123,7 +124,7 @@ async def _preferred_inbox(ctx: HandlerContext, actor: str) -> str:
 def _take(ctx: HandlerContext, conn: Connection, create: Mapping[str, Any],
           document: Mapping[str, Any], hub_uris: Sequence[str], inbox: str | None) -> bool:
     uri = str(ref(document))
-    if is_tombstoned(conn, uri):
+    if is_tombstoned(conn, uri, authors_of(document)):
         raise Ignore("object was deleted before its Create arrived")
     targets = [t for t in (hub_by_uri(conn, h) for h in hub_uris) if t is not None]
     fresh = [t for t in targets if not _already_in(conn, t, uri)]

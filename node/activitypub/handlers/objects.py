@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from node.activitypub.actors import LookupFailed
+from node.activitypub.authorship import authors_of
 from node.activitypub.dispatch import Dispatcher, Ignore, Retry
 from node.activitypub.fetch import FetchFailed
 from node.activitypub.handlers.common import actor_of
@@ -77,7 +78,7 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> None:
     now = ctx.node.clock()
 
     def store(conn: Connection) -> None:
-        if is_tombstoned(conn, str(ref(document))):
+        if is_tombstoned(conn, str(ref(document)), authors_of(document)):
             raise Ignore("object was deleted before its Create arrived")
         if not (followed_here(conn, actor) or concerns_us(ctx, document)):
             raise Ignore("nobody here follows the author and nothing here is addressed")
@@ -152,8 +153,7 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
         raise Ignore("announced object id changed")
 
     def store(conn: Connection) -> None:
-        if not is_tombstoned(conn, uri):
-            store_remote(conn, document, now)
+        store_remote(conn, document, now)  # unless deleted by its author
         record_interaction(conn, "Announce", announce, uri, now)
 
     await ctx.db(store)
@@ -183,8 +183,7 @@ async def on_announce_create(ctx: HandlerContext, announce: Mapping[str, Any]) -
     now = ctx.node.clock()
 
     def store(conn: Connection) -> None:
-        if not is_tombstoned(conn, uri):
-            store_remote(conn, document, now)
+        store_remote(conn, document, now)  # unless deleted by its author
         record_interaction(conn, "Announce", announce, uri, now)
 
     await ctx.db(store)
