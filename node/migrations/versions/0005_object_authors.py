@@ -6,8 +6,8 @@ column also records who deleted an id before its Create arrived (issue 7, 2.4). 
 stored before it keep working: their owner is ``attributed_to``, else the stored
 document's ``attributedTo`` (activitypub/authorship.py), so nothing is backfilled.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04 14:30:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
