@@ -15,11 +15,13 @@ from sqlalchemy import insert, select, update
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock, as_utc
+from node.hubs.event_service import create_event
 from node.hubs.models import HubItem
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.harness import Harness
 from tests.node.hub_harness import FANS, HUB, add_member, fan, hub, hub_node, rows, sent
+from tests.node.hub_support import rally
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
@@ -230,3 +232,14 @@ def test_an_update_of_a_remote_note_in_a_hub_is_announced(h: Harness) -> None:
     stored = rows(h, _objects, _objects.c.uri == note["id"])[0]["document"]
     assert stored["content"] == "<p>second</p>"
     assert sent(h, FANS, "Announce")[-1]["object"] == update_activity["id"]
+
+
+def test_every_event_card_shows_its_start_remote_or_local(h: Harness) -> None:
+    with h.node.engine.begin() as conn:
+        create_event(h.node, conn, author="nate", hubs=[HUB], spec=rally())
+    send(h, "Create", event(1, summary="<p>no time in here</p>"))
+    text = page(h)
+    assert ('<p class="when"><time datetime="2026-12-13T00:15:00+00:00">'
+            "Sat 12 Dec 2026, 6:15 PM to 8:00 PM CST (America/Chicago)</time></p>") in text
+    assert ('<p class="when"><time datetime="2026-12-13T03:00:00+00:00">'
+            "Sat 12 Dec 2026, 7:00 PM to 9:00 PM PST (America/Los_Angeles)</time></p>") in text
