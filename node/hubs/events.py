@@ -5,7 +5,8 @@ Updates (INTEROP.md "Objects"), so :func:`summary_text` spells the date, the tim
 its timezone abbreviation and the place or call link in plain words. Times are wall
 times in an IANA timezone (FEP-8a8e ``timezone``, see :mod:`node.hubs.calls`). Our own
 documents read back into an :class:`EventSpec` (:func:`spec_from_document`), so an edit
-rebuilds the whole document and sends it with a newer ``updated``.
+rebuilds the whole document and sends it with a newer ``updated``; received Events are
+read the same way, with every field but ``startTime`` optional.
 """
 
 from __future__ import annotations
