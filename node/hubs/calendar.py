@@ -45,8 +45,21 @@ class SeriesEntry:
     occurrences: Sequence[dict[str, Any]] = field(default_factory=tuple)
 
 
+def _moment(value: Any) -> datetime | None:
+    """An xsd:dateTime in UTC, None when absent or unreadable (remote documents)."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _stamp(doc: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(doc.get("updated") or doc["published"]).astimezone(UTC)
+    """LAST-MODIFIED/DTSTAMP: ``updated``, else ``published``, else the start."""
+    for key in ("updated", "published"):
+        if doc.get(key) and (found := _moment(doc[key])) is not None:
+            return found
+    return spec_from_document(doc).start.astimezone(UTC)
 
 
 def _location(spec: EventSpec) -> str:
@@ -64,24 +77,37 @@ def _description(spec: EventSpec, url: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _link(doc: dict[str, Any]) -> str:
+    """The page of the event: ``url`` (a string, a Link or a list of them), else its id."""
+    value = doc.get("url")
+    for candidate in value if isinstance(value, list) else [value]:
+        href = candidate.get("href") if isinstance(candidate, dict) else candidate
+        if isinstance(href, str) and href.startswith(("https://", "http://")):
+            return href
+    return str(doc["id"])
+
+
 def vevent(doc: dict[str, Any], *, uid: str | None = None,
            recurrence_id: datetime | None = None) -> Event:
     """The VEVENT of one of our Event documents."""
     spec = spec_from_document(doc)
     event = Event()
-    event.add("uid", uid or doc["id"])
+    event.add("uid", uid or str(doc["id"]))
     if recurrence_id is not None:
         event.add("recurrence-id", recurrence_id)
     event.add("dtstamp", _stamp(doc))
     event.add("last-modified", _stamp(doc))
-    event.add("created", datetime.fromisoformat(doc["published"]).astimezone(UTC))
+    if created := _moment(doc.get("published")):
+        event.add("created", created)
     event.add("dtstart", spec.start)
-    event.add("dtend", spec.end)
+    if spec.end > spec.start:  # no DTEND: the event ends when it starts (section 3.6.1)
+        event.add("dtend", spec.end)
     event.add("summary", spec.title)
-    event.add("description", _description(spec, str(doc.get("url", doc["id"]))))
+    link = _link(doc)
+    event.add("description", _description(spec, link))
     if location := _location(spec):
         event.add("location", location)
-    event.add("url", str(doc.get("url", doc["id"])))
+    event.add("url", link)
     event.add("status", "CANCELLED" if spec.cancelled else "CONFIRMED")
     if spec.rrule:
         event.add("rrule", vRecur.from_ical(spec.rrule))

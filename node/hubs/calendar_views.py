@@ -9,11 +9,14 @@
 Feeds hold what ended at most :data:`PAST` ago and everything later (and every series),
 so a subscribed calendar keeps recent history without growing forever. Each event or
 series is serialised once per change (``hub_item.updated_at``, which every Update
-bumps) and kept in the app's :class:`~node.hubs.calendar.BlockCache`.
+bumps, and the stored object's ``updated``) and kept in the app's
+:class:`~node.hubs.calendar.BlockCache`. An item that cannot be exported (a remote
+Event without a readable start) is skipped and logged: one odd item never fails a feed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Hashable
@@ -37,6 +40,8 @@ from node.hubs.rsvp import attendees_endpoint, event_row
 from node.hubs.vocab import ionode_context_document
 from node.runtime import node_of
 
+log = logging.getLogger(__name__)
+
 PAST = timedelta(days=90)
 CALENDAR = "text/calendar"
 _ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
@@ -54,9 +59,10 @@ def calendar_rows(conn: Connection, now: datetime, hub_id: int | None = None) ->
     joined = _item.join(_objects, _objects.c.uri == _item.c.object_uri).join(
         _hub, _hub.c.id == _item.c.hub_id).join(_actor, _actor.c.id == _hub.c.actor_id)
     query = (select(_item.c.object_uri, _item.c.series_id, _item.c.starts_at,
-                    _item.c.updated_at)
+                    _item.c.updated_at, _objects.c.updated)
              .select_from(joined)
              .where(_item.c.kind.in_(("event", "call")), _item.c.state == "published",
+                    _objects.c.type == "Event",
                     _objects.c.deleted_at.is_(None), _actor.c.deleted_at.is_(None),
                     or_(_item.c.ends_at.is_(None), _item.c.ends_at >= now - PAST))
              .order_by(_item.c.id))
@@ -83,7 +89,8 @@ def plan(rows: list[Any]) -> list[Wanted]:
     lone: list[tuple[str, Any]] = []
     masters: dict[int, tuple[str, Any]] = {}
     occurrences: dict[int, list[tuple[str, Any]]] = defaultdict(list)
-    for uri, series_id, starts_at, stamp in rows:
+    for uri, series_id, starts_at, item_stamp, object_stamp in rows:
+        stamp = (item_stamp, object_stamp)  # either changes when the event does
         if uri in seen:
             continue
         seen.add(uri)
@@ -122,12 +129,25 @@ def feed_blocks(conn: Connection, cache: calendar.BlockCache, now: datetime,
     blocks = []
     for w, made in zip(wanted, cached, strict=True):
         if made is None and all(u in docs for u in w.uris):
-            first, *rest = (docs[u] for u in w.uris)
-            made = cache.put(w.key, calendar.series_block(calendar.SeriesEntry(first, rest))
-                             if w.series else calendar.event_block(first))
+            made = _serialise(cache, w, [docs[u] for u in w.uris])
         if made is not None:
             blocks.append(made)
     return blocks
+
+
+def _serialise(cache: calendar.BlockCache, wanted: Wanted,
+               docs: list[dict[str, Any]]) -> calendar.Block | None:
+    """The block of one event or series; None (logged) when its documents cannot be
+    read: one odd item, such as a remote Event without a start, never fails the feed."""
+    first, *rest = docs
+    try:
+        made = (calendar.series_block(calendar.SeriesEntry(first, rest)) if wanted.series
+                else calendar.event_block(first))
+    except Exception:
+        log.warning("calendar: skipping %s, which cannot be exported", wanted.uris[0],
+                    exc_info=True)
+        return None
+    return cache.put(wanted.key, made)
 
 
 def _ics(body: bytes, filename: str | None = None) -> Response:
@@ -191,7 +211,11 @@ def _single(engine: Engine, uri: str) -> bytes | None:
             return None
         series = series_row(conn, uri) if row.document.get("rrule") else None
         occurrences = occurrence_documents(conn, series.id) if series and series.id else []
-    return calendar.single(dict(row.document), occurrences)
+    try:
+        return calendar.single(dict(row.document), occurrences)
+    except Exception:  # an odd stored document: "not found" rather than a 500
+        log.warning("calendar: %s cannot be exported", uri, exc_info=True)
+        return None
 
 
 async def event_file(request: Request) -> Response:

@@ -5,7 +5,8 @@ Updates (INTEROP.md "Objects"), so :func:`summary_text` spells the date, the tim
 its timezone abbreviation and the place or call link in plain words. Times are wall
 times in an IANA timezone (FEP-8a8e ``timezone``, see :mod:`node.hubs.calls`). Our own
 documents read back into an :class:`EventSpec` (:func:`spec_from_document`), so an edit
-rebuilds the whole document and sends it with a newer ``updated``.
+rebuilds the whole document and sends it with a newer ``updated``; received Events are
+read the same way, with every field but ``startTime`` optional.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from node.activitypub.vocab import PUBLIC, isoformat
-from node.hubs.calls import Recurrence, ScheduleError, when_text, zone
+from node.hubs.calls import (
+    Recurrence,
+    ScheduleError,
+    clock_text,
+    day_text,
+    when_text,
+    zone,
+)
 from node.hubs.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
 from node.text import post_html
 from node.web.sanitize import sanitize_html
@@ -157,9 +166,17 @@ def call_lines(call: CallDetails) -> list[str]:
     return lines
 
 
+def event_when(spec: EventSpec) -> str:
+    """Date and time with zone in words; just the start for an event without an end."""
+    if spec.end > spec.start:
+        return when_text(spec.start, spec.end, spec.timezone)
+    start = spec.start.astimezone(zone(spec.timezone))
+    return f"{day_text(start)}, {clock_text(start)} {start.tzname() or ''} ({spec.timezone})"
+
+
 def facts(spec: EventSpec) -> list[str]:
     """Date, time with zone and place; the repetition; the call details: one a line."""
-    first = when_text(spec.start, spec.end, spec.timezone)
+    first = event_when(spec)
     repeats = Recurrence(spec.rrule, spec.start, spec.timezone).describe() if spec.rrule else ""
     if not (spec.call is not None and isinstance(spec.location, Online)):
         first = " ".join(filter(None, [first, where_text(spec.location)]))
@@ -225,35 +242,93 @@ def event_document(spec: EventSpec, *, id: str, author: str, hubs: list[str],
     return doc | (_call_json(spec.call) if spec.call is not None else {})
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _address_text(value: Any) -> str:
+    """An address as text: a string, or a schema.org ``PostalAddress`` (Mobilizon)."""
+    if isinstance(value, dict):
+        keys = ("streetAddress", "postalCode", "addressLocality", "addressRegion",
+                "addressCountry")
+        return ", ".join(v.strip() for v in (_str(value.get(k)) for k in keys) if v.strip())
+    return _str(value)
+
+
 def _location_of(value: Any) -> Place | Online | None:
+    """FEP-8a8e ``location``: a Place, a VirtualLocation, a list (the first), or a URL."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict | str)), None)
+    if isinstance(value, str):
+        return Online(value) if value.startswith(("https://", "http://")) else None
     if not isinstance(value, dict):
         return None
     if value.get("type") == "VirtualLocation":
-        return Online(str(value.get("url", "")))
-    address = value.get("address")
-    return Place(str(value.get("name", "")), address if isinstance(address, str) else "")
+        url = _str(value.get("url"))
+        return Online(url) if url else None
+    name, address = _str(value.get("name")), _address_text(value.get("address"))
+    return Place(name or address, address if name else "") if name or address else None
 
 
 def _call_of(doc: dict[str, Any]) -> CallDetails | None:
     if doc.get("itemKind") != "call":
         return None
+    rooms = doc.get("breakoutRooms")
     return CallDetails(
-        call_url=doc.get("callUrl", ""), dial_in=doc.get("dialIn", ""),
-        access_code=doc.get("accessCode", ""), facilitator=doc.get("facilitator", ""),
-        agenda=doc.get("agenda", ""), breakout_rooms=tuple(doc.get("breakoutRooms", ())))
+        call_url=_str(doc.get("callUrl")), dial_in=_str(doc.get("dialIn")),
+        access_code=_str(doc.get("accessCode")), facilitator=_str(doc.get("facilitator")),
+        agenda=_str(doc.get("agenda")),
+        breakout_rooms=tuple(r for r in rooms if isinstance(r, str))
+        if isinstance(rooms, list) else ())
+
+
+def _zone_of(doc: dict[str, Any]) -> ZoneInfo:
+    """The document's IANA ``timezone``; UTC when absent or unknown (it is optional)."""
+    try:
+        return zone(_str(doc.get("timezone")) or "UTC")
+    except ScheduleError:
+        return zone("UTC")
+
+
+def _instant(value: Any, tz: ZoneInfo) -> datetime | None:
+    """An xsd:dateTime as an aware datetime in ``tz``; a time without offset is read in
+    ``tz`` (AS2 requires an offset, not every server sends one); None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
 def spec_from_document(doc: dict[str, Any]) -> EventSpec:
-    """Read one of our own Event documents back (to edit it, or to export it)."""
-    tz = zone(str(doc.get("timezone", "UTC")))
+    """Read an Event document back (to edit it, show it or export it).
+
+    Our own documents carry every field; a remote Event may lack any but ``startTime``
+    (AS2 and FEP-8a8e make ``name``, ``endTime``, ``timezone`` and ``location``
+    optional), so each is read as optional: no end is an end at the start (RFC 5545
+    section 3.6.1: an event without DTEND ends when it starts), no name is "(untitled
+    event)". Only an Event without a readable start is refused, with :class:`EventError`.
+    """
+    tz = _zone_of(doc)
+    start = _instant(doc.get("startTime"), tz)
+    if start is None:
+        raise EventError(f"the event {doc.get('id')!r} has no readable startTime")
+    end = _instant(doc.get("endTime"), tz)
     source = doc.get("source")
-    recurrence = doc.get("recurrenceId")
+    capacity = doc.get("maximumAttendeeCapacity")
+    rrule, series = doc.get("rrule"), doc.get("series")
+    title = " ".join(_str(doc.get("name")).split())[:MAX_NAME]
     return EventSpec(
-        title=str(doc["name"]), timezone=tz.key,
-        start=datetime.fromisoformat(doc["startTime"]).astimezone(tz),
-        end=datetime.fromisoformat(doc["endTime"]).astimezone(tz),
-        location=_location_of(doc.get("location")), capacity=doc.get("maximumAttendeeCapacity"),
-        description=str(source.get("content", "")) if isinstance(source, dict) else "",
-        call=_call_of(doc), cancelled=doc.get("eventStatus") == EVENT_CANCELLED,
-        rrule=doc.get("rrule"), series=doc.get("series"),
-        recurrence_id=datetime.fromisoformat(recurrence) if recurrence else None)
+        title=title or "(untitled event)", timezone=tz.key, start=start,
+        end=end if end is not None and end >= start else start,
+        location=_location_of(doc.get("location")),
+        capacity=capacity if isinstance(capacity, int) and not isinstance(capacity, bool)
+        else None,
+        description=_str(source.get("content")) if isinstance(source, dict) else "",
+        call=_call_of(doc), cancelled=doc.get("eventStatus") == EVENT_CANCELLED
+        or _str(doc.get("ical:status")).upper() == "CANCELLED",
+        rrule=rrule if isinstance(rrule, str) and rrule else None,
+        series=series if isinstance(series, str) and series else None,
+        recurrence_id=_instant(doc.get("recurrenceId"), tz))

@@ -1,7 +1,8 @@
 """Republishing new feed entries from a hub: which ones, as what, recorded once.
 
 The hub republishes its group's own website, so the hub actor is the author: each
-entry becomes a public Note ``attributedTo`` the hub and goes out as the hub's
+news entry becomes a public Note ``attributedTo`` the hub (each calendar event an Event,
+kept in step with its source: :mod:`node.hubs.feed_events`) and goes out as the hub's
 ``Create`` to its followers (no Announce: nobody else wrote it). The Note reads well on
 Mastodon: the title in bold, the summary, for calendar events the date, time and place
 in words, and "Source:" with the link; ``url`` is the source entry when it is https
@@ -32,6 +33,7 @@ from sqlalchemy import Connection, insert, select
 
 from node.activitypub.models import LocalActor
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat
+from node.hubs.feed_events import publish_event, sync_events
 from node.hubs.feeds import Entry, Feed
 from node.hubs.models import FeedEntry, Hub, HubItem
 from node.hubs.publish import HubError, HubTarget, load_hub
@@ -151,19 +153,24 @@ def feed_note(target: HubTarget, feed: Feed, entry: Entry, note_id: str,
 
 
 def publish_entry(node: Node, conn: Connection, target: HubTarget, feed: Feed, entry: Entry,
-                  now: datetime) -> str:
-    """Create the entry's Note by the hub, queue it to the followers, list it in the hub."""
+                  now: datetime) -> tuple[str, str | None]:
+    """Create the entry's object by the hub, queue it to the followers, list it in the
+    hub: an Event for a calendar event (:mod:`.feed_events`), else a Note.
+
+    (its id, the source's digest for an Event to keep in step, else None)
+    """
+    if entry.kind == "event" and entry.start is not None:
+        return publish_event(node, conn, target, feed, entry, now)
     outbox = node.services.outbox
     note = feed_note(target, feed, entry, outbox.new_id("objects"), now)
     create = activity("Create", id=outbox.new_id("activities"), actor=target.actor.uri,
                       object=note["id"], published=now, to=note["to"], cc=note["cc"])
     outbox.publish(conn, actor=target.actor, activity=create, obj=note, now=now)
     conn.execute(insert(_items).values(
-        hub_id=target.hub.id, object_uri=note["id"], kind=entry.kind,
+        hub_id=target.hub.id, object_uri=note["id"], kind="feed",
         author_uri=target.actor.uri, origin="feed", state="published", pinned=False,
-        starts_at=entry.starts_at, ends_at=entry.ends_at, created_at=now, updated_at=now))
-    uri: str = note["id"]
-    return uri
+        created_at=now, updated_at=now))
+    return str(note["id"]), None
 
 
 def record_entries(node: Node, conn: Connection, target: HubTarget, subscription_id: int,
@@ -177,13 +184,15 @@ def record_entries(node: Node, conn: Connection, target: HubTarget, subscription
     """
     first = first or conn.execute(select(_entries.c.id).where(
         _entries.c.subscription_id == subscription_id).limit(1)).first() is None
+    if feed.kind == "calendar":
+        sync_events(node, conn, target, subscription_id, feed, now)
     publish, skip = choose(feed, unseen(conn, subscription_id, feed.entries), first=first,
                            now=now)
-    rows = [(entry.key, publish_entry(node, conn, target, feed, entry, now))
+    rows = [(entry.key, *publish_entry(node, conn, target, feed, entry, now))
             for entry in publish]
-    rows += [(entry.key, NOT_PUBLISHED) for entry in skip]
+    rows += [(entry.key, NOT_PUBLISHED, None) for entry in skip]
     if rows:
         conn.execute(insert(_entries), [
             {"subscription_id": subscription_id, "entry_key": key, "object_uri": uri,
-             "seen_at": now} for key, uri in rows])
+             "digest": digest, "seen_at": now} for key, uri, digest in rows])
     return len(publish)

@@ -75,6 +75,8 @@ class Entry:
     end: date | datetime | None = None
     repeats: str = ""  # a recurring event's RRULE FREQ (DAILY, WEEKLY...)
     location: str = ""
+    timezone: str = ""  # the IANA zone of an event's start, when it names one
+    description: str = ""  # an event's DESCRIPTION as plain text, cut
 
     @property
     def starts_at(self) -> datetime | None:
@@ -95,6 +97,8 @@ class Feed:
     title: str
     link: str | None
     entries: tuple[Entry, ...]
+    cancelled: tuple[str, ...] = ()  # keys of events the calendar marks CANCELLED
+    complete: bool = True  # every event was read: one absent from it was removed
 
 
 def parse_feed(body: bytes, *, content_type: str, url: str) -> Feed:
@@ -236,34 +240,48 @@ def _struct_time(value: Any) -> datetime | None:
 
 
 def parse_calendar(body: bytes, *, url: str) -> Feed:
-    """VEVENTs of an iCalendar document; cancelled and unreadable events are skipped."""
+    """VEVENTs of an iCalendar document; cancelled events (STATUS:CANCELLED, RFC 5545
+    section 3.8.1.11) are listed by key apart, unreadable ones are skipped."""
     try:
         document = icalendar.Calendar.from_ical(body)
-        events = document.walk("VEVENT")[:MAX_ENTRIES]
+        found = document.walk("VEVENT")
     except Exception as exc:  # the parser raises many kinds on hostile input
         raise FeedError(f"not an iCalendar document ({exc})") from exc
-    entries = [e for e in (_event_entry(event, url) for event in events) if e is not None]
+    read = [_event_entry(event, url) for event in found[:MAX_ENTRIES]]
+    entries = tuple(e for e, cancelled in filter(None, read) if not cancelled)
     title = plain_text(str(document.get("X-WR-CALNAME", "")))
-    return Feed(kind="calendar", title=title, link=url, entries=tuple(entries))
+    return Feed(kind="calendar", title=title, link=url, entries=entries,
+                cancelled=tuple(e.key for e, cancelled in filter(None, read) if cancelled),
+                complete=len(found) <= MAX_ENTRIES and None not in read)
 
 
-def _event_entry(event: Any, base: str) -> Entry | None:
+def _event_entry(event: Any, base: str) -> tuple[Entry, bool] | None:
+    """The event and whether it is cancelled; None when it cannot be read."""
     try:
-        if str(event.get("STATUS", "")).upper() == "CANCELLED":
-            return None
         start, end = event.start, _event_end(event)
         title = _line(event, "SUMMARY")
         rrule = event.get("RRULE")
+        description = str(event.get("DESCRIPTION", ""))
         return Entry(
             key=entry_key(_event_uid(event), title=title, moment=start),
             title=title or "(untitled event)",
             link=web_link(str(event.get("URL", "")), base),
-            summary=summary_html(str(event.get("DESCRIPTION", "")), is_html=False),
+            summary=summary_html(description, is_html=False),
             published=_created(event), kind="event", start=start, end=end,
             repeats=str(rrule.get("FREQ", [""])[0]).upper() if rrule else "",
-            location=_line(event, "LOCATION"))
+            location=_line(event, "LOCATION"),
+            timezone=str(getattr(getattr(start, "tzinfo", None), "key", "") or ""),
+            description=_lines(description),
+        ), str(event.get("STATUS", "")).upper() == "CANCELLED"
     except Exception:  # one broken event must not hide the others
         return None
+
+
+def _lines(text: str) -> str:
+    """Plain text kept line by line (spaces collapsed), cut; rendered as Markdown and
+    sanitised where it is shown, like any post."""
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return _cut("\n".join(line for line in lines if line), MAX_SUMMARY_TEXT)
 
 
 def _line(event: Any, name: str) -> str:

@@ -20,6 +20,8 @@ the hub's posting policy (:func:`node.hubs.policy.decide`), like a member's post
 Only public posts count (Public in ``to`` or ``cc``): a direct or followers-only
 mention of a hub is not a submission and is left to the protocol handler.
 
+An ``Update`` hook (:mod:`node.hubs.inbound_updates`) keeps held items current.
+
 A ``Delete`` hook does the reverse: when the author deletes a post that hubs hold, it
 is tombstoned and taken out of them, and each hub that had shared it Announces the
 Delete (whole if it carries a proof, else by id), as FEP-1b12 groups do.
@@ -171,14 +173,20 @@ def _already_in(conn: Connection, target: HubTarget, uri: str) -> bool:
         _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first() is not None
 
 
+def item_times(document: Mapping[str, Any]) -> dict[str, datetime | None]:
+    """The hub item's index of a document's times: an Event's start and end, a
+    Question's close. Written on Create and again on every Update (the document stays
+    the source of truth; the item only indexes it). Stored in UTC (``node.columns``)."""
+    return {"starts_at": parse_time(document.get("startTime")),
+            "ends_at": parse_time(document.get("endTime"))}
+
+
 def _record(conn: Connection, target: HubTarget, document: Mapping[str, Any], author: str,
             decision: Decision, now: datetime, origin: str) -> None:
     conn.execute(insert(_item).values(
         hub_id=target.hub.id, object_uri=ref(document), kind=_kind(document), author_uri=author,
-        origin=origin, state=decision.state, pinned=False,
-        starts_at=parse_time(document.get("startTime")),
-        ends_at=parse_time(document.get("endTime")), created_at=now, updated_at=now,
-        note=decision.reason or None))
+        origin=origin, state=decision.state, pinned=False, **item_times(document),
+        created_at=now, updated_at=now, note=decision.reason or None))
 
 
 def as_received(received: Mapping[str, Any]) -> str | dict[str, Any]:

@@ -145,7 +145,8 @@ class FeedSubscription(SQLModel, table=True):
 
 
 class FeedEntry(SQLModel, table=True):
-    """An entry already republished from a feed: each goes out once."""
+    """An entry already republished from a feed: each goes out once (a calendar event
+    is then kept in step with its source, see :mod:`node.hubs.feed_events`)."""
 
     __tablename__ = "feed_entry"
     __table_args__ = (UniqueConstraint("subscription_id", "entry_key", name="uq_feed_entry"),)
@@ -155,3 +156,4 @@ class FeedEntry(SQLModel, table=True):
     entry_key: str = Field(max_length=1024)
     object_uri: str = Field(max_length=1024)
     seen_at: datetime = timestamp()
+    digest: str | None = Field(default=None, max_length=64)  # a calendar event's last source

@@ -6,7 +6,15 @@ from starlette.routing import BaseRoute
 
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
-from node.hubs import atom_views, calendar_views, featured, inbound, poll_votes, rsvp
+from node.hubs import (
+    atom_views,
+    calendar_views,
+    featured,
+    inbound,
+    inbound_updates,
+    poll_votes,
+    rsvp,
+)
 
 
 def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
@@ -17,6 +25,7 @@ def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
     rsvp.register(dispatcher)
     poll_votes.register(dispatcher)
     inbound.register(dispatcher)
+    inbound_updates.register(dispatcher)
     return dispatcher
 
 

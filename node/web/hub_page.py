@@ -18,7 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
+from node.clock import as_utc
+from node.hubs.calls import ScheduleError
 from node.hubs.dashboard import Dashboard, Item, build_dashboard
+from node.hubs.events import event_when, spec_from_document
 from node.hubs.models import Hub
 from node.hubs.policy import member_role
 from node.runtime import node_of
@@ -45,6 +48,7 @@ class ItemView:
     dial_in: str
     poll: PollView | None  # a Question's options, shares, voters and closing
     likes: int = 0
+    when: str = ""  # an event's or call's start (and end) in words, in its timezone
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -61,18 +65,30 @@ def _location(document: dict[str, Any]) -> tuple[str, str]:
     return _text(location, "name"), url
 
 
+def _event_when(item: Item) -> str:
+    """Every event card shows its start: in the event's words and zone when its document
+    reads as an Event, else the indexed start in UTC (an odd remote document)."""
+    if item.kind not in ("event", "call") or item.starts_at is None:
+        return ""
+    try:
+        return event_when(spec_from_document(item.document))
+    except ScheduleError:  # EventError too: no readable startTime
+        return as_utc(item.starts_at).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def item_view(item: Item, likes: dict[str, int] | None = None, *,
               now: datetime | None = None) -> ItemView:
     doc = item.document
     place, join_url = _location(doc)
     return ItemView(
-        uri=web_url(item.uri), kind=item.kind, title=_text(doc, "name"),
+        uri=web_url(item.uri), kind=item.kind,
+        title=_text(doc, "name") or ("(untitled event)" if item.kind == "event" else ""),
         summary=sanitized_markup(_text(doc, "summary")),
         content=sanitized_markup(_text(doc, "content")), published=item.published,
         starts_at=item.starts_at, join_url=join_url, place=place,
         dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
         poll=poll_view(doc, now) if item.kind == "poll" and now is not None else None,
-        likes=(likes or {}).get(item.uri, 0),
+        likes=(likes or {}).get(item.uri, 0), when=_event_when(item),
     )
 
 
