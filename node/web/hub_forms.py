@@ -208,7 +208,8 @@ def poll_spec(values: Values, now: datetime) -> PollSpec:
         return polls.keypad_spec(values.get("question") or None, end=end, now=now)
     question = required(values, "question", "Write the question.")
     options = lines(values.get("options", ""))
-    if not options:
-        raise FormError("Give at least one option, one a line.")
+    if len(options) < polls.MIN_OPTIONS:
+        raise FormError(f"Give at least {polls.MIN_OPTIONS} options, one a line: a poll with "
+                        "fewer asks nothing.")
     return polls.make_spec(question, options, multiple=values.get("choice") == "several",
                            end=end, now=now)
