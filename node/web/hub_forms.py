@@ -25,9 +25,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "update": ("text",),
     "minutes": ("title", "summary", "body", "attachments"),
     "event": ("title", "start", "end", "timezone", "place_name", "place_address",
-              "online_url", "capacity", "description"),
+              "online_url", "capacity", "description", "past"),
     "call": ("title", "start", "duration", "timezone", "repeat", "weeks", "rrule", "call_url",
-             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms"),
+             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past"),
     "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad"),
 }
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -159,6 +159,11 @@ def event_spec(values: Values) -> EventSpec:
         title=values.get("title", ""), start=local_time(values, "start", "start", tz),
         end=local_time(values, "end", "end", tz), timezone=tz, location=location(values),
         capacity=capacity(values), description=values.get("description", "")))
+
+
+def past(values: Values) -> bool:
+    """The organizer ticked "It is in the past": a past event on purpose, for the record."""
+    return bool(values.get("past"))
 
 
 def repeat_rule(values: Values) -> str | None:
