@@ -74,8 +74,8 @@ def check_dial_in(text: str) -> None:
 def check_where(spec: EventSpec) -> None:
     """An event needs a place or an online link (a call its link or dial-in)."""
     if spec.call is None and not isinstance(spec.location, Place | Online):
-        raise EventError("an event needs a place (--place, with --address) or an online "
-                         "link (--online): followers must know where to go")
+        raise EventError("an event needs a place or an online link, so that followers "
+                         "know where to go")
 
 
 def check_not_past(spec: EventSpec, now: datetime, *, past: bool) -> None:

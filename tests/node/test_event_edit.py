@@ -146,7 +146,7 @@ def test_the_wrong_command_the_wrong_person_and_nothing_to_change_are_refused(
 
 @pytest.mark.parametrize(("spec", "message"), [
     (rally("2026-11-20 19:00", "2026-11-20 21:00"), "would start in the past"),
-    (replace(rally(), location=None), r"an event needs a place .* or an online link"),
+    (replace(rally(), location=None), "an event needs a place or an online link"),
 ])
 def test_a_careless_event_is_refused(h: Harness, spec: Any, message: str) -> None:
     with h.node.engine.begin() as conn, pytest.raises(EventError, match=message):
@@ -231,7 +231,7 @@ def test_cli_edits_events_and_calls_and_wants_past_for_the_record(
     assert "add --past" in err and "\n" not in err
     assert ionode([*EVENT, "--start", "2030-05-01 10:00", "--end", "2030-05-01 12:00"],
                   flags) == 1
-    assert "an event needs a place (--place" in capsys.readouterr().err
+    assert "an event needs a place or an online link" in capsys.readouterr().err
     assert ionode([*EVENT, *past, "--past"], flags) == 0
     uri = capsys.readouterr().out.split("published event ")[1].split()[0]
     # `ionode edit` points at the right command, in good grammar.
