@@ -14,8 +14,9 @@ forms (the services call :func:`careful`):
 
   - a number: an optional ``+``, then 5 to 15 digits (ITU-T E.164 allows at most 15)
     grouped by spaces, dots, dashes, slashes or parentheses;
-  - after it, any of: pauses (``,`` or ``;``), ``#``/``*``, and an extension or PIN
-    introduced by ``x``, ``ext``, ``pin`` or ``code``, each followed by digits;
+  - after it, only what dials an extension or a PIN: pauses (``,`` ``;``), ``#``, ``*``,
+    digits, and the words ``x``, ``ext``, ``extension``, ``pin``, ``code``, ``passcode``
+    (``+1 555 010 0100,,4321#``, ``+49 30 1234567 ext. 12``, ``... PIN: 1234``);
   - ``tel:+1-555-0100;postd=1234`` (RFC 3966), ``sip:room@example.org`` (RFC 3261),
     ``https://dial.example/room`` as they are.
 

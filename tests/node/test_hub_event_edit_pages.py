@@ -146,3 +146,15 @@ def test_the_compose_forms_want_the_past_box_and_a_diallable_dial_in(site: Site)
     assert "cannot be dialled" in site.send(f"/hubs/{HUB}/post/call", maybe).text
     site.nothing_stored()
     assert site.send(f"/hubs/{HUB}/post/event", {**past, "past": "1"}).status_code == 303
+
+
+def test_moving_into_the_past_from_the_manage_page_needs_the_box(site: Site) -> None:
+    uri = posted(site, "event", EVENT_FORM)
+    assert 'name="past"' in site.client.get(MANAGE).text
+    refused = site.send(f"/hubs/{HUB}/events/move", {"uri": uri, "start": "2026-11-02T07:00"})
+    assert refused.status_code == 400 and "would start in the past" in refused.text
+    moved = site.send(f"/hubs/{HUB}/events/move", {"uri": uri, "start": "2026-11-02T07:00",
+                                                   "past": "1"})
+    assert moved.status_code == 303
+    (event,) = site.rows(_objects, _objects.c.uri == uri)
+    assert event.document["startTime"] == "2026-11-02T07:00:00-08:00"
