@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.hubs.calls import Recurrence, parse_rrule
+from node.hubs.event_rules import careful
 from node.hubs.event_service import (
     EventChange,
     StoredEvent,
@@ -55,11 +56,16 @@ class CallResult:
 
 
 def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: EventSpec,
-                rrule: str | None = None) -> CallResult:
-    """``ionode call create``: a one-off call, or a series and its next occurrences."""
+                rrule: str | None = None, past: bool = False) -> CallResult:
+    """``ionode call create``: a one-off call, or a series and its next occurrences.
+
+    Refused like an event (:func:`node.hubs.event_rules.careful`): a start in the past
+    unless ``past``, a dial-in no phone could dial.
+    """
     actor, target = organizer(conn, author), load_hub(conn, hub)
     if spec.call is None:
         raise HubError("a call needs call details")
+    careful(check(spec), node.clock(), past=past)
     if not rrule:
         result = publish_event(node, conn, actor, [target], spec)
         return CallResult(result.object, None, [], result.deliveries)
@@ -71,7 +77,7 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
         hub_id=target.hub.id, object_uri=uri, rrule=recurrence.rule, timezone=spec.timezone,
         first_start=spec.start.astimezone(UTC),
         duration_minutes=int((spec.end - spec.start).total_seconds() // 60),
-        details=_details(spec), created_at=now, updated_at=now)).inserted_primary_key
+        details=series_details(spec), created_at=now, updated_at=now)).inserted_primary_key
     assert inserted is not None
     series_id = int(inserted[0])
     result = publish_event(node, conn, actor, [target], spec, series_id=series_id, dated=False,
@@ -81,7 +87,8 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
                       result.deliveries + sum(m.deliveries for m in made))
 
 
-def _details(spec: EventSpec) -> dict[str, Any]:
+def series_details(spec: EventSpec) -> dict[str, Any]:
+    """The call details a series row keeps beside its Event."""
     call = spec.call
     assert call is not None
     return {"title": spec.title, "call_url": call.call_url, "dial_in": call.dial_in,
@@ -141,7 +148,7 @@ def _series_hubs(conn: Connection, parent: StoredEvent) -> list[HubTarget]:
 
 
 def move_occurrence(node: Node, conn: Connection, *, actor: str, uri: str, start: str,
-                    end: str | None = None) -> EventChange:
+                    end: str | None = None, past: bool = False) -> EventChange:
     """``ionode call move``: one call (or one occurrence of a series) to a new time."""
     spec = load_event(conn, uri).spec
     if spec.call is None:
@@ -149,7 +156,7 @@ def move_occurrence(node: Node, conn: Connection, *, actor: str, uri: str, start
     if spec.rrule:
         raise HubError("a whole series cannot be moved: move one occurrence, or cancel the "
                        "series and create a new one")
-    return move_event(node, conn, actor=actor, uri=uri, start=start, end=end)
+    return move_event(node, conn, actor=actor, uri=uri, start=start, end=end, past=past)
 
 
 def cancel_call(node: Node, conn: Connection, *, actor: str, uri: str) -> EventChange:

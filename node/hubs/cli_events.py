@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from node.commands import with_node
+from node.hubs import cli_event_edit
 from node.hubs.call_service import cancel_call, create_call, list_calls, move_occurrence
 from node.hubs.calls import ScheduleError, parse_local, parse_rrule
 from node.hubs.event_service import EventChange, cancel_event, create_event, move_event
@@ -56,7 +57,7 @@ def cmd_event_create(args: argparse.Namespace) -> int:
         end=parse_local(args.end, args.timezone), timezone=args.timezone, location=location,
         capacity=args.capacity, description=args.description or ""))
     result = with_node(args, lambda node, conn: create_event(
-        node, conn, author=args.as_user, hubs=args.hub, spec=spec))
+        node, conn, author=args.as_user, hubs=args.hub, spec=spec, past=args.past))
     print(f"ionode: published event {_placed(result)}")
     return 0
 
@@ -65,8 +66,22 @@ def cmd_event_create(args: argparse.Namespace) -> int:
 def cmd_event_move(args: argparse.Namespace) -> int:
     change = with_node(args, lambda node, conn: move_event(
         node, conn, actor=args.as_user, uri=args.event, start=args.start, end=args.end,
-        timezone=args.timezone))
+        timezone=args.timezone, past=args.past))
     print(f"ionode: moved {_changed(change)}")
+    return 0
+
+
+@refusals
+def cmd_event_edit(args: argparse.Namespace) -> int:
+    change = cli_event_edit.run_edit(args, args.event, call=False)
+    print(f"ionode: edited {_changed(change)}")
+    return 0
+
+
+@refusals
+def cmd_call_edit(args: argparse.Namespace) -> int:
+    change = cli_event_edit.run_edit(args, args.call, call=True)
+    print(f"ionode: edited {_changed(change)}")
     return 0
 
 
@@ -92,7 +107,8 @@ def cmd_call_create(args: argparse.Namespace) -> int:
     if args.rrule:
         parse_rrule(args.rrule, spec.start, spec.timezone)
     result = with_node(args, lambda node, conn: create_call(
-        node, conn, author=args.as_user, hub=args.hub, spec=spec, rrule=args.rrule))
+        node, conn, author=args.as_user, hub=args.hub, spec=spec, rrule=args.rrule,
+        past=args.past))
     kind = "call series" if result.series_id is not None else "call"
     print(f"ionode: published {kind} {result.event['id']} ({result.deliveries} deliveries "
           "queued)")
@@ -104,7 +120,8 @@ def cmd_call_create(args: argparse.Namespace) -> int:
 @refusals
 def cmd_call_move(args: argparse.Namespace) -> int:
     change = with_node(args, lambda node, conn: move_occurrence(
-        node, conn, actor=args.as_user, uri=args.call, start=args.start, end=args.end))
+        node, conn, actor=args.as_user, uri=args.call, start=args.start, end=args.end,
+        past=args.past))
     print(f"ionode: moved {_changed(change)}")
     return 0
 
@@ -131,6 +148,11 @@ def _as(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="as_user", required=True, metavar="USER")
 
 
+def _past(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--past", action="store_true",
+                        help="it is in the past on purpose, for the record")
+
+
 def _event_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     event = sub.add_parser("event", help="events in hubs").add_subparsers(
         dest="action", required=True)
@@ -147,6 +169,7 @@ def _event_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--address")
     create.add_argument("--capacity", type=int)
     create.add_argument("--description", metavar="MARKDOWN")
+    _past(create)
     create.set_defaults(run=cmd_event_create)
     move = event.add_parser("move", parents=[common], help="move an event (Update + Note)")
     _as(move)
@@ -154,7 +177,9 @@ def _event_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     move.add_argument("--start", required=True, help="new local start")
     move.add_argument("--end", help="new local end (default: same length)")
     move.add_argument("--timezone", help="default: the event's timezone")
+    _past(move)
     move.set_defaults(run=cmd_event_move)
+    cli_event_edit.add_event_edit(event, common, cmd_event_edit)
     cancel = event.add_parser("cancel", parents=[common], help="cancel an event")
     _as(cancel)
     cancel.add_argument("event", metavar="EVENT_URL")
@@ -178,13 +203,16 @@ def _call_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--facilitator", metavar="NAME")
     create.add_argument("--agenda", metavar="MARKDOWN")
     create.add_argument("--breakout", action="append", default=[], metavar="ROOM")
+    _past(create)
     create.set_defaults(run=cmd_call_create)
     move = call.add_parser("move", parents=[common], help="move one call or occurrence")
     _as(move)
     move.add_argument("call", metavar="OCCURRENCE_URL")
     move.add_argument("--start", required=True, help="new local start")
     move.add_argument("--end", help="new local end (default: same length)")
+    _past(move)
     move.set_defaults(run=cmd_call_move)
+    cli_event_edit.add_call_edit(call, common, cmd_call_edit)
     cancel = call.add_parser("cancel", parents=[common],
                              help="cancel one call or occurrence, or a whole series")
     _as(cancel)

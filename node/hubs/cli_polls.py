@@ -94,7 +94,7 @@ def show_lines(document: dict[str, Any], node: Node) -> list[str]:
               for name, count in zip(options, tally.counts, strict=False)]
     choice = "several choices" if polls.is_multiple(document) else "one choice"
     state = polls.closed_reason(document, node.clock()) or f"open until {document.get('endTime')}"
-    lines.append(f"{tally.voters} voters, {choice}; {state}")
+    lines.append(f"{polls.voters_text(tally.voters)}, {choice}; {state}")
     return lines
 
 
@@ -117,7 +117,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--hub", action="append", default=[], required=True, metavar="NAME")
     create.add_argument("--question", metavar="TEXT", help="the question (Markdown)")
     create.add_argument("--option", action="append", default=[], metavar="TEXT",
-                        help=f"an option (repeat, 1 to {polls.MAX_OPTIONS})")
+                        help=f"an option (repeat, {polls.MIN_OPTIONS} to {polls.MAX_OPTIONS})")
     create.add_argument("--multiple", action="store_true", help="voters may pick several")
     ends = create.add_mutually_exclusive_group()
     ends.add_argument("--ends-in", metavar="DURATION", help="e.g. 30m, 1h, 2d (default 1d)")
@@ -128,7 +128,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     cast = poll.add_parser("vote", parents=[common], help="vote on a poll")
     cast.add_argument("--as", dest="as_user", required=True, metavar="USER")
     cast.add_argument("poll", metavar="POLL_URL")
-    cast.add_argument("option", nargs="+", metavar="OPTION")
+    cast.add_argument("option", nargs="+", metavar="OPTION",
+                      help="an option's text; on a keypad poll its digit (2, 3 or 5) too")
     cast.set_defaults(run=cmd_vote)
     close = poll.add_parser("close", parents=[common], help="close a poll now")
     close.add_argument("--as", dest="as_user", required=True, metavar="USER")

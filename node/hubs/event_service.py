@@ -23,7 +23,16 @@ from node.activitypub.local_actors import find_by_uri, find_by_username
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
 from node.hubs.calls import parse_local, when_text
-from node.hubs.events import EventSpec, check, event_document, spec_from_document, where_text
+from node.hubs.event_rules import careful
+from node.hubs.events import (
+    CallDetails,
+    EventSpec,
+    call_lines,
+    check,
+    event_document,
+    spec_from_document,
+    where_text,
+)
 from node.hubs.models import Hub, HubItem
 from node.hubs.policy import STEWARDS, member_role
 from node.hubs.publish import HubError, HubTarget, ItemResult, load_hub, publish_item
@@ -82,8 +91,13 @@ def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequen
 
 
 def create_event(node: Node, conn: Connection, *, author: str, hubs: Sequence[str],
-                 spec: EventSpec) -> ItemResult:
-    """``ionode event create``: an Event by organizer ``author`` into the named hubs."""
+                 spec: EventSpec, past: bool = False) -> ItemResult:
+    """``ionode event create``: an Event by organizer ``author`` into the named hubs.
+
+    Refused as a careful organizer tool would (:func:`node.hubs.event_rules.careful`): in
+    the past unless ``past`` says it is on purpose, with neither a place nor a link.
+    """
+    careful(check(spec), node.clock(), past=past)
     actor = organizer(conn, author)
     targets = [load_hub(conn, name) for name in dict.fromkeys(hubs)]
     return publish_event(node, conn, actor, targets, spec)
@@ -166,7 +180,8 @@ def change_note(node: Node, conn: Connection, actor: LocalActor, event: StoredEv
 
 
 def change_text(old: EventSpec, new: EventSpec) -> str | None:
-    """What a Mastodon reader must be told: cancelled, moved, or nothing."""
+    """What a Mastodon reader must be told: cancelled, moved, a new way to join, or
+    nothing (a new title or description reaches them in the Event's own Update)."""
     title = _md(new.title)
     if new.cancelled and not old.cancelled:
         return f"**Cancelled:** {title}, {_md(when_text(old.start, old.end, old.timezone))}"
@@ -175,20 +190,40 @@ def change_text(old: EventSpec, new: EventSpec) -> str | None:
         where = where_text(new.location) if new.location != old.location else ""
         when = when_text(new.start, new.end, new.timezone)
         return f"**Moved:** {title} is now {_md(' '.join(filter(None, [when, where])))}"
+    if old.call is not None and new.call is not None and _joining(old.call) != _joining(
+            new.call):
+        return f"**New way to join:** {title}. {_md('. '.join(call_lines(new.call)[:2]))}"
     return None
 
 
-def edit_event(node: Node, conn: Connection, *, actor: str, uri: str,
+def _joining(call: CallDetails) -> tuple[str, str, str]:
+    return call.call_url, call.dial_in, call.access_code
+
+
+def edit_event(node: Node, conn: Connection, *, actor: str, uri: str, past: bool = False,
                **changes: Any) -> EventChange:
     """Change fields of an event's spec; a move or cancellation is also told in a Note."""
-    who = organizer(conn, actor)
     event = load_event(conn, uri)
+    return change_event(node, conn, organizer(conn, actor), event,
+                        replace(event.spec, **changes), past=past)
+
+
+def change_event(node: Node, conn: Connection, who: LocalActor, event: StoredEvent,
+                 new: EventSpec, *, past: bool = False) -> EventChange:
+    """Send ``new`` as the event's Update; tell Mastodon readers of a move in a Note.
+
+    A new time must not lie in the past unless ``past`` says so (the careful rules apply
+    to what changed: an old event's title can be corrected without ``past``).
+    """
+    uri = event.uri
     may_change(conn, event, who)
     if event.spec.cancelled:
         raise HubError(f"{uri} is cancelled; it cannot be changed any more")
-    new = replace(event.spec, **changes)
     if new == event.spec:
         raise HubError("nothing to change")
+    if not new.cancelled:
+        moved = (new.start, new.end) != (event.spec.start, event.spec.end)
+        careful(check(new), node.clock(), past=past, timed=moved)
     result = send_update(node, conn, event, new)
     text = change_text(event.spec, new)
     note = change_note(node, conn, who, event, text) if text else None
@@ -197,14 +232,15 @@ def edit_event(node: Node, conn: Connection, *, actor: str, uri: str,
 
 
 def move_event(node: Node, conn: Connection, *, actor: str, uri: str, start: str,
-               end: str | None = None, timezone: str | None = None) -> EventChange:
+               end: str | None = None, timezone: str | None = None,
+               past: bool = False) -> EventChange:
     """A new start (and end, else the same length) as wall times in the event's zone."""
     spec = load_event(conn, uri).spec
     tz = timezone or spec.timezone
     new_start = parse_local(start, tz)
     new_end = parse_local(end, tz) if end else new_start + (spec.end - spec.start)
     return edit_event(node, conn, actor=actor, uri=uri, start=new_start, end=new_end,
-                      timezone=tz)
+                      timezone=tz, past=past)
 
 
 def cancel_event(node: Node, conn: Connection, *, actor: str, uri: str) -> EventChange:

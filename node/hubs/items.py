@@ -90,6 +90,17 @@ def update_item(node: Node, conn: Connection, author: LocalActor,
     return ItemResult(object=published.activity["object"], deliveries=deliveries)
 
 
+def own_command(document: Mapping[str, Any]) -> str:
+    """What an item that is not text is, and how to change it (for the refusal)."""
+    if document.get("type") == "Event":
+        if document.get("itemKind") == "call":
+            return "a call; change it with `ionode call edit`"
+        return "an event; change it with `ionode event edit`"
+    if document.get("type") == "Question":
+        return "a poll; a poll cannot be edited: close it (`ionode poll close`) and post a new one"
+    return "not an update or minutes; only their text can be edited"
+
+
 def edit_text(node: Node, conn: Connection, author_name: str, uri: str,
               text: str) -> ItemResult:
     """New text for a Note (an update) or an Article (minutes); other kinds have their own."""
@@ -103,7 +114,7 @@ def edit_text(node: Node, conn: Connection, author_name: str, uri: str,
         attachments = document.get("attachment")
         content = article_html(text, attachments if isinstance(attachments, list) else [])
     else:
-        raise HubError(f"{uri} is a {kind}; change it with its own command")
+        raise HubError(f"{uri} is {own_command(document)}")
     source = {"content": text, "mediaType": "text/markdown"}
     return update_item(node, conn, author, {**document, "content": content, "source": source})
 

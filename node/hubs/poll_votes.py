@@ -119,7 +119,9 @@ def vote(node: Node, conn: Connection, voter_name: str, uri: str,
     the whole vote and stores nothing.
     """
     voter = organizer(conn, voter_name)
-    choices = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    question = stored_question(conn, uri) or {}
+    choices = list(dict.fromkeys(polls.chosen_option(question, name.strip())
+                                 for name in names if name.strip()))
     if not choices:
         raise PollError("choose at least one option")
     if uri.startswith(f"{node.settings.url}/"):

@@ -8,9 +8,10 @@ documents it (``docs/federation/posts.md``, "Polls"): each option is a ``Note`` 
 ``name`` is the option text and whose ``replies.totalItems`` is its vote count, plus
 ``endTime``, ``closed`` (a time, once closed) and ``toot:votersCount``.
 
-Limits (ionode's choice, enforced for local polls only): 1 to 20 options of at most
-100 characters each (Mastodon's own default is 4 options of 50; it accepts more from
-remote servers and shows them); voting ends 5 minutes to 30 days after creation.
+Limits (ionode's choice, enforced for local polls only): 2 to 20 options (one option
+asks nothing) of at most 100 characters each (Mastodon's own default is 4 options of
+50; it accepts more from remote servers and shows them); voting ends 5 minutes to 30
+days after creation. On a keypad poll the digit a caller presses names its option.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from node.activitypub.vocab import PUBLIC, isoformat
 from node.hubs.publish import HubError
 from node.text import post_html
 
+MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 MAX_OPTION_CHARS = 100
 MIN_DURATION = timedelta(minutes=5)
@@ -37,6 +39,8 @@ DEFAULT_DURATION = timedelta(days=1)
 # The InterOccupy call keypad: 2 agree, 3 disagree, 5 more questions.
 KEYPAD = (("agree", 2), ("disagree", 3), ("more questions", 5))
 KEYPAD_QUESTION = "Temperature check on the proposal on the floor"
+KEYPAD_OPTIONS = tuple(name for name, _ in KEYPAD)
+KEYPAD_DIGITS = {str(digit): name for name, digit in KEYPAD}
 _DURATION_PART = re.compile(r"(\d+)([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -67,10 +71,11 @@ class Tally:
 
 
 def validate_options(options: Sequence[str]) -> tuple[str, ...]:
-    """1..20 distinct, non-empty, single-line option names of at most 100 characters."""
+    """2..20 distinct, non-empty, single-line option names of at most 100 characters."""
     names = tuple(option.strip() for option in options)
-    if not names:
-        raise PollError("a poll needs at least one option (--option)")
+    if len(names) < MIN_OPTIONS:
+        raise PollError(f"a poll needs at least {MIN_OPTIONS} options to choose from, not "
+                        f"{len(names)} (--option, once for each)")
     if len(names) > MAX_OPTIONS:
         raise PollError(f"a poll may have at most {MAX_OPTIONS} options, not {len(names)}")
     for name in names:
@@ -143,7 +148,7 @@ def keypad_spec(question: str | None, *, end: datetime, now: datetime) -> PollSp
     """The call keypad preset: one choice of "agree", "disagree" or "more questions"."""
     keys = ", ".join(f"{digit} to {name}" if name != "more questions" else f"{digit} for {name}"
                      for name, digit in KEYPAD)
-    spec = make_spec(question or KEYPAD_QUESTION, [name for name, _ in KEYPAD],
+    spec = make_spec(question or KEYPAD_QUESTION, list(KEYPAD_OPTIONS),
                      multiple=False, end=end, now=now)
     hint = f"<p>On the call keypad: press {keys}.</p>"
     return PollSpec(content=spec.content + hint, options=spec.options, multiple=False,
@@ -176,6 +181,24 @@ def options_of(document: Mapping[str, Any]) -> tuple[str, ...]:
     """The option names, in order."""
     return tuple(str(item.get("name", "")) for item in _choices(document)
                  if isinstance(item, Mapping))
+
+
+def is_keypad(document: Mapping[str, Any]) -> bool:
+    """A poll whose options are the call keypad's (agree, disagree, more questions)."""
+    return options_of(document) == KEYPAD_OPTIONS
+
+
+def chosen_option(document: Mapping[str, Any], choice: str) -> str:
+    """The option ``choice`` names: on a keypad poll the digit pressed ("2" is "agree")
+    stands for its option, as the poll's own text tells voters; otherwise ``choice``."""
+    if is_keypad(document):
+        return KEYPAD_DIGITS.get(choice.strip(), choice)
+    return choice
+
+
+def voters_text(count: int) -> str:
+    """``1 voter``, ``2 voters``."""
+    return f"{count} voter" if count == 1 else f"{count} voters"
 
 
 def is_multiple(document: Mapping[str, Any]) -> bool:

@@ -34,6 +34,7 @@ from node.web.hub_forms import (
     event_spec,
     field,
     minutes_input,
+    past,
     poll_spec,
     update_text,
 )
@@ -58,14 +59,14 @@ def _minutes(node: Node, conn: Connection, access: Access, values: Values) -> st
 
 def _event(node: Node, conn: Connection, access: Access, values: Values) -> str:
     result = create_event(node, conn, author=access.username, hubs=[access.name],
-                          spec=event_spec(values))
+                          spec=event_spec(values), past=past(values))
     return str(result.object["id"])
 
 
 def _call(node: Node, conn: Connection, access: Access, values: Values) -> str:
     spec, rrule = call_input(values)
     result = create_call(node, conn, author=access.username, hub=access.name, spec=spec,
-                         rrule=rrule)
+                         rrule=rrule, past=past(values))
     return str(result.event["id"])
 
 
@@ -165,10 +166,11 @@ def move(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     start = field(form, "start")
     if not start:
         raise FormError("Give the new start date and time.")
+    before = bool(field(form, "past"))
     if kind == "call":
-        move_occurrence(node, conn, actor=access.username, uri=uri, start=start)
+        move_occurrence(node, conn, actor=access.username, uri=uri, start=start, past=before)
     else:
-        move_event(node, conn, actor=access.username, uri=uri, start=start)
+        move_event(node, conn, actor=access.username, uri=uri, start=start, past=before)
     return "moved"
 
 
@@ -215,6 +217,8 @@ FLASHES = {
     "voted": "Vote counted.",
     "counted-before": "That vote was counted before.",
     "moved": "Moved: followers got the new time and a note saying so.",
+    "event-edited": "Saved: followers got the new version (and a note, if the time, place "
+                    "or way to join changed).",
     "cancelled": "Cancelled: followers got the change and a note saying so.",
     "settings": "Settings saved.",
 }

@@ -25,9 +25,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "update": ("text",),
     "minutes": ("title", "summary", "body", "attachments"),
     "event": ("title", "start", "end", "timezone", "place_name", "place_address",
-              "online_url", "capacity", "description"),
+              "online_url", "capacity", "description", "past"),
     "call": ("title", "start", "duration", "timezone", "repeat", "weeks", "rrule", "call_url",
-             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms"),
+             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past"),
     "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad"),
 }
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -161,6 +161,11 @@ def event_spec(values: Values) -> EventSpec:
         capacity=capacity(values), description=values.get("description", "")))
 
 
+def past(values: Values) -> bool:
+    """The organizer ticked "It is in the past": a past event on purpose, for the record."""
+    return bool(values.get("past"))
+
+
 def repeat_rule(values: Values) -> str | None:
     """None for a one-off call; weekly for N weeks; or the organizer's own RRULE."""
     choice = values.get("repeat", "once") or "once"
@@ -208,7 +213,8 @@ def poll_spec(values: Values, now: datetime) -> PollSpec:
         return polls.keypad_spec(values.get("question") or None, end=end, now=now)
     question = required(values, "question", "Write the question.")
     options = lines(values.get("options", ""))
-    if not options:
-        raise FormError("Give at least one option, one a line.")
+    if len(options) < polls.MIN_OPTIONS:
+        raise FormError(f"Give at least {polls.MIN_OPTIONS} options, one a line: a poll with "
+                        "fewer asks nothing.")
     return polls.make_spec(question, options, multiple=values.get("choice") == "several",
                            end=end, now=now)

@@ -116,7 +116,7 @@ def test_only_the_author_edits_and_only_notes_and_articles_by_text(h: Harness) -
              "name": "Rally", "published": "2026-11-21T12:00:00Z", "to": []}
     with h.node.engine.begin() as conn:
         h.node.services.outbox.store_object(conn, event, h.now)
-    with pytest.raises(HubError, match="is a Event; change it with its own command"):
+    with pytest.raises(HubError, match="is an event; change it with `ionode event edit`"):
         edit(h, str(event["id"]), "new")
 
 

@@ -271,28 +271,36 @@ def test_cli_create_vote_show_close(cli: list[str], capsys: pytest.CaptureFixtur
                  "--ends-in", "2h", *cli]) == 0
     out = capsys.readouterr().out
     uri = out.split("published poll ")[1].split()[0]
-    assert main(["poll", "vote", "--as", "nate", uri, "agree", *cli]) == 0
+    # The poll tells voters "press 2 to agree": the digit is the option on a keypad poll.
+    assert main(["poll", "vote", "--as", "nate", uri, "2", *cli]) == 0
     assert "voted 'agree'" in capsys.readouterr().out
+    assert main(["poll", "vote", "--as", "nate", uri, "agree", *cli]) == 0
+    assert "'agree' was counted already" in capsys.readouterr().out
+    assert main(["poll", "vote", "--as", "nate", uri, "4", *cli]) == 1
+    assert "no option '4'" in capsys.readouterr().err
     assert main(["poll", "show", uri, *cli]) == 0
     shown = capsys.readouterr().out.splitlines()
     assert shown[0].startswith(polls.KEYPAD_QUESTION)
     assert [line.split() for line in shown[1:4]] == [["agree", "1"], ["disagree", "0"],
                                                     ["more", "questions", "0"]]
-    assert shown[4].startswith("1 voters, one choice; open until ")
+    assert shown[4].startswith("1 voter, one choice; open until ")
     assert main(["poll", "close", "--as", "nate", uri, *cli]) == 0
     assert main(["poll", "vote", "--as", "nate", uri, "disagree", *cli]) == 1
     assert "ionode: error: the poll closed at" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--question", "Which day?"], "at least one option"),
+    (["--question", "Which day?"], "at least 2 options to choose from, not 0"),
+    (["--question", "Agreed?", "--option", "yes"], "at least 2 options to choose from, not 1"),
     (["--question", "Which?", *[a for i in range(21) for a in ("--option", f"o{i}")]],
      "at most 20 options, not 21"),
-    (["--question", "Which?", "--option", "a", "--ends-at", "2020-01-01T00:00:00Z"],
+    (["--question", "Which?", "--option", "a", "--option", "b", "--ends-at",
+      "2020-01-01T00:00:00Z"],
      "not in the future"),
-    (["--question", "Which?", "--option", "a", "--ends-in", "soon"], "cannot read"),
+    (["--question", "Which?", "--option", "a", "--option", "b", "--ends-in", "soon"],
+     "cannot read"),
     (["--keypad", "--option", "maybe"], "--keypad sets the options"),
-    (["--option", "a"], "needs a question"),
+    (["--option", "a", "--option", "b"], "needs a question"),
 ])
 def test_cli_refusals_store_nothing(cli: list[str], args: list[str], message: str,
                                     capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
