@@ -24,11 +24,11 @@ from node.activitypub.models import LocalActor, RemoteActor, StoredObject
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import is_public
 from node.clock import as_utc
+from node.html import sanitize_html
 from node.hubs.atom import ATOM_TYPE, FeedEntry, FeedInfo, atom_feed, plain_title
 from node.hubs.models import HubItem
 from node.hubs.publish import HubError, HubTarget, load_hub
 from node.runtime import node_of
-from node.web.sanitize import sanitize_html
 
 FEED_SIZE = 50
 MEDIA_TYPE = f"{ATOM_TYPE}; charset=utf-8"

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from node.activitypub.vocab import PUBLIC, isoformat
+from node.html import sanitize_html
 from node.hubs.calls import Recurrence, ScheduleError, when_text, zone
 from node.hubs.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
 from node.text import post_html
-from node.web.sanitize import sanitize_html
 
 MAX_NAME = 200
 MAX_ROOMS = 20

@@ -32,11 +32,11 @@ from sqlalchemy import Connection, insert, select
 
 from node.activitypub.models import LocalActor
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat
+from node.html import sanitize_html
 from node.hubs.feeds import Entry, Feed
 from node.hubs.models import FeedEntry, Hub, HubItem
 from node.hubs.publish import HubError, HubTarget, load_hub
 from node.runtime import Node
-from node.web.sanitize import sanitize_html
 
 FIRST_POLL_PUBLISH = 3
 MAX_PUBLISH_PER_POLL = 10

@@ -7,7 +7,7 @@ Pure: bytes in, :class:`Feed` out, no I/O. The bytes were fetched by the safe fe
   URL or a *local file* of that name. It does not resolve external XML entities, and
   a document declaring entities ("billion laughs") is refused before parsing;
 * every title becomes plain text and every summary goes through feedparser's
-  sanitiser and then the node's own allowlist (:func:`node.web.sanitize.sanitize_html`,
+  sanitiser and then the node's own allowlist (:func:`node.html.sanitize_html`,
   SECURITY.md "Content"); long summaries are cut to plain text;
 * links are kept only when they are absolute ``http(s)`` URLs (relative ones are
   resolved against the feed's URL first);
@@ -31,7 +31,7 @@ import feedparser
 import icalendar
 
 from node.activitypub.fetch import parse_media_type
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml, text/xml, "
                "text/calendar;q=0.9, */*;q=0.1")

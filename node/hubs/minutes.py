@@ -30,11 +30,11 @@ from sqlalchemy import Connection
 
 from node.activitypub.local_actors import find_by_username
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
+from node.html import sanitize_html
 from node.hubs.publish import HubError, ItemResult, load_hub, publish_item
 from node.hubs.settings_service import one_line, web_url
 from node.runtime import Node
 from node.text import markdown_renderer
-from node.web.sanitize import sanitize_html
 
 MAX_TITLE = 200
 MAX_SUMMARY = 500

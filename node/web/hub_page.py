@@ -23,8 +23,8 @@ from node.hubs.models import Hub
 from node.hubs.policy import member_role
 from node.runtime import node_of
 from node.web.auth import current_login
+from node.web.markup import sanitized_markup
 from node.web.queries import web_url
-from node.web.sanitize import sanitized_markup
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]

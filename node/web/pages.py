@@ -18,6 +18,7 @@ from starlette.responses import Response
 from node.activitypub.models import LocalActor, StoredObject
 from node.runtime import node_of
 from node.web.hub_page import hub_page
+from node.web.markup import sanitized_markup
 from node.web.queries import (
     KIND_LABELS,
     ActorLink,
@@ -28,7 +29,6 @@ from node.web.queries import (
     recent_public_posts,
     web_url,
 )
-from node.web.sanitize import sanitized_markup
 from node.web.templating import render
 
 

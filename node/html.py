@@ -3,8 +3,9 @@
 Every remote string that may hold HTML (content, summary, profile fields) passes
 through :func:`sanitize_html` before it is stored, and again before it is shown
 (SECURITY.md "Content": Mastodon CVE-2023-36459 and CVE-2023-42452, Misskey
-CVE-2025-46340 were remote HTML reaching pages unsanitised). Templates never mark a
-string safe themselves: :func:`sanitized_markup` is the only producer of ``Markup``.
+CVE-2025-46340 were remote HTML reaching pages unsanitised). Sanitising is not a web
+concern: the protocol (remote objects), the hubs and ``node.text`` use it, so it is a
+base module; the web layer's ``node.web.markup`` only marks its result safe for Jinja2.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from functools import cache
 
 import nh3
-from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u",
@@ -64,8 +64,3 @@ def sanitize_html(html: str) -> str:
         return ""
     cleaned: str = _cleaner().clean(html)
     return cleaned
-
-
-def sanitized_markup(html: str) -> Markup:
-    """Sanitised HTML marked safe for Jinja2: the only place the project marks HTML safe."""
-    return Markup(sanitize_html(html))  # noqa: S704  (sanitised on the line above)
