@@ -39,6 +39,7 @@ from node.services import Services
 from node.settings import Settings
 from node.web import views as web_views
 from node.web.install import install_web
+from node.web.pages import html_pages
 from node.workers import spawn_workers
 
 
@@ -80,6 +81,7 @@ def build_node(
         writer=InboxWriter(engine),
         delivery_client=client,
         actor_sources=hub_wiring.actor_sources(),
+        pages=html_pages(),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)

@@ -1,5 +1,6 @@
 """Public HTML pages of actors and objects, served to browsers at the same URLs as the
-ActivityPub JSON (the content-negotiation code calls these two functions).
+ActivityPub JSON: :func:`html_pages` registers both with the protocol's content
+negotiation when the node is built.
 
 Both pages re-sanitise stored HTML before showing it, even though it was sanitised
 on the way in: a bug or an old row must not become script on our origin.
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.runtime import node_of
 from node.web.hub_page import hub_page
@@ -72,3 +74,8 @@ async def object_page(request: Request, obj: StoredObject) -> Response:
     author = await run_in_threadpool(_author, node.engine, obj.attributed_to, node.settings.host)
     context = {"post": post_view(obj), "author": author, "alternate": web_url(obj.uri)}
     return await render(request, "object.html", context)
+
+
+def html_pages() -> HtmlPages:
+    """The pages this layer registers with the protocol's content negotiation."""
+    return HtmlPages(actor=actor_page, object=object_page)
