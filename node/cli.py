@@ -20,25 +20,18 @@ from sqlalchemy.exc import OperationalError
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, create_account
 from node.activitypub.local_actors import ActorError, create_local_actor
+from node.commands import NODES, follow_command, settings_from, status_lines, with_node
 from node.db import DatabaseURLError
-from node.settings import Settings, SettingsError
+from node.settings import SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
 
 EXIT_ERROR = 1
-# Domain packages add their own subcommands: each module has register(sub, common).
+# Domain packages add their own subcommands: each module has register(sub, common, nodes).
 DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events",
                    "node.hubs.cli_polls")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {
-        "url": args.url, "database": args.database, "data_dir": args.data,
-        "listen_host": getattr(args, "host", None), "listen_port": getattr(args, "port", None),
-    }
-    return Settings.from_env(os.environ, **overrides).ensure_secret_key()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -78,7 +71,6 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from node.commands import with_node
 
     password = read_password(args)
 
@@ -96,7 +88,6 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    from node.commands import with_node
     from node.notes import post_note
 
     result = with_node(args, lambda node, conn: post_note(node, conn, args.as_user, args.text,
@@ -106,7 +97,6 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from node.commands import with_node
     from node.hubs.items import delete_item
 
     count = with_node(args, lambda node, conn: delete_item(node, conn, args.as_user, args.post))
@@ -115,21 +105,18 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=False))
     return 0
 
 
 def cmd_unfollow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=True))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from node.commands import status_lines
 
     print("\n".join(status_lines(args)))
     return 0
@@ -157,7 +144,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true")
     create.set_defaults(run=cmd_user_create)
     for module in DOMAIN_COMMANDS:
-        importlib.import_module(module).register(sub, common)
+        importlib.import_module(module).register(sub, common, NODES)
     post = sub.add_parser("post", parents=[common], help="publish a public Note")
     post.add_argument("--as", dest="as_user", required=True, metavar="USER")
     post.add_argument("--hub", action="append", default=[], metavar="NAME")

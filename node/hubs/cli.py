@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from functools import partial
 from typing import Any
 
 from node.activitypub.following import find_target
 from node.activitypub.local_actors import find_by_username
-from node.commands import open_node, with_node
 from node.hubs import cli_governance, cli_items
 from node.hubs.members import members, remove_member, set_member
 from node.hubs.policy import ROLES
 from node.hubs.publish import HubError, load_hub
 from node.hubs.service import create_hub
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
 
 
 def member_uri(node: Node, who: str) -> str:
@@ -36,7 +36,7 @@ def member_uri(node: Node, who: str) -> str:
     return asyncio.run(resolve())
 
 
-def cmd_create(args: argparse.Namespace) -> int:
+def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def work(node: Node, conn: Any) -> str:
         actor = create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
                            summary=args.summary or "", now=node.clock())
@@ -48,12 +48,12 @@ def cmd_create(args: argparse.Namespace) -> int:
             set_member(conn, target, admin_actor.uri, "admin", node.clock())
         return actor.uri
 
-    print(f"ionode: created hub {with_node(args, work)}")
+    print(f"ionode: created hub {nodes.with_node(args, work)}")
     return 0
 
 
-def cmd_member_add(args: argparse.Namespace) -> int:
-    node = open_node(args)
+def cmd_member_add(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
     uri = member_uri(node, args.who)
     with node.engine.begin() as conn:
         set_member(conn, load_hub(conn, args.hub), uri, args.role, node.clock())
@@ -61,8 +61,8 @@ def cmd_member_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_member_remove(args: argparse.Namespace) -> int:
-    node = open_node(args)
+def cmd_member_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
     uri = member_uri(node, args.who)
     with node.engine.begin() as conn:
         remove_member(conn, load_hub(conn, args.hub), uri)
@@ -70,13 +70,13 @@ def cmd_member_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_members(args: argparse.Namespace) -> int:
-    rows = with_node(args, lambda node, conn: members(conn, load_hub(conn, args.hub)))
+def cmd_members(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    rows = nodes.with_node(args, lambda node, conn: members(conn, load_hub(conn, args.hub)))
     print("\n".join(f"{role}\t{uri}" for uri, role in rows) or f"{args.hub} has no members")
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True)
     create = hub.add_parser("create", parents=[common], help="create a hub")
     create.add_argument("name")
@@ -84,20 +84,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--summary", help="mission statement (Markdown)")
     create.add_argument("--admin", action="append", default=[], metavar="USER",
                         help="a local organizer who administers the hub (repeatable)")
-    create.set_defaults(run=cmd_create)
+    create.set_defaults(run=partial(cmd_create, nodes))
     member = hub.add_parser("member", help="hub members").add_subparsers(
         dest="member_action", required=True)
     add = member.add_parser("add", parents=[common], help="add a member or change a role")
     add.add_argument("hub")
     add.add_argument("who", help="local username, @user@host, acct:user@host or actor URL")
     add.add_argument("--role", choices=ROLES, default="member")
-    add.set_defaults(run=cmd_member_add)
+    add.set_defaults(run=partial(cmd_member_add, nodes))
     remove = member.add_parser("remove", parents=[common], help="remove a member")
     remove.add_argument("hub")
     remove.add_argument("who")
-    remove.set_defaults(run=cmd_member_remove)
+    remove.set_defaults(run=partial(cmd_member_remove, nodes))
     listing = hub.add_parser("members", parents=[common], help="list a hub's members")
     listing.add_argument("hub")
-    listing.set_defaults(run=cmd_members)
-    cli_governance.register_hub_actions(hub, common)
-    cli_items.register(sub, common)
+    listing.set_defaults(run=partial(cmd_members, nodes))
+    cli_governance.register_hub_actions(hub, common, nodes)
+    cli_items.register(sub, common, nodes)

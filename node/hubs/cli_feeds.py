@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
-from node.commands import open_node, with_node
 from node.hubs.feed_service import (
     PollOutcome,
     list_feeds,
@@ -15,14 +15,15 @@ from node.hubs.feed_service import (
     subscribe,
     unsubscribe,
 )
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
 
 T = TypeVar("T")
 
 
-def run_async(args: argparse.Namespace, work: Callable[[Node], Awaitable[T]]) -> T:
+def run_async(nodes: NodeAccess, args: argparse.Namespace,
+              work: Callable[[Node], Awaitable[T]]) -> T:
     """Run ``work`` on a migrated node, then close its fetcher and database."""
-    node = open_node(args)
+    node = nodes.open(args)
 
     async def run() -> T:
         try:
@@ -36,23 +37,23 @@ def run_async(args: argparse.Namespace, work: Callable[[Node], Awaitable[T]]) ->
         node.engine.dispose()
 
 
-def cmd_add(args: argparse.Namespace) -> int:
-    result = run_async(args, lambda node: subscribe(node, args.hub, args.feed))
+def cmd_add(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    result = run_async(nodes, args, lambda node: subscribe(node, args.hub, args.feed))
     title = f" ({result.title})" if result.title else ""
     print(f"ionode: {args.hub} now follows the feed {result.url}{title}; published the "
           f"{result.published} newest entries, later ones go out as they appear")
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
-    with_node(args, lambda node, conn: unsubscribe(conn, args.hub, args.feed,
+def cmd_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    nodes.with_node(args, lambda node, conn: unsubscribe(conn, args.hub, args.feed,
                                                     now=node.clock()))
     print(f"ionode: {args.hub} no longer follows the feed {args.feed}")
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    feeds = with_node(args, lambda node, conn: list_feeds(conn, args.hub))
+def cmd_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    feeds = nodes.with_node(args, lambda node, conn: list_feeds(conn, args.hub))
     for feed in feeds:
         state = f"failing ({feed.failures}x): {feed.last_error}" if feed.failures else "ok"
         print(f"{feed.url}\t{feed.title or '-'}\tnext poll {feed.next_poll_at:%Y-%m-%d %H:%M}"
@@ -71,14 +72,14 @@ def describe(outcome: PollOutcome) -> str:
     return f"{outcome.url}: {outcome.published} new entries published"
 
 
-def cmd_poll(args: argparse.Namespace) -> int:
-    outcomes = run_async(args, lambda node: poll_now(node, args.hub))
+def cmd_poll(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    outcomes = run_async(nodes, args, lambda node: poll_now(node, args.hub))
     print("\n".join(describe(o) for o in sorted(outcomes, key=lambda o: o.url))
           or "ionode: no feeds to poll")
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     """Add ``ionode feed add|remove|list|poll``."""
     feed = sub.add_parser("feed", help="outside feeds a hub republishes").add_subparsers(
         dest="action", required=True)
@@ -87,14 +88,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     # dest "feed" because the common ``--url`` flag already owns "url" (the node's URL)
     add.add_argument("feed", metavar="URL",
                      help="an RSS, Atom or iCalendar feed of the group's website")
-    add.set_defaults(run=cmd_add)
+    add.set_defaults(run=partial(cmd_add, nodes))
     remove = feed.add_parser("remove", parents=[common], help="unsubscribe a hub from a feed")
     remove.add_argument("hub")
     remove.add_argument("feed", metavar="URL")
-    remove.set_defaults(run=cmd_remove)
+    remove.set_defaults(run=partial(cmd_remove, nodes))
     listing = feed.add_parser("list", parents=[common], help="a hub's feeds and their state")
     listing.add_argument("hub")
-    listing.set_defaults(run=cmd_list)
+    listing.set_defaults(run=partial(cmd_list, nodes))
     poll = feed.add_parser("poll", parents=[common], help="poll feeds now")
     poll.add_argument("hub", nargs="?", help="only this hub's feeds (default: every hub)")
-    poll.set_defaults(run=cmd_poll)
+    poll.set_defaults(run=partial(cmd_poll, nodes))

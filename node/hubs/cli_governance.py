@@ -7,16 +7,16 @@ those of the services, so the CLI and the web forms refuse the same things.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from typing import Any
 
-from node.commands import with_node
 from node.hubs.featured import set_pinned
 from node.hubs.follow_requests import approve, follower_uri, pending, reject
 from node.hubs.moderation import publish_held, queue, refuse_held, remove_item
 from node.hubs.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.publish import HubError, load_hub
 from node.hubs.settings_service import HubSettings, apply_settings
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
 
 
 def name_value(pair: str, what: str) -> tuple[str, str]:
@@ -37,9 +37,9 @@ def hub_settings(args: argparse.Namespace) -> HubSettings:
         links=None if links is None else [name_value(p, "--link") for p in links])
 
 
-def cmd_set(args: argparse.Namespace) -> int:
+def cmd_set(nodes: NodeAccess, args: argparse.Namespace) -> int:
     settings = hub_settings(args)
-    result = with_node(args, lambda node, conn: apply_settings(
+    result = nodes.with_node(args, lambda node, conn: apply_settings(
         node, conn, load_hub(conn, args.name), settings))
     sent = (f"profile Update queued for {result.deliveries} deliveries"
             if result.profile_changed else "profile unchanged")
@@ -48,14 +48,14 @@ def cmd_set(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_requests(args: argparse.Namespace) -> int:
-    rows = with_node(args, lambda node, conn: pending(conn, load_hub(conn, args.name)))
+def cmd_requests(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    rows = nodes.with_node(args, lambda node, conn: pending(conn, load_hub(conn, args.name)))
     print("\n".join(f"{r.requested_at:%Y-%m-%d %H:%M}\t{r.follower}" for r in rows)
           or f"{args.name} has no pending follow requests")
     return 0
 
 
-def cmd_answer(args: argparse.Namespace) -> int:
+def cmd_answer(nodes: NodeAccess, args: argparse.Namespace) -> int:
     answer = approve if args.action == "approve" else reject
 
     def work(node: Node, conn: Any) -> str:
@@ -64,48 +64,48 @@ def cmd_answer(args: argparse.Namespace) -> int:
         return who
 
     done = "may now follow" if args.action == "approve" else "was refused by"
-    print(f"ionode: {with_node(args, work)} {done} {args.name}")
+    print(f"ionode: {nodes.with_node(args, work)} {done} {args.name}")
     return 0
 
 
-def cmd_queue(args: argparse.Namespace) -> int:
-    rows = with_node(args, lambda node, conn: queue(conn, load_hub(conn, args.name)))
+def cmd_queue(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    rows = nodes.with_node(args, lambda node, conn: queue(conn, load_hub(conn, args.name)))
     print("\n".join(f"{r.kind}\t{r.author_uri}\t{r.object_uri}" for r in rows)
           or f"nothing is waiting in {args.name}")
     return 0
 
 
-def cmd_publish(args: argparse.Namespace) -> int:
-    count = with_node(args, lambda node, conn: publish_held(
+def cmd_publish(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    count = nodes.with_node(args, lambda node, conn: publish_held(
         node, conn, load_hub(conn, args.name), args.item))
     print(f"ionode: {args.name} published {args.item} ({count} deliveries queued)")
     return 0
 
 
-def cmd_refuse(args: argparse.Namespace) -> int:
-    with_node(args, lambda node, conn: refuse_held(
+def cmd_refuse(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    nodes.with_node(args, lambda node, conn: refuse_held(
         node, conn, load_hub(conn, args.name), args.item, args.reason or ""))
     print(f"ionode: {args.name} refused {args.item}")
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
-    count = with_node(args, lambda node, conn: remove_item(
+def cmd_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    count = nodes.with_node(args, lambda node, conn: remove_item(
         node, conn, load_hub(conn, args.name), args.item, by=None, reason=args.reason or ""))
     print(f"ionode: {args.name} removed {args.item} (Undo of its Announces queued for "
           f"{count} deliveries)")
     return 0
 
 
-def cmd_pin(args: argparse.Namespace) -> int:
+def cmd_pin(nodes: NodeAccess, args: argparse.Namespace) -> int:
     pinned = args.action == "pin"
-    with_node(args, lambda node, conn: set_pinned(
+    nodes.with_node(args, lambda node, conn: set_pinned(
         node, conn, load_hub(conn, args.name), args.item, pinned))
     print(f"ionode: {args.item} is {'now' if pinned else 'no longer'} pinned in {args.name}")
     return 0
 
 
-def _set_parser(hub: Any, common: argparse.ArgumentParser) -> None:
+def _set_parser(hub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     cmd = hub.add_parser("set", parents=[common], help="change a hub's profile and policies")
     cmd.add_argument("name")
     cmd.add_argument("--title")
@@ -120,24 +120,24 @@ def _set_parser(hub: Any, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--clear-links", action="store_true")
     cmd.add_argument("--avatar", metavar="URL", help='image URL ("" removes it)')
     cmd.add_argument("--header", metavar="URL", help='header image URL ("" removes it)')
-    cmd.set_defaults(run=cmd_set)
+    cmd.set_defaults(run=partial(cmd_set, nodes))
 
 
-def register_hub_actions(hub: Any, common: argparse.ArgumentParser) -> None:
+def register_hub_actions(hub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     """Add the governance actions to the ``ionode hub`` subcommands."""
-    _set_parser(hub, common)
+    _set_parser(hub, common, nodes)
     cmd = hub.add_parser("requests", parents=[common], help="pending follow requests")
     cmd.add_argument("name")
-    cmd.set_defaults(run=cmd_requests)
+    cmd.set_defaults(run=partial(cmd_requests, nodes))
     for action, text in (("approve", "accept a follow request"),
                          ("reject", "refuse a follow request")):
         cmd = hub.add_parser(action, parents=[common], help=text)
         cmd.add_argument("name")
         cmd.add_argument("actor", help="actor URL or @user@host")
-        cmd.set_defaults(run=cmd_answer)
+        cmd.set_defaults(run=partial(cmd_answer, nodes))
     cmd = hub.add_parser("queue", parents=[common], help="posts waiting for a moderator")
     cmd.add_argument("name")
-    cmd.set_defaults(run=cmd_queue)
+    cmd.set_defaults(run=partial(cmd_queue, nodes))
     for action, text, run in (("publish", "publish a held post", cmd_publish),
                               ("refuse", "refuse a held post", cmd_refuse),
                               ("remove", "take a published item out of the hub",
@@ -149,4 +149,4 @@ def register_hub_actions(hub: Any, common: argparse.ArgumentParser) -> None:
         cmd.add_argument("item", metavar="ITEM_URL")
         if action in ("refuse", "remove"):
             cmd.add_argument("--reason", help="kept with the item")
-        cmd.set_defaults(run=run)
+        cmd.set_defaults(run=partial(run, nodes))

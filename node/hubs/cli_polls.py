@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from functools import partial
 from typing import Any
 
 from node.activitypub.actors import LookupFailed
 from node.activitypub.vocab import ref
-from node.commands import open_node, with_node
 from node.hubs import polls
 from node.hubs.poll_service import close_poll, create_poll, stored_question
 from node.hubs.poll_votes import vote
 from node.hubs.polls import PollError, PollSpec
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
 
 
 def spec_from_args(args: argparse.Namespace, node: Node) -> PollSpec:
@@ -33,8 +33,8 @@ def spec_from_args(args: argparse.Namespace, node: Node) -> PollSpec:
                            now=now)
 
 
-def cmd_create(args: argparse.Namespace) -> int:
-    result = with_node(args, lambda node, conn: create_poll(
+def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    result = nodes.with_node(args, lambda node, conn: create_poll(
         node, conn, args.as_user, args.hub, spec_from_args(args, node)))
     print(f"ionode: published poll {result.object['id']} ({result.deliveries} deliveries queued)")
     for hub, decision in result.decisions.items():
@@ -62,8 +62,8 @@ def know_author(node: Node, uri: str) -> None:
     asyncio.run(lookup())
 
 
-def cmd_vote(args: argparse.Namespace) -> int:
-    node = open_node(args)
+def cmd_vote(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
     try:
         if not args.poll.startswith(f"{node.settings.url}/"):
             know_author(node, args.poll)
@@ -78,8 +78,9 @@ def cmd_vote(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_close(args: argparse.Namespace) -> int:
-    count = with_node(args, lambda node, conn: close_poll(node, conn, args.as_user, args.poll))
+def cmd_close(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    count = nodes.with_node(args, lambda node, conn: close_poll(node, conn, args.as_user,
+                                                                args.poll))
     print(f"ionode: closed {args.poll} ({count} deliveries queued)")
     return 0
 
@@ -98,18 +99,18 @@ def show_lines(document: dict[str, Any], node: Node) -> list[str]:
     return lines
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+def cmd_show(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def work(node: Node, conn: Any) -> list[str]:
         document = stored_question(conn, args.poll)
         if document is None:
             raise PollError(f"no poll {args.poll} known on this node")
         return show_lines(document, node)
 
-    print("\n".join(with_node(args, work)))
+    print("\n".join(nodes.with_node(args, work)))
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     poll = sub.add_parser("poll", help="straw polls").add_subparsers(dest="action",
                                                                       required=True)
     create = poll.add_parser("create", parents=[common], help="publish a poll into hubs")
@@ -124,16 +125,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ends.add_argument("--ends-at", metavar="ISO", help="e.g. 2026-11-22T18:00:00Z")
     create.add_argument("--keypad", action="store_true",
                         help="the call keypad poll: agree (2), disagree (3), more questions (5)")
-    create.set_defaults(run=cmd_create)
+    create.set_defaults(run=partial(cmd_create, nodes))
     cast = poll.add_parser("vote", parents=[common], help="vote on a poll")
     cast.add_argument("--as", dest="as_user", required=True, metavar="USER")
     cast.add_argument("poll", metavar="POLL_URL")
     cast.add_argument("option", nargs="+", metavar="OPTION")
-    cast.set_defaults(run=cmd_vote)
+    cast.set_defaults(run=partial(cmd_vote, nodes))
     close = poll.add_parser("close", parents=[common], help="close a poll now")
     close.add_argument("--as", dest="as_user", required=True, metavar="USER")
     close.add_argument("poll", metavar="POLL_URL")
-    close.set_defaults(run=cmd_close)
+    close.set_defaults(run=partial(cmd_close, nodes))
     show = poll.add_parser("show", parents=[common], help="print a poll's tallies")
     show.add_argument("poll", metavar="POLL_URL")
-    show.set_defaults(run=cmd_show)
+    show.set_defaults(run=partial(cmd_show, nodes))
