@@ -103,7 +103,7 @@ class InboxWorker:
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"}
-        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
+        context = HandlerContext.of(self.node, row["id"], row["recipient"])
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:

@@ -19,7 +19,6 @@ import orjson
 from sqlalchemy import Connection, delete, select, update
 
 from node.activitypub.handlers.follows import send_answer
-from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, InboxItem, RemoteActor
 from node.hubs.moderation import require_steward
 from node.hubs.publish import HubError, HubTarget
@@ -97,8 +96,8 @@ def _answer(node: Node, conn: Connection, target: HubTarget, row: Any, kind: str
     inbox = row.inbox or row.shared_inbox
     if not inbox:
         return  # nowhere to answer; the state change stands
-    context = HandlerContext(node=node, item_id=0, recipient=None)
-    send_answer(context, conn, kind, target.actor, received_follow(conn, row), inbox)
+    send_answer(node.services.outbox, conn, kind, target.actor, received_follow(conn, row),
+                inbox, node.clock())
 
 
 def received_follow(conn: Connection, row: Any) -> Mapping[str, Any]:

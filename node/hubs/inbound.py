@@ -97,7 +97,7 @@ def _may_concern_hubs(create: Mapping[str, Any], pattern: re.Pattern[str]) -> bo
 
 async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
     """The dispatcher hook: True when a local hub took the post, else False."""
-    pattern = hub_pattern(ctx.node.settings.url)
+    pattern = hub_pattern(ctx.base_url)
     if not _may_concern_hubs(create, pattern):
         return False
     author = actor_of(create)
@@ -136,14 +136,14 @@ def _take(ctx: HandlerContext, conn: Connection, create: Mapping[str, Any],
         if followed_here(conn, author):
             return False
         raise Ignore("; ".join(f"{name}: {d.reason}" for name, d in decisions.items()))
-    now = ctx.node.clock()
+    now = ctx.clock()
     if not ctx.is_local(uri):
         store_remote(conn, document, now)
     for target in taken:
         _record(conn, target, document, author, decisions[target.name], now,
                 origin="local" if ctx.is_local(uri) else "remote")
         if decisions[target.name].state == "published":
-            announce_remote(conn, ctx.node.services.outbox, target.actor,
+            announce_remote(conn, ctx.outbox, target.actor,
                             shared_forms(uri, create), author, inbox, now)
     return True
 
@@ -224,14 +224,14 @@ def _forget(ctx: HandlerContext, conn: Connection, delete_activity: Mapping[str,
                         .where(_item.c.object_uri == uri)).all()
     if not rows or any(r.author_uri != author for r in rows):
         return False  # not ours to handle; the protocol handler judges the Delete
-    now = ctx.node.clock()
+    now = ctx.clock()
     problem = apply_delete(conn, uri, author, now)
     if problem is not None:
         raise Ignore(problem)
     conn.execute(delete(_item).where(_item.c.object_uri == uri))
     shared = {r.hub_id for r in rows if r.state == "published"}
     for target in (t for t in (hub_by_id(conn, i) for i in shared) if t is not None):
-        announce_remote(conn, ctx.node.services.outbox, target.actor,
+        announce_remote(conn, ctx.outbox, target.actor,
                         [as_received(delete_activity)], author, None, now)
     return True
 

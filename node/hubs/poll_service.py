@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import find_by_uri, find_by_username
 from node.activitypub.models import LocalActor, OutboxActivity, RemoteActor, StoredObject
+from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, refs
 from node.hubs import polls
 from node.hubs.models import HubItem, PollVote
@@ -122,13 +123,16 @@ def count_votes(conn: Connection, uri: str, options: Sequence[str]) -> Tally:
     return polls.tally_from(options, {row[0]: int(row[1]) for row in per_option}, int(voters or 0))
 
 
-def record_votes(node: Node, conn: Connection, uri: str, voter: str, names: Sequence[str],
-                 activity_id: str) -> VoteOutcome | None:
-    """Count ``voter``'s choices on the local poll ``uri``; None when it is no such poll."""
+def record_votes(outbox: Outbox, conn: Connection, uri: str, voter: str, names: Sequence[str],
+                 activity_id: str, now: datetime) -> VoteOutcome | None:
+    """Count ``voter``'s choices on the local poll ``uri``; None when it is no such poll.
+
+    Takes the outbox (to sign the new tally) and the time, not the node: the inbox
+    handler calls it with only the services it was given.
+    """
     document = lock_question(conn, uri)
     if document is None:
         return None
-    now = node.clock()
     reason = polls.closed_reason(document, now)
     if reason is not None:
         return VoteOutcome(refused=(reason,))
@@ -138,7 +142,7 @@ def record_votes(node: Node, conn: Connection, uri: str, voter: str, names: Sequ
         results[kind].append(detail)
     if results["counted"]:
         tally = count_votes(conn, uri, polls.options_of(document))
-        _resign(node, conn, polls.with_tally(document, tally), now)
+        _resign(outbox, conn, polls.with_tally(document, tally), now)
     return VoteOutcome(tuple(results["counted"]), tuple(results["duplicate"]),
                        tuple(results["refused"]))
 
@@ -176,10 +180,10 @@ def _author(conn: Connection, document: Mapping[str, Any]) -> LocalActor:
     return author
 
 
-def _resign(node: Node, conn: Connection, document: Mapping[str, Any],
+def _resign(outbox: Outbox, conn: Connection, document: Mapping[str, Any],
             now: datetime) -> dict[str, Any]:
     """Sign ``document`` again and replace the stored copy (``published`` is kept)."""
-    signed = node.services.outbox.sign(_author(conn, document), document, now)
+    signed = outbox.sign(_author(conn, document), document, now)
     conn.execute(update(_objects).where(_objects.c.uri == signed["id"])
                  .values(document=signed, updated=now))
     return signed
@@ -237,7 +241,8 @@ def _close(node: Node, conn: Connection, document: Mapping[str, Any], at: dateti
     """Final totals, ``closed``, the hub items settled, and the final Update sent."""
     uri = str(document["id"])
     tally = count_votes(conn, uri, polls.options_of(document))
-    signed = _resign(node, conn, polls.closed_document(polls.with_tally(document, tally), at), now)
+    closed = polls.closed_document(polls.with_tally(document, tally), at)
+    signed = _resign(node.services.outbox, conn, closed, now)
     conn.execute(update(_items).where(*_our_items(uri)).values(ends_at=at, updated_at=now))
     return publish_update(node, conn, signed, now)
 

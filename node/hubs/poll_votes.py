@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -26,6 +27,7 @@ from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import LocalActor, RemoteActor
+from node.activitypub.outbox import Outbox
 from node.activitypub.urls import same_host
 from node.activitypub.vocab import ACTIVITY_CONTEXT, activity, ref, refs
 from node.hubs import polls
@@ -66,7 +68,8 @@ async def take_vote(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
         return False
     actor = actor_of(create)
     activity_id = str(create.get("id"))
-    outcomes = await ctx.db(lambda conn: _count(ctx.node, conn, actor, activity_id, notes))
+    outcomes = await ctx.db(lambda conn: _count(ctx.outbox, conn, actor, activity_id, notes,
+                                                 ctx.clock()))
     if outcomes is None:
         return False
     refused = [reason for outcome in outcomes for reason in outcome.refused]
@@ -77,8 +80,8 @@ async def take_vote(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
     return True
 
 
-def _count(node: Node, conn: Connection, actor: str, activity_id: str,
-           notes: Sequence[Mapping[str, Any]]) -> list[VoteOutcome] | None:
+def _count(outbox: Outbox, conn: Connection, actor: str, activity_id: str,
+           notes: Sequence[Mapping[str, Any]], now: datetime) -> list[VoteOutcome] | None:
     """Each poll's votes counted; None when no note replies to a live local Question."""
     by_poll: dict[str, list[Mapping[str, Any]]] = {}
     for note in notes:
@@ -93,8 +96,8 @@ def _count(node: Node, conn: Connection, actor: str, activity_id: str,
             outcomes.append(VoteOutcome(refused=(
                 "a vote must be attributed to the activity's actor, with an id on its host",)))
             continue
-        outcome = record_votes(node, conn, uri, actor, [str(n["name"]) for n in group],
-                               activity_id)
+        outcome = record_votes(outbox, conn, uri, actor, [str(n["name"]) for n in group],
+                               activity_id, now)
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
@@ -123,8 +126,8 @@ def vote(node: Node, conn: Connection, voter_name: str, uri: str,
     if not choices:
         raise PollError("choose at least one option")
     if uri.startswith(f"{node.settings.url}/"):
-        outcome = record_votes(node, conn, uri, voter.uri, choices,
-                               f"{voter.uri}#votes/{uuid4().hex}")
+        outcome = record_votes(node.services.outbox, conn, uri, voter.uri, choices,
+                               f"{voter.uri}#votes/{uuid4().hex}", node.clock())
     else:
         outcome = _send_votes(node, conn, voter, uri, choices)
     if outcome is None:

@@ -70,7 +70,7 @@ async def on_join(ctx: HandlerContext, join: Mapping[str, Any]) -> None:
     if uri is None or not ctx.is_local(uri):
         raise Ignore("Join of something that is not ours")
     inbox, _shared = await inboxes_of(ctx, actor)
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def record(conn: Connection) -> None:
         row = event_row(conn, uri, lock=True)
@@ -83,7 +83,8 @@ async def on_join(ctx: HandlerContext, join: Mapping[str, Any]) -> None:
         if joined is None and reason is None:
             conn.execute(insert(_attendance).values(event_uri=uri, actor_uri=actor,
                                                     activity_id=str(join["id"]), joined_at=now))
-        send_answer(ctx, conn, "Reject" if reason else "Accept", organizer, join, inbox)
+        send_answer(ctx.outbox, conn, "Reject" if reason else "Accept", organizer, join, inbox,
+                    ctx.clock())
 
     await ctx.db(record)
 

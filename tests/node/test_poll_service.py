@@ -130,10 +130,10 @@ def test_concurrent_votes_are_counted_exactly(h: Harness) -> None:
 
     def cast(i: int) -> None:
         with h.node.engine.begin() as conn:
-            record_votes(h.node, conn, many, f"https://x.example/u/{i % 10}", [options[i % 3]],
-                         f"https://x.example/a/{i}")
-            record_votes(h.node, conn, single, "https://x.example/u/racer",
-                         [options[i % 2]], f"https://x.example/b/{i}")
+            record_votes(h.node.services.outbox, conn, many, f"https://x.example/u/{i % 10}",
+                         [options[i % 3]], f"https://x.example/a/{i}", h.node.clock())
+            record_votes(h.node.services.outbox, conn, single, "https://x.example/u/racer",
+                         [options[i % 2]], f"https://x.example/b/{i}", h.node.clock())
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(cast, range(60)))

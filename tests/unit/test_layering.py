@@ -143,3 +143,17 @@ def test_nothing_runs_at_import_time() -> None:
             if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 calls_at_top[str(path.relative_to(PACKAGE))] = ast.unparse(stmt)
     assert calls_at_top == {}
+
+
+def test_handlers_get_services_not_the_node() -> None:
+    # Handlers receive the few services they use (ARCHITECTURE.md section 7), so the
+    # handler modules never import the node container and the context carries no node.
+    from dataclasses import fields
+
+    from node.activitypub.handling import HandlerContext
+
+    assert "node" not in {field.name for field in fields(HandlerContext)}
+    handlers = sorted(name for name, path in all_modules().items()
+                      if name.startswith("node.activitypub.handlers")
+                      and "node.runtime" in imported_modules(path))
+    assert handlers == []
