@@ -28,8 +28,9 @@ from node.text import TextError
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
-DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events",
-                   "node.hubs.cli_polls")
+DOMAIN_COMMANDS = ("node.hubs.hub.cli", "node.hubs.updates.cli", "node.hubs.minutes.cli",
+                   "node.hubs.events.cli", "node.hubs.polls.cli", "node.hubs.feeds.cli",
+                   "node.hubs.hub.cli_items")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
 
@@ -87,23 +88,6 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_post(args: argparse.Namespace) -> int:
-    from node.notes import post_note
-
-    result = with_node(args, lambda node, conn: post_note(node, conn, args.as_user, args.text,
-                                                          args.hub))
-    print(f"ionode: published {result.note['id']} ({result.deliveries} deliveries queued)")
-    return 0
-
-
-def cmd_delete(args: argparse.Namespace) -> int:
-    from node.hubs.items import delete_item
-
-    count = with_node(args, lambda node, conn: delete_item(node, conn, args.as_user, args.post))
-    print(f"ionode: deleted {args.post} ({count} deliveries queued)")
-    return 0
-
-
 def cmd_follow(args: argparse.Namespace) -> int:
 
     print(follow_command(args, undo=False))
@@ -145,15 +129,6 @@ def parser() -> argparse.ArgumentParser:
     create.set_defaults(run=cmd_user_create)
     for module in DOMAIN_COMMANDS:
         importlib.import_module(module).register(sub, common, NODES)
-    post = sub.add_parser("post", parents=[common], help="publish a public Note")
-    post.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    post.add_argument("--hub", action="append", default=[], metavar="NAME")
-    post.add_argument("text")
-    post.set_defaults(run=cmd_post)
-    delete = sub.add_parser("delete", parents=[common], help="delete one of your posts")
-    delete.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    delete.add_argument("post", metavar="URL", help="the post's URL")
-    delete.set_defaults(run=cmd_delete)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
         cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
         cmd.add_argument("--as", dest="as_user", required=True, metavar="NAME")

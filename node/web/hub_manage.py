@@ -17,13 +17,13 @@ from markupsafe import Markup
 from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import LocalActor, StoredObject
-from node.hubs import polls
-from node.hubs.dashboard import ONGOING, is_open_poll
-from node.hubs.follow_requests import pending
-from node.hubs.models import HubItem
-from node.hubs.moderation import queue
-from node.hubs.policy import STEWARDS, member_role
-from node.hubs.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.dashboard import ONGOING, is_open_poll
+from node.hubs.hub.follow_requests import pending
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.moderation import queue
+from node.hubs.hub.policy import STEWARDS, member_role
+from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.polls import rules as polls
 from node.web.hub_page import member_handle
 from node.web.item_text import event_timing, plain_text, text_of
 from node.web.markup import sanitized_markup

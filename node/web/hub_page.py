@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
-from node.hubs.dashboard import Dashboard, Item, build_dashboard, poll_options
-from node.hubs.models import Hub
-from node.hubs.policy import member_role
+from node.hubs.hub.dashboard import Dashboard, Item, build_dashboard, poll_options
+from node.hubs.hub.models import Hub
+from node.hubs.hub.policy import member_role
 from node.runtime import node_of
 from node.web.auth import current_login
 from node.web.markup import sanitized_markup

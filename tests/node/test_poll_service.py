@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 
 from node.activitypub.models import StoredObject
 from node.cli import main
-from node.hubs import polls
-from node.hubs.models import HubItem, PollVote
-from node.hubs.poll_service import close_poll, record_votes
-from node.hubs.polls import PollError
-from node.hubs.publish import load_hub
+from node.hubs.hub.models import HubItem, PollVote
+from node.hubs.hub.publish import load_hub
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollError
+from node.hubs.polls.service import close_poll, record_votes
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.harness import Harness, follow_hub, rows
@@ -251,7 +251,7 @@ def test_remote_polls_in_our_hubs_are_left_to_their_author(h: Harness,
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         engine: Engine) -> list[str]:
     monkeypatch.setattr("node.cli.DOMAIN_COMMANDS",
-                        ("node.hubs.cli", "node.hubs.cli_polls"))
+                        ("node.hubs.hub.cli", "node.hubs.polls.cli"))
     flags = ["--url", BASE, "--database", database_url, "--data", str(tmp_path)]
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("correct horse battery\n"))
     assert main(["user", "create", "nate", "--password-stdin", *flags]) == 0

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from node.activitypub.local_actors import find_by_username
 from node.activitypub.models import Follow, RemoteActor, StoredObject
 from node.html import sanitize_html
-from node.hubs.models import Hub
+from node.hubs.hub.models import Hub
 from node.runtime import node_of
 from node.settings import Settings
 from node.web.pages import actor_page, object_page
