@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from node.activitypub.actors import ActorCache
     from node.activitypub.fetch import SafeFetcher
     from node.activitypub.outbox import Outbox
-    from node.runtime import Node
 
 T = TypeVar("T")
 
@@ -37,14 +36,6 @@ class HandlerContext:
     outbox: Outbox
     item_id: int
     recipient: str | None
-
-    @classmethod
-    def of(cls, node: Node, item_id: int, recipient: str | None) -> HandlerContext:
-        """The services of ``node`` a handler may use, for one stored item."""
-        services = node.services
-        return cls(engine=node.engine, clock=node.clock, base_url=node.settings.url,
-                   fetcher=services.fetcher, actors=services.actors, outbox=services.outbox,
-                   item_id=item_id, recipient=recipient)
 
     async def db(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` in one transaction, in a worker thread."""

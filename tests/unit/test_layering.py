@@ -157,3 +157,47 @@ def test_handlers_get_services_not_the_node() -> None:
                       if name.startswith("node.activitypub.handlers")
                       and "node.runtime" in imported_modules(path))
     assert handlers == []
+
+
+def test_no_import_cycles() -> None:
+    # A cycle (cli <-> commands, notes -> hubs.publish -> hubs.items -> notes) ties
+    # modules that should stand apart; every import counts, TYPE_CHECKING included.
+    graph = {name: {t for t in imported_modules(path) if t != name}
+             for name, path in all_modules().items()}
+    assert cycles(graph) == []
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for target in graph.get(name, set()) & graph.keys():
+            if target not in index:
+                visit(target)
+                low[name] = min(low[name], low[target])
+            elif target in stack:
+                low[name] = min(low[name], index[target])
+        if low[name] == index[name]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == name:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return found
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
