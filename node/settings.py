@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from node.activitypub.urls import BadURL, canonical_host
+from node.hosts import BadURL, canonical_host
 from node.zones import DEFAULT_ZONE, ZoneError, check_zone
 
 DEFAULT_DATA_DIR = Path("data")
