@@ -63,7 +63,8 @@ def a_poll(site: Site, *options: str, multiple: bool = False,
                        ).object["id"])
     for n, (voter, option) in enumerate(votes):
         site.run(lambda node, conn, v=voter, o=option, n=n: record_votes(
-            node, conn, uri, f"{REMOTE}/{v}", [o], f"{REMOTE}/{v}#votes/{n}"))
+            node.services.outbox, conn, uri, f"{REMOTE}/{v}", [o], f"{REMOTE}/{v}#votes/{n}",
+            node.clock()))
     return uri
 
 
