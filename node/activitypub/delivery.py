@@ -157,13 +157,25 @@ class DeliveryWorker:
     _pipeline: Pipeline | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        if min(self.batch_size, self.concurrency, self.per_host) < 1:
+            raise ValueError("batch_size, concurrency and per_host must be at least 1")
         if self.heartbeat_every * 2 >= self.claim_ttl.total_seconds():
             raise ValueError("heartbeat_every must be under half of claim_ttl, or a claim "
                              "can expire between two heartbeats while its row is in flight")
 
     async def run(self, stop: anyio.Event, idle_sleep: float = 0.2) -> None:
-        """Deliver until ``stop`` is set; look for due rows every ``idle_sleep`` when idle."""
-        await self._serve(stop, idle_sleep, "run")
+        """Deliver until ``stop`` is set; look for due rows every ``idle_sleep`` when idle.
+
+        Never raises: if the pipeline fails, its rows go back to the queue (or their
+        claims expire) and a new pipeline starts.
+        """
+        while not stop.is_set():
+            try:
+                await self._serve(stop, idle_sleep, "run")
+            except Exception:
+                log.exception("the delivery pipeline failed; starting it again")
+                with anyio.move_on_after(idle_sleep):
+                    await stop.wait()
 
     async def run_once(self) -> int:
         """Claim up to ``batch_size`` rows, deliver them, record them; rows claimed."""

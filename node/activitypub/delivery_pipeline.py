@@ -183,8 +183,11 @@ class Pipeline:
 
     async def _claim(self, limit: int) -> int:
         try:
-            got = await anyio.to_thread.run_sync(self.steps.claim, limit, self.slots.excluded(),
-                                                 limiter=self._database)
+            # Shielded: rows claimed must reach ``held``, or a stopping worker could not
+            # put them back and they would wait for their claim to expire.
+            with anyio.CancelScope(shield=True):
+                got = await anyio.to_thread.run_sync(
+                    self.steps.claim, limit, self.slots.excluded(), limiter=self._database)
         except Exception:
             log.exception("claiming deliveries failed; trying again")
             return 0

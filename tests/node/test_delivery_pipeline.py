@@ -154,3 +154,25 @@ async def test_a_stopped_worker_puts_its_rows_back_untouched(world: World) -> No
         stop.set()
     row = world.rows()[0]
     assert (row.state, row.attempts, row.claimed_by) == ("queued", 0, None)
+
+
+async def test_the_breaker_still_stops_a_dead_host_in_the_pipeline(world: World) -> None:
+    # Rows of a failing host in flight or waiting are planned again against the
+    # breaker once its failures are stored: after the tenth failure, no more requests.
+    dead = [f"https://dead.example/u/{n}/inbox" for n in range(40)]
+    world.enqueue(*dead, *HEALTHY)
+    world.remote.script["dead.example"] = 503
+    worker_, stop = world.worker(batch_size=20, concurrency=8, per_host=4), anyio.Event()
+
+    def settled() -> bool:
+        rows = world.rows()
+        return all(r.state == ("queued" if "dead" in r.inbox else "sent") for r in rows)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(worker_.run, stop, 0.01)
+        await until(settled, "healthy rows sent, the dead host's rows queued")
+        stop.set()
+    tried = [host for host in world.remote.hosts() if host == "dead.example"]
+    assert 10 <= len(tried) < 10 + 4  # at most one round of per_host past the threshold
+    untried = [r for r in world.rows() if "dead" in r.inbox and r.attempts == 0]
+    assert len(untried) == len(dead) - len(tried)
