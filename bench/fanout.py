@@ -261,7 +261,7 @@ def main() -> None:
                         "are emptied); default: SQLite in a temporary directory")
     parser.add_argument("--batch", type=int, default=100, help="worker batch_size")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
-    parser.add_argument("--per-host", type=int, default=16, help="requests in flight per host")
+    parser.add_argument("--per-host", type=int, default=20, help="requests in flight per host")
     parser.add_argument("--sign-threads", type=int, default=2,
                         help="DeliveryWorker.sign_threads (0: sign on the event loop)")
     parser.add_argument("--transports", default="delivery,httpx-aiohttp,httpx",

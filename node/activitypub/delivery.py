@@ -146,9 +146,12 @@ class DeliveryWorker:
     sign: SignFn = sign_request
     batch_size: int = 100
     concurrency: int = 50
-    per_host: int = 16
+    per_host: int = 20
     claim_ttl: timedelta = timedelta(seconds=60)
     heartbeat_every: float = 15.0
+    #: Seconds an outcome may wait for others to share its commit (while rows are on
+    #: the wire); what a kill can lose beyond the rows in flight.
+    commit_linger: float = 0.05
     rand: Callable[[], float] = random.random
     request_deadline: float = REQUEST_DEADLINE
     sign_threads: int = 2
@@ -195,7 +198,8 @@ class DeliveryWorker:
                       sign_ahead=2 * SIGN_CHUNK if self.sign_threads else 0)
         self._pipeline = Pipeline(
             steps=self, slots=slots, batch_size=self.batch_size, sign_chunk=SIGN_CHUNK,
-            sign_threads=self.sign_threads, heartbeat_every=self.heartbeat_every)
+            sign_threads=self.sign_threads, heartbeat_every=self.heartbeat_every,
+            commit_linger=self.commit_linger)
         try:
             return await self._pipeline.serve(stop, idle_sleep=idle_sleep, mode=mode)
         finally:

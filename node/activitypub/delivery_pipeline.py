@@ -11,9 +11,9 @@ Here four kinds of task share one :class:`~.delivery_slots.Slots`:
   chunks on threads just before they go out (RSA releases the GIL), and hands them to
 * ``concurrency`` senders, each POSTing one row at a time, so a hanging inbox holds
   one sender and nothing else;
-* the recorder commits every outcome that has arrived since its last commit (a group
-  commit: one transaction per few milliseconds under load, not one per batch), so a
-  kill loses only what was on the wire;
+* the recorder commits the outcomes that arrived since its last commit (a group
+  commit, at most ``commit_linger`` after an outcome, not at the end of a batch), so a
+  kill loses only what was on the wire or had just come back;
 * a heartbeat extends the claims of held rows every ``heartbeat_every`` seconds, so
   claims stay short and a killed worker's rows are retaken within one claim.
 
@@ -104,6 +104,7 @@ class Pipeline:
     sign_chunk: int
     sign_threads: int
     heartbeat_every: float
+    commit_linger: float = 0.0
     claimed: int = 0
     _material: dict[int, Material] = field(default_factory=dict)
     _results: list[Result] = field(default_factory=list)
@@ -160,13 +161,14 @@ class Pipeline:
         self._wake_claim.set()
 
     async def _claim_loop(self, stop: anyio.Event, idle_sleep: float, until_idle: bool) -> None:
-        """Claim when fewer than a batch of rows could be sent and there is room for at
-        least half a batch (rows stuck behind a full host leave room: they count in
+        """Claim when fewer than two batches of rows could be sent and there is room for
+        at least half a batch (rows stuck behind a full host leave room: they count in
         ``held`` but not in ``sendable``); idle when nothing is due."""
-        max_held = self.slots.concurrency + 2 * self.batch_size
+        max_held = self.slots.concurrency + 3 * self.batch_size
         while not stop.is_set():
             room = min(self.batch_size, max_held - len(self.slots.held))
-            if room < max(self.batch_size // 2, 1) or self.slots.sendable() >= self.batch_size:
+            if room < max(self.batch_size // 2, 1) or (
+                    self.slots.sendable() >= 2 * self.batch_size):
                 await self._wake_claim.wait()
                 continue
             excluded = set(self.slots.excluded())
@@ -257,11 +259,18 @@ class Pipeline:
             self._wake_dispatch.set()
 
     async def _record_loop(self) -> None:
-        """Commit every outcome that arrived since the last commit, then free its hold."""
+        """Commit every outcome that arrived since the last commit, then free its hold.
+
+        While rows are still on the wire, up to ``commit_linger`` seconds are left for a
+        batch of outcomes to gather: a commit costs as much as tens of rows in it.
+        """
         while True:
             if not self._results and not self._pushed:
                 await self._wake_record.wait()
                 continue
+            with anyio.move_on_after(self.commit_linger):
+                while self.slots.reserved and len(self._results) < self.batch_size:
+                    await self._wake_record.wait()
             results, pushed = self._results, self._pushed
             self._results, self._pushed = [], []
             try:
