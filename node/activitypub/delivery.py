@@ -44,7 +44,7 @@ from node.activitypub.classify import (
     transition,
     with_detail,
 )
-from node.activitypub.delivery_pipeline import Claimed, Material, Pipeline, Signed
+from node.activitypub.delivery_pipeline import Claimed, Material, Mode, Pipeline, Signed
 from node.activitypub.delivery_slots import Slots
 from node.activitypub.keys import load_rsa_private
 from node.activitypub.models import Delivery, Follow, LocalActor, OutboxActivity
@@ -193,7 +193,7 @@ class DeliveryWorker:
         if self._pipeline is not None:
             await self._pipeline.heartbeat()
 
-    async def _serve(self, stop: anyio.Event, idle_sleep: float, mode: str) -> int:
+    async def _serve(self, stop: anyio.Event, idle_sleep: float, mode: Mode) -> int:
         slots = Slots(concurrency=self.concurrency, per_host=self.per_host,
                       sign_ahead=2 * SIGN_CHUNK if self.sign_threads else 0)
         self._pipeline = Pipeline(

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 import anyio
 from anyio.abc import TaskGroup
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 Material = tuple[bytes | None, tuple[str, PrivateKey] | None]
 #: A signed row: the body and the headers to POST it with.
 Signed = tuple[bytes, dict[str, str]]
+#: Until ``stop`` is set; until nothing is due and nothing held; one claim's rows.
+Mode = Literal["run", "idle", "once"]
 
 
 @dataclass
@@ -124,7 +126,7 @@ class Pipeline:
         # than in SQLite's busy handler, which sleeps for milliseconds between tries.
         self._database = anyio.CapacityLimiter(1)
 
-    async def serve(self, stop: anyio.Event, *, idle_sleep: float, mode: str) -> int:
+    async def serve(self, stop: anyio.Event, *, idle_sleep: float, mode: Mode) -> int:
         """Deliver until ``stop`` (mode ``run``), until nothing is due and nothing held
         (``idle``) or after one claim's rows are done (``once``); rows claimed."""
         try:
