@@ -3,7 +3,10 @@
 ARCHITECTURE.md section 6: one ``delivery`` row per (activity, target inbox) is written in
 the publishing transaction (:func:`enqueue`); workers claim due rows (:mod:`node.jobs`),
 sign the stored body bytes, POST, classify the answer (:mod:`.classify`) and move each
-row through :data:`TRANSITIONS`. A crash loses nothing: claims expire and are retaken.
+row through :data:`TRANSITIONS`. Rows flow through a pipeline (:mod:`.delivery_pipeline`):
+no delivery waits for another, each outcome is stored as it comes back, and claims are
+short and kept alive by a heartbeat. A crash loses nothing: claims expire and are
+retaken within a minute, and only the rows that were on the wire are sent again.
 A per-host circuit breaker (:mod:`.breaker`, table ``host_health``) stops spending
 requests on a host that keeps failing (Mastodon trips after 10 consecutive failures).
 """
