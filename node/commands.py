@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
@@ -19,27 +20,34 @@ from node.activitypub.models import (
     StoredObject,
 )
 from node.app import build_node, prepare
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
+from node.settings import Settings
 
 T = TypeVar("T")
 
 
-def open_node(args: argparse.Namespace) -> Node:
-    from node.cli import settings_from
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The node's settings: the ``IONODE_*`` environment, overridden by the common flags."""
+    overrides: dict[str, Any] = {
+        "url": args.url, "database": args.database, "data_dir": args.data,
+        "listen_host": getattr(args, "host", None), "listen_port": getattr(args, "port", None),
+    }
+    return Settings.from_env(os.environ, **overrides).ensure_secret_key()
 
+
+def open_node(args: argparse.Namespace) -> Node:
     node = build_node(settings_from(args))
     asyncio.run(prepare(node))
     return node
 
 
+#: What domain CLI modules get in ``register(sub, common, nodes)``.
+NODES = NodeAccess(open=open_node)
+
+
 def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T]) -> T:
     """Run ``work`` in one transaction on a migrated database."""
-    node = open_node(args)
-    try:
-        with node.engine.begin() as conn:
-            return work(node, conn)
-    finally:
-        node.engine.dispose()
+    return NODES.with_node(args, work)
 
 
 def follow_command(args: argparse.Namespace, *, undo: bool) -> str:

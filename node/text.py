@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
 
 MAX_POST_CHARS = 5000
 
