@@ -19,7 +19,8 @@ from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
 from node.clock import Clock
 from node.hubs.calls.rules import parse_local
-from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, calendar_views, rsvp
+from node.hubs.events import calendar_views, rsvp
+from node.hubs.events.rules import CallDetails, EventSpec, Online, Place
 from node.hubs.events.service import create_event
 from node.hubs.hub.members import set_member
 from node.hubs.hub.models import HubItem
