@@ -118,7 +118,8 @@ def cmd_call_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_call_list(args: argparse.Namespace) -> int:
-    listed = with_node(args, lambda node, conn: list_calls(conn, args.hub, node.clock()))
+    listed = with_node(args, lambda node, conn: list_calls(conn, args.hub, node.clock()),
+                       read_only=True)
     for item in listed:
         print(f"{item.start:%Y-%m-%d %H:%M} {item.start.tzname()}\t{item.status}\t"
               f"{item.title}\t{item.uri}")

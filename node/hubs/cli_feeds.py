@@ -52,7 +52,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    feeds = with_node(args, lambda node, conn: list_feeds(conn, args.hub))
+    feeds = with_node(args, lambda node, conn: list_feeds(conn, args.hub), read_only=True)
     for feed in feeds:
         state = f"failing ({feed.failures}x): {feed.last_error}" if feed.failures else "ok"
         print(f"{feed.url}\t{feed.title or '-'}\tnext poll {feed.next_poll_at:%Y-%m-%d %H:%M}"

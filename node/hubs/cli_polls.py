@@ -105,7 +105,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             raise PollError(f"no poll {args.poll} known on this node")
         return show_lines(document, node)
 
-    print("\n".join(with_node(args, work)))
+    print("\n".join(with_node(args, work, read_only=True)))
     return 0
 
 
