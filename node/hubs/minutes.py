@@ -20,12 +20,8 @@ from __future__ import annotations
 import html
 import mimetypes
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 from sqlalchemy import Connection
 
 from node.activitypub.local_actors import find_by_username
@@ -35,6 +31,12 @@ from node.hubs.settings_service import one_line, web_url
 from node.runtime import Node
 from node.text import markdown_renderer
 from node.web.sanitize import sanitize_html
+
+if TYPE_CHECKING:  # markdown-it is imported by node.text.markdown_renderer when used
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 MAX_TITLE = 200
 MAX_SUMMARY = 500
