@@ -2,7 +2,8 @@
 
 An idle node held 112-119 MB; every library imported at start-up stays resident. The
 calendar and feed parsers, Markdown, argon2, alembic (on a database at the head
-revision) and the PostgreSQL driver (on SQLite) are imported where they are used. This
+revision), aiohttp (the delivery client's, at the first delivery) and the PostgreSQL
+driver (on SQLite) are imported where they are used. This
 builds the app as ``ionode serve`` does, in a fresh interpreter, runs its start-up
 (migration check, node actor, workers) and lists the heavy modules then loaded.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from node.db import make_engine, migrate
 
 HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg", "PIL",
-         "mako")
+         "mako", "aiohttp", "httpx_aiohttp")
 PROBE = """
 import asyncio, json, sys
 from pathlib import Path
