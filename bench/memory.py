@@ -53,7 +53,7 @@ from inbox import (  # bench/inbox.py: the signing peer and its helpers
     wait_ready,
 )
 
-IONODE = Path(sys.executable).parent / "ionode"
+IONODE = Path(sys.executable).parent / "ionode"  # --ionode measures another checkout's
 HUB = "bench"  # the hub bench/inbox.py's Create(Note)s are addressed to
 FIELDS = ("VmRSS", "RssAnon", "RssFile", "VmHWM")
 TARGET_IDLE_MB, TARGET_BURST_MB = 80, 120
@@ -81,15 +81,17 @@ def node_env(data: Path) -> dict[str, str]:
     return env
 
 
-def start_node(tmp: Path, name: str, port: int, *, migrate_first: bool) -> Child:
+def start_node(ionode: Path, tmp: Path, name: str, port: int, *,
+               migrate_first: bool) -> Child:
+    """``ionode serve`` (after ``ionode migrate`` when ``migrate_first``), not yet ready."""
     data = tmp / name
     flags = ["--url", f"http://127.0.0.1:{port}", "--data", str(data)]
     if migrate_first:
-        subprocess.run([str(IONODE), "migrate", *flags], env=node_env(data), check=True,
+        subprocess.run([str(ionode), "migrate", *flags], env=node_env(data), check=True,
                        stdout=subprocess.DEVNULL)
     log = tmp / f"{name}.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([str(IONODE), "serve", "--port", str(port), *flags],
+        process = subprocess.Popen([str(ionode), "serve", "--port", str(port), *flags],
                                    env=node_env(data), stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=subprocess.STDOUT)
     return Child(name, process, port, log)
@@ -101,7 +103,7 @@ async def settled(server: Child, seconds: float) -> dict[str, float]:
     return memory(server.process.pid)
 
 
-def store_items(data: Path, base_url: str, count: int) -> float:
+def store_items(ionode: Path, data: Path, base_url: str, count: int) -> float:
     """An organizer and a hub made with the CLI, then ``count`` hub updates by her,
     500 per transaction; returns the seconds it took."""
     from node.app import build_node
@@ -110,10 +112,10 @@ def store_items(data: Path, base_url: str, count: int) -> float:
 
     started = time.perf_counter()
     flags = ["--url", base_url, "--data", str(data)]
-    subprocess.run([str(IONODE), "user", "create", "nate", "--password-stdin", *flags],
+    subprocess.run([str(ionode), "user", "create", "nate", "--password-stdin", *flags],
                    input=b"correct horse battery\n", env=node_env(data), check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([str(IONODE), "hub", "create", HUB, "--title", "Bench hub", "--admin",
+    subprocess.run([str(ionode), "hub", "create", HUB, "--title", "Bench hub", "--admin",
                     "nate", *flags], env=node_env(data), check=True, stdout=subprocess.DEVNULL)
     node = build_node(settings_from(argparse.Namespace(url=base_url, database=None,
                                                        data=str(data))))
@@ -151,7 +153,7 @@ def row(label: str, figures: dict[str, float], target: float | None = None) -> s
 
 async def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    fresh = start_node(tmp, "fresh", free_port(), migrate_first=False)
+    fresh = start_node(opts.ionode, tmp, "fresh", free_port(), migrate_first=False)
     try:
         results["idle_new_database"] = await settled(fresh, opts.settle)
     finally:
@@ -159,13 +161,15 @@ async def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     print(row("idle, new database", results["idle_new_database"], TARGET_IDLE_MB), flush=True)
 
     port = free_port()
-    server = start_node(tmp, "node", port, migrate_first=True)
+    server = start_node(opts.ionode, tmp, "node", port, migrate_first=True)
     try:
         results["idle"] = await settled(server, opts.settle)
         print(row("idle, migrated first (make run)", results["idle"], TARGET_IDLE_MB),
               flush=True)
+        if opts.idle_only:
+            return results
         database = f"sqlite:///{tmp / 'node' / 'ionode.db'}"
-        seconds = store_items(tmp / "node", server.base, opts.items)
+        seconds = store_items(opts.ionode, tmp / "node", server.base, opts.items)
         await read_pages(server.base)
         await asyncio.sleep(opts.settle)
         results["after_items"] = memory(server.process.pid)
@@ -180,7 +184,7 @@ async def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             load = await post_all(server, requests, concurrency=50, limit=300.0)
             if load.accepted != opts.burst:
                 raise BenchError(f"{opts.burst - load.accepted} requests not accepted: "
-                                 f"{load.status_summary()}")
+                                 f"{load.status_summary()}\n{server.log_tail()}")
             processed = await asyncio.to_thread(wait_processed, database, server, opts.burst)
         await asyncio.sleep(opts.settle)
         results["after_burst"] = memory(server.process.pid)
@@ -198,8 +202,12 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=2_000)
     parser.add_argument("--settle", type=float, default=3.0,
                         help="seconds to wait before each reading")
+    parser.add_argument("--idle-only", action="store_true",
+                        help="measure the two idle figures only")
+    parser.add_argument("--ionode", type=Path, default=IONODE,
+                        help="the ionode command to measure (another checkout's venv)")
     opts = parser.parse_args()
-    print(f"ionode serve on SQLite; Python {platform.python_version()}, "
+    print(f"{opts.ionode} serve on SQLite; Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="ionode-memory-") as scratch:
         try:
