@@ -10,7 +10,7 @@ the peak ``VmHWM``):
 2. **idle, migrated first**: ``ionode migrate`` then ``ionode serve``, as ``make run``
    and the systemd unit start a node;
 3. **after items**: an organizer and a hub made with the CLI, ``--items`` hub updates
-   stored (``node.notes.post_note`` in this process, 500 per transaction), then the
+   stored (``node.hubs.updates.service.post_update`` in this process, 500 per transaction), then the
    pages that read them requested (home, hub page, outbox pages, Atom feed, calendars);
 4. **after the burst**: ``--burst`` signed ``Create(Note)`` POSTed to the node's inbox
    (50 in flight, the sender and signing of bench/inbox.py, its actor document served by
@@ -107,8 +107,8 @@ def store_items(ionode: Path, data: Path, base_url: str, count: int) -> float:
     """An organizer and a hub made with the CLI, then ``count`` hub updates by her,
     500 per transaction; returns the seconds it took."""
     from node.app import build_node
+    from node.hubs.updates.service import post_update
     from node.local_node import settings_from
-    from node.notes import post_note
 
     started = time.perf_counter()
     flags = ["--url", base_url, "--data", str(data)]
@@ -123,7 +123,7 @@ def store_items(ionode: Path, data: Path, base_url: str, count: int) -> float:
         for first in range(0, count, 500):
             with node.engine.begin() as conn:
                 for n in range(first, min(first + 500, count)):
-                    post_note(node, conn, "nate", f"Update {n}: picket at berth {n % 9}.",
+                    post_update(node, conn, "nate", f"Update {n}: picket at berth {n % 9}.",
                               [HUB])
     finally:
         node.engine.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, create_account
 from node.activitypub.local_actors import ActorError, create_local_actor
+from node.commands import NODES, follow_command, status_lines, with_node
 from node.db import DatabaseURLError, database_label
 from node.local_node import open_for_change, settings_from
 from node.settings import NODE_FILE, SettingsError
@@ -27,9 +28,10 @@ from node.text import TextError
 from node.typed_command import typed_command
 
 EXIT_ERROR = 1
-# Domain packages add their own subcommands: each module has register(sub, common).
-DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events",
-                   "node.hubs.cli_polls")
+# Domain packages add their own subcommands: each module has register(sub, common, nodes).
+DOMAIN_COMMANDS = ("node.hubs.hub.cli", "node.hubs.updates.cli", "node.hubs.minutes.cli",
+                   "node.hubs.events.cli", "node.hubs.polls.cli", "node.hubs.feeds.cli",
+                   "node.hubs.hub.cli_items")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
 
@@ -75,7 +77,6 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from node.commands import with_node
 
     password = read_password(args)
 
@@ -92,41 +93,19 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_post(args: argparse.Namespace) -> int:
-    from node.commands import with_node
-    from node.notes import post_note
-
-    result = with_node(args, lambda node, conn: post_note(node, conn, args.as_user, args.text,
-                                                          args.hub))
-    print(f"ionode: published {result.note['id']} ({result.deliveries} deliveries queued)")
-    return 0
-
-
-def cmd_delete(args: argparse.Namespace) -> int:
-    from node.commands import with_node
-    from node.hubs.items import delete_item
-
-    count = with_node(args, lambda node, conn: delete_item(node, conn, args.as_user, args.post))
-    print(f"ionode: deleted {args.post} ({count} deliveries queued)")
-    return 0
-
-
 def cmd_follow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=False))
     return 0
 
 
 def cmd_unfollow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=True))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from node.commands import status_lines
 
     print("\n".join(status_lines(args)))
     return 0
@@ -154,16 +133,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true")
     create.set_defaults(run=cmd_user_create)
     for module in DOMAIN_COMMANDS:
-        importlib.import_module(module).register(sub, common)
-    post = sub.add_parser("post", parents=[common], help="publish a public Note")
-    post.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    post.add_argument("--hub", action="append", default=[], metavar="NAME")
-    post.add_argument("text")
-    post.set_defaults(run=cmd_post)
-    delete = sub.add_parser("delete", parents=[common], help="delete one of your posts")
-    delete.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    delete.add_argument("post", metavar="URL", help="the post's URL")
-    delete.set_defaults(run=cmd_delete)
+        importlib.import_module(module).register(sub, common, NODES)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
         cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
         cmd.add_argument("--as", dest="as_user", required=True, metavar="NAME")

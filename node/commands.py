@@ -19,7 +19,7 @@ from node.activitypub.models import (
     StoredObject,
 )
 from node.local_node import open_for_change, open_for_reading, settings_from
-from node.runtime import Node
+from node.runtime import Node, NodeAccess
 
 T = TypeVar("T")
 
@@ -33,15 +33,14 @@ def open_node(args: argparse.Namespace, *, read_only: bool = False) -> Node:
     return node
 
 
+#: What domain CLI modules get in ``register(sub, common, nodes)``.
+NODES = NodeAccess(open=open_node)
+
+
 def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T], *,
               read_only: bool = False) -> T:
     """Run ``work`` in one transaction on a migrated database."""
-    node = open_node(args, read_only=read_only)
-    try:
-        with node.engine.begin() as conn:
-            return work(node, conn)
-    finally:
-        node.engine.dispose()
+    return NODES.with_node(args, work, read_only=read_only)
 
 
 def follow_command(args: argparse.Namespace, *, undo: bool) -> str:

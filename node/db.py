@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.util
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
@@ -61,6 +63,23 @@ def database_label(url: str) -> str:
         return url.split("?")[0]
 
 
+def json_text(value: Any) -> str:
+    """JSON columns are written by orjson, not the standard ``json.dumps``, which recursed
+    once per level and raised ``RecursionError`` on an activity of 1,000 nested arrays
+    (issue 7, 2.1). orjson does not use the interpreter's stack and writes 254 levels, far
+    above what the inbox and the fetcher accept (``activitypub/json_budget.py``: 32)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def json_value(text: str | bytes) -> Any:
+    """A JSON column's value, read by orjson; rows written before by ``json.dumps`` may
+    hold ``NaN`` or ``Infinity``, which only the standard library reads back."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -78,6 +97,7 @@ def make_engine(url: str, *, pool_size: int = 10,
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=NullPool if database in ("", ":memory:") else None,
+            json_serializer=json_text, json_deserializer=json_value,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -86,7 +106,8 @@ def make_engine(url: str, *, pool_size: int = 10,
             raise DatabaseURLError(
                 "PostgreSQL needs its driver: pip install 'ionode[postgres]' (psycopg 3)")
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                               pool_recycle=RECYCLE_SECONDS)
+                               pool_recycle=RECYCLE_SECONDS, json_serializer=json_text,
+                               json_deserializer=json_value)
         _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS if ping_after_idle is None
                         else ping_after_idle)
         return engine

@@ -12,7 +12,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
-from node.hubs.models import (
+from node.hubs.hub.models import (
     CallSeries,
     EventAttendance,
     FeedEntry,

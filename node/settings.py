@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from node.activitypub.urls import BadURL, canonical_host
+from node.hosts import BadURL, canonical_host
+from node.zones import DEFAULT_ZONE, ZoneError, check_zone
 
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_PORT = 8000
@@ -82,6 +83,7 @@ class Settings:
     allow_private_addresses: bool = False
     inbox_workers: int = 2
     delivery_workers: int = 2
+    timezone: str = DEFAULT_ZONE  # IANA name: how pages show times unless a hub has its own
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -140,6 +142,7 @@ class Settings:
             allow_private_addresses=_bool(env, "IONODE_ALLOW_PRIVATE_ADDRESSES"),
             inbox_workers=_int(env, "IONODE_INBOX_WORKERS", 2),
             delivery_workers=_int(env, "IONODE_DELIVERY_WORKERS", 2),
+            timezone=_zone(env),
         )
         return settings.with_overrides(**overrides)
 
@@ -222,6 +225,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _zone(env: Mapping[str, str]) -> str:
+    raw = env.get("IONODE_TIMEZONE", "").strip()
+    try:
+        return check_zone(raw) if raw else DEFAULT_ZONE
+    except ZoneError as exc:
+        raise SettingsError(f"IONODE_TIMEZONE: {exc}") from exc
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

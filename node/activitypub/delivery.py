@@ -45,8 +45,9 @@ from node.activitypub.signatures import sign_request
 from node.activitypub.sigtypes import PrivateKey, Scheme
 from node.activitypub.ssrf import BlockedAddress
 from node.activitypub.transport import ACTIVITY_JSON, post_activity
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
 from node.clock import Clock
+from node.hosts import BadURL
 from node.jobs import claim, release_many
 
 log = logging.getLogger(__name__)

@@ -25,46 +25,23 @@ see only the proxy's address.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
-from node.activitypub.ssrf import BlockedAddress, check_address, check_url
+from node.activitypub.ssrf import BlockedAddress, check_url
 
 if TYPE_CHECKING:  # aiohttp is imported at the first delivery, not at start-up
     import aiohttp
     from aiohttp.abc import AbstractResolver
 
-KEEPALIVE_SECONDS = 30.0
 ACTIVITY_JSON = "application/activity+json"
 #: Bytes of an answer read at most: enough for an error message, and reading a small
 #: body to its end lets the connection be reused (Mastodon caps bodies at 1 MB).
 RESPONSE_READ_CAP = 16 * 1024
-
-
-class RefusedAddress(OSError):
-    """A resolved or connected address is forbidden by the address policy.
-
-    An ``OSError`` because that is what aiohttp expects from resolvers and sockets;
-    it surfaces as ``httpx.ConnectError`` carrying this message.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(errno.EACCES, f"refused by address policy: {reason}")
-
-
-def address_problem(host: str, *, allow_private: bool) -> str | None:
-    """Why the IP literal ``host`` may not be contacted (unparseable counts as refused)."""
-    try:
-        ip = ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return f"{host!r} is not an IP address"
-    return check_address(ip, allow_private=allow_private)
 
 
 class _NoCookies(httpx.Cookies):

@@ -19,8 +19,10 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from httpx_aiohttp import AiohttpTransport
 
-from node.activitypub.ssrf import BlockedAddress, check_url
-from node.activitypub.transport import KEEPALIVE_SECONDS, RefusedAddress, address_problem
+from node.activitypub.ssrf import BlockedAddress, RefusedAddress, address_problem, check_url
+
+#: Seconds an idle pooled connection is kept for the next delivery to the same host.
+KEEPALIVE_SECONDS = 30.0
 
 
 class GuardedResolver(AbstractResolver):
