@@ -32,9 +32,10 @@ from node.activitypub.signatures import sign_request
 from node.activitypub.ssrf import guarded_transport
 from node.activitypub.transport import delivery_client
 from node.clock import Clock, system_clock
-from node.db import make_engine, migrate
+from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
+from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
@@ -115,13 +116,17 @@ class NodeSigner:
                             private_key=keys.rsa, now=self.clock())
 
 
-async def prepare(node: Node) -> None:
-    """Migrate and make sure the node actor exists (every start, and `ionode migrate`)."""
-    await anyio.to_thread.run_sync(migrate, node.engine)
+async def prepare(node: Node) -> Migration:
+    """Migrate, check (or record, the first time) the node's URL in its database, and
+    make sure the node actor exists (every start, and `ionode migrate`)."""
+    migration = await anyio.to_thread.run_sync(migrate, node.engine)
+    where = database_label(node.settings.database)
+    await anyio.to_thread.run_sync(record_url, node.engine, node.settings.url, where)
     await anyio.to_thread.run_sync(
         lambda: ensure_node_actor(node.engine, base_url=node.settings.url,
                                   name=node.settings.node_name, now=node.clock())
     )
+    return migration
 
 
 def freeze_startup_objects() -> None:

@@ -7,7 +7,6 @@ Every subcommand takes ``--url``, ``--database`` and ``--data`` to override the
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import importlib
 import os
@@ -20,11 +19,13 @@ from sqlalchemy.exc import OperationalError
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, create_account
 from node.activitypub.local_actors import ActorError, create_local_actor
-from node.commands import NODES, follow_command, settings_from, status_lines, with_node
-from node.db import DatabaseURLError
-from node.settings import SettingsError
+from node.commands import NODES, follow_command, status_lines, with_node
+from node.db import DatabaseURLError, database_label
+from node.local_node import open_for_change, settings_from
+from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
+from node.typed_command import typed_command
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
@@ -41,9 +42,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from node.app import create_app
 
     settings = settings_from(args)
+    node, migration = open_for_change(settings)  # node.json before the first request
+    node.engine.dispose()
+    where = database_label(settings.database)
     print(f"ionode: serving {settings.url} (listening on {settings.listen_host}:"
-          f"{settings.listen_port}, database {settings.database.split('?')[0]})")
-    print("ionode: create the first organizer with: ionode user create NAME")
+          f"{settings.listen_port}); {migration.describe(where)}")
+    print(f"ionode: create the first organizer with: {typed_command('user create NAME')}")
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
     app = create_app(settings, freeze_heap=True)
@@ -54,11 +58,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from node.app import build_node, prepare
-
-    node = build_node(settings_from(args))
-    asyncio.run(prepare(node))
-    print("ionode: database is up to date")
+    settings = settings_from(args)
+    node, migration = open_for_change(settings)
+    node.engine.dispose()
+    print(f"ionode: {migration.describe(database_label(settings.database))}")
+    print(f"ionode: this node is {settings.url}; its settings are in "
+          f"{settings.data_dir / NODE_FILE}")
     return 0
 
 

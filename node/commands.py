@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, func, select
 
@@ -19,25 +18,18 @@ from node.activitypub.models import (
     LocalActor,
     StoredObject,
 )
-from node.app import build_node, prepare
+from node.local_node import open_for_change, open_for_reading, settings_from
 from node.runtime import Node, NodeAccess
-from node.settings import Settings
 
 T = TypeVar("T")
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The node's settings: the ``IONODE_*`` environment, overridden by the common flags."""
-    overrides: dict[str, Any] = {
-        "url": args.url, "database": args.database, "data_dir": args.data,
-        "listen_host": getattr(args, "host", None), "listen_port": getattr(args, "port", None),
-    }
-    return Settings.from_env(os.environ, **overrides).ensure_secret_key()
-
-
-def open_node(args: argparse.Namespace) -> Node:
-    node = build_node(settings_from(args))
-    asyncio.run(prepare(node))
+def open_node(args: argparse.Namespace, *, read_only: bool = False) -> Node:
+    """The node a command acts on; a ``read_only`` one creates nothing (see
+    :mod:`node.local_node`)."""
+    if read_only:
+        return open_for_reading(settings_from(args, create=False))
+    node, _migration = open_for_change(settings_from(args))
     return node
 
 
@@ -45,9 +37,10 @@ def open_node(args: argparse.Namespace) -> Node:
 NODES = NodeAccess(open=open_node)
 
 
-def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T]) -> T:
+def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T], *,
+              read_only: bool = False) -> T:
     """Run ``work`` in one transaction on a migrated database."""
-    return NODES.with_node(args, work)
+    return NODES.with_node(args, work, read_only=read_only)
 
 
 def follow_command(args: argparse.Namespace, *, undo: bool) -> str:
@@ -80,7 +73,7 @@ def _count(conn: Connection, table: object, *where: object) -> int:
 
 def status_lines(args: argparse.Namespace) -> list[str]:
     """Queue depths, failing hosts and counts, one fact per line."""
-    node = open_node(args)
+    node = open_node(args, read_only=True)
     d, i = Delivery.__table__, InboxItem.__table__  # type: ignore[attr-defined]
     a, f = LocalActor.__table__, Follow.__table__  # type: ignore[attr-defined]
     o, h = StoredObject.__table__, HostHealth.__table__  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import httpx
 from sqlalchemy import Connection, Engine
@@ -46,6 +46,12 @@ def node_of(request: Request) -> Node:
     return node
 
 
+class OpenNode(Protocol):
+    """Opens the node a command acts on (``node.commands.open_node``)."""
+
+    def __call__(self, args: argparse.Namespace, *, read_only: bool = False) -> Node: ...
+
+
 @dataclass(frozen=True)
 class NodeAccess:
     """How a command reaches a migrated node, handed down by the wiring.
@@ -55,11 +61,13 @@ class NodeAccess:
     the wiring (ARCHITECTURE.md section 7).
     """
 
-    open: Callable[[argparse.Namespace], Node]
+    open: OpenNode
 
-    def with_node(self, args: argparse.Namespace, work: Callable[[Node, Connection], T]) -> T:
-        """Run ``work`` in one transaction on a migrated database."""
-        node = self.open(args)
+    def with_node(self, args: argparse.Namespace, work: Callable[[Node, Connection], T], *,
+                  read_only: bool = False) -> T:
+        """Run ``work`` in one transaction on a migrated database; a ``read_only`` command
+        creates nothing (no database, secret key or folder) and refuses a missing one."""
+        node = self.open(args, read_only=read_only)
         try:
             with node.engine.begin() as conn:
                 return work(node, conn)

@@ -28,11 +28,13 @@ import node
 PACKAGE = Path(node.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
+             "node.node_record", "node.typed_command",
              "node.hosts", "node.zones", "node.text", "node.columns"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
     "web": ("node.web",),
-    "wiring": ("node.app", "node.cli", "node.commands", "node.workers", "node.models",
+    "wiring": ("node.app", "node.cli", "node.commands", "node.local_node", "node.workers",
+               "node.models",
                "node.__main__"),
 }
 ORDER = ("base", "protocol", "domains", "web", "wiring")

@@ -24,13 +24,14 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, Timezone, vRecur
 
 from node.hubs.calls.rules import Recurrence
 from node.hubs.events.rules import EventSpec, Online, Place, facts, spec_from_document
+
+if TYPE_CHECKING:  # icalendar is imported where a calendar is made, not at start-up
+    from icalendar import Event, Timezone
 
 PRODID = "-//ionode//hub calendars//EN"
 REFRESH = timedelta(hours=1)
@@ -90,6 +91,8 @@ def _link(doc: dict[str, Any]) -> str:
 def vevent(doc: dict[str, Any], *, uid: str | None = None,
            recurrence_id: datetime | None = None) -> Event:
     """The VEVENT of one of our Event documents."""
+    from icalendar import Event, vRecur
+
     spec = spec_from_document(doc)
     event = Event()
     event.add("uid", uid or str(doc["id"]))
@@ -134,6 +137,8 @@ def series_events(entry: SeriesEntry) -> list[Event]:
 @lru_cache(maxsize=512)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """A VTIMEZONE (shared, never mutated) valid over the calendar's years."""
+    from icalendar import Timezone
+
     return Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
                               last_date=date(last_year, 12, 31))
 
@@ -163,6 +168,8 @@ class Block:
 
 
 def block(events: Sequence[Event]) -> Block:
+    from icalendar import Calendar
+
     holder = Calendar()
     for event in events:
         holder.add_component(event)
@@ -180,6 +187,8 @@ def series_block(entry: SeriesEntry) -> Block:
 
 def assemble(name: str, blocks: Sequence[Block], description: str = "") -> bytes:
     """A VCALENDAR: its properties, a VTIMEZONE per TZID used, then the blocks' VEVENTs."""
+    from icalendar import Calendar
+
     cal = Calendar()
     for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
                        ("method", "PUBLISH"), ("name", name), ("x-wr-calname", name),

@@ -135,7 +135,8 @@ def cmd_call_cancel(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_call_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    listed = nodes.with_node(args, lambda node, conn: list_calls(conn, args.hub, node.clock()))
+    listed = nodes.with_node(args, lambda node, conn: list_calls(conn, args.hub, node.clock()),
+                             read_only=True)
     for item in listed:
         print(f"{item.start:%Y-%m-%d %H:%M} {item.start.tzname()}\t{item.status}\t"
               f"{item.title}\t{item.uri}")

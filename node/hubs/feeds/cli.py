@@ -53,7 +53,8 @@ def cmd_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    feeds = nodes.with_node(args, lambda node, conn: list_feeds(conn, args.hub))
+    feeds = nodes.with_node(args, lambda node, conn: list_feeds(conn, args.hub),
+                            read_only=True)
     for feed in feeds:
         state = f"failing ({feed.failures}x): {feed.last_error}" if feed.failures else "ok"
         print(f"{feed.url}\t{feed.title or '-'}\tnext poll {feed.next_poll_at:%Y-%m-%d %H:%M}"

@@ -27,9 +27,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-import icalendar
-
 from node.activitypub.fetch import parse_media_type
 from node.html import sanitize_html
 
@@ -179,6 +176,8 @@ def parse_news(body: bytes, *, content_type: str, url: str) -> Feed:
     """RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through feedparser (its sanitiser on)."""
     if declares_entities(body):
         raise FeedError("the feed declares XML entities, which ionode refuses")
+    import feedparser  # here, not at start-up: only feed polling needs it
+
     parsed = feedparser.parse(
         io.BytesIO(body),  # never a str or bytes: feedparser would open it as a path
         response_headers={"content-location": url, "content-type": content_type},
@@ -242,6 +241,8 @@ def _struct_time(value: Any) -> datetime | None:
 def parse_calendar(body: bytes, *, url: str) -> Feed:
     """VEVENTs of an iCalendar document; cancelled events (STATUS:CANCELLED, RFC 5545
     section 3.8.1.11) are listed by key apart, unreadable ones are skipped."""
+    import icalendar  # here, not at start-up: only feed polling needs it
+
     try:
         document = icalendar.Calendar.from_ical(body)
         found = document.walk("VEVENT")

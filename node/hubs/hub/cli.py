@@ -71,7 +71,8 @@ def cmd_member_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_members(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    rows = nodes.with_node(args, lambda node, conn: members(conn, load_hub(conn, args.hub)))
+    rows = nodes.with_node(args, lambda node, conn: members(conn, load_hub(conn, args.hub)),
+                           read_only=True)
     print("\n".join(f"{role}\t{uri}" for uri, role in rows) or f"{args.hub} has no members")
     return 0
 

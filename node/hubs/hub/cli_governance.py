@@ -49,7 +49,8 @@ def cmd_set(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_requests(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    rows = nodes.with_node(args, lambda node, conn: pending(conn, load_hub(conn, args.name)))
+    rows = nodes.with_node(args, lambda node, conn: pending(conn, load_hub(conn, args.name)),
+                           read_only=True)
     print("\n".join(f"{r.requested_at:%Y-%m-%d %H:%M}\t{r.follower}" for r in rows)
           or f"{args.name} has no pending follow requests")
     return 0
@@ -69,7 +70,8 @@ def cmd_answer(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_queue(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    rows = nodes.with_node(args, lambda node, conn: queue(conn, load_hub(conn, args.name)))
+    rows = nodes.with_node(args, lambda node, conn: queue(conn, load_hub(conn, args.name)),
+                           read_only=True)
     print("\n".join(f"{r.kind}\t{r.author_uri}\t{r.object_uri}" for r in rows)
           or f"nothing is waiting in {args.name}")
     return 0

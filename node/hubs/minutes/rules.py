@@ -20,17 +20,18 @@ from __future__ import annotations
 import html
 import mimetypes
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+from typing import TYPE_CHECKING, Any
 
 from node.html import sanitize_html
 from node.hubs.hub.publish import HubError
 from node.hubs.hub.settings import one_line, web_url
 from node.text import markdown_renderer
+
+if TYPE_CHECKING:  # markdown-it is imported by node.text.markdown_renderer when used
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 MAX_TITLE = 200
 MAX_SUMMARY = 500

@@ -106,7 +106,7 @@ def cmd_show(nodes: NodeAccess, args: argparse.Namespace) -> int:
             raise PollError(f"no poll {args.poll} known on this node")
         return show_lines(document, node)
 
-    print("\n".join(nodes.with_node(args, work)))
+    print("\n".join(nodes.with_node(args, work, read_only=True)))
     return 0
 
 
