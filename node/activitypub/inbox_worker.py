@@ -5,13 +5,18 @@ that raises :class:`Retry` (a fetch failed for a passing reason) is retried with
 delivery backoff; an unexpected error is logged and retried a few times, then
 ``failed``. Unknown types are stored and ignored, never a 500 (the request already
 answered 202).
+
+Whatever a handler raises, the worker records an outcome and goes on (issue 7, 2.1): an
+error that cannot happen twice the same way (``RecursionError`` on a deeply nested
+document, an exception whose message itself raises) fails the item at once, and an
+outcome that cannot be stored is replaced by a plain ``failed``, so a poisoned row is
+never claimed again and again.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +27,7 @@ import orjson
 from sqlalchemy.engine import RowMapping
 
 from node.activitypub.dispatch import Ignore, Retry
+from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
@@ -33,8 +39,32 @@ from node.runtime import Node
 log = logging.getLogger(__name__)
 _items = InboxItem.__table__  # type: ignore[attr-defined]
 MAX_UNEXPECTED_ATTEMPTS = 3
-MAX_DEFER = 2.0  # seconds a worker may step aside for a burst of incoming requests
-DEFER_STEP = 0.02
+MAX_ERROR = 2000
+#: Errors that would only happen again: the item fails at once instead of being retried.
+PERMANENT = (RecursionError, MemoryError, UnicodeError, orjson.JSONDecodeError)
+Outcome = dict[str, Any]
+
+
+def describe(exc: BaseException, *, with_type: bool = True) -> str:
+    """``Type: message`` (or the message alone) for the outcome row, never raising.
+
+    The message of an error about a poisoned document may itself fail: SQLAlchemy's
+    includes the parameters' ``repr``, which recurses as deep as the document does.
+    NUL characters (PostgreSQL refuses them in text) are dropped.
+    """
+    name = type(exc).__name__
+    try:
+        text = f"{name}: {exc}" if with_type else str(exc)
+    except Exception:
+        text = f"{name} (its message could not be rendered)"
+    return text.replace("\x00", "")[:MAX_ERROR]
+
+
+def failed(reason: str, attempts: int | None = None) -> Outcome:
+    outcome: Outcome = {"state": "failed", "error": reason.replace("\x00", "")[:MAX_ERROR]}
+    if attempts is not None:
+        outcome["attempts"] = attempts
+    return outcome
 
 
 @dataclass
@@ -46,23 +76,18 @@ class InboxWorker:
     batch_size: int = 50
     claim_ttl: timedelta = timedelta(minutes=5)
     rand: Callable[[], float] = field(default=random.random)
+    fair: FairShare | None = None
 
     async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5,
-                  writer: InboxWriter | None = None, max_defer: float = MAX_DEFER) -> None:
+                  writer: InboxWriter | None = None) -> None:
         """Process until ``stop`` is set; sleep briefly when there is nothing to do.
 
-        While ``writer`` is busy accepting a burst the worker steps aside, but never for
-        longer than ``max_defer`` seconds at a time, so processing cannot starve.
+        While ``writer`` is accepting requests, processing is paced by :class:`FairShare`
+        (it gets its share of the loop, never all of it and never none of it).
         """
-        deferred_since: float | None = None
+        if writer is not None and self.fair is None:
+            self.fair = FairShare(busy=writer.busy)
         while not stop.is_set():
-            if writer is not None and writer.busy():
-                now = time.monotonic()
-                deferred_since = deferred_since or now
-                if now - deferred_since < max_defer:
-                    await anyio.sleep(DEFER_STEP)
-                    continue
-            deferred_since = None
             if await self.run_once() == 0:
                 with anyio.move_on_after(idle_sleep):
                     if wakeup is not None:
@@ -79,10 +104,13 @@ class InboxWorker:
         claimed again when its claim expires.
         """
         rows = await anyio.to_thread.run_sync(self._claim)
-        outcomes: list[tuple[int, dict[str, Any]]] = []
+        outcomes: list[tuple[int, Outcome]] = []
         try:
             for row in rows:
-                outcomes.append((row["id"], await self._outcome(row)))
+                started = anyio.current_time()
+                outcomes.append((row["id"], await self._guarded(row)))
+                if self.fair is not None:
+                    await self.fair.pace(anyio.current_time() - started)
         finally:  # cancelled mid-batch (shutdown): keep what was done
             if outcomes:
                 with anyio.CancelScope(shield=True):
@@ -95,14 +123,24 @@ class InboxWorker:
 
     async def process(self, row: RowMapping) -> None:
         """Process one claimed row and record its outcome."""
-        outcome = await self._outcome(row)
+        outcome = await self._guarded(row)
         await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
-    async def _outcome(self, row: RowMapping) -> dict[str, Any]:
+    async def _guarded(self, row: RowMapping) -> Outcome:
+        """The item's outcome; an error outside the handler's own handling fails it."""
+        try:
+            return await self._outcome(row)
+        except Exception as exc:
+            reason = describe(exc)
+            log.error("inbox item %s could not be processed (%s); marked failed",
+                      row["id"], reason[:200])
+            return failed(reason, int(row["attempts"]) + 1)
+
+    async def _outcome(self, row: RowMapping) -> Outcome:
         activity = orjson.loads(row["body"])
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
-            return {"state": "ignored", "error": f"no handler for {row['type']}"}
+            return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
         context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
@@ -111,12 +149,19 @@ class InboxWorker:
             if not await self._hooked(context, activity, row["type"]):
                 await handler(context, activity)
         except Ignore as exc:
-            return {"state": "ignored", "error": str(exc)[:2000]}
+            return {"state": "ignored", "error": describe(exc, with_type=False)}
         except Retry as exc:
-            return self._retry(row, str(exc), limit=None)
+            return self._retry(row, describe(exc, with_type=False), limit=None)
+        except PERMANENT as exc:
+            log.error("handler for %s item %s failed for good: %s", row["type"], row["id"],
+                      type(exc).__name__)
+            return failed(describe(exc), int(row["attempts"]) + 1)
         except Exception as exc:
-            log.exception("handler for %s %s failed", row["type"], row["activity_id"])
-            return self._retry(row, f"{type(exc).__name__}: {exc}", MAX_UNEXPECTED_ATTEMPTS)
+            if not _renders(exc):  # a poisoned value inside the error: it would recur
+                return failed(describe(exc), int(row["attempts"]) + 1)
+            reason = describe(exc)
+            log.exception("handler for %s item %s failed: %s", row["type"], row["id"], reason)
+            return self._retry(row, reason, MAX_UNEXPECTED_ATTEMPTS)
         return {"state": "done", "error": None}
 
     async def _hooked(self, context: HandlerContext, activity: Any, kind: str) -> bool:
@@ -126,13 +171,40 @@ class InboxWorker:
                 return True
         return False
 
-    def _retry(self, row: RowMapping, reason: str, limit: int | None) -> dict[str, Any]:
+    def _retry(self, row: RowMapping, reason: str, limit: int | None) -> Outcome:
         attempts = int(row["attempts"]) + 1
         when = next_attempt(attempts, self.node.clock(), self.rand(), None)
         if when is None or (limit is not None and attempts >= limit):
-            return {"state": "failed", "attempts": attempts, "error": reason[:2000]}
-        return {"state": "queued", "attempts": attempts, "due_at": when, "error": reason[:2000]}
+            return failed(reason, attempts)
+        return {"state": "queued", "attempts": attempts, "due_at": when,
+                "error": reason[:MAX_ERROR]}
 
-    def _release(self, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    def _release(self, outcomes: list[tuple[int, Outcome]]) -> None:
+        """Record the outcomes in one transaction; should that fail, one by one, and an
+        outcome that cannot be stored as it is (a value the database refuses) as a plain
+        ``failed``. Only a database that refuses even that raises (the supervisor retries)."""
+        try:
+            self._release_together(outcomes)
+            return
+        except Exception as exc:
+            log.error("recording %d inbox outcomes failed (%s); recording them one by one",
+                      len(outcomes), describe(exc)[:200])
+        for row_id, outcome in outcomes:
+            try:
+                self._release_together([(row_id, outcome)])
+            except Exception as exc:
+                self._release_together([(row_id, failed(
+                    f"its outcome could not be recorded: {type(exc).__name__}"))])
+
+    def _release_together(self, outcomes: list[tuple[int, Outcome]]) -> None:
         with self.node.engine.begin() as conn:
             release_many(conn, _items, self.worker_id, outcomes)
+
+
+def _renders(exc: BaseException) -> bool:
+    """Whether ``str(exc)`` works (then its traceback can be logged too)."""
+    try:
+        str(exc)
+    except Exception:
+        return False
+    return True
