@@ -26,6 +26,7 @@ import anyio
 import orjson
 from sqlalchemy.engine import RowMapping
 
+from node.activitypub.db_batch import DbBatch
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
@@ -43,6 +44,10 @@ MAX_ERROR = 2000
 #: Errors that would only happen again: the item fails at once instead of being retried.
 PERMANENT = (RecursionError, MemoryError, UnicodeError, orjson.JSONDecodeError)
 Outcome = dict[str, Any]
+#: Item types whose items from distinct actors never depend on each other.
+INDEPENDENT = frozenset({"Follow"})
+SIDE_BY_SIDE = 50
+PROCESSING_THREADS = 2
 
 
 def describe(exc: BaseException, *, with_type: bool = True) -> str:
@@ -77,6 +82,10 @@ class InboxWorker:
     claim_ttl: timedelta = timedelta(minutes=5)
     rand: Callable[[], float] = field(default=random.random)
     fair: FairShare | None = None
+    #: Threads of its own for the database work of processing, so that it does not queue
+    #: behind the inbox requests' thread hops (anyio's default pool of 40 is shared).
+    threads: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(PROCESSING_THREADS))
 
     async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5,
                   writer: InboxWriter | None = None) -> None:
@@ -99,23 +108,48 @@ class InboxWorker:
     async def run_once(self) -> int:
         """Claim one batch and process it; the number of items processed.
 
-        The batch's outcomes are recorded together, in one transaction (as the delivery
-        worker does); an item whose outcome was not recorded (the process died) is
-        claimed again when its claim expires.
+        Consecutive items that cannot depend on each other (Follows from distinct actors)
+        are processed side by side, at most :data:`SIDE_BY_SIDE` at a time, their fetches
+        overlapping and their database work committed together (:class:`DbBatch`); the
+        items of one actor always run in order. The batch's outcomes are recorded
+        together, in one transaction (as the delivery worker does); an item whose outcome
+        was not recorded (the process died) is claimed again when its claim expires.
         """
-        rows = await anyio.to_thread.run_sync(self._claim)
-        outcomes: list[tuple[int, Outcome]] = []
+        rows = await anyio.to_thread.run_sync(self._claim, limiter=self.threads)
+        outcomes: dict[int, Outcome] = {}
+        batch = DbBatch(self.node.engine, self.threads)
         try:
-            for row in rows:
+            for segment in segments(rows):
                 started = anyio.current_time()
-                outcomes.append((row["id"], await self._guarded(row)))
+                if len(segment) == 1:
+                    outcomes[segment[0]["id"]] = await self._guarded(segment[0], batch)
+                else:
+                    await self._side_by_side(segment, batch, outcomes)
                 if self.fair is not None:
                     await self.fair.pace(anyio.current_time() - started)
         finally:  # cancelled mid-batch (shutdown): keep what was done
             if outcomes:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self._release, outcomes)
+                    await anyio.to_thread.run_sync(self._release, list(outcomes.items()),
+                                                   limiter=self.threads)
         return len(rows)
+
+    async def _side_by_side(self, segment: list[RowMapping], batch: DbBatch,
+                            outcomes: dict[int, Outcome]) -> None:
+        """Each actor's items in order; distinct actors concurrently, within a bound."""
+        chains: dict[str, list[RowMapping]] = {}
+        for row in segment:
+            chains.setdefault(row["actor"], []).append(row)
+        bound = anyio.Semaphore(SIDE_BY_SIDE)
+
+        async def chain(rows: list[RowMapping]) -> None:
+            async with bound:
+                for row in rows:
+                    outcomes[row["id"]] = await self._guarded(row, batch)
+
+        async with anyio.create_task_group() as group:
+            for rows in chains.values():
+                group.start_soon(chain, rows)
 
     def _claim(self) -> list[RowMapping]:
         return claim(self.node.engine, _items, now=self.node.clock(), ttl=self.claim_ttl,
@@ -123,25 +157,26 @@ class InboxWorker:
 
     async def process(self, row: RowMapping) -> None:
         """Process one claimed row and record its outcome."""
-        outcome = await self._guarded(row)
+        outcome = await self._guarded(row, None)
         await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
-    async def _guarded(self, row: RowMapping) -> Outcome:
+    async def _guarded(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
         """The item's outcome; an error outside the handler's own handling fails it."""
         try:
-            return await self._outcome(row)
+            return await self._outcome(row, batch)
         except Exception as exc:
             reason = describe(exc)
             log.error("inbox item %s could not be processed (%s); marked failed",
                       row["id"], reason[:200])
             return failed(reason, int(row["attempts"]) + 1)
 
-    async def _outcome(self, row: RowMapping) -> Outcome:
+    async def _outcome(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
         activity = orjson.loads(row["body"])
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
-        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
+        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"],
+                                 batch=batch)
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:
@@ -201,6 +236,18 @@ class InboxWorker:
             release_many(conn, _items, self.worker_id, outcomes)
 
 
+def segments(rows: list[RowMapping]) -> list[list[RowMapping]]:
+    """``rows`` cut into runs that may be processed side by side: consecutive items of an
+    :data:`INDEPENDENT` type together, every other item alone, the order kept."""
+    runs: list[list[RowMapping]] = []
+    for row in rows:
+        if row["type"] in INDEPENDENT and runs and runs[-1][-1]["type"] in INDEPENDENT:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
 def _renders(exc: BaseException) -> bool:
     """Whether ``str(exc)`` works (then its traceback can be logged too)."""
     try:
@@ -208,3 +255,4 @@ def _renders(exc: BaseException) -> bool:
     except Exception:
         return False
     return True
+

@@ -434,7 +434,10 @@ async def test_workers_keep_processing_under_a_steady_stream(settings: Settings,
                               received_at=clock()).row() for n in range(20)]
     await anyio.to_thread.run_sync(lambda: insert_ignoring_duplicates(node.engine, items))
     worker = inbox_worker(node)
-    worker.fair = FairShare(busy=lambda: True, share=0.01, sleep=pause)
+    async def congested() -> float:
+        return 1.0
+
+    worker.fair = FairShare(busy=lambda: True, share=0.01, sleep=pause, lag=congested)
     assert await worker.run_once() == 20
     assert await anyio.to_thread.run_sync(item_states, node.engine) == {"ignored"}
     assert pauses  # paced while the writer was busy, yet never held back
