@@ -47,7 +47,7 @@ from node.clock import Clock, as_utc
 
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 #: Actor documents fetched at once, at most (a burst of new followers is not a flood).
-FETCH_LIMIT = 32
+FETCH_LIMIT = 16
 _local = LocalActor.__table__  # type: ignore[attr-defined]
 
 
