@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +31,7 @@ from node.activitypub.db_batch import DbBatch
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
+from node.activitypub.inbox_reaper import reap_abandoned
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
@@ -48,6 +50,7 @@ Outcome = dict[str, Any]
 INDEPENDENT = frozenset({"Follow"})
 SIDE_BY_SIDE = 50
 PROCESSING_THREADS = 2
+REAP_EVERY = 30.0  # seconds between looks for items abandoned by a dead process
 
 
 def describe(exc: BaseException, *, with_type: bool = True) -> str:
@@ -86,6 +89,7 @@ class InboxWorker:
     #: behind the inbox requests' thread hops (anyio's default pool of 40 is shared).
     threads: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(PROCESSING_THREADS))
+    _next_reap: float = 0.0  # time.monotonic() of the next look for abandoned items
 
     async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5,
                   writer: InboxWriter | None = None) -> None:
@@ -121,7 +125,11 @@ class InboxWorker:
         try:
             for segment in segments(rows):
                 started = anyio.current_time()
-                if len(segment) == 1:
+                if segment[0]["attempts"] > 0:  # tried before, maybe the one that crashed
+                    outcome = await self._guarded(segment[0], batch)
+                    await anyio.to_thread.run_sync(self._release, [(segment[0]["id"], outcome)],
+                                                   limiter=self.threads)
+                elif len(segment) == 1:
                     outcomes[segment[0]["id"]] = await self._guarded(segment[0], batch)
                 else:
                     await self._side_by_side(segment, batch, outcomes)
@@ -152,6 +160,9 @@ class InboxWorker:
                 group.start_soon(chain, rows)
 
     def _claim(self) -> list[RowMapping]:
+        if time.monotonic() >= self._next_reap:
+            self._next_reap = time.monotonic() + REAP_EVERY
+            reap_abandoned(self.node.engine, self.node.clock(), MAX_UNEXPECTED_ATTEMPTS)
         return claim(self.node.engine, _items, now=self.node.clock(), ttl=self.claim_ttl,
                      limit=self.batch_size, worker=self.worker_id)
 
@@ -238,14 +249,19 @@ class InboxWorker:
 
 def segments(rows: list[RowMapping]) -> list[list[RowMapping]]:
     """``rows`` cut into runs that may be processed side by side: consecutive items of an
-    :data:`INDEPENDENT` type together, every other item alone, the order kept."""
+    :data:`INDEPENDENT` type, never tried before, together; every other item alone; the
+    order kept."""
     runs: list[list[RowMapping]] = []
     for row in rows:
-        if row["type"] in INDEPENDENT and runs and runs[-1][-1]["type"] in INDEPENDENT:
+        if _fresh(row) and runs and _fresh(runs[-1][-1]):
             runs[-1].append(row)
         else:
             runs.append([row])
     return runs
+
+
+def _fresh(row: RowMapping) -> bool:
+    return row["type"] in INDEPENDENT and not row["attempts"]
 
 
 def _renders(exc: BaseException) -> bool:

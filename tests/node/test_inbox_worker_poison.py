@@ -184,3 +184,30 @@ async def test_a_dying_task_does_not_take_the_writer_and_workers_down(
         stop.set()
         group.cancel_scope.cancel()
     node.engine.dispose()
+
+
+def test_an_item_that_keeps_stopping_the_process_is_failed_not_retried_forever(
+        h: Harness) -> None:
+    # Given items whose claims expired because the process died while processing them
+    # (one already abandoned twice), when a worker claims again after the restart, then
+    # the twice-abandoned one is failed and never handed out, the other is processed.
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from node.workers import inbox_worker
+
+    ana = h.remote.add_actor(MASTO, "ana")
+    crashed, innocent = react(ana, 7, "EmojiReact"), react(ana, 8, "EmojiReact")
+    h.post_activity(ana, crashed)
+    h.post_activity(ana, innocent)
+    with h.node.engine.begin() as conn:
+        conn.execute(update(_items).values(state="claimed", claimed_by="inbox-0",
+                                           claimed_until=h.now - timedelta(seconds=1)))
+        conn.execute(update(_items).where(_items.c.activity_id == crashed["id"])
+                     .values(attempts=2))
+    assert h.client.portal is not None
+    assert h.client.portal.call(inbox_worker(h.node, 1).run_once) == 1
+    found = states(h.node.engine)
+    assert found[crashed["id"]] == ("failed", 3, "processing it stopped the process 3 times")
+    assert found[innocent["id"]][:2] == ("ignored", 1)
