@@ -35,9 +35,11 @@ GATHER_TURNS = 1
 class DbBatch:
     """Runs the works handed in by concurrently processed items in shared transactions."""
 
-    def __init__(self, engine: Engine, limiter: anyio.CapacityLimiter | None = None) -> None:
+    def __init__(self, engine: Engine, limiter: anyio.CapacityLimiter | None = None,
+                 *, gather_turns: int = GATHER_TURNS) -> None:
         self._engine = engine
         self._limiter = limiter
+        self._gather_turns = gather_turns  # 0: nobody runs beside the caller (one item)
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._one_at_a_time = anyio.Lock()
         self.transactions = 0  # how many were committed (tests and the benchmark read it)
@@ -54,7 +56,7 @@ class DbBatch:
         return result
 
     async def _lead(self) -> None:
-        for _ in range(GATHER_TURNS):
+        for _ in range(self._gather_turns):
             await anyio.lowlevel.checkpoint()
         group, self._queue = self._queue, []
         outcomes = await anyio.to_thread.run_sync(self._run_group, [w for w, _ in group],

@@ -29,6 +29,7 @@ CONGESTED = 0.005
 #: Pauses shorter than this are collected until they add up (a sleep has a fixed cost).
 MIN_PAUSE = 0.002
 MAX_PAUSE = 1.0
+REMEASURE = 0.05
 
 
 async def loop_lag() -> float:
@@ -47,6 +48,7 @@ class FairShare:
     sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep)
     lag: Callable[[], Awaitable[float]] = field(default=loop_lag)
     _owed: float = 0.0
+    _congestion: tuple[float, bool] = (float("-inf"), False)  # (measured at, congested)
 
     def __post_init__(self) -> None:
         if not 0 < self.share <= 1:
@@ -54,10 +56,20 @@ class FairShare:
 
     async def pace(self, spent: float) -> None:
         """Called after each piece of work, with the seconds it took."""
-        if not self.busy() or await self.lag() < CONGESTED:
+        if not self.busy() or not await self._congested():
             self._owed = 0.0
             return
         self._owed += spent * (1 - self.share) / self.share
         if self._owed >= MIN_PAUSE:
             pause, self._owed = min(self._owed, MAX_PAUSE), 0.0
             await self.sleep(pause)
+
+    async def _congested(self) -> bool:
+        """The loop's lag compared with :data:`CONGESTED`, measured at most every
+        :data:`REMEASURE` seconds (a measurement costs the worker a turn of the loop)."""
+        measured_at, congested = self._congestion
+        now = anyio.current_time()
+        if now - measured_at >= REMEASURE:
+            congested = await self.lag() >= CONGESTED
+            self._congestion = (now, congested)
+        return congested

@@ -122,15 +122,16 @@ class InboxWorker:
         rows = await anyio.to_thread.run_sync(self._claim, limiter=self.threads)
         outcomes: dict[int, Outcome] = {}
         batch = DbBatch(self.node.engine, self.threads)
+        alone = DbBatch(self.node.engine, self.threads, gather_turns=0)  # one item: no wait
         try:
             for segment in segments(rows):
                 started = anyio.current_time()
                 if segment[0]["attempts"] > 0:  # tried before, maybe the one that crashed
-                    outcome = await self._guarded(segment[0], batch)
+                    outcome = await self._guarded(segment[0], alone)
                     await anyio.to_thread.run_sync(self._release, [(segment[0]["id"], outcome)],
                                                    limiter=self.threads)
                 elif len(segment) == 1:
-                    outcomes[segment[0]["id"]] = await self._guarded(segment[0], batch)
+                    outcomes[segment[0]["id"]] = await self._guarded(segment[0], alone)
                 else:
                     await self._side_by_side(segment, batch, outcomes)
                 if self.fair is not None:
