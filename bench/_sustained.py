@@ -195,6 +195,14 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
     probe = result.probe.accepted if result.probe else 0
     print(f"steady window {first.at:.0f}-{last.at:.0f} s: accepted {accepted_rate:,.0f}/s, "
           f"processed {processed_rate:,.0f}/s (the probe's requests included in both)")
+    if opts.probe:
+        before_probe = min(result.ended, opts.seconds / 2)
+        first, last = between(samples, STEADY_FROM, before_probe)
+        span = last.at - first.at
+        print(f"before the probe {first.at:.0f}-{last.at:.0f} s: accepted "
+              f"{rate(last.accepted - first.accepted, span):,.0f}/s, processed "
+              f"{rate(last.finished - first.finished, span):,.0f}/s, backlog {first.backlog} "
+              f"-> {last.backlog}")
     half, end = between(samples, result.ended / 2, result.ended)
     growth = rate(end.backlog - half.backlog, end.at - half.at)
     print(f"backlog: {half.backlog} at {half.at:.0f} s, {end.backlog} at {end.at:.0f} s "
