@@ -59,8 +59,15 @@ class DbBatch:
         for _ in range(self._gather_turns):
             await anyio.lowlevel.checkpoint()
         group, self._queue = self._queue, []
-        outcomes = await anyio.to_thread.run_sync(self._run_group, [w for w, _ in group],
-                                                  limiter=self._limiter)
+        try:
+            outcomes = await anyio.to_thread.run_sync(self._run_group, [w for w, _ in group],
+                                                      limiter=self._limiter)
+        except BaseException as exc:  # no caller may wait forever for a group that failed
+            for _, waiting in group:
+                if not waiting.done():
+                    waiting.set_exception(exc if isinstance(exc, Exception)
+                                          else RuntimeError(f"group stopped: {exc!r}"))
+            raise
         for (_, waiting), (ok, value) in zip(group, outcomes, strict=True):
             if waiting.done():
                 continue
