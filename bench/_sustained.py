@@ -195,8 +195,8 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
     probe = result.probe.accepted if result.probe else 0
     print(f"steady window {first.at:.0f}-{last.at:.0f} s: accepted {accepted_rate:,.0f}/s, "
           f"processed {processed_rate:,.0f}/s (the probe's requests included in both)")
-    if opts.probe:
-        before_probe = min(result.ended, opts.seconds / 2)
+    before_probe = min(result.ended, opts.seconds / 2)
+    if opts.probe and before_probe > STEADY_FROM:
         first, last = between(samples, STEADY_FROM, before_probe)
         span = last.at - first.at
         print(f"before the probe {first.at:.0f}-{last.at:.0f} s: accepted "
