@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Row, Select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.dml import Insert
 
@@ -69,18 +69,19 @@ class LoopInserter:
             self._conn = conn
         return self._conn
 
-    def try_insert(self, statement: Insert, rows: Rows) -> bool:
-        """Store ``rows`` in one transaction; False (nothing stored) if SQLite is busy."""
+    def try_insert(self, statement: Insert, rows: Rows) -> int | None:
+        """Store ``rows`` in one transaction: how many were new; None (nothing stored) if
+        SQLite is busy."""
         conn = self._connection()
         try:
             with conn.begin():
-                conn.execute(statement, rows)
+                inserted = conn.execute(statement, rows).rowcount
         except OperationalError as exc:
             if _is_busy(exc):
-                return False
+                return None
             raise
         self.rows_since_checkpoint += len(rows)
-        return True
+        return inserted
 
     def checkpoint_due(self) -> bool:
         if self.rows_since_checkpoint < CHECKPOINT_ROWS:
@@ -119,7 +120,8 @@ class AsyncInserter:
             hide_password=False)
         self._idle: list[psycopg.AsyncConnection[Any]] = []
 
-    async def insert(self, rows: Rows) -> None:
+    async def insert(self, rows: Rows) -> int:
+        """Store ``rows`` in one transaction; how many were new (the rest conflicted)."""
         import psycopg
 
         for column, process in self._processors:  # as SQLAlchemy would (LargeBinary)
@@ -129,6 +131,7 @@ class AsyncInserter:
         try:
             async with conn.transaction(), conn.cursor() as cursor:
                 await cursor.executemany(self._sql, rows)
+                inserted = cursor.rowcount  # psycopg sums it over the rows
         except psycopg.OperationalError:
             await conn.close()
             raise
@@ -137,6 +140,7 @@ class AsyncInserter:
                 self._idle.append(conn)
             raise
         self._idle.append(conn)
+        return inserted
 
     async def _checkout(self) -> psycopg.AsyncConnection[Any]:
         import psycopg
@@ -153,10 +157,16 @@ class AsyncInserter:
             await conn.close()
 
 
-def insert_rows(engine: Engine, statement: Insert, rows: Rows) -> None:
-    """``statement`` for every row, in one transaction on a pooled connection."""
+def insert_rows(engine: Engine, statement: Insert, rows: Rows) -> int:
+    """``statement`` for every row, in one transaction on a pooled connection; how many
+    rows were new (``ON CONFLICT DO NOTHING`` skips the others)."""
     with engine.begin() as conn:
-        conn.execute(statement, rows)
+        return int(conn.execute(statement, rows).rowcount)
+
+
+def select_rows(engine: Engine, query: Select[Any]) -> list[Row[Any]]:
+    with engine.connect() as conn:
+        return list(conn.execute(query))
 
 
 def passive_checkpoint(engine: Engine) -> None:
@@ -190,19 +200,27 @@ class BatchStore:
         self.parallel = PARALLEL_BATCHES if self._awaited is not None else 1
         self.on_thread = 0  # batches stored on the thread (SQLite: the database was busy)
 
-    async def write(self, rows: Rows) -> None:
-        """Return once ``rows`` are committed; raise what the database raised."""
+    async def write(self, rows: Rows) -> int:
+        """Return once ``rows`` are committed, with how many were new (the others
+        conflicted with stored rows or each other); raise what the database raised."""
         if self._awaited is not None:
-            await self._awaited.insert(rows)
-            return
+            return await self._awaited.insert(rows)
         loop = asyncio.get_running_loop()
-        if self._on_loop is not None and self._on_loop.try_insert(self._statement, rows):
+        inserted = None if self._on_loop is None else self._on_loop.try_insert(
+            self._statement, rows)
+        if inserted is not None:
+            assert self._on_loop is not None
             if self._on_loop.checkpoint_due():
                 loop.run_in_executor(self._thread, passive_checkpoint, self._engine)
-            return
+            return inserted
         self.on_thread += 1
-        await loop.run_in_executor(self._thread, insert_rows, self._engine, self._statement,
-                                   rows)
+        return await loop.run_in_executor(self._thread, insert_rows, self._engine,
+                                          self._statement, rows)
+
+    async def select(self, query: Select[Any]) -> list[Row[Any]]:
+        """Rows of a read on the writer's own thread (rare: after a batch with conflicts)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, select_rows, self._engine, query)
 
     async def aclose(self) -> None:
         """Close the connections; waits for a batch or checkpoint still on the thread."""

@@ -6,7 +6,9 @@
   (``app/lib/webfinger.rb``). RFC 7033 §4.2: 400 for a missing or malformed resource,
   404 for one we do not know (also every resource on another host); 410 for a deleted
   actor, on which Mastodon drops its copy. The server origin (``https://host/``) resolves
-  to the node actor (FEP-d556). ``rel`` parameters filter the links (§4.3).
+  to the node actor (FEP-d556). ``rel`` parameters filter the links (§4.3). The resource
+  is a URI (§4.1): a bare ``user@host`` or ``resource==acct:...`` is malformed, a 400
+  (Mastodon, Lemmy and Fedify all send ``acct:`` themselves).
 * host-meta is only consulted when WebFinger fails; it carries the ``lrdd`` template.
 * ``/.well-known/nodeinfo`` links schema 2.0 and 2.1 (NodeInfo PROTOCOL.md) and the
   Application actor under ``https://www.w3.org/ns/activitystreams#Application`` (FEP-2677).
@@ -35,7 +37,8 @@ from node import __version__
 from node.activitypub.local_actors import find_by_kind, find_by_uri, find_by_username
 from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
 from node.activitypub.negotiation import ACTIVITY_JSON
-from node.activitypub.urls import BadURL, canonical_host, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL, canonical_host
 from node.runtime import node_of
 from node.settings import Settings
 
@@ -126,8 +129,8 @@ def parse_resource(resource: str, settings: Settings) -> Lookup | None:
     if not resource or len(resource) > MAX_RESOURCE or not resource.isprintable():
         raise BadResource("resource is missing or malformed")
     scheme = _SCHEME.match(resource)
-    if scheme is None:  # a bare user@host, as some clients send
-        return _parse_acct(resource, settings)
+    if scheme is None:  # a bare user@host, or ``resource==acct:...``: no URI at all
+        raise BadResource("the resource must be a URI: acct:user@host or the actor's URL")
     name = scheme.group(0)[:-1].lower()
     if name == "acct":
         return _parse_acct(resource[scheme.end() :], settings)

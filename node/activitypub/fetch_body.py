@@ -3,8 +3,9 @@
 * :func:`read_body` streams the raw body and stops at the size cap, counting
   *decompressed* bytes; gzip is inflated here with a bounded output size, so a gzip
   bomb never expands in memory (Fedify GHSA-mc44-6cfg-2v6w);
-* :func:`parse_json_object` turns hostile JSON (malformed, not an object, too deep)
-  into a ``ValueError``, never a crash.
+* :func:`parse_json_object` turns hostile JSON (malformed, not an object, over the
+  depth and size budget of :mod:`node.activitypub.json_budget`) into a ``ValueError``,
+  never a crash.
 
 :class:`Refused` is how these helpers (and the fetcher) say why a fetch failed; the
 fetcher turns it into a ``FetchFailed``.
@@ -18,7 +19,10 @@ from typing import Any
 import httpx
 import orjson
 
-MAX_DEPTH = 64
+from node.activitypub.json_budget import MAX_DEPTH, budget_problem
+
+__all__ = ["MAX_DEPTH", "Refused", "parse_json_object", "read_body", "status_failure"]
+
 
 
 class Refused(Exception):
@@ -84,27 +88,15 @@ async def read_body(response: httpx.Response, cap: int) -> bytes:
     return bytes(body)
 
 
-def _too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-    return False
-
-
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Parse ``body`` as one JSON object of bounded depth, else raise ``ValueError``."""
+    """Parse ``body`` as one JSON object within the budget, else raise ``ValueError``."""
     try:
         document = orjson.loads(body)  # orjson refuses invalid UTF-8 and > 1024 levels
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ValueError("the JSON document is not an object")
-    if _too_deep(document):
-        raise ValueError(f"the JSON document is nested deeper than {MAX_DEPTH} levels")
+    problem = budget_problem(document, body)
+    if problem is not None:
+        raise ValueError(f"the document is refused: {problem}")
     return document

@@ -1,9 +1,12 @@
 """draft-cavage-http-signatures-12, as the fediverse uses it: sign and read.
 
 Verification follows Mastodon's rules (app/lib/signed_request.rb): the signature must
-cover ``date`` or ``(created)``, and ``(request-target)`` or ``digest``; a GET or HEAD must
-cover ``host``; a request with a body must cover ``digest``, whose SHA-256 must match the
-raw body. ``(request-target)`` is accepted with and without the query string.
+cover ``date`` or ``(created)``, and ``(request-target)`` or ``digest``; a request with a
+body must cover ``digest``, whose SHA-256 must match the raw body. ``(request-target)`` is
+accepted with and without the query string. Stricter than Mastodon, which requires ``host``
+on GET only: every request must cover ``host``, or a POST signed for another server's
+``/inbox`` could be replayed here within the hour (issue 7, 2.6). Every sender we know
+signs it on POST too (Mastodon, GoToSocial, Fedify, Misskey, Pleroma, Lemmy; INTEROP.md).
 
 Everything here is pure: :func:`read` returns a :class:`SignatureClaim` (the exact bytes
 that were signed) or a :class:`Rejected`; the key check is :meth:`SignatureClaim.verify`.
@@ -33,7 +36,8 @@ from node.activitypub.sigtypes import (
     private_sign,
     without_fields,
 )
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL
 
 REQUEST_TARGET = "(request-target)"
 CREATED = "(created)"
@@ -219,8 +223,8 @@ def _coverage_problem(sig: CavageSignature, method: str, has_body: bool) -> Reje
         return Rejected("signature must cover date or (created)")
     if not covered & {REQUEST_TARGET, "digest"}:
         return Rejected("signature must cover (request-target) or digest")
-    if method in ("GET", "HEAD") and "host" not in covered:
-        return Rejected("signature of a GET request must cover host")
+    if "host" not in covered:  # else replayable from a request signed for another server
+        return Rejected("signature must cover host")
     if has_body and "digest" not in covered:
         return Rejected("signature of a request with a body must cover digest")
     return None

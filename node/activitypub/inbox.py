@@ -16,7 +16,8 @@ import orjson
 
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.dispatch import object_type_of
-from node.activitypub.inbox_store import ReceivedActivity
+from node.activitypub.inbox_store import DuplicateActivityId, ReceivedActivity
+from node.activitypub.json_budget import budget_problem
 from node.activitypub.origin import check_origin
 from node.activitypub.remote_actor import ActorKey
 from node.activitypub.signatures import Rejected
@@ -25,6 +26,12 @@ from node.runtime import Node
 
 MAX_BODY = 1_000_000
 MAX_ID = 1024
+#: What an inbox POST may be (ActivityPub section 7: ``application/ld+json;
+#: profile="https://www.w3.org/ns/activitystreams"``, and ``application/activity+json``,
+#: which servers send more often). ``application/ld+json`` is taken with any profile or
+#: none, and ``application/json``, which some servers send; parameters (charset) are fine.
+INBOX_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json",
+                               "application/json"})
 
 
 class InboxRefusal(Exception):
@@ -36,14 +43,35 @@ class InboxRefusal(Exception):
         self.reason = reason
 
 
+def check_media_type(headers: Sequence[tuple[str, str]]) -> None:
+    """A 415 unless the body is declared as ActivityStreams or JSON (issue 7, 2.5).
+
+    A form, a multipart upload or ``text/plain`` is what a browser can send across
+    origins without a preflight; whatever its body says, it is not a delivery.
+    """
+    declared = [value for name, value in headers if name == "content-type"]
+    if len(declared) != 1:
+        raise InboxRefusal(415, "send the activity as application/activity+json")
+    kind = declared[0].partition(";")[0].strip().lower()
+    if kind not in INBOX_MEDIA_TYPES:
+        raise InboxRefusal(415, f"media type {kind!r} refused: send the activity as "
+                                "application/activity+json")
+
+
 def parse_activity(body: bytes) -> dict[str, Any]:
-    """A JSON object with string ``id``, ``type`` and ``actor``, or a 400."""
+    """A JSON object within the budget, with string ``id``, ``type`` and ``actor``, or a 400.
+
+    The budget (:mod:`json_budget`) makes sure that what is accepted can be stored.
+    """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:  # also raised for nesting deeper than 1024
         raise InboxRefusal(400, f"body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise InboxRefusal(400, "activity must be a JSON object")
+    problem = budget_problem(document, body)
+    if problem is not None:
+        raise InboxRefusal(400, f"activity refused: {problem}")
     for key in ("id", "type"):
         value = document.get(key)
         if not isinstance(value, str) or not value or len(value) > MAX_ID:
@@ -71,6 +99,7 @@ async def authenticate(node: Node, raw_target: tuple[bytes, bytes],
 async def accept_activity(node: Node, path: str, raw_target: tuple[bytes, bytes],
                           headers: Sequence[tuple[str, str]], body: bytes) -> None:
     """Store the activity POSTed to inbox ``path`` once it is durable, or refuse it."""
+    check_media_type(headers)
     activity = parse_activity(body)
     key = await authenticate(node, raw_target, headers, body)
     problem = check_origin(activity, key.owner)
@@ -87,6 +116,8 @@ async def accept_activity(node: Node, path: str, raw_target: tuple[bytes, bytes]
     )
     try:
         await node.services.writer.store(item)
+    except DuplicateActivityId as exc:  # not a retry: an id already taken by another actor
+        raise InboxRefusal(409, str(exc)) from exc
     except Exception as exc:  # the database is unavailable: the sender should retry
         raise InboxRefusal(503, "could not store the activity, retry later") from exc
 

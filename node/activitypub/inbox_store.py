@@ -4,6 +4,12 @@ Each inbox request waits until its row is durably stored before answering 202, b
 rows from concurrent requests share one transaction (SQLite's fsync and PostgreSQL's
 commit round trip are paid once per batch, not per activity). Duplicates by activity
 id are dropped by the unique index (``ON CONFLICT DO NOTHING``), never by a racy check.
+
+A duplicate is only a duplicate when the same actor sent it: an actor of the same host
+could otherwise send an activity under another actor's predictable id first and have
+the real one dropped (issue 7, 2.4). So when a batch stored fewer rows than it held,
+the actors of the skipped ids are read back and a request whose id belongs to another
+actor fails with :class:`DuplicateActivityId` (the inbox answers 409).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 import anyio
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
@@ -29,6 +35,14 @@ _items = InboxItem.__table__  # type: ignore[attr-defined]
 
 class WriterStopped(Exception):
     """The writer loop has ended (shutdown, or a bug): nothing more can be stored."""
+
+
+class DuplicateActivityId(Exception):
+    """The activity id is already stored as another actor's activity."""
+
+    def __init__(self, activity_id: str, owner: str) -> None:
+        super().__init__(f"activity id {activity_id} is already used by {owner}")
+        self.activity_id, self.owner = activity_id, owner
 
 
 @dataclass
@@ -141,7 +155,8 @@ class InboxWriter:
     async def _commit(self, store: BatchStore, batch: Batch,
                       in_flight: anyio.Semaphore) -> None:
         try:
-            await store.write([item.row() for item, _ in batch])
+            inserted = await store.write([item.row() for item, _ in batch])
+            squatted = {} if inserted >= len(batch) else await _squatted(store, batch)
         except Exception as exc:  # every waiting request gets it: a 503
             _settle(batch, exc)
             return
@@ -151,6 +166,10 @@ class InboxWriter:
         finally:
             self.stats.on_thread = store.on_thread
             in_flight.release()
+        for item, future in batch:
+            owner = squatted.get(item.activity_id, item.actor)
+            if owner != item.actor and not future.done():
+                future.set_exception(DuplicateActivityId(item.activity_id, owner))
         _settle(batch, None)
         self.stats.batches += 1
         self.stats.rows += len(batch)
@@ -164,6 +183,14 @@ class InboxWriter:
         if not self._pending:
             self._arrived.clear()
         return batch
+
+
+async def _squatted(store: BatchStore, batch: Batch) -> dict[str, str]:
+    """The stored actor of each activity id of ``batch`` (some were not new)."""
+    ids = list({item.activity_id for item, _ in batch})
+    rows = await store.select(select(_items.c.activity_id, _items.c.actor)
+                              .where(_items.c.activity_id.in_(ids)))
+    return {row.activity_id: row.actor for row in rows}
 
 
 def _settle(batch: Batch, failure: Exception | None) -> None:

@@ -75,6 +75,17 @@ def failed(reason: str, attempts: int | None = None) -> Outcome:
     return outcome
 
 
+def handler_context(node: Node, item_id: int, recipient: str | None, *,
+                    batch: DbBatch | None = None) -> HandlerContext:
+    """The services of ``node`` a handler may use, for one stored item (never the node);
+    ``batch`` routes its database work into a group commit while items run side by side."""
+    services = node.services
+    return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
+                          fetcher=services.fetcher, actors=services.actors,
+                          outbox=services.outbox, item_id=item_id, recipient=recipient,
+                          batch=batch)
+
+
 @dataclass
 class InboxWorker:
     """Claims stored activities in batches and dispatches them one by one."""
@@ -187,8 +198,7 @@ class InboxWorker:
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
-        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"],
-                                 batch=batch)
+        context = handler_context(self.node, row["id"], row["recipient"], batch=batch)
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:

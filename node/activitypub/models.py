@@ -91,7 +91,8 @@ class StoredObject(SQLModel, table=True):
     """An ActivityStreams object, ours or a remote one we received, or its tombstone.
 
     A Delete that arrives before its Create leaves a row with ``deleted_at`` set and
-    no document; the later Create is then refused (Mastodon remembers the same).
+    no document; the later Create is then refused when the deleter is one of its
+    authors (Mastodon remembers the same).
     """
 
     __tablename__ = "stored_object"
@@ -100,6 +101,9 @@ class StoredObject(SQLModel, table=True):
     uri: str = Field(unique=True, max_length=1024)
     type: str = Field(max_length=64)
     attributed_to: str | None = Field(default=None, max_length=1024, index=True)
+    #: every author (``attributedTo`` may list several), fixed by the first Create; for
+    #: a Delete that came before its Create, who deleted it (activitypub/authorship.py)
+    authors: list[str] | None = Field(default=None, sa_column=Column(JSON))
     local: bool = False
     document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     published: datetime | None = timestamp(nullable=True)

@@ -1,22 +1,31 @@
 """Storing remote objects: sanitised, tombstone-aware, newest-update-wins.
 
 SECURITY.md ("Content"): every remote string goes through nh3 before storage;
-("Durability"): a Delete that arrived before its Create wins.
+("Durability"): a Delete that arrived before its Create wins, when one of the object's
+authors sent it (:mod:`node.activitypub.authorship`: who owns an object and when a
+tombstone wins).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import nh3
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from node.activitypub.authorship import (
+    MAX_AUTHORS,
+    PRE_CREATE,
+    authors_of,
+    owners,
+    tombstone_wins,
+)
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ref
 from node.clock import as_utc
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 HTML_FIELDS = ("content", "summary")
@@ -67,29 +76,45 @@ def parse_time(value: object) -> datetime | None:
 
 
 # Built once: the hot path of every received Create executes these with parameters.
-_DELETED_AT = select(_objects.c.deleted_at).where(_objects.c.uri == bindparam("uri"))
-_EXISTS = select(_objects.c.id).where(_objects.c.uri == bindparam("uri"))
+_STATE = select(_objects.c.id, _objects.c.type, _objects.c.local, _objects.c.deleted_at,
+                _objects.c.attributed_to, _objects.c.authors).where(
+    _objects.c.uri == bindparam("uri"))
 _INSERT = insert(_objects)
 
 
-def is_tombstoned(conn: Connection, uri: str) -> bool:
-    row = conn.execute(_DELETED_AT, {"uri": uri}).first()
-    return row is not None and row.deleted_at is not None
+def _state(conn: Connection, uri: str) -> Mapping[Any, Any] | None:
+    row = conn.execute(_STATE, {"uri": uri}).first()
+    return None if row is None else row._mapping
+
+
+def is_tombstoned(conn: Connection, uri: str, authors: Sequence[str]) -> bool:
+    """True when ``uri`` was deleted in a way a Create by ``authors`` may not undo."""
+    return tombstone_wins(_state(conn, uri), authors)
 
 
 def store_remote(conn: Connection, document: Mapping[str, Any], now: datetime) -> bool:
-    """Insert a remote object unless it exists or was deleted; True when inserted."""
+    """Insert a remote object unless it exists or a tombstone wins; True when stored.
+
+    A tombstone that does not win (recorded by a Delete from none of the authors before
+    the Create arrived) is replaced by the object.
+    """
     uri = ref(document)
     assert uri is not None
-    if conn.execute(_EXISTS, {"uri": uri}).first():
+    authors = authors_of(document)
+    row = _state(conn, uri)
+    if row is not None and (row["deleted_at"] is None or tombstone_wins(row, authors)):
         return False
     cleaned = clean_remote_object(document)
-    conn.execute(_INSERT, {
+    values = {
         "uri": uri, "type": str(cleaned.get("type", "Object"))[:64],
-        "attributed_to": ref(cleaned.get("attributedTo")), "local": False,
-        "document": cleaned, "published": parse_time(cleaned.get("published")),
-        "updated": parse_time(cleaned.get("updated")), "received_at": now,
-    })
+        "attributed_to": authors[0] if authors else None, "authors": authors or None,
+        "local": False, "document": cleaned, "published": parse_time(cleaned.get("published")),
+        "updated": parse_time(cleaned.get("updated")), "received_at": now, "deleted_at": None,
+    }
+    if row is None:
+        conn.execute(_INSERT, values)
+    else:
+        conn.execute(update(_objects).where(_objects.c.id == row["id"]).values(**values))
     return True
 
 
@@ -99,7 +124,7 @@ def apply_update(conn: Connection, document: Mapping[str, Any], actor: str) -> s
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None or row.deleted_at is not None:
         return "Update of an object we do not have"
-    if row.attributed_to != actor:
+    if row.local or actor not in owners(row._mapping):
         return "Update by someone who does not own the object"
     new_time = parse_time(document.get("updated"))
     old_time = row.updated or row.published
@@ -109,6 +134,8 @@ def apply_update(conn: Connection, document: Mapping[str, Any], actor: str) -> s
             return None
         return "Update without a newer `updated`"
     cleaned = clean_remote_object(document)
+    cleaned["attributedTo"] = row.document.get("attributedTo") \
+        if isinstance(row.document, Mapping) else cleaned.get("attributedTo")
     conn.execute(update(_objects).where(_objects.c.id == row.id).values(
         document=cleaned, updated=new_time, type=str(cleaned.get("type", row.type))[:64]))
     return None
@@ -154,14 +181,23 @@ def _refresh_tallies(conn: Connection, row_id: int, old: Mapping[str, Any],
 
 
 def apply_delete(conn: Connection, uri: str, actor: str, now: datetime) -> str | None:
-    """Tombstone ``uri``; remembered even before its Create arrives."""
+    """Tombstone ``uri`` when ``actor`` is one of its authors; remembered even before its
+    Create arrives, as ``actor``'s (it then wins only over a Create ``actor`` authored)."""
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None:
         conn.execute(insert(_objects).values(
-            uri=uri, type="Tombstone", attributed_to=actor, local=False, document=None,
-            received_at=now, deleted_at=now))
+            uri=uri, type=PRE_CREATE, attributed_to=actor, authors=[actor], local=False,
+            document=None, received_at=now, deleted_at=now))
         return None
-    if row.attributed_to not in (actor, None) or row.local:
+    if row.local:
+        return "Delete by someone who does not own the object"
+    deleters = owners(row._mapping)
+    if row.type == PRE_CREATE and row.document is None:  # still waiting for its Create
+        if actor not in deleters:
+            conn.execute(update(_objects).where(_objects.c.id == row.id).values(
+                authors=[*deleters, actor][-MAX_AUTHORS:]))
+        return None
+    if actor not in deleters:
         return "Delete by someone who does not own the object"
     conn.execute(update(_objects).where(_objects.c.id == row.id).values(
         document=None, deleted_at=now))

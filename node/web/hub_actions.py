@@ -14,16 +14,18 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from node.hubs.call_service import cancel_call, create_call, move_occurrence
-from node.hubs.event_service import cancel_event, create_event, move_event
-from node.hubs.featured import set_pinned
-from node.hubs.follow_requests import approve, reject
-from node.hubs.items import delete_item, edit_text
-from node.hubs.minutes import post_minutes
-from node.hubs.moderation import publish_held, refuse_held, remove_item
-from node.hubs.poll_service import close_poll, create_poll
-from node.hubs.poll_votes import vote
-from node.notes import post_note
+from node.hubs.calls.service import cancel_call, create_call, move_occurrence
+from node.hubs.events.service import cancel_event, create_event, move_event
+from node.hubs.hub.featured import set_pinned
+from node.hubs.hub.follow_requests import approve, reject
+from node.hubs.hub.items import delete_item, edit_text
+from node.hubs.hub.moderation import publish_held, refuse_held, remove_item
+from node.hubs.hub.publish import HubError
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.minutes.service import post_minutes
+from node.hubs.polls.service import close_poll, create_poll
+from node.hubs.polls.votes import vote
+from node.hubs.updates.service import post_update
 from node.runtime import Node
 from node.web.hub_forms import (
     FormError,
@@ -32,6 +34,7 @@ from node.web.hub_forms import (
     event_spec,
     field,
     minutes_input,
+    past,
     poll_spec,
     update_text,
 )
@@ -42,7 +45,7 @@ Action = Callable[[Node, Connection, Access, FormData], str]
 
 
 def _update(node: Node, conn: Connection, access: Access, values: Values) -> str:
-    result = post_note(node, conn, access.username, update_text(values), [access.name])
+    result = post_update(node, conn, access.username, update_text(values), [access.name])
     return str(result.note["id"])
 
 
@@ -56,14 +59,14 @@ def _minutes(node: Node, conn: Connection, access: Access, values: Values) -> st
 
 def _event(node: Node, conn: Connection, access: Access, values: Values) -> str:
     result = create_event(node, conn, author=access.username, hubs=[access.name],
-                          spec=event_spec(values))
+                          spec=event_spec(values), past=past(values))
     return str(result.object["id"])
 
 
 def _call(node: Node, conn: Connection, access: Access, values: Values) -> str:
     spec, rrule = call_input(values)
     result = create_call(node, conn, author=access.username, hub=access.name, spec=spec,
-                         rrule=rrule)
+                         rrule=rrule, past=past(values))
     return str(result.event["id"])
 
 
@@ -163,10 +166,11 @@ def move(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     start = field(form, "start")
     if not start:
         raise FormError("Give the new start date and time.")
+    before = bool(field(form, "past"))
     if kind == "call":
-        move_occurrence(node, conn, actor=access.username, uri=uri, start=start)
+        move_occurrence(node, conn, actor=access.username, uri=uri, start=start, past=before)
     else:
-        move_event(node, conn, actor=access.username, uri=uri, start=start)
+        move_event(node, conn, actor=access.username, uri=uri, start=start, past=before)
     return "moved"
 
 
@@ -179,13 +183,21 @@ def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     return "cancelled"
 
 
+def set_timezone(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    """The hub's timezone (admins only); empty follows the node's IONODE_TIMEZONE."""
+    if access.role != "admin":
+        raise HubError("Only an admin of the hub changes its settings.")
+    apply_settings(node, conn, access.target, HubSettings(timezone=field(form, "timezone")))
+    return "settings"
+
+
 #: POST /hubs/{name}/<path>: the manage page's buttons.
 ACTIONS: dict[str, Action] = {
     "queue/publish": publish, "queue/refuse": refuse,
     "follows/approve": approve_follow, "follows/reject": reject_follow,
     "items/pin": pin, "items/unpin": unpin, "items/delete": delete, "items/remove": remove,
     "polls/close": close, "polls/vote": cast,
-    "events/move": move, "events/cancel": cancel,
+    "events/move": move, "events/cancel": cancel, "settings/timezone": set_timezone,
 }
 
 FLASHES = {
@@ -205,5 +217,8 @@ FLASHES = {
     "voted": "Vote counted.",
     "counted-before": "That vote was counted before.",
     "moved": "Moved: followers got the new time and a note saying so.",
+    "event-edited": "Saved: followers got the new version (and a note, if the time, place "
+                    "or way to join changed).",
     "cancelled": "Cancelled: followers got the change and a note saying so.",
+    "settings": "Settings saved.",
 }

@@ -88,7 +88,8 @@ async def hub_access(request: Request, login: Login) -> Access:
 def _hub(access: Access) -> dict[str, Any]:
     actor = access.target.actor
     return {"access": access, "title": actor.display_name or actor.username,
-            "hub_url": actor.uri, "manage_url": access.manage_url}
+            "hub_url": actor.uri, "manage_url": access.manage_url,
+            "zone": access.target.hub.timezone}  # "": the node's IONODE_TIMEZONE
 
 
 def done(access: Access, code: str) -> RedirectResponse:
@@ -100,7 +101,8 @@ async def manage_page(request: Request, access: Access, *, status: int = 200,
     data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock()))
     flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
     context = {**_hub(access), "data": data, "error": error, "flash": flash,
-               "kinds": KIND_LABELS}
+               "kinds": KIND_LABELS, "node_zone": node_of(request).settings.timezone,
+               "timezones": timezones() if access.role == "admin" else []}
     return await render(request, "hub_manage.html", context, status=status)
 
 

@@ -15,19 +15,19 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import FormData
 
-from node.hubs import polls
-from node.hubs.calls import MAX_OCCURRENCES, parse_local, zone
-from node.hubs.events import CallDetails, EventSpec, Online, Place, check
-from node.hubs.polls import PollSpec
+from node.hubs.calls.rules import MAX_OCCURRENCES, parse_local, zone
+from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollSpec
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {
     "update": ("text",),
     "minutes": ("title", "summary", "body", "attachments"),
     "event": ("title", "start", "end", "timezone", "place_name", "place_address",
-              "online_url", "capacity", "description"),
+              "online_url", "capacity", "description", "past"),
     "call": ("title", "start", "duration", "timezone", "repeat", "weeks", "rrule", "call_url",
-             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms"),
+             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past"),
     "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad"),
 }
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -153,12 +153,17 @@ def capacity(values: Values) -> int | None:
 
 
 def event_spec(values: Values) -> EventSpec:
-    """The Event the form describes, checked (:func:`node.hubs.events.check`)."""
+    """The Event the form describes, checked (:func:`node.hubs.events.rules.check`)."""
     tz = timezone_of(values)
     return check(EventSpec(
         title=values.get("title", ""), start=local_time(values, "start", "start", tz),
         end=local_time(values, "end", "end", tz), timezone=tz, location=location(values),
         capacity=capacity(values), description=values.get("description", "")))
+
+
+def past(values: Values) -> bool:
+    """The organizer ticked "It is in the past": a past event on purpose, for the record."""
+    return bool(values.get("past"))
 
 
 def repeat_rule(values: Values) -> str | None:
@@ -208,7 +213,8 @@ def poll_spec(values: Values, now: datetime) -> PollSpec:
         return polls.keypad_spec(values.get("question") or None, end=end, now=now)
     question = required(values, "question", "Write the question.")
     options = lines(values.get("options", ""))
-    if not options:
-        raise FormError("Give at least one option, one a line.")
+    if len(options) < polls.MIN_OPTIONS:
+        raise FormError(f"Give at least {polls.MIN_OPTIONS} options, one a line: a poll with "
+                        "fewer asks nothing.")
     return polls.make_spec(question, options, multiple=values.get("choice") == "several",
                            end=end, now=now)

@@ -18,13 +18,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
-from node.hubs.dashboard import Dashboard, Item, build_dashboard, poll_options
-from node.hubs.models import Hub
-from node.hubs.policy import member_role
+from node.clock import as_utc
+from node.hubs.calls.rules import ScheduleError
+from node.hubs.events.rules import event_when, spec_from_document
+from node.hubs.hub.dashboard import Dashboard, Item, build_dashboard
+from node.hubs.hub.models import Hub
+from node.hubs.hub.policy import member_role
 from node.runtime import node_of
 from node.web.auth import current_login
+from node.web.markup import sanitized_markup
+from node.web.poll_view import PollView, poll_view
 from node.web.queries import web_url
-from node.web.sanitize import sanitized_markup
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -42,22 +46,14 @@ class ItemView:
     join_url: str
     place: str
     dial_in: str
-    options: list[tuple[str, int]]
-    voters: int
-    closes: datetime | None
+    poll: PollView | None  # a Question's options, shares, voters and closing
     likes: int = 0
+    when: str = ""  # an event's or call's start (and end) in words, in its timezone
 
 
 def _text(document: dict[str, Any], key: str) -> str:
     value = document.get(key)
     return value if isinstance(value, str) else ""
-
-
-def _when(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def _location(document: dict[str, Any]) -> tuple[str, str]:
@@ -69,18 +65,30 @@ def _location(document: dict[str, Any]) -> tuple[str, str]:
     return _text(location, "name"), url
 
 
-def item_view(item: Item, likes: dict[str, int] | None = None) -> ItemView:
+def _event_when(item: Item) -> str:
+    """Every event card shows its start: in the event's words and zone when its document
+    reads as an Event, else the indexed start in UTC (an odd remote document)."""
+    if item.kind not in ("event", "call") or item.starts_at is None:
+        return ""
+    try:
+        return event_when(spec_from_document(item.document))
+    except ScheduleError:  # EventError too: no readable startTime
+        return as_utc(item.starts_at).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def item_view(item: Item, likes: dict[str, int] | None = None, *,
+              now: datetime | None = None) -> ItemView:
     doc = item.document
     place, join_url = _location(doc)
-    voters = doc.get("votersCount")
     return ItemView(
-        uri=web_url(item.uri), kind=item.kind, title=_text(doc, "name"),
+        uri=web_url(item.uri), kind=item.kind,
+        title=_text(doc, "name") or ("(untitled event)" if item.kind == "event" else ""),
         summary=sanitized_markup(_text(doc, "summary")),
         content=sanitized_markup(_text(doc, "content")), published=item.published,
         starts_at=item.starts_at, join_url=join_url, place=place,
         dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
-        options=list(poll_options(doc)), voters=voters if isinstance(voters, int) else 0,
-        closes=_when(_text(doc, "endTime")), likes=(likes or {}).get(item.uri, 0),
+        poll=poll_view(doc, now) if item.kind == "poll" and now is not None else None,
+        likes=(likes or {}).get(item.uri, 0), when=_event_when(item),
     )
 
 
@@ -113,20 +121,24 @@ def member_handle(uri: str) -> str:
 
 
 async def hub_page(request: Request, actor: LocalActor) -> Response:
-    """Mission, pinned items, next calls and events, open polls, recent items, members."""
+    """Mission, pinned items, next calls and events, open polls and results of closed
+    ones, recent items, members; times in the hub's timezone."""
     node = node_of(request)
-    loaded = await run_in_threadpool(_load, node.engine, actor, node.clock())
+    now = node.clock()
+    loaded = await run_in_threadpool(_load, node.engine, actor, now)
     if loaded is None:
         raise HTTPException(404)
     hub, board = loaded
     context = {
+        "zone": hub.timezone or node.settings.timezone,
         "actor": actor, "hub": hub, "handle": f"@{actor.username}@{node.settings.host}",
         "mission": sanitized_markup(actor.summary), "alternate": actor.uri,
         "links": [(link.get("name", ""), web_url(link.get("url"))) for link in hub.links],
-        "pinned": [item_view(i, board.likes) for i in board.pinned],
-        "upcoming": [item_view(i, board.likes) for i in board.upcoming],
-        "polls": [item_view(i, board.likes) for i in board.polls],
-        "recent": [item_view(i, board.likes) for i in board.recent],
+        "pinned": [item_view(i, board.likes, now=now) for i in board.pinned],
+        "upcoming": [item_view(i, board.likes, now=now) for i in board.upcoming],
+        "polls": [item_view(i, board.likes, now=now) for i in board.polls],
+        "results": [item_view(i, board.likes, now=now) for i in board.results],
+        "recent": [item_view(i, board.likes, now=now) for i in board.recent],
         "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],
         "followers": board.followers,
         "calendar_url": f"{actor.uri}/calendar.ics",

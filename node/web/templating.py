@@ -3,12 +3,12 @@
 The environment is built from settings by ``create_app`` and kept on
 ``app.state.jinja`` (no module-global environment, so two nodes in one process, as in
 the tests, never share state). Autoescaping is always on; the only ``Markup`` a
-template receives comes from :func:`node.web.sanitize.sanitized_markup`.
+template receives comes from :func:`node.html.sanitized_markup`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import current_login
 from node.web.forms import finish_form_response, form_token
+from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -34,12 +35,14 @@ def _csrf_token(context: Context) -> str:
     return form_token(request)
 
 
-def _timestamp(moment: datetime | None) -> str:
-    """A readable UTC time; SQLite hands back naive datetimes that are UTC."""
-    if moment is None:
-        return ""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
+    """``{{ moment | timestamp }}`` in the node's zone, ``| timestamp(hub_zone)`` in a
+    hub's: a readable wall time with its zone (naive datetimes from SQLite are UTC)."""
+
+    def timestamp(moment: datetime | None, zone: str | None = None) -> str:
+        return shown_time(moment, zone or default_zone)
+
+    return timestamp
 
 
 def _iso(moment: datetime | None) -> str:
@@ -63,7 +66,7 @@ def build_environment(settings: Settings) -> Environment:
     env.globals["node_name"] = settings.node_name
     env.globals["node_host"] = settings.host
     env.globals["node_url"] = settings.url
-    env.filters["timestamp"] = _timestamp
+    env.filters["timestamp"] = _timestamp_in(settings.timezone)
     env.filters["iso"] = _iso
     return env
 

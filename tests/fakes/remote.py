@@ -104,8 +104,11 @@ def _activity_json(document: dict[str, Any]) -> httpx.Response:
 
 
 def signed_headers(actor: FakeActor, url: str, body: bytes, now: datetime,
-                   scheme: str = "cavage") -> dict[str, str]:
-    return sign_request("POST", url, {"Content-Type": "application/activity+json"}, body,
+                   scheme: str = "cavage",
+                   content_type: str | None = "application/activity+json") -> dict[str, str]:
+    """Headers of a POST signed by ``actor``; ``content_type=None`` sends none."""
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    return sign_request("POST", url, headers, body,
                         key_id=actor.key_id, private_key=actor.key, now=now,
                         scheme=scheme)  # type: ignore[arg-type]
 

@@ -35,10 +35,11 @@ class Harness:
         return int(self.client.portal.call(drain, self.node))
 
     def post_activity(self, actor: FakeActor, activity: dict[str, Any], path: str = "/inbox",
-                      scheme: str = "cavage", body: bytes | None = None) -> Any:
+                      scheme: str = "cavage", body: bytes | None = None,
+                      content_type: str | None = "application/activity+json") -> Any:
         raw = body if body is not None else orjson.dumps(activity)
         url = f"{self.node.settings.url}{path}"
-        headers = signed_headers(actor, url, raw, self.now, scheme)
+        headers = signed_headers(actor, url, raw, self.now, scheme, content_type)
         return self.client.post(path, content=raw, headers=headers)
 
     def local(self, username: str) -> LocalActor:

@@ -156,3 +156,32 @@ def test_serve_access_log_is_off_unless_asked(
         monkeypatch.setenv("IONODE_ACCESS_LOG", value)
     assert run(["serve"], flags, monkeypatch) == 0
     assert seen["access_log"] is expected and seen["proxy_headers"] is True
+
+
+def test_the_last_admin_of_a_hub_is_neither_removed_nor_demoted(
+        flags: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a hub whose only admin is nate, when the operator removes or demotes nate,
+    # then both are refused with one line saying what to do, and nate stays admin;
+    # once ana is admin too, nate may step down.
+    for name in ("nate", "ana"):
+        assert run(["user", "create", name, "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0
+    assert run(["hub", "create", "portshutdown", "--title", "Port", "--admin", "nate"],
+               flags, monkeypatch) == 0
+    capsys.readouterr()
+    for args in (["hub", "member", "remove", "portshutdown", "nate"],
+                 ["hub", "member", "add", "portshutdown", "nate", "--role", "moderator"]):
+        assert run(args, flags, monkeypatch) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == ("ionode: error: https://philly.example/users/nate is the last admin of "
+                       "portshutdown, who could then not be managed: first make another "
+                       "member admin (ionode hub member add portshutdown WHO --role admin)")
+    assert run(["hub", "members", "portshutdown"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out.strip() == "admin\thttps://philly.example/users/nate"
+    assert run(["hub", "member", "add", "portshutdown", "ana", "--role", "admin"], flags,
+               monkeypatch) == 0
+    assert run(["hub", "member", "add", "portshutdown", "nate", "--role", "member"], flags,
+               monkeypatch) == 0
+    assert run(["hub", "member", "remove", "portshutdown", "ana"], flags, monkeypatch) == 1
+    assert "ana is the last admin" in capsys.readouterr().err

@@ -93,7 +93,6 @@ def test_self_href_is_the_actor_id_and_mastodon_relookup_agrees(
         "acct:nate@philly.example.",
         "acct:nate@philly.example:443",
         "ACCT:nate@philly.example",
-        "nate@philly.example",
         "acct:@nate@philly.example",
         f"{BASE}/users/nate",
         "https://PHILLY.example/users/nate",
@@ -145,6 +144,9 @@ def test_rel_filters_links(client: TestClient, engine: Engine) -> None:
         "",
         "resource=",
         "resource=nate",
+        "resource=nate@philly.example",  # RFC 7033 §4.5: the resource is a URI
+        "resource==acct:nate@philly.example",
+        f"resource={quote('=acct:nate@philly.example')}",
         "resource=acct:nate",
         "resource=acct:@philly.example",
         "resource=acct:nate@",

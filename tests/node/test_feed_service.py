@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from node.activitypub.models import LocalActor
 from node.app import create_app
-from node.hubs.feed_service import (
+from node.hubs.feeds.service import (
     PollOutcome,
     Subscribed,
     list_feeds,
@@ -27,9 +27,9 @@ from node.hubs.feed_service import (
     subscribe,
     unsubscribe,
 )
-from node.hubs.models import FeedEntry, FeedSubscription, HubItem
-from node.hubs.publish import HubError
-from node.hubs.service import create_hub
+from node.hubs.hub.models import FeedEntry, FeedSubscription, HubItem
+from node.hubs.hub.publish import HubError
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.fakes.remote import FakeFediverse
@@ -215,13 +215,28 @@ def test_a_changed_feed_publishes_only_its_new_entries(w: World) -> None:
 
 
 def test_calendar_publishes_the_next_three_upcoming_events(w: World) -> None:
+    # Issue 7, item 1.1: each becomes a real Event by the hub (it was a Note without
+    # `name` filed as an event, which broke every calendar).
     w.site.pages[CALENDAR] = Page((FIXTURES / "calendar.ics").read_bytes(),
                                   content_type="text/calendar; charset=utf-8")
     assert w.subscribe(CALENDAR).published == 3
-    contents = [c["object"]["content"] for c in w.creates()]
-    assert "General Assembly" in contents[0] and "Teach-in on debt" in contents[1]
-    assert ("When: Saturday 12 December 2026, 05:30 to 14:00 (America/Los_Angeles)<br>"
-            "Where: Port of Oakland, Berth 5") in contents[2]
+    creates = w.creates()
+    events = [c["object"] for c in creates]
+    hub = w.h.local("portshutdown").uri
+    assert [e["type"] for e in events] == ["Event"] * 3
+    assert [e["name"] for e in events] == [
+        "General Assembly", "Teach-in on debt", "West Coast Port Shutdown"]
+    assert all(c["actor"] == hub and e["attributedTo"] == hub and "proof" in e
+               for c, e in zip(creates, events, strict=True))
+    shutdown = events[2]
+    assert (shutdown["startTime"], shutdown["endTime"], shutdown["timezone"]) == (
+        "2026-12-12T05:30:00-08:00", "2026-12-12T14:00:00-08:00", "America/Los_Angeles")
+    assert shutdown["location"] == {"type": "Place", "name": "Port of Oakland, Berth 5"}
+    assert shutdown["summary"] == ("Sat 12 Dec 2026, 5:30 AM to 2:00 PM PST "
+                                   "(America/Los_Angeles) at Port of Oakland, Berth 5.")
+    assert f'Source: <a href="{SITE}/actions/port-shutdown"' in shutdown["content"]
+    assert "Bring water." in shutdown["content"] and "<script" not in shutdown["content"]
+    assert "Repeats weekly" in events[0]["content"]
     items = w.rows(_items)
     assert [i["kind"] for i in items] == ["event"] * 3
     assert items[2]["starts_at"].replace(tzinfo=None) == datetime(2026, 12, 12, 13, 30)

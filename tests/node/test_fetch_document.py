@@ -14,7 +14,7 @@ import pytest
 
 from node.activitypub.fetch import FetchedDocument, FetchFailed, NotModified, SafeFetcher
 from node.activitypub.ssrf import IPAddress, guarded_transport
-from node.hubs.feeds import FEED_ACCEPT, FEED_MEDIA_TYPES
+from node.hubs.feeds.rules import FEED_ACCEPT, FEED_MEDIA_TYPES
 from tests.fixtures.remote.fakes import Chunks, FakeRemote, raw
 
 FEED = "https://occupyoakland.example/feed.xml"
@@ -115,15 +115,19 @@ async def test_at_most_three_redirects_and_never_down_to_http() -> None:
 
 @pytest.mark.parametrize("content_type", ["application/atom+xml", "application/rss+xml",
                                           "Application/XML; charset=ISO-8859-1", "text/xml",
-                                          "text/calendar; charset=utf-8", "application/rdf+xml"])
+                                          "text/calendar; charset=utf-8", "application/rdf+xml",
+                                          "application/x-rss+xml", "text/plain",
+                                          "application/octet-stream"])
 async def test_feed_media_types_accepted(content_type: str) -> None:
     remote = FakeRemote()
     serve(remote, content_type=content_type)
     assert isinstance(await get(fetcher(remote)), FetchedDocument)
 
 
+# text/plain and application/octet-stream pass the fetch; parse_feed then sniffs the body
+# (tests/node/test_feed_media_types.py).
 @pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/json",
-                                          "text/plain", "image/svg+xml", ""])
+                                          "image/png", "image/svg+xml", ""])
 async def test_other_media_types_refused(content_type: str) -> None:
     remote = FakeRemote()
     serve(remote, content_type=content_type)

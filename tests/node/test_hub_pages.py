@@ -10,10 +10,10 @@ from node.activitypub.interactions import record_interaction
 from node.activitypub.local_actors import create_local_actor
 from node.app import create_app
 from node.clock import Clock
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.notes import post_note
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.hub_rows import add_item
 
@@ -30,8 +30,8 @@ def test_hub_page_lists_member_posts_and_renders_the_mission(settings: Settings,
                        summary="Shut the ports *December 12* <script>x()</script>", now=clock())
             set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
                        "member", clock())
-            post_note(node, conn, "nate", "Picket at berth 5", ["portshutdown"])
-            post_note(node, conn, "nate", "Not in the hub")
+            post_update(node, conn, "nate", "Picket at berth 5", ["portshutdown"])
+            post_update(node, conn, "nate", "Not in the hub")
         page = client.get("/hubs/portshutdown", headers={"Accept": "text/html"}).text
     assert "Picket at berth 5" in page
     assert "Not in the hub" not in page
@@ -86,8 +86,10 @@ def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
     upcoming, rest = rest.split("Open straw polls")
     assert "National call" in upcoming and "Old march" not in upcoming
     assert 'href="https://call.example/x"' in upcoming and "+1 555 0100 1234#" in upcoming
-    polls, rest = rest.split("Updates and minutes")
+    polls, rest = rest.split("<h2>Results</h2>")
     assert "Shut it down?" in polls and "Old poll" not in polls
+    results, rest = rest.split("Updates and minutes")
+    assert "Old poll" in results and "Shut it down?" not in results  # closed: stays, as results
     assert "<th scope=\"row\">agree</th><td>2</td>" in polls.replace("\n", "").replace("  ", "")
     assert "3 voters" in polls
     recent, members = rest.split("<h2>Members</h2>")

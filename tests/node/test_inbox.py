@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
+from email.utils import format_datetime
 from typing import Any
 
 import orjson
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select
 
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, InboxItem, Interaction, StoredObject
 from node.clock import Clock
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.notes import post_note
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import MASTO, Harness, follow_hub, rows, running_node
 
@@ -60,7 +65,8 @@ def test_repeated_follow_is_idempotent_and_accepted_again(h: Harness) -> None:
 
 def test_unsigned_post_is_refused_with_a_reason(h: Harness) -> None:
     response = h.client.post("/inbox", content=b'{"id":"https://x.example/1","type":"Like",'
-                                              b'"actor":"https://x.example/u"}')
+                                              b'"actor":"https://x.example/u"}',
+                             headers={"content-type": "application/activity+json"})
     assert response.status_code == 401
     assert response.json() == {"error": "no signature"}
     assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]
@@ -75,6 +81,29 @@ def test_actor_must_own_the_signing_key(h: Harness) -> None:
     response = h.post_activity(mallory, forged)
     assert response.status_code == 401
     assert "not the owner of the signing key" in response.json()["error"]
+
+
+def test_a_post_signed_without_host_is_refused_so_it_cannot_be_replayed(h: Harness) -> None:
+    # Given a delivery mallory's server signed for another server's /inbox without
+    # covering host, when it is replayed to our /inbox within the hour, then it is
+    # refused (issue 7, 2.6): before, the signature verified here too.
+    ana = h.remote.add_actor(MASTO, "ana")
+    like = {"id": f"{ana.uri}#likes/26", "type": "Like", "actor": ana.uri,
+            "object": "https://philly.example/objects/1"}
+    body = orjson.dumps(like)
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+    date = format_datetime(h.now, usegmt=True)
+    signed = f"(request-target): post /inbox\ndate: {date}\ndigest: {digest}".encode()
+    signature = base64.b64encode(ana.key.sign(signed, padding.PKCS1v15(), hashes.SHA256()))
+    headers = {"Date": date, "Digest": digest,  # Host: ours, as the replayer sends it
+               "Content-Type": "application/activity+json",
+               "Signature": f'keyId="{ana.key_id}",algorithm="rsa-sha256",'
+                            f'headers="(request-target) date digest",'
+                            f'signature="{signature.decode()}"'}
+    response = h.client.post("/inbox", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "signature must cover host"}
+    assert rows(h, InboxItem.__table__) == []  # type: ignore[attr-defined]
 
 
 def test_created_object_must_be_on_the_actors_host(h: Harness) -> None:
@@ -107,6 +136,25 @@ def test_duplicate_activity_is_stored_once(h: Harness) -> None:
     assert h.post_activity(ana, like).status_code == 202
     assert h.post_activity(ana, like).status_code == 202
     assert len(rows(h, InboxItem.__table__)) == 1  # type: ignore[attr-defined]
+
+
+def test_an_activity_id_squatted_by_another_actor_is_refused_visibly(h: Harness) -> None:
+    # Given mallory on ana's host sending a Like under the id ana's next activity will
+    # have, when ana's real activity arrives, then it is refused with a 409 that says so
+    # (not answered 202 and dropped as a duplicate); ana's own repeats stay deduped.
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    ana = h.remote.add_actor(MASTO, "ana")
+    squat = {"id": f"{ana.uri}#likes/7", "type": "Like", "actor": mallory.uri,
+             "object": "https://philly.example/objects/1"}
+    assert h.post_activity(mallory, squat).status_code == 202
+    real = {**squat, "actor": ana.uri}
+    response = h.post_activity(ana, real)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": f"activity id {squat['id']} is already used by {mallory.uri}"}
+    assert h.post_activity(mallory, squat).status_code == 202  # a real duplicate
+    (item,) = rows(h, InboxItem.__table__)  # type: ignore[attr-defined]
+    assert item["actor"] == mallory.uri
 
 
 def test_unknown_types_are_stored_and_ignored(h: Harness) -> None:
@@ -176,6 +224,77 @@ def test_delete_before_create_wins(h: Harness) -> None:
     assert objects(h)[uri]["document"] is None
 
 
+def test_a_delete_by_another_actor_before_the_create_does_not_suppress_it(h: Harness) -> None:
+    # Given mallory on ana's host deleting the id ana's next post will have, when ana's
+    # Create arrives, then the post is stored: a tombstone only wins over a Create by
+    # one who deleted it (issue 7, 2.4).
+    ana = h.remote.add_actor(MASTO, "ana")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    nate = h.local("nate").uri
+    uri = f"{ana.uri}/statuses/30"
+    squat = {"id": f"{mallory.uri}#delete/30", "type": "Delete", "actor": mallory.uri,
+             "object": uri}
+    assert h.post_activity(mallory, squat).status_code == 202
+    h.drain()
+    assert h.post_activity(ana, note_create(ana.uri, 30, "mine", to=nate)).status_code == 202
+    h.drain()
+    stored = objects(h)[uri]
+    assert (stored["deleted_at"], stored["authors"]) == (None, [ana.uri])
+    assert stored["document"]["content"] == "mine"  # type: ignore[index]
+
+
+def test_the_authors_delete_still_wins_after_a_squatters_delete(h: Harness) -> None:
+    ana = h.remote.add_actor(MASTO, "ana")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    uri = f"{ana.uri}/statuses/31"
+    for actor in (mallory, ana):
+        delete = {"id": f"{actor.uri}#delete/31", "type": "Delete", "actor": actor.uri,
+                  "object": uri}
+        assert h.post_activity(actor, delete).status_code == 202
+    create = note_create(ana.uri, 31, to=h.local("nate").uri)
+    assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    assert objects(h)[uri]["deleted_at"] is not None
+    assert objects(h)[uri]["document"] is None
+    (item,) = rows(h, InboxItem.__table__, InboxItem.__table__.c.activity_id == create["id"])  # type: ignore[attr-defined]
+    assert item["error"] == "object was deleted before its Create arrived"
+
+
+def test_every_author_is_kept_and_only_they_may_update_or_delete(h: Harness) -> None:
+    # An object attributed to ana and bob was stored with no author at all, so neither
+    # could update it and mallory of the same host could delete it (issue 7, 2.7).
+    ana, bob = h.remote.add_actor(MASTO, "ana"), h.remote.add_actor(MASTO, "bob")
+    mallory = h.remote.add_actor(MASTO, "mallory")
+    nate = h.local("nate").uri
+    create = note_create(ana.uri, 40, "v1", to=nate)
+    create["object"]["attributedTo"] = [ana.uri, {"type": "Person", "id": bob.uri}]  # type: ignore[index]
+    assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    uri = f"{ana.uri}/statuses/40"
+    assert (objects(h)[uri]["attributed_to"], objects(h)[uri]["authors"]) == (
+        ana.uri, [ana.uri, bob.uri])
+    update = note_create(ana.uri, 40, "v2", to=nate, updated="2026-11-21T11:30:00Z")
+    update.update(actor=bob.uri, id=f"{bob.uri}#updates/40")
+    update["object"]["attributedTo"] = [mallory.uri, bob.uri]  # type: ignore[index]
+    assert h.post_activity(bob, update).status_code == 202
+    h.drain()
+    document = objects(h)[uri]["document"]
+    assert document["content"] == "v2"  # type: ignore[index]
+    # a later version cannot change who the authors are
+    assert document["attributedTo"] == [ana.uri, {"type": "Person", "id": bob.uri}]  # type: ignore[index]
+    for actor in (mallory, bob):
+        delete = {"id": f"{actor.uri}#delete/40", "type": "Delete", "actor": actor.uri,
+                  "object": uri}
+        assert h.post_activity(actor, delete).status_code == 202
+        h.drain()
+        if actor is mallory:
+            assert objects(h)[uri]["deleted_at"] is None
+            (refused,) = rows(h, InboxItem.__table__,  # type: ignore[attr-defined]
+                              InboxItem.__table__.c.activity_id == delete["id"])  # type: ignore[attr-defined]
+            assert refused["error"] == "Delete by someone who does not own the object"
+    assert objects(h)[uri]["deleted_at"] is not None
+
+
 def test_update_needs_a_newer_updated_and_the_owner(h: Harness) -> None:
     ana = h.remote.add_actor(MASTO, "ana")
     hub = h.local("nate").uri  # a local person: a non-member may not post into the hub
@@ -194,7 +313,7 @@ def test_update_needs_a_newer_updated_and_the_owner(h: Harness) -> None:
 
 def test_like_and_undo_like_on_a_local_note(h: Harness) -> None:
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "Assembly at 7pm").note
+        note = post_update(h.node, conn, "nate", "Assembly at 7pm").note
     ana = h.remote.add_actor(MASTO, "ana")
     like = {"id": f"{ana.uri}#likes/1", "type": "Like", "actor": ana.uri, "object": note["id"]}
     h.post_activity(ana, like)
@@ -217,7 +336,7 @@ def test_hub_announces_in_both_forms(h: Harness) -> None:
     # FEP-1b12: Announce{object} for Mastodon, Announce{Create} for Lemmy-style groups.
     follow_hub(h)
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "both forms", ["portshutdown"]).note
+        note = post_update(h.node, conn, "nate", "both forms", ["portshutdown"]).note
     h.drain()
     shared = [a["object"] for a in h.remote.deliveries(f"https://{MASTO}/inbox")
               if a["type"] == "Announce"]
@@ -230,7 +349,7 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     follow = follow_hub(h)
     ana = h.remote.actors[f"https://{MASTO}/users/ana"]
     with h.node.engine.begin() as conn:
-        post_note(h.node, conn, "nate", "first", ["portshutdown"])
+        post_update(h.node, conn, "nate", "first", ["portshutdown"])
     h.drain()
     announces = announced_notes(h)
     assert len(announces) == 1
@@ -239,7 +358,7 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     assert h.post_activity(ana, undo).status_code == 202
     h.drain()
     with h.node.engine.begin() as conn:
-        post_note(h.node, conn, "nate", "second", ["portshutdown"])
+        post_update(h.node, conn, "nate", "second", ["portshutdown"])
     h.drain()
     announces = announced_notes(h)
     assert len(announces) == 1
@@ -316,14 +435,14 @@ def test_deleting_a_hub_post_reaches_the_hubs_followers(h: Harness) -> None:
     # Given a Mastodon user following the hub (not the author) and a post in the hub,
     # when the author deletes it, then the Delete reaches the hub's follower and our
     # copy answers 410 with a Tombstone.
-    from node.notes import delete_note
+    from node.hubs.hub.items import tombstone_object
 
     follow_hub(h)
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
+        note = post_update(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
     h.drain()
     with h.node.engine.begin() as conn:
-        assert delete_note(h.node, conn, "nate", note["id"]) == 1  # one shared inbox
+        assert tombstone_object(h.node, conn, "nate", note["id"]) == 1  # one shared inbox
     h.drain()
     deletes = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox") if a["type"] == "Delete"]
     assert [d["object"]["id"] for d in deletes] == [note["id"]]

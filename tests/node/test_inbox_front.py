@@ -10,7 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from node.activitypub.batch_store import CHECKPOINT_ROWS, LoopInserter
-from node.activitypub.inbox_store import InboxWriter, ReceivedActivity, WriterStopped
+from node.activitypub.inbox_store import (
+    DuplicateActivityId,
+    InboxWriter,
+    ReceivedActivity,
+    WriterStopped,
+)
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import InboxItem
 from node.clock import Clock
@@ -45,10 +50,39 @@ def test_other_methods_on_an_inbox_get_a_json_405(h: Harness) -> None:
 
 
 def test_refusals_are_json_never_html(h: Harness) -> None:
-    response = h.client.post("/inbox", content=b"{}", headers={"accept": "text/html"})
+    response = h.client.post("/inbox", content=b"{}", headers={
+        "accept": "text/html", "content-type": "application/activity+json"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x", "application/xml", "text/html", None])
+def test_a_signed_activity_of_another_media_type_is_refused_with_415(
+        h: Harness, content_type: str | None) -> None:
+    # What a browser form can post cross-origin is never a delivery (issue 7, 2.5); the
+    # signature is valid and covers the Content-Type, so only the media type is wrong.
+    ana, activity = like(h, 10)
+    response = h.post_activity(ana, activity, content_type=content_type)  # type: ignore[arg-type]
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/json"
+    assert "application/activity+json" in response.json()["error"]
+    assert rows(h, _items) == []
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/activity+json", "application/activity+json; charset=utf-8",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "application/ld+json", "application/json", "application/json;charset=UTF-8",
+    "Application/Activity+JSON"])
+def test_activitystreams_and_json_media_types_are_accepted(
+        h: Harness, content_type: str) -> None:
+    ana, activity = like(h, 11)
+    response = h.post_activity(ana, activity, content_type=content_type)  # type: ignore[arg-type]
+    assert response.status_code == 202, response.text
+    assert len(rows(h, _items)) == 1
 
 
 def test_a_personal_inbox_records_its_owner(h: Harness) -> None:
@@ -178,4 +212,49 @@ async def test_concurrent_requests_are_each_stored_once(settings: Settings,
     assert writer.stats.rows == 300 and writer.stats.batches >= 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM inbox_item")).scalar_one() == 240
+    engine.dispose()
+
+
+async def test_an_id_taken_by_another_actor_is_refused_not_swallowed(settings: Settings,
+                                                                      clock: Clock) -> None:
+    # Given activity ids stored for actor u, when u repeats some (a real duplicate) and v
+    # sends others under the same ids, and u and v race for fresh ids in one go, then
+    # u's repeats return, v's fail with DuplicateActivityId naming u, and of each raced
+    # id exactly one sender succeeded: the one stored (issue 7, 2.4).
+    engine = make_engine(settings.database)
+    writer = InboxWriter(engine)
+    outcome: dict[tuple[int, str], str] = {}
+
+    async def send(n: int, actor: str) -> None:
+        item = ReceivedActivity(activity_id=f"https://x.example/a/{n}",
+                                actor=f"https://x.example/{actor}", type="Like",
+                                object_type="*", recipient=None, body=b"{}",
+                                received_at=clock())
+        try:
+            await writer.store(item)
+            outcome[n, actor] = "stored"
+        except DuplicateActivityId as exc:
+            outcome[n, actor] = exc.owner
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(writer.run)
+        async with anyio.create_task_group() as requests:
+            for n in range(50):
+                requests.start_soon(send, n, "u")
+        async with anyio.create_task_group() as requests:
+            for n in range(50):
+                requests.start_soon(send, n, "u" if n < 25 else "v")
+            for n in range(100, 120):
+                requests.start_soon(send, n, "u")
+                requests.start_soon(send, n, "v")
+        group.cancel_scope.cancel()
+    assert all(outcome[n, "u"] == "stored" for n in range(50))
+    assert all(outcome[n, "v"] == "https://x.example/u" for n in range(25, 50))
+    with engine.connect() as conn:
+        owners = dict(conn.execute(text("SELECT activity_id, actor FROM inbox_item")).all())
+    assert len(owners) == 70
+    for n in range(100, 120):
+        winner = owners[f"https://x.example/a/{n}"].rsplit("/", 1)[1]
+        loser = "v" if winner == "u" else "u"
+        assert (outcome[n, winner], outcome[n, loser]) == ("stored", f"https://x.example/{winner}")
     engine.dispose()

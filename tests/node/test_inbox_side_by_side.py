@@ -8,7 +8,7 @@ import pytest
 
 from node.activitypub.models import Delivery, Follow
 from node.clock import Clock
-from node.hubs.service import create_hub
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from tests.node.harness import Harness, rows, running_node
 

@@ -15,7 +15,7 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.models import InboxItem
 from node.app import create_app
 from node.clock import Clock
-from node.hubs.service import create_hub
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from tests.fakes.remote import FakeActor, FakeFediverse
 from tests.node.harness import MASTO, Harness, running_node

@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models declare, on every backend."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,3 +44,72 @@ def test_hubs_created_before_0002_get_a_settings_row(tmp_path: Path) -> None:
         rows = conn.execute(text("SELECT follow_policy, posting_policy FROM hub")).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [("open", "members")]
+
+
+def test_feed_notes_filed_as_events_before_0006_become_feed_posts(tmp_path: Path) -> None:
+    # Issue 7, item 1.1: a republished calendar entry was a Note filed as kind="event",
+    # which broke every calendar; 0006 files it as the feed post it is. Real Events and
+    # feed Notes stay as they are.
+    from alembic import command
+
+    from node.hubs.hub.service import create_hub
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0005")
+    now = "2026-11-21 12:00:00"
+    with engine.begin() as conn:
+        create_hub(conn, base_url="https://h.example", name="h", title="H",
+                   now=datetime(2026, 11, 21, 12, tzinfo=UTC))
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        for uri, kind in (("https://h.example/objects/note", "Note"),
+                          ("https://h.example/objects/event", "Event")):
+            conn.execute(text("INSERT INTO stored_object (uri, type, local, received_at) "
+                              "VALUES (:uri, :kind, 1, :now)"),
+                         {"uri": uri, "kind": kind, "now": now})
+            conn.execute(text(
+                "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state, "
+                "pinned, starts_at, created_at, updated_at) VALUES (:hub, :uri, 'event', "
+                "'https://h.example/hubs/h', 'feed', 'published', 0, :now, :now, :now)"),
+                {"hub": hub_id, "uri": uri, "now": now})
+    migrate(engine)
+    with engine.connect() as conn:
+        items = conn.execute(text("SELECT object_uri, kind, starts_at FROM hub_item "
+                                  "ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in items] == [
+        ("https://h.example/objects/note", "feed", None),
+        ("https://h.example/objects/event", "event", "2026-11-21 12:00:00")]
+
+
+def test_received_times_stored_without_their_offset_are_reindexed_in_utc(
+        tmp_path: Path) -> None:
+    # Issue 7, item 1.2: SQLite stored a remote `18:15-06:00` as 18:15; 0006 stores
+    # 00:15 the next day, the instant.
+    from alembic import command
+
+    from node.hubs.hub.service import create_hub
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0005")
+    uri = "https://mobilizon.example/events/1"
+    document = json.dumps({"id": uri, "type": "Event",
+                           "startTime": "2026-12-12T18:15:00-06:00",
+                           "endTime": "2026-12-12T20:00:00-06:00"})
+    with engine.begin() as conn:
+        create_hub(conn, base_url="https://h.example", name="h", title="H",
+                   now=datetime(2026, 11, 21, 12, tzinfo=UTC))
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        conn.execute(text("INSERT INTO stored_object (uri, type, local, document, received_at)"
+                          " VALUES (:uri, 'Event', 0, :doc, '2026-11-21 12:00:00')"),
+                     {"uri": uri, "doc": document})
+        conn.execute(text(
+            "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state, "
+            "pinned, starts_at, ends_at, created_at, updated_at) VALUES (:hub, :uri, 'event', "
+            "'https://mobilizon.example/users/rosa', 'remote', 'published', 0, "
+            "'2026-12-12 18:15:00.000000', '2026-12-12 20:00:00.000000', "
+            "'2026-11-21 12:00:00', '2026-11-21 12:00:00')"), {"hub": hub_id, "uri": uri})
+    migrate(engine)
+    with engine.connect() as conn:
+        item = conn.execute(text("SELECT starts_at, ends_at FROM hub_item")).one()
+    engine.dispose()
+    assert tuple(item) == ("2026-12-13 00:15:00.000000", "2026-12-13 02:00:00.000000")

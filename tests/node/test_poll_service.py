@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 
 from node.activitypub.models import StoredObject
 from node.cli import main
-from node.hubs import polls
-from node.hubs.models import HubItem, PollVote
-from node.hubs.poll_service import close_poll, record_votes
-from node.hubs.polls import PollError
-from node.hubs.publish import load_hub
+from node.hubs.hub.models import HubItem, PollVote
+from node.hubs.hub.publish import load_hub
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollError
+from node.hubs.polls.service import close_poll, record_votes
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.harness import Harness, follow_hub, rows
@@ -130,10 +130,10 @@ def test_concurrent_votes_are_counted_exactly(h: Harness) -> None:
 
     def cast(i: int) -> None:
         with h.node.engine.begin() as conn:
-            record_votes(h.node, conn, many, f"https://x.example/u/{i % 10}", [options[i % 3]],
-                         f"https://x.example/a/{i}")
-            record_votes(h.node, conn, single, "https://x.example/u/racer",
-                         [options[i % 2]], f"https://x.example/b/{i}")
+            record_votes(h.node.services.outbox, conn, many, f"https://x.example/u/{i % 10}",
+                         [options[i % 3]], f"https://x.example/a/{i}", h.node.clock())
+            record_votes(h.node.services.outbox, conn, single, "https://x.example/u/racer",
+                         [options[i % 2]], f"https://x.example/b/{i}", h.node.clock())
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(cast, range(60)))
@@ -251,7 +251,7 @@ def test_remote_polls_in_our_hubs_are_left_to_their_author(h: Harness,
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         engine: Engine) -> list[str]:
     monkeypatch.setattr("node.cli.DOMAIN_COMMANDS",
-                        ("node.hubs.cli", "node.hubs.cli_polls"))
+                        ("node.hubs.hub.cli", "node.hubs.polls.cli"))
     flags = ["--url", BASE, "--database", database_url, "--data", str(tmp_path)]
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("correct horse battery\n"))
     assert main(["user", "create", "nate", "--password-stdin", *flags]) == 0
@@ -271,28 +271,36 @@ def test_cli_create_vote_show_close(cli: list[str], capsys: pytest.CaptureFixtur
                  "--ends-in", "2h", *cli]) == 0
     out = capsys.readouterr().out
     uri = out.split("published poll ")[1].split()[0]
-    assert main(["poll", "vote", "--as", "nate", uri, "agree", *cli]) == 0
+    # The poll tells voters "press 2 to agree": the digit is the option on a keypad poll.
+    assert main(["poll", "vote", "--as", "nate", uri, "2", *cli]) == 0
     assert "voted 'agree'" in capsys.readouterr().out
+    assert main(["poll", "vote", "--as", "nate", uri, "agree", *cli]) == 0
+    assert "'agree' was counted already" in capsys.readouterr().out
+    assert main(["poll", "vote", "--as", "nate", uri, "4", *cli]) == 1
+    assert "no option '4'" in capsys.readouterr().err
     assert main(["poll", "show", uri, *cli]) == 0
     shown = capsys.readouterr().out.splitlines()
     assert shown[0].startswith(polls.KEYPAD_QUESTION)
     assert [line.split() for line in shown[1:4]] == [["agree", "1"], ["disagree", "0"],
                                                     ["more", "questions", "0"]]
-    assert shown[4].startswith("1 voters, one choice; open until ")
+    assert shown[4].startswith("1 voter, one choice; open until ")
     assert main(["poll", "close", "--as", "nate", uri, *cli]) == 0
     assert main(["poll", "vote", "--as", "nate", uri, "disagree", *cli]) == 1
     assert "ionode: error: the poll closed at" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--question", "Which day?"], "at least one option"),
+    (["--question", "Which day?"], "at least 2 options to choose from, not 0"),
+    (["--question", "Agreed?", "--option", "yes"], "at least 2 options to choose from, not 1"),
     (["--question", "Which?", *[a for i in range(21) for a in ("--option", f"o{i}")]],
      "at most 20 options, not 21"),
-    (["--question", "Which?", "--option", "a", "--ends-at", "2020-01-01T00:00:00Z"],
+    (["--question", "Which?", "--option", "a", "--option", "b", "--ends-at",
+      "2020-01-01T00:00:00Z"],
      "not in the future"),
-    (["--question", "Which?", "--option", "a", "--ends-in", "soon"], "cannot read"),
+    (["--question", "Which?", "--option", "a", "--option", "b", "--ends-in", "soon"],
+     "cannot read"),
     (["--keypad", "--option", "maybe"], "--keypad sets the options"),
-    (["--option", "a"], "needs a question"),
+    (["--option", "a", "--option", "b"], "needs a question"),
 ])
 def test_cli_refusals_store_nothing(cli: list[str], args: list[str], message: str,
                                     capsys: pytest.CaptureFixture[str], engine: Engine) -> None:

@@ -373,7 +373,15 @@ def test_missing_host_coverage_on_get() -> None:
     )
     headers["Signature"] = headers["Signature"].replace("host ", "")
     result = read_signature("GET", "https://remote.example/u", headers, None, NOW)
-    assert result == Rejected("signature of a GET request must cover host")
+    assert result == Rejected("signature must cover host")
+
+
+def test_missing_host_coverage_on_post() -> None:
+    # Signed for another server's /inbox, it would verify here too: replayable (issue 7, 2.6)
+    headers = _mastodon_post("(request-target) date digest content-type")
+    assert _read(headers) == Rejected("signature must cover host")
+    digest_only = _mastodon_post("date digest")
+    assert _read(digest_only) == Rejected("signature must cover host")
 
 
 def test_wrong_digest() -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from node.activitypub.vocab import PUBLIC
-from node.hubs import polls
-from node.hubs.polls import PollError, PollSpec, Tally
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollError, PollSpec, Tally
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 AUTHOR = "https://philly.example/users/nate"
@@ -68,12 +68,13 @@ def test_voters_count_distinct_voters_not_votes() -> None:
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ((), "at least one option"),
+    ((), "at least 2 options to choose from, not 0"),
+    (("yes",), "at least 2 options to choose from, not 1"),
     (tuple(f"option {i}" for i in range(21)), "at most 20 options, not 21"),
     (("yes", "  "), "may not be empty"),
     (("Yes", "yes "), "must differ: 'Yes', 'yes'"),
-    (("x" * 101,), "over 100 characters"),
-    (("two\nlines",), "one line"),
+    (("x" * 101, "y"), "over 100 characters"),
+    (("two\nlines", "one"), "one line"),
 ])
 def test_bad_options_are_refused(options: tuple[str, ...], message: str) -> None:
     with pytest.raises(PollError, match=message):
@@ -93,7 +94,7 @@ def test_twenty_options_and_trimmed_names_are_fine() -> None:
 ])
 def test_end_must_lie_ahead_within_limits(end: datetime, message: str) -> None:
     with pytest.raises(PollError, match=message):
-        polls.make_spec("When?", ["now"], multiple=False, end=end, now=NOW)
+        polls.make_spec("When?", ["now", "later"], multiple=False, end=end, now=NOW)
 
 
 def test_question_is_required() -> None:
@@ -147,3 +148,20 @@ def test_open_closed_and_ended() -> None:
 def test_question_text_is_plain() -> None:
     document = {"content": "<p>Rent &amp; <em>food</em></p><p>now?</p>"}
     assert polls.question_text(document) == "Rent & food now?"
+
+
+def test_keypad_digits_stand_for_their_options_on_keypad_polls_only() -> None:
+    # Given the keypad poll ("press 2 to agree, 3 to disagree, 5 for more questions")
+    keypad = polls.question_document(
+        polls.keypad_spec(None, end=NOW + timedelta(hours=1), now=NOW), id="https://n.example/p",
+        author="https://n.example/users/a", hubs=[], now=NOW)
+    assert [polls.chosen_option(keypad, d) for d in ("2", "3", " 5 ", "4", "agree")] == [
+        "agree", "disagree", "more questions", "4", "agree"]
+    # a poll of other options takes "2" as the text it is
+    other = polls.question_document(spec(("1", "2")), id="https://n.example/q",
+                                    author="https://n.example/users/a", hubs=[], now=NOW)
+    assert polls.chosen_option(other, "2") == "2"
+
+
+def test_voters_are_counted_in_words() -> None:
+    assert [polls.voters_text(n) for n in (0, 1, 2)] == ["0 voters", "1 voter", "2 voters"]

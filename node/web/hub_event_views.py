@@ -1,0 +1,139 @@
+"""The manage page's edit form for an event or a call: ``/hubs/{name}/events/edit``.
+
+The form is the compose form filled in with the item as it is; sending it calls the
+same service as ``ionode event edit`` / ``ionode call edit``
+(:func:`node.hubs.events.edit.revise`): the same checks and messages, an ``Update`` with
+a newer ``updated``, and the Note Mastodon users read when the time, place or way to
+join changed. Its organizer may edit an item, and so may the hub's stewards. A call
+series is edited as a whole, without its time (each occurrence moves on its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from node.accounts.sessions import Login
+from node.hubs.events.edit import revise
+from node.hubs.events.rules import EventSpec, Online, Place
+from node.hubs.events.service import load_event
+from node.hubs.hub.publish import HubError
+from node.runtime import Node
+from node.web.auth import login_required
+from node.web.forms import read_form, verify_session_form
+from node.web.hub_admin_views import (
+    done,
+    hub_access,
+    in_transaction,
+    reading,
+    shown,
+    timezones,
+)
+from node.web.hub_forms import FIELDS, Values, call_input, event_spec, field, past
+from node.web.hub_manage import Access, hub_item_kind
+from node.web.templating import render
+
+EDIT_FIELDS = {"event": FIELDS["event"],
+               "call": tuple(f for f in FIELDS["call"] if f not in ("repeat", "weeks", "rrule"))}
+LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+def edit_values(spec: EventSpec) -> dict[str, str]:
+    """The form's fields for ``spec`` as it is now (the inverse of the compose form)."""
+    values = {"title": spec.title, "start": spec.start.strftime(LOCAL),
+              "timezone": spec.timezone, "description": spec.description, "past": ""}
+    if spec.call is None:
+        place = spec.location if isinstance(spec.location, Place) else None
+        online = spec.location if isinstance(spec.location, Online) else None
+        return values | {
+            "end": spec.end.strftime(LOCAL), "place_name": place.name if place else "",
+            "place_address": place.address if place else "",
+            "online_url": online.url if online else "",
+            "capacity": "" if spec.capacity is None else str(spec.capacity)}
+    call = spec.call
+    return values | {
+        "duration": str(int((spec.end - spec.start).total_seconds() // 60)),
+        "call_url": call.call_url, "dial_in": call.dial_in, "access_code": call.access_code,
+        "facilitator": call.facilitator, "agenda": call.agenda,
+        "breakout_rooms": "\n".join(call.breakout_rooms)}
+
+
+def _form_values(form: Any, kind: str) -> dict[str, str]:
+    return {name: field(form, name) for name in EDIT_FIELDS[kind]}
+
+
+def _current(conn: Connection, access: Access, uri: str) -> tuple[str, EventSpec]:
+    """(kind, spec) of the event or call ``uri`` of this hub, or :class:`HubError`."""
+    kind = hub_item_kind(conn, access.target, uri)
+    if kind not in EDIT_FIELDS:
+        raise HubError(f"{uri} is not an event or a call")
+    return kind, load_event(conn, uri).spec
+
+
+def save(node: Node, conn: Connection, access: Access, uri: str, values: Values) -> str:
+    """Read the form as the compose form is read, then revise the item with it."""
+    kind, current = _current(conn, access, uri)
+    spec = event_spec(values) if kind == "event" else replace(  # a call's form has no text
+        call_input(values)[0], description=current.description)
+    revise(node, conn, actor=access.username, uri=uri, spec=spec, call=kind == "call",
+           past=past(values))
+    return "event-edited"
+
+
+async def edit_page(request: Request, access: Access, uri: str, kind: str, values: Values, *,
+                    series: bool, status: int = 200, error: str = "") -> Response:
+    actor = access.target.actor
+    context = {"access": access, "title": actor.display_name or actor.username,
+               "hub_url": actor.uri, "manage_url": access.manage_url, "uri": uri,
+               "kind": kind, "v": values, "series": series, "error": error,
+               "action": f"/hubs/{access.name}/events/edit", "timezones": timezones()}
+    return await render(request, "hub_event_edit.html", context, status=status)
+
+
+async def _found(request: Request, access: Access, uri: str) -> tuple[str, EventSpec]:
+    def work(node: Node, conn: Connection) -> tuple[str, EventSpec]:
+        return _current(conn, access, uri)
+
+    try:
+        return await reading(request, work)
+    except HubError:
+        raise HTTPException(404) from None
+
+
+@login_required
+async def edit_form(request: Request, login: Login) -> Response:
+    """GET /hubs/{name}/events/edit?uri=...: the event or call, ready to change."""
+    access = await hub_access(request, login)
+    uri = request.query_params.get("uri", "")
+    kind, spec = await _found(request, access, uri)
+    return await edit_page(request, access, uri, kind, edit_values(spec),
+                           series=bool(spec.rrule))
+
+
+@login_required
+async def edit_submit(request: Request, login: Login) -> Response:
+    """POST /hubs/{name}/events/edit: send the Update, or show the form with the refusal."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    access = await hub_access(request, login)
+    uri = field(form, "uri")
+    kind, spec = await _found(request, access, uri)
+    values = _form_values(form, kind)
+    try:
+        code = await in_transaction(
+            request, lambda node, conn: save(node, conn, access, uri, values))
+    except ValueError as exc:  # every service refuses with a message for the organizer
+        return await edit_page(request, access, uri, kind, values, series=bool(spec.rrule),
+                               status=400, error=shown(exc))
+    return done(access, code)
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/hubs/{name}/events/edit", edit_form, methods=["GET"]),
+            Route("/hubs/{name}/events/edit", edit_submit, methods=["POST"])]
