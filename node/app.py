@@ -39,6 +39,7 @@ from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
+from node.supervision import supervised
 from node.web import views as web_views
 from node.web.install import install_web
 from node.web.pages import html_pages
@@ -162,7 +163,7 @@ def create_app(
         await prepare(node)
         stop = anyio.Event()
         async with anyio.create_task_group() as group:
-            group.start_soon(node.services.writer.run)
+            group.start_soon(supervised, "inbox writer", node.services.writer.run, stop)
             if start_workers:
                 spawn_workers(node, group, stop, periodic_tasks())
             if freeze_heap:

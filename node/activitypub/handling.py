@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from node.activitypub.fetch import SafeFetcher
     from node.activitypub.outbox import Outbox
 
+if TYPE_CHECKING:
+    from node.activitypub.db_batch import DbBatch
+
 T = TypeVar("T")
 
 
@@ -36,9 +39,13 @@ class HandlerContext:
     outbox: Outbox
     item_id: int
     recipient: str | None
+    batch: DbBatch | None = None  # set while items are processed side by side
 
     async def db(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work(conn)`` in one transaction, in a worker thread."""
+        """Run ``work(conn)`` in one transaction, in a worker thread (shared with the
+        works of items processed beside this one, when there are any)."""
+        if self.batch is not None:
+            return await self.batch.run(work)
 
         def run() -> T:
             with self.engine.begin() as conn:

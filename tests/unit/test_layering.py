@@ -28,7 +28,7 @@ import node
 PACKAGE = Path(node.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
-             "node.node_record", "node.typed_command",
+             "node.node_record", "node.typed_command", "node.supervision",
              "node.hosts", "node.zones", "node.text", "node.columns"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
