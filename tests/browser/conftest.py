@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import Site, chromium, start_site
+
+# Generous waits: the tier runs beside the rest of the suite on a busy two-core machine.
+# They bound how long a failure takes to show, never what passes.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

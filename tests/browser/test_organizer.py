@@ -185,3 +185,42 @@ def test_edit_an_event(organizer: Page) -> None:
     assert_accessible(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(renamed)
     expect(page.get_by_text("Harbour square").first).to_be_visible()
+
+
+def recent(page: Page, text: str) -> Locator:
+    return page.get_by_role("region", name="Recent items").get_by_role("article").filter(
+        has_text=text)
+
+
+def test_edit_and_pin_an_update_then_close_a_poll(site: Site, organizer: Page) -> None:
+    page = organizer
+    text, edited = unique("Meet at gate 3"), unique("Meet at gate 4, not 3")
+    compose(page, "Update")
+    page.get_by_label("Text").fill(text)
+    submit(page)
+
+    recent(page, text).get_by_role("link", name="Edit").click()
+    assert_accessible(page)
+    page.get_by_label("New text").fill(edited)
+    submit(page, "Save and send the edit")
+    flash(page, "Edited, and the new version sent to everyone who had it.")
+    recent(page, edited).get_by_role("button", name="Pin").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    flash(page, "Pinned to the top of the hub page.")
+    expect(recent(page, edited)).to_contain_text("pinned")
+
+    page.get_by_role("button", name="Keypad poll: agree / disagree / more questions").click()
+    page.wait_for_load_state()
+    flash(page, POSTED)
+    polls = page.get_by_role("region", name="Open straw polls")
+    keypad = polls.get_by_role("article").filter(has_text="Temperature check").first
+    keypad.get_by_role("button", name="Close the poll now").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    flash(page, "Poll closed; the final tally went out.")
+
+    page.get_by_role("link", name="public page").click()
+    assert_accessible(page)
+    pinned = page.locator("section").filter(has=page.get_by_role("heading", name="Pinned"))
+    expect(pinned.get_by_text(edited)).to_be_visible()
