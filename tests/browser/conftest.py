@@ -5,6 +5,7 @@ worker: each worker has its own free port and data directory), a fresh browser c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -29,10 +30,30 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    """Remember whether the test body failed, for the ``page`` fixture's teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, site: Site, request: pytest.FixtureRequest,
+         tmp_path: Path) -> Iterator[Page]:
+    """A fresh context (no cookies); on failure, a screenshot of where the person was."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     opened = context.new_page()
     yield opened
+    if request.node.stash.get(FAILED, False):
+        shot = tmp_path / "failure.png"
+        opened.screenshot(path=str(shot), full_page=True)
+        print(f"browser: {opened.url} at failure: {shot}; "
+              f"node log: {site.node.data_dir / 'server.log'}")
     context.close()
