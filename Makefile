@@ -1,9 +1,14 @@
 # ionode: `make run` starts a development node on SQLite; `make test` runs every test.
+# `make run` installs the runtime only (a Raspberry Pi needs no mypy, ruff or hypothesis);
+# `make test` adds the test extras. Each install has its own stamp, redone when
+# pyproject.toml changes. Settings come from the environment: `IONODE_PORT=8401 make run`
+# serves http://localhost:8401 (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-IONODE_URL ?= http://localhost:8000
+PYPROJECT_SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
+TEST_STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_WORKERS ?= 2
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
 CHROMIUM := /usr/bin/chromium
@@ -14,15 +19,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-run-*
+	touch $(RUN_STAMP)
 
-run: $(STAMP)
-	mkdir -p data
-	$(BIN)/ionode migrate --url $(IONODE_URL)
-	$(BIN)/ionode serve --url $(IONODE_URL)
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-test-*
+	touch $(TEST_STAMP)
+
+run: $(RUN_STAMP)
+	$(BIN)/ionode migrate
+	$(BIN)/ionode serve
 
 # Installs Debian's `chromium` package when it is missing (as root), or says what to do.
 chromium:
@@ -40,23 +49,23 @@ chromium:
 	    echo "make: the chromium package is installed but $(CHROMIUM) is still missing." >&2; exit 1; }; \
 	fi
 
-test: $(STAMP) chromium
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/ruff format --check node tests federation_tests bench
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 # Full-page PNGs of the hub, event, poll and manage pages (1280 and 390 px) for the README.
-screenshots: $(STAMP) chromium
+screenshots: $(TEST_STAMP) chromium
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/fanout.py
 

@@ -157,7 +157,7 @@ def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
                inbox_workers: int) -> None:
     from node.app import create_app
     from node.db import make_engine, migrate
-    from node.hubs.service import create_hub
+    from node.hubs.hub.service import create_hub
     from node.settings import Settings, normalise_base_url
 
     sock = _bind()

@@ -37,6 +37,14 @@ MAX_DEFER = 2.0  # seconds a worker may step aside for a burst of incoming reque
 DEFER_STEP = 0.02
 
 
+def handler_context(node: Node, item_id: int, recipient: str | None) -> HandlerContext:
+    """The services of ``node`` a handler may use, for one stored item (never the node)."""
+    services = node.services
+    return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
+                          fetcher=services.fetcher, actors=services.actors,
+                          outbox=services.outbox, item_id=item_id, recipient=recipient)
+
+
 @dataclass
 class InboxWorker:
     """Claims stored activities in batches and dispatches them one by one."""
@@ -103,7 +111,7 @@ class InboxWorker:
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"}
-        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
+        context = handler_context(self.node, row["id"], row["recipient"])
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:

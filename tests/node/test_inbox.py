@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, InboxItem, Interaction, StoredObject
 from node.clock import Clock
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.notes import post_note
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import MASTO, Harness, follow_hub, rows, running_node
 
@@ -314,7 +314,7 @@ def test_update_needs_a_newer_updated_and_the_owner(h: Harness) -> None:
 
 def test_like_and_undo_like_on_a_local_note(h: Harness) -> None:
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "Assembly at 7pm").note
+        note = post_update(h.node, conn, "nate", "Assembly at 7pm").note
     ana = h.remote.add_actor(MASTO, "ana")
     like = {"id": f"{ana.uri}#likes/1", "type": "Like", "actor": ana.uri, "object": note["id"]}
     h.post_activity(ana, like)
@@ -337,7 +337,7 @@ def test_hub_announces_in_both_forms(h: Harness) -> None:
     # FEP-1b12: Announce{object} for Mastodon, Announce{Create} for Lemmy-style groups.
     follow_hub(h)
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "both forms", ["portshutdown"]).note
+        note = post_update(h.node, conn, "nate", "both forms", ["portshutdown"]).note
     h.drain()
     shared = [a["object"] for a in h.remote.deliveries(f"https://{MASTO}/inbox")
               if a["type"] == "Announce"]
@@ -350,7 +350,7 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     follow = follow_hub(h)
     ana = h.remote.actors[f"https://{MASTO}/users/ana"]
     with h.node.engine.begin() as conn:
-        post_note(h.node, conn, "nate", "first", ["portshutdown"])
+        post_update(h.node, conn, "nate", "first", ["portshutdown"])
     h.drain()
     announces = announced_notes(h)
     assert len(announces) == 1
@@ -359,7 +359,7 @@ def test_unfollowed_actor_gets_no_further_posts(h: Harness) -> None:
     assert h.post_activity(ana, undo).status_code == 202
     h.drain()
     with h.node.engine.begin() as conn:
-        post_note(h.node, conn, "nate", "second", ["portshutdown"])
+        post_update(h.node, conn, "nate", "second", ["portshutdown"])
     h.drain()
     announces = announced_notes(h)
     assert len(announces) == 1
@@ -436,14 +436,14 @@ def test_deleting_a_hub_post_reaches_the_hubs_followers(h: Harness) -> None:
     # Given a Mastodon user following the hub (not the author) and a post in the hub,
     # when the author deletes it, then the Delete reaches the hub's follower and our
     # copy answers 410 with a Tombstone.
-    from node.notes import delete_note
+    from node.hubs.hub.items import tombstone_object
 
     follow_hub(h)
     with h.node.engine.begin() as conn:
-        note = post_note(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
+        note = post_update(h.node, conn, "nate", "to be withdrawn", ["portshutdown"]).note
     h.drain()
     with h.node.engine.begin() as conn:
-        assert delete_note(h.node, conn, "nate", note["id"]) == 1  # one shared inbox
+        assert tombstone_object(h.node, conn, "nate", note["id"]) == 1  # one shared inbox
     h.drain()
     deletes = [a for a in h.remote.deliveries(f"https://{MASTO}/inbox") if a["type"] == "Delete"]
     assert [d["object"]["id"] for d in deletes] == [note["id"]]
