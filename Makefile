@@ -10,8 +10,10 @@ PYPROJECT_SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_WORKERS ?= 2
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +33,23 @@ run: $(RUN_STAMP)
 	$(BIN)/ionode migrate
 	$(BIN)/ionode serve
 
-test: $(TEST_STAMP)
+# Installs Debian's `chromium` package when it is missing (as root), or says what to do.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make: the browser tests need Debian's Chromium at $(CHROMIUM), and only root can install it." >&2; \
+	    echo "make: run 'sudo apt-get install -y chromium' (or 'make test' as root), then 'make test' again." >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "make: installing Debian's chromium package for the browser tests"; \
+	  (apt-get update && apt-get install -y chromium) || { \
+	    echo "make: apt-get could not install chromium; install the chromium package by hand, then run 'make test' again." >&2; \
+	    exit 1; }; \
+	  [ -x $(CHROMIUM) ] || { \
+	    echo "make: the chromium package is installed but $(CHROMIUM) is still missing." >&2; exit 1; }; \
+	fi
+
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
@@ -42,6 +60,10 @@ lint: $(TEST_STAMP)
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
+
+# Full-page PNGs of the hub, event, poll and manage pages (1280 and 390 px) for the README.
+screenshots: $(TEST_STAMP) chromium
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/inbox.py
