@@ -30,7 +30,8 @@ from node.typed_command import typed_command
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
 DOMAIN_COMMANDS = ("node.hubs.hub.cli", "node.hubs.updates.cli", "node.hubs.minutes.cli",
-                   "node.hubs.events.cli", "node.hubs.polls.cli", "node.hubs.feeds.cli",
+                   "node.hubs.events.cli", "node.hubs.calls.cli",
+                   "node.hubs.polls.cli", "node.hubs.feeds.cli",
                    "node.hubs.hub.cli_items")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)

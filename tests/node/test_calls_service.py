@@ -177,10 +177,6 @@ def test_a_one_off_call_and_what_cannot_be_moved(h: Harness) -> None:
 
 @pytest.fixture
 def flags(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from node import cli
-
-    if "node.hubs.events.cli" not in cli.DOMAIN_COMMANDS:  # until the lead wires it in
-        monkeypatch.setattr(cli, "DOMAIN_COMMANDS", (*cli.DOMAIN_COMMANDS, "node.hubs.events.cli"))
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
     return ["--url", "https://philly.example", "--database", database_url, "--data", str(tmp_path)]
 

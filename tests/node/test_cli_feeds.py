@@ -52,9 +52,6 @@ def feed_url() -> Iterator[str]:
 @pytest.fixture
 def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Iterator[Invoke]:
-    # until the lead adds the module to node.cli.DOMAIN_COMMANDS
-    monkeypatch.setattr(cli, "DOMAIN_COMMANDS",
-                        tuple(dict.fromkeys((*cli.DOMAIN_COMMANDS, "node.hubs.feeds.cli"))))
     flags = ["--url", "http://localhost:8000", "--database", database_url, "--data",
              str(tmp_path)]
 
