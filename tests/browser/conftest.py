@@ -1,6 +1,12 @@
-"""Fixtures of the browser tier: one node and one Chromium per test session (per xdist
-worker: each worker has its own free port and data directory), a fresh browser context
-(no cookies) per test."""
+"""Fixtures of the browser tier: one node per test session (per xdist worker: each worker
+has its own free port and data directory), a Chromium and a fresh context (no cookies)
+per test.
+
+Chromium is started per test, not per session: while Playwright's sync API is started
+it keeps an asyncio loop running on the main thread, so every later test of the same
+xdist worker that calls ``asyncio.run`` (most of the node tier) would fail with "cannot
+be called from a running event loop". A launch costs about half a second.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     started.node.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
