@@ -156,4 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ionode: error: database unavailable: {exc.orig}", file=sys.stderr)
     except KeyboardInterrupt:
         print("ionode: interrupted", file=sys.stderr)
+    except BrokenPipeError:
+        # `ionode status | head`: the reader has gone. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_ERROR

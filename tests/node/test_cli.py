@@ -185,3 +185,21 @@ def test_the_last_admin_of_a_hub_is_neither_removed_nor_demoted(
                monkeypatch) == 0
     assert run(["hub", "member", "remove", "portshutdown", "ana"], flags, monkeypatch) == 1
     assert "ana is the last admin" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `ionode status | head -1`: head exits, the next write meets a closed pipe.
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "node"]
+    data = ["--url", "http://localhost:8000", "--data", str(tmp_path),
+            "--database", f"sqlite:///{tmp_path / 'ionode.db'}"]
+    subprocess.run([*base, "migrate", *data], check=True, capture_output=True)
+    status = subprocess.Popen([*base, "status", *data], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert status.stdout is not None and status.stderr is not None
+    status.stdout.close()
+    errors = status.stderr.read().decode()
+    assert status.wait() == 1
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
