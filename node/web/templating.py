@@ -22,6 +22,7 @@ from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import current_login
 from node.web.forms import finish_form_response, form_token
+from node.web.i18n import LANGUAGE_NAMES, available_locales, locale_of, translator
 from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,6 +34,17 @@ def _csrf_token(context: Context) -> str:
     request = context["request"]
     assert isinstance(request, Request)
     return form_token(request)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    """``{{ _("text") }}`` and ``{% trans %}``: the message in the request's language."""
+    return translator(context["request"]).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translator(context["request"]).ngettext(singular, plural, n)
 
 
 def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
@@ -61,7 +73,13 @@ def build_environment(settings: Settings) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=settings.is_loopback,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Whitespace inside {% trans %} is collapsed, in extraction (babel.cfg) as here.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
+                                for code in available_locales()]
     env.globals["csrf_token"] = _csrf_token
     env.globals["node_name"] = settings.node_name
     env.globals["node_host"] = settings.host
@@ -95,7 +113,8 @@ async def render(
     ``with_login=False`` skips the session lookup (error pages for database failures).
     """
     login = await current_login(request) if with_login else None
-    values = {"request": request, "login": login, **(context or {})}
+    values = {"request": request, "login": login, "lang": locale_of(request),
+              **(context or {})}
     html = environment_of(request).get_template(name).render(values)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     finish_form_response(request, response, signed_in=login is not None)
