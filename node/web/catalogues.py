@@ -15,6 +15,10 @@ from babel.messages.pofile import read_po, write_po
 
 from node.web.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES
 
+# Beyond Babel's defaults (_, gettext, ngettext, pgettext, N_, ...): ``C_(context, msg)``,
+# the extraction mark for a word with a msgctxt. The Makefile passes ``-k C_:1c,2``.
+KEYWORDS = {"C_": ((1, "c"), 2)}
+
 
 def fill_english(path: Path) -> int:
     """Give every empty English msgstr its msgid; the number of entries filled."""

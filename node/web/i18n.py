@@ -38,6 +38,23 @@ def N_(message: str) -> str:
     return message
 
 
+def C_(context: str, message: str) -> str:
+    """Mark ``message`` for extraction with a ``msgctxt``; pgettext translates it."""
+    return message
+
+
+# Words the templates show from data, marked here so that extraction finds them: a
+# kind of item (``pgettext("kind", item.kind)``: "minutes" is also a unit of time), a
+# member's role, an actor's kind and a poll's time unit (``_(word)``).
+VOCABULARY = (
+    C_("kind", "update"), C_("kind", "minutes"), C_("kind", "event"), C_("kind", "call"),
+    C_("kind", "poll"),
+    N_("admin"), N_("moderator"), N_("member"),
+    N_("organizer"), N_("hub"), N_("node"), N_("service"),
+    N_("minutes"), N_("hours"), N_("days"),
+)
+
+
 @functools.cache
 def available_locales() -> tuple[str, ...]:
     """The languages with a catalogue, English first."""
@@ -82,7 +99,8 @@ def choose_locale(cookie: str | None, accept_language: str | None) -> str:
     if cookie in locales:
         return cookie
     found = negotiate_locale(parse_accept_language(accept_language), locales, sep="-")
-    return found if found in locales else DEFAULT_LOCALE
+    by_lower = {code.lower(): code for code in locales}  # Babel keeps the header's case
+    return by_lower.get((found or "").lower(), DEFAULT_LOCALE)
 
 
 def locale_of(request: Request) -> str:

@@ -9,10 +9,12 @@ template receives comes from :func:`node.web.sanitize.sanitized_markup`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
@@ -22,7 +24,14 @@ from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import current_login
 from node.web.forms import finish_form_response, form_token
-from node.web.i18n import LANGUAGE_NAMES, available_locales, locale_of, translator
+from node.web.i18n import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NAMES,
+    available_locales,
+    locale_of,
+    translations,
+    translator,
+)
 from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,15 +45,32 @@ def _csrf_token(context: Context) -> str:
     return form_token(request)
 
 
+# The language of the page being rendered, for macros imported without context (their
+# context has no ``request``); set by :func:`render` around each rendering.
+_rendering: ContextVar[Translations | None] = ContextVar("rendering", default=None)
+
+
+def _translations(context: Context) -> Translations:
+    request = context.get("request")
+    if isinstance(request, Request):
+        return translator(request)
+    return _rendering.get() or translations(DEFAULT_LOCALE)
+
+
 @pass_context
 def _gettext(context: Context, message: str) -> str:
     """``{{ _("text") }}`` and ``{% trans %}``: the message in the request's language."""
-    return translator(context["request"]).gettext(message)
+    return _translations(context).gettext(message)
 
 
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return translator(context["request"]).ngettext(singular, plural, n)
+    return _translations(context).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return str(_translations(context).pgettext(msgctxt, message))
 
 
 def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
@@ -77,7 +103,8 @@ def build_environment(settings: Settings) -> Environment:
     )
     # Whitespace inside {% trans %} is collapsed, in extraction (babel.cfg) as here.
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext)
     env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
                                 for code in available_locales()]
     env.globals["csrf_token"] = _csrf_token
@@ -99,6 +126,23 @@ def environment_of(request: Request) -> Environment:
     return env
 
 
+MESSAGE_KEYS = ("error", "flash")
+
+
+def _translate_messages(request: Request, values: dict[str, Any]) -> None:
+    """The form error or flash a view passes, in the reader's language.
+
+    Views and form checks raise and pass English sentences marked with ``N_`` (so they
+    are extracted); they are looked up here, where the request's language is known. A
+    sentence that is not in the catalogue (one built with a name in it) stays English.
+    """
+    t = translator(request)
+    for key in MESSAGE_KEYS:
+        message = values.get(key)
+        if isinstance(message, str) and message:
+            values[key] = t.gettext(message)
+
+
 async def render(
     request: Request,
     name: str,
@@ -115,7 +159,12 @@ async def render(
     login = await current_login(request) if with_login else None
     values = {"request": request, "login": login, "lang": locale_of(request),
               **(context or {})}
-    html = environment_of(request).get_template(name).render(values)
+    _translate_messages(request, values)
+    active = _rendering.set(translator(request))
+    try:
+        html = environment_of(request).get_template(name).render(values)
+    finally:
+        _rendering.reset(active)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     finish_form_response(request, response, signed_in=login is not None)
     return response
