@@ -1,40 +1,71 @@
 # ionode: `make run` starts a development node on SQLite; `make test` runs every test.
+# `make run` installs the runtime only (a Raspberry Pi needs no mypy, ruff or hypothesis);
+# `make test` adds the test extras. Each install has its own stamp, redone when
+# pyproject.toml changes. Settings come from the environment: `IONODE_PORT=8401 make run`
+# serves http://localhost:8401 (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-IONODE_URL ?= http://localhost:8000
+PYPROJECT_SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
+TEST_STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_WORKERS ?= 2
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck bench clean messages
+.PHONY: run test lint typecheck bench clean chromium screenshots messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-run-*
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-test-*
+	touch $(TEST_STAMP)
 
-run: $(STAMP)
-	mkdir -p data
-	$(BIN)/ionode migrate --url $(IONODE_URL)
-	$(BIN)/ionode serve --url $(IONODE_URL)
+run: $(RUN_STAMP)
+	$(BIN)/ionode migrate
+	$(BIN)/ionode serve
 
-test: $(STAMP)
+# Installs Debian's `chromium` package when it is missing (as root), or says what to do.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make: the browser tests need Debian's Chromium at $(CHROMIUM), and only root can install it." >&2; \
+	    echo "make: run 'sudo apt-get install -y chromium' (or 'make test' as root), then 'make test' again." >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "make: installing Debian's chromium package for the browser tests"; \
+	  (apt-get update && apt-get install -y chromium) || { \
+	    echo "make: apt-get could not install chromium; install the chromium package by hand, then run 'make test' again." >&2; \
+	    exit 1; }; \
+	  [ -x $(CHROMIUM) ] || { \
+	    echo "make: the chromium package is installed but $(CHROMIUM) is still missing." >&2; exit 1; }; \
+	fi
+
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/ruff format --check node tests federation_tests bench
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# Full-page PNGs of the hub, event, poll and manage pages (1280 and 390 px) for the README.
+screenshots: $(TEST_STAMP) chromium
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/fanout.py
 
@@ -42,7 +73,7 @@ bench: $(STAMP)
 # (tests/node/test_i18n.py fails while the .pot is out of date); then translate the
 # new entries of every non-English .po. Catalogues are compiled when the node starts.
 LOCALES := node/web/locales
-messages: $(STAMP)
+messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k C_:1c,2 --project ionode --version 0.1.0 --copyright-holder "ionode contributors" --no-location --sort-output --width 88 -o $(LOCALES)/messages.pot .
 	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --width 88 --ignore-pot-creation-date
 	$(BIN)/python -m node.web.catalogues

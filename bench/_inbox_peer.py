@@ -8,8 +8,10 @@
 Each binds 127.0.0.1:0, writes the port it got to PORT_FILE and serves until terminated.
 
 * ``actor``: a minimal HTTP/1.1 server publishing the sender's actor document at its
-  ``id`` path (``__BASE__`` in the template becomes ``http://127.0.0.1:PORT``);
-  ``GET /stats`` answers how many actor GETs it served;
+  ``id`` path (``__BASE__`` in the template becomes ``http://127.0.0.1:PORT``), and as
+  many more actors as asked for at ``/users/NAME`` (``__NAME__``), all with the same
+  key; it answers every POST (the node's Accepts) 202; ``GET /stats`` answers how many
+  actor GETs it served and POSTs it received;
 * ``ceiling``: a bare Starlette app whose only route, ``POST /inbox``, reads the body and
   verifies the draft-cavage signature against an in-memory key -- no JSON, no database,
   no key lookup; 202 when it verifies;
@@ -56,11 +58,14 @@ def _announce(port_file: str, port: int) -> None:
 
 
 class _ActorServer(asyncio.Protocol):
-    """GET <actor path> -> the document; GET /stats -> served count; else 404."""
+    """GET <actor path> -> the document; GET /users/NAME -> the document of actor NAME
+    (``__NAME__`` in the template; the sustained mode's many cold followers, one key);
+    POST <any inbox> -> 202 (the node's Accepts); GET /stats -> counts; else 404."""
 
     document: bytes = b""
     path: bytes = b""
     served = 0
+    posted = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport, self.buffer = cast(asyncio.Transport, transport), b""
@@ -79,9 +84,18 @@ class _ActorServer(asyncio.Protocol):
             target = rest.partition(b" ")[0].split(b"#")[0]
             if method == b"GET" and target == self.path:
                 type(self).served += 1
-                self._answer(b"200 OK", b"application/activity+json", self.document)
+                self._answer(b"200 OK", b"application/activity+json",
+                             self.document.replace(b"__NAME__", b"alice"))
+            elif method == b"GET" and target.startswith(b"/users/") and target.count(b"/") == 2:
+                type(self).served += 1
+                self._answer(b"200 OK", b"application/activity+json",
+                             self.document.replace(b"__NAME__", target[7:]))
+            elif method == b"POST":
+                type(self).posted += 1
+                self._answer(b"202 Accepted", b"application/json", b"")
             elif method == b"GET" and target == b"/stats":
-                self._answer(b"200 OK", b"application/json", b'{"served":%d}' % self.served)
+                self._answer(b"200 OK", b"application/json", b'{"served":%d,"posted":%d}'
+                             % (self.served, self.posted))
             else:
                 self._answer(b"404 Not Found", b"application/json", b'{"error":"not found"}')
 
@@ -96,11 +110,11 @@ def serve_actor(port_file: str, template_file: str) -> None:
     sock = _bind()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     document = Path(template_file).read_bytes().replace(b"__BASE__", base.encode())
-    uri = orjson.loads(document)["id"]
+    uri = orjson.loads(document.replace(b"__NAME__", b"alice"))["id"]
     _ActorServer.document = document
     _ActorServer.path = uri.removeprefix(base).encode()
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(loop.create_server(_ActorServer, sock=sock, backlog=128))
+    loop.run_until_complete(loop.create_server(_ActorServer, sock=sock, backlog=1024))
     _announce(port_file, sock.getsockname()[1])
     loop.run_forever()
 
@@ -157,7 +171,7 @@ def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
                inbox_workers: int) -> None:
     from node.app import create_app
     from node.db import make_engine, migrate
-    from node.hubs.service import create_hub
+    from node.hubs.hub.service import create_hub
     from node.settings import Settings, normalise_base_url
 
     sock = _bind()

@@ -24,10 +24,10 @@ from sqlalchemy import insert
 from node.activitypub.models import StoredObject
 from node.app import create_app
 from node.clock import fixed_clock
-from node.hubs.events import CallDetails, EventSpec, Place, event_document
-from node.hubs.models import HubItem
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
+from node.hubs.events.rules import CallDetails, EventSpec, Place, event_document
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -7,9 +7,10 @@ Receivers are M raw asyncio HTTP/1.1 servers on 127.0.0.1, each in its own proce
 answering ``202 Accepted`` with keep-alive (so the measurement is the sender's cost).
 The worker runs in one separate process, claims, signs (RSA-2048, draft-cavage),
 POSTs and records through :class:`node.activitypub.delivery.DeliveryWorker` exactly as
-in production. Printed: the raw signing rate, then deliveries/s and time to drain with
-the httpx-aiohttp client (:func:`node.activitypub.transport.delivery_client`) and with
-httpx's default transport. Results are recorded in bench/RESULTS.md.
+in production (its continuous pipeline, ``run_until_idle``). Printed: the raw signing
+rate, then deliveries/s and time to drain with the httpx-aiohttp client
+(:func:`node.activitypub.transport.delivery_client`) and with httpx's default transport.
+Results are recorded in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -167,16 +168,16 @@ def _client(kind: str, concurrency: int) -> httpx.AsyncClient:
 
 
 async def _drain(
-    url: str, kind: str, batch: int, concurrency: int, sign_threads: int
+    url: str, kind: str, batch: int, concurrency: int, sign_threads: int, per_host: int
 ) -> Drained:
     engine = make_engine(url)
     async with _client(kind, concurrency) as client:
         worker = DeliveryWorker(engine=engine, client=client, clock=system_clock,
                                 worker_id=f"bench-{os.getpid()}", batch_size=batch,
-                                concurrency=concurrency, sign_threads=sign_threads)
-        started, cpu, claimed = time.perf_counter(), time.process_time(), 0
-        while done := await worker.run_once():
-            claimed += done
+                                concurrency=concurrency, sign_threads=sign_threads,
+                                per_host=per_host)
+        started, cpu = time.perf_counter(), time.process_time()
+        claimed = await worker.run_until_idle()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
     return Drained(seconds, cpu, claimed)
@@ -192,9 +193,9 @@ def count_sent(url: str, activity: int) -> int:
     return sent
 
 
-def _worker_main(args: tuple[str, str, int, int, int, bool, str | None],
+def _worker_main(args: tuple[str, str, int, int, int, int, bool, str | None],
                  out: mp.Queue[Drained]) -> None:  # pragma: no cover (child process)
-    url, kind, batch, concurrency, sign_threads, use_uvloop, profile = args
+    url, kind, batch, concurrency, sign_threads, per_host, use_uvloop, profile = args
     if use_uvloop:
         import uvloop
 
@@ -203,17 +204,17 @@ def _worker_main(args: tuple[str, str, int, int, int, bool, str | None],
         from pyinstrument import Profiler
 
         with Profiler(async_mode="enabled") as profiler:
-            result = asyncio.run(_drain(url, kind, batch, concurrency, sign_threads))
+            result = asyncio.run(_drain(url, kind, batch, concurrency, sign_threads, per_host))
         Path(profile).write_text(profiler.output_text(unicode=False, show_all=False))
     else:
-        result = asyncio.run(_drain(url, kind, batch, concurrency, sign_threads))
+        result = asyncio.run(_drain(url, kind, batch, concurrency, sign_threads, per_host))
     out.put(result)
 
 
 def drain_in_process(url: str, kind: str, opts: argparse.Namespace, profile: str | None) -> Drained:
     out: mp.Queue[Drained] = mp.Queue()
-    args = (url, kind, opts.batch, opts.concurrency, opts.sign_threads, not opts.no_uvloop,
-            profile)
+    args = (url, kind, opts.batch, opts.concurrency, opts.sign_threads, opts.per_host,
+            not opts.no_uvloop, profile)
     process = mp.Process(target=_worker_main, args=(args, out))
     process.start()
     result = out.get(timeout=600)
@@ -260,6 +261,7 @@ def main() -> None:
                         "are emptied); default: SQLite in a temporary directory")
     parser.add_argument("--batch", type=int, default=100, help="worker batch_size")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
+    parser.add_argument("--per-host", type=int, default=20, help="requests in flight per host")
     parser.add_argument("--sign-threads", type=int, default=2,
                         help="DeliveryWorker.sign_threads (0: sign on the event loop)")
     parser.add_argument("--transports", default="delivery,httpx-aiohttp,httpx",
@@ -284,7 +286,8 @@ def main() -> None:
                 result = drain_in_process(url, kind, opts, opts.profile if run == 1 else None)
                 print(f"fan-out via {LABELS[kind]}: {queued} deliveries to {opts.servers} servers "
                       f"({'PostgreSQL' if opts.database else 'SQLite'}, batch {opts.batch}, "
-                      f"{opts.concurrency} in flight, {opts.sign_threads} signing threads): "
+                      f"{opts.concurrency} in flight, {opts.per_host} per host, "
+                      f"{opts.sign_threads} signing threads): "
                       f"drained in {result.seconds:.2f} s = "
                       f"{result.claimed / result.seconds:,.0f} deliveries/s wall, "
                       f"{result.claimed / result.cpu_seconds:,.0f} per worker CPU-second; "

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/inbox.py [--requests 5000] [--concurrency 50]
     .venv/bin/python bench/inbox.py --database postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/inbox.py --sustained --rate 300 --seconds 60   # issue 7, 1.13
 
 Two servers are measured in turn, each in its own process under uvicorn (one worker, so
 it has one core and this load generator the other), with the same client and the same
@@ -190,10 +191,11 @@ class Sender:
 
     base: str  # http://127.0.0.1:PORT of the actor server
     key: rsa.RSAPrivateKey
+    name: str = "alice"
 
     @property
     def uri(self) -> str:
-        return f"{self.base}/users/alice"
+        return f"{self.base}/users/{self.name}"
 
     @property
     def key_id(self) -> str:
@@ -202,7 +204,7 @@ class Sender:
     def document(self) -> dict[str, Any]:
         return {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": self.uri, "type": "Person", "preferredUsername": "alice", "name": "Alice",
+            "id": self.uri, "type": "Person", "preferredUsername": self.name, "name": self.name,
             "inbox": f"{self.uri}/inbox", "outbox": f"{self.uri}/outbox",
             "followers": f"{self.uri}/followers",
             "endpoints": {"sharedInbox": f"{self.base}/inbox"},
@@ -521,11 +523,18 @@ async def run(opts: argparse.Namespace, tmp: Path) -> list[str]:
     failures: list[str] = []
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (tmp / "sender.pem").write_text(public_pem(key.public_key()))
-    (tmp / "actor.json").write_bytes(orjson.dumps(Sender("__BASE__", key).document()))
+    (tmp / "actor.json").write_bytes(orjson.dumps(Sender("__BASE__", key, "__NAME__").document()))
     with child("actor", tmp, "actor", str(tmp / "actor.json")) as actor:
         await wait_ready(actor)
         sender = Sender(actor.base, key)
         ceiling = await measure_ceiling(opts, tmp, sender, failures)
+        if opts.sustained:
+            import _sustained
+
+            await _sustained.measure(opts, tmp, sender, actor, ceiling, failures)
+            print(HEADER)
+            print(row("ceiling (verify only)", ceiling))
+            return failures
         ionode = await measure_node(opts, tmp, sender, actor, failures)
 
     load = ionode.load
@@ -583,12 +592,23 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PATH",
                         help="py-spy output: .svg flamegraph or .txt collapsed stacks; one "
                         "file each for -ceiling, and ionode's -accept and -process phases")
+    parser.add_argument("--sustained", action="store_true",
+                        help="a steady stream of Follows from distinct cold actors instead of "
+                        "a burst (bench/_sustained.py); the ceiling is measured first")
+    parser.add_argument("--rate", type=float, default=300.0, help="--sustained: Follows/s")
+    parser.add_argument("--seconds", type=float, default=60.0, help="--sustained: duration")
+    parser.add_argument("--probe", type=int, default=3000, help="--sustained: requests of "
+                        "the acceptance burst sent half-way through (0: none)")
+    parser.add_argument("--max-in-flight", type=int, default=256,
+                        help="--sustained: requests in flight at most")
     opts = parser.parse_args()
     if opts.requests < 1 or opts.concurrency < 1 or opts.inbox_workers < 0:
         parser.error("--requests and --concurrency must be positive")
     opts.limit = max(120.0, opts.requests / 50)  # seconds for one load phase
 
     import uvloop
+
+    sys.modules.setdefault("inbox", sys.modules[__name__])  # bench/_sustained.py uses it
 
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.machine()}, load average {os.getloadavg()[0]:.1f}; client: aiohttp "

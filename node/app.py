@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import httpx
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -31,14 +32,17 @@ from node.activitypub.signatures import sign_request
 from node.activitypub.ssrf import guarded_transport
 from node.activitypub.transport import delivery_client
 from node.clock import Clock, system_clock
-from node.db import make_engine, migrate
+from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
+from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
+from node.supervision import supervised
 from node.web import views as web_views
 from node.web.install import install_web
+from node.web.pages import html_pages
 from node.workers import spawn_workers
 
 
@@ -59,7 +63,8 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
-    signer = NodeSigner(settings=settings, clock=clock)
+    outbox = Outbox(base_url=settings.url)
+    signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(
         transport=transport or guarded_transport(allow_private=settings.fetch_private_allowed),
         allow_private=settings.fetch_private_allowed,
@@ -75,45 +80,54 @@ def build_node(
     services = Services(
         fetcher=fetcher,
         actors=ActorCache(engine=engine, fetcher=fetcher, clock=clock, local_origin=settings.url),
-        outbox=Outbox(base_url=settings.url),
+        outbox=outbox,
         dispatcher=hub_wiring.register_handlers(register_all(Dispatcher())),
         writer=InboxWriter(engine),
         delivery_client=client,
         actor_sources=hub_wiring.actor_sources(),
+        pages=html_pages(),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)
-    signer.node = node
     return node
 
 
 class NodeSigner:
-    """Signs outgoing GETs with the node actor's key (draft-cavage), as Mastodon does."""
+    """Signs outgoing GETs with the node actor's key (draft-cavage), as Mastodon does.
 
-    def __init__(self, *, settings: Settings, clock: Clock) -> None:
+    Built whole from what it uses (the database, the outbox's key cache, settings and
+    clock) before the fetcher that calls it, so nothing is patched in afterwards.
+    """
+
+    def __init__(self, *, engine: Engine, outbox: Outbox, settings: Settings,
+                 clock: Clock) -> None:
+        self.engine = engine
+        self.outbox = outbox
         self.settings = settings
         self.clock = clock
-        self.node: Node | None = None
         self._keys: SigningKeys | None = None  # the node actor's, loaded once
 
     def __call__(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         keys = self._keys
         if keys is None:  # first signed GET: the node actor's keys never change afterwards
-            assert self.node is not None
-            actor = ensure_node_actor(self.node.engine, base_url=self.settings.url,
+            actor = ensure_node_actor(self.engine, base_url=self.settings.url,
                                       name=self.settings.node_name, now=self.clock())
-            keys = self._keys = self.node.services.outbox.keys_for(actor)
+            keys = self._keys = self.outbox.keys_for(actor)
         return sign_request(method, url, headers, None, key_id=keys.key_id,
                             private_key=keys.rsa, now=self.clock())
 
 
-async def prepare(node: Node) -> None:
-    """Migrate and make sure the node actor exists (every start, and `ionode migrate`)."""
-    await anyio.to_thread.run_sync(migrate, node.engine)
+async def prepare(node: Node) -> Migration:
+    """Migrate, check (or record, the first time) the node's URL in its database, and
+    make sure the node actor exists (every start, and `ionode migrate`)."""
+    migration = await anyio.to_thread.run_sync(migrate, node.engine)
+    where = database_label(node.settings.database)
+    await anyio.to_thread.run_sync(record_url, node.engine, node.settings.url, where)
     await anyio.to_thread.run_sync(
         lambda: ensure_node_actor(node.engine, base_url=node.settings.url,
                                   name=node.settings.node_name, now=node.clock())
     )
+    return migration
 
 
 def freeze_startup_objects() -> None:
@@ -149,7 +163,7 @@ def create_app(
         await prepare(node)
         stop = anyio.Event()
         async with anyio.create_task_group() as group:
-            group.start_soon(node.services.writer.run)
+            group.start_soon(supervised, "inbox writer", node.services.writer.run, stop)
             if start_workers:
                 spawn_workers(node, group, stop, periodic_tasks())
             if freeze_heap:

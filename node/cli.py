@@ -7,7 +7,6 @@ Every subcommand takes ``--url``, ``--database`` and ``--data`` to override the
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import importlib
 import os
@@ -20,25 +19,22 @@ from sqlalchemy.exc import OperationalError
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, create_account
 from node.activitypub.local_actors import ActorError, create_local_actor
-from node.db import DatabaseURLError
-from node.settings import Settings, SettingsError
+from node.commands import NODES, follow_command, status_lines, with_node
+from node.db import DatabaseURLError, database_label
+from node.local_node import open_for_change, settings_from
+from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
+from node.typed_command import typed_command
 
 EXIT_ERROR = 1
-# Domain packages add their own subcommands: each module has register(sub, common).
-DOMAIN_COMMANDS = ("node.hubs.cli", "node.hubs.cli_feeds", "node.hubs.cli_events",
-                   "node.hubs.cli_polls")
+# Domain packages add their own subcommands: each module has register(sub, common, nodes).
+DOMAIN_COMMANDS = ("node.hubs.hub.cli", "node.hubs.updates.cli", "node.hubs.minutes.cli",
+                   "node.hubs.events.cli", "node.hubs.calls.cli",
+                   "node.hubs.polls.cli", "node.hubs.feeds.cli",
+                   "node.hubs.hub.cli_items")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError)
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {
-        "url": args.url, "database": args.database, "data_dir": args.data,
-        "listen_host": getattr(args, "host", None), "listen_port": getattr(args, "port", None),
-    }
-    return Settings.from_env(os.environ, **overrides).ensure_secret_key()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -47,9 +43,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from node.app import create_app
 
     settings = settings_from(args)
+    node, migration = open_for_change(settings)  # node.json before the first request
+    node.engine.dispose()
+    where = database_label(settings.database)
     print(f"ionode: serving {settings.url} (listening on {settings.listen_host}:"
-          f"{settings.listen_port}, database {settings.database.split('?')[0]})")
-    print("ionode: create the first organizer with: ionode user create NAME")
+          f"{settings.listen_port}); {migration.describe(where)}")
+    print(f"ionode: create the first organizer with: {typed_command('user create NAME')}")
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
     app = create_app(settings, freeze_heap=True)
@@ -60,11 +59,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from node.app import build_node, prepare
-
-    node = build_node(settings_from(args))
-    asyncio.run(prepare(node))
-    print("ionode: database is up to date")
+    settings = settings_from(args)
+    node, migration = open_for_change(settings)
+    node.engine.dispose()
+    print(f"ionode: {migration.describe(database_label(settings.database))}")
+    print(f"ionode: this node is {settings.url}; its settings are in "
+          f"{settings.data_dir / NODE_FILE}")
     return 0
 
 
@@ -78,7 +78,6 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from node.commands import with_node
 
     password = read_password(args)
 
@@ -95,41 +94,19 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_post(args: argparse.Namespace) -> int:
-    from node.commands import with_node
-    from node.notes import post_note
-
-    result = with_node(args, lambda node, conn: post_note(node, conn, args.as_user, args.text,
-                                                          args.hub))
-    print(f"ionode: published {result.note['id']} ({result.deliveries} deliveries queued)")
-    return 0
-
-
-def cmd_delete(args: argparse.Namespace) -> int:
-    from node.commands import with_node
-    from node.hubs.items import delete_item
-
-    count = with_node(args, lambda node, conn: delete_item(node, conn, args.as_user, args.post))
-    print(f"ionode: deleted {args.post} ({count} deliveries queued)")
-    return 0
-
-
 def cmd_follow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=False))
     return 0
 
 
 def cmd_unfollow(args: argparse.Namespace) -> int:
-    from node.commands import follow_command
 
     print(follow_command(args, undo=True))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from node.commands import status_lines
 
     print("\n".join(status_lines(args)))
     return 0
@@ -157,16 +134,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true")
     create.set_defaults(run=cmd_user_create)
     for module in DOMAIN_COMMANDS:
-        importlib.import_module(module).register(sub, common)
-    post = sub.add_parser("post", parents=[common], help="publish a public Note")
-    post.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    post.add_argument("--hub", action="append", default=[], metavar="NAME")
-    post.add_argument("text")
-    post.set_defaults(run=cmd_post)
-    delete = sub.add_parser("delete", parents=[common], help="delete one of your posts")
-    delete.add_argument("--as", dest="as_user", required=True, metavar="USER")
-    delete.add_argument("post", metavar="URL", help="the post's URL")
-    delete.set_defaults(run=cmd_delete)
+        importlib.import_module(module).register(sub, common, NODES)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
         cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
         cmd.add_argument("--as", dest="as_user", required=True, metavar="NAME")

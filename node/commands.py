@@ -18,28 +18,29 @@ from node.activitypub.models import (
     LocalActor,
     StoredObject,
 )
-from node.app import build_node, prepare
-from node.runtime import Node
+from node.local_node import open_for_change, open_for_reading, settings_from
+from node.runtime import Node, NodeAccess
 
 T = TypeVar("T")
 
 
-def open_node(args: argparse.Namespace) -> Node:
-    from node.cli import settings_from
-
-    node = build_node(settings_from(args))
-    asyncio.run(prepare(node))
+def open_node(args: argparse.Namespace, *, read_only: bool = False) -> Node:
+    """The node a command acts on; a ``read_only`` one creates nothing (see
+    :mod:`node.local_node`)."""
+    if read_only:
+        return open_for_reading(settings_from(args, create=False))
+    node, _migration = open_for_change(settings_from(args))
     return node
 
 
-def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T]) -> T:
+#: What domain CLI modules get in ``register(sub, common, nodes)``.
+NODES = NodeAccess(open=open_node)
+
+
+def with_node(args: argparse.Namespace, work: Callable[[Node, Connection], T], *,
+              read_only: bool = False) -> T:
     """Run ``work`` in one transaction on a migrated database."""
-    node = open_node(args)
-    try:
-        with node.engine.begin() as conn:
-            return work(node, conn)
-    finally:
-        node.engine.dispose()
+    return NODES.with_node(args, work, read_only=read_only)
 
 
 def follow_command(args: argparse.Namespace, *, undo: bool) -> str:
@@ -72,7 +73,7 @@ def _count(conn: Connection, table: object, *where: object) -> int:
 
 def status_lines(args: argparse.Namespace) -> list[str]:
     """Queue depths, failing hosts and counts, one fact per line."""
-    node = open_node(args)
+    node = open_node(args, read_only=True)
     d, i = Delivery.__table__, InboxItem.__table__  # type: ignore[attr-defined]
     a, f = LocalActor.__table__, Follow.__table__  # type: ignore[attr-defined]
     o, h = StoredObject.__table__, HostHealth.__table__  # type: ignore[attr-defined]

@@ -6,22 +6,28 @@ read while one writes. PostgreSQL URLs (``postgresql://``) use psycopg 3.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Key of the PostgreSQL advisory lock held while migrating (any fixed 64-bit number).
+MIGRATION_LOCK_KEY = 0x696F6E6F6465  # "ionode"
 
 
 class DatabaseURLError(ValueError):
@@ -35,6 +41,26 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (``None`` for other backends and in-memory databases)."""
+    parsed = make_url(normalise_database_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def database_label(url: str) -> str:
+    """How messages name a database: a SQLite file's path, otherwise the URL without
+    its password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path
+    try:
+        return make_url(normalise_database_url(url)).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return url.split("?")[0]
 
 
 def json_text(value: Any) -> str:
@@ -134,15 +160,111 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending migration (``ionode migrate``, and on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+@dataclass(frozen=True)
+class Migration:
+    """What :func:`migrate` did: the revision before (``None``: a new database) and after."""
+
+    before: str | None
+    after: str
+
+    def describe(self, where: str) -> str:
+        """One sentence for the operator (``ionode migrate``, the start banner)."""
+        if self.before is None:
+            return f"created the database at {where} at revision {self.after}"
+        if self.before == self.after:
+            return f"the database at {where} is already at revision {self.after}"
+        return f"migrated the database at {where} from revision {self.before} to {self.after}"
+
+
+def head_revision() -> str:
+    """The newest migration's id, read from the version files without importing alembic.
+
+    Migrations form one line (``python -m node.migrations.new`` appends to it): the head
+    is the one revision no other names as its ``down_revision``.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        revisions.update(_REVISION.findall(source))
+        parents.update(_DOWN_REVISION.findall(source))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must form one line, found heads {sorted(heads)}")
+    return heads.pop()
+
+
+_REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.MULTILINE)
+_DOWN_REVISION = re.compile(r'^down_revision(?:: [^=]+)? = "([^"]+)"', re.MULTILINE)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision, ``None`` when it was never migrated."""
+    with engine.connect() as conn:
+        if "alembic_version" not in _table_names(conn):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _table_names(conn: Connection) -> list[str]:
+    from sqlalchemy import inspect
+
+    return inspect(conn).get_table_names()
+
+
+def migrate(engine: Engine) -> Migration:
+    """Apply every pending migration (``ionode migrate``, and on every start).
+
+    Several processes may start at once on a new database (two web processes, a
+    ``migrate`` beside a ``serve``): they take turns under :func:`migration_lock`, so
+    the second finds the schema made and has nothing to do. A database already at the
+    head is left alone without loading alembic (a serving node keeps it out of memory).
+    """
+    head = head_revision()
+    before = current_revision(engine)
+    if before == head:
+        return Migration(before, head)
+    with migration_lock(engine):
+        from alembic import command
+
+        before = current_revision(engine)  # another process may have migrated meanwhile
+        command.upgrade(alembic_config(engine), "head")
+    after = current_revision(engine)
+    assert after is not None
+    return Migration(before, after)
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold the node's migration lock: a PostgreSQL advisory lock, or on SQLite a file
+    lock (``fcntl``) on ``<database>.migrate-lock`` beside the database file.
+
+    An in-memory SQLite database belongs to one process and needs none.
+    """
+    if is_postgres(engine):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                             {"key": MIGRATION_LOCK_KEY})
+        return
+    database = engine.url.database or ""
+    if database in ("", ":memory:"):
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 @contextmanager

@@ -4,8 +4,10 @@ Any table with the columns ``id, state, due_at, claimed_until, claimed_by`` is a
 table (``delivery``, ``inbox_item``). SECURITY.md "Durability": GoToSocial kept its
 queue in memory and lost it on a crash, so here a job is a database row, a worker only
 *claims* it for ``ttl``, and a claim that expires (the worker was killed) is taken again
-by the next claimer. ``claimed_by`` makes the release conditional: a worker whose claim
-expired and was re-taken cannot overwrite the new owner's result.
+by the next claimer; a worker whose jobs run long extends its claims (:func:`extend`,
+a heartbeat) rather than taking long ones. ``claimed_by`` makes the release
+conditional: a worker whose claim expired and was re-taken cannot overwrite the new
+owner's result.
 
 PostgreSQL claims with ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent claimers
 never wait for or double-take each other's rows. SQLite serialises writers, so one
@@ -14,12 +16,12 @@ never wait for or double-take each other's rows. SQLite serialises writers, so o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from node.clock import as_utc
@@ -44,21 +46,19 @@ def claim(
     ttl: timedelta,
     limit: int,
     worker: str,
+    where: ColumnElement[bool] | None = None,
 ) -> list[RowMapping]:
     """Atomically take up to ``limit`` due rows of ``table`` for ``worker`` until ``now + ttl``.
 
-    Returns the claimed rows (state ``claimed``), oldest ``due_at`` first.
+    ``where`` narrows the due rows (the delivery worker leaves out hosts it has enough
+    of in flight). Returns the claimed rows (state ``claimed``), oldest ``due_at`` first.
     """
     if limit < 1:
         return []
     now = as_utc(now)
     values = {"state": CLAIMED, "claimed_until": now + ttl, "claimed_by": worker}
-    picked = (
-        select(table.c.id)
-        .where(_claimable(table, now))
-        .order_by(table.c.due_at, table.c.id)
-        .limit(limit)
-    )
+    due = _claimable(table, now) if where is None else and_(_claimable(table, now), where)
+    picked = select(table.c.id).where(due).order_by(table.c.due_at, table.c.id).limit(limit)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             cte = picked.with_for_update(skip_locked=True).cte("picked")
@@ -78,6 +78,28 @@ def claim(
         rows = list(conn.execute(stmt).mappings().all())
     rows.sort(key=lambda row: (as_utc(row["due_at"]), row["id"]))
     return rows
+
+
+def extend(
+    engine: Engine, table: Table, ids: Collection[int], worker: str, *, until: datetime
+) -> int:
+    """Heartbeat: push ``worker``'s claims of rows ``ids`` out to ``until``.
+
+    A worker keeps its claims short and extends the ones still in flight, so a killed
+    worker's rows are retaken within one short claim, not after the longest send could
+    take. Rows no longer claimed by ``worker`` (retaken after expiry, or released) are
+    left alone. Returns the number of claims extended.
+    """
+    if not ids:
+        return 0
+    stmt = (
+        update(table)
+        .where(table.c.id.in_(sorted(ids)), table.c.claimed_by == worker,
+               table.c.state == CLAIMED)
+        .values(claimed_until=as_utc(until))
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount
 
 
 def release(conn: Connection, table: Table, row_id: int, worker: str, **values: Any) -> bool:

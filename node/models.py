@@ -12,7 +12,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
-from node.hubs.models import (
+from node.hubs.hub.models import (
     CallSeries,
     EventAttendance,
     FeedEntry,
@@ -22,6 +22,7 @@ from node.hubs.models import (
     HubMember,
     PollVote,
 )
+from node.node_record import NodeSetting
 
 __all__ = [
     "Account",
@@ -40,6 +41,7 @@ __all__ = [
     "LocalActor",
     "LoginAttempt",
     "LoginSession",
+    "NodeSetting",
     "OutboxActivity",
     "PollVote",
     "RemoteActor",

@@ -10,14 +10,15 @@ from node.activitypub.actor_sources import ActorSources
 from node.activitypub.actors import ActorCache
 from node.activitypub.dispatch import Dispatcher
 from node.activitypub.fetch import SafeFetcher
+from node.activitypub.html_pages import HtmlPages
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
 
 
 @dataclass
 class Services:
-    """Fetching, key cache, publishing, handler registry, the inbox writer, and what
-    domain packages add to actor documents."""
+    """Fetching, key cache, publishing, handler registry, the inbox writer, what
+    domain packages add to actor documents, and the pages the web layer renders."""
 
     fetcher: SafeFetcher
     actors: ActorCache
@@ -26,3 +27,4 @@ class Services:
     writer: InboxWriter
     delivery_client: httpx.AsyncClient
     actor_sources: ActorSources = field(default_factory=ActorSources)
+    pages: HtmlPages = field(default_factory=HtmlPages)

@@ -3,11 +3,17 @@
 Settings are a frozen value passed explicitly to :func:`node.app.create_app`; nothing
 reads the environment at import time. ``IONODE_URL`` must be ``https://`` except for
 loopback and ``localhost`` development nodes.
+
+``serve`` and ``migrate`` write the effective URL, database and port into
+``<data>/node.json`` (:data:`NODE_FILE`), so a command typed in a second terminal without
+the first one's environment (``IONODE_PORT=8401 make run``, then ``ionode user create``)
+works on the same node under the same URL.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -15,10 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from node.activitypub.urls import BadURL, canonical_host
+from node.hosts import BadURL, canonical_host
 from node.zones import DEFAULT_ZONE, ZoneError, check_zone
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_PORT = 8000
+#: The running node's settings, written by ``serve``/``migrate`` into the data directory.
+NODE_FILE = "node.json"
 
 
 class SettingsError(ValueError):
@@ -101,14 +110,23 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
-        """Read ``IONODE_*`` variables from ``env``; ``overrides`` (CLI flags) win."""
+        """Read ``IONODE_*`` variables from ``env``; ``overrides`` (CLI flags) win.
+
+        What neither gives comes from ``<data>/node.json`` (the settings the node was
+        last started with), then the defaults. The URL of a development node follows its
+        port: ``IONODE_PORT=8401`` alone serves ``http://localhost:8401``.
+        """
         data_dir = Path(overrides.pop("data_dir", None) or env.get("IONODE_DATA", "data"))
-        port = overrides.pop("listen_port", None) or _int(env, "IONODE_PORT", 8000)
+        recorded = read_node_file(data_dir)
+        given_port = overrides.pop("listen_port", None) or _int(env, "IONODE_PORT", 0)
+        port = given_port or _recorded_int(recorded, "listen_port") or DEFAULT_PORT
         host = overrides.pop("listen_host", None) or env.get("IONODE_HOST", "127.0.0.1")
-        url = overrides.pop("url", None) or env.get("IONODE_URL") or f"http://localhost:{port}"
+        url = (overrides.pop("url", None) or env.get("IONODE_URL")
+               or _recorded_url(recorded, given_port) or f"http://localhost:{port}")
         database = (
             overrides.pop("database", None)
             or env.get("IONODE_DATABASE")
+            or str(recorded.get("database") or "")
             or f"sqlite:///{data_dir / 'ionode.db'}"
         )
         secret = overrides.pop("secret_key", None) or env.get("IONODE_SECRET_KEY") or ""
@@ -138,6 +156,65 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return replace(self, secret_key=path.read_text().strip())
+
+    def existing_secret_key(self) -> Settings:
+        """Like :meth:`ensure_secret_key` but creates nothing (read-only commands)."""
+        path = self.data_dir / "secret_key"
+        if self.secret_key or not path.exists():
+            return self
+        return replace(self, secret_key=path.read_text().strip())
+
+    def write_node_file(self) -> Path:
+        """Record the effective URL, database and port in ``<data>/node.json``.
+
+        A relative SQLite path is made absolute so a command run from another directory
+        (with ``--data``) finds the same file. The file may hold a database password:
+        only its owner reads it, like ``secret_key``.
+        """
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / NODE_FILE
+        content = {"url": self.url, "database": absolute_sqlite_url(self.database),
+                   "listen_port": self.listen_port}
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(content, indent=2) + "\n")
+        return path
+
+
+def absolute_sqlite_url(url: str) -> str:
+    """``sqlite:///rel/path.db`` with an absolute path; any other URL unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):] in ("", ":memory:"):
+        return url
+    path, sep, query = url[len(prefix):].partition("?")
+    return f"{prefix}{Path(path).absolute()}{sep}{query}"
+
+
+def read_node_file(data_dir: Path) -> dict[str, Any]:
+    """The settings recorded in ``<data>/node.json``; empty when there is none."""
+    path = data_dir / NODE_FILE
+    try:
+        content = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"cannot read {path}: {exc}; delete it and start the node "
+                            "again (`ionode migrate` writes it)") from exc
+    return content if isinstance(content, dict) else {}
+
+
+def _recorded_url(recorded: Mapping[str, Any], given_port: int) -> str | None:
+    """The recorded URL, unless a development node is now given another port."""
+    url = recorded.get("url")
+    if not isinstance(url, str) or not url:
+        return None
+    if given_port and is_loopback_host(urlsplit(url).hostname or ""):
+        return None  # a loopback URL follows the port given now
+    return url
+
+
+def _recorded_int(recorded: Mapping[str, Any], name: str) -> int | None:
+    value = recorded.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

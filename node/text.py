@@ -7,9 +7,12 @@ renders the same on Mastodon as here.
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 MAX_POST_CHARS = 5000
 
@@ -19,6 +22,10 @@ class TextError(ValueError):
 
 
 def markdown_renderer() -> MarkdownIt:
+    """A new renderer; markdown-it is imported here, when a post is first written, so a
+    node that only serves and federates never loads it (issue 7, idle memory)."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:  # argon2 is loaded at the first sign-in, not at start-up
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
@@ -22,6 +23,8 @@ class PasswordError(ValueError):
 
 @cache
 def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
     return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
 
@@ -49,6 +52,8 @@ def verify_password(password_hash: str, password: str) -> bool:
     password = _normalise(password)
     if len(password) > MAX_LENGTH:
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -57,6 +62,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash uses older parameters and should be replaced at next sign-in."""
+    from argon2.exceptions import InvalidHashError
+
     try:
         return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:

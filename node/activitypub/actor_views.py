@@ -1,8 +1,9 @@
 """What remote servers and browsers GET: actors, their collections, objects, activities.
 
 Every actor and object URL is content negotiated (:mod:`node.activitypub.negotiation`):
-ActivityStreams JSON for servers, the HTML page of :mod:`node.web.pages` for browsers,
-both with ``Vary: Accept``; the HTML carries ``Link: <id>; rel="alternate"`` to the JSON.
+ActivityStreams JSON for servers, for browsers the HTML page the web layer registered
+(:class:`~node.activitypub.html_pages.HtmlPages`), both with ``Vary: Accept``; the HTML
+carries ``Link: <id>; rel="alternate"`` to the JSON.
 
 * Actors (ActivityPub §4.1) answer unsigned, so key lookups cannot deadlock between two
   servers that both sign their GETs (INTEROP.md); a deleted one answers 410 with a
@@ -114,10 +115,9 @@ def _actor_endpoint(kind: str) -> Endpoint:
         media = preferred_as_type(request.headers.get("accept"))
         if actor.deleted_at is not None:
             return as_json(tombstone(actor.uri, actor_type(actor), actor.deleted_at), media, 410)
-        if media is None:
-            from node.web import pages  # the web layer builds on this package, not vice versa
-
-            return _with_alternate(await pages.actor_page(request, actor), actor.uri)
+        page = node_of(request).services.pages.actor
+        if media is None and page is not None:
+            return _with_alternate(await page(request, actor), actor.uri)
         document = actor_document(actor, base_url=node_of(request).settings.url)
         extras = node_of(request).services.actor_sources.extras
         if extras is not None:
@@ -229,10 +229,9 @@ async def object_endpoint(request: Request) -> Response:
         return as_json(tombstone(obj.uri, obj.type, obj.deleted_at), media, 410)
     if not isinstance(obj.document, dict) or not is_public(obj.document):
         return _error(404, NOT_FOUND_MESSAGE)
-    if media is None:
-        from node.web import pages
-
-        return _with_alternate(await pages.object_page(request, obj), obj.uri)
+    page = node_of(request).services.pages.object
+    if media is None and page is not None:
+        return _with_alternate(await page(request, obj), obj.uri)
     return as_json(obj.document, media)
 
 
@@ -250,7 +249,8 @@ async def activity_endpoint(request: Request) -> Response:
     if activity is None or not activity.public:
         return _error(404, NOT_FOUND_MESSAGE)
     media = preferred_as_type(request.headers.get("accept"))
-    if media is None and activity.object_uri:
+    page = node_of(request).services.pages.object
+    if media is None and page is not None and activity.object_uri:
         obj = await run_in_threadpool(_first, engine, _objects, activity.object_uri, StoredObject)
         if (
             obj is not None
@@ -258,9 +258,7 @@ async def activity_endpoint(request: Request) -> Response:
             and obj.deleted_at is None
             and is_public(obj.document or {})
         ):
-            from node.web import pages
-
-            return _with_alternate(await pages.object_page(request, obj), activity.uri)
+            return _with_alternate(await page(request, obj), activity.uri)
     return as_json(activity.document, media)
 
 

@@ -19,15 +19,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import urldefrag
 from weakref import WeakValueDictionary
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from node.activitypub.db_batch import DbBatch
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
 from node.activitypub.keys import decode_ed25519_multikey
 from node.activitypub.models import LocalActor, RemoteActor
@@ -44,6 +46,8 @@ from node.activitypub.urls import same_origin
 from node.clock import Clock, as_utc
 
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
+#: Actor documents fetched at once, at most (a burst of new followers is not a flood).
+FETCH_LIMIT = 16
 _local = LocalActor.__table__  # type: ignore[attr-defined]
 
 
@@ -62,9 +66,8 @@ class _Entry:
     gone: bool = False
 
 
-def _load_row(engine: Engine, uri: str) -> _Entry | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(_remote).where(_remote.c.uri == uri)).first()
+def _load_row(conn: Connection, uri: str) -> _Entry | None:
+    row = conn.execute(select(_remote).where(_remote.c.uri == uri)).first()
     if row is None:
         return None
     info = parse_actor(dict(row.document or {}), row.uri)
@@ -81,24 +84,17 @@ def _uri_for_key(engine: Engine, key_id: str) -> str | None:
     return uris[0] if len(uris) == 1 else None
 
 
-def _upsert(engine: Engine, info: RemoteActorInfo, at: datetime) -> None:
-    """Insert or update the row of ``info.uri``; portable to SQLite and PostgreSQL."""
+def _upsert(conn: Connection, info: RemoteActorInfo, at: datetime) -> None:
+    """Insert or update the row of ``info.uri`` (``ON CONFLICT``: SQLite and PostgreSQL)."""
     values = {
         "host": info.host, "kind": info.kind, "preferred_username": info.preferred_username,
         "display_name": info.name, "inbox": info.inbox, "shared_inbox": info.shared_inbox,
         "key_id": info.key_id, "public_key_pem": info.public_key_pem,
         "multikeys": info.multikeys, "document": info.document, "fetched_at": at, "gone": False,
     }
-    for attempt in (1, 2):
-        try:
-            with engine.begin() as conn:
-                where = _remote.c.uri == info.uri
-                if conn.execute(update(_remote).where(where).values(**values)).rowcount == 0:
-                    conn.execute(insert(_remote).values(uri=info.uri, **values))
-            return
-        except IntegrityError:  # a concurrent insert won the race: update it instead
-            if attempt == 2:
-                raise
+    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = builder(_remote).values(uri=info.uri, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=["uri"], set_=values))
 
 
 def _mark_gone(engine: Engine, uri: str) -> None:
@@ -135,6 +131,7 @@ class ActorCache:
         local_origin: str,
         refresh_after: timedelta = timedelta(hours=24),
         memory_size: int = 10_000,
+        fetch_limit: int = FETCH_LIMIT,
     ) -> None:
         self._engine, self._fetcher, self._clock = engine, fetcher, clock
         self._local_origin = local_origin
@@ -143,6 +140,10 @@ class ActorCache:
         self._forgotten: set[str] = set()
         self._key_owners: dict[str, str] = {}  # fragment-less key id -> owner (GoToSocial)
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
+        # many new senders at once (a popular hub gains followers): their rows are read
+        # and stored in shared transactions, and at most ``fetch_limit`` fetched at once
+        self._rows = DbBatch(engine)
+        self._fetches = anyio.Semaphore(fetch_limit)
 
     async def actor(self, uri: str, *, refresh: bool = False) -> RemoteActorInfo | LookupFailed:
         """The actor ``uri`` (its ``id`` must be exactly ``uri``)."""
@@ -184,7 +185,7 @@ class ActorCache:
     async def _cached(self, uri: str) -> _Entry | None:
         entry = self._memory.get(uri)
         if entry is None:
-            entry = await anyio.to_thread.run_sync(_load_row, self._engine, uri)
+            entry = await self._rows.run(partial(_load_row, uri=uri))
             if entry is not None:
                 self._remember(uri, entry)
         else:
@@ -192,7 +193,8 @@ class ActorCache:
         return entry
 
     async def _fetch_actor(self, uri: str, stale: _Entry | None) -> RemoteActorInfo | LookupFailed:
-        fetched = await self._fetcher.fetch_activity(uri)
+        async with self._fetches:
+            fetched = await self._fetcher.fetch_activity(uri)
         if isinstance(fetched, FetchFailed):
             if fetched.gone:
                 await anyio.to_thread.run_sync(_mark_gone, self._engine, uri)
@@ -212,7 +214,7 @@ class ActorCache:
         if not same_url(info.uri, uri):
             return LookupFailed(f"{uri} redirected to another actor {info.uri}", False)
         now = self._clock()
-        await anyio.to_thread.run_sync(_upsert, self._engine, info, now)
+        await self._rows.run(partial(_upsert, info=info, at=now))
         self._remember(uri, _Entry(info, now))
         self._forgotten.discard(uri)
         return info
@@ -255,7 +257,8 @@ class ActorCache:
     async def _standalone_key(self, key_id: str, proof: bool) -> ActorKey | LookupFailed:
         """A key id without fragment (GoToSocial ``/main-key``): its document only names
         the owner, whose own actor document must list the key (GHSA-q9f8-5hc7-898f)."""
-        fetched = await self._fetcher.fetch_activity(key_id, check_id=False)
+        async with self._fetches:
+            fetched = await self._fetcher.fetch_activity(key_id, check_id=False)
         if isinstance(fetched, FetchFailed):
             return LookupFailed(f"fetching key {key_id}: {fetched.reason}", fetched.retryable)
         document = fetched.document

@@ -3,7 +3,10 @@
 ARCHITECTURE.md section 6: one ``delivery`` row per (activity, target inbox) is written in
 the publishing transaction (:func:`enqueue`); workers claim due rows (:mod:`node.jobs`),
 sign the stored body bytes, POST, classify the answer (:mod:`.classify`) and move each
-row through :data:`TRANSITIONS`. A crash loses nothing: claims expire and are retaken.
+row through :data:`TRANSITIONS`. Rows flow through a pipeline (:mod:`.delivery_pipeline`):
+no delivery waits for another, each outcome is stored as it comes back, and claims are
+short and kept alive by a heartbeat. A crash loses nothing: claims expire and are
+retaken within a minute, and only the rows that were on the wire are sent again.
 A per-host circuit breaker (:mod:`.breaker`, table ``host_health``) stops spending
 requests on a host that keeps failing (Mastodon trips after 10 consecutive failures).
 """
@@ -12,8 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -22,7 +24,13 @@ import anyio
 import httpx
 from sqlalchemy import Connection, Engine, delete, insert, or_, select
 
-from node.activitypub.breaker import Health, load_health, plan_batch, record_health
+from node.activitypub.breaker import (
+    BreakerState,
+    Health,
+    load_health,
+    plan_batch,
+    record_health,
+)
 from node.activitypub.classify import (
     TRANSITIONS,
     DeliveryState,
@@ -39,15 +47,20 @@ from node.activitypub.classify import (
     transition,
     with_detail,
 )
+from node.activitypub.delivery_pipeline import Claimed, Material, Mode, Pipeline, Signed
+from node.activitypub.delivery_slots import Slots
 from node.activitypub.keys import load_rsa_private
 from node.activitypub.models import Delivery, Follow, LocalActor, OutboxActivity
 from node.activitypub.signatures import sign_request
 from node.activitypub.sigtypes import PrivateKey, Scheme
 from node.activitypub.ssrf import BlockedAddress
 from node.activitypub.transport import ACTIVITY_JSON, post_activity
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
 from node.clock import Clock
-from node.jobs import claim, release_many
+from node.hosts import BadURL
+from node.jobs import claim as claim_rows
+from node.jobs import extend as extend_claims
+from node.jobs import release_many
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +133,14 @@ class SignFn(Protocol):
     ) -> dict[str, str]: ...
 
 
-@dataclass
-class _Loaded:
-    bodies: Mapping[int, bytes]
-    keys: Mapping[int, tuple[str, PrivateKey]]
-    health: Mapping[str, Health]
-
-
 @dataclass(kw_only=True)
 class DeliveryWorker:
-    """Claims due deliveries, sends them concurrently, records a batch in one commit.
+    """Claims due deliveries and sends them through a pipeline (:mod:`.delivery_pipeline`).
 
-    A claim must outlast its batch, or another worker retakes rows still in flight and
-    they are delivered twice: ``claim_ttl`` is checked against the worst case.
+    ``concurrency`` POSTs at most in flight, ``per_host`` of them to one host, so a host
+    that never answers holds only its own slots; ``batch_size`` rows per claim. Claims
+    last ``claim_ttl`` and a heartbeat extends those still held every
+    ``heartbeat_every`` seconds: a killed worker's rows are retaken within ``claim_ttl``.
     """
 
     engine: Engine
@@ -142,115 +150,110 @@ class DeliveryWorker:
     sign: SignFn = sign_request
     batch_size: int = 100
     concurrency: int = 50
-    claim_ttl: timedelta = timedelta(minutes=5)
+    per_host: int = 20
+    claim_ttl: timedelta = timedelta(seconds=60)
+    heartbeat_every: float = 15.0
+    #: Seconds an outcome may wait for others to share its commit (while rows are on
+    #: the wire); what a kill can lose beyond the rows in flight.
+    commit_linger: float = 0.05
     rand: Callable[[], float] = random.random
     request_deadline: float = REQUEST_DEADLINE
     sign_threads: int = 2
     _keys: dict[int, tuple[str, PrivateKey]] = field(default_factory=dict, init=False)
     _bodies: dict[int, bytes] = field(default_factory=dict, init=False)
+    _pipeline: Pipeline | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        rounds = -(-self.batch_size // self.concurrency)
-        if rounds * self.request_deadline >= self.claim_ttl.total_seconds():
-            raise ValueError("claim_ttl must exceed ceil(batch_size / concurrency) "
-                             "* request_deadline, the longest a batch can take")
+        if min(self.batch_size, self.concurrency, self.per_host) < 1:
+            raise ValueError("batch_size, concurrency and per_host must be at least 1")
+        if self.heartbeat_every * 2 >= self.claim_ttl.total_seconds():
+            raise ValueError("heartbeat_every must be under half of claim_ttl, or a claim "
+                             "can expire between two heartbeats while its row is in flight")
 
     async def run(self, stop: anyio.Event, idle_sleep: float = 0.2) -> None:
-        """Deliver until ``stop`` is set; sleep ``idle_sleep`` when nothing is due."""
+        """Deliver until ``stop`` is set; look for due rows every ``idle_sleep`` when idle.
+
+        Never raises: if the pipeline fails, its rows go back to the queue (or their
+        claims expire) and a new pipeline starts.
+        """
         while not stop.is_set():
             try:
-                done = await self.run_once()
+                await self._serve(stop, idle_sleep, "run")
             except Exception:
-                log.exception("delivery batch failed; its claims will expire and be retaken")
-                done = 0
-            if done == 0:
+                log.exception("the delivery pipeline failed; starting it again")
                 with anyio.move_on_after(idle_sleep):
                     await stop.wait()
 
     async def run_once(self) -> int:
-        """Claim, send and record one batch; returns the number of rows claimed."""
-        rows = await anyio.to_thread.run_sync(self._claim)
+        """Claim up to ``batch_size`` rows, deliver them, record them; rows claimed."""
+        return await self._serve(anyio.Event(), 0.0, "once")
+
+    async def run_until_idle(self, idle_sleep: float = 0.2) -> int:
+        """Deliver until nothing is due and nothing is in flight; rows claimed."""
+        return await self._serve(anyio.Event(), idle_sleep, "idle")
+
+    async def heartbeat(self) -> None:
+        """Extend the claims of the rows the running pipeline holds (now, not on schedule)."""
+        if self._pipeline is not None:
+            await self._pipeline.heartbeat()
+
+    async def _serve(self, stop: anyio.Event, idle_sleep: float, mode: Mode) -> int:
+        slots = Slots(concurrency=self.concurrency, per_host=self.per_host,
+                      sign_ahead=2 * SIGN_CHUNK if self.sign_threads else 0)
+        self._pipeline = Pipeline(
+            steps=self, slots=slots, batch_size=self.batch_size, sign_chunk=SIGN_CHUNK,
+            sign_threads=self.sign_threads, heartbeat_every=self.heartbeat_every,
+            commit_linger=self.commit_linger)
+        try:
+            return await self._pipeline.serve(stop, idle_sleep=idle_sleep, mode=mode)
+        finally:
+            self._pipeline = None
+
+    def claim(self, limit: int, excluded: Sequence[str]) -> Claimed:
+        """Claim up to ``limit`` due rows (not of ``excluded`` hosts), planned by the breaker."""
+        now = self.clock()
+        where = _delivery.c.host.not_in(excluded) if excluded else None
+        rows = claim_rows(self.engine, _delivery, now=now, ttl=self.claim_ttl, limit=limit,
+                     worker=self.worker_id, where=where)
         if not rows:
-            return 0
+            return Claimed()
         jobs = [Job(**{k: row[k] for k in Job.__dataclass_fields__}) for row in rows]
-        loaded = await anyio.to_thread.run_sync(self._load, jobs)
-        send, pushed = plan_batch(jobs, loaded.health, self.clock())
-        results = await self._send_all(send, loaded)
-        await anyio.to_thread.run_sync(self._record, results, pushed)
-        return len(jobs)
+        health = self._load(jobs)
+        send, pushed = plan_batch(jobs, health, now)
+        probes = [j for j in send
+                  if health.get(j.host, Health()).state(now) is BreakerState.HALF_OPEN]
+        material = {j.id: (self._bodies.get(j.activity_id), self._keys.get(j.sender_id))
+                    for j in send}
+        return Claimed(send=send, probes=probes, pushed=pushed, material=material)
 
-    def _claim(self) -> list[Any]:
-        return claim(self.engine, _delivery, now=self.clock(), ttl=self.claim_ttl,
-                     limit=self.batch_size, worker=self.worker_id)
+    def extend(self, ids: list[int]) -> None:
+        until = self.clock() + self.claim_ttl
+        extend_claims(self.engine, _delivery, ids, self.worker_id, until=until)
 
-    def _load(self, jobs: list[Job]) -> _Loaded:
-        """Bodies and keys not cached yet, and the breaker state of the batch's hosts."""
+    def _load(self, jobs: list[Job]) -> Mapping[str, Health]:
+        """Cache bodies and keys not cached yet; the breaker state of the jobs' hosts."""
         body_ids = {j.activity_id for j in jobs} - self._bodies.keys()
         key_ids = {j.sender_id for j in jobs} - self._keys.keys()
         with self.engine.connect() as conn:
             if body_ids:
                 if len(self._bodies) + len(body_ids) > BODY_CACHE_SIZE:
-                    self._bodies.clear()
+                    self._bodies = {}  # rows already claimed keep their own references
                 query = select(_outbox.c.id, _outbox.c.body).where(_outbox.c.id.in_(body_ids))
                 self._bodies.update((i, bytes(b)) for i, b in conn.execute(query))
             if key_ids:
                 query = select(_actor.c.id, _actor.c.uri, _actor.c.rsa_private_pem)
                 for i, uri, pem in conn.execute(query.where(_actor.c.id.in_(key_ids))):
                     self._keys[i] = (f"{uri}#main-key", load_rsa_private(pem))
-            health = load_health(conn, {j.host for j in jobs})
-        return _Loaded(bodies=self._bodies, keys=self._keys, health=health)
+            return load_health(conn, {j.host for j in jobs})
 
-    async def _send_all(self, jobs: list[Job], loaded: _Loaded) -> list[Result]:
-        """Sign chunks on threads while earlier chunks are already on the wire.
+    def sign_rows(self, work: list[tuple[Job, Material]]) -> list[tuple[Job, Result | Signed]]:
+        """Sign a chunk (on a thread: RSA releases the GIL, ~0.3 ms a row)."""
+        return [(job, self._sign_one(job, *material)) for job, material in work]
 
-        RSA signing (~0.3 ms, the largest cost of a delivery) releases the GIL, so on
-        threads it runs beside the event loop's HTTP work; chunks amortise the hand-off.
-        ``concurrency`` senders take signed jobs from a queue (a fixed pool costs less
-        per delivery than a task and a limiter slot each).
-        """
-        results: list[Result] = []
-        ready: deque[tuple[Job, bytes, dict[str, str]]] = deque()
-        chunks = [jobs[i : i + SIGN_CHUNK] for i in range(0, len(jobs), SIGN_CHUNK)]
-        pending, wake = [len(chunks)], [anyio.Event()]
-        signers = anyio.CapacityLimiter(max(self.sign_threads, 1))
-
-        async def sign(part: list[Job]) -> None:
-            if self.sign_threads:
-                signed = await anyio.to_thread.run_sync(self._sign_all, part, loaded,
-                                                        limiter=signers)
-            else:
-                signed = self._sign_all(part, loaded)
-            for job, result in signed:
-                if isinstance(result, Result):
-                    results.append(result)
-                else:
-                    ready.append((job, *result))
-            pending[0] -= 1
-            wake[0].set()
-            wake[0] = anyio.Event()
-
-        async def send() -> None:
-            while ready or pending[0]:
-                if ready:
-                    results.append(await self._post(*ready.popleft()))
-                else:
-                    await wake[0].wait()
-
-        async with anyio.create_task_group() as group:
-            for part in chunks:
-                group.start_soon(sign, part)
-            for _ in range(min(self.concurrency, len(jobs))):
-                group.start_soon(send)
-        return results
-
-    def _sign_all(
-        self, jobs: list[Job], loaded: _Loaded
-    ) -> list[tuple[Job, Result | tuple[bytes, dict[str, str]]]]:
-        return [(job, self._sign_one(job, loaded)) for job in jobs]
-
-    def _sign_one(self, job: Job, loaded: _Loaded) -> Result | tuple[bytes, dict[str, str]]:
+    def _sign_one(
+        self, job: Job, body: bytes | None, key: tuple[str, PrivateKey] | None
+    ) -> Result | Signed:
         """The body and signed headers of ``job``, or its Result if it cannot be signed."""
-        body, key = loaded.bodies.get(job.activity_id), loaded.keys.get(job.sender_id)
         if body is None or key is None:
             return Result(job, Failed("activity or sender no longer exists"))
         try:
@@ -259,8 +262,9 @@ class DeliveryWorker:
         except Exception as exc:  # any failure must become a Retry, never a lost row
             return Result(job, Retry(f"signing failed: {type(exc).__name__}: {exc}"[:500]))
 
-    async def _post(self, job: Job, body: bytes, headers: dict[str, str]) -> Result:
+    async def post(self, job: Job, signed: Signed) -> Result:
         """POST one delivery; never raises: an unexpected error is a Retry for the row."""
+        body, headers = signed
         try:
             answer = await post_activity(self.client, job.inbox, headers, body,
                                          self.request_deadline)
@@ -271,8 +275,8 @@ class DeliveryWorker:
         outcome = classify(answer.status, answer.headers, None, self.clock())
         return Result(job, with_detail(outcome, answer.snippet), answer.status)
 
-    def _record(self, results: list[Result], pushed: list[tuple[Job, datetime]]) -> None:
-        """Write the batch's outcomes, follower removals and breaker state in ONE commit."""
+    def record(self, results: list[Result], pushed: list[tuple[Job, datetime]]) -> None:
+        """Write outcomes, push-backs, follower removals and breaker state in ONE commit."""
         now = self.clock()
         updates = [(r.job.id, row_values(r.job, settle(
             r.outcome, status=r.status, attempts=r.job.attempts + 1, now=now, rand=self.rand(),

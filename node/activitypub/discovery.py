@@ -37,7 +37,8 @@ from node import __version__
 from node.activitypub.local_actors import find_by_kind, find_by_uri, find_by_username
 from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
 from node.activitypub.negotiation import ACTIVITY_JSON
-from node.activitypub.urls import BadURL, canonical_host, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL, canonical_host
 from node.runtime import node_of
 from node.settings import Settings
 

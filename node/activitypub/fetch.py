@@ -36,7 +36,8 @@ import httpx
 from node.activitypub.fetch_body import MAX_DEPTH, parse_json_object, read_body, status_failure
 from node.activitypub.fetch_body import Refused as _Refused
 from node.activitypub.ssrf import BlockedAddress, check_url
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL
 
 __all__ = ["MAX_DEPTH", "FetchFailed", "Fetched", "FetchedDocument", "NotModified",
            "SafeFetcher", "parse_json_object"]

@@ -1,15 +1,28 @@
-"""What a handler gets: the node's services, the stored item, and a way to touch the DB."""
+"""What a handler gets: the few services it uses, the stored item, and a way to touch the DB.
+
+Handlers never see the whole node (ARCHITECTURE.md section 7): the inbox worker hands
+each one the database engine, the clock, the node's base URL, the fetcher, the actor
+cache and the outbox, and nothing else.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
-from node.runtime import Node
+from node.clock import Clock
+
+if TYPE_CHECKING:
+    from node.activitypub.actors import ActorCache
+    from node.activitypub.fetch import SafeFetcher
+    from node.activitypub.outbox import Outbox
+
+if TYPE_CHECKING:
+    from node.activitypub.db_batch import DbBatch
 
 T = TypeVar("T")
 
@@ -18,20 +31,29 @@ T = TypeVar("T")
 class HandlerContext:
     """A handler's view of the node while it processes one stored activity."""
 
-    node: Node
+    engine: Engine
+    clock: Clock
+    base_url: str
+    fetcher: SafeFetcher
+    actors: ActorCache
+    outbox: Outbox
     item_id: int
     recipient: str | None
+    batch: DbBatch | None = None  # set while items are processed side by side
 
     async def db(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work(conn)`` in one transaction, in a worker thread."""
+        """Run ``work(conn)`` in one transaction, in a worker thread (shared with the
+        works of items processed beside this one, when there are any)."""
+        if self.batch is not None:
+            return await self.batch.run(work)
 
         def run() -> T:
-            with self.node.engine.begin() as conn:
+            with self.engine.begin() as conn:
                 return work(conn)
 
         return await anyio.to_thread.run_sync(run)
 
     @property
     def is_local(self) -> Callable[[str], bool]:
-        base = self.node.settings.url
+        base = self.base_url
         return lambda uri: uri == base or uri.startswith(base + "/")

@@ -36,7 +36,8 @@ from node.activitypub.sigtypes import (
     private_sign,
     without_fields,
 )
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL
 
 REQUEST_TARGET = "(request-target)"
 CREATED = "(created)"

@@ -119,8 +119,8 @@ class InboxWriter:
     def busy(self, within: float = 0.1) -> bool:
         """True while requests are arriving: rows are waiting or a batch was just stored.
 
-        Inbox workers step aside then, so a burst is accepted at full speed and
-        processed right after (ARCHITECTURE.md section 6: acceptance is the hot path).
+        Inbox workers then pace themselves (``fair_share``), so acceptance, the hot path
+        (ARCHITECTURE.md section 6), keeps most of the loop and processing its share.
         """
         return bool(self._pending) or time.monotonic() - self._last_batch < within
 
@@ -134,7 +134,8 @@ class InboxWriter:
         await future
 
     async def run(self) -> None:
-        """The writer loop; runs for the app's lifetime."""
+        """The writer loop; runs for the app's lifetime (restarted if it ever fails)."""
+        self._stopped = False
         dialect = self._engine.dialect.name
         store = BatchStore(self._engine, _insert_statement(dialect), COLUMNS)
         in_flight = anyio.Semaphore(store.parallel)

@@ -5,6 +5,12 @@ that raises :class:`Retry` (a fetch failed for a passing reason) is retried with
 delivery backoff; an unexpected error is logged and retried a few times, then
 ``failed``. Unknown types are stored and ignored, never a 500 (the request already
 answered 202).
+
+Whatever a handler raises, the worker records an outcome and goes on (issue 7, 2.1): an
+error that cannot happen twice the same way (``RecursionError`` on a deeply nested
+document, an exception whose message itself raises) fails the item at once, and an
+outcome that cannot be stored is replaced by a plain ``failed``, so a poisoned row is
+never claimed again and again.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ import anyio
 import orjson
 from sqlalchemy.engine import RowMapping
 
+from node.activitypub.db_batch import DbBatch
 from node.activitypub.dispatch import Ignore, Retry
+from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
+from node.activitypub.inbox_reaper import reap_abandoned
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
@@ -33,8 +42,48 @@ from node.runtime import Node
 log = logging.getLogger(__name__)
 _items = InboxItem.__table__  # type: ignore[attr-defined]
 MAX_UNEXPECTED_ATTEMPTS = 3
-MAX_DEFER = 2.0  # seconds a worker may step aside for a burst of incoming requests
-DEFER_STEP = 0.02
+MAX_ERROR = 2000
+#: Errors that would only happen again: the item fails at once instead of being retried.
+PERMANENT = (RecursionError, MemoryError, UnicodeError, orjson.JSONDecodeError)
+Outcome = dict[str, Any]
+#: Item types whose items from distinct actors never depend on each other.
+INDEPENDENT = frozenset({"Follow"})
+SIDE_BY_SIDE = 50
+PROCESSING_THREADS = 2
+REAP_EVERY = 30.0  # seconds between looks for items abandoned by a dead process
+
+
+def describe(exc: BaseException, *, with_type: bool = True) -> str:
+    """``Type: message`` (or the message alone) for the outcome row, never raising.
+
+    The message of an error about a poisoned document may itself fail: SQLAlchemy's
+    includes the parameters' ``repr``, which recurses as deep as the document does.
+    NUL characters (PostgreSQL refuses them in text) are dropped.
+    """
+    name = type(exc).__name__
+    try:
+        text = f"{name}: {exc}" if with_type else str(exc)
+    except Exception:
+        text = f"{name} (its message could not be rendered)"
+    return text.replace("\x00", "")[:MAX_ERROR]
+
+
+def failed(reason: str, attempts: int | None = None) -> Outcome:
+    outcome: Outcome = {"state": "failed", "error": reason.replace("\x00", "")[:MAX_ERROR]}
+    if attempts is not None:
+        outcome["attempts"] = attempts
+    return outcome
+
+
+def handler_context(node: Node, item_id: int, recipient: str | None, *,
+                    batch: DbBatch | None = None) -> HandlerContext:
+    """The services of ``node`` a handler may use, for one stored item (never the node);
+    ``batch`` routes its database work into a group commit while items run side by side."""
+    services = node.services
+    return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
+                          fetcher=services.fetcher, actors=services.actors,
+                          outbox=services.outbox, item_id=item_id, recipient=recipient,
+                          batch=batch)
 
 
 @dataclass
@@ -46,23 +95,23 @@ class InboxWorker:
     batch_size: int = 50
     claim_ttl: timedelta = timedelta(minutes=5)
     rand: Callable[[], float] = field(default=random.random)
+    fair: FairShare | None = None
+    #: Threads of its own for the database work of processing, so that it does not queue
+    #: behind the inbox requests' thread hops (anyio's default pool of 40 is shared).
+    threads: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(PROCESSING_THREADS))
+    _next_reap: float = 0.0  # time.monotonic() of the next look for abandoned items
 
     async def run(self, stop: anyio.Event, wakeup: Any = None, idle_sleep: float = 0.5,
-                  writer: InboxWriter | None = None, max_defer: float = MAX_DEFER) -> None:
+                  writer: InboxWriter | None = None) -> None:
         """Process until ``stop`` is set; sleep briefly when there is nothing to do.
 
-        While ``writer`` is busy accepting a burst the worker steps aside, but never for
-        longer than ``max_defer`` seconds at a time, so processing cannot starve.
+        While ``writer`` is accepting requests, processing is paced by :class:`FairShare`
+        (it gets its share of the loop, never all of it and never none of it).
         """
-        deferred_since: float | None = None
+        if writer is not None and self.fair is None:
+            self.fair = FairShare(busy=writer.busy)
         while not stop.is_set():
-            if writer is not None and writer.busy():
-                now = time.monotonic()
-                deferred_since = deferred_since or now
-                if now - deferred_since < max_defer:
-                    await anyio.sleep(DEFER_STEP)
-                    continue
-            deferred_since = None
             if await self.run_once() == 0:
                 with anyio.move_on_after(idle_sleep):
                     if wakeup is not None:
@@ -74,36 +123,82 @@ class InboxWorker:
     async def run_once(self) -> int:
         """Claim one batch and process it; the number of items processed.
 
-        The batch's outcomes are recorded together, in one transaction (as the delivery
-        worker does); an item whose outcome was not recorded (the process died) is
-        claimed again when its claim expires.
+        Consecutive items that cannot depend on each other (Follows from distinct actors)
+        are processed side by side, at most :data:`SIDE_BY_SIDE` at a time, their fetches
+        overlapping and their database work committed together (:class:`DbBatch`); the
+        items of one actor always run in order. The batch's outcomes are recorded
+        together, in one transaction (as the delivery worker does); an item whose outcome
+        was not recorded (the process died) is claimed again when its claim expires.
         """
-        rows = await anyio.to_thread.run_sync(self._claim)
-        outcomes: list[tuple[int, dict[str, Any]]] = []
+        rows = await anyio.to_thread.run_sync(self._claim, limiter=self.threads)
+        outcomes: dict[int, Outcome] = {}
+        batch = DbBatch(self.node.engine, self.threads)
+        alone = DbBatch(self.node.engine, self.threads, gather_turns=0)  # one item: no wait
         try:
-            for row in rows:
-                outcomes.append((row["id"], await self._outcome(row)))
+            for segment in segments(rows):
+                started = anyio.current_time()
+                if segment[0]["attempts"] > 0:  # tried before, maybe the one that crashed
+                    outcome = await self._guarded(segment[0], alone)
+                    await anyio.to_thread.run_sync(self._release, [(segment[0]["id"], outcome)],
+                                                   limiter=self.threads)
+                elif len(segment) == 1:
+                    outcomes[segment[0]["id"]] = await self._guarded(segment[0], alone)
+                else:
+                    await self._side_by_side(segment, batch, outcomes)
+                if self.fair is not None:
+                    await self.fair.pace(anyio.current_time() - started)
         finally:  # cancelled mid-batch (shutdown): keep what was done
             if outcomes:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self._release, outcomes)
+                    await anyio.to_thread.run_sync(self._release, list(outcomes.items()),
+                                                   limiter=self.threads)
         return len(rows)
 
+    async def _side_by_side(self, segment: list[RowMapping], batch: DbBatch,
+                            outcomes: dict[int, Outcome]) -> None:
+        """Each actor's items in order; distinct actors concurrently, within a bound."""
+        chains: dict[str, list[RowMapping]] = {}
+        for row in segment:
+            chains.setdefault(row["actor"], []).append(row)
+        bound = anyio.Semaphore(SIDE_BY_SIDE)
+
+        async def chain(rows: list[RowMapping]) -> None:
+            async with bound:
+                for row in rows:
+                    outcomes[row["id"]] = await self._guarded(row, batch)
+
+        async with anyio.create_task_group() as group:
+            for rows in chains.values():
+                group.start_soon(chain, rows)
+
     def _claim(self) -> list[RowMapping]:
+        if time.monotonic() >= self._next_reap:
+            self._next_reap = time.monotonic() + REAP_EVERY
+            reap_abandoned(self.node.engine, self.node.clock(), MAX_UNEXPECTED_ATTEMPTS)
         return claim(self.node.engine, _items, now=self.node.clock(), ttl=self.claim_ttl,
                      limit=self.batch_size, worker=self.worker_id)
 
     async def process(self, row: RowMapping) -> None:
         """Process one claimed row and record its outcome."""
-        outcome = await self._outcome(row)
+        outcome = await self._guarded(row, None)
         await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
-    async def _outcome(self, row: RowMapping) -> dict[str, Any]:
+    async def _guarded(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
+        """The item's outcome; an error outside the handler's own handling fails it."""
+        try:
+            return await self._outcome(row, batch)
+        except Exception as exc:
+            reason = describe(exc)
+            log.error("inbox item %s could not be processed (%s); marked failed",
+                      row["id"], reason[:200])
+            return failed(reason, int(row["attempts"]) + 1)
+
+    async def _outcome(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
         activity = orjson.loads(row["body"])
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
-            return {"state": "ignored", "error": f"no handler for {row['type']}"}
-        context = HandlerContext(node=self.node, item_id=row["id"], recipient=row["recipient"])
+            return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
+        context = handler_context(self.node, row["id"], row["recipient"], batch=batch)
         try:
             problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
             if problem is not None:
@@ -111,12 +206,19 @@ class InboxWorker:
             if not await self._hooked(context, activity, row["type"]):
                 await handler(context, activity)
         except Ignore as exc:
-            return {"state": "ignored", "error": str(exc)[:2000]}
+            return {"state": "ignored", "error": describe(exc, with_type=False)}
         except Retry as exc:
-            return self._retry(row, str(exc), limit=None)
+            return self._retry(row, describe(exc, with_type=False), limit=None)
+        except PERMANENT as exc:
+            log.error("handler for %s item %s failed for good: %s", row["type"], row["id"],
+                      type(exc).__name__)
+            return failed(describe(exc), int(row["attempts"]) + 1)
         except Exception as exc:
-            log.exception("handler for %s %s failed", row["type"], row["activity_id"])
-            return self._retry(row, f"{type(exc).__name__}: {exc}", MAX_UNEXPECTED_ATTEMPTS)
+            if not _renders(exc):  # a poisoned value inside the error: it would recur
+                return failed(describe(exc), int(row["attempts"]) + 1)
+            reason = describe(exc)
+            log.exception("handler for %s item %s failed: %s", row["type"], row["id"], reason)
+            return self._retry(row, reason, MAX_UNEXPECTED_ATTEMPTS)
         return {"state": "done", "error": None}
 
     async def _hooked(self, context: HandlerContext, activity: Any, kind: str) -> bool:
@@ -126,13 +228,58 @@ class InboxWorker:
                 return True
         return False
 
-    def _retry(self, row: RowMapping, reason: str, limit: int | None) -> dict[str, Any]:
+    def _retry(self, row: RowMapping, reason: str, limit: int | None) -> Outcome:
         attempts = int(row["attempts"]) + 1
         when = next_attempt(attempts, self.node.clock(), self.rand(), None)
         if when is None or (limit is not None and attempts >= limit):
-            return {"state": "failed", "attempts": attempts, "error": reason[:2000]}
-        return {"state": "queued", "attempts": attempts, "due_at": when, "error": reason[:2000]}
+            return failed(reason, attempts)
+        return {"state": "queued", "attempts": attempts, "due_at": when,
+                "error": reason[:MAX_ERROR]}
 
-    def _release(self, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    def _release(self, outcomes: list[tuple[int, Outcome]]) -> None:
+        """Record the outcomes in one transaction; should that fail, one by one, and an
+        outcome that cannot be stored as it is (a value the database refuses) as a plain
+        ``failed``. Only a database that refuses even that raises (the supervisor retries)."""
+        try:
+            self._release_together(outcomes)
+            return
+        except Exception as exc:
+            log.error("recording %d inbox outcomes failed (%s); recording them one by one",
+                      len(outcomes), describe(exc)[:200])
+        for row_id, outcome in outcomes:
+            try:
+                self._release_together([(row_id, outcome)])
+            except Exception as exc:
+                self._release_together([(row_id, failed(
+                    f"its outcome could not be recorded: {type(exc).__name__}"))])
+
+    def _release_together(self, outcomes: list[tuple[int, Outcome]]) -> None:
         with self.node.engine.begin() as conn:
             release_many(conn, _items, self.worker_id, outcomes)
+
+
+def segments(rows: list[RowMapping]) -> list[list[RowMapping]]:
+    """``rows`` cut into runs that may be processed side by side: consecutive items of an
+    :data:`INDEPENDENT` type, never tried before, together; every other item alone; the
+    order kept."""
+    runs: list[list[RowMapping]] = []
+    for row in rows:
+        if _fresh(row) and runs and _fresh(runs[-1][-1]):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def _fresh(row: RowMapping) -> bool:
+    return row["type"] in INDEPENDENT and not row["attempts"]
+
+
+def _renders(exc: BaseException) -> bool:
+    """Whether ``str(exc)`` works (then its traceback can be logged too)."""
+    try:
+        str(exc)
+    except Exception:
+        return False
+    return True
+

@@ -97,14 +97,21 @@ def create_local_actor(
 
 def ensure_node_actor(engine: Engine, *, base_url: str, name: str, now: datetime) -> LocalActor:
     """The node's Application actor, created on first start."""
-    with engine.begin() as conn:
-        found = find_by_kind(conn, "node")
-        if found is not None:
-            return found
-        return create_local_actor(
-            conn, base_url=base_url, kind="node", username=NODE_USERNAME,
-            display_name=name, now=now,
-        )
+    try:
+        with engine.begin() as conn:
+            found = find_by_kind(conn, "node")
+            if found is not None:
+                return found
+            return create_local_actor(
+                conn, base_url=base_url, kind="node", username=NODE_USERNAME,
+                display_name=name, now=now,
+            )
+    except (IntegrityError, ActorError):  # another process starting at once made it first
+        with engine.connect() as conn:
+            found = find_by_kind(conn, "node")
+        if found is None:
+            raise
+        return found
 
 
 def find_by_username(conn: Connection, username: str) -> LocalActor | None:

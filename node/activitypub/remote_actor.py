@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from node.activitypub.fetch import same_url
 from node.activitypub.keys import KeyFormatError, decode_ed25519_multikey, load_public_pem
-from node.activitypub.urls import BadURL, host_of, same_origin
+from node.activitypub.urls import host_of, same_origin
+from node.hosts import BadURL
 
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 MAX_URL, MAX_HOST, MAX_USERNAME, MAX_NAME, MAX_SUMMARY = 1024, 255, 255, 500, 20_000

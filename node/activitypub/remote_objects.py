@@ -25,7 +25,7 @@ from node.activitypub.authorship import (
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ref
 from node.clock import as_utc
-from node.web.sanitize import sanitize_html
+from node.html import sanitize_html
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 HTML_FIELDS = ("content", "summary")

@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_type
 from node.activitypub.remote_actor import parse_actor
-from node.activitypub.urls import BadURL, canonical_host, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL, canonical_host
 from node.settings import is_loopback_host
 
 JRD_ACCEPT = "application/jrd+json, application/json;q=0.9"

@@ -37,7 +37,8 @@ from node.activitypub.sigtypes import (
     private_sign,
     without_fields,
 )
-from node.activitypub.urls import BadURL, split_url
+from node.activitypub.urls import split_url
+from node.hosts import BadURL
 
 #: §3.3 algorithms this module accepts in the ``alg`` parameter.
 SUPPORTED_ALGORITHMS = frozenset({"rsa-v1_5-sha256", "rsa-pss-sha512", "ed25519"})

@@ -17,6 +17,7 @@ No proxy is ever used: with a proxy the connect-time check would see the proxy's
 
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 import typing
@@ -296,3 +297,23 @@ def guarded_transport(
         keepalive_expiry=30.0,
     )
     return GuardedTransport(pool, allow_private=allow_private)
+
+
+class RefusedAddress(OSError):
+    """A resolved or connected address is forbidden by the address policy.
+
+    An ``OSError`` because that is what aiohttp expects from resolvers and sockets;
+    it surfaces as ``httpx.ConnectError`` carrying this message.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EACCES, f"refused by address policy: {reason}")
+
+
+def address_problem(host: str, *, allow_private: bool) -> str | None:
+    """Why the IP literal ``host`` may not be contacted (unparseable counts as refused)."""
+    try:
+        ip = ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return f"{host!r} is not an IP address"
+    return check_address(ip, allow_private=allow_private)

@@ -12,9 +12,12 @@ enforced three times, the last two at connect time so DNS rebinding cannot slip 
 check made earlier (Fedify CVE-2024-39687):
 
 1. the URL (scheme, credentials, IP literals, ``localhost`` names) before the request;
-2. :class:`GuardedResolver` refuses a name if ANY address it resolves to is forbidden;
+2. ``GuardedResolver`` refuses a name if ANY address it resolves to is forbidden;
 3. the connector's socket factory vets the exact address every socket connects to:
    aiohttp skips the resolver for IP literals, so this is the layer that always runs.
+
+Layers 2 and 3 live in :mod:`node.activitypub.transport_aiohttp`, imported at the first
+delivery: aiohttp is about 9 MB of an idle node's memory.
 
 No proxy is read from the environment: through a proxy, the connect-time check would
 see only the proxy's address.
@@ -22,126 +25,23 @@ see only the proxy's address.
 
 from __future__ import annotations
 
-import errno
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from ipaddress import ip_address
+from typing import TYPE_CHECKING
 
-import aiohttp
 import anyio
 import httpx
-from aiohappyeyeballs import AddrInfoType
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
-from httpx_aiohttp import AiohttpTransport
 
-from node.activitypub.ssrf import BlockedAddress, check_address, check_url
+from node.activitypub.ssrf import BlockedAddress, check_url
 
-KEEPALIVE_SECONDS = 30.0
+if TYPE_CHECKING:  # aiohttp is imported at the first delivery, not at start-up
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+
 ACTIVITY_JSON = "application/activity+json"
 #: Bytes of an answer read at most: enough for an error message, and reading a small
 #: body to its end lets the connection be reused (Mastodon caps bodies at 1 MB).
 RESPONSE_READ_CAP = 16 * 1024
-
-
-class RefusedAddress(OSError):
-    """A resolved or connected address is forbidden by the address policy.
-
-    An ``OSError`` because that is what aiohttp expects from resolvers and sockets;
-    it surfaces as ``httpx.ConnectError`` carrying this message.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(errno.EACCES, f"refused by address policy: {reason}")
-
-
-def address_problem(host: str, *, allow_private: bool) -> str | None:
-    """Why the IP literal ``host`` may not be contacted (unparseable counts as refused)."""
-    try:
-        ip = ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return f"{host!r} is not an IP address"
-    return check_address(ip, allow_private=allow_private)
-
-
-class GuardedResolver(AbstractResolver):
-    """A resolver that refuses a name when any of its addresses is forbidden.
-
-    Refusing the whole name (rather than dropping the bad answers) is deliberate: a name
-    that mixes public and internal addresses is a rebinding attempt or a mistake.
-    """
-
-    def __init__(self, *, allow_private: bool, inner: AbstractResolver | None = None) -> None:
-        self._allow_private = allow_private
-        self._inner = inner if inner is not None else DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        for result in results:
-            reason = address_problem(result["host"], allow_private=self._allow_private)
-            if reason:
-                raise RefusedAddress(f"{host!r} resolves to {result['host']}: {reason}")
-        return results
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def guarded_socket_factory(*, allow_private: bool) -> Callable[[AddrInfoType], socket.socket]:
-    """A socket factory that refuses to create a socket for a forbidden address."""
-
-    def factory(addr_info: AddrInfoType) -> socket.socket:
-        family, type_, proto, _canon, sockaddr = addr_info
-        reason = address_problem(str(sockaddr[0]), allow_private=allow_private)
-        if reason:
-            raise RefusedAddress(f"connection to {sockaddr[0]}: {reason}")
-        return socket.socket(family=family, type=type_, proto=proto)
-
-    return factory
-
-
-class GuardedAiohttpTransport(AiohttpTransport):
-    """``AiohttpTransport`` that applies the URL policy before every request."""
-
-    def __init__(
-        self, *, allow_private: bool, session: Callable[[], aiohttp.ClientSession],
-        max_connections: int,
-    ) -> None:
-        super().__init__(
-            client=session, limits=httpx.Limits(max_connections=max_connections),
-            trust_env=False,
-        )
-        self._allow_private = allow_private
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        reason = check_url(str(request.url), allow_private=self._allow_private)
-        if reason:
-            raise BlockedAddress(reason)
-        response: httpx.Response = await super().handle_async_request(request)
-        return response
-
-
-def _session_factory(
-    *, allow_private: bool, max_connections: int, resolver: AbstractResolver | None
-) -> Callable[[], aiohttp.ClientSession]:
-    """Build the aiohttp session lazily: it must be created inside the running loop."""
-
-    def make() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=max_connections,
-            keepalive_timeout=KEEPALIVE_SECONDS,
-            ssl=httpx.create_ssl_context(),
-            resolver=GuardedResolver(allow_private=allow_private, inner=resolver),
-            socket_factory=guarded_socket_factory(allow_private=allow_private),
-        )
-        return aiohttp.ClientSession(
-            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
-        )
-
-    return make
 
 
 class _NoCookies(httpx.Cookies):
@@ -149,6 +49,23 @@ class _NoCookies(httpx.Cookies):
 
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
+
+
+class _FirstUseTransport(httpx.AsyncBaseTransport):
+    """Builds the real transport at the first request (importing aiohttp then)."""
+
+    def __init__(self, build: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._build = build
+        self._inner: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            self._inner = self._build()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
 
 
 @dataclass(frozen=True)
@@ -179,17 +96,15 @@ class DeliveryClient(httpx.AsyncClient):
         resolver: AbstractResolver | None,
     ) -> None:
         self._allow_private = allow_private
-        self._make_session = _session_factory(
-            allow_private=allow_private, max_connections=max_connections, resolver=resolver
-        )
+        self._max_connections = max_connections
+        self._resolver = resolver
+        self._make_session: Callable[[], aiohttp.ClientSession] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._post_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
         self._io_timeout = timeout
-        transport = GuardedAiohttpTransport(
-            allow_private=allow_private, session=self.session, max_connections=max_connections
-        )
         super().__init__(
-            transport=transport, headers={"User-Agent": user_agent},
+            transport=_FirstUseTransport(self._aiohttp_transport),
+            headers={"User-Agent": user_agent},
             timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
         )
 
@@ -204,8 +119,20 @@ class DeliveryClient(httpx.AsyncClient):
     def session(self) -> aiohttp.ClientSession:
         """The shared aiohttp session, created on first use inside the running loop."""
         if self._session is None:
+            if self._make_session is None:
+                from node.activitypub.transport_aiohttp import session_factory
+
+                self._make_session = session_factory(
+                    allow_private=self._allow_private, max_connections=self._max_connections,
+                    resolver=self._resolver)
             self._session = self._make_session()
         return self._session
+
+    def _aiohttp_transport(self) -> httpx.AsyncBaseTransport:
+        from node.activitypub.transport_aiohttp import GuardedAiohttpTransport
+
+        return GuardedAiohttpTransport(allow_private=self._allow_private, session=self.session,
+                                       max_connections=self._max_connections)
 
     async def post_activity(
         self, url: str, headers: Mapping[str, str], body: bytes, deadline: float
@@ -214,6 +141,8 @@ class DeliveryClient(httpx.AsyncClient):
         reason = check_url(url, allow_private=self._allow_private)
         if reason:
             raise BlockedAddress(reason)
+        import aiohttp
+
         timeout = aiohttp.ClientTimeout(total=deadline, sock_connect=self._io_timeout,
                                         sock_read=self._io_timeout)
         async with self.session().post(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from node.hubs.feed_service import poll_due_feeds
-from node.hubs.jobs_calls import materialise_due
-from node.hubs.poll_service import publish_due_tallies
+from node.hubs.calls.jobs import materialise_due
+from node.hubs.feeds.service import poll_due_feeds
+from node.hubs.polls.service import publish_due_tallies
 from node.periodic import PeriodicTask
 from node.runtime import Node
 

@@ -6,15 +6,9 @@ from starlette.routing import BaseRoute
 
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
-from node.hubs import (
-    atom_views,
-    calendar_views,
-    featured,
-    inbound,
-    inbound_updates,
-    poll_votes,
-    rsvp,
-)
+from node.hubs.events import calendar_views, rsvp
+from node.hubs.hub import atom_views, featured, inbound, inbound_updates
+from node.hubs.polls import votes as poll_votes
 
 
 def register_handlers(dispatcher: Dispatcher) -> Dispatcher:

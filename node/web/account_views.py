@@ -1,7 +1,8 @@
 """``/account``: the signed-in organizer's page and its compose form.
 
-Publishing itself belongs to the domain layer (:func:`node.notes.post_note`): this view
-validates the form, hands the text over, and shows the author any refusal.
+Publishing an update belongs to the domain layer
+(:func:`node.hubs.updates.service.post_update`): this view validates the form, hands
+the text over, and shows the author any refusal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.accounts.sessions import Login
 from node.activitypub.models import LocalActor
-from node.notes import post_note
+from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form
@@ -73,7 +74,7 @@ async def _publish(request: Request, actor: LocalActor, text: str, hubs: Sequenc
 
     def publish() -> None:
         with node.engine.begin() as conn:
-            post_note(node, conn, actor.username, text, list(hubs))
+            post_update(node, conn, actor.username, text, list(hubs))
 
     await run_in_threadpool(publish)
 

@@ -14,18 +14,18 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from node.hubs.call_service import cancel_call, create_call, move_occurrence
-from node.hubs.event_service import cancel_event, create_event, move_event
-from node.hubs.featured import set_pinned
-from node.hubs.follow_requests import approve, reject
-from node.hubs.items import delete_item, edit_text
-from node.hubs.minutes import post_minutes
-from node.hubs.moderation import publish_held, refuse_held, remove_item
-from node.hubs.poll_service import close_poll, create_poll
-from node.hubs.poll_votes import vote
-from node.hubs.publish import HubError
-from node.hubs.settings_service import HubSettings, apply_settings
-from node.notes import post_note
+from node.hubs.calls.service import cancel_call, create_call, move_occurrence
+from node.hubs.events.service import cancel_event, create_event, move_event
+from node.hubs.hub.featured import set_pinned
+from node.hubs.hub.follow_requests import approve, reject
+from node.hubs.hub.items import delete_item, edit_text
+from node.hubs.hub.moderation import publish_held, refuse_held, remove_item
+from node.hubs.hub.publish import HubError
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.minutes.service import post_minutes
+from node.hubs.polls.service import close_poll, create_poll
+from node.hubs.polls.votes import vote
+from node.hubs.updates.service import post_update
 from node.runtime import Node
 from node.web.hub_forms import (
     FormError,
@@ -45,7 +45,7 @@ Action = Callable[[Node, Connection, Access, FormData], str]
 
 
 def _update(node: Node, conn: Connection, access: Access, values: Values) -> str:
-    result = post_note(node, conn, access.username, update_text(values), [access.name])
+    result = post_update(node, conn, access.username, update_text(values), [access.name])
     return str(result.note["id"])
 
 

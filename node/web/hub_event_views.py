@@ -2,7 +2,7 @@
 
 The form is the compose form filled in with the item as it is; sending it calls the
 same service as ``ionode event edit`` / ``ionode call edit``
-(:func:`node.hubs.event_edit.revise`): the same checks and messages, an ``Update`` with
+(:func:`node.hubs.events.edit.revise`): the same checks and messages, an ``Update`` with
 a newer ``updated``, and the Note Mastodon users read when the time, place or way to
 join changed. Its organizer may edit an item, and so may the hub's stewards. A call
 series is edited as a whole, without its time (each occurrence moves on its own).
@@ -20,10 +20,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
-from node.hubs.event_edit import revise
-from node.hubs.event_service import load_event
-from node.hubs.events import EventSpec, Online, Place
-from node.hubs.publish import HubError
+from node.hubs.events.edit import revise
+from node.hubs.events.rules import EventSpec, Online, Place
+from node.hubs.events.service import load_event
+from node.hubs.hub.publish import HubError
 from node.runtime import Node
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import FormData
 
-from node.hubs import polls
-from node.hubs.calls import MAX_OCCURRENCES, parse_local, zone
-from node.hubs.events import CallDetails, EventSpec, Online, Place, check
-from node.hubs.polls import PollSpec
+from node.hubs.calls.rules import MAX_OCCURRENCES, parse_local, zone
+from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollSpec
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -153,7 +153,7 @@ def capacity(values: Values) -> int | None:
 
 
 def event_spec(values: Values) -> EventSpec:
-    """The Event the form describes, checked (:func:`node.hubs.events.check`)."""
+    """The Event the form describes, checked (:func:`node.hubs.events.rules.check`)."""
     tz = timezone_of(values)
     return check(EventSpec(
         title=values.get("title", ""), start=local_time(values, "start", "start", tz),

@@ -2,7 +2,7 @@
 
 A member sees the open polls and their own items; a steward (admin or moderator) also
 sees every recent item, the moderation queue and the pending follow requests. Stored
-HTML reaches the template only through :func:`~node.web.sanitize.sanitized_markup`;
+HTML reaches the template only through :func:`~node.html.sanitized_markup`;
 everything else is plain text the template escapes.
 """
 
@@ -17,17 +17,17 @@ from markupsafe import Markup
 from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import LocalActor, StoredObject
-from node.hubs import polls
-from node.hubs.dashboard import ONGOING, is_open_poll
-from node.hubs.follow_requests import pending
-from node.hubs.models import HubItem
-from node.hubs.moderation import queue
-from node.hubs.policy import STEWARDS, member_role
-from node.hubs.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.dashboard import ONGOING, is_open_poll
+from node.hubs.hub.follow_requests import pending
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.moderation import queue
+from node.hubs.hub.policy import STEWARDS, member_role
+from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.polls import rules as polls
 from node.web.hub_page import member_handle
 from node.web.item_text import event_timing, plain_text, text_of
+from node.web.markup import sanitized_markup
 from node.web.queries import web_url
-from node.web.sanitize import sanitized_markup
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]

@@ -19,16 +19,16 @@ from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
 from node.clock import as_utc
-from node.hubs.calls import ScheduleError
-from node.hubs.dashboard import Dashboard, Item, build_dashboard
-from node.hubs.events import event_when, spec_from_document
-from node.hubs.models import Hub
-from node.hubs.policy import member_role
+from node.hubs.calls.rules import ScheduleError
+from node.hubs.events.rules import event_when, spec_from_document
+from node.hubs.hub.dashboard import Dashboard, Item, build_dashboard
+from node.hubs.hub.models import Hub
+from node.hubs.hub.policy import member_role
 from node.runtime import node_of
 from node.web.auth import current_login
+from node.web.markup import sanitized_markup
 from node.web.poll_view import PollView, poll_view
 from node.web.queries import web_url
-from node.web.sanitize import sanitized_markup
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]

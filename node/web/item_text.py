@@ -13,8 +13,8 @@ from typing import Any
 
 import nh3
 
-from node.hubs.calls import ScheduleError
-from node.hubs.events import event_when, spec_from_document
+from node.hubs.calls.rules import ScheduleError
+from node.hubs.events.rules import event_when, spec_from_document
 
 _BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
 _ATTACHMENTS = "<p>Attachments:</p>"
@@ -33,7 +33,7 @@ def plain_text(content: str, limit: int | None = None) -> str:
 def source_text(document: Mapping[str, Any]) -> str:
     """Text to start an edit from: the Markdown source if kept, else the content as text.
 
-    The attachments list that :func:`node.hubs.minutes.article_html` appends is left out,
+    The attachments list that :func:`node.hubs.minutes.rules.article_html` appends is left out,
     since an edit appends it again.
     """
     source = document.get("source")

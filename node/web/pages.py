@@ -1,5 +1,6 @@
 """Public HTML pages of actors and objects, served to browsers at the same URLs as the
-ActivityPub JSON (the content-negotiation code calls these two functions).
+ActivityPub JSON: :func:`html_pages` registers both with the protocol's content
+negotiation when the node is built.
 
 Both pages re-sanitise stored HTML before showing it, even though it was sanitised
 on the way in: a bug or an old row must not become script on our origin.
@@ -16,11 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.accounts.sessions import Login
+from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
-from node.hubs.models import Hub, HubItem
+from node.hubs.hub.models import Hub, HubItem
 from node.runtime import Node, node_of
 from node.web.auth import current_login
 from node.web.hub_page import hub_page
+from node.web.markup import sanitized_markup
 from node.web.poll_page import flash_of, poll_page
 from node.web.queries import (
     KIND_LABELS,
@@ -31,7 +34,6 @@ from node.web.queries import (
     recent_public_posts,
     web_url,
 )
-from node.web.sanitize import sanitized_markup
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -99,3 +101,8 @@ async def object_page(request: Request, obj: StoredObject, *, status: int = 200,
     context = {"post": post_view(obj), "alternate": web_url(obj.uri), "error": error,
                "flash": "" if error else flash_of(request), **data}
     return await render(request, "object.html", context, status=status)
+
+
+def html_pages() -> HtmlPages:
+    """The pages this layer registers with the protocol's content negotiation."""
+    return HtmlPages(actor=actor_page, object=object_page)

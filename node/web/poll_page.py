@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from node.accounts.sessions import Login
 from node.activitypub.models import StoredObject
-from node.hubs.models import PollVote
+from node.hubs.hub.models import PollVote
 from node.runtime import Node
 from node.web.poll_view import PollView, poll_view
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from gettext import ngettext
 from typing import Any
 
-from node.hubs import polls
+from node.hubs.polls import rules as polls
 
 
 @dataclass(frozen=True)

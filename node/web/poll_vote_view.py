@@ -1,6 +1,6 @@
 """``POST /objects/{id}/vote``: a signed-in organizer votes on one of our polls.
 
-Counted by the poll service (:func:`node.hubs.poll_votes.vote`) exactly as ``ionode poll
+Counted by the poll service (:func:`node.hubs.polls.votes.vote`) exactly as ``ionode poll
 vote`` and the hub's manage page count it: a refusal (closed, no such option, a second
 choice on a one-choice poll, nothing chosen) shows the poll page again with the
 service's message and status 400, and stores nothing. Success redirects (303) back to
@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.models import StoredObject
-from node.hubs.poll_service import live_question
-from node.hubs.poll_votes import vote
+from node.hubs.polls.service import live_question
+from node.hubs.polls.votes import vote
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form

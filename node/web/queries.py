@@ -22,7 +22,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
-from node.web.sanitize import sanitized_markup
+from node.web.markup import sanitized_markup
 
 KIND_LABELS = {"person": "organizer", "group": "hub", "node": "node", "service": "service"}
 LIST_LIMIT = 500  # actors listed on the home page per kind

@@ -6,10 +6,12 @@ Time is a :class:`Clock` the tests advance; jitter is the fixed :data:`RAND`. Th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio
 import httpx
 from sqlalchemy import Engine, insert, select
 
@@ -63,6 +65,47 @@ class Remote:
 
 
 @dataclass
+class Hanging:
+    """Inboxes on ``hosts`` that never answer until :attr:`release` is set; others 202.
+
+    Records every request, and how many of each host's requests were open at once.
+    """
+
+    hosts: set[str]
+    release: anyio.Event = field(default_factory=anyio.Event)
+    started: anyio.Event = field(default_factory=anyio.Event)
+    requests: list[str] = field(default_factory=list)
+    open: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        self.requests.append(str(request.url))
+        self.open[host] = self.open.get(host, 0) + 1
+        self.peak[host] = max(self.peak.get(host, 0), self.open[host])
+        try:
+            if host in self.hosts:
+                self.started.set()
+                await self.release.wait()
+            return httpx.Response(202)
+        finally:
+            self.open[host] -= 1
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(self))
+
+
+async def until(condition: Callable[[], bool], what: str, rounds: int = 3000) -> None:
+    """Yield to the worker until ``condition`` holds (a bound on rounds, not a timing
+    assertion: the condition is what is checked)."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await anyio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+@dataclass
 class World:
     engine: Engine
     clock: Clock
@@ -88,6 +131,10 @@ class World:
     def row(self) -> Any:
         [only] = self.rows()
         return only
+
+    def states(self) -> dict[str, str]:
+        """Each row's state, by inbox URL."""
+        return {row.inbox: row.state for row in self.rows()}
 
     def follow(self, follower: str, inbox: str, shared: str | None = None,
                state: str = "accepted", following: str = ACTOR) -> None:

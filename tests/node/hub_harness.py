@@ -18,10 +18,10 @@ from sqlalchemy import Connection
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
-from node.hubs import atom_views, inbound
-from node.hubs.members import set_member
-from node.hubs.publish import HubError, HubTarget, load_hub
-from node.hubs.service import create_hub
+from node.hubs.hub import atom_views, inbound
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.harness import MASTO as MASTO  # re-exported for the hub tests

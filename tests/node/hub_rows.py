@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from node.activitypub.models import StoredObject
-from node.hubs.models import HubItem
+from node.hubs.hub.models import HubItem
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 

@@ -18,15 +18,17 @@ from sqlalchemy import select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
 from node.clock import Clock
-from node.hubs import calendar_views, poll_votes, polls, rsvp
-from node.hubs.calls import parse_local
-from node.hubs.event_service import create_event
-from node.hubs.events import CallDetails, EventSpec, Online, Place
-from node.hubs.members import set_member
-from node.hubs.models import HubItem
-from node.hubs.poll_service import VoteOutcome, create_poll, publish_due_tallies
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
+from node.hubs.calls.rules import parse_local
+from node.hubs.events import calendar_views, rsvp
+from node.hubs.events.rules import CallDetails, EventSpec, Online, Place
+from node.hubs.events.service import create_event
+from node.hubs.hub.members import set_member
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.polls import rules as polls
+from node.hubs.polls import votes as poll_votes
+from node.hubs.polls.service import VoteOutcome, create_poll, publish_due_tallies
 from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW

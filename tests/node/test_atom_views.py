@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import update
 
 from node.clock import Clock
-from node.hubs.atom_views import FEED_SIZE
-from node.hubs.items import delete_item, edit_text
-from node.hubs.minutes import post_minutes
-from node.hubs.models import Hub, HubItem
-from node.hubs.settings_service import HubSettings, apply_settings
-from node.notes import post_note
+from node.hubs.hub.atom_views import FEED_SIZE
+from node.hubs.hub.items import delete_item, edit_text
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.minutes.service import post_minutes
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import HUB, MASTO, add_member, hub, hub_node, mastodon_create
@@ -34,7 +34,7 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
 
 def note(h: Harness, text: str, minutes_later: int = 0) -> str:
     with h.node.engine.begin() as conn:
-        uri = str(post_note(h.node, conn, "nate", text, [HUB]).note["id"])
+        uri = str(post_update(h.node, conn, "nate", text, [HUB]).note["id"])
         conn.execute(update(_item).where(_item.c.object_uri == uri).values(
             created_at=h.now + timedelta(minutes=minutes_later)))
     return uri
@@ -72,7 +72,7 @@ def test_held_refused_deleted_and_other_hubs_items_are_left_out(h: Harness) -> N
         conn.execute(update(_item).where(_item.c.object_uri == held).values(state="held"))
         conn.execute(update(_item).where(_item.c.object_uri == refused).values(state="refused"))
         delete_item(h.node, conn, "nate", gone)
-        post_note(h.node, conn, "nate", "not in any hub")
+        post_update(h.node, conn, "nate", "not in any hub")
     parsed = feedparser.parse(h.client.get(FEED).content)
     assert [e.id for e in parsed.entries] == [kept]
 

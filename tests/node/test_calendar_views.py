@@ -11,12 +11,12 @@ from dateutil.rrule import rruleset, rrulestr
 from icalendar import Calendar
 
 from node.clock import Clock
-from node.hubs.call_service import cancel_call, create_call, move_occurrence
-from node.hubs.event_service import create_event, move_event
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.hubs.vocab import NAMESPACE
+from node.hubs.calls.service import cancel_call, create_call, move_occurrence
+from node.hubs.events.service import create_event, move_event
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.hub.vocab import NAMESPACE
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_support import call_spec, hub_node, post_rally, rally, stored

@@ -16,11 +16,17 @@ from sqlalchemy import Engine, func, select
 
 from node.activitypub.models import OutboxActivity, StoredObject
 from node.clock import Clock, fixed_clock
-from node.hubs.call_service import CallResult, cancel_call, create_call, list_calls, move_occurrence
-from node.hubs.jobs_calls import materialise_due
-from node.hubs.models import CallSeries, HubItem
-from node.hubs.publish import HubError
-from node.notes import delete_note
+from node.hubs.calls.jobs import materialise_due
+from node.hubs.calls.service import (
+    CallResult,
+    cancel_call,
+    create_call,
+    list_calls,
+    move_occurrence,
+)
+from node.hubs.hub.items import tombstone_object
+from node.hubs.hub.models import CallSeries, HubItem
+from node.hubs.hub.publish import HubError
 from node.settings import Settings
 from tests.node.harness import Harness, follow_hub
 from tests.node.hub_support import NY, call_spec, hub_node, items, shared, stored
@@ -75,7 +81,7 @@ def test_materialising_again_publishes_nothing_new_not_even_a_deleted_one(h: Har
     assert h.client.portal is not None
     assert h.client.portal.call(materialise_due, h.node) == 0
     with h.node.engine.begin() as conn:
-        delete_note(h.node, conn, "nate", result.occurrences[0])
+        tombstone_object(h.node, conn, "nate", result.occurrences[0])
     assert h.client.portal.call(materialise_due, h.node) == 0
     assert len(items(h)) == 5
 
@@ -171,10 +177,6 @@ def test_a_one_off_call_and_what_cannot_be_moved(h: Harness) -> None:
 
 @pytest.fixture
 def flags(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from node import cli
-
-    if "node.hubs.cli_events" not in cli.DOMAIN_COMMANDS:  # until the lead wires it in
-        monkeypatch.setattr(cli, "DOMAIN_COMMANDS", (*cli.DOMAIN_COMMANDS, "node.hubs.cli_events"))
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
     return ["--url", "https://philly.example", "--database", database_url, "--data", str(tmp_path)]
 

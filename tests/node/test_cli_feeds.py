@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from node import cli
-from node.hubs.models import FeedSubscription, HubItem
+from node.hubs.hub.models import FeedSubscription, HubItem
 
 Invoke = Callable[..., tuple[int, str, str]]
 RSS = (Path(__file__).parents[1] / "fixtures" / "feeds" / "rss2.xml").read_bytes()
@@ -52,9 +52,6 @@ def feed_url() -> Iterator[str]:
 @pytest.fixture
 def run(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Iterator[Invoke]:
-    # until the lead adds the module to node.cli.DOMAIN_COMMANDS
-    monkeypatch.setattr(cli, "DOMAIN_COMMANDS",
-                        tuple(dict.fromkeys((*cli.DOMAIN_COMMANDS, "node.hubs.cli_feeds"))))
     flags = ["--url", "http://localhost:8000", "--database", database_url, "--data",
              str(tmp_path)]
 

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from node.clock import Clock
-from node.hubs.call_service import create_call
-from node.hubs.calls import parse_local
-from node.hubs.event_edit import EventEdit, applied, revise
-from node.hubs.event_service import create_event, load_event, move_event
-from node.hubs.events import CallDetails, EventError, Online, Place
-from node.hubs.models import CallSeries
-from node.hubs.publish import HubError
+from node.hubs.calls.rules import parse_local
+from node.hubs.calls.service import create_call
+from node.hubs.events.edit import EventEdit, applied, revise
+from node.hubs.events.rules import CallDetails, EventError, Online, Place
+from node.hubs.events.service import create_event, load_event, move_event
+from node.hubs.hub.models import CallSeries
+from node.hubs.hub.publish import HubError
 from node.settings import Settings
 from tests.node.harness import Harness, follow_hub
 from tests.node.hub_support import (

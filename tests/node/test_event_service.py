@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from node.clock import Clock
-from node.hubs.event_service import cancel_event, create_event, edit_event, move_event
-from node.hubs.members import set_member
-from node.hubs.publish import HubError, load_hub
+from node.hubs.events.service import cancel_event, create_event, edit_event, move_event
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import HubError, load_hub
 from node.settings import Settings
 from tests.node.harness import Harness, follow_hub
 from tests.node.hub_support import LA, hub_node, items, post_rally, rally, shared, stored

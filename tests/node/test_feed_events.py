@@ -12,10 +12,10 @@ from icalendar import Calendar
 
 from node.activitypub.local_actors import create_local_actor
 from node.clock import as_utc
-from node.hubs.event_service import cancel_event, move_event
-from node.hubs.members import set_member
-from node.hubs.models import FeedEntry, HubItem
-from node.hubs.publish import load_hub
+from node.hubs.events.service import cancel_event, move_event
+from node.hubs.hub.members import set_member
+from node.hubs.hub.models import FeedEntry, HubItem
+from node.hubs.hub.publish import load_hub
 from node.settings import Settings
 from tests.node.test_feed_service import CALENDAR, FIXTURES, MASTO, Page, World, feed_world
 

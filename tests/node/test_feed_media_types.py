@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from node.hubs.publish import HubError
+from node.hubs.hub.publish import HubError
 from node.settings import Settings
 from tests.node.test_feed_service import FEED, Page, World, feed_world
 

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from node.activitypub.models import LocalActor
 from node.app import create_app
-from node.hubs.feed_service import (
+from node.hubs.feeds.service import (
     PollOutcome,
     Subscribed,
     list_feeds,
@@ -27,9 +27,9 @@ from node.hubs.feed_service import (
     subscribe,
     unsubscribe,
 )
-from node.hubs.models import FeedEntry, FeedSubscription, HubItem
-from node.hubs.publish import HubError
-from node.hubs.service import create_hub
+from node.hubs.hub.models import FeedEntry, FeedSubscription, HubItem
+from node.hubs.hub.publish import HubError
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.fakes.remote import FakeFediverse

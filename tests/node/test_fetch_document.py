@@ -14,7 +14,7 @@ import pytest
 
 from node.activitypub.fetch import FetchedDocument, FetchFailed, NotModified, SafeFetcher
 from node.activitypub.ssrf import IPAddress, guarded_transport
-from node.hubs.feeds import FEED_ACCEPT, FEED_MEDIA_TYPES
+from node.hubs.feeds.rules import FEED_ACCEPT, FEED_MEDIA_TYPES
 from tests.fixtures.remote.fakes import Chunks, FakeRemote, raw
 
 FEED = "https://occupyoakland.example/feed.xml"

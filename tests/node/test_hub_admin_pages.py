@@ -23,16 +23,16 @@ from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, OutboxActivity, StoredObject
 from node.app import create_app
 from node.clock import fixed_clock
-from node.hubs.call_service import create_call
-from node.hubs.events import CallDetails, EventSpec, Online
-from node.hubs.members import set_member
-from node.hubs.models import HubItem
-from node.hubs.poll_service import create_poll
-from node.hubs.polls import make_spec
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.hubs.settings_service import HubSettings, apply_settings
-from node.notes import post_note
+from node.hubs.calls.service import create_call
+from node.hubs.events.rules import CallDetails, EventSpec, Online
+from node.hubs.hub.members import set_member
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.polls.rules import make_spec
+from node.hubs.polls.service import create_poll
+from node.hubs.updates.service import post_update
 from node.runtime import Node
 from node.settings import Settings
 from node.web.hub_admin_views import routes
@@ -336,7 +336,7 @@ def check_page(html: str) -> PageCheck:
 
 
 def test_every_page_labels_its_fields_and_has_no_inline_script_or_style(steward: Site) -> None:
-    steward.run(lambda node, conn: post_note(node, conn, "nate", "Hello", [HUB]))
+    steward.run(lambda node, conn: post_update(node, conn, "nate", "Hello", [HUB]))
     steward.run(lambda node, conn: create_poll(node, conn, "nate", [HUB], make_spec(
         "Which day?", ["Mon", "Tue"], multiple=False, end=NOW + timedelta(days=1), now=NOW)))
     pages = [MANAGE, *(f"/hubs/{HUB}/post/{kind}" for kind in POSTS)]
@@ -383,7 +383,7 @@ def test_a_held_post_waits_for_a_steward_who_publishes_it(site: Site) -> None:
 def test_a_steward_refuses_a_held_post_with_a_reason(steward: Site) -> None:
     steward.person("mia")
     moderated(steward)
-    result = steward.run(lambda node, conn: post_note(node, conn, "mia", "Spam", [HUB]))
+    result = steward.run(lambda node, conn: post_update(node, conn, "mia", "Spam", [HUB]))
     uri = result.note["id"]
     response = steward.send(f"/hubs/{HUB}/queue/refuse", {"uri": uri, "reason": "off topic"})
     assert response.headers["location"] == f"{MANAGE}?done=refused"
@@ -410,7 +410,7 @@ def test_a_steward_answers_follow_requests(steward: Site) -> None:
 
 
 def test_a_pinned_item_shows_under_pinned_on_the_dashboard(steward: Site) -> None:
-    result = steward.run(lambda node, conn: post_note(node, conn, "nate", "Read this first",
+    result = steward.run(lambda node, conn: post_update(node, conn, "nate", "Read this first",
                                                       [HUB]))
     uri = result.note["id"]
     response = steward.send(f"/hubs/{HUB}/items/pin", {"uri": uri})
@@ -428,8 +428,8 @@ def test_a_pinned_item_shows_under_pinned_on_the_dashboard(steward: Site) -> Non
 
 def test_plain_members_cannot_pin_and_see_only_their_own_items(member: Site) -> None:
     member.person("nate", "admin")
-    theirs = member.run(lambda node, conn: post_note(node, conn, "nate", "Admin news", [HUB]))
-    mine = member.run(lambda node, conn: post_note(node, conn, "mia", "My news", [HUB]))
+    theirs = member.run(lambda node, conn: post_update(node, conn, "nate", "Admin news", [HUB]))
+    mine = member.run(lambda node, conn: post_update(node, conn, "mia", "My news", [HUB]))
     page = member.client.get(MANAGE).text
     assert "My news" in page and "Admin news" not in page and ">Pin<" not in page
     refused = member.send(f"/hubs/{HUB}/items/pin", {"uri": theirs.note["id"]})
@@ -445,8 +445,8 @@ def test_plain_members_cannot_pin_and_see_only_their_own_items(member: Site) -> 
 
 def test_a_steward_removes_a_members_post_from_the_hub(steward: Site) -> None:
     steward.person("mia")
-    theirs = steward.run(lambda node, conn: post_note(node, conn, "mia", "Scab rally", [HUB]))
-    steward.run(lambda node, conn: post_note(node, conn, "nate", "Admin news", [HUB]))
+    theirs = steward.run(lambda node, conn: post_update(node, conn, "mia", "Scab rally", [HUB]))
+    steward.run(lambda node, conn: post_update(node, conn, "nate", "Admin news", [HUB]))
     uri = theirs.note["id"]
     assert "Scab rally" in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
     page = steward.client.get(MANAGE).text
@@ -465,8 +465,8 @@ def test_a_steward_removes_a_members_post_from_the_hub(steward: Site) -> None:
 
 def test_plain_members_get_no_remove_button_and_are_refused(member: Site) -> None:
     member.person("nate", "admin")
-    theirs = member.run(lambda node, conn: post_note(node, conn, "nate", "Admin news", [HUB]))
-    member.run(lambda node, conn: post_note(node, conn, "mia", "My news", [HUB]))
+    theirs = member.run(lambda node, conn: post_update(node, conn, "nate", "Admin news", [HUB]))
+    member.run(lambda node, conn: post_update(node, conn, "mia", "My news", [HUB]))
     assert "/items/remove" not in member.client.get(MANAGE).text
     refused = member.send(f"/hubs/{HUB}/items/remove", {"uri": theirs.note["id"]})
     assert refused.status_code == 400 and "is not an admin or moderator" in refused.text
@@ -475,7 +475,7 @@ def test_plain_members_get_no_remove_button_and_are_refused(member: Site) -> Non
 
 
 def test_an_author_edits_an_update_through_the_edit_form(member: Site) -> None:
-    result = member.run(lambda node, conn: post_note(node, conn, "mia", "Meet at *noon*", [HUB]))
+    result = member.run(lambda node, conn: post_update(node, conn, "mia", "Meet at *noon*", [HUB]))
     uri = result.note["id"]
     link = re.search(r'href="(/hubs/portshutdown/items/edit\?uri=[^"]+)"',
                      member.client.get(MANAGE).text)

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.clock import fixed_clock
-from node.hubs.service import create_hub
+from node.hubs.hub.service import create_hub
 from node.runtime import Node
 from node.settings import Settings
 from node.web.install import install_web

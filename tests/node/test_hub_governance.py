@@ -13,11 +13,11 @@ from sqlalchemy import Engine, select
 from node.activitypub.models import Follow, LocalActor
 from node.cli import main
 from node.clock import Clock
-from node.hubs.follow_requests import approve, pending, reject
-from node.hubs.models import Hub
-from node.hubs.publish import HubError
-from node.hubs.settings_service import HubSettings, apply_settings
-from node.notes import post_note
+from node.hubs.hub.follow_requests import approve, pending, reject
+from node.hubs.hub.models import Hub
+from node.hubs.hub.publish import HubError
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import FANS, HUB, MASTO, fan, follow, hub, hub_node, refused, rows, sent
@@ -103,7 +103,7 @@ def test_follow_approval_accepts_only_after_a_steward_approves(h: Harness) -> No
     # Pending: no Accept yet, and no deliveries on the strength of the request
     assert sent(h, MASTO) == [] and h.remote.deliveries(f"{ana.uri}/inbox") == []
     with h.node.engine.begin() as conn:
-        post_note(h.node, conn, "nate", "members only for now", [HUB])
+        post_update(h.node, conn, "nate", "members only for now", [HUB])
     h.drain()
     assert sent(h, MASTO) == []
     with h.node.engine.connect() as conn:

@@ -10,10 +10,10 @@ from node.activitypub.interactions import record_interaction
 from node.activitypub.local_actors import create_local_actor
 from node.app import create_app
 from node.clock import Clock
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.notes import post_note
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.hub_rows import add_item
 
@@ -30,8 +30,8 @@ def test_hub_page_lists_member_posts_and_renders_the_mission(settings: Settings,
                        summary="Shut the ports *December 12* <script>x()</script>", now=clock())
             set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
                        "member", clock())
-            post_note(node, conn, "nate", "Picket at berth 5", ["portshutdown"])
-            post_note(node, conn, "nate", "Not in the hub")
+            post_update(node, conn, "nate", "Picket at berth 5", ["portshutdown"])
+            post_update(node, conn, "nate", "Not in the hub")
         page = client.get("/hubs/portshutdown", headers={"Accept": "text/html"}).text
     assert "Picket at berth 5" in page
     assert "Not in the hub" not in page

@@ -20,11 +20,11 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.cli import main
-from node.hubs.models import Hub
-from node.hubs.publish import HubError, load_hub
-from node.hubs.service import create_hub
-from node.hubs.settings_service import HubSettings, apply_settings
-from node.notes import post_note
+from node.hubs.hub.models import Hub
+from node.hubs.hub.publish import HubError, load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.updates.service import post_update
 from node.settings import Settings, SettingsError
 from node.zones import shown_time
 from tests.conftest import NOW
@@ -114,7 +114,7 @@ def published_time(html: str) -> str:
 
 
 def test_hub_pages_show_times_in_the_hubs_zone_else_the_nodes(site: Site) -> None:
-    uri = site.run(lambda node, conn: post_note(node, conn, "nate", "Picket at berth 5",
+    uri = site.run(lambda node, conn: post_update(node, conn, "nate", "Picket at berth 5",
                                                 [HUB]).note["id"])
     item = uri.removeprefix(BASE)
     assert published_time(site.client.get(f"/hubs/{HUB}", headers=HTML).text) == (

@@ -13,9 +13,9 @@ from node.activitypub.models import InboxItem, StoredObject
 from node.activitypub.proofs import create_proof
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
-from node.hubs.inbound import hub_pattern, posted_into
-from node.hubs.models import Hub, HubItem
-from node.hubs.moderation import publish_held, queue
+from node.hubs.hub.inbound import hub_pattern, posted_into
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.moderation import publish_held, queue
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import (

@@ -15,12 +15,12 @@ from node.activitypub.models import StoredObject
 from node.activitypub.proofs import ProofVerified, verify_proof
 from node.cli import main
 from node.clock import Clock
-from node.hubs.featured import MAX_PINNED, set_pinned
-from node.hubs.items import delete_item, edit_text, update_item
-from node.hubs.minutes import post_minutes
-from node.hubs.models import HubItem
-from node.hubs.publish import HubError
-from node.notes import post_note
+from node.hubs.hub.featured import MAX_PINNED, set_pinned
+from node.hubs.hub.items import delete_item, edit_text, update_item
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import HubError
+from node.hubs.minutes.service import post_minutes
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import (
@@ -53,7 +53,7 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
 
 def note(h: Harness, text: str = "Strike on Monday") -> str:
     with h.node.engine.begin() as conn:
-        return str(post_note(h.node, conn, "nate", text, [HUB]).note["id"])
+        return str(post_update(h.node, conn, "nate", text, [HUB]).note["id"])
 
 
 def edit(h: Harness, uri: str, text: str, who: str = "nate") -> dict[str, object]:

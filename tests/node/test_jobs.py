@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, select
 
 from node.activitypub.models import InboxItem
-from node.jobs import claim, release, release_many
+from node.jobs import claim, extend, release, release_many
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)
@@ -119,3 +119,30 @@ def test_release_many_releases_only_own_claims_in_one_transaction(engine: Engine
     assert after[other["id"]] == ("claimed", "w2")
     # The re-queued row comes back when it is due.
     assert claim(engine, items, now=NOW + timedelta(hours=1), ttl=TTL, limit=5, worker="w3")
+
+
+def test_a_heartbeat_extends_only_the_workers_own_live_claims(engine: Engine) -> None:
+    add_items(engine, 3)
+    mine = claim(engine, items, now=NOW, ttl=TTL, limit=2, worker="w1")
+    [other] = claim(engine, items, now=NOW, ttl=TTL, limit=1, worker="w2")
+    with engine.begin() as conn:
+        release(conn, items, mine[1]["id"], "w1", state="done")
+    later = NOW + timedelta(minutes=4)
+    ids = [mine[0]["id"], mine[1]["id"], other["id"]]
+    assert extend(engine, items, ids, "w1", until=later + TTL) == 1  # not done, not w2's
+    assert extend(engine, items, [], "w1", until=later + TTL) == 0
+    # Past the first claim's expiry the extended row is still w1's; w2's has expired.
+    retaken = claim(engine, items, now=NOW + TTL + timedelta(seconds=1), ttl=TTL, limit=5,
+                    worker="w3")
+    assert [row["id"] for row in retaken] == [other["id"]]
+    assert states(engine)[mine[0]["id"]] == ("claimed", "w1")
+
+
+def test_a_claim_can_leave_rows_out(engine: Engine) -> None:
+    add_items(engine, 4)
+    with engine.connect() as conn:
+        first = min(conn.execute(select(items.c.id)).scalars())
+    rows = claim(engine, items, now=NOW, ttl=TTL, limit=10, worker="w1",
+                 where=items.c.id != first)
+    assert len(rows) == 3 and first not in {row["id"] for row in rows}
+    assert states(engine)[first] == ("queued", None)

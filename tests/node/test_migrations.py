@@ -52,7 +52,7 @@ def test_feed_notes_filed_as_events_before_0006_become_feed_posts(tmp_path: Path
     # feed Notes stay as they are.
     from alembic import command
 
-    from node.hubs.service import create_hub
+    from node.hubs.hub.service import create_hub
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(alembic_config(engine), "0005")
@@ -87,7 +87,7 @@ def test_received_times_stored_without_their_offset_are_reindexed_in_utc(
     # 00:15 the next day, the instant.
     from alembic import command
 
-    from node.hubs.service import create_hub
+    from node.hubs.hub.service import create_hub
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(alembic_config(engine), "0005")

@@ -12,9 +12,10 @@ from sqlalchemy import Engine, func, select
 from node.activitypub.models import OutboxActivity, StoredObject
 from node.cli import main
 from node.clock import Clock
-from node.hubs.minutes import MAX_MARKDOWN, article_html, post_minutes
-from node.hubs.models import HubItem
-from node.hubs.publish import HubError
+from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import HubError
+from node.hubs.minutes.rules import MAX_MARKDOWN, article_html
+from node.hubs.minutes.service import post_minutes
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import FANS, HUB, MASTO, fan, follow, hub_node, sent

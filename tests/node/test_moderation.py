@@ -14,11 +14,11 @@ from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import OutboxActivity
 from node.cli import main
 from node.clock import Clock
-from node.hubs.dashboard import build_dashboard
-from node.hubs.featured import set_pinned
-from node.hubs.models import Hub, HubItem
-from node.hubs.moderation import publish_held, queue, refuse_held, remove_item
-from node.notes import post_note
+from node.hubs.hub.dashboard import build_dashboard
+from node.hubs.hub.featured import set_pinned
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.moderation import publish_held, queue, refuse_held, remove_item
+from node.hubs.updates.service import post_update
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import FANS, HUB, add_member, fan, hub, hub_node, refused, rows, sent
@@ -44,7 +44,7 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
 
 def held_note(h: Harness, text: str = "Teach-in on Tuesday?") -> str:
     with h.node.engine.begin() as conn:
-        result = post_note(h.node, conn, "rosa", text, [HUB])
+        result = post_update(h.node, conn, "rosa", text, [HUB])
     assert result.note["id"]
     return str(result.note["id"])
 

@@ -18,11 +18,11 @@ from starlette.testclient import TestClient
 
 from node.activitypub.models import StoredObject
 from node.app import create_app
-from node.hubs.poll_service import close_poll, create_poll, record_votes
-from node.hubs.polls import make_spec
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
-from node.hubs.settings_service import HubSettings, apply_settings
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.polls.rules import make_spec
+from node.hubs.polls.service import close_poll, create_poll, record_votes
 from node.runtime import Node
 from node.settings import Settings
 from node.web.install import install_web
@@ -63,7 +63,8 @@ def a_poll(site: Site, *options: str, multiple: bool = False,
                        ).object["id"])
     for n, (voter, option) in enumerate(votes):
         site.run(lambda node, conn, v=voter, o=option, n=n: record_votes(
-            node, conn, uri, f"{REMOTE}/{v}", [o], f"{REMOTE}/{v}#votes/{n}"))
+            node.services.outbox, conn, uri, f"{REMOTE}/{v}", [o], f"{REMOTE}/{v}#votes/{n}",
+            node.clock()))
     return uri
 
 

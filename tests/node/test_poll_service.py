@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 
 from node.activitypub.models import StoredObject
 from node.cli import main
-from node.hubs import polls
-from node.hubs.models import HubItem, PollVote
-from node.hubs.poll_service import close_poll, record_votes
-from node.hubs.polls import PollError
-from node.hubs.publish import load_hub
+from node.hubs.hub.models import HubItem, PollVote
+from node.hubs.hub.publish import load_hub
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollError
+from node.hubs.polls.service import close_poll, record_votes
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.harness import Harness, follow_hub, rows
@@ -130,10 +130,10 @@ def test_concurrent_votes_are_counted_exactly(h: Harness) -> None:
 
     def cast(i: int) -> None:
         with h.node.engine.begin() as conn:
-            record_votes(h.node, conn, many, f"https://x.example/u/{i % 10}", [options[i % 3]],
-                         f"https://x.example/a/{i}")
-            record_votes(h.node, conn, single, "https://x.example/u/racer",
-                         [options[i % 2]], f"https://x.example/b/{i}")
+            record_votes(h.node.services.outbox, conn, many, f"https://x.example/u/{i % 10}",
+                         [options[i % 3]], f"https://x.example/a/{i}", h.node.clock())
+            record_votes(h.node.services.outbox, conn, single, "https://x.example/u/racer",
+                         [options[i % 2]], f"https://x.example/b/{i}", h.node.clock())
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(cast, range(60)))
@@ -251,7 +251,7 @@ def test_remote_polls_in_our_hubs_are_left_to_their_author(h: Harness,
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         engine: Engine) -> list[str]:
     monkeypatch.setattr("node.cli.DOMAIN_COMMANDS",
-                        ("node.hubs.cli", "node.hubs.cli_polls"))
+                        ("node.hubs.hub.cli", "node.hubs.polls.cli"))
     flags = ["--url", BASE, "--database", database_url, "--data", str(tmp_path)]
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("correct horse battery\n"))
     assert main(["user", "create", "nate", "--password-stdin", *flags]) == 0

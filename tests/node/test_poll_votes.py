@@ -22,9 +22,9 @@ from node.activitypub.models import InboxItem, StoredObject
 from node.activitypub.proofs import create_proof
 from node.activitypub.remote_objects import store_remote
 from node.activitypub.vocab import ACTIVITY_CONTEXT
-from node.hubs.models import PollVote
-from node.hubs.poll_service import close_poll
-from node.hubs.polls import PollError
+from node.hubs.hub.models import PollVote
+from node.hubs.polls.rules import PollError
+from node.hubs.polls.service import close_poll
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.harness import MASTO, Harness, follow_hub, rows
@@ -240,9 +240,9 @@ def test_a_named_reply_to_a_local_note_is_not_a_vote(h: Harness) -> None:
     # Given a reply with a `name` to a local Note (not a Question), the hook declines
     # and the ordinary Create handler stores it.
     with h.node.engine.begin() as conn:
-        from node.notes import post_note
+        from node.hubs.updates.service import post_update
 
-        note = post_note(h.node, conn, "nate", "Assembly tonight").note
+        note = post_update(h.node, conn, "nate", "Assembly tonight").note
     carol = h.remote.add_actor(MASTO, "carol")
     reply = mastodon_vote(carol, note["id"], "a titled reply", "1")
     reply["object"]["id"] = f"{carol.uri}/statuses/1"

@@ -15,8 +15,8 @@ from sqlalchemy import insert, select, update
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock, as_utc
-from node.hubs.event_service import create_event
-from node.hubs.models import HubItem
+from node.hubs.events.service import create_event
+from node.hubs.hub.models import HubItem
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.harness import Harness
@@ -143,7 +143,7 @@ def test_one_broken_stored_item_is_skipped_and_logged(h: Harness,
     with h.node.engine.begin() as conn:  # a stored Event no start can be read from
         conn.execute(update(_objects).where(_objects.c.uri == broken).values(
             document={"id": broken, "type": "Event", "startTime": "soon"}))
-    with caplog.at_level(logging.WARNING, logger="node.hubs.calendar_views"):
+    with caplog.at_level(logging.WARNING, logger="node.hubs.events.calendar_views"):
         for path in (f"/hubs/{HUB}/calendar.ics", "/calendar.ics"):
             assert list(calendar(h, path)) == [f"https://{MOBILIZON}/events/1"]
     assert any(broken in r.getMessage() for r in caplog.records)

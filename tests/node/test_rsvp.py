@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from node.activitypub.models import InboxItem
 from node.clock import Clock
-from node.hubs.event_service import cancel_event
-from node.hubs.models import EventAttendance
+from node.hubs.events.service import cancel_event
+from node.hubs.hub.models import EventAttendance
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.harness import MASTO, Harness

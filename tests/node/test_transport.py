@@ -13,12 +13,9 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from node.activitypub.delivery import DeliveryWorker
-from node.activitypub.transport import (
-    GuardedResolver,
-    RefusedAddress,
-    delivery_client,
-    guarded_socket_factory,
-)
+from node.activitypub.ssrf import RefusedAddress
+from node.activitypub.transport import delivery_client
+from node.activitypub.transport_aiohttp import GuardedResolver, guarded_socket_factory
 from tests.node.delivery_support import BODY, RAND, World
 
 

@@ -18,9 +18,9 @@ from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError, authenticate, create_account
 from node.accounts.sessions import SESSION_COOKIE, token_hash
 from node.activitypub.models import OutboxActivity, StoredObject
-from node.hubs.members import set_member
-from node.hubs.publish import load_hub
-from node.hubs.service import create_hub
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from node.web.auth import safe_next
 from tests.conftest import NOW
@@ -254,7 +254,7 @@ def test_already_signed_in_login_page_goes_on(client: TestClient) -> None:
     assert response.headers["location"] == "/account"
 
 
-def post_note(client: TestClient, text: str, *hubs: str, token: str | None = "page") -> Any:
+def post_update(client: TestClient, text: str, *hubs: str, token: str | None = "page") -> Any:
     data: dict[str, Any] = {"text": text, "hub": list(hubs)}
     if token == "page":
         data["csrf_token"] = form_token(client, "/account")
@@ -266,7 +266,7 @@ def post_note(client: TestClient, text: str, *hubs: str, token: str | None = "pa
 @pytest.mark.parametrize("token", [None, "wrong-token"])
 def test_account_post_without_the_csrf_token_is_403(client: TestClient, token: str | None) -> None:
     login(client)
-    assert post_note(client, "hello", token=token).status_code == 403
+    assert post_update(client, "hello", token=token).status_code == 403
 
 
 def test_account_post_when_signed_out_goes_to_login(client: TestClient) -> None:
@@ -290,7 +290,7 @@ def test_account_post_validates(
     client: TestClient, engine: Engine, text: str, hubs: tuple[str, ...], message: str
 ) -> None:
     login(client)
-    response = post_note(client, text, *hubs)
+    response = post_update(client, text, *hubs)
     assert response.status_code == 400
     assert message in response.text
     assert outbox_types(engine) == []
@@ -308,7 +308,7 @@ def test_account_post_publishes_the_note_into_the_hub(client: TestClient, engine
                    "member", NOW)
     login(client)
     text = "Port shutdown call tonight\r\n" + "x" * (5000 - 28)  # CRLF counts as one character
-    response = post_note(client, text, "portshutdown", "portshutdown")
+    response = post_update(client, text, "portshutdown", "portshutdown")
     assert response.status_code == 303
     assert response.headers["location"] == "/account?posted=1"
     assert outbox_types(engine) == ["Create", "Announce", "Announce"]

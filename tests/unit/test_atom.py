@@ -9,7 +9,7 @@ import feedparser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.hubs.atom import ATOM_NS, FeedEntry, FeedInfo, atom_feed, plain_title
+from node.hubs.hub.atom import ATOM_NS, FeedEntry, FeedInfo, atom_feed, plain_title
 
 HUB = "https://philly.example/hubs/portshutdown"
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from node.hubs.calls import (
+from node.hubs.calls.rules import (
     MAX_OCCURRENCES,
     Recurrence,
     ScheduleError,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from node.hubs.calls import ScheduleError, parse_local
-from node.hubs.events import (
+from node.hubs.calls.rules import ScheduleError, parse_local
+from node.hubs.events.rules import (
     CallDetails,
     EventError,
     EventSpec,
@@ -20,7 +20,7 @@ from node.hubs.events import (
     spec_from_document,
     summary_text,
 )
-from node.hubs.vocab import EVENT_CANCELLED, NAMESPACE
+from node.hubs.hub.vocab import EVENT_CANCELLED, NAMESPACE
 from node.text import TextError
 
 LA = "America/Los_Angeles"

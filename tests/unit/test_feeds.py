@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.hubs.feed_publish import MAX_PUBLISH_PER_POLL, choose, describe_when
-from node.hubs.feeds import (
+from node.hubs.feeds.publish import MAX_PUBLISH_PER_POLL, choose, describe_when
+from node.hubs.feeds.rules import (
     MAX_KEY,
     MAX_SUMMARY_TEXT,
     Entry,
@@ -271,7 +271,7 @@ def test_any_link_is_http_or_nothing(value: str) -> None:
     assert link is None or link.startswith(("http://", "https://"))
 
 
-# --- which new entries a poll publishes (node.hubs.feed_publish.choose) ---
+# --- which new entries a poll publishes (node.hubs.feeds.publish.choose) ---
 
 
 def news(count: int) -> tuple[Feed, list[Entry]]:

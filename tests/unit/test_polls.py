@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from node.activitypub.vocab import PUBLIC
-from node.hubs import polls
-from node.hubs.polls import PollError, PollSpec, Tally
+from node.hubs.polls import rules as polls
+from node.hubs.polls.rules import PollError, PollSpec, Tally
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 AUTHOR = "https://philly.example/users/nate"

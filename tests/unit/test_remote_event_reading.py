@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from node.hubs import calendar
-from node.hubs.events import EventError, Online, Place, event_when, spec_from_document
-from node.hubs.feed_events import DEFAULT_LENGTH, digest, entry_spec
-from node.hubs.feeds import Entry, Feed, parse_calendar
+from node.hubs.events import calendar
+from node.hubs.events.rules import EventError, Online, Place, event_when, spec_from_document
+from node.hubs.feeds.events import DEFAULT_LENGTH, digest, entry_spec
+from node.hubs.feeds.rules import Entry, Feed, parse_calendar
 
 FULL: dict[str, Any] = {
     "id": "https://mobilizon.example/events/1", "type": "Event", "name": "Rally",

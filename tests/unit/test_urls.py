@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from node.activitypub import urls
-from node.activitypub.urls import BadURL, canonical_host, host_of, same_host, split_url
+from node.activitypub.urls import host_of, same_host, split_url
+from node.hosts import BadURL, canonical_host
 
 
 def test_split_url_cache_returns_equal_results() -> None:

@@ -35,13 +35,13 @@ async def inboxes_of(ctx: HandlerContext, actor_uri: str) -> tuple[str, str | No
     """(inbox, shared inbox) of a local or remote actor."""
     if ctx.is_local(actor_uri):
         actor = await local_actor(ctx, actor_uri)
-        return f"{actor.uri}/inbox", f"{ctx.node.settings.url}/inbox"
+        return f"{actor.uri}/inbox", f"{ctx.base_url}/inbox"
     info = await remote_actor(ctx, actor_uri)
     return info.inbox, info.shared_inbox
 
 
 async def remote_actor(ctx: HandlerContext, uri: str) -> RemoteActorInfo:
-    found = await ctx.node.services.actors.actor(uri)
+    found = await ctx.actors.actor(uri)
     if isinstance(found, LookupFailed):
         if found.retryable:
             raise Retry(found.reason)

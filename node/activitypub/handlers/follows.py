@@ -7,6 +7,7 @@ accepted again (INTEROP.md). Only accepted follows receive deliveries.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -15,6 +16,7 @@ from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of, inboxes_of, local_actor
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, LocalActor
+from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, ref
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -25,7 +27,7 @@ async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> None:
     target = await local_actor(ctx, ref(follow.get("object")))
     inbox, shared_inbox = await inboxes_of(ctx, follower)
     state = "pending" if target.manually_approves_followers else "accepted"
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def record(conn: Connection) -> None:
         existing = conn.execute(
@@ -42,21 +44,20 @@ async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> None:
         else:
             conn.execute(update(_follow).where(_follow.c.id == existing.id).values(**values))
         if new_state == "accepted":
-            send_answer(ctx, conn, "Accept", target, follow, inbox)
+            send_answer(ctx.outbox, conn, "Accept", target, follow, inbox, ctx.clock())
 
     await ctx.db(record)
 
 
-def send_answer(ctx: HandlerContext, conn: Connection, kind: str, target: LocalActor,
-                follow: Mapping[str, Any], inbox: str) -> None:
+def send_answer(outbox: Outbox, conn: Connection, kind: str, target: LocalActor,
+                follow: Mapping[str, Any], inbox: str, now: datetime) -> None:
     """Accept or Reject embedding the Follow, as Mastodon sends and expects.
 
     The Follow is embedded exactly as received: a proof it carries covers its @context.
     """
-    outbox = ctx.node.services.outbox
     answer = activity(kind, id=outbox.new_id("activities"), actor=target.uri,
                       object=dict(follow), to=[actor_of(follow)])
-    outbox.publish(conn, actor=target, activity=answer, now=ctx.node.clock(),
+    outbox.publish(conn, actor=target, activity=answer, now=now,
                    to_followers=False, inboxes=[inbox])
 
 
@@ -75,7 +76,7 @@ async def _answer_to_our_follow(ctx: HandlerContext, answer: Mapping[str, Any],
     obj = answer.get("object")
     follow_id = ref(obj)
     follower = ref(obj.get("actor")) if isinstance(obj, Mapping) else None
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def record(conn: Connection) -> int:
         where = [_follow.c.following == answering]

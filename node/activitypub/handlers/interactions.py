@@ -22,7 +22,7 @@ async def on_like(ctx: HandlerContext, like: Mapping[str, Any]) -> None:
     uri = ref(like.get("object"))
     if uri is None or not ctx.is_local(uri):
         raise Ignore("Like of an object that is not ours")
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def record(conn: Connection) -> None:
         if not is_local_object(conn, uri):

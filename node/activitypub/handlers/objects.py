@@ -59,7 +59,7 @@ async def object_document(ctx: HandlerContext, activity: Mapping[str, Any]) -> d
 async def fetch_object(ctx: HandlerContext, uri: str | None) -> dict[str, Any]:
     if uri is None:
         raise Ignore("activity without an object")
-    fetched = await ctx.node.services.fetcher.fetch_activity(uri)
+    fetched = await ctx.fetcher.fetch_activity(uri)
     if isinstance(fetched, FetchFailed):
         if fetched.retryable:
             raise Retry(fetched.reason)
@@ -75,7 +75,7 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> None:
     document = await object_document(ctx, create)
     if actor not in refs(document.get("attributedTo")):
         raise Ignore("Create of an object attributed to someone else")
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def store(conn: Connection) -> None:
         if is_tombstoned(conn, str(ref(document)), authors_of(document)):
@@ -91,7 +91,7 @@ async def on_update(ctx: HandlerContext, activity: Mapping[str, Any]) -> None:
     actor = actor_of(activity)
     document = await object_document(ctx, activity)
     if ref(document) == actor:
-        refreshed = await ctx.node.services.actors.actor(actor, refresh=True)
+        refreshed = await ctx.actors.actor(actor, refresh=True)
         if isinstance(refreshed, LookupFailed):
             raise Ignore(refreshed.reason)
         return
@@ -105,10 +105,10 @@ async def on_delete(ctx: HandlerContext, activity: Mapping[str, Any]) -> None:
     uri = ref(activity.get("object"))
     if uri is None:
         raise Ignore("Delete without an object")
-    now = ctx.node.clock()
+    now = ctx.clock()
     if uri == actor:
         await ctx.db(lambda conn: forget_actor(conn, actor))
-        ctx.node.services.actors.forget(actor)
+        ctx.actors.forget(actor)
         return
     problem = await ctx.db(lambda conn: apply_delete(conn, uri, actor, now))
     if problem is not None:
@@ -127,10 +127,10 @@ async def trusted_embedded(ctx: HandlerContext, obj: Mapping[str, Any]) -> dict[
     method = proof_method(obj)
     if method is None:
         return None
-    key = await ctx.node.services.actors.proof_key(method)
+    key = await ctx.actors.proof_key(method)
     if isinstance(key, LookupFailed):
         return None
-    verified = verify_proof(obj, key.public_key, now=ctx.node.clock())  # type: ignore[arg-type]
+    verified = verify_proof(obj, key.public_key, now=ctx.clock())  # type: ignore[arg-type]
     return dict(obj) if isinstance(verified, ProofVerified) else None
 
 
@@ -140,7 +140,7 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
     uri = ref(obj)
     if uri is None:
         raise Ignore("Announce without an object")
-    now = ctx.node.clock()
+    now = ctx.clock()
     if ctx.is_local(uri):
         await ctx.db(lambda conn: record_interaction(conn, "Announce", announce, uri, now))
         return
@@ -180,7 +180,7 @@ async def on_announce_create(ctx: HandlerContext, announce: Mapping[str, Any]) -
         document = await fetch_object(ctx, uri)
     if author not in refs(document.get("attributedTo")) or not same_host(uri, author):
         raise Ignore("announced object is not the Create's actor's own")
-    now = ctx.node.clock()
+    now = ctx.clock()
 
     def store(conn: Connection) -> None:
         store_remote(conn, document, now)  # unless deleted by its author

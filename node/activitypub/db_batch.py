@@ -1,0 +1,97 @@
+"""Group commit for the handlers of one batch of inbox items.
+
+Handlers touch the database through ``ctx.db(work)``: one transaction and one thread
+hop each. Processing a new follower took two (find the followed actor, record the
+follow and queue the Accept), and on SQLite every one of them also competed for the
+write lock with the inbox writer, the actor cache and the delivery workers. When the
+inbox worker processes independent items side by side (:mod:`.inbox_worker`), their
+works are collected here and run together: one thread hop, one transaction, one commit
+(issue 7, 1.13: "storing an actor and recording a follow are batched").
+
+Should any work of the group raise, the transaction is rolled back and each work runs
+again in its own transaction, so one failing item never takes the others' rows with it
+and every caller gets its own result or exception. A work may therefore run twice:
+works only touch the database (the handlers' contract).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.lowlevel
+import anyio.to_thread
+from sqlalchemy import Connection, Engine
+
+T = TypeVar("T")
+Work = Callable[[Connection], Any]
+#: Scheduler turns a group waits for more works before it runs (each lets every ready
+#: task of the batch reach its own ``db`` call).
+GATHER_TURNS = 1
+
+
+class DbBatch:
+    """Runs the works handed in by concurrently processed items in shared transactions."""
+
+    def __init__(self, engine: Engine, limiter: anyio.CapacityLimiter | None = None,
+                 *, gather_turns: int = GATHER_TURNS) -> None:
+        self._engine = engine
+        self._limiter = limiter
+        self._gather_turns = gather_turns  # 0: nobody runs beside the caller (one item)
+        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._one_at_a_time = anyio.Lock()
+        self.transactions = 0  # how many were committed (tests and the benchmark read it)
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)``'s result once its transaction committed (or what it raised)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if len(self._queue) == 1:  # the first of a group leads it, once the last is done
+            with anyio.CancelScope(shield=True):
+                async with self._one_at_a_time:  # who comes meanwhile joins the next group
+                    await self._lead()
+        result: T = await future
+        return result
+
+    async def _lead(self) -> None:
+        for _ in range(self._gather_turns):
+            await anyio.lowlevel.checkpoint()
+        group, self._queue = self._queue, []
+        try:
+            outcomes = await anyio.to_thread.run_sync(self._run_group, [w for w, _ in group],
+                                                      limiter=self._limiter)
+        except BaseException as exc:  # no caller may wait forever for a group that failed
+            for _, waiting in group:
+                if not waiting.done():
+                    waiting.set_exception(exc if isinstance(exc, Exception)
+                                          else RuntimeError(f"group stopped: {exc!r}"))
+            raise
+        for (_, waiting), (ok, value) in zip(group, outcomes, strict=True):
+            if waiting.done():
+                continue
+            if ok:
+                waiting.set_result(value)
+            else:
+                waiting.set_exception(value)
+
+    def _run_group(self, works: list[Work]) -> list[tuple[bool, Any]]:
+        if len(works) == 1:
+            return [self._run_alone(works[0])]
+        try:
+            with self._engine.begin() as conn:
+                results = [work(conn) for work in works]
+            self.transactions += 1
+            return [(True, result) for result in results]
+        except Exception:  # each alone: the failing one gets its error, the rest commit
+            return [self._run_alone(work) for work in works]
+
+    def _run_alone(self, work: Work) -> tuple[bool, Any]:
+        try:
+            with self._engine.begin() as conn:
+                result = work(conn)
+            self.transactions += 1
+            return True, result
+        except Exception as exc:
+            return False, exc

@@ -1,0 +1,103 @@
+"""``ionode hub ...``: create hubs and manage their members; the governance actions are
+added from :mod:`node.hubs.hub.cli_governance`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from functools import partial
+from typing import Any
+
+from node.activitypub.following import find_target
+from node.activitypub.local_actors import find_by_username
+from node.hubs.hub import cli_governance
+from node.hubs.hub.members import members, remove_member, set_member
+from node.hubs.hub.policy import ROLES
+from node.hubs.hub.publish import HubError, load_hub
+from node.hubs.hub.service import create_hub
+from node.runtime import Node, NodeAccess
+
+
+def member_uri(node: Node, who: str) -> str:
+    """A local username, or a remote account (``@user@host``, ``acct:``, actor URL)."""
+    if "@" not in who and "://" not in who:
+        with node.engine.connect() as conn:
+            actor = find_by_username(conn, who)
+        if actor is None or actor.kind != "person" or actor.deleted_at is not None:
+            raise HubError(f"no organizer named {who!r} on this node")
+        return actor.uri
+
+    async def resolve() -> str:
+        try:
+            return (await find_target(node, who)).uri
+        finally:
+            await node.services.fetcher.aclose()
+
+    return asyncio.run(resolve())
+
+
+def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    def work(node: Node, conn: Any) -> str:
+        actor = create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
+                           summary=args.summary or "", now=node.clock())
+        target = load_hub(conn, args.name)
+        for admin in args.admin:
+            admin_actor = find_by_username(conn, admin)
+            if admin_actor is None or admin_actor.kind != "person":
+                raise HubError(f"no organizer named {admin!r} on this node")
+            set_member(conn, target, admin_actor.uri, "admin", node.clock())
+        return actor.uri
+
+    print(f"ionode: created hub {nodes.with_node(args, work)}")
+    return 0
+
+
+def cmd_member_add(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
+    uri = member_uri(node, args.who)
+    with node.engine.begin() as conn:
+        set_member(conn, load_hub(conn, args.hub), uri, args.role, node.clock())
+    print(f"ionode: {uri} is now {args.role} of {args.hub}")
+    return 0
+
+
+def cmd_member_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
+    uri = member_uri(node, args.who)
+    with node.engine.begin() as conn:
+        remove_member(conn, load_hub(conn, args.hub), uri)
+    print(f"ionode: {uri} is no longer a member of {args.hub}")
+    return 0
+
+
+def cmd_members(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    rows = nodes.with_node(args, lambda node, conn: members(conn, load_hub(conn, args.hub)),
+                           read_only=True)
+    print("\n".join(f"{role}\t{uri}" for uri, role in rows) or f"{args.hub} has no members")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
+    hub = sub.add_parser("hub", help="hubs").add_subparsers(dest="action", required=True)
+    create = hub.add_parser("create", parents=[common], help="create a hub")
+    create.add_argument("name")
+    create.add_argument("--title", required=True)
+    create.add_argument("--summary", help="mission statement (Markdown)")
+    create.add_argument("--admin", action="append", default=[], metavar="USER",
+                        help="a local organizer who administers the hub (repeatable)")
+    create.set_defaults(run=partial(cmd_create, nodes))
+    member = hub.add_parser("member", help="hub members").add_subparsers(
+        dest="member_action", required=True)
+    add = member.add_parser("add", parents=[common], help="add a member or change a role")
+    add.add_argument("hub")
+    add.add_argument("who", help="local username, @user@host, acct:user@host or actor URL")
+    add.add_argument("--role", choices=ROLES, default="member")
+    add.set_defaults(run=partial(cmd_member_add, nodes))
+    remove = member.add_parser("remove", parents=[common], help="remove a member")
+    remove.add_argument("hub")
+    remove.add_argument("who")
+    remove.set_defaults(run=partial(cmd_member_remove, nodes))
+    listing = hub.add_parser("members", parents=[common], help="list a hub's members")
+    listing.add_argument("hub")
+    listing.set_defaults(run=partial(cmd_members, nodes))
+    cli_governance.register_hub_actions(hub, common, nodes)

@@ -1,0 +1,86 @@
+"""Pinned items of a hub and its ``featured`` collection.
+
+Mastodon serves pinned posts as the actor's ``featured`` OrderedCollection with the
+objects inline (``toot:featured``); Lemmy reads a community's ``featured`` collection as
+its stickied posts. Local objects are listed whole, with the author's FEP-8b32 proof,
+so a receiver can check them; another server's object is listed by id only, since an
+embedded third-party copy must not be trusted (SECURITY.md, CVE-2024-23832).
+
+Mastodon keeps only pinned posts *authored by the account itself*
+(``ActivityPub::FetchFeaturedCollectionService`` selects ``status.account_id ==
+@account.id``), so members' posts pinned in a hub show on ionode and Lemmy-like
+receivers, not on Mastodon profiles.
+
+The protocol layer must not import hubs (tests/unit/test_layering.py):
+:func:`actor_sources` hands it :func:`featured_items` and
+:func:`~node.hubs.hub.settings.actor_extras` when the node is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from node.activitypub.actor_sources import ActorSources
+from node.activitypub.models import LocalActor, StoredObject
+from node.activitypub.vocab import is_public
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.moderation import require_steward
+from node.hubs.hub.publish import HubError, HubTarget
+from node.hubs.hub.settings import actor_extras
+from node.runtime import Node
+
+_hub = Hub.__table__  # type: ignore[attr-defined]
+_item = HubItem.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
+MAX_PINNED = 10  # the collection is served inline, unpaged: keep it small
+
+
+def set_pinned(node: Node, conn: Connection, target: HubTarget, uri: str, pinned: bool,
+               by: str | None = None) -> None:
+    """Pin or unpin a published item of the hub (stewards, or the operator)."""
+    require_steward(conn, target, by)
+    item = conn.execute(select(_item.c.id, _item.c.state, _item.c.pinned).where(
+        _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first()
+    if item is None or item.state != "published" or _deleted(conn, uri):
+        raise HubError(f"{uri} is not a published item of {target.name}")
+    if bool(item.pinned) == pinned:
+        raise HubError(f"{uri} is {'already' if pinned else 'not'} pinned in {target.name}")
+    if pinned and _pinned_count(conn, target) >= MAX_PINNED:
+        raise HubError(f"{target.name} already has {MAX_PINNED} pinned items; unpin one first")
+    conn.execute(update(_item).where(_item.c.id == item.id).values(
+        pinned=pinned, updated_at=node.clock()))
+
+
+def _deleted(conn: Connection, uri: str) -> bool:
+    row = conn.execute(select(_objects.c.deleted_at).where(_objects.c.uri == uri)).first()
+    return row is None or row.deleted_at is not None
+
+
+def _pinned_count(conn: Connection, target: HubTarget) -> int:
+    return int(conn.execute(select(func.count()).select_from(_item).where(
+        _item.c.hub_id == target.hub.id, _item.c.pinned.is_(True))).scalar_one())
+
+
+def featured_items(conn: Connection, actor: LocalActor) -> list[Any]:
+    """The ``orderedItems`` of ``actor``'s featured collection, newest item first.
+
+    (Mastodon orders by pin time; ``hub_item`` has no ``pinned_at`` column yet.)
+    """
+    if actor.kind != "group":
+        return []
+    rows = conn.execute(
+        select(_objects.c.uri, _objects.c.local, _objects.c.document)
+        .join(_item, _item.c.object_uri == _objects.c.uri)
+        .join(_hub, _hub.c.id == _item.c.hub_id)
+        .where(_hub.c.actor_id == actor.id, _item.c.pinned.is_(True),
+               _item.c.state == "published", _objects.c.deleted_at.is_(None))
+        .order_by(_item.c.id.desc()).limit(MAX_PINNED))
+    return [(dict(r.document) if r.local else r.uri) for r in rows
+            if isinstance(r.document, dict) and is_public(r.document)]
+
+
+def actor_sources() -> ActorSources:
+    """What hubs add to Group actors: pinned items in ``featured``, the header image."""
+    return ActorSources(featured=featured_items, extras=actor_extras)

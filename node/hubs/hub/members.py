@@ -1,0 +1,64 @@
+"""Hub membership: local or remote actors with a role (admin, moderator, member).
+
+A hub always keeps an admin once it has one: removing or demoting its last admin is
+refused (:func:`keep_an_admin`), since nobody could then manage the hub, change its
+settings or name a new admin. The hub's row is locked first, so two stewards demoting
+each other at the same moment cannot both pass the count (PostgreSQL ``FOR UPDATE``;
+SQLite runs one writer at a time).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from node.hubs.hub.models import Hub, HubMember
+from node.hubs.hub.policy import ROLES
+from node.hubs.hub.publish import HubError, HubTarget
+
+_member = HubMember.__table__  # type: ignore[attr-defined]
+_hub = Hub.__table__  # type: ignore[attr-defined]
+
+
+def keep_an_admin(conn: Connection, target: HubTarget, actor_uri: str) -> None:
+    """Refuse to take away the admin role of ``actor_uri`` when it is the hub's last admin."""
+    conn.execute(select(_hub.c.id).where(_hub.c.id == target.hub.id).with_for_update())
+    admins = conn.execute(select(_member.c.actor_uri).where(
+        _member.c.hub_id == target.hub.id, _member.c.role == "admin")).scalars().all()
+    if list(admins) == [actor_uri]:
+        raise HubError(f"{actor_uri} is the last admin of {target.name}, who could then not "
+                       "be managed: first make another member admin "
+                       f"(ionode hub member add {target.name} WHO --role admin)")
+
+
+def set_member(conn: Connection, target: HubTarget, actor_uri: str, role: str,
+               now: datetime) -> None:
+    """Add ``actor_uri`` to the hub with ``role``, or change its role."""
+    if role not in ROLES:
+        raise HubError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    where = (_member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)
+    if conn.execute(select(_member.c.id).where(*where)).first() is None:
+        conn.execute(insert(_member).values(hub_id=target.hub.id, actor_uri=actor_uri,
+                                            role=role, added_at=now))
+        return
+    if role != "admin":
+        keep_an_admin(conn, target, actor_uri)
+    conn.execute(update(_member).where(*where).values(role=role))
+
+
+def remove_member(conn: Connection, target: HubTarget, actor_uri: str) -> None:
+    """Take ``actor_uri`` out of the hub; never its last admin."""
+    keep_an_admin(conn, target, actor_uri)
+    removed = conn.execute(delete(_member).where(
+        _member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)).rowcount
+    if removed == 0:
+        raise HubError(f"{actor_uri} is not a member of {target.name}")
+
+
+def members(conn: Connection, target: HubTarget) -> list[tuple[str, str]]:
+    """(actor URI, role) of every member, stewards first."""
+    order = {role: i for i, role in enumerate(ROLES)}
+    rows = conn.execute(select(_member.c.actor_uri, _member.c.role)
+                        .where(_member.c.hub_id == target.hub.id)).all()
+    return sorted(((r.actor_uri, r.role) for r in rows), key=lambda m: (order[m[1]], m[0]))

@@ -1,0 +1,62 @@
+"""Who may post into a hub, and whether the post goes out or waits for a moderator.
+
+Posting policies (issue "Hubs"): ``members`` (members post, others are refused),
+``followers`` (anyone following the hub posts), ``moderated`` (admins and moderators
+post; everyone else's posts wait in the moderation queue). Admins and moderators
+always publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Connection, select
+
+from node.activitypub.models import Follow
+from node.hubs.hub.models import Hub, HubMember
+
+POSTING_POLICIES = ("members", "followers", "moderated")
+FOLLOW_POLICIES = ("open", "approval")
+ROLES = ("admin", "moderator", "member")
+STEWARDS = frozenset({"admin", "moderator"})
+
+_member = HubMember.__table__  # type: ignore[attr-defined]
+_follow = Follow.__table__  # type: ignore[attr-defined]
+
+State = Literal["published", "held", "refused"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: State
+    reason: str = ""
+
+
+def member_role(conn: Connection, hub_id: int, actor_uri: str) -> str | None:
+    return conn.execute(select(_member.c.role).where(
+        _member.c.hub_id == hub_id, _member.c.actor_uri == actor_uri)).scalar_one_or_none()
+
+
+def follows_hub(conn: Connection, actor_uri: str, hub_uri: str) -> bool:
+    return conn.execute(select(_follow.c.id).where(
+        _follow.c.follower == actor_uri, _follow.c.following == hub_uri,
+        _follow.c.state == "accepted")).first() is not None
+
+
+def decide(conn: Connection, hub: Hub, hub_uri: str, author_uri: str) -> Decision:
+    """The fate of a post by ``author_uri`` into ``hub`` under its posting policy."""
+    assert hub.id is not None
+    role = member_role(conn, hub.id, author_uri)
+    if role in STEWARDS:
+        return Decision("published")
+    policy = hub.posting_policy
+    if policy == "members":
+        if role is not None:
+            return Decision("published")
+        return Decision("refused", "only members may post into this hub")
+    if policy == "followers":
+        if role is not None or follows_hub(conn, author_uri, hub_uri):
+            return Decision("published")
+        return Decision("refused", "only followers of this hub may post into it")
+    return Decision("held", "waiting for a moderator")

@@ -1,0 +1,117 @@
+"""Publishing an item into hubs: the author's Create, then each hub's decision.
+
+FEP-1b12: the object is attributed to its author (a Person, as Lemmy requires) and
+addressed to the hubs; each hub applies its posting policy and, when the post is
+published, Announces it to its followers in both forms receivers understand:
+``Announce{object}`` (Mastodon fetches or reads the object) and ``Announce{Create}``
+(FEP-1b12 receivers such as Lemmy). A refused post stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from node.activitypub.local_actors import ActorError, find_by_username
+from node.activitypub.models import LocalActor
+from node.activitypub.outbox import Outbox
+from node.activitypub.vocab import PUBLIC, activity, ref
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.policy import Decision, decide
+from node.runtime import Node
+
+_hub = Hub.__table__  # type: ignore[attr-defined]
+_item = HubItem.__table__  # type: ignore[attr-defined]
+
+
+class HubError(ActorError):
+    """A refused hub operation; the message says why and is shown as is."""
+
+
+@dataclass(frozen=True)
+class HubTarget:
+    """A local hub: its settings row and its Group actor."""
+
+    hub: Hub
+    actor: LocalActor
+
+    @property
+    def name(self) -> str:
+        return self.actor.username
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The published object, the deliveries queued, and each hub's decision."""
+
+    object: dict[str, Any]
+    deliveries: int
+    decisions: dict[str, Decision] = field(default_factory=dict)
+
+
+def load_hub(conn: Connection, name: str) -> HubTarget:
+    """The live local hub called ``name``, or :class:`HubError`."""
+    actor = find_by_username(conn, name)
+    if actor is None or actor.kind != "group" or actor.deleted_at is not None:
+        raise HubError(f"no hub named {name!r} on this node")
+    row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).first()
+    if row is None:
+        raise HubError(f"hub {name!r} has no settings row; run `ionode migrate`")
+    return HubTarget(hub=Hub(**row._mapping), actor=actor)
+
+
+def announce_both(conn: Connection, outbox: Outbox, hub: LocalActor,
+                  signed_object: Mapping[str, Any], create: Mapping[str, Any] | None,
+                  now: datetime) -> int:
+    """The hub shares an object: Announce{object}, and Announce{Create} when given."""
+    deliveries = 0
+    for shared in (signed_object, create):
+        if shared is None:
+            continue
+        document = activity("Announce", id=outbox.new_id("activities"), actor=hub.uri,
+                            object=dict(shared), published=now, to=[PUBLIC],
+                            cc=[f"{hub.uri}/followers"])
+        deliveries += outbox.publish(conn, actor=hub, activity=document, now=now).deliveries
+    return deliveries
+
+
+def publish_item(
+    node: Node,
+    conn: Connection,
+    *,
+    author: LocalActor,
+    obj: Mapping[str, Any],
+    kind: str,
+    hubs: Sequence[HubTarget] = (),
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    series_id: int | None = None,
+) -> ItemResult:
+    """Create ``obj`` by ``author`` and put it into each hub under its policy."""
+    decisions = {t.name: decide(conn, t.hub, t.actor.uri, author.uri) for t in hubs}
+    refused = [f"{name}: {d.reason}" for name, d in decisions.items() if d.state == "refused"]
+    if refused:
+        raise HubError(f"{author.username} may not post here ({'; '.join(refused)})")
+    now = node.clock()
+    outbox = node.services.outbox
+    create = activity("Create", id=outbox.new_id("activities"), actor=author.uri,
+                      object=str(obj["id"]), published=now,
+                      to=obj.get("to", [PUBLIC]), cc=obj.get("cc", []))
+    published = outbox.publish(conn, actor=author, activity=create, obj=obj, now=now)
+    signed_object = published.activity["object"]
+    deliveries = published.deliveries
+    for target in hubs:
+        state = decisions[target.name].state
+        conn.execute(insert(_item).values(
+            hub_id=target.hub.id, object_uri=ref(signed_object), kind=kind,
+            author_uri=author.uri, origin="local", state=state, pinned=False,
+            series_id=series_id, starts_at=starts_at, ends_at=ends_at, created_at=now,
+            updated_at=now, note=decisions[target.name].reason or None))
+        if state == "published":
+            deliveries += announce_both(conn, outbox, target.actor, signed_object,
+                                        published.activity, now)
+    return ItemResult(object=signed_object, deliveries=deliveries, decisions=decisions)

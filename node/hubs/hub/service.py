@@ -1,0 +1,33 @@
+"""Creating hubs: a Group actor (FEP-1b12) and its settings row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert
+
+from node.activitypub.local_actors import ActorError, create_local_actor
+from node.activitypub.models import LocalActor
+from node.hubs.hub.models import Hub
+from node.text import post_html
+
+_hub = Hub.__table__  # type: ignore[attr-defined]
+
+
+def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: datetime,
+               summary: str = "") -> LocalActor:
+    """A new Group actor; the title is required (it is the hub's display name).
+
+    The mission statement is Markdown, rendered and sanitised like a post.
+    """
+    if not title.strip():
+        raise ActorError("a hub needs a title (--title)")
+    if len(title) > 200:
+        raise ActorError("a hub title may have at most 200 characters")
+    mission = post_html(summary) if summary.strip() else ""
+    actor = create_local_actor(conn, base_url=base_url, kind="group", username=name,
+                               display_name=title.strip(), summary=mission, now=now)
+    conn.execute(insert(_hub).values(actor_id=actor.id, follow_policy="open",
+                                     posting_policy="members", region="", tags=[], links=[],
+                                     created_at=now))
+    return actor

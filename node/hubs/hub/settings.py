@@ -1,0 +1,226 @@
+"""Hub settings: the Group actor's profile and the policies kept beside it.
+
+The profile is what remote servers read from the actor document (INTEROP.md "Actor
+documents"): ``name`` (title), ``summary`` (the mission, Markdown rendered and
+sanitised), ``icon`` (avatar), ``image`` (header), ``manuallyApprovesFollowers`` (the
+follow policy) and ``attachment`` of ``PropertyValue`` (region, tags and links, shown as
+profile fields by Mastodon). When the document changes, the hub sends ``Update{Group}``
+to its followers (ActivityPub §7.3; Mastodon re-reads an actor from an Update whose
+object id equals its actor). The posting policy and the timezone (in which the hub's
+pages show times; no ActivityStreams term carries it) are ours alone and change no
+document.
+
+Switching the follow policy from ``approval`` to ``open`` accepts the pending requests:
+an open hub keeps nobody waiting.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, select, update
+
+from node.activitypub.actor_document import actor_document
+from node.activitypub.local_actors import find_by_uri
+from node.activitypub.models import LocalActor
+from node.activitypub.vocab import PUBLIC, activity
+from node.hubs.hub.follow_requests import accept_all
+from node.hubs.hub.models import Hub
+from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
+from node.hubs.hub.publish import HubError, HubTarget
+from node.runtime import Node
+from node.text import post_html
+from node.zones import ZoneError, check_zone
+
+_hub = Hub.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
+
+MAX_TITLE = 200
+MAX_REGION = 200
+MAX_TAGS = 20
+MAX_LINKS = 8
+MAX_LINK_NAME = 100
+MAX_URL = 1024
+TAG_RE = re.compile(r"^\w{1,64}$")
+LINK_REL = "nofollow noopener noreferrer"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Requested changes; ``None`` leaves a setting as it is, ``""`` clears a text one."""
+
+    title: str | None = None
+    summary: str | None = None
+    follow_policy: str | None = None
+    posting_policy: str | None = None
+    region: str | None = None
+    tags: Sequence[str] | None = None
+    links: Sequence[tuple[str, str]] | None = None
+    avatar_url: str | None = None
+    header_url: str | None = None
+    timezone: str | None = None  # "" follows the node's IONODE_TIMEZONE again
+
+
+@dataclass(frozen=True)
+class SettingsResult:
+    """Whether the Group document changed, deliveries of its Update, follows accepted."""
+
+    profile_changed: bool
+    deliveries: int
+    accepted: int
+
+
+def web_url(value: str, what: str) -> str:
+    """An absolute http(s) URL, or :class:`HubError` naming ``what``."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > MAX_URL:
+        raise HubError(f"{what} must be an absolute http(s) URL of at most {MAX_URL} characters")
+    return value
+
+
+def one_line(value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit or any(not ch.isprintable() for ch in value):
+        raise HubError(f"{what} must be one line of at most {limit} characters")
+    return value
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Hashtags without ``#``, letters, digits and ``_`` only, unique ignoring case."""
+    cleaned: dict[str, str] = {}
+    for tag in tags:
+        name = tag.strip().lstrip("#")
+        if not TAG_RE.fullmatch(name):
+            raise HubError(f"tag {tag!r} must be letters, digits or _ (at most 64)")
+        cleaned.setdefault(name.casefold(), name)
+    if len(cleaned) > MAX_TAGS:
+        raise HubError(f"a hub may have at most {MAX_TAGS} tags")
+    return list(cleaned.values())
+
+
+def clean_links(links: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    if len(links) > MAX_LINKS:
+        raise HubError(f"a hub may have at most {MAX_LINKS} links")
+    cleaned = []
+    for name, url in links:
+        label = one_line(name, "a link name", MAX_LINK_NAME)
+        if not label:
+            raise HubError("a link needs a name (NAME=URL)")
+        cleaned.append({"name": label, "url": web_url(url, f"link {label!r}")})
+    return cleaned
+
+
+def _hub_values(s: HubSettings) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if s.follow_policy is not None:
+        if s.follow_policy not in FOLLOW_POLICIES:
+            raise HubError(f"follow policy must be one of {', '.join(FOLLOW_POLICIES)}")
+        values["follow_policy"] = s.follow_policy
+    if s.posting_policy is not None:
+        if s.posting_policy not in POSTING_POLICIES:
+            raise HubError(f"posting policy must be one of {', '.join(POSTING_POLICIES)}")
+        values["posting_policy"] = s.posting_policy
+    if s.region is not None:
+        values["region"] = one_line(s.region, "the region", MAX_REGION)
+    if s.tags is not None:
+        values["tags"] = clean_tags(s.tags)
+    if s.links is not None:
+        values["links"] = clean_links(s.links)
+    if s.header_url is not None:
+        values["header_url"] = web_url(s.header_url, "the header") if s.header_url else None
+    if s.timezone is not None:
+        values["timezone"] = hub_zone(s.timezone)
+    return values
+
+
+def hub_zone(name: str) -> str:
+    """A hub's timezone: an IANA name, or "" for the node's; :class:`HubError` otherwise."""
+    try:
+        return check_zone(name) if name.strip() else ""
+    except ZoneError as exc:
+        raise HubError(str(exc)) from exc
+
+
+def _actor_values(s: HubSettings) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if s.title is not None:
+        title = one_line(s.title, "a hub title", MAX_TITLE)
+        if not title:
+            raise HubError("a hub needs a title")
+        values["display_name"] = title
+    if s.summary is not None:
+        values["summary"] = post_html(s.summary) if s.summary.strip() else ""
+    if s.avatar_url is not None:
+        values["icon_url"] = web_url(s.avatar_url, "the avatar") if s.avatar_url else None
+    if s.follow_policy is not None:
+        values["manually_approves_followers"] = s.follow_policy == "approval"
+    return values
+
+
+def profile_fields(hub: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Region, tags and links as profile fields (``value`` is HTML, as Mastodon's is)."""
+    fields = []
+    if hub.get("region"):
+        fields.append({"name": "Region", "value": html.escape(hub["region"])})
+    if hub.get("tags"):
+        fields.append({"name": "Tags", "value": " ".join(f"#{t}" for t in hub["tags"])})
+    for link in hub.get("links") or []:
+        href = html.escape(link["url"])
+        fields.append({"name": link["name"],
+                       "value": f'<a href="{href}" rel="{LINK_REL}" target="_blank">{href}</a>'})
+    return fields
+
+
+def actor_extras(conn: Connection, actor: LocalActor) -> dict[str, Any]:
+    """What a hub adds to its Group document: the header as ``image`` (AS2 Vocabulary)."""
+    if actor.kind != "group":
+        return {}
+    header = conn.execute(select(_hub.c.header_url).where(
+        _hub.c.actor_id == actor.id)).scalar_one_or_none()
+    return {"image": {"type": "Image", "url": header}} if header else {}
+
+
+def group_document(conn: Connection, base_url: str, actor: LocalActor) -> dict[str, Any]:
+    """The Group document exactly as GET serves it (with the hub's extras)."""
+    document = actor_document(actor, base_url=base_url)
+    extras = actor_extras(conn, actor)
+    return {**document, **{k: v for k, v in extras.items() if k not in document}}
+
+
+def apply_settings(node: Node, conn: Connection, target: HubTarget,
+                   settings: HubSettings) -> SettingsResult:
+    """Validate and store ``settings``; send Update{Group} when the document changed."""
+    hub_values, actor_values = _hub_values(settings), _actor_values(settings)
+    now = node.clock()
+    base = node.settings.url
+    before = group_document(conn, base, target.actor)
+    if hub_values:
+        conn.execute(update(_hub).where(_hub.c.id == target.hub.id).values(**hub_values))
+    hub_row = dict(conn.execute(select(_hub).where(_hub.c.id == target.hub.id)).one()._mapping)
+    conn.execute(update(_actor).where(_actor.c.id == target.actor.id).values(
+        profile_fields=profile_fields(hub_row), updated_at=now, **actor_values))
+    actor = find_by_uri(conn, target.actor.uri)
+    assert actor is not None
+    accepted = accept_all(node, conn, target) if settings.follow_policy == "open" else 0
+    after = group_document(conn, base, actor)
+    if after == before:
+        return SettingsResult(profile_changed=False, deliveries=0, accepted=accepted)
+    return SettingsResult(profile_changed=True, deliveries=send_profile_update(
+        node, conn, actor, after), accepted=accepted)
+
+
+def send_profile_update(node: Node, conn: Connection, actor: LocalActor,
+                        document: Mapping[str, Any]) -> int:
+    """``Update{Group}`` to the hub's followers, the new document embedded whole."""
+    outbox = node.services.outbox
+    now = node.clock()
+    update_activity = activity("Update", id=outbox.new_id("activities"), actor=actor.uri,
+                               object=dict(document), published=now, to=[PUBLIC],
+                               cc=[f"{actor.uri}/followers"])
+    return outbox.publish(conn, actor=actor, activity=update_activity, now=now).deliveries

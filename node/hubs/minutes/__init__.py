@@ -1,0 +1,1 @@
+"""Minutes and reports: Markdown in, an ``Article`` out (``ionode minutes``)."""

@@ -1,0 +1,52 @@
+"""Publishing minutes (or a report) into hubs: the Article built by :mod:`.rules`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from node.activitypub.local_actors import find_by_username
+from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
+from node.hubs.hub.publish import HubError, ItemResult, load_hub, publish_item
+from node.hubs.hub.settings import one_line
+from node.hubs.minutes.rules import (
+    MAX_ATTACHMENTS,
+    MAX_TITLE,
+    article_html,
+    attachment,
+    plain_summary,
+)
+from node.runtime import Node
+
+
+def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequence[str], *,
+                 title: str, markdown: str, summary: str = "",
+                 attachments: Sequence[tuple[str, str]] = ()) -> ItemResult:
+    """Publish minutes (or a report) by ``author_name`` into the named hubs."""
+    author = find_by_username(conn, author_name)
+    if author is None or author.kind != "person" or author.deleted_at is not None:
+        raise HubError(f"no organizer named {author_name!r} on this node")
+    name = one_line(title, "a title", MAX_TITLE)
+    if not name:
+        raise HubError("minutes need a title (--title)")
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise HubError(f"at most {MAX_ATTACHMENTS} attachments")
+    links = [attachment(n, u) for n, u in attachments]
+    hubs = [load_hub(conn, hub) for hub in dict.fromkeys(hub_names)]
+    object_id = node.services.outbox.new_id("objects")
+    article: dict[str, Any] = {
+        "@context": list(ACTIVITY_CONTEXT), "id": object_id, "type": "Article",
+        "attributedTo": author.uri, "name": name, "content": article_html(markdown, links),
+        "source": {"content": markdown, "mediaType": "text/markdown"},
+        "url": object_id, "published": isoformat(node.clock()),
+        "to": [PUBLIC, *(t.actor.uri for t in hubs)], "cc": [f"{author.uri}/followers"],
+    }
+    if summary.strip():
+        article["summary"] = plain_summary(summary)
+    if links:
+        article["attachment"] = links
+    if hubs:
+        article["audience"] = hubs[0].actor.uri
+    return publish_item(node, conn, author=author, obj=article, kind="minutes", hubs=hubs)

@@ -1,0 +1,1 @@
+"""Straw polls (``Question``): pure rules, the service, incoming votes, ``ionode poll``."""

@@ -1,0 +1,1 @@
+"""Updates: short Markdown items, a public ``Note`` on the wire (``ionode post``)."""

@@ -1,0 +1,49 @@
+"""Updates: the short Markdown items an organizer posts, a public ``Note`` on the wire.
+
+An update may go into hubs of this node (``ionode post --hub``, the hub's "manage"
+page); deleting and editing any item, updates included, is :mod:`node.hubs.hub.items`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from node.activitypub.local_actors import ActorError, find_by_username
+from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
+from node.hubs.hub.publish import load_hub, publish_item
+from node.runtime import Node
+from node.text import post_html
+
+
+@dataclass(frozen=True)
+class PostResult:
+    note: dict[str, Any]
+    deliveries: int
+
+
+def post_update(node: Node, conn: Connection, author_name: str, text: str,
+              hub_names: Sequence[str] = ()) -> PostResult:
+    """Publish an update (a public Note) by ``author_name`` into the named hubs."""
+    author = find_by_username(conn, author_name)
+    if author is None or author.kind != "person" or author.deleted_at is not None:
+        raise ActorError(f"no organizer named {author_name!r} on this node")
+    hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
+    now = node.clock()
+    note_id = node.services.outbox.new_id("objects")
+    to = [PUBLIC, *(t.actor.uri for t in hubs)]
+    note: dict[str, Any] = {
+        "@context": list(ACTIVITY_CONTEXT),
+        "id": note_id, "type": "Note", "attributedTo": author.uri,
+        "content": post_html(text), "published": isoformat(now), "url": note_id,
+        # FEP-c16b-style source: the Markdown the organizer wrote, for editing it later
+        "source": {"content": text, "mediaType": "text/markdown"},
+        "to": to, "cc": [f"{author.uri}/followers"],
+    }
+    if hubs:
+        note["audience"] = hubs[0].actor.uri
+    result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs)
+    return PostResult(note=result.object, deliveries=result.deliveries)

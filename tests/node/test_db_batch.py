@@ -1,0 +1,82 @@
+"""Group commit of handler work (issue 7, 1.13) and which inbox items run side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from sqlalchemy import Connection, Engine, insert, select
+
+from node.activitypub.db_batch import DbBatch
+from node.activitypub.inbox_worker import segments
+from node.activitypub.models import InboxItem
+from tests.conftest import NOW
+
+_items = InboxItem.__table__  # type: ignore[attr-defined]
+
+
+def add(n: int) -> Any:
+    def work(conn: Connection) -> int:
+        conn.execute(insert(_items).values(
+            activity_id=f"https://x.example/{n}", actor="https://x.example/u", type="Like",
+            object_type="*", recipient=None, body=b"{}", state="done", attempts=0,
+            due_at=NOW, received_at=NOW))
+        return n
+    return work
+
+
+def fails(conn: Connection) -> int:
+    raise LookupError("no such follow")
+
+
+def stored(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(_items.c.activity_id)).scalars())
+
+
+async def test_concurrent_works_share_one_transaction(engine: Engine) -> None:
+    batch = DbBatch(engine)
+    results: list[int] = []
+
+    async def one(n: int) -> None:
+        results.append(await batch.run(add(n)))
+
+    async with anyio.create_task_group() as group:
+        for n in range(10):
+            group.start_soon(one, n)
+    assert sorted(results) == list(range(10))
+    assert batch.transactions < 10  # grouped: one commit served several items
+    assert len(stored(engine)) == 10
+
+
+async def test_a_failing_work_gets_its_error_and_the_others_commit(engine: Engine) -> None:
+    batch = DbBatch(engine)
+    outcomes: dict[str, Any] = {}
+
+    async def one(name: str, work: Any) -> None:
+        try:
+            outcomes[name] = await batch.run(work)
+        except LookupError as exc:
+            outcomes[name] = exc
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(one, "a", add(1))
+        group.start_soon(one, "bad", fails)
+        group.start_soon(one, "b", add(2))
+    assert outcomes["a"] == 1 and outcomes["b"] == 2
+    assert isinstance(outcomes["bad"], LookupError)
+    assert stored(engine) == {"https://x.example/1", "https://x.example/2"}
+
+
+@pytest.mark.parametrize(("types", "runs"), [
+    (["Follow", "Follow", "Create", "Follow"], [2, 1, 1]),
+    (["Create", "Like", "Follow"], [1, 1, 1]),
+    (["Follow"] * 5, [5]),
+    ([], []),
+])
+def test_only_consecutive_follows_run_side_by_side(types: list[str], runs: list[int]) -> None:
+    rows: list[Any] = [{"type": kind, "id": n, "attempts": 0} for n, kind in enumerate(types)]
+    found = segments(rows)
+    assert [len(run) for run in found] == runs
+    assert [row["id"] for run in found for row in run] == list(range(len(types)))  # in order

@@ -1,0 +1,51 @@
+"""A serving node loads no library it does not use yet (issue 7, item 14: idle memory).
+
+An idle node held 112-119 MB; every library imported at start-up stays resident. The
+calendar and feed parsers, Markdown, argon2, alembic (on a database at the head
+revision), aiohttp (the delivery client's, at the first delivery) and the PostgreSQL
+driver (on SQLite) are imported where they are used. This
+builds the app as ``ionode serve`` does, in a fresh interpreter, runs its start-up
+(migration check, node actor, workers) and lists the heavy modules then loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from node.db import make_engine, migrate
+
+HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg", "PIL",
+         "mako", "aiohttp", "httpx_aiohttp")
+PROBE = """
+import asyncio, json, sys
+from pathlib import Path
+from node.app import create_app
+from node.settings import Settings
+
+settings = Settings(url="http://localhost:8000", database=sys.argv[1], secret_key="x",
+                    data_dir=Path(sys.argv[2]))
+app = create_app(settings)
+
+async def start() -> None:
+    async with app.router.lifespan_context(app):
+        await asyncio.sleep(0.5)  # workers and periodic tasks take their first turn
+
+asyncio.run(start())
+heavy = json.loads(sys.argv[3])
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+"""
+
+
+def test_serving_start_up_imports_no_heavy_library(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'ionode.db'}"
+    engine = make_engine(database)
+    migrate(engine)  # as `make run` and the systemd unit do before `serve`
+    engine.dispose()
+    result = subprocess.run([sys.executable, "-c", PROBE, database, str(tmp_path),
+                             json.dumps(HEAVY)], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []
