@@ -34,18 +34,19 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
+from node.web.i18n import N_
 from node.web.item_text import source_text
 from node.web.templating import render
 
 T = TypeVar("T")
-KIND_LABELS = {"update": "Update", "minutes": "Minutes or a report", "event": "Event",
-               "call": "Conference call", "poll": "Straw poll"}
+KIND_LABELS = {"update": N_("Update"), "minutes": N_("Minutes or a report"),
+               "event": N_("Event"), "call": N_("Conference call"), "poll": N_("Straw poll")}
 TIMED = ("event", "call")
 
 
 def shown(exc: Exception) -> str:
     """A service's refusal as a sentence: capital first letter, full stop."""
-    text = str(exc).strip() or "That was refused."
+    text = str(exc).strip() or N_("That was refused.")
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
