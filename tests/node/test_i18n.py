@@ -14,11 +14,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from node.hubs.hub.service import create_hub
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from node.hubs.hub.service import create_hub
 from node.settings import Settings
 from node.web.catalogues import KEYWORDS
 from node.web.i18n import LANG_COOKIE, LOCALES, available_locales
