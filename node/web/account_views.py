@@ -22,7 +22,7 @@ from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.i18n import N_
+from node.web.i18n import N_, Text
 from node.web.queries import ActorLink, local_actors
 from node.web.templating import render
 
@@ -60,7 +60,8 @@ def text_error(text: str) -> str:
     if not text:
         return N_("Write something before posting.")
     if len(text) > MAX_TEXT:
-        return f"A post can be at most {MAX_TEXT} characters (this one has {len(text)})."
+        return Text(N_("A post can be at most %(most)d characters (this one has %(count)d)."),
+                    most=MAX_TEXT, count=len(text))
     return ""
 
 

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ExceptionHandler
 
 from node.activitypub.negotiation import prefers_html
-from node.web.i18n import N_, translator
+from node.web.i18n import N_, translated, translator
 from node.web.security import SECURITY_HEADERS
 from node.web.templating import render
 
@@ -97,8 +97,9 @@ def page_context(request: Request, status: int, detail: str | None,
     if minutes is not None:
         advice = t.ngettext("You can try again in %(num)d minute.",
                             "You can try again in %(num)d minutes.", minutes) % {"num": minutes}
+    message = translated(t, _explanation(status, detail, _HIDDEN_DETAIL))
     return {"status": status, "title": t.gettext(TITLES.get(status, UNKNOWN)),
-            "message": t.gettext(_explanation(status, detail, _HIDDEN_DETAIL)), "advice": advice}
+            "message": message, "advice": advice}
 
 
 async def error_response(

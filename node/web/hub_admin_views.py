@@ -34,7 +34,7 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
-from node.web.i18n import N_
+from node.web.i18n import N_, Text
 from node.web.item_text import source_text
 from node.web.templating import render
 
@@ -80,8 +80,9 @@ async def hub_access(request: Request, login: Login) -> Access:
         raise HTTPException(404)
     target, role = found
     if role is None:
-        raise HTTPException(403, f"Only members of {target.actor.display_name} can manage it "
-                                 "or post into it here. Ask one of its admins to add you.")
+        raise HTTPException(403, Text(N_("Only members of %(hub)s can manage it or post into "
+                                         "it here. Ask one of its admins to add you."),
+                                      hub=target.actor.display_name))
     return Access(target=target, role=role, actor_uri=login.actor.uri,
                   username=login.actor.username)
 

@@ -38,6 +38,31 @@ def N_(message: str) -> str:
     return message
 
 
+class Text(str):
+    """An English sentence with named values, that a page can still translate.
+
+    ``Text(N_("Only members of %(hub)s ..."), hub=name)`` reads as the filled-in English
+    sentence wherever a str is expected (logs, JSON errors, tests), and keeps its msgid
+    and values so that :func:`translated` looks the msgid up and fills it in again.
+    """
+
+    msgid: str
+    values: dict[str, object]
+
+    def __new__(cls, msgid: str, **values: object) -> Text:
+        made = super().__new__(cls, msgid % values if values else msgid)
+        made.msgid, made.values = msgid, values
+        return made
+
+
+def translated(t: Translations, message: str) -> str:
+    """``message`` in the language of ``t``: a :class:`Text` with its values filled in."""
+    if isinstance(message, Text):
+        found = t.gettext(message.msgid)
+        return found % message.values if message.values else found
+    return str(t.gettext(message))
+
+
 def C_(context: str, message: str) -> str:
     """Mark ``message`` for extraction with a ``msgctxt``; pgettext translates it."""
     return message

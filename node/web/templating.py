@@ -29,6 +29,7 @@ from node.web.i18n import (
     LANGUAGE_NAMES,
     available_locales,
     locale_of,
+    translated,
     translations,
     translator,
 )
@@ -134,13 +135,14 @@ def _translate_messages(request: Request, values: dict[str, Any]) -> None:
 
     Views and form checks raise and pass English sentences marked with ``N_`` (so they
     are extracted); they are looked up here, where the request's language is known. A
-    sentence that is not in the catalogue (one built with a name in it) stays English.
+    sentence with values in it is a :class:`node.web.i18n.Text`; one that is not in the
+    catalogue stays English.
     """
     t = translator(request)
     for key in MESSAGE_KEYS:
         message = values.get(key)
         if isinstance(message, str) and message:
-            values[key] = t.gettext(message)
+            values[key] = translated(t, message)
 
 
 async def render(

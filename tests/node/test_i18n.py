@@ -24,7 +24,7 @@ from node.web.catalogues import KEYWORDS
 from node.web.i18n import LANG_COOKIE, LOCALES, available_locales
 from node.web.templating import TEMPLATES
 from tests.conftest import NOW
-from tests.node.web_support import MovableClock, add_organizer, login, web_app
+from tests.node.web_support import MovableClock, add_organizer, form_token, login, web_app
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://philly.example"
@@ -210,3 +210,18 @@ def test_plural_forms_follow_the_count(client: TestClient) -> None:
     limited = login(client)
     assert limited.status_code == 429
     assert "Puedes volver a intentarlo dentro de 15 minutos." in limited.text
+
+
+def test_sentences_with_values_are_translated_with_their_values(client: TestClient) -> None:
+    client.cookies.set(LANG_COOKIE, "es")
+    assert login(client).status_code == 303
+    refused = client.get("/hubs/portshutdown/manage")
+    assert refused.status_code == 403
+    assert "Solo quienes son miembros de Port Shutdown pueden gestionarlo" in refused.text
+    token = form_token(client, "/account")
+    too_long = client.post("/account/post", data={"csrf_token": token, "text": "x" * 5001})
+    assert too_long.status_code == 400
+    assert "como máximo 5000 caracteres (esta tiene 5001)" in too_long.text
+    english = client.get("/hubs/portshutdown/manage", headers={"Accept": "*/*"})
+    assert english.json() == {"error": "Only members of Port Shutdown can manage it or post "
+                                       "into it here. Ask one of its admins to add you."}

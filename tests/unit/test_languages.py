@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from node.web.i18n import available_locales, choose_locale, parse_accept_language
+from node.web.i18n import (
+    Text,
+    available_locales,
+    choose_locale,
+    parse_accept_language,
+    translated,
+    translations,
+)
 
 
 def test_english_and_spanish_are_shipped_english_first() -> None:
@@ -41,3 +48,14 @@ def test_the_cookie_wins_then_negotiation_then_english(
 def test_a_huge_header_is_cut_short() -> None:
     header = ",".join(["fr"] * 10_000 + ["es"])
     assert choose_locale(None, header) == "en"
+
+
+def test_a_text_reads_as_english_and_translates_with_its_values() -> None:
+    message = Text("A post can be at most %(most)d characters (this one has %(count)d).",
+                   most=5000, count=5001)
+    assert message == "A post can be at most 5000 characters (this one has 5001)."
+    assert translated(translations("es"), message) == (
+        "Una publicación puede tener como máximo 5000 caracteres (esta tiene 5001).")
+    assert translated(translations("es"), "Not in the catalogue.") == "Not in the catalogue."
+    assert translated(translations("es"), "Wrong username or password.") == (
+        "Usuario o contraseña incorrectos.")
