@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck bench clean chromium screenshots
+.PHONY: run test lint typecheck bench clean chromium screenshots messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ screenshots: $(TEST_STAMP) chromium
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/fanout.py
+
+# Re-extract the page texts into messages.pot and merge them into each catalogue
+# (tests/node/test_i18n.py fails while the .pot is out of date); then translate the
+# new entries of every non-English .po. Catalogues are compiled when the node starts.
+LOCALES := node/web/locales
+messages: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k C_:1c,2 --project ionode --version 0.1.0 --copyright-holder "ionode contributors" --no-location --sort-output --width 88 -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --width 88 --ignore-pot-creation-date
+	$(BIN)/python -m node.web.catalogues
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

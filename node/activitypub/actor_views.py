@@ -22,11 +22,12 @@ carries ``Link: <id>; rel="alternate"`` to the JSON.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import orjson
 from sqlalchemy import Connection, Engine, func, select
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -68,10 +69,10 @@ def as_json(doc: Any, media_type: str | None, status: int = 200) -> Response:
     return Response(orjson.dumps(doc), status, headers, media_type or ACTIVITY_JSON)
 
 
-def _error(status: int, message: str) -> Response:
-    return Response(
-        orjson.dumps({"error": message}), status, {"Vary": "Accept"}, "application/json"
-    )
+def _error(status: int, message: str) -> NoReturn:
+    """Raise the error; the web layer's handler answers a browser with a page and
+    everyone else with ``{"error": message}`` (node.web.errors)."""
+    raise HTTPException(status, message, headers={"Vary": "Accept"})
 
 
 def _with_alternate(response: Response, json_url: str) -> Response:

@@ -166,3 +166,10 @@ def is_as_content_type(content_type: str | None) -> bool:
     if (rng.type, rng.subtype) == ("application", "activity+json"):
         return True
     return (rng.type, rng.subtype) == ("application", "ld+json") and _has_as_profile(rng.params)
+
+
+def prefers_html(accept: str | None) -> bool:
+    """True for a browser: it names HTML (``text/html`` or ``text/*``) and does not prefer
+    ActivityStreams JSON. ``*/*`` alone (curl) and no Accept at all are programs."""
+    quality, specificity = _quality(parse_accept(accept), "text", "html")
+    return quality > 0.0 and specificity >= 1 and preferred_as_type(accept) is None

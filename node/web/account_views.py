@@ -22,6 +22,7 @@ from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form
+from node.web.i18n import N_, Text
 from node.web.queries import ActorLink, local_actors
 from node.web.templating import render
 
@@ -57,9 +58,10 @@ def post_text(form: FormData) -> str:
 
 def text_error(text: str) -> str:
     if not text:
-        return "Write something before posting."
+        return N_("Write something before posting.")
     if len(text) > MAX_TEXT:
-        return f"A post can be at most {MAX_TEXT} characters (this one has {len(text)})."
+        return Text(N_("A post can be at most %(most)d characters (this one has %(count)d)."),
+                    most=MAX_TEXT, count=len(text))
     return ""
 
 
@@ -90,7 +92,7 @@ async def account_post(request: Request, login: Login) -> Response:
                                                                node.settings.host)}
     error = text_error(text)
     if not error and (len(hubs) > MAX_HUBS or not set(hubs) <= known):
-        error = "Choose hubs from the list on this page."
+        error = N_("Choose hubs from the list on this page.")
     if error:
         return await _page(request, status=400, text=text, selected=hubs, error=error)
     try:

@@ -25,6 +25,7 @@ from node.web.auth import (
 )
 from node.web.errors import error_response
 from node.web.forms import presession_cookie, read_form, verify_anonymous_form, verify_session_form
+from node.web.i18n import N_
 from node.web.templating import render
 
 _FIELD_LIMIT = 1024  # longest username or password field read
@@ -60,12 +61,12 @@ async def login_submit(request: Request) -> Response:
     )
     if isinstance(result, Limited):
         return await error_response(
-            request, 429, "Too many failed sign-in attempts. Wait a few minutes and try again.",
+            request, 429, N_("Too many failed sign-in attempts. Wait a few minutes and try again."),
             headers={"Retry-After": str(result.retry_after)},
         )
     if isinstance(result, Refused):
         context = {"next": target, "username": username[:64],
-                   "error": "Wrong username or password."}
+                   "error": N_("Wrong username or password.")}
         return await render(request, "login.html", context, status=400)
     response = RedirectResponse(target, status_code=303)
     await _end_old_session(request)

@@ -21,11 +21,12 @@ from node.accounts.sessions import Login
 from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import secure_cookies
+from node.web.i18n import N_
 
 FORM_LIMIT = 64 * 1024  # bytes; a 5000-character post is at most ~45 KB encoded
 MAX_FIELDS = 100
 CSRF_FIELD = "csrf_token"
-CSRF_REFUSED = (
+CSRF_REFUSED = N_(
     "This form could not be verified: it was sent from another site, or it expired. "
     "Go back, reload the page and try again."
 )
@@ -43,21 +44,21 @@ async def read_form(request: Request) -> FormData:
     if not content_type and declared == "0":
         return FormData()  # an empty POST: the CSRF check then refuses it with a 403
     if content_type != "application/x-www-form-urlencoded":
-        raise HTTPException(415, "This address only accepts HTML form submissions.")
+        raise HTTPException(415, N_("This address only accepts HTML form submissions."))
     if not declared.isdigit():
-        raise HTTPException(400, "The form could not be read.")
+        raise HTTPException(400, N_("The form could not be read."))
     if int(declared) > FORM_LIMIT:
-        raise HTTPException(413, "The form is too large.")
+        raise HTTPException(413, N_("The form is too large."))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > FORM_LIMIT:
-            raise HTTPException(413, "The form is too large.")
+            raise HTTPException(413, N_("The form is too large."))
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
                           max_num_fields=MAX_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise HTTPException(400, "The form could not be read.") from exc
+        raise HTTPException(400, N_("The form could not be read.")) from exc
     return FormData([(name, value) for name, value in pairs])
 
 

@@ -39,6 +39,7 @@ from node.web.hub_forms import (
     update_text,
 )
 from node.web.hub_manage import Access, hub_item_kind, item_state
+from node.web.i18n import N_
 
 Poster = Callable[[Node, Connection, Access, Values], str]
 Action = Callable[[Node, Connection, Access, FormData], str]
@@ -89,7 +90,7 @@ def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: V
 def item_uri(form: FormData) -> str:
     uri = field(form, "uri")
     if not uri:
-        raise FormError("Choose an item of this hub.")
+        raise FormError(N_("Choose an item of this hub."))
     return uri
 
 
@@ -165,7 +166,7 @@ def move(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     uri, kind = _in_hub(conn, access, form)
     start = field(form, "start")
     if not start:
-        raise FormError("Give the new start date and time.")
+        raise FormError(N_("Give the new start date and time."))
     before = bool(field(form, "past"))
     if kind == "call":
         move_occurrence(node, conn, actor=access.username, uri=uri, start=start, past=before)
@@ -186,7 +187,7 @@ def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
 def set_timezone(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     """The hub's timezone (admins only); empty follows the node's IONODE_TIMEZONE."""
     if access.role != "admin":
-        raise HubError("Only an admin of the hub changes its settings.")
+        raise HubError(N_("Only an admin of the hub changes its settings."))
     apply_settings(node, conn, access.target, HubSettings(timezone=field(form, "timezone")))
     return "settings"
 
@@ -201,24 +202,24 @@ ACTIONS: dict[str, Action] = {
 }
 
 FLASHES = {
-    "posted": "Posted: the hub shared it with its followers.",
-    "held": "Posted. The hub is moderated: your post waits for a moderator before the hub "
-            "shares it.",
-    "published": "Published: the hub shared it with its followers.",
-    "refused": "Refused: the hub will not share it.",
-    "removed": "Removed from the hub: its followers were told it no longer shares it.",
-    "approved": "Follow request approved.",
-    "rejected": "Follow request rejected.",
-    "pinned": "Pinned to the top of the hub page.",
-    "unpinned": "Unpinned.",
-    "deleted": "Deleted, and the deletion sent to everyone who had it.",
-    "edited": "Edited, and the new version sent to everyone who had it.",
-    "closed": "Poll closed; the final tally went out.",
-    "voted": "Vote counted.",
-    "counted-before": "That vote was counted before.",
-    "moved": "Moved: followers got the new time and a note saying so.",
-    "event-edited": "Saved: followers got the new version (and a note, if the time, place "
-                    "or way to join changed).",
-    "cancelled": "Cancelled: followers got the change and a note saying so.",
-    "settings": "Settings saved.",
+    "posted": N_("Posted: the hub shared it with its followers."),
+    "held": N_("Posted. The hub is moderated: your post waits for a moderator before the "
+               "hub shares it."),
+    "published": N_("Published: the hub shared it with its followers."),
+    "refused": N_("Refused: the hub will not share it."),
+    "removed": N_("Removed from the hub: its followers were told it no longer shares it."),
+    "approved": N_("Follow request approved."),
+    "rejected": N_("Follow request rejected."),
+    "pinned": N_("Pinned to the top of the hub page."),
+    "unpinned": N_("Unpinned."),
+    "deleted": N_("Deleted, and the deletion sent to everyone who had it."),
+    "edited": N_("Edited, and the new version sent to everyone who had it."),
+    "closed": N_("Poll closed; the final tally went out."),
+    "voted": N_("Vote counted."),
+    "counted-before": N_("That vote was counted before."),
+    "moved": N_("Moved: followers got the new time and a note saying so."),
+    "event-edited": N_("Saved: followers got the new version (and a note, if the time, "
+                       "place or way to join changed)."),
+    "cancelled": N_("Cancelled: followers got the change and a note saying so."),
+    "settings": N_("Settings saved."),
 }

@@ -34,18 +34,19 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
+from node.web.i18n import N_, Text
 from node.web.item_text import source_text
 from node.web.templating import render
 
 T = TypeVar("T")
-KIND_LABELS = {"update": "Update", "minutes": "Minutes or a report", "event": "Event",
-               "call": "Conference call", "poll": "Straw poll"}
+KIND_LABELS = {"update": N_("Update"), "minutes": N_("Minutes or a report"),
+               "event": N_("Event"), "call": N_("Conference call"), "poll": N_("Straw poll")}
 TIMED = ("event", "call")
 
 
 def shown(exc: Exception) -> str:
     """A service's refusal as a sentence: capital first letter, full stop."""
-    text = str(exc).strip() or "That was refused."
+    text = str(exc).strip() or N_("That was refused.")
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
@@ -79,8 +80,9 @@ async def hub_access(request: Request, login: Login) -> Access:
         raise HTTPException(404)
     target, role = found
     if role is None:
-        raise HTTPException(403, f"Only members of {target.actor.display_name} can manage it "
-                                 "or post into it here. Ask one of its admins to add you.")
+        raise HTTPException(403, Text(N_("Only members of %(hub)s can manage it or post into "
+                                         "it here. Ask one of its admins to add you."),
+                                      hub=target.actor.display_name))
     return Access(target=target, role=role, actor_uri=login.actor.uri,
                   username=login.actor.username)
 

@@ -19,6 +19,7 @@ from node.hubs.calls.rules import MAX_OCCURRENCES, parse_local, zone
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollSpec
+from node.web.i18n import N_
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -99,7 +100,7 @@ def whole_number(value: str, what: str, low: int, high: int) -> int:
 
 
 def update_text(values: Values) -> str:
-    return required(values, "text", "Write something before posting.")
+    return required(values, "text", N_("Write something before posting."))
 
 
 def attachment_pairs(text: str) -> list[tuple[str, str]]:
@@ -114,15 +115,15 @@ def attachment_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def minutes_input(values: Values) -> MinutesInput:
-    title = required(values, "title", "Give the minutes a title.")
-    body = required(values, "body", "Write the minutes (Markdown) before posting.")
+    title = required(values, "title", N_("Give the minutes a title."))
+    body = required(values, "body", N_("Write the minutes (Markdown) before posting."))
     return MinutesInput(title=title, summary=values.get("summary", ""), markdown=body,
                         attachments=attachment_pairs(values.get("attachments", "")))
 
 
 def timezone_of(values: Values) -> str:
     name = required(values, "timezone",
-                    "Give the timezone, an IANA name such as America/New_York.")
+                    N_("Give the timezone, an IANA name such as America/New_York."))
     zone(name)  # refused with the calendar's own message when unknown
     return name
 
@@ -136,7 +137,7 @@ def location(values: Values) -> Place | Online | None:
     name, address = values.get("place_name", ""), values.get("place_address", "")
     url = values.get("online_url", "")
     if url and (name or address):
-        raise FormError("Give a place or an online link, not both.")
+        raise FormError(N_("Give a place or an online link, not both."))
     if url:
         return Online(url)
     return Place(name, address) if name or address else None
@@ -148,7 +149,7 @@ def capacity(values: Values) -> int | None:
         return None
     number = digits(text)
     if number is None:
-        raise FormError("The capacity must be a whole number (or left empty).")
+        raise FormError(N_("The capacity must be a whole number (or left empty)."))
     return number
 
 
@@ -175,9 +176,9 @@ def repeat_rule(values: Values) -> str | None:
         weeks = whole_number(values.get("weeks", ""), "The number of weeks", 1, MAX_OCCURRENCES)
         return f"FREQ=WEEKLY;COUNT={weeks}"
     if choice == "rrule":
-        return required(values, "rrule", "Write the RRULE, such as "
-                        "FREQ=WEEKLY;BYDAY=MO;COUNT=10, or choose another repeat.")
-    raise FormError("Choose how the call repeats.")
+        return required(values, "rrule", N_("Write the RRULE, such as "
+                        "FREQ=WEEKLY;BYDAY=MO;COUNT=10, or choose another repeat."))
+    raise FormError(N_("Choose how the call repeats."))
 
 
 def call_input(values: Values) -> tuple[EventSpec, str | None]:
@@ -201,7 +202,7 @@ def call_input(values: Values) -> tuple[EventSpec, str | None]:
 def poll_end(values: Values, now: datetime) -> datetime:
     unit = POLL_UNITS.get(values.get("ends_unit", ""))
     if unit is None:
-        raise FormError("Choose minutes, hours or days for how long the poll stays open.")
+        raise FormError(N_("Choose minutes, hours or days for how long the poll stays open."))
     amount = whole_number(values.get("ends_in", ""), "How long the poll stays open", 1, 999)
     return now + polls.parse_duration(f"{amount}{unit}")
 
@@ -211,7 +212,7 @@ def poll_spec(values: Values, now: datetime) -> PollSpec:
     end = poll_end(values, now)
     if values.get("keypad"):
         return polls.keypad_spec(values.get("question") or None, end=end, now=now)
-    question = required(values, "question", "Write the question.")
+    question = required(values, "question", N_("Write the question."))
     options = lines(values.get("options", ""))
     if len(options) < polls.MIN_OPTIONS:
         raise FormError(f"Give at least {polls.MIN_OPTIONS} options, one a line: a poll with "

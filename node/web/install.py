@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from node.settings import Settings
 from node.web.errors import exception_handlers
 from node.web.security import SecurityHeadersMiddleware
+from node.web.server_errors import ServerErrorPages
 from node.web.templating import build_environment
 
 
@@ -20,6 +21,7 @@ def install_web(app: Starlette, settings: Settings) -> None:
         return
     app.state.web_installed = True
     app.state.jinja = build_environment(settings)
+    app.add_middleware(ServerErrorPages)  # inside the headers: its 500 page gets them
     app.add_middleware(SecurityHeadersMiddleware)
     for key, handler in exception_handlers().items():
         app.add_exception_handler(key, handler)

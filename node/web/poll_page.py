@@ -19,10 +19,12 @@ from node.accounts.sessions import Login
 from node.activitypub.models import StoredObject
 from node.hubs.hub.models import PollVote
 from node.runtime import Node
+from node.web.i18n import N_
 from node.web.poll_view import PollView, poll_view
 
 _votes = PollVote.__table__  # type: ignore[attr-defined]
-FLASHES = {"voted": "Your vote was counted.", "counted-before": "That vote was counted before."}
+FLASHES = {"voted": N_("Your vote was counted."),
+           "counted-before": N_("That vote was counted before.")}
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ template receives comes from :func:`node.html.sanitized_markup`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
@@ -22,6 +24,15 @@ from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import current_login
 from node.web.forms import finish_form_response, form_token
+from node.web.i18n import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NAMES,
+    available_locales,
+    locale_of,
+    translated,
+    translations,
+    translator,
+)
 from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,6 +44,34 @@ def _csrf_token(context: Context) -> str:
     request = context["request"]
     assert isinstance(request, Request)
     return form_token(request)
+
+
+# The language of the page being rendered, for macros imported without context (their
+# context has no ``request``); set by :func:`render` around each rendering.
+_rendering: ContextVar[Translations | None] = ContextVar("rendering", default=None)
+
+
+def _translations(context: Context) -> Translations:
+    request = context.get("request")
+    if isinstance(request, Request):
+        return translator(request)
+    return _rendering.get() or translations(DEFAULT_LOCALE)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    """``{{ _("text") }}`` and ``{% trans %}``: the message in the request's language."""
+    return _translations(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _translations(context).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return str(_translations(context).pgettext(msgctxt, message))
 
 
 def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
@@ -61,7 +100,14 @@ def build_environment(settings: Settings) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=settings.is_loopback,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Whitespace inside {% trans %} is collapsed, in extraction (babel.cfg) as here.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext)
+    env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
+                                for code in available_locales()]
     env.globals["csrf_token"] = _csrf_token
     env.globals["node_name"] = settings.node_name
     env.globals["node_host"] = settings.host
@@ -81,6 +127,24 @@ def environment_of(request: Request) -> Environment:
     return env
 
 
+MESSAGE_KEYS = ("error", "flash")
+
+
+def _translate_messages(request: Request, values: dict[str, Any]) -> None:
+    """The form error or flash a view passes, in the reader's language.
+
+    Views and form checks raise and pass English sentences marked with ``N_`` (so they
+    are extracted); they are looked up here, where the request's language is known. A
+    sentence with values in it is a :class:`node.web.i18n.Text`; one that is not in the
+    catalogue stays English.
+    """
+    t = translator(request)
+    for key in MESSAGE_KEYS:
+        message = values.get(key)
+        if isinstance(message, str) and message:
+            values[key] = translated(t, message)
+
+
 async def render(
     request: Request,
     name: str,
@@ -95,8 +159,14 @@ async def render(
     ``with_login=False`` skips the session lookup (error pages for database failures).
     """
     login = await current_login(request) if with_login else None
-    values = {"request": request, "login": login, **(context or {})}
-    html = environment_of(request).get_template(name).render(values)
+    values = {"request": request, "login": login, "lang": locale_of(request),
+              **(context or {})}
+    _translate_messages(request, values)
+    active = _rendering.set(translator(request))
+    try:
+        html = environment_of(request).get_template(name).render(values)
+    finally:
+        _rendering.reset(active)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     finish_form_response(request, response, signed_in=login is not None)
     return response
