@@ -37,7 +37,7 @@ from node.html import sanitize_html
 from node.hubs.feeds.events import publish_event, sync_events
 from node.hubs.feeds.rules import Entry, Feed
 from node.hubs.hub.models import FeedEntry, Hub, HubItem
-from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.publish import HubTarget
 from node.runtime import Node
 
 FIRST_POLL_PUBLISH = 3
@@ -53,16 +53,6 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 _FREQ = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
-
-
-def hub_by_id(conn: Connection, hub_id: int) -> HubTarget | None:
-    """The live hub with settings row ``hub_id``; None once its actor is deleted."""
-    name = conn.execute(select(_actor.c.username).join(_hub, _hub.c.actor_id == _actor.c.id)
-                        .where(_hub.c.id == hub_id)).scalar()
-    try:
-        return load_hub(conn, name) if name else None
-    except HubError:
-        return None
 
 
 def unseen(conn: Connection, subscription_id: int, entries: Sequence[Entry]) -> list[Entry]:
