@@ -22,11 +22,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
+from node.activitypub.local_actors import ActorError
+from node.hubs.calls.rules import ScheduleError
 from node.runtime import Node, node_of
+from node.text import TextError
 from node.web.auth import Endpoint, login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_actions import ACTIONS, FLASHES, Action, edit, post_kind
-from node.web.hub_forms import KINDS, Values, blank_values, field, form_values
+from node.web.hub_forms import KINDS, FormError, Values, blank_values, field, form_values
 from node.web.hub_manage import (
     Access,
     default_timezone,
@@ -42,6 +45,10 @@ T = TypeVar("T")
 KIND_LABELS = {"update": N_("Update"), "minutes": N_("Minutes or a report"),
                "event": N_("Event"), "call": N_("Conference call"), "poll": N_("Straw poll")}
 TIMED = ("event", "call")
+#: The services' refusals, written for the organizer (hubs, polls and accounts: ActorError;
+#: events and calls: ScheduleError; the forms; a post's text). Any other ValueError is a
+#: bug whose text (a ``fromisoformat`` message, say) means nothing to a member: a 500.
+REFUSALS = (ActorError, ScheduleError, FormError, TextError)
 
 
 def shown(exc: Exception) -> str:
@@ -132,7 +139,8 @@ def kind_of(request: Request) -> str:
 async def compose_page(request: Request, access: Access, kind: str, values: Values | None,
                        *, status: int = 200, error: str = "") -> Response:
     if values is None:
-        zone = await reading(request, lambda node, conn: default_timezone(conn, access.target))
+        zone = await reading(request, lambda node, conn: default_timezone(
+            conn, access.target, node.settings.timezone))
         values = blank_values(kind, {"timezone": zone})
     context = {**_hub(access), "kind": kind, "label": KIND_LABELS[kind], "v": values,
                "error": error, "action": f"/hubs/{access.name}/post/{kind}",
@@ -158,7 +166,7 @@ async def post(request: Request, login: Login) -> Response:
     try:
         state = await in_transaction(
             request, lambda node, conn: post_kind(node, conn, access, kind, values))
-    except ValueError as exc:  # every service refuses with a message for the organizer
+    except REFUSALS as exc:  # every service refuses with a message for the organizer
         return await compose_page(request, access, kind, values, status=400, error=shown(exc))
     return done(access, "held" if state == "held" else "posted")
 
@@ -191,7 +199,7 @@ async def edit_submit(request: Request, login: Login) -> Response:
     access = await hub_access(request, login)
     try:
         code = await in_transaction(request, lambda node, conn: edit(node, conn, access, form))
-    except ValueError as exc:
+    except REFUSALS as exc:
         return await edit_page(request, access, field(form, "uri"), field(form, "text"),
                                status=400, error=shown(exc))
     return done(access, code)
@@ -208,7 +216,7 @@ def action_endpoint(action: Action) -> Endpoint:
         try:
             code = await in_transaction(
                 request, lambda node, conn: action(node, conn, access, form))
-        except ValueError as exc:
+        except REFUSALS as exc:
             return await manage_page(request, access, status=400, error=shown(exc))
         return done(access, code)
 

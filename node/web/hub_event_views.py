@@ -28,6 +28,7 @@ from node.runtime import Node
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import (
+    REFUSALS,
     done,
     hub_access,
     in_transaction,
@@ -128,7 +129,7 @@ async def edit_submit(request: Request, login: Login) -> Response:
     try:
         code = await in_transaction(
             request, lambda node, conn: save(node, conn, access, uri, values))
-    except ValueError as exc:  # every service refuses with a message for the organizer
+    except REFUSALS as exc:  # every service refuses with a message for the organizer
         return await edit_page(request, access, uri, kind, values, series=bool(spec.rrule),
                                status=400, error=shown(exc))
     return done(access, code)

@@ -231,13 +231,17 @@ def manage_data(conn: Connection, access: Access, now: datetime) -> ManageData:
         follows=follow_views(conn, access.target) if steward else [])
 
 
-def default_timezone(conn: Connection, target: HubTarget) -> str:
-    """The timezone of the hub's latest event or call: a good guess for the next one."""
+def default_timezone(conn: Connection, target: HubTarget, node_zone: str) -> str:
+    """The zone a new event or call form starts with (the field is required): the hub's
+    own timezone when its admins set one, else that of its latest event or call (a good
+    guess for the next), else the node's ``IONODE_TIMEZONE``."""
+    if target.hub.timezone:
+        return target.hub.timezone
     query = select(_object.c.document).join(_item, _item.c.object_uri == _object.c.uri).where(
         _item.c.hub_id == target.hub.id, _item.c.kind.in_(("event", "call")))
     document = conn.execute(query.order_by(_item.c.id.desc()).limit(1)).scalar()
     zone = document.get("timezone") if isinstance(document, dict) else None
-    return zone if isinstance(zone, str) else ""
+    return zone if isinstance(zone, str) and zone else node_zone
 
 
 def hub_item_kind(conn: Connection, target: HubTarget, uri: str) -> str:

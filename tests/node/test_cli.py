@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from node.activitypub.models import LocalActor, OutboxActivity
 from node.cli import main
+from node.hubs.hub.models import HubMember
 
 PASSWORD = "correct horse battery\n"
 
@@ -203,3 +205,22 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     errors = status.stderr.read().decode()
     assert status.wait() == 1
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_a_deleted_account_is_not_made_admin_of_a_new_hub(
+        flags: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    # `ionode hub create --admin` looked the admin up without the deleted check every
+    # other command makes: a deleted account became admin of the new hub.
+    assert run(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+               PASSWORD) == 0
+    actors = LocalActor.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(update(actors).where(actors.c.username == "nate")
+                     .values(deleted_at=datetime(2026, 11, 21, tzinfo=UTC)))
+    capsys.readouterr()
+    assert run(["hub", "create", "portshutdown", "--title", "Port", "--admin", "nate"],
+               flags, monkeypatch) == 1
+    assert capsys.readouterr().err.strip() == (
+        "ionode: error: no organizer named 'nate' on this node")
+    assert count(engine, HubMember.__table__) == 0  # type: ignore[attr-defined]

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.clock import fixed_clock
+from node.hubs.hub.models import Hub
 from node.hubs.hub.service import create_hub
 from node.runtime import Node
 from node.settings import Settings
@@ -34,6 +36,7 @@ from tests.node.test_hub_admin_pages import (
 )
 
 EVENT_FORM = POSTS["event"][0]
+_hubs = Hub.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -158,3 +161,39 @@ def test_moving_into_the_past_from_the_manage_page_needs_the_box(site: Site) -> 
     assert moved.status_code == 303
     (event,) = site.rows(_objects, _objects.c.uri == uri)
     assert event.document["startTime"] == "2026-11-02T07:00:00-08:00"
+
+
+def _zone_field(page: str) -> str:
+    match = re.search(r'<input[^>]*name="timezone"[^>]*>', page)
+    assert match is not None, "no timezone field"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def test_a_hubs_first_event_form_starts_in_the_hubs_zone_else_the_nodes(site: Site) -> None:
+    # The timezone field is required: a hub's first event form showed it empty, ignoring
+    # the hub's own timezone. With none set, the node's zone fills it.
+    assert _zone_field(site.client.get(f"/hubs/{HUB}/post/event").text) == (
+        site.node.settings.timezone)
+    with site.node.engine.begin() as conn:
+        conn.execute(update(_hubs).values(timezone="Europe/Madrid"))
+    for kind in ("event", "call"):
+        assert _zone_field(site.client.get(f"/hubs/{HUB}/post/{kind}").text) == "Europe/Madrid"
+
+
+def test_an_error_that_is_no_refusal_is_not_shown_to_the_member(site: Site) -> None:
+    # Only the services' refusals are shown on the form. A stored event whose
+    # `published` no longer reads (data from an older version, a hand edit) makes
+    # datetime.fromisoformat fail: a server error, not "Invalid isoformat string" on a
+    # 400 page as if the member had typed something wrong.
+    uri = posted(site, "event", EVENT_FORM)
+    (event,) = site.rows(_objects, _objects.c.uri == uri)
+    with site.node.engine.begin() as conn:
+        conn.execute(update(_objects).where(_objects.c.uri == uri).values(
+            document={**event.document, "published": "last Tuesday"}))
+    response = site.send(f"/hubs/{HUB}/events/edit",
+                         {**EVENT_FORM, "uri": uri, "title": "Moved"})
+    assert response.status_code == 500
+    assert "isoformat" not in response.text and "last Tuesday" not in response.text
+    (unchanged,) = site.rows(_objects, _objects.c.uri == uri)
+    assert unchanged.document["name"] == "March to the port"

@@ -1,9 +1,11 @@
 """The migrations build exactly the schema the models declare, on every backend."""
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -11,7 +13,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from node.activitypub.local_actors import create_local_actor
-from node.db import alembic_config, make_engine, migrate
+from node.db import alembic_config, current_revision, make_engine, migrate
+from tests.storage import (
+    backends,
+    create_postgres_database,
+    drop_postgres_database,
+    run_database_name,
+)
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
@@ -113,3 +121,91 @@ def test_received_times_stored_without_their_offset_are_reindexed_in_utc(
         item = conn.execute(text("SELECT starts_at, ends_at FROM hub_item")).one()
     engine.dispose()
     assert tuple(item) == ("2026-12-13 00:15:00.000000", "2026-12-13 02:00:00.000000")
+
+
+@pytest.fixture(params=backends())
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of this test's own: downgrading the shared one would break
+    the tests after it if this one failed half-way."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    name = run_database_name("downgrade")
+    engine = make_engine(create_postgres_database(name))
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(name)
+
+
+def _populate(engine: Engine) -> None:
+    from node.hubs.hub.service import create_hub
+
+    when = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        rosa = create_local_actor(conn, base_url="https://h.example", kind="person",
+                                  username="rosa", now=when)
+        conn.execute(text("INSERT INTO account (actor_id, password_hash, is_admin, "
+                          "created_at) VALUES (:a, 'x', :t, :now)"),
+                     {"a": rosa.id, "t": True, "now": when})
+        create_hub(conn, base_url="https://h.example", name="h", title="H", now=when)
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        conn.execute(text("UPDATE hub SET timezone = 'America/Chicago'"))
+        uri = "https://h.example/objects/1"
+        conn.execute(text("INSERT INTO stored_object (uri, type, local, authors, document, "
+                          "received_at) VALUES (:uri, 'Event', :t, :authors, :doc, :now)"),
+                     {"uri": uri, "t": True, "authors": json.dumps(["https://h.example/rosa"]),
+                      "doc": json.dumps({"id": uri, "type": "Event"}), "now": when})
+        conn.execute(text(
+            "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state, "
+            "pinned, starts_at, created_at, updated_at) VALUES (:hub, :uri, 'event', "
+            "'https://h.example/hubs/h', 'feed', 'published', :f, :now, :now, :now)"),
+            {"hub": hub_id, "uri": uri, "f": False, "now": when})
+        subscription = conn.execute(text(
+            "INSERT INTO feed_subscription (hub_id, url, title, next_poll_at, failures, "
+            "created_at) VALUES (:hub, 'https://cal.example/c.ics', 'Cal', :now, 0, :now) "
+            "RETURNING id"), {"hub": hub_id, "now": when}).scalar_one()
+        conn.execute(text("INSERT INTO feed_entry (subscription_id, entry_key, object_uri, "
+                          "seen_at, digest) VALUES (:s, 'uid-1', :uri, :now, 'abc')"),
+                     {"s": subscription, "uri": uri, "now": when})
+
+
+_SURVIVES = {
+    "account": "SELECT count(*) FROM account",
+    "local_actor": "SELECT count(*) FROM local_actor",
+    "hub": "SELECT count(*) FROM hub",
+    "hub_item": "SELECT object_uri, kind FROM hub_item",
+    "stored_object": "SELECT uri, type FROM stored_object",
+    "feed_entry": "SELECT entry_key, object_uri FROM feed_entry",
+}
+
+
+def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        return {table: [tuple(r) for r in conn.execute(text(query)).all()]
+                for table, query in _SURVIVES.items()}
+
+
+def test_downgrade_to_0003_and_back_keeps_a_populated_node(own_database: Engine) -> None:
+    # A node with users, a hub, items, stored objects and feed entries downgrades to
+    # 0003 and upgrades again: on SQLite, rebuilding `hub` with foreign keys on failed
+    # ("FOREIGN KEY constraint failed"); every row must survive the round trip.
+    from alembic import command
+
+    _populate(own_database)
+    before = _snapshot(own_database)
+    command.downgrade(alembic_config(own_database), "0003")
+    assert current_revision(own_database) == "0003"
+    assert _snapshot(own_database) == before
+    migrate(own_database)
+    assert _snapshot(own_database) == before
+    with own_database.connect() as conn:
+        assert conn.execute(text("SELECT timezone FROM hub")).scalar_one() == ""
+        assert conn.execute(text("SELECT digest FROM feed_entry")).scalar_one() is None
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []

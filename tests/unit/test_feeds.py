@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.hubs.feeds.publish import MAX_PUBLISH_PER_POLL, choose, describe_when
+from node.hubs.feeds.events import entry_spec
+from node.hubs.feeds.publish import MAX_PUBLISH_PER_POLL, choose
 from node.hubs.feeds.rules import (
     MAX_KEY,
     MAX_SUMMARY_TEXT,
@@ -51,9 +52,18 @@ def rss_item(guid: str = "", link: str = "", title: str = "T",
             + "".join(parts) + "</item></channel></rss>").encode()
 
 
-def when(entry: Entry) -> str:
-    assert entry.start is not None
-    return describe_when(entry.start, entry.end, entry.repeats)
+def when(entry: Entry, feed: Feed | None = None) -> tuple[str, str, str]:
+    """The Event a calendar entry becomes: its start and end as written in its zone
+    (ISO 8601 with the offset), and that zone's IANA name."""
+    spec = entry_spec(entry, feed or Feed(kind="calendar", title="", link=None,
+                                          entries=(entry,)))
+    return spec.start.isoformat(), spec.end.isoformat(), spec.timezone
+
+
+def repeats(entry: Entry) -> str:
+    """What the Event's description says of a recurring entry's rule."""
+    text = entry_spec(entry, Feed(kind="calendar", title="", link=None, entries=())).description
+    return next((line for line in text.split("\n\n") if line.startswith("Repeats")), "")
 
 
 def only_entry(body: bytes) -> Entry:
@@ -149,7 +159,8 @@ def test_calendar_events() -> None:
     assert shutdown.key == "port-shutdown-2026@occupyoakland.example"
     assert shutdown.starts_at == datetime(2026, 12, 12, 13, 30, tzinfo=UTC)
     assert shutdown.ends_at == datetime(2026, 12, 12, 22, 0, tzinfo=UTC)
-    assert when(shutdown) == "Saturday 12 December 2026, 05:30 to 14:00 (America/Los_Angeles)"
+    assert when(shutdown) == ("2026-12-12T05:30:00-08:00", "2026-12-12T14:00:00-08:00",
+                              "America/Los_Angeles")
     assert shutdown.location == "Port of Oakland, Berth 5"
     assert shutdown.link == "https://occupyoakland.example/actions/port-shutdown"
     assert "<script" not in shutdown.summary and "Bring water." in shutdown.summary
@@ -159,14 +170,17 @@ def test_calendar_events() -> None:
 def test_calendar_all_day_recurring_and_relative_url() -> None:
     events = by_title(load("calendar.ics", "text/calendar", ICS_URL))
     teach_in = events["Teach-in on debt"]
-    assert when(teach_in) == "Saturday 5 December 2026 (all day)"
+    assert when(teach_in) == ("2026-12-05T00:00:00+00:00", "2026-12-06T00:00:00+00:00", "UTC")
+    assert repeats(teach_in) == ""
     assert teach_in.link == "https://occupyoakland.example/actions/teach-in"
     assert teach_in.starts_at == datetime(2026, 12, 5, tzinfo=UTC)
     assembly = events["General Assembly"]
-    assert when(assembly) == ("Wednesday 25 November 2026, 19:00 to 21:00 "
-                             "(America/Los_Angeles), repeating weekly")
+    assert when(assembly) == ("2026-11-25T19:00:00-08:00", "2026-11-25T21:00:00-08:00",
+                              "America/Los_Angeles")
+    assert repeats(assembly) == "Repeats weekly (see the source calendar)."
     assert assembly.ends_at == datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # DURATION:PT2H
-    assert when(events["October march"]) == "Friday 2 October 2026, 17:00 to 19:00 UTC"
+    assert when(events["October march"]) == ("2026-10-02T17:00:00+00:00",
+                                             "2026-10-02T19:00:00+00:00", "UTC")
 
 
 def test_calendar_recognised_by_its_body_and_moved_occurrence_keyed_apart() -> None:
@@ -179,15 +193,27 @@ def test_calendar_recognised_by_its_body_and_moved_occurrence_keyed_apart() -> N
     assert [e.key for e in feed.entries] == ["series@x", "series@x#20261209T170000Z"]
 
 
-def test_describe_when_spans_days_and_floating_times() -> None:
+def calendar_entry(start: date | datetime, end: date | datetime | None, *, repeats: str = "",
+                   timezone: str = "") -> Entry:
+    return Entry(key="k", title="T", link=None, summary="", published=None, kind="event",
+                 start=start, end=end, repeats=repeats, timezone=timezone)
+
+
+def test_calendar_events_span_days_and_floating_times() -> None:
+    # Past midnight into the next year, in the entry's zone.
     la = ZoneInfo("America/Los_Angeles")
-    late = datetime(2026, 12, 31, 22, 0, tzinfo=la)
-    assert describe_when(late, datetime(2027, 1, 1, 2, 0, tzinfo=la)) == (
-        "Thursday 31 December 2026, 22:00 to Friday 1 January 2027, 02:00 "
-        "(America/Los_Angeles)")
-    assert describe_when(date(2026, 12, 5), date(2026, 12, 8), "monthly") == (
-        "Saturday 5 December 2026 to Monday 7 December 2026 (all day), repeating monthly")
-    assert describe_when(datetime(2026, 12, 5, 9, 0), None) == "Saturday 5 December 2026, 09:00"
+    late = calendar_entry(datetime(2026, 12, 31, 22, 0, tzinfo=la),
+                          datetime(2027, 1, 1, 2, 0, tzinfo=la), timezone="America/Los_Angeles")
+    assert when(late) == ("2026-12-31T22:00:00-08:00", "2027-01-01T02:00:00-08:00",
+                          "America/Los_Angeles")
+    # All-day over several days: DTEND is exclusive (RFC 5545), so 5 to 8 December is
+    # the 5th to the 7th; a monthly rule is said in the description.
+    days = calendar_entry(date(2026, 12, 5), date(2026, 12, 8), repeats="MONTHLY")
+    assert when(days) == ("2026-12-05T00:00:00+00:00", "2026-12-08T00:00:00+00:00", "UTC")
+    assert repeats(days) == "Repeats monthly (see the source calendar)."
+    # A floating time without an end or a zone: 09:00 as written, for the default length.
+    floating = calendar_entry(datetime(2026, 12, 5, 9, 0), None)
+    assert when(floating) == ("2026-12-05T09:00:00+00:00", "2026-12-05T10:00:00+00:00", "UTC")
 
 
 # --- refusals and hostile input ---

@@ -29,12 +29,11 @@ from node.hubs.events.service import (
     load_event,
     may_change,
     move_event,
-    organizer,
     publish_event,
     send_update,
 )
 from node.hubs.hub.models import CallSeries, HubItem
-from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub
+from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub, organizer
 from node.runtime import Node
 
 MAX_AHEAD = 4  # occurrences published ahead of time, at most...

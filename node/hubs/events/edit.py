@@ -32,11 +32,10 @@ from node.hubs.events.service import (
     change_text,
     load_event,
     may_change,
-    organizer,
     send_update,
 )
 from node.hubs.hub.models import CallSeries
-from node.hubs.hub.publish import HubError
+from node.hubs.hub.publish import HubError, organizer
 from node.runtime import Node
 
 _series = CallSeries.__table__  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from node.activitypub.delivery import deliveries_for_followers
-from node.activitypub.local_actors import find_by_uri, find_by_username
+from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
 from node.hubs.calls.rules import parse_local, when_text
@@ -36,7 +36,14 @@ from node.hubs.events.rules import (
 )
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.policy import STEWARDS, member_role
-from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub, publish_item
+from node.hubs.hub.publish import (
+    HubError,
+    HubTarget,
+    ItemResult,
+    load_hub,
+    organizer,
+    publish_item,
+)
 from node.runtime import Node
 from node.text import post_html
 
@@ -65,14 +72,6 @@ class EventChange:
     event: dict[str, Any]
     note: dict[str, Any] | None
     deliveries: int
-
-
-def organizer(conn: Connection, name: str) -> LocalActor:
-    """The live local person ``name``, or :class:`HubError`."""
-    actor = find_by_username(conn, name)
-    if actor is None or actor.kind != "person" or actor.deleted_at is not None:
-        raise HubError(f"no organizer named {name!r} on this node")
-    return actor
 
 
 def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequence[HubTarget],

@@ -4,9 +4,9 @@ The hub republishes its group's own website, so the hub actor is the author: eac
 news entry becomes a public Note ``attributedTo`` the hub (each calendar event an Event,
 kept in step with its source: :mod:`node.hubs.feeds.events`) and goes out as the hub's
 ``Create`` to its followers (no Announce: nobody else wrote it). The Note reads well on
-Mastodon: the title in bold, the summary, for calendar events the date, time and place
-in words, and "Source:" with the link; ``url`` is the source entry when it is https
-(Misskey refuses a Note whose ``url`` is not https, so http links stay in the text).
+Mastodon: the title in bold, the summary and "Source:" with the link; ``url`` is the
+source entry when it is https (Misskey refuses a Note whose ``url`` is not https, so
+http links stay in the text).
 
 Which entries go out (:func:`choose`):
 
@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from node.activitypub.models import LocalActor
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat
 from node.html import sanitize_html
 from node.hubs.feeds.events import publish_event, sync_events
 from node.hubs.feeds.rules import Entry, Feed
-from node.hubs.hub.models import FeedEntry, Hub, HubItem
-from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.models import FeedEntry, HubItem
+from node.hubs.hub.publish import HubTarget
 from node.runtime import Node
 
 FIRST_POLL_PUBLISH = 3
@@ -46,23 +45,7 @@ NOT_PUBLISHED = ""  # feed_entry.object_uri of an entry recorded as seen only
 
 _entries = FeedEntry.__table__  # type: ignore[attr-defined]
 _items = HubItem.__table__  # type: ignore[attr-defined]
-_hub = Hub.__table__  # type: ignore[attr-defined]
-_actor = LocalActor.__table__  # type: ignore[attr-defined]
 _OLDEST = datetime.min.replace(tzinfo=UTC)
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_FREQ = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
-
-
-def hub_by_id(conn: Connection, hub_id: int) -> HubTarget | None:
-    """The live hub with settings row ``hub_id``; None once its actor is deleted."""
-    name = conn.execute(select(_actor.c.username).join(_hub, _hub.c.actor_id == _actor.c.id)
-                        .where(_hub.c.id == hub_id)).scalar()
-    try:
-        return load_hub(conn, name) if name else None
-    except HubError:
-        return None
 
 
 def unseen(conn: Connection, subscription_id: int, entries: Sequence[Entry]) -> list[Entry]:
@@ -95,47 +78,15 @@ def choose(feed: Feed, fresh: Sequence[Entry], *, first: bool,
 
 
 def note_content(feed: Feed, entry: Entry) -> str:
-    """The Note's HTML: bold title, when/where for events, summary, source link."""
+    """The Note's HTML: bold title, summary, source link. (A dated calendar entry is an
+    Event instead, with its times and place as fields: :mod:`node.hubs.feeds.events`.)"""
     parts = [f"<p><strong>{html.escape(entry.title)}</strong></p>"] if entry.title else []
-    if entry.kind == "event" and entry.start is not None:
-        when = describe_when(entry.start, entry.end, entry.repeats)
-        lines = [f"When: {html.escape(when)}"]
-        if entry.location:
-            lines.append(f"Where: {html.escape(entry.location)}")
-        parts.append("<p>" + "<br>".join(lines) + "</p>")
     parts.append(entry.summary)
     source = entry.link or feed.link
     if source:
         link = html.escape(source)
         parts.append(f'<p>Source: <a href="{link}">{link}</a></p>')
     return sanitize_html("".join(parts))
-
-
-def _day(value: date) -> str:
-    return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def _zone(value: datetime) -> str:
-    key = getattr(value.tzinfo, "key", None)
-    return f" ({key})" if key and key != "UTC" else (" UTC" if value.tzinfo else "")
-
-
-def describe_when(start: date | datetime, end: date | datetime | None, freq: str = "") -> str:
-    """An event's date, time and timezone in words (English, whatever the locale).
-
-    Mastodon shows no structured dates, so its readers need them in the text.
-    """
-    repeats = f", repeating {_FREQ[freq.upper()]}" if freq.upper() in _FREQ else ""
-    if not isinstance(start, datetime):
-        last = end - timedelta(days=1) if isinstance(end, date) and end > start else start
-        span = _day(start) if last == start else f"{_day(start)} to {_day(last)}"
-        return f"{span} (all day){repeats}"
-    text = f"{_day(start)}, {start:%H:%M}"
-    if isinstance(end, datetime) and end.date() == start.date():
-        text += f" to {end:%H:%M}"
-    elif isinstance(end, datetime):
-        text += f" to {_day(end)}, {end:%H:%M}"
-    return text + _zone(start) + repeats
 
 
 def feed_note(target: HubTarget, feed: Feed, entry: Entry, note_id: str,

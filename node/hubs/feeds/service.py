@@ -31,10 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from node.activitypub.fetch import FetchedDocument, FetchFailed, NotModified, canonical_url
 from node.activitypub.ssrf import check_url
 from node.hosts import BadURL
-from node.hubs.feeds.publish import hub_by_id, record_entries
+from node.hubs.feeds.publish import record_entries
 from node.hubs.feeds.rules import FEED_ACCEPT, FEED_MEDIA_TYPES, Feed, FeedError, parse_feed
 from node.hubs.hub.models import FeedSubscription
-from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
 from node.runtime import Node
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,10 @@ from functools import partial
 from typing import Any
 
 from node.activitypub.following import find_target
-from node.activitypub.local_actors import find_by_username
 from node.hubs.hub import cli_governance
 from node.hubs.hub.members import members, remove_member, set_member
 from node.hubs.hub.policy import ROLES
-from node.hubs.hub.publish import HubError, load_hub
+from node.hubs.hub.publish import load_hub, organizer
 from node.hubs.hub.service import create_hub
 from node.runtime import Node, NodeAccess
 
@@ -22,10 +21,7 @@ def member_uri(node: Node, who: str) -> str:
     """A local username, or a remote account (``@user@host``, ``acct:``, actor URL)."""
     if "@" not in who and "://" not in who:
         with node.engine.connect() as conn:
-            actor = find_by_username(conn, who)
-        if actor is None or actor.kind != "person" or actor.deleted_at is not None:
-            raise HubError(f"no organizer named {who!r} on this node")
-        return actor.uri
+            return organizer(conn, who).uri
 
     async def resolve() -> str:
         try:
@@ -42,10 +38,7 @@ def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
                            summary=args.summary or "", now=node.clock())
         target = load_hub(conn, args.name)
         for admin in args.admin:
-            admin_actor = find_by_username(conn, admin)
-            if admin_actor is None or admin_actor.kind != "person":
-                raise HubError(f"no organizer named {admin!r} on this node")
-            set_member(conn, target, admin_actor.uri, "admin", node.clock())
+            set_member(conn, target, organizer(conn, admin).uri, "admin", node.clock())
         return actor.uri
 
     print(f"ionode: created hub {nodes.with_node(args, work)}")

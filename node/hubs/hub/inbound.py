@@ -52,15 +52,13 @@ from node.activitypub.remote_objects import (
     store_remote,
 )
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
-from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import Decision, decide
-from node.hubs.hub.publish import HubError, HubTarget, load_hub
+from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
-_hub = Hub.__table__  # type: ignore[attr-defined]
-_actor = LocalActor.__table__  # type: ignore[attr-defined]
 
 #: Object types a hub takes, and the item kind each becomes.
 CONTENT_KINDS = {"Note": "update", "Page": "update", "Article": "minutes",
@@ -160,12 +158,6 @@ def hub_by_uri(conn: Connection, uri: str) -> HubTarget | None:
         return load_hub(conn, actor.username)
     except HubError:
         return None
-
-
-def hub_by_id(conn: Connection, hub_id: int) -> HubTarget | None:
-    actor_id = conn.execute(select(_hub.c.actor_id).where(_hub.c.id == hub_id)).scalar()
-    uri = conn.execute(select(_actor.c.uri).where(_actor.c.id == actor_id)).scalar()
-    return None if uri is None else hub_by_uri(conn, str(uri))
 
 
 def _already_in(conn: Connection, target: HubTarget, uri: str) -> bool:

@@ -28,8 +28,9 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.models import StoredObject
 from node.activitypub.remote_objects import apply_update
 from node.activitypub.vocab import ref
-from node.hubs.hub.inbound import announce_remote, as_received, hub_by_id, item_times
+from node.hubs.hub.inbound import announce_remote, as_received, item_times
 from node.hubs.hub.models import HubItem
+from node.hubs.hub.publish import hub_by_id
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]

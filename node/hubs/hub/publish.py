@@ -26,6 +26,7 @@ from node.runtime import Node
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
 
 
 class HubError(ActorError):
@@ -53,6 +54,19 @@ class ItemResult:
     decisions: dict[str, Decision] = field(default_factory=dict)
 
 
+def organizer(conn: Connection, name: str,
+              error: type[HubError] = HubError) -> LocalActor:
+    """The live local person ``name`` (an account not deleted), or ``error``.
+
+    Every command and page that acts as an organizer looks them up here, so a deleted
+    account can neither post nor be made a hub's admin.
+    """
+    actor = find_by_username(conn, name)
+    if actor is None or actor.kind != "person" or actor.deleted_at is not None:
+        raise error(f"no organizer named {name!r} on this node")
+    return actor
+
+
 def load_hub(conn: Connection, name: str) -> HubTarget:
     """The live local hub called ``name``, or :class:`HubError`."""
     actor = find_by_username(conn, name)
@@ -62,6 +76,16 @@ def load_hub(conn: Connection, name: str) -> HubTarget:
     if row is None:
         raise HubError(f"hub {name!r} has no settings row; run `ionode migrate`")
     return HubTarget(hub=Hub(**row._mapping), actor=actor)
+
+
+def hub_by_id(conn: Connection, hub_id: int) -> HubTarget | None:
+    """The live hub with settings row ``hub_id``; None once its actor is deleted."""
+    name = conn.execute(select(_actor.c.username).join(_hub, _hub.c.actor_id == _actor.c.id)
+                        .where(_hub.c.id == hub_id)).scalar()
+    try:
+        return load_hub(conn, name) if name else None
+    except HubError:
+        return None
 
 
 def announce_both(conn: Connection, outbox: Outbox, hub: LocalActor,

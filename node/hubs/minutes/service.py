@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from node.activitypub.local_actors import find_by_username
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
-from node.hubs.hub.publish import HubError, ItemResult, load_hub, publish_item
+from node.hubs.hub.publish import HubError, ItemResult, load_hub, organizer, publish_item
 from node.hubs.hub.settings import one_line
 from node.hubs.minutes.rules import (
     MAX_ATTACHMENTS,
@@ -25,9 +24,7 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
                  title: str, markdown: str, summary: str = "",
                  attachments: Sequence[tuple[str, str]] = ()) -> ItemResult:
     """Publish minutes (or a report) by ``author_name`` into the named hubs."""
-    author = find_by_username(conn, author_name)
-    if author is None or author.kind != "person" or author.deleted_at is not None:
-        raise HubError(f"no organizer named {author_name!r} on this node")
+    author = organizer(conn, author_name)
     name = one_line(title, "a title", MAX_TITLE)
     if not name:
         raise HubError("minutes need a title (--title)")

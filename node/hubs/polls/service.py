@@ -27,13 +27,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.delivery import deliveries_for_followers
-from node.activitypub.local_actors import find_by_uri, find_by_username
+from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor, OutboxActivity, RemoteActor, StoredObject
 from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, refs
 from node.hubs.hub.models import HubItem, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
-from node.hubs.hub.publish import ItemResult, load_hub, publish_item
+from node.hubs.hub.publish import ItemResult, load_hub, organizer, publish_item
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollError, PollSpec, Tally
 from node.runtime import Node
@@ -57,18 +57,10 @@ class VoteOutcome:
     refused: tuple[str, ...] = ()
 
 
-def organizer(conn: Connection, name: str) -> LocalActor:
-    """The live local Person called ``name``, or :class:`PollError`."""
-    actor = find_by_username(conn, name)
-    if actor is None or actor.kind != "person" or actor.deleted_at is not None:
-        raise PollError(f"no organizer named {name!r} on this node")
-    return actor
-
-
 def create_poll(node: Node, conn: Connection, author_name: str, hub_names: Sequence[str],
                 spec: PollSpec) -> ItemResult:
     """Publish the Question by ``author_name`` into the named hubs (kind ``poll``)."""
-    author = organizer(conn, author_name)
+    author = organizer(conn, author_name, PollError)
     if not hub_names:
         raise PollError("a poll goes into at least one hub (--hub)")
     hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
@@ -222,7 +214,7 @@ def _may_close(conn: Connection, closer: LocalActor, document: Mapping[str, Any]
 
 def close_poll(node: Node, conn: Connection, closer_name: str, uri: str) -> int:
     """Close a local poll now (its author, or an admin or moderator of one of its hubs)."""
-    closer = organizer(conn, closer_name)
+    closer = organizer(conn, closer_name, PollError)
     document = lock_question(conn, uri)
     if document is None:
         raise PollError(f"no poll {uri} on this node")

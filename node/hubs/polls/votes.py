@@ -30,13 +30,13 @@ from node.activitypub.models import LocalActor, RemoteActor
 from node.activitypub.outbox import Outbox
 from node.activitypub.urls import same_host
 from node.activitypub.vocab import ACTIVITY_CONTEXT, activity, ref, refs
+from node.hubs.hub.publish import organizer
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollError
 from node.hubs.polls.service import (
     VoteOutcome,
     cast_vote,
     live_question,
-    organizer,
     record_votes,
     stored_question,
 )
@@ -121,7 +121,7 @@ def vote(node: Node, conn: Connection, voter_name: str, uri: str,
     Any refusal (closed, unknown option, a second choice on a one-choice poll) refuses
     the whole vote and stores nothing.
     """
-    voter = organizer(conn, voter_name)
+    voter = organizer(conn, voter_name, PollError)
     question = stored_question(conn, uri) or {}
     choices = list(dict.fromkeys(polls.chosen_option(question, name.strip())
                                  for name in names if name.strip()))

@@ -12,9 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from node.activitypub.local_actors import ActorError, find_by_username
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
-from node.hubs.hub.publish import load_hub, publish_item
+from node.hubs.hub.publish import load_hub, organizer, publish_item
 from node.runtime import Node
 from node.text import post_html
 
@@ -28,9 +27,7 @@ class PostResult:
 def post_update(node: Node, conn: Connection, author_name: str, text: str,
               hub_names: Sequence[str] = ()) -> PostResult:
     """Publish an update (a public Note) by ``author_name`` into the named hubs."""
-    author = find_by_username(conn, author_name)
-    if author is None or author.kind != "person" or author.deleted_at is not None:
-        raise ActorError(f"no organizer named {author_name!r} on this node")
+    author = organizer(conn, author_name)
     hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
     now = node.clock()
     note_id = node.services.outbox.new_id("objects")

@@ -25,5 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("hub", schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place (SQLite >= 3.35): a batch rebuild would copy
+    # the whole table and, with foreign keys on (node/db.py), fail to drop the old one.
+    with op.batch_alter_table("hub", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("timezone")

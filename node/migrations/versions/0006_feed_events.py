@@ -8,6 +8,16 @@ entry) become ordinary feed posts, which they are: they broke every calendar. On
 received items' start and end are indexed again in UTC: before, ``18:15-06:00`` was
 stored as 18:15 with its offset dropped (``node.columns.UTCDateTime`` now converts).
 
+Two things this upgrade does not undo or finish:
+
+- The refiling is irreversible. Those items become ``kind="feed"`` and their
+  ``starts_at``/``ends_at`` are set to NULL; ``downgrade`` only drops ``digest`` and
+  does not restore either (the old kind and times are not kept anywhere).
+- The refiled entries keep their ``feed_entry`` rows, with a NULL ``digest``. A feed
+  entry already in ``feed_entry`` is not republished, so these calendar entries stay
+  plain feed posts and never become Events; only entries first seen after this
+  revision do.
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-04 14:30:00
@@ -64,5 +74,7 @@ def _reindex_received_times() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("feed_entry", schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place (SQLite >= 3.35): a batch rebuild would copy
+    # the whole table and, with foreign keys on (node/db.py), fail to drop the old one.
+    with op.batch_alter_table("feed_entry", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("digest")
