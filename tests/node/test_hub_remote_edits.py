@@ -9,21 +9,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from node.activitypub.models import InboxItem, StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.hubs.hub.members import remove_member
-from node.hubs.hub.models import HubItem
+from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.moderation import publish_held, queue
 from node.settings import Settings
 from tests.node.harness import Harness
-from tests.node.hub_harness import FANS, add_member, fan, hub, hub_node, rows, sent
+from tests.node.hub_harness import FANS, fan, hub, hub_node, rows, sent
 from tests.node.test_remote_events import AS, HUB_URI, MOBILIZON, event, organizer, page, send
 from tests.node.test_remote_events import starts as item_starts
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
+_hub = Hub.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -59,11 +62,11 @@ def test_an_update_whose_updated_has_no_offset_is_applied(h: Harness) -> None:
     fan(h)
     doc = event(1)
     send(h, "Create", doc)
-    update = send(h, "Update", event(1, startTime="2026-12-14T17:00:00-06:00",
+    edit = send(h, "Update", event(1, startTime="2026-12-14T17:00:00-06:00",
                                      endTime=None, updated="2026-11-21T11:00:00"))
     assert item_starts(h)[doc["id"]] == datetime(2026, 12, 14, 23, tzinfo=UTC)
-    assert announced(h)[-1] == update["id"]
-    (received,) = rows(h, _inbox, _inbox.c.activity_id == update["id"])
+    assert announced(h)[-1] == edit["id"]
+    (received,) = rows(h, _inbox, _inbox.c.activity_id == edit["id"])
     assert received["state"] == "done"
 
 
@@ -133,12 +136,29 @@ def test_a_removed_members_edit_is_not_announced_nor_kept(h: Harness) -> None:
     assert "cheap watches" not in page(h)
 
 
+def test_an_edit_in_a_moderated_hub_goes_back_to_the_queue(h: Harness) -> None:
+    fan(h)
+    organizer(h)
+    with h.node.engine.begin() as conn:
+        conn.execute(update(_hub).values(posting_policy="moderated"))
+    send(h, "Create", note())
+    with h.node.engine.begin() as conn:
+        publish_held(h.node, conn, hub(conn), note()["id"])
+    h.drain()
+    assert len(announced(h)) == 2
+    send(h, "Update", note(content="<p>edited</p>", updated="2026-11-21T11:00:00Z"))
+    assert len(announced(h)) == 2
+    assert [i["state"] for i in rows(h, _item)] == ["held"]
+    with h.node.engine.connect() as conn:
+        assert [q.object_uri for q in queue(conn, hub(conn))] == [note()["id"]]
+
+
 def test_a_members_edit_is_still_announced(h: Harness) -> None:
     fan(h)
     organizer(h)
     send(h, "Create", note())
-    update = send(h, "Update", note(content="<p>second</p>", updated="2026-11-21T11:00:00Z"))
-    assert announced(h)[-1] == update["id"]
+    edit = send(h, "Update", note(content="<p>second</p>", updated="2026-11-21T11:00:00Z"))
+    assert announced(h)[-1] == edit["id"]
     assert [i["state"] for i in rows(h, _item)] == ["published"]
 
 
