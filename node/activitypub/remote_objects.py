@@ -9,6 +9,7 @@ tombstone wins).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -67,10 +68,14 @@ def _clean_item(item: object) -> object:
 
 
 def parse_time(value: object) -> datetime | None:
+    """An xsd:dateTime as an aware UTC datetime, None if unreadable.
+
+    AS2 requires an offset but not every server sends one; a time without one is read
+    as UTC, so every caller compares aware values (a naive one raised TypeError)."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except ValueError:
         return None
 
@@ -118,27 +123,45 @@ def store_remote(conn: Connection, document: Mapping[str, Any], now: datetime) -
     return True
 
 
+@dataclass(frozen=True)
+class Updated:
+    """What :func:`update_remote` did: refused with a reason, or applied, and whether
+    it was only a poll's tally refresh (no newer ``updated``: nothing to re-share)."""
+
+    problem: str | None = None
+    tally_only: bool = False
+
+
 def apply_update(conn: Connection, document: Mapping[str, Any], actor: str) -> str | None:
     """Replace a stored object by a newer version; a reason when refused."""
+    return update_remote(conn, document, actor).problem
+
+
+def update_remote(conn: Connection, document: Mapping[str, Any], actor: str) -> Updated:
+    """:func:`apply_update`, telling a tally-only refresh of a poll from an edit.
+
+    FEDERATION.md: an Update counts only from an owner with a newer ``updated``; a
+    Question's tallies are the exception (Mastodon sends them without a newer
+    ``updated``) and are taken, but they are no edit a hub should Announce."""
     uri = ref(document)
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None or row.deleted_at is not None:
-        return "Update of an object we do not have"
+        return Updated("Update of an object we do not have")
     if row.local or actor not in owners(row._mapping):
-        return "Update by someone who does not own the object"
+        return Updated("Update by someone who does not own the object")
     new_time = parse_time(document.get("updated"))
     old_time = row.updated or row.published
     if new_time is None or (old_time is not None and new_time <= as_utc(old_time)):
         if _same_poll(row.document, document):
             _refresh_tallies(conn, row.id, row.document, document)
-            return None
-        return "Update without a newer `updated`"
+            return Updated(tally_only=True)
+        return Updated("Update without a newer `updated`")
     cleaned = clean_remote_object(document)
     cleaned["attributedTo"] = row.document.get("attributedTo") \
         if isinstance(row.document, Mapping) else cleaned.get("attributedTo")
     conn.execute(update(_objects).where(_objects.c.id == row.id).values(
         document=cleaned, updated=new_time, type=str(cleaned.get("type", row.type))[:64]))
-    return None
+    return Updated()
 
 
 TALLY_FIELDS = ("votersCount", "closed", "endTime")

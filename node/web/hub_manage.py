@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import LocalActor, StoredObject
-from node.hubs.hub.dashboard import ONGOING, is_open_poll
+from node.hubs.hub.dashboard import ONGOING
 from node.hubs.hub.follow_requests import pending
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.moderation import queue
@@ -181,7 +181,7 @@ def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView
     views = []
     for row in rows:
         document = row.document if isinstance(row.document, dict) else {}
-        if not is_open_poll(document, now):
+        if not polls.is_open(document, now):
             continue
         tally = polls.tally_of(document)
         views.append(PollView(

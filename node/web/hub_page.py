@@ -20,7 +20,7 @@ from starlette.responses import Response
 from node.activitypub.models import LocalActor
 from node.clock import as_utc
 from node.hubs.calls.rules import ScheduleError
-from node.hubs.events.rules import event_when, spec_from_document
+from node.hubs.events.rules import EventSpec, Online, Place, event_when, spec_from_document
 from node.hubs.hub.dashboard import Dashboard, Item, build_dashboard
 from node.hubs.hub.models import Hub
 from node.hubs.hub.policy import member_role
@@ -56,6 +56,28 @@ def _text(document: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _event_spec(item: Item) -> EventSpec | None:
+    """The Event as its own page and the calendars read it, or None (not an Event, or
+    no readable start): then the raw fields are shown as they are."""
+    if item.document.get("type") != "Event":
+        return None
+    try:
+        return spec_from_document(item.document)
+    except ScheduleError:  # EventError too
+        return None
+
+
+def _spec_fields(spec: EventSpec, document: dict[str, Any]) -> tuple[str, str, str]:
+    """(title, place, join URL) read as :func:`spec_from_document` reads them, so a list
+    or a PostalAddress-only ``location`` (Mobilizon) shows its place here too."""
+    location = spec.location
+    place = location.name if isinstance(location, Place) else ""
+    online = location.url if isinstance(location, Online) else ""
+    call = spec.call.call_url if spec.call is not None else ""
+    join = web_url(online) or web_url(call) or web_url(_text(document, "callUrl"))
+    return spec.title, place, join
+
+
 def _location(document: dict[str, Any]) -> tuple[str, str]:
     """(place name, join URL) of an Event's Place or VirtualLocation."""
     location = document.get("location")
@@ -80,9 +102,12 @@ def item_view(item: Item, likes: dict[str, int] | None = None, *,
               now: datetime | None = None) -> ItemView:
     doc = item.document
     place, join_url = _location(doc)
+    title = _text(doc, "name") or ("(untitled event)" if item.kind == "event" else "")
+    spec = _event_spec(item)
+    if spec is not None:
+        title, place, join_url = _spec_fields(spec, doc)
     return ItemView(
-        uri=web_url(item.uri), kind=item.kind,
-        title=_text(doc, "name") or ("(untitled event)" if item.kind == "event" else ""),
+        uri=web_url(item.uri), kind=item.kind, title=title,
         summary=sanitized_markup(_text(doc, "summary")),
         content=sanitized_markup(_text(doc, "content")), published=item.published,
         starts_at=item.starts_at, join_url=join_url, place=place,

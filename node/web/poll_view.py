@@ -48,16 +48,6 @@ def voters_label(count: int) -> str:
     return ngettext("%(count)d voter", "%(count)d voters", count) % {"count": count}
 
 
-def closed_at(document: Mapping[str, Any], now: datetime) -> datetime | None:
-    """When the poll closed (``closed``, else an ``endTime`` that has passed), or None."""
-    closed = document.get("closed")
-    if closed:
-        moment = polls.parse_end(closed) if isinstance(closed, str) else None
-        return moment or polls.ends_at(document) or now
-    end = polls.ends_at(document)
-    return end if end is not None and end <= now else None
-
-
 def shares(counts: tuple[int, ...], voters: int, multiple: bool) -> tuple[int, ...]:
     """Whole percentages of each count: of the voters (several choices) or the votes."""
     total = voters if multiple and voters > 0 else sum(counts)
@@ -95,10 +85,7 @@ def poll_view(document: Mapping[str, Any], now: datetime) -> PollView:
                     for name, count, percent in zip(names, counts,
                                                     shares(counts, voters, multiple),
                                                     strict=True))
-    try:
-        closed = closed_at(document, now)
-    except polls.PollError:  # a malformed ``closed``: closed all the same
-        closed = polls.ends_at(document) or now
+    closed = polls.closed_at(document, now)
     return PollView(options=options, multiple=multiple, voters=voters,
                     voters_label=voters_label(voters), ends=polls.ends_at(document),
                     closed_at=closed)

@@ -95,3 +95,34 @@ def test_dashboard_shows_each_section(settings: Settings, clock: Clock) -> None:
     recent, members = rest.split("<h2>Members</h2>")
     assert "GA minutes 20 Nov" in recent and "3 twinkles" in recent
     assert "@ana@mastodon.example" in members and "moderator" in members
+
+
+def test_remote_polls_with_an_unusual_end_render_as_open(settings: Settings,
+                                                         clock: Clock) -> None:
+    # Regression: a remote Question whose endTime has no offset made the hub page answer
+    # 500 (naive compared with aware); an unreadable endTime made the dashboard call the
+    # poll closed while its own page called it open. One rule (polls.rules.closed_at):
+    # no offset is UTC, an unreadable end is no known end, so the poll is open.
+    app = create_app(settings, clock=clock, start_workers=False)
+    now, base = clock(), settings.url
+    naive_end = (now + timedelta(days=2)).replace(tzinfo=None).isoformat(timespec="seconds")
+    naive_past = (now - timedelta(days=2)).replace(tzinfo=None).isoformat(timespec="seconds")
+    with TestClient(app, base_url=base) as client:
+        with app.state.node.engine.begin() as conn:
+            create_hub(conn, base_url=base, name="sandy", title="Sandy Relief", now=now)
+            target = load_hub(conn, "sandy")
+            assert target.hub.id is not None
+            for slug, end in (("naive", naive_end), ("garbled", "next tuesday"),
+                              ("over", naive_past)):
+                add_item(conn, hub_id=target.hub.id, hub_uri=target.actor.uri,
+                         uri=f"https://remote.example/questions/{slug}", kind="poll",
+                         document={"type": "Question", "content": f"<p>Poll {slug}</p>",
+                                   "endTime": end, "oneOf": [
+                                       {"type": "Note", "name": "yes"},
+                                       {"type": "Note", "name": "no"}]},
+                         now=now)
+        response = client.get("/hubs/sandy", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    open_polls, results = response.text.split("Open straw polls")[1].split("<h2>Results</h2>")
+    assert "Poll naive" in open_polls and "Poll garbled" in open_polls
+    assert "Poll over" in results and "Poll over" not in open_polls

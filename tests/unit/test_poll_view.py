@@ -61,3 +61,19 @@ def test_odd_documents_show_what_they_can() -> None:
     assert [(o.name, o.count) for o in view.options] == [("a", 0), ("b", 2), ("c", 0)]
     assert view.multiple and view.voters == 0 and view.is_open
     assert poll_view({}, NOW).options == ()
+
+
+@pytest.mark.parametrize(("end", "is_open"), [
+    ("2026-11-22T12:00:00", True),   # no offset: read as UTC, a day ahead
+    ("2026-11-20T12:00:00", False),  # no offset, passed
+    ("next tuesday", True),          # unreadable: no known end, open until `closed`
+    (None, True),
+])
+def test_one_closing_rule_for_page_dashboard_and_votes(end: str | None, is_open: bool) -> None:
+    # Regression: the dashboard's own copy of the rule raised TypeError on an endTime
+    # without offset and called an unreadable one closed while the poll page said open.
+    from node.hubs.polls import rules as polls
+    document = question([1, 0], **({"endTime": end} if end is not None else {}))
+    assert poll_view(document, NOW).is_open is is_open
+    assert polls.is_open(document, NOW) is is_open
+    assert (polls.closed_reason(document, NOW) is None) is is_open

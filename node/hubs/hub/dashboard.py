@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem, HubMember
+from node.hubs.polls.rules import is_open as poll_is_open
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
@@ -71,18 +72,6 @@ def _rows(conn: Connection, query: Select[Any]) -> list[Item]:
             for r in conn.execute(query)]
 
 
-def is_open_poll(document: dict[str, Any], now: datetime) -> bool:
-    if document.get("closed"):
-        return False
-    end = document.get("endTime")
-    if not isinstance(end, str):
-        return True
-    try:
-        return datetime.fromisoformat(end.replace("Z", "+00:00")) > now
-    except ValueError:
-        return False
-
-
 def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime,
                     *, recent_limit: int = 20) -> Dashboard:
     """Everything the hub page shows, in a handful of indexed queries."""
@@ -96,8 +85,8 @@ def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime
     ).order_by(_item.c.starts_at).limit(10))
     scanned = _rows(conn, base.where(_item.c.kind == "poll").order_by(_item.c.id.desc())
                     .limit(POLLS_SCANNED))
-    polls = [p for p in scanned if is_open_poll(p.document, now)][:OPEN_POLLS]
-    results = [p for p in scanned if not is_open_poll(p.document, now)][:RESULTS]
+    polls = [p for p in scanned if poll_is_open(p.document, now)][:OPEN_POLLS]
+    results = [p for p in scanned if not poll_is_open(p.document, now)][:RESULTS]
     recent = _rows(conn, base.where(_item.c.kind.in_(WRITTEN))
                    .order_by(_item.c.id.desc()).limit(recent_limit))
     shown = {item.uri for items in (pinned, upcoming, polls, results, recent) for item in items}

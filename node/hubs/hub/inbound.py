@@ -31,19 +31,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
-from node.activitypub.authorship import authors_of
+from node.activitypub.authorship import authors_of, owners
 from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of, inboxes_of
 from node.activitypub.handlers.objects import followed_here, object_document
 from node.activitypub.handling import HandlerContext
 from node.activitypub.local_actors import find_by_uri
-from node.activitypub.models import InboxItem, LocalActor, RemoteActor
+from node.activitypub.models import InboxItem, LocalActor, RemoteActor, StoredObject
 from node.activitypub.outbox import Outbox
 from node.activitypub.remote_objects import (
     apply_delete,
@@ -52,6 +52,7 @@ from node.activitypub.remote_objects import (
     store_remote,
 )
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
+from node.hubs.events.rules import EventError, spec_from_document
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import Decision, decide
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
@@ -59,6 +60,7 @@ from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
 
 #: Object types a hub takes, and the item kind each becomes.
 CONTENT_KINDS = {"Note": "update", "Page": "update", "Article": "minutes",
@@ -104,14 +106,15 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
     author = actor_of(create)
     document = await object_document(ctx, create)
     hubs = posted_into(document, pattern)
-    if (not hubs or not is_public(document) or _kind(document) is None
+    if (not hubs or not is_public(document) or item_kind(document) is None
             or author not in refs(document.get("attributedTo"))):
         return False
     inbox = None if ctx.is_local(author) else await _preferred_inbox(ctx, author)
     return await ctx.db(lambda conn: _take(ctx, conn, create, document, hubs, inbox))
 
 
-def _kind(document: Mapping[str, Any]) -> str | None:
+def item_kind(document: Mapping[str, Any]) -> str | None:
+    """The item kind a hub files ``document`` under, None for a type hubs do not take."""
     kind = document.get("type")
     return CONTENT_KINDS.get(kind) if isinstance(kind, str) else None
 
@@ -168,15 +171,30 @@ def _already_in(conn: Connection, target: HubTarget, uri: str) -> bool:
 def item_times(document: Mapping[str, Any]) -> dict[str, datetime | None]:
     """The hub item's index of a document's times: an Event's start and end, a
     Question's close. Written on Create and again on every Update (the document stays
-    the source of truth; the item only indexes it). Stored in UTC (``node.columns``)."""
-    return {"starts_at": parse_time(document.get("startTime")),
-            "ends_at": parse_time(document.get("endTime"))}
+    the source of truth; the item only indexes it). Stored in UTC (``node.columns``).
+
+    An Event's times are read as its page and calendars read them
+    (:func:`node.hubs.events.rules.spec_from_document`: a time without offset is in the
+    event's own ``timezone``), so the index that orders the dashboard and picks the
+    calendar window agrees with what is shown; an Event that does not read falls back
+    on the plain reading (no offset is UTC)."""
+    start, end = parse_time(document.get("startTime")), parse_time(document.get("endTime"))
+    if document.get("type") == "Event":
+        try:
+            spec = spec_from_document(dict(document))
+        except (EventError, ValueError, TypeError):
+            return {"starts_at": start, "ends_at": end}
+        # no readable end stays None: the dashboard keeps it "ongoing" a while
+        return {"starts_at": spec.start.astimezone(UTC),
+                "ends_at": None if end is None else spec.end.astimezone(UTC)}
+    return {"starts_at": start, "ends_at": end}
 
 
 def _record(conn: Connection, target: HubTarget, document: Mapping[str, Any], author: str,
             decision: Decision, now: datetime, origin: str) -> None:
     conn.execute(insert(_item).values(
-        hub_id=target.hub.id, object_uri=ref(document), kind=_kind(document), author_uri=author,
+        hub_id=target.hub.id, object_uri=ref(document), kind=item_kind(document),
+        author_uri=author,
         origin=origin, state=decision.state, pinned=False, **item_times(document),
         created_at=now, updated_at=now, note=decision.reason or None))
 
@@ -223,7 +241,7 @@ def _forget(ctx: HandlerContext, conn: Connection, delete_activity: Mapping[str,
             author: str, uri: str) -> bool:
     rows = conn.execute(select(_item.c.hub_id, _item.c.state, _item.c.author_uri)
                         .where(_item.c.object_uri == uri)).all()
-    if not rows or any(r.author_uri != author for r in rows):
+    if not rows or author not in _deleters(conn, uri, rows):
         return False  # not ours to handle; the protocol handler judges the Delete
     now = ctx.clock()
     problem = apply_delete(conn, uri, author, now)
@@ -235,6 +253,18 @@ def _forget(ctx: HandlerContext, conn: Connection, delete_activity: Mapping[str,
         announce_remote(conn, ctx.outbox, target.actor,
                         [as_received(delete_activity)], author, None, now)
     return True
+
+
+def _deleters(conn: Connection, uri: str, rows: Sequence[Any]) -> list[str]:
+    """Who may delete ``uri``: every owner of the stored object (any listed author,
+    :func:`node.activitypub.authorship.owners`, as :func:`apply_delete` checks), else
+    (nothing stored) the author every hub item names."""
+    row = conn.execute(select(_objects.c.authors, _objects.c.attributed_to,
+                              _objects.c.document).where(_objects.c.uri == uri)).first()
+    if row is not None:
+        return owners(row._mapping)
+    authors = {r.author_uri for r in rows}
+    return list(authors) if len(authors) == 1 else []
 
 
 def received_create(conn: Connection, author: str, object_uri: str) -> dict[str, Any] | None:

@@ -10,6 +10,13 @@ Update to its followers (FEP-1b12 "The Announce activity": a group announces eve
 activity in it, as it does the Create and the Delete), whole when it carries a proof,
 else by id. Titles and places are read from the stored document, never copied.
 
+An edit passes the same filters as the Create did (SECURITY.md, "Akkoma: Update skipped
+the moderation filters"): a post that is no longer public, or whose type now makes it
+another kind of item, is taken out of every hub (as a Delete takes it) and not
+Announced; the hub's posting decision is taken again, so a removed member's edit is
+neither Announced nor kept. A poll's tally refresh (no newer ``updated``) updates the
+counts and is not Announced: every vote would otherwise reach every hub follower.
+
 An Update of anything no hub holds, of a local object or of an actor is left to the
 protocol handler.
 """
@@ -17,19 +24,21 @@ protocol handler.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of
 from node.activitypub.handlers.objects import object_document
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import StoredObject
-from node.activitypub.remote_objects import apply_update
-from node.activitypub.vocab import ref
-from node.hubs.hub.inbound import announce_remote, as_received, item_times
+from node.activitypub.remote_objects import update_remote
+from node.activitypub.vocab import is_public, ref
+from node.hubs.hub.inbound import announce_remote, as_received, item_kind, item_times
 from node.hubs.hub.models import HubItem
+from node.hubs.hub.policy import decide
 from node.hubs.hub.publish import hub_by_id
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -58,22 +67,49 @@ async def on_update(ctx: HandlerContext, update_activity: Mapping[str, Any]) -> 
 def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str, Any],
              document: Mapping[str, Any], actor: str) -> bool:
     uri = str(ref(document))
-    rows = conn.execute(select(_item.c.hub_id, _item.c.state)
+    rows = conn.execute(select(_item.c.id, _item.c.hub_id, _item.c.state)
                         .where(_item.c.object_uri == uri)).all()
     if not rows:
         return False  # taken out of its hubs meanwhile: the protocol handler decides
-    problem = apply_update(conn, document, actor)
-    if problem is not None:
-        raise Ignore(problem)
+    before = conn.execute(select(_objects.c.document).where(_objects.c.uri == uri)).scalar()
+    outcome = update_remote(conn, document, actor)
+    if outcome.problem is not None:
+        raise Ignore(outcome.problem)
     stored = conn.execute(select(_objects.c.document).where(_objects.c.uri == uri)).scalar()
+    current = stored if isinstance(stored, Mapping) else document
     now = ctx.clock()
+    if not is_public(current) or item_kind(current) != item_kind(
+            before if isinstance(before, Mapping) else {}):
+        # no longer a public post of the same kind: out of every hub, as a Delete takes it
+        conn.execute(delete(_item).where(_item.c.object_uri == uri))
+        return True
     conn.execute(update(_item).where(_item.c.object_uri == uri).values(
-        updated_at=now, **item_times(stored if isinstance(stored, Mapping) else document)))
-    shared = {r.hub_id for r in rows if r.state == "published"}
-    for target in (t for t in (hub_by_id(conn, i) for i in sorted(shared)) if t is not None):
+        updated_at=now, **item_times(current)))
+    if outcome.tally_only:
+        return True  # votes are no edit: only the Question's owner tells its voters
+    for row in (r for r in rows if r.state == "published"):
+        _share_edit(ctx, conn, row.id, row.hub_id, update_activity, actor, now)
+    return True
+
+
+def _share_edit(ctx: HandlerContext, conn: Connection, item_id: int, hub_id: int,
+                update_activity: Mapping[str, Any], actor: str, now: datetime) -> None:
+    """An edit is a new submission (SECURITY.md, "Update skipped the moderation
+    filters"): the hub's posting decision is taken again. Published: the hub Announces
+    the Update; held: back to the moderation queue; refused (say the author is no longer
+    a member): out of the hub. Only a published edit is Announced."""
+    target = hub_by_id(conn, hub_id)
+    if target is None:
+        return
+    decision = decide(conn, target.hub, target.actor.uri, actor)
+    if decision.state == "refused":
+        conn.execute(delete(_item).where(_item.c.id == item_id))
+    elif decision.state == "held":
+        conn.execute(update(_item).where(_item.c.id == item_id).values(
+            state="held", note=decision.reason or None))
+    else:
         announce_remote(conn, ctx.outbox, target.actor,
                         [as_received(update_activity)], actor, None, now)
-    return True
 
 
 def register(dispatcher: Dispatcher) -> None:

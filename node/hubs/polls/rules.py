@@ -206,24 +206,49 @@ def is_multiple(document: Mapping[str, Any]) -> bool:
     return isinstance(document.get("anyOf"), list)
 
 
-def ends_at(document: Mapping[str, Any]) -> datetime | None:
-    value = document.get("endTime")
+def read_time(value: object) -> datetime | None:
+    """A time a remote Question carries, in UTC; one without an offset is read as UTC
+    (as :func:`node.activitypub.remote_objects.parse_time` does); None if unreadable."""
     if not isinstance(value, str):
         return None
     try:
-        return parse_end(value)
-    except PollError:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
         return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def ends_at(document: Mapping[str, Any]) -> datetime | None:
+    """The poll's ``endTime``; None when it has none or it cannot be read."""
+    return read_time(document.get("endTime"))
+
+
+def closed_at(document: Mapping[str, Any], now: datetime) -> datetime | None:
+    """When the poll closed, or None while it is open: the one "is the poll closed" rule
+    of the dashboard, the manage page, the poll page and voting.
+
+    ``closed`` (any value) closes it, at that time if readable, else at its end or
+    ``now``. Otherwise an ``endTime`` that has passed closes it. An ``endTime`` that
+    cannot be read is no known end: the poll stays open until its origin sends
+    ``closed`` (Mastodon likewise treats a poll without ``endTime`` as open).
+    """
+    if document.get("closed"):
+        return read_time(document.get("closed")) or ends_at(document) or now
+    end = ends_at(document)
+    return end if end is not None and end <= now else None
+
+
+def is_open(document: Mapping[str, Any], now: datetime) -> bool:
+    """True while the poll takes votes (:func:`closed_at`)."""
+    return closed_at(document, now) is None
 
 
 def closed_reason(document: Mapping[str, Any], now: datetime) -> str | None:
     """Why the poll takes no more votes, or None while it is open."""
     if document.get("closed"):
         return f"the poll closed at {document['closed']}"
-    end = ends_at(document)
-    if end is not None and end <= now:
-        return f"the poll ended at {isoformat(end)}"
-    return None
+    end = closed_at(document, now)
+    return None if end is None else f"the poll ended at {isoformat(end)}"
 
 
 def tally_from(options: Sequence[str], counts: Mapping[str, int], voters: int) -> Tally:
