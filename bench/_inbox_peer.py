@@ -76,7 +76,8 @@ class _ActorServer(asyncio.Protocol):
             head = self.buffer[:end]
             lower = head.lower()
             start = lower.find(b"\r\ncontent-length:")
-            length = int(lower[start + 17 : lower.find(b"\r\n", start + 2)]) if start >= 0 else 0
+            stop = lower.find(b"\r\n", start + 2)  # -1: the field is the head's last line
+            length = int(lower[start + 17 : stop if stop >= 0 else None]) if start >= 0 else 0
             if len(self.buffer) < end + 4 + length:
                 return
             self.buffer = self.buffer[end + 4 + length :]

@@ -29,8 +29,7 @@ from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.local_actors import SigningKeys, ensure_node_actor
 from node.activitypub.outbox import Outbox
 from node.activitypub.signatures import sign_request
-from node.activitypub.ssrf import guarded_transport
-from node.activitypub.transport import delivery_client
+from node.activitypub.transport import delivery_client, fetch_transport
 from node.clock import Clock, system_clock
 from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
@@ -66,7 +65,7 @@ def build_node(
     outbox = Outbox(base_url=settings.url)
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(
-        transport=transport or guarded_transport(allow_private=settings.fetch_private_allowed),
+        transport=transport or fetch_transport(allow_private=settings.fetch_private_allowed),
         allow_private=settings.fetch_private_allowed,
         sign=signer,
         user_agent=user_agent(settings),

@@ -308,6 +308,7 @@ class RefusedAddress(OSError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(errno.EACCES, f"refused by address policy: {reason}")
+        self.reason = reason
 
 
 def address_problem(host: str, *, allow_private: bool) -> str | None:

@@ -205,3 +205,25 @@ def delivery_client(
         allow_private=allow_private, user_agent=user_agent, timeout=timeout,
         max_connections=max_connections, resolver=resolver,
     )
+
+
+def fetch_transport(
+    *, allow_private: bool, max_connections: int = 100,
+    resolver: AbstractResolver | None = None,
+) -> httpx.AsyncBaseTransport:
+    """The transport of the node's :class:`~node.activitypub.fetch.SafeFetcher`.
+
+    The same guarded aiohttp client as deliveries (URL policy, then the resolver and the
+    socket factory at connect time), in a session of its own, so that deliveries queued
+    on slow inboxes never hold the connections an inbox needs to fetch a sender's key.
+    aiohttp is imported at the first fetch, as at the first delivery.
+    """
+
+    def build() -> httpx.AsyncBaseTransport:
+        from node.activitypub.transport_aiohttp import GuardedFetchTransport, session_factory
+
+        session = session_factory(allow_private=allow_private,
+                                  max_connections=max_connections, resolver=resolver)
+        return GuardedFetchTransport(allow_private=allow_private, session=session)
+
+    return _FirstUseTransport(build)

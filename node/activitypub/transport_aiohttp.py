@@ -10,7 +10,7 @@ address a socket connects to.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import httpx
@@ -102,3 +102,96 @@ def session_factory(
         )
 
     return make
+
+
+def _refusal(exc: BaseException) -> RefusedAddress | None:
+    """The address policy's refusal somewhere inside an aiohttp connection error."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # aiohttp wraps the OSError once or twice
+        if seen is None:
+            return None
+        if isinstance(seen, RefusedAddress):
+            return seen
+        inner = getattr(seen, "os_error", None)
+        seen = inner if isinstance(inner, BaseException) else (seen.__cause__ or seen.__context__)
+    return None
+
+
+def _as_httpx(exc: Exception) -> Exception:
+    """aiohttp's exception as the httpx class SafeFetcher classifies (ssrf.BlockedAddress
+    for the address policy: a refused address is final, not worth a retry)."""
+    refused = _refusal(exc)
+    if refused is not None:
+        return BlockedAddress(refused.reason)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(str(exc))
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(str(exc))
+    if isinstance(exc, aiohttp.ClientResponseError):  # a malformed answer
+        return httpx.RemoteProtocolError(str(exc))
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        return httpx.ReadError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class _FetchedStream(httpx.AsyncByteStream):
+    """The raw (still compressed) body of one aiohttp response, chunk by chunk."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _as_httpx(exc) from exc
+
+    async def aclose(self) -> None:
+        # Back to the pool only when the body was read to its end; else closed.
+        self._response.release()
+
+
+class GuardedFetchTransport(httpx.AsyncBaseTransport):
+    """The safe fetcher's transport: one GET per call over a guarded aiohttp session.
+
+    Why not httpx's own pool: per cold actor fetch, httpcore's pool (it checks every
+    pooled socket for readability on each request) and its stream layers took 30-48 %
+    of the node's event loop (bench/RESULTS.md, "sustained"). The guarantees of
+    :mod:`node.activitypub.fetch` stay where they were: the URL policy here and in
+    SafeFetcher on every hop, the connect-time checks of :func:`session_factory`'s
+    resolver and socket factory, redirects never followed here (SafeFetcher follows
+    them by hand), bodies never decompressed here (``fetch_body`` inflates with a
+    bounded output), and no timeout but SafeFetcher's one deadline.
+    """
+
+    def __init__(self, *, allow_private: bool, session: Callable[[], aiohttp.ClientSession]
+                 ) -> None:
+        self._allow_private = allow_private
+        self._make_session = session
+        self._session: aiohttp.ClientSession | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        reason = check_url(url, allow_private=self._allow_private)
+        if reason:
+            raise BlockedAddress(reason)
+        if self._session is None:
+            self._session = self._make_session()
+        try:
+            response = await self._session.request(
+                request.method, url, headers=request.headers.multi_items(),
+                allow_redirects=False, auto_decompress=False, timeout=_NO_TIMEOUT,
+                skip_auto_headers=_SKIPPED)
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _as_httpx(exc) from exc
+        return httpx.Response(status_code=response.status, headers=response.raw_headers,
+                              stream=_FetchedStream(response), request=request)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None)  # SafeFetcher's deadline bounds it all
+_SKIPPED = ("Accept", "Accept-Encoding", "User-Agent")  # only what SafeFetcher sends
