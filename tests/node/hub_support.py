@@ -18,7 +18,6 @@ from sqlalchemy import select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
 from node.clock import Clock
-from node.hubs.calls.rules import parse_local
 from node.hubs.events import calendar_views, rsvp
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place
 from node.hubs.events.service import create_event
@@ -31,6 +30,7 @@ from node.hubs.polls import votes as poll_votes
 from node.hubs.polls.service import VoteOutcome, create_poll, publish_due_tallies
 from node.runtime import Node
 from node.settings import Settings
+from node.zones import parse_local
 from tests.conftest import NOW
 from tests.node.harness import MASTO, Harness, running_node
 

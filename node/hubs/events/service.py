@@ -23,7 +23,6 @@ from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import find_by_uri, find_by_username
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
-from node.hubs.calls.rules import parse_local, when_text
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import (
     CallDetails,
@@ -39,6 +38,7 @@ from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub, publish_item
 from node.runtime import Node
 from node.text import post_html
+from node.zones import parse_local, when_text
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
