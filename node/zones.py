@@ -1,42 +1,93 @@
-"""IANA timezone names, checked once and used to show times where people read them.
+"""IANA timezones and wall times: one rule for every zone name the node accepts.
 
-A base helper (no layer above it is imported): the node's ``IONODE_TIMEZONE`` and each
-hub's timezone are validated here, and pages show stored UTC instants in the hub's zone.
-Names are those of the IANA tz database (RFC 6557) as :mod:`zoneinfo` finds them.
+A base helper (no layer above it is imported). The node's ``IONODE_TIMEZONE``, each
+hub's timezone, an event's or a call's timezone and a feed's TZID are all checked by
+:func:`zone`, so a name is accepted everywhere or nowhere. The names are those of the
+IANA tz database (RFC 6557) that :func:`zoneinfo.available_timezones` lists, without
+the ``posix/`` and ``right/`` copies, ``posixrules`` and the host's ``localtime``: those
+are files of a system's zoneinfo directory, not zone names another server would know.
+
+Wall times follow RFC 5545 section 3.3.5 (a DATE-TIME with TZID is a local time): a
+local time the clocks skip, or one they repeat, is refused with a message rather than
+guessed, and pages show stored UTC instants in the hub's zone.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_ZONE = "UTC"
 MAX_ZONE = 64  # the hub.timezone column
+#: Entries of a zoneinfo directory that are not IANA zone names.
+NOT_ZONES = frozenset({"posixrules", "localtime"})
+NOT_ZONE_PREFIXES = ("posix/", "right/")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class ZoneError(ValueError):
-    """Not an IANA timezone name; the message says what to give instead."""
+    """A refused timezone name or wall time; the message says what to give instead."""
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    """The accepted IANA names: :func:`available_timezones` without the aliases."""
+    return frozenset(name for name in available_timezones()
+                     if name not in NOT_ZONES and not name.startswith(NOT_ZONE_PREFIXES)
+                     and len(name) <= MAX_ZONE)
 
 
 @lru_cache(maxsize=64)
-def zone_info(name: str) -> ZoneInfo:
-    """The :class:`ZoneInfo` of ``name``, or :class:`ZoneError`."""
-    if not name or len(name) > MAX_ZONE or not name.isprintable():
+def zone(name: str) -> ZoneInfo:
+    """The IANA timezone ``name``, or :class:`ZoneError` naming the problem."""
+    if name not in known_zones():
         raise ZoneError(f"unknown timezone {name!r}: use an IANA name such as "
                         "Europe/Madrid, America/New_York or UTC")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a path, a directory...
-        raise ZoneError(f"unknown timezone {name!r}: use an IANA name such as "
-                        "Europe/Madrid, America/New_York or UTC") from exc
+    return ZoneInfo(name)
 
 
 def check_zone(name: str) -> str:
     """``name`` stripped when it is a known IANA timezone, else :class:`ZoneError`."""
     name = name.strip()
-    zone_info(name)
+    zone(name)
     return name
+
+
+def zone_or_utc(name: str) -> ZoneInfo:
+    """The zone ``name``, or UTC when it is empty or unknown (an optional TZID, a
+    Windows name from another server): the instants are kept, shown in UTC."""
+    try:
+        return zone(name or DEFAULT_ZONE)
+    except ZoneError:
+        return zone(DEFAULT_ZONE)
+
+
+def localize(naive: datetime, tz_name: str) -> datetime:
+    """``naive`` as a wall time in ``tz_name``; refused when it is skipped or repeated."""
+    tz = zone(tz_name)
+    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    shown = naive.strftime("%Y-%m-%d %H:%M")
+    if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise ZoneError(f"{shown} does not exist in {tz_name}: the clocks skip it at the "
+                        "daylight-saving change; pick another time")
+    raise ZoneError(f"{shown} happens twice in {tz_name}: the clocks go back at the "
+                    "daylight-saving change; pick another time")
+
+
+def parse_local(text: str, tz_name: str) -> datetime:
+    """``"2026-12-12 19:00"`` read as a wall time in ``tz_name``."""
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise ZoneError(f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM",
+                        ) from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone(tz_name))
+    return localize(parsed.replace(second=0, microsecond=0), tz_name)
 
 
 def in_zone(moment: datetime, name: str) -> datetime:
@@ -45,10 +96,7 @@ def in_zone(moment: datetime, name: str) -> datetime:
     An unknown name falls back to UTC: a page never fails over a time.
     """
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    try:
-        return aware.astimezone(zone_info(name))
-    except ZoneError:
-        return aware.astimezone(UTC)
+    return aware.astimezone(zone_or_utc(name))
 
 
 def shown_time(moment: datetime | None, name: str = DEFAULT_ZONE) -> str:
@@ -60,3 +108,28 @@ def shown_time(moment: datetime | None, name: str = DEFAULT_ZONE) -> str:
     if label.startswith(("+", "-")):  # zones without an abbreviation: name the zone
         label = f"{name} (UTC{label})"
     return f"{local:%Y-%m-%d %H:%M} {label}"
+
+
+def day_text(moment: datetime) -> str:
+    """``Sat 12 Dec 2026``."""
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def clock_text(moment: datetime) -> str:
+    """``7:00 PM``."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def when_text(start: datetime, end: datetime, tz_name: str) -> str:
+    """``Sat 12 Dec 2026, 7:00 PM to 9:00 PM PST (America/Los_Angeles)``."""
+    tz = zone(tz_name)
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    s_abbr, e_abbr = s.tzname() or "", e.tzname() or ""
+    if s.date() != e.date():
+        span = f"{clock_text(s)} {s_abbr} to {day_text(e)}, {clock_text(e)} {e_abbr}"
+    elif s_abbr != e_abbr:
+        span = f"{clock_text(s)} {s_abbr} to {clock_text(e)} {e_abbr}"
+    else:
+        span = f"{clock_text(s)} to {clock_text(e)} {e_abbr}"
+    return f"{day_text(s)}, {span} ({tz_name})"

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import FormData
 
-from node.hubs.calls.rules import MAX_OCCURRENCES, parse_local, zone
+from node.hubs.calls.rules import MAX_OCCURRENCES
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollSpec
 from node.web.i18n import N_
+from node.zones import parse_local, zone
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {

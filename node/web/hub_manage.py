@@ -2,7 +2,7 @@
 
 A member sees the open polls and their own items; a steward (admin or moderator) also
 sees every recent item, the moderation queue and the pending follow requests. Stored
-HTML reaches the template only through :func:`~node.html.sanitized_markup`;
+HTML reaches the template only through :func:`~node.web.markup.sanitized_markup`;
 everything else is plain text the template escapes.
 """
 

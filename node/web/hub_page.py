@@ -19,7 +19,6 @@ from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
 from node.clock import as_utc
-from node.hubs.calls.rules import ScheduleError
 from node.hubs.events.rules import EventSpec, Online, Place, event_when, spec_from_document
 from node.hubs.hub.dashboard import Dashboard, Item, build_dashboard
 from node.hubs.hub.models import Hub
@@ -30,6 +29,7 @@ from node.web.markup import sanitized_markup
 from node.web.poll_view import PollView, poll_view
 from node.web.queries import web_url
 from node.web.templating import render
+from node.zones import ZoneError
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
 
@@ -63,7 +63,7 @@ def _event_spec(item: Item) -> EventSpec | None:
         return None
     try:
         return spec_from_document(item.document)
-    except ScheduleError:  # EventError too
+    except ZoneError:  # EventError and ScheduleError too
         return None
 
 
@@ -94,7 +94,7 @@ def _event_when(item: Item) -> str:
         return ""
     try:
         return event_when(spec_from_document(item.document))
-    except ScheduleError:  # EventError too: no readable startTime
+    except ZoneError:  # EventError and ScheduleError too: no readable startTime
         return as_utc(item.starts_at).strftime("%Y-%m-%d %H:%M UTC")
 
 

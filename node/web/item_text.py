@@ -13,7 +13,6 @@ from typing import Any
 
 import nh3
 
-from node.hubs.calls.rules import ScheduleError
 from node.hubs.events.rules import event_when, spec_from_document
 
 _BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
@@ -57,6 +56,6 @@ def event_timing(document: Mapping[str, Any]) -> tuple[str, str, str, bool]:
     try:
         spec = spec_from_document(dict(document))
         when = event_when(spec)  # an event without an end: just its start
-    except (KeyError, TypeError, ValueError, ScheduleError):
+    except (KeyError, TypeError, ValueError):
         return "", "", "", False
     return when, spec.timezone, spec.start.strftime("%Y-%m-%dT%H:%M"), spec.cancelled

@@ -3,7 +3,7 @@
 The environment is built from settings by ``create_app`` and kept on
 ``app.state.jinja`` (no module-global environment, so two nodes in one process, as in
 the tests, never share state). Autoescaping is always on; the only ``Markup`` a
-template receives comes from :func:`node.html.sanitized_markup`.
+template receives comes from :func:`node.web.markup.sanitized_markup`.
 """
 
 from __future__ import annotations

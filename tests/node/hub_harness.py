@@ -1,9 +1,7 @@
 """A node with a hub, its admin, and Mastodon-shaped remote actors around it.
 
-Until the lead wires them into ``create_app``, :func:`wire_hubs` adds what the hub
-governance modules contribute: the inbound Create hook, the actor-view sources
-(featured, header image) and the Atom route. It is idempotent, so it keeps working
-once the app wires them itself.
+The node is the one ``create_app`` builds, hub hooks and routes included
+(tests/node/test_app_wiring.py checks they are there).
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from sqlalchemy import Connection
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
-from node.hubs.hub import atom_views, inbound
 from node.hubs.hub.members import set_member
 from node.hubs.hub.publish import HubError, HubTarget, load_hub
 from node.hubs.hub.service import create_hub
@@ -33,17 +30,6 @@ HUB = "portshutdown"
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
 
-def wire_hubs(h: Harness) -> None:
-    dispatcher = h.node.services.dispatcher
-    if inbound.on_create not in dispatcher.hooks("Create"):
-        inbound.register(dispatcher)
-    app: Any = h.client.app
-    paths = {getattr(route, "path", None) for route in app.router.routes}
-    for route in atom_views.routes():
-        if route.path not in paths:  # type: ignore[attr-defined]
-            app.router.routes.insert(0, route)
-
-
 @contextmanager
 def hub_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
     """Hub ``portshutdown`` administered by local organizer ``nate``."""
@@ -54,7 +40,6 @@ def hub_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
             nate = create_local_actor(conn, base_url=settings.url, kind="person",
                                       username="nate", now=clock())
             set_member(conn, load_hub(conn, HUB), nate.uri, "admin", clock())
-        wire_hubs(h)
         yield h
 
 

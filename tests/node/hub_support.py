@@ -18,7 +18,6 @@ from sqlalchemy import select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
 from node.clock import Clock
-from node.hubs.calls.rules import parse_local
 from node.hubs.events import calendar_views, rsvp
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place
 from node.hubs.events.service import create_event
@@ -29,8 +28,8 @@ from node.hubs.hub.service import create_hub
 from node.hubs.polls import rules as polls
 from node.hubs.polls import votes as poll_votes
 from node.hubs.polls.service import VoteOutcome, create_poll, publish_due_tallies
-from node.runtime import Node
 from node.settings import Settings
+from node.zones import parse_local
 from tests.conftest import NOW
 from tests.node.harness import MASTO, Harness, running_node
 
@@ -126,13 +125,6 @@ class MovableClock:
         return self.now
 
 
-def wire_polls(node: Node) -> None:
-    """Register the vote hook unless the app already did (the lead wires it in)."""
-    dispatcher = node.services.dispatcher
-    if poll_votes.take_vote not in dispatcher.hooks("Create"):
-        poll_votes.register(dispatcher)
-
-
 def poll_node(settings: Settings, clock: MovableClock) -> Iterator[Harness]:
     """A node with hub portshutdown (nate a member, omar its moderator) and lena."""
     with running_node(settings, clock) as harness:
@@ -145,7 +137,6 @@ def poll_node(settings: Settings, clock: MovableClock) -> Iterator[Harness]:
             hub = load_hub(conn, "portshutdown")
             set_member(conn, hub, f"{settings.url}/users/nate", "member", NOW)
             set_member(conn, hub, f"{settings.url}/users/omar", "moderator", NOW)
-        wire_polls(harness.node)
         yield harness
 
 

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from node.clock import Clock
-from node.hubs.calls.rules import parse_local
 from node.hubs.calls.service import create_call
 from node.hubs.events.edit import EventEdit, applied, revise
 from node.hubs.events.rules import CallDetails, EventError, Online, Place
@@ -24,6 +23,7 @@ from node.hubs.events.service import create_event, load_event, move_event
 from node.hubs.hub.models import CallSeries
 from node.hubs.hub.publish import HubError
 from node.settings import Settings
+from node.zones import parse_local
 from tests.node.harness import Harness, follow_hub
 from tests.node.hub_support import (
     LA,

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
-from starlette.applications import Starlette
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from node.accounts.models import Account
@@ -35,9 +33,7 @@ from node.hubs.polls.service import create_poll
 from node.hubs.updates.service import post_update
 from node.runtime import Node
 from node.settings import Settings
-from node.web.hub_admin_views import routes
 from node.web.hub_forms import FormError, repeat_rule
-from node.web.install import install_web
 from node.web.item_text import source_text
 from tests.conftest import NOW
 
@@ -69,15 +65,6 @@ def login(client: TestClient, username: str, next_path: str) -> Any:
     data = {"csrf_token": form_token(client, "/login"), "username": username,
             "password": PASSWORD, "next": next_path}
     return client.post("/login", data=data)
-
-
-def with_hub_routes(app: Starlette) -> Starlette:
-    """Add this module's routes unless the app already has them (once the lead wires them)."""
-    present = {(getattr(r, "path", None), frozenset(getattr(r, "methods", None) or ()))
-               for r in app.router.routes}
-    app.router.routes.extend(r for r in routes() if isinstance(r, Route)
-                             and (r.path, frozenset(r.methods or ())) not in present)
-    return app
 
 
 @dataclass
@@ -136,8 +123,6 @@ class Site:
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
     app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    install_web(app, settings)  # a no-op once create_app installs it itself
-    with_hub_routes(app)
     with TestClient(app, base_url=BASE, follow_redirects=False) as client:
         node: Node = app.state.node
         with node.engine.begin() as conn:

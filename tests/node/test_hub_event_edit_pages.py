@@ -21,7 +21,6 @@ from node.hubs.hub.models import Hub
 from node.hubs.hub.service import create_hub
 from node.runtime import Node
 from node.settings import Settings
-from node.web.install import install_web
 from tests.conftest import NOW
 from tests.node.test_hub_admin_pages import (
     BASE,
@@ -32,7 +31,6 @@ from tests.node.test_hub_admin_pages import (
     Site,
     _objects,
     a_series,
-    with_hub_routes,
 )
 
 EVENT_FORM = POSTS["event"][0]
@@ -42,8 +40,6 @@ _hubs = Hub.__table__  # type: ignore[attr-defined]
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
     app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    install_web(app, settings)
-    with_hub_routes(app)
     with TestClient(app, base_url=BASE, follow_redirects=False) as client:
         node: Node = app.state.node
         with node.engine.begin() as conn:

@@ -25,9 +25,8 @@ from node.hubs.polls.rules import make_spec
 from node.hubs.polls.service import close_poll, create_poll, record_votes
 from node.runtime import Node
 from node.settings import Settings
-from node.web.install import install_web
 from tests.conftest import NOW
-from tests.node.test_hub_admin_pages import BASE, HTML, HUB, Site, with_hub_routes
+from tests.node.test_hub_admin_pages import BASE, HTML, HUB, Site
 from tests.node.web_support import MovableClock
 
 REMOTE = "https://mastodon.example/users"
@@ -42,8 +41,6 @@ def clock() -> MovableClock:
 @pytest.fixture
 def site(settings: Settings, clock: MovableClock) -> Iterator[Site]:
     app = create_app(settings, clock=clock, start_workers=False)
-    install_web(app, settings)
-    with_hub_routes(app)
     with TestClient(app, base_url=BASE, follow_redirects=False) as client:
         node: Node = app.state.node
         with node.engine.begin() as conn:

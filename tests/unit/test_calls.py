@@ -7,15 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from node.hubs.calls.rules import (
-    MAX_OCCURRENCES,
-    Recurrence,
-    ScheduleError,
-    parse_local,
-    parse_rrule,
-    when_text,
-    zone,
-)
+from node.hubs.calls.rules import MAX_OCCURRENCES, Recurrence, ScheduleError, parse_rrule
+from node.zones import ZoneError, parse_local, when_text, zone
 
 NY = "America/New_York"
 
@@ -96,7 +89,7 @@ def test_bad_rrules_are_refused_with_a_message(rule: str, message: str) -> None:
     ("next tuesday", "cannot read the time 'next tuesday'"),
 ])
 def test_times_the_clocks_skip_or_repeat_are_refused(text: str, message: str) -> None:
-    with pytest.raises(ScheduleError, match=re.escape(message)):
+    with pytest.raises(ZoneError, match=re.escape(message)):
         parse_local(text, NY)
 
 
@@ -114,5 +107,5 @@ def test_local_times_and_their_words() -> None:
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "../../etc/passwd", "", "america/new_york"])
 def test_unknown_timezones_are_refused(name: str) -> None:
-    with pytest.raises(ScheduleError, match="unknown timezone"):
+    with pytest.raises(ZoneError, match="unknown timezone"):
         zone(name)

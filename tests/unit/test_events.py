@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from node.hubs.calls.rules import ScheduleError, parse_local
 from node.hubs.events.rules import (
     CallDetails,
     EventError,
@@ -22,6 +21,7 @@ from node.hubs.events.rules import (
 )
 from node.hubs.hub.vocab import EVENT_CANCELLED, NAMESPACE
 from node.text import TextError
+from node.zones import ZoneError, parse_local
 
 LA = "America/Los_Angeles"
 BASE = "https://philly.example"
@@ -133,7 +133,7 @@ def test_documents_read_back_into_the_same_spec(spec: EventSpec) -> None:
      "at most 20 breakout rooms"),
 ])
 def test_bad_events_are_refused_with_a_message(changes: dict[str, object], message: str) -> None:
-    with pytest.raises(EventError if "timezone" not in changes else ScheduleError,
+    with pytest.raises(EventError if "timezone" not in changes else ZoneError,
                        match=re.escape(message)):
         check(rally(**changes))
 

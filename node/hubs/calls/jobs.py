@@ -13,11 +13,11 @@ import logging
 import anyio
 from sqlalchemy import select
 
-from node.hubs.calls.rules import ScheduleError
 from node.hubs.calls.service import materialise_series, series_row
 from node.hubs.hub.models import CallSeries
 from node.hubs.hub.publish import HubError
 from node.runtime import Node
+from node.zones import ZoneError
 
 log = logging.getLogger(__name__)
 _series = CallSeries.__table__  # type: ignore[attr-defined]
@@ -36,7 +36,7 @@ def materialise_one(node: Node, uri: str) -> int:
     try:
         with node.engine.begin() as conn:
             return len(materialise_series(node, conn, series_row(conn, uri)))
-    except (HubError, ScheduleError) as exc:
+    except (HubError, ZoneError) as exc:
         log.warning("call series %s: occurrences not published: %s", uri, exc)
         return 0
 

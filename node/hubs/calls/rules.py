@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+
+from node.zones import ZoneError, clock_text, day_text, zone
 
 MAX_OCCURRENCES = 500
 FREQUENCIES = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
@@ -32,74 +33,11 @@ WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday"
 WEEKDAYS_BY_INDEX = tuple(WEEKDAYS)
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth",
             "-1": "last", "-2": "second to last"}
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-class ScheduleError(ValueError):
-    """A refused time, timezone or RRULE; the message says why and is shown as is."""
-
-
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def zone(name: str) -> ZoneInfo:
-    """The IANA timezone ``name``, or :class:`ScheduleError` naming the problem."""
-    if name not in _known_zones():
-        raise ScheduleError(f"unknown timezone {name!r}: use an IANA name such as "
-                            "America/New_York or Europe/Berlin")
-    return ZoneInfo(name)
-
-
-def localize(naive: datetime, tz_name: str) -> datetime:
-    """``naive`` as a wall time in ``tz_name``; refused when it is skipped or repeated."""
-    tz = zone(tz_name)
-    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() == late.utcoffset():
-        return early
-    shown = naive.strftime("%Y-%m-%d %H:%M")
-    if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise ScheduleError(f"{shown} does not exist in {tz_name}: the clocks skip it at the "
-                            "daylight-saving change; pick another time")
-    raise ScheduleError(f"{shown} happens twice in {tz_name}: the clocks go back at the "
-                        "daylight-saving change; pick another time")
-
-
-def parse_local(text: str, tz_name: str) -> datetime:
-    """``"2026-12-12 19:00"`` read as a wall time in ``tz_name``."""
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
-    except ValueError:
-        raise ScheduleError(f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM",
-                            ) from None
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(zone(tz_name))
-    return localize(parsed.replace(second=0, microsecond=0), tz_name)
-
-
-def day_text(moment: datetime) -> str:
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def clock_text(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def when_text(start: datetime, end: datetime, tz_name: str) -> str:
-    """``Sat 12 Dec 2026, 7:00 PM to 9:00 PM PST (America/Los_Angeles)``."""
-    tz = zone(tz_name)
-    s, e = start.astimezone(tz), end.astimezone(tz)
-    s_abbr, e_abbr = s.tzname() or "", e.tzname() or ""
-    if s.date() != e.date():
-        span = f"{clock_text(s)} {s_abbr} to {day_text(e)}, {clock_text(e)} {e_abbr}"
-    elif s_abbr != e_abbr:
-        span = f"{clock_text(s)} {s_abbr} to {clock_text(e)} {e_abbr}"
-    else:
-        span = f"{clock_text(s)} to {clock_text(e)} {e_abbr}"
-    return f"{day_text(s)}, {span} ({tz_name})"
+class ScheduleError(ZoneError):
+    """A refused RRULE; the message says why and is shown as is. A refused timezone or
+    wall time is the base :class:`ZoneError` (from :mod:`node.zones`)."""
 
 
 def _parts(text: str) -> dict[str, str]:

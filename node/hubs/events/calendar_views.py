@@ -4,7 +4,8 @@
 * ``/calendar.ics``: the same for every hub of the node (a cross-posted event once).
 * ``/events/{id}.ics``: one event, call or series (``/objects/{id}``), as an attachment.
 * ``/objects/{id}/attendees``: the FEP-8a8e attendees collection (:mod:`.rsvp`).
-* ``/ns``: ionode's JSON-LD extension context (:mod:`.vocab`) as ``application/ld+json``.
+* ``/ns``: ionode's JSON-LD extension context (:mod:`node.hubs.hub.vocab`) as
+  ``application/ld+json``.
 
 Feeds hold what ended at most :data:`PAST` ago and everything later (and every series),
 so a subscribed calendar keeps recent history without growing forever. Each event or
@@ -82,7 +83,7 @@ class Wanted(NamedTuple):
 def plan(rows: list[Any]) -> list[Wanted]:
     """Lone events and calls, and each series with its occurrences; each object once.
 
-    A series' own item is the undated one (:mod:`.call_service`); an occurrence whose
+    A series' own item is the undated one (:mod:`node.hubs.calls.service`); an occurrence whose
     series is not listed is shown as a lone event.
     """
     seen: set[str] = set()

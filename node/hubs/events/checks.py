@@ -29,8 +29,8 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from node.hubs.calls.rules import when_text
 from node.hubs.events.rules import EventError, EventSpec, Online, Place
+from node.zones import when_text
 
 MIN_DIGITS, MAX_DIGITS = 5, 15
 PAST_HINT = ("if it really is in the past and you are recording it, say so: add --past on "

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
 
-from node.hubs.calls.rules import ScheduleError, parse_local
 from node.hubs.events import cli_edit
 from node.hubs.events.rules import EventSpec, Online, Place, check
 from node.hubs.events.service import EventChange, cancel_event, create_event, move_event
 from node.hubs.hub.publish import HubError, ItemResult
 from node.runtime import NodeAccess
+from node.zones import ZoneError, parse_local
 
 Command = Callable[[NodeAccess, argparse.Namespace], int]
 
@@ -30,7 +30,7 @@ def refusals(command: Command) -> Command:
     def run(nodes: NodeAccess, args: argparse.Namespace) -> int:
         try:
             return command(nodes, args)
-        except ScheduleError as exc:
+        except ZoneError as exc:
             raise HubError(str(exc)) from exc
 
     return run

@@ -20,7 +20,6 @@ from datetime import timedelta
 from sqlalchemy import Connection, update
 
 from node.activitypub.models import LocalActor
-from node.hubs.calls.rules import localize, parse_local
 from node.hubs.calls.service import occurrence_documents, series_details, series_row
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check, spec_from_document
@@ -37,6 +36,7 @@ from node.hubs.events.service import (
 from node.hubs.hub.models import CallSeries
 from node.hubs.hub.publish import HubError, organizer
 from node.runtime import Node
+from node.zones import localize, parse_local
 
 _series = CallSeries.__table__  # type: ignore[attr-defined]
 

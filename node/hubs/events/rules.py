@@ -20,16 +20,17 @@ from zoneinfo import ZoneInfo
 
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.html import sanitize_html
-from node.hubs.calls.rules import Recurrence, ScheduleError, clock_text, day_text, when_text, zone
+from node.hubs.calls.rules import Recurrence
 from node.hubs.hub.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
 from node.text import post_html
+from node.zones import ZoneError, clock_text, day_text, when_text, zone, zone_or_utc
 
 MAX_NAME = 200
 MAX_ROOMS = 20
 MAX_CAPACITY = 1_000_000
 
 
-class EventError(ScheduleError):
+class EventError(ZoneError):
     """Refused event or call input; the message says why and is shown as is."""
 
 
@@ -275,14 +276,6 @@ def _call_of(doc: dict[str, Any]) -> CallDetails | None:
         if isinstance(rooms, list) else ())
 
 
-def _zone_of(doc: dict[str, Any]) -> ZoneInfo:
-    """The document's IANA ``timezone``; UTC when absent or unknown (it is optional)."""
-    try:
-        return zone(_str(doc.get("timezone")) or "UTC")
-    except ScheduleError:
-        return zone("UTC")
-
-
 def _instant(value: Any, tz: ZoneInfo) -> datetime | None:
     """An xsd:dateTime as an aware datetime in ``tz``; a time without offset is read in
     ``tz`` (AS2 requires an offset, not every server sends one); None if unreadable."""
@@ -304,7 +297,7 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     section 3.6.1: an event without DTEND ends when it starts), no name is "(untitled
     event)". Only an Event without a readable start is refused, with :class:`EventError`.
     """
-    tz = _zone_of(doc)
+    tz = zone_or_utc(_str(doc.get("timezone")))  # optional: UTC if absent or unknown
     start = _instant(doc.get("startTime"), tz)
     if start is None:
         raise EventError(f"the event {doc.get('id')!r} has no readable startTime")

@@ -23,7 +23,6 @@ from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
-from node.hubs.calls.rules import parse_local, when_text
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import (
     CallDetails,
@@ -46,6 +45,7 @@ from node.hubs.hub.publish import (
 )
 from node.runtime import Node
 from node.text import post_html
+from node.zones import parse_local, when_text
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]

@@ -30,7 +30,6 @@ from sqlalchemy import Connection, insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat
-from node.hubs.calls.rules import ScheduleError, zone
 from node.hubs.events.rules import (
     MAX_NAME,
     EventSpec,
@@ -46,19 +45,13 @@ from node.hubs.hub.models import FeedEntry, HubItem
 from node.hubs.hub.publish import HubTarget
 from node.runtime import Node
 from node.text import post_html
+from node.zones import zone_or_utc
 
 DEFAULT_LENGTH = timedelta(hours=1)  # a timed event without DTEND or DURATION
 _FREQ = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
 _entries = FeedEntry.__table__  # type: ignore[attr-defined]
 _items = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return zone(name or "UTC")
-    except ScheduleError:  # a Windows or made-up TZID: its instants are kept, in UTC
-        return zone("UTC")
 
 
 def _aware(value: date | datetime, tz: ZoneInfo) -> datetime:
@@ -87,7 +80,7 @@ def entry_spec(entry: Entry, feed: Feed) -> EventSpec:
     """The Event a calendar entry describes. An all-day event runs midnight to midnight
     in UTC; an event without an end lasts a day (all-day) or :data:`DEFAULT_LENGTH`."""
     assert entry.start is not None
-    tz = _zone(entry.timezone)
+    tz = zone_or_utc(entry.timezone)  # a Windows or made-up TZID: UTC
     start = _aware(entry.start, tz)
     end = _aware(entry.end, tz) if entry.end is not None else None
     if end is None or end <= start:

@@ -106,7 +106,7 @@ def feed_note(target: HubTarget, feed: Feed, entry: Entry, note_id: str,
 def publish_entry(node: Node, conn: Connection, target: HubTarget, feed: Feed, entry: Entry,
                   now: datetime) -> tuple[str, str | None]:
     """Create the entry's object by the hub, queue it to the followers, list it in the
-    hub: an Event for a calendar event (:mod:`.feed_events`), else a Note.
+    hub: an Event for a calendar event (:mod:`.events`), else a Note.
 
     (its id, the source's digest for an Event to keep in step, else None)
     """
