@@ -23,7 +23,6 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.local_actors import ActorError
-from node.hubs.calls.rules import ScheduleError
 from node.runtime import Node, node_of
 from node.text import TextError
 from node.web.auth import Endpoint, login_required
@@ -40,15 +39,17 @@ from node.web.hub_manage import (
 from node.web.i18n import N_, Text
 from node.web.item_text import source_text
 from node.web.templating import render
+from node.zones import ZoneError
 
 T = TypeVar("T")
 KIND_LABELS = {"update": N_("Update"), "minutes": N_("Minutes or a report"),
                "event": N_("Event"), "call": N_("Conference call"), "poll": N_("Straw poll")}
 TIMED = ("event", "call")
 #: The services' refusals, written for the organizer (hubs, polls and accounts: ActorError;
-#: events and calls: ScheduleError; the forms; a post's text). Any other ValueError is a
-#: bug whose text (a ``fromisoformat`` message, say) means nothing to a member: a 500.
-REFUSALS = (ActorError, ScheduleError, FormError, TextError)
+#: events and calls: ZoneError, which ScheduleError and EventError extend; the forms; a
+#: post's text). Any other ValueError is a bug whose text (a ``fromisoformat`` message,
+#: say) means nothing to a member: a 500.
+REFUSALS = (ActorError, ZoneError, FormError, TextError)
 
 
 def shown(exc: Exception) -> str:
