@@ -17,7 +17,7 @@ from node.hubs.hub.members import set_member
 from node.hubs.hub.models import FeedEntry, HubItem
 from node.hubs.hub.publish import load_hub
 from node.settings import Settings
-from tests.node.test_feed_service import CALENDAR, FIXTURES, MASTO, Page, World, feed_world
+from tests.node.feed_support import CALENDAR, FIXTURES, MASTO, Page, World, feed_world
 
 _items = HubItem.__table__  # type: ignore[attr-defined]
 _entries = FeedEntry.__table__  # type: ignore[attr-defined]

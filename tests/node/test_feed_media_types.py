@@ -15,7 +15,7 @@ import pytest
 
 from node.hubs.hub.publish import HubError
 from node.settings import Settings
-from tests.node.test_feed_service import FEED, Page, World, feed_world
+from tests.node.feed_support import FEED, Page, World, feed_world
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "feeds"
 RSS = (FIXTURES / "rss2.xml").read_bytes()

@@ -22,7 +22,7 @@ from node.hubs.hub.service import create_hub
 from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
-from tests.node.test_hub_admin_pages import (
+from tests.node.hub_pages_support import (
     BASE,
     CALL_FORM,
     HUB,

@@ -20,8 +20,8 @@ from node.hubs.hub.moderation import publish_held, queue
 from node.settings import Settings
 from tests.node.harness import Harness
 from tests.node.hub_harness import FANS, fan, hub, hub_node, rows, sent
-from tests.node.test_remote_events import AS, HUB_URI, MOBILIZON, event, organizer, page, send
-from tests.node.test_remote_events import starts as item_starts
+from tests.node.remote_events_support import AS, HUB_URI, MOBILIZON, event, organizer, page, send
+from tests.node.remote_events_support import starts as item_starts
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]

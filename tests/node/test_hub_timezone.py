@@ -28,7 +28,7 @@ from node.hubs.updates.service import post_update
 from node.settings import Settings, SettingsError
 from node.zones import shown_time
 from tests.conftest import NOW
-from tests.node.test_hub_admin_pages import BASE, HTML, HUB, MANAGE, Site, form_token
+from tests.node.hub_pages_support import BASE, HTML, HUB, MANAGE, Site, form_token
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
 

@@ -24,7 +24,7 @@ from node.activitypub.models import InboxItem, StoredObject
 from node.clock import Clock
 from node.settings import Settings
 from tests.node.harness import MASTO, Harness, rows, running_node
-from tests.unit.test_json_budget import depth_of, nested_raw, with_raw
+from tests.unit.json_budget_support import depth_of, nested_raw, with_raw
 
 _items = InboxItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from node.hubs.polls.service import close_poll, create_poll, record_votes
 from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
-from tests.node.test_hub_admin_pages import BASE, HTML, HUB, Site
+from tests.node.hub_pages_support import BASE, HTML, HUB, Site
 from tests.node.web_support import MovableClock
 
 REMOTE = "https://mastodon.example/users"

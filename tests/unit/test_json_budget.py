@@ -14,32 +14,12 @@ from node.activitypub.fetch_body import parse_json_object
 from node.activitypub.inbox import InboxRefusal, parse_activity
 from node.activitypub.json_budget import MAX_DEPTH, MAX_VALUES, budget_problem
 from node.db import json_text, json_value
-
-
-def nested(depth: int, leaf: Any = "x", wrap: str = "list") -> Any:
-    """``depth`` levels of arrays (or objects) around ``leaf``: ``nested(1) == ["x"]``."""
-    value = leaf
-    for _ in range(depth):
-        value = [value] if wrap == "list" else {"k": value}
-    return value
-
-
-def nested_raw(depth: int, leaf: bytes = b'"x"', wrap: str = "list") -> bytes:
-    """The JSON text of :func:`nested` (orjson itself writes only 254 levels)."""
-    if wrap == "list":
-        return b"[" * depth + leaf + b"]" * depth
-    return b'{"k":' * depth + leaf + b"}" * depth
+from tests.unit.json_budget_support import depth_of, nested, nested_raw, with_raw
 
 
 def activity(**fields: Any) -> dict[str, Any]:
     return {"id": "https://m.example/1", "type": "Create", "actor": "https://m.example/u",
             **fields}
-
-
-def with_raw(document: dict[str, Any], field: str, raw_value: bytes) -> bytes:
-    """``document`` as JSON with ``field`` set to the JSON text ``raw_value``."""
-    return orjson.dumps({**document, field: None}).replace(
-        f'"{field}":null'.encode(), f'"{field}":'.encode() + raw_value)
 
 
 def test_the_poison_activity_of_the_issue_is_refused_at_parse_time() -> None:
@@ -77,14 +57,6 @@ def test_the_fetcher_applies_the_same_budget() -> None:
 JSON_LEAVES = st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.text(max_size=5)
 JSON = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(st.text(max_size=3), inner, max_size=4), max_leaves=60)
-
-
-def depth_of(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(depth_of, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(depth_of, value), default=0)
-    return 0
 
 
 @given(st.integers(1, 1100), st.sampled_from(["list", "dict"]), JSON)
