@@ -133,3 +133,21 @@ def when_text(start: datetime, end: datetime, tz_name: str) -> str:
     else:
         span = f"{clock_text(s)} to {clock_text(e)} {e_abbr}"
     return f"{day_text(s)}, {span} ({tz_name})"
+
+
+def read_instant(value: object, tz: ZoneInfo | None = None) -> datetime | None:
+    """An xsd:dateTime as an aware datetime in ``tz`` (UTC by default); None if unreadable.
+
+    AS2 requires an offset but not every server sends one: a time without one is read in
+    ``tz`` (an Event's own ``timezone``, else UTC), so callers always compare aware values.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    zone_of_reading = tz or UTC
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone_of_reading)
+    return moment.astimezone(zone_of_reading)

@@ -27,6 +27,7 @@ from node.activitypub.models import StoredObject
 from node.activitypub.vocab import ref
 from node.clock import as_utc
 from node.html import sanitize_html
+from node.zones import read_instant
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 HTML_FIELDS = ("content", "summary")
@@ -68,16 +69,9 @@ def _clean_item(item: object) -> object:
 
 
 def parse_time(value: object) -> datetime | None:
-    """An xsd:dateTime as an aware UTC datetime, None if unreadable.
-
-    AS2 requires an offset but not every server sends one; a time without one is read
-    as UTC, so every caller compares aware values (a naive one raised TypeError)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-    except ValueError:
-        return None
+    """An xsd:dateTime as an aware UTC datetime, None if unreadable; a time without an
+    offset is read as UTC (:func:`node.zones.read_instant`)."""
+    return read_instant(value)
 
 
 # Built once: the hot path of every received Create executes these with parameters.

@@ -16,14 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.html import sanitize_html
 from node.hubs.calls.rules import Recurrence
 from node.hubs.hub.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
 from node.text import post_html
-from node.zones import ZoneError, clock_text, day_text, when_text, zone, zone_or_utc
+from node.zones import ZoneError, clock_text, day_text, read_instant, when_text, zone, zone_or_utc
 
 MAX_NAME = 200
 MAX_ROOMS = 20
@@ -276,18 +275,6 @@ def _call_of(doc: dict[str, Any]) -> CallDetails | None:
         if isinstance(rooms, list) else ())
 
 
-def _instant(value: Any, tz: ZoneInfo) -> datetime | None:
-    """An xsd:dateTime as an aware datetime in ``tz``; a time without offset is read in
-    ``tz`` (AS2 requires an offset, not every server sends one); None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-
-
 def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     """Read an Event document back (to edit it, show it or export it).
 
@@ -298,10 +285,10 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     event)". Only an Event without a readable start is refused, with :class:`EventError`.
     """
     tz = zone_or_utc(_str(doc.get("timezone")))  # optional: UTC if absent or unknown
-    start = _instant(doc.get("startTime"), tz)
+    start = read_instant(doc.get("startTime"), tz)
     if start is None:
         raise EventError(f"the event {doc.get('id')!r} has no readable startTime")
-    end = _instant(doc.get("endTime"), tz)
+    end = read_instant(doc.get("endTime"), tz)
     source = doc.get("source")
     capacity = doc.get("maximumAttendeeCapacity")
     rrule, series = doc.get("rrule"), doc.get("series")
@@ -317,4 +304,4 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
         or _str(doc.get("ical:status")).upper() == "CANCELLED",
         rrule=rrule if isinstance(rrule, str) and rrule else None,
         series=series if isinstance(series, str) and series else None,
-        recurrence_id=_instant(doc.get("recurrenceId"), tz))
+        recurrence_id=read_instant(doc.get("recurrenceId"), tz))

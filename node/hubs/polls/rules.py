@@ -29,6 +29,7 @@ from node.activitypub.context import object_context
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.hubs.hub.publish import HubError
 from node.text import post_html
+from node.zones import read_instant
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
@@ -206,21 +207,9 @@ def is_multiple(document: Mapping[str, Any]) -> bool:
     return isinstance(document.get("anyOf"), list)
 
 
-def read_time(value: object) -> datetime | None:
-    """A time a remote Question carries, in UTC; one without an offset is read as UTC
-    (as :func:`node.activitypub.remote_objects.parse_time` does); None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def ends_at(document: Mapping[str, Any]) -> datetime | None:
     """The poll's ``endTime``; None when it has none or it cannot be read."""
-    return read_time(document.get("endTime"))
+    return read_instant(document.get("endTime"))
 
 
 def closed_at(document: Mapping[str, Any], now: datetime) -> datetime | None:
@@ -233,7 +222,7 @@ def closed_at(document: Mapping[str, Any], now: datetime) -> datetime | None:
     ``closed`` (Mastodon likewise treats a poll without ``endTime`` as open).
     """
     if document.get("closed"):
-        return read_time(document.get("closed")) or ends_at(document) or now
+        return read_instant(document.get("closed")) or ends_at(document) or now
     end = ends_at(document)
     return end if end is not None and end <= now else None
 
