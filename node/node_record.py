@@ -9,7 +9,7 @@ later command on that database must use the same one.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
@@ -19,7 +19,8 @@ URL_KEY = "url"
 
 
 class NodeSetting(SQLModel, table=True):
-    """One fact about the node, by key (``url``: the public base URL, set once)."""
+    """One fact about the node, by key (``url``: the public base URL, set once; the
+    admin page's live settings, see :mod:`node.accounts.node_settings`)."""
 
     __tablename__ = "node_setting"
 
@@ -63,3 +64,18 @@ def record_url(engine: Engine, url: str, where: str) -> None:
         except IntegrityError:  # another process recorded it first: compare with theirs
             pass
         check_url(conn, url, where)
+
+
+def read_settings(conn: Connection) -> dict[str, str]:
+    """Every recorded setting by key (a handful of rows)."""
+    return {str(key): str(value) for key, value in conn.execute(select(_table.c.key,
+                                                                        _table.c.value))}
+
+
+def write_setting(conn: Connection, key: str, value: str) -> None:
+    """Set ``key`` to ``value`` in the caller's transaction (never the recorded URL)."""
+    if key == URL_KEY:
+        raise ValueError("the node's URL is recorded once and never changed")
+    if conn.execute(update(_table).where(_table.c.key == key).values(value=value)).rowcount:
+        return
+    conn.execute(insert(_table).values(key=key, value=value))
