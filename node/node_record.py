@@ -9,6 +9,8 @@ later command on that database must use the same one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
@@ -16,6 +18,9 @@ from sqlmodel import Field, SQLModel
 from node.settings import SettingsError
 
 URL_KEY = "url"
+#: The live settings an admin changes (node.accounts.node_settings).
+NAME, DESCRIPTION, REGISTRATIONS = "name", "description", "registrations"
+REGISTRATION_CHOICES = ("invite", "closed")
 
 
 class NodeSetting(SQLModel, table=True):
@@ -79,3 +84,26 @@ def write_setting(conn: Connection, key: str, value: str) -> None:
     if conn.execute(update(_table).where(_table.c.key == key).values(value=value)).rowcount:
         return
     conn.execute(insert(_table).values(key=key, value=value))
+
+
+@dataclass(frozen=True)
+class NodeProfile:
+    """The node as its admin described it (``ionode node set``, ``/admin``)."""
+
+    name: str
+    description: str
+    registrations: str
+
+    @property
+    def invites_open(self) -> bool:
+        return self.registrations == "invite"
+
+
+def node_profile(conn: Connection, default_name: str) -> NodeProfile:
+    """The live settings; ``default_name`` (``IONODE_NAME``) until an admin sets one."""
+    stored = read_settings(conn)
+    registrations = stored.get(REGISTRATIONS, "invite")
+    return NodeProfile(name=stored.get(NAME) or default_name,
+                       description=stored.get(DESCRIPTION, ""),
+                       registrations=registrations if registrations in REGISTRATION_CHOICES
+                       else "invite")

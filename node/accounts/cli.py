@@ -12,13 +12,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from node.accounts.invites import create_invite, invite_link
-from node.accounts.node_settings import (
-    REGISTRATION_CHOICES,
-    apply_node_settings,
-    node_profile,
-)
+from node.accounts.node_settings import apply_node_settings
 from node.accounts.passwords import PasswordError
 from node.accounts.users import create_user, list_users, set_disabled
+from node.node_record import REGISTRATION_CHOICES, node_profile
 from node.runtime import Node, NodeAccess
 
 

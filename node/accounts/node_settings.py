@@ -19,49 +19,34 @@ needs a restart: those are not offered here.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
 from node.accounts.actor_update import change_actor
 from node.accounts.service import AccountError
 from node.activitypub.local_actors import find_by_kind
-from node.node_record import read_settings, write_setting
+from node.node_record import (
+    DESCRIPTION,
+    NAME,
+    REGISTRATION_CHOICES,
+    REGISTRATIONS,
+    NodeProfile,
+    node_profile,
+    write_setting,
+)
 from node.runtime import Node
 
-NAME, DESCRIPTION, REGISTRATIONS = "name", "description", "registrations"
-REGISTRATION_CHOICES = ("invite", "closed")
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
+
 
 class NodeSettingsError(AccountError):
     """A refused setting; the message says what to give instead."""
 
 
-@dataclass(frozen=True)
-class NodeProfile:
-    name: str
-    description: str
-    registrations: str
-
-    @property
-    def invites_open(self) -> bool:
-        return self.registrations == "invite"
-
-
-def node_profile(conn: Connection, default_name: str) -> NodeProfile:
-    """The live settings; ``default_name`` (``IONODE_NAME``) until an admin sets one."""
-    stored = read_settings(conn)
-    registrations = stored.get(REGISTRATIONS, "invite")
-    return NodeProfile(name=stored.get(NAME) or default_name,
-                       description=stored.get(DESCRIPTION, ""),
-                       registrations=registrations if registrations in REGISTRATION_CHOICES
-                       else "invite")
-
-
 def invites_open(conn: Connection) -> bool:
     """False when an admin closed registrations: no link is made or honoured."""
-    return read_settings(conn).get(REGISTRATIONS, "invite") != "closed"
+    return node_profile(conn, "").invites_open
 
 
 def check_name(value: str) -> str:

@@ -5,12 +5,16 @@ lock the owner out) and a personal timezone (an IANA name checked by
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Connection, select, update
 
+from node.accounts import ratelimit
 from node.accounts.actor_update import change_actor
 from node.accounts.models import Account
-from node.accounts.passwords import PasswordError, check_policy, verify_password
+from node.accounts.passwords import check_policy, verify_password
 from node.accounts.service import set_password
+from node.accounts.sessions import Login, end_other_sessions
 from node.accounts.users import display_name_of
 from node.activitypub.models import LocalActor
 from node.runtime import Node
@@ -19,6 +23,7 @@ from node.zones import check_zone
 _account = Account.__table__  # type: ignore[attr-defined]
 
 CURRENT_REFUSED = "the current password is wrong"
+LIMITED = "too many wrong passwords: wait a few minutes and try again"
 
 
 def set_profile(node: Node, conn: Connection, actor: LocalActor, account_id: int, *,
@@ -33,14 +38,30 @@ def set_profile(node: Node, conn: Connection, actor: LocalActor, account_id: int
     return change_actor(node, conn, actor, display_name=name)
 
 
-def change_password(conn: Connection, account_id: int, current: str, new: str) -> None:
-    """Replace the password once ``current`` is verified; the policy checks ``new``."""
+def change_password(conn: Connection, login: Login, current: str, new: str, *,
+                    client: str, now: datetime) -> str:
+    """Replace the password once ``current`` is verified, and end the account's other
+    sessions (whoever else held one must sign in with the new password). Wrong current
+    passwords count as failed sign-ins (:mod:`node.accounts.ratelimit`), so a stolen
+    session cannot be used to guess the password faster than the login form allows.
+
+    Returns the refusal (``""``: changed) rather than raising it, so the caller's
+    transaction commits the counted failure; a new password against the policy raises
+    :class:`PasswordError` (nothing to keep then)."""
+    username = login.actor.username
+    if ratelimit.retry_after(conn, username, client, now):
+        return LIMITED
+    account_id = login.account.id
+    assert account_id is not None
     stored = conn.execute(select(_account.c.password_hash)
                           .where(_account.c.id == account_id)).scalar_one()
     if not verify_password(stored, current):
-        raise PasswordError(CURRENT_REFUSED)
+        ratelimit.record_failure(conn, username, client, now)
+        return CURRENT_REFUSED
     check_policy(new)
     set_password(conn, account_id, new)
+    end_other_sessions(conn, account_id, login.session.id)
+    return ""
 
 
 def timezone_of(conn: Connection, account_id: int) -> str:

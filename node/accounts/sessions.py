@@ -107,3 +107,9 @@ def delete_expired(conn: Connection, account_id: int, now: datetime) -> None:
 def end_sessions(conn: Connection, account_id: int) -> int:
     """End every session of an account (disabled by an admin); how many there were."""
     return conn.execute(delete(_session).where(_session.c.account_id == account_id)).rowcount
+
+
+def end_other_sessions(conn: Connection, account_id: int, keep: int | None) -> None:
+    """End an account's sessions but ``keep`` (the browser that changed the password)."""
+    conn.execute(delete(_session).where(_session.c.account_id == account_id,
+                                        _session.c.id != keep))
