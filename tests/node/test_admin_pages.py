@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 from starlette.applications import Starlette
@@ -43,7 +44,7 @@ def admin(anonymous: TestClient) -> TestClient:
     return signed_in(anonymous, "ada")
 
 
-def post(client: TestClient, path: str, **data: str) -> object:
+def post(client: TestClient, path: str, **data: str) -> httpx.Response:
     return client.post(path, data={"csrf_token": page_token(client, "/admin"), **data})
 
 
@@ -76,7 +77,7 @@ def test_renaming_the_node_shows_everywhere_at_once(admin: TestClient, engine: E
     response = post(admin, "/admin/node", name="Oakland GA",
                     description="The Oakland general assembly.\n\nMeets at 7.",
                     registrations="invite")
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     assert "Oakland GA" in admin.get("/").text
     assert "The Oakland general assembly." in admin.get("/").text
     actor = admin.get("/actor", headers={"Accept": "application/activity+json"}).json()
@@ -105,12 +106,12 @@ def test_a_followed_node_actor_sends_update_to_its_followers(
 def test_a_refused_node_form_keeps_what_was_typed(admin: TestClient) -> None:
     response = post(admin, "/admin/node", name="  ", description="Typed words",
                     registrations="invite")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    text = response.text  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    text = response.text
     assert "the node needs a name" in text and "Typed words" in text
     assert 'aria-describedby="node-error"' in text
     bad = post(admin, "/admin/node", name="X", description="", registrations="open")
-    assert bad.status_code == 400  # type: ignore[attr-defined]
+    assert bad.status_code == 400
 
 
 def test_forms_without_the_csrf_token_are_refused(admin: TestClient) -> None:
@@ -125,34 +126,33 @@ def test_the_admin_creates_an_account_and_errors_keep_the_typed_fields(
 ) -> None:
     short = post(admin, "/admin/users", username="rosa", display_name="Rosa P",
                  password="short")
-    assert short.status_code == 400  # type: ignore[attr-defined]
-    assert 'value="rosa"' in short.text and 'value="Rosa P"' in short.text  # type: ignore
-    assert "at least 10 characters" in short.text  # type: ignore[attr-defined]
+    assert short.status_code == 400
+    assert 'value="rosa"' in short.text and 'value="Rosa P"' in short.text
+    assert "at least 10 characters" in short.text
     taken = post(admin, "/admin/users", username="nate", password="long enough password")
-    assert taken.status_code == 400  # type: ignore[attr-defined]
+    assert taken.status_code == 400
     made = post(admin, "/admin/users", username="rosa", display_name="Rosa P",
                 password="long enough password")
-    assert made.status_code == 303  # type: ignore[attr-defined]
+    assert made.status_code == 303
     assert "@rosa" in admin.get("/admin").text
 
 
 def test_disabling_ends_sessions_and_sign_in_and_enabling_restores_it(
     app: Starlette, admin: TestClient
 ) -> None:
-    with TestClient(app, base_url=BASE, follow_redirects=False) as other:
-        nate = signed_in(other, "nate")
-        assert nate.get("/account").status_code == 200
-        assert post(admin, "/admin/users/nate/disable").status_code == 303  # type: ignore
-        assert nate.get("/account").status_code == 303  # the session is gone
-        assert login(nate, "nate").status_code == 400  # and sign-in refused
-        assert "disabled" in admin.get("/admin").text
-        assert post(admin, "/admin/users/nate/enable").status_code == 303  # type: ignore
-        assert login(nate, "nate").status_code == 303
+    nate = signed_in(TestClient(app, base_url=BASE, follow_redirects=False), "nate")
+    assert nate.get("/account").status_code == 200
+    assert post(admin, "/admin/users/nate/disable").status_code == 303
+    assert nate.get("/account").status_code == 303  # the session is gone
+    assert login(nate, "nate").status_code == 400  # and sign-in refused
+    assert "disabled" in admin.get("/admin").text
+    assert post(admin, "/admin/users/nate/enable").status_code == 303
+    assert login(nate, "nate").status_code == 303
 
 
 def test_the_last_admin_cannot_be_disabled(admin: TestClient) -> None:
     refused = post(admin, "/admin/users/ada/disable")
-    assert refused.status_code == 400  # type: ignore[attr-defined]
-    assert "the last node admin cannot be disabled" in refused.text  # type: ignore
+    assert refused.status_code == 400
+    assert "the last node admin cannot be disabled" in refused.text
     assert admin.get("/admin").status_code == 200  # still signed in, still admin
-    assert post(admin, "/admin/users/ghost/disable").status_code == 400  # type: ignore
+    assert post(admin, "/admin/users/ghost/disable").status_code == 400
