@@ -148,7 +148,9 @@ def test_wrong_current_passwords_are_rate_limited(nate: TestClient) -> None:
     assert limited.status_code == 400 and "too many wrong passwords" in limited.text
 
 
-def test_the_page_is_in_spanish_too(nate: TestClient) -> None:
-    page = nate.get("/account", headers={"Accept-Language": "es"}).text
-    assert "Tus nodos" not in page  # sanity: the words below are the catalogue's
-    assert "Tus hubs" in page
+def test_the_page_and_its_refusals_are_in_spanish_too(nate: TestClient) -> None:
+    spanish = {"Accept-Language": "es"}
+    assert "Tus hubs" in nate.get("/account", headers=spanish).text
+    wrong = nate.post("/account/password", headers=spanish,
+                      data=password_form(nate, "not it", NEW_PASSWORD))
+    assert "la contraseña actual no es correcta" in wrong.text
