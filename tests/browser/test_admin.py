@@ -43,6 +43,12 @@ def test_admin_renames_the_node_and_invites_someone_who_signs_up(
         guest.get_by_label("Username").fill(invitee)
         guest.get_by_label("Display name").fill("Rosa P")
         guest.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+        guest.get_by_label("Password again").fill("not the same password")
+        guest.get_by_role("button", name="Create my account").click()
+        expect(guest.get_by_role("alert")).to_have_text("The two passwords differ.")
+        expect(guest.get_by_label("Username")).to_have_value(invitee)  # kept
+        assert_accessible(guest)
+        guest.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
         guest.get_by_label("Password again").fill(NEW_PASSWORD)
         guest.get_by_role("button", name="Create my account").click()
         expect(guest.get_by_role("heading", level=1)).to_have_text("Rosa P")
