@@ -7,19 +7,17 @@ Every subcommand takes ``--url``, ``--database`` and ``--data`` to override the
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
 from node.accounts.passwords import PasswordError
-from node.accounts.service import AccountError, create_account
-from node.activitypub.local_actors import ActorError, create_local_actor
-from node.commands import NODES, follow_command, status_lines, with_node
+from node.accounts.service import AccountError
+from node.activitypub.local_actors import ActorError
+from node.commands import NODES, follow_command, status_lines
 from node.db import DatabaseURLError, database_label
 from node.local_node import open_for_change, settings_from
 from node.settings import NODE_FILE, SettingsError
@@ -29,7 +27,8 @@ from node.typed_command import typed_command
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
-DOMAIN_COMMANDS = ("node.hubs.hub.cli", "node.hubs.updates.cli", "node.hubs.minutes.cli",
+DOMAIN_COMMANDS = ("node.accounts.cli", "node.hubs.hub.cli", "node.hubs.updates.cli",
+                   "node.hubs.minutes.cli",
                    "node.hubs.events.cli", "node.hubs.calls.cli",
                    "node.hubs.polls.cli", "node.hubs.feeds.cli",
                    "node.hubs.hub.cli_items")
@@ -68,32 +67,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
-        raise PasswordError("the two passwords differ")
-    return first
-
-
-def cmd_user_create(args: argparse.Namespace) -> int:
-
-    password = read_password(args)
-
-    def work(node: Any, conn: Any) -> str:
-        actor = create_local_actor(conn, base_url=node.settings.url, kind="person",
-                                   username=args.name, display_name=args.display_name or "",
-                                   now=node.clock())
-        assert actor.id is not None
-        create_account(conn, actor_id=actor.id, password=password, now=node.clock(),
-                       is_admin=args.admin)
-        return actor.uri
-
-    print(f"ionode: created organizer {with_node(args, work)}")
-    return 0
-
-
 def cmd_follow(args: argparse.Namespace) -> int:
 
     print(follow_command(args, undo=False))
@@ -125,14 +98,6 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
     sub.add_parser("migrate", parents=[common], help="apply database migrations"
                    ).set_defaults(run=cmd_migrate)
-    user = sub.add_parser("user", help="organizer accounts").add_subparsers(dest="action",
-                                                                             required=True)
-    create = user.add_parser("create", parents=[common], help="create an organizer")
-    create.add_argument("name")
-    create.add_argument("--password-stdin", action="store_true")
-    create.add_argument("--display-name")
-    create.add_argument("--admin", action="store_true")
-    create.set_defaults(run=cmd_user_create)
     for module in DOMAIN_COMMANDS:
         importlib.import_module(module).register(sub, common, NODES)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):

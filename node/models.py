@@ -1,6 +1,6 @@
 """Every table of the node, imported in one place so migrations see the whole schema."""
 
-from node.accounts.models import Account, LoginAttempt, LoginSession
+from node.accounts.models import Account, Invite, LoginAttempt, LoginSession
 from node.activitypub.models import (
     Delivery,
     Follow,
@@ -38,6 +38,7 @@ __all__ = [
     "HubMember",
     "InboxItem",
     "Interaction",
+    "Invite",
     "LocalActor",
     "LoginAttempt",
     "LoginSession",

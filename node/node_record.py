@@ -9,17 +9,23 @@ later command on that database must use the same one.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, insert, select
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from node.settings import SettingsError
 
 URL_KEY = "url"
+#: The live settings an admin changes (node.accounts.node_settings).
+NAME, DESCRIPTION, REGISTRATIONS = "name", "description", "registrations"
+REGISTRATION_CHOICES = ("invite", "closed")
 
 
 class NodeSetting(SQLModel, table=True):
-    """One fact about the node, by key (``url``: the public base URL, set once)."""
+    """One fact about the node, by key (``url``: the public base URL, set once; the
+    admin page's live settings, see :mod:`node.accounts.node_settings`)."""
 
     __tablename__ = "node_setting"
 
@@ -63,3 +69,41 @@ def record_url(engine: Engine, url: str, where: str) -> None:
         except IntegrityError:  # another process recorded it first: compare with theirs
             pass
         check_url(conn, url, where)
+
+
+def read_settings(conn: Connection) -> dict[str, str]:
+    """Every recorded setting by key (a handful of rows)."""
+    return {str(key): str(value) for key, value in conn.execute(select(_table.c.key,
+                                                                        _table.c.value))}
+
+
+def write_setting(conn: Connection, key: str, value: str) -> None:
+    """Set ``key`` to ``value`` in the caller's transaction (never the recorded URL)."""
+    if key == URL_KEY:
+        raise ValueError("the node's URL is recorded once and never changed")
+    if conn.execute(update(_table).where(_table.c.key == key).values(value=value)).rowcount:
+        return
+    conn.execute(insert(_table).values(key=key, value=value))
+
+
+@dataclass(frozen=True)
+class NodeProfile:
+    """The node as its admin described it (``ionode node set``, ``/admin``)."""
+
+    name: str
+    description: str
+    registrations: str
+
+    @property
+    def invites_open(self) -> bool:
+        return self.registrations == "invite"
+
+
+def node_profile(conn: Connection, default_name: str) -> NodeProfile:
+    """The live settings; ``default_name`` (``IONODE_NAME``) until an admin sets one."""
+    stored = read_settings(conn)
+    registrations = stored.get(REGISTRATIONS, "invite")
+    return NodeProfile(name=stored.get(NAME) or default_name,
+                       description=stored.get(DESCRIPTION, ""),
+                       registrations=registrations if registrations in REGISTRATION_CHOICES
+                       else "invite")

@@ -16,8 +16,13 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int = Field(foreign_key="local_actor.id", unique=True)
     password_hash: str = Field(max_length=255)
-    is_admin: bool = False
+    is_admin: bool = False  # a node admin (operator): the /admin page
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # The IANA zone pages show times in for this reader; "" means the hub's or node's.
+    timezone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # Set when an admin disabled the account: no sign-in, no session.
+    disabled_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 class LoginSession(SQLModel, table=True):
@@ -42,3 +47,18 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(max_length=64, index=True)
     client: str = Field(max_length=64, index=True)
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time sign-up link: the link holds a random token, the table only its hash."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=128)
+    created_by: int | None = Field(default=None, foreign_key="account.id")  # None: the CLI
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    used_by: int | None = Field(default=None, foreign_key="account.id")

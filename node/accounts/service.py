@@ -69,6 +69,7 @@ def _account_of(conn: Connection, username: str) -> Account | None:
             _actor.c.username == ratelimit.username_key(username),
             _actor.c.kind == "person",
             _actor.c.deleted_at.is_(None),
+            _account.c.disabled_at.is_(None),  # a disabled account signs in as no one
         )
     ).first()
     return Account(**row._mapping) if row else None

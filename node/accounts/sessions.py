@@ -77,6 +77,7 @@ def find_login(conn: Connection, token: str, now: datetime) -> Login | None:
             _session.c.token_hash == token_hash(token),
             _session.c.expires_at > _utc(now),
             _actor.c.deleted_at.is_(None),
+            _account.c.disabled_at.is_(None),
         )
     )
     row = conn.execute(query).first()
@@ -101,3 +102,14 @@ def delete_expired(conn: Connection, account_id: int, now: datetime) -> None:
             _session.c.account_id == account_id, _session.c.expires_at <= _utc(now)
         )
     )
+
+
+def end_sessions(conn: Connection, account_id: int) -> int:
+    """End every session of an account (disabled by an admin); how many there were."""
+    return conn.execute(delete(_session).where(_session.c.account_id == account_id)).rowcount
+
+
+def end_other_sessions(conn: Connection, account_id: int, keep: int | None) -> None:
+    """End an account's sessions but ``keep`` (the browser that changed the password)."""
+    conn.execute(delete(_session).where(_session.c.account_id == account_id,
+                                        _session.c.id != keep))

@@ -39,6 +39,7 @@ from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
 from node.activitypub.negotiation import ACTIVITY_JSON
 from node.activitypub.urls import split_url
 from node.hosts import BadURL, canonical_host
+from node.node_record import NodeProfile, node_profile
 from node.runtime import node_of
 from node.settings import Settings
 
@@ -256,8 +257,13 @@ def usage(engine: Engine, now: datetime) -> dict[str, Any]:
         return {"users": users, "localPosts": _count(conn, posts)}
 
 
-def nodeinfo_document(version: str, settings: Settings, counts: dict[str, Any]) -> dict[str, Any]:
-    """NodeInfo schema ``version`` (2.0 or 2.1) document; 2.0 forbids extra software keys."""
+def nodeinfo_document(version: str, settings: Settings, counts: dict[str, Any],
+                      node: NodeProfile | None = None) -> dict[str, Any]:
+    """NodeInfo schema ``version`` (2.0 or 2.1) document; 2.0 forbids extra software keys.
+
+    ``metadata`` is free-form: ``nodeName`` and ``nodeDescription`` are the keys Mastodon,
+    Misskey and the fediverse directories read; the admin sets them (``node_setting``).
+    """
     software: dict[str, str] = {"name": SOFTWARE_NAME, "version": __version__}
     if version == "2.1":
         if SOFTWARE_REPOSITORY:
@@ -271,8 +277,16 @@ def nodeinfo_document(version: str, settings: Settings, counts: dict[str, Any]) 
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": False,
         "usage": counts,
-        "metadata": {"nodeName": settings.node_name},
+        "metadata": {"nodeName": node.name if node else settings.node_name,
+                     "nodeDescription": node.description if node else ""},
     }
+
+
+def _facts(engine: Engine, now: datetime,
+           default_name: str) -> tuple[dict[str, Any], NodeProfile]:
+    with engine.connect() as conn:
+        described = node_profile(conn, default_name)
+    return usage(engine, now), described
 
 
 def _nodeinfo_endpoint(version: str) -> Callable[[Request], Awaitable[Response]]:
@@ -280,8 +294,10 @@ def _nodeinfo_endpoint(version: str) -> Callable[[Request], Awaitable[Response]]
 
     async def endpoint(request: Request) -> Response:
         node = node_of(request)
-        counts = await run_in_threadpool(usage, node.engine, node.clock())
-        return _json(nodeinfo_document(version, node.settings, counts), media_type=profile)
+        counts, described = await run_in_threadpool(_facts, node.engine, node.clock(),
+                                                     node.settings.node_name)
+        return _json(nodeinfo_document(version, node.settings, counts, described),
+                     media_type=profile)
 
     return endpoint
 

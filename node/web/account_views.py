@@ -1,4 +1,5 @@
-"""``/account``: the signed-in organizer's page and its compose form.
+"""``/account``: the signed-in organizer's page: their hubs and what waits for them
+there, the compose form, and their settings (:mod:`node.web.account_settings_views`).
 
 Publishing an update belongs to the domain layer
 (:func:`node.hubs.updates.service.post_update`): this view validates the form, hands
@@ -18,9 +19,10 @@ from starlette.responses import RedirectResponse, Response
 
 from node.accounts.sessions import Login
 from node.activitypub.models import LocalActor
+from node.hubs.hub.your_hubs import your_hubs
 from node.hubs.updates.service import post_update
 from node.runtime import node_of
-from node.web.auth import login_required
+from node.web.auth import current_login, login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.i18n import N_, Text
 from node.web.queries import ActorLink, local_actors
@@ -36,18 +38,40 @@ def _hubs(engine: Engine, host: str) -> list[ActorLink]:
         return local_actors(conn, "group", host)
 
 
-async def _page(request: Request, *, status: int = 200, **values: Any) -> Response:
+def _page_data(engine: Engine, host: str, actor_uri: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {"hubs": local_actors(conn, "group", host),
+                "your_hubs": your_hubs(conn, actor_uri)}
+
+
+SAVED = {"profile": N_("Your settings are saved."), "password": N_("Your password is changed.")}
+
+
+async def account_response(request: Request, login: Login, *, status: int = 200,
+                           **values: Any) -> Response:
+    """The account page; ``values`` carry a refused form's error (``error_for`` names the
+    form: post, profile or password) and what was typed."""
     node = node_of(request)
-    hubs = await run_in_threadpool(_hubs, node.engine, node.settings.host)
-    context = {"hubs": hubs, "text": "", "selected": [],
-               "error": "", "posted": request.query_params.get("posted") == "1", **values}
+    data = await run_in_threadpool(_page_data, node.engine, node.settings.host,
+                                   login.actor.uri)
+    saved = SAVED.get(request.query_params.get("saved", ""), "")
+    context = {**data, "text": "", "selected": [], "error": "", "error_for": "",
+               "flash": saved, "posted": request.query_params.get("posted") == "1",
+               "display_name": login.actor.display_name, "timezone": login.account.timezone,
+               **values}
     return await render(request, "account.html", context, status=status)
+
+
+async def _page(request: Request, *, status: int = 200, **values: Any) -> Response:
+    login = await current_login(request)
+    assert login is not None
+    return await account_response(request, login, status=status, error_for="post", **values)
 
 
 @login_required
 async def account_page(request: Request, login: Login) -> Response:
-    """GET /account: who you are, and the compose form."""
-    return await _page(request)
+    """GET /account: who you are, your hubs, the compose form and your settings."""
+    return await account_response(request, login)
 
 
 def post_text(form: FormData) -> str:

@@ -33,6 +33,7 @@ from node.web.i18n import (
     translations,
     translator,
 )
+from node.web.live_profile import cached_profile, live_profile
 from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -109,7 +110,8 @@ def build_environment(settings: Settings) -> Environment:
     env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
                                 for code in available_locales()]
     env.globals["csrf_token"] = _csrf_token
-    env.globals["node_name"] = settings.node_name
+    env.globals["node_name"] = settings.node_name  # pages get the live one from render
+    env.globals["node_description"] = ""
     env.globals["node_host"] = settings.host
     env.globals["node_url"] = settings.url
     env.filters["timestamp"] = _timestamp_in(settings.timezone)
@@ -156,11 +158,15 @@ async def render(
 ) -> HTMLResponse:
     """Render template ``name`` with the signed-in organizer (if any) in the context.
 
-    ``with_login=False`` skips the session lookup (error pages for database failures).
+    ``with_login=False`` skips the session lookup (error pages for database failures),
+    and the node's name is then the last one read (:mod:`node.web.live_profile`).
     """
     login = await current_login(request) if with_login else None
+    profile = await live_profile(request) if with_login else cached_profile(request)
+    described = {"node_name": profile.name, "node_description": profile.description} \
+        if profile else {}
     values = {"request": request, "login": login, "lang": locale_of(request),
-              **(context or {})}
+              **described, **(context or {})}
     _translate_messages(request, values)
     active = _rendering.set(translator(request))
     try:

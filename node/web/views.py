@@ -16,7 +16,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from node.runtime import node_of
-from node.web import hub_admin_views, hub_event_views, language_view, poll_vote_view
+from node.web import (
+    admin_views,
+    hub_admin_views,
+    hub_event_views,
+    invite_views,
+    language_view,
+    poll_vote_view,
+)
+from node.web.account_settings_views import password_submit, profile_submit
 from node.web.account_views import account_page, account_post
 from node.web.auth_views import login_form, login_submit, logout
 from node.web.queries import ActorLink, local_actors
@@ -48,6 +56,10 @@ def routes() -> list[BaseRoute]:
         Route("/logout", logout, methods=["POST"]),
         Route("/account", account_page, methods=["GET"]),
         Route("/account/post", account_post, methods=["POST"]),
+        Route("/account/profile", profile_submit, methods=["POST"]),
+        Route("/account/password", password_submit, methods=["POST"]),
+        *admin_views.routes(),
+        *invite_views.routes(),
         *hub_admin_views.routes(),
         *poll_vote_view.routes(),
         *language_view.routes(),
