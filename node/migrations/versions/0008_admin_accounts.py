@@ -5,7 +5,7 @@
 * ``account.disabled_at``: set by a node admin; a disabled account cannot sign in.
 * ``invite``: sign-up links; only the SHA-256 of each link's token is stored.
 
-Revision ID: 0008_admin
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 16:40:00
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_admin"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
