@@ -56,6 +56,20 @@ def announced(h: Harness) -> list[Any]:
     return [a["object"] for a in sent(h, FANS, "Announce")]
 
 
+def undone(h: Harness) -> list[Any]:
+    """The Announces the hub took back from its followers (Undo{Announce}), by id."""
+    return [u["object"]["id"] for u in sent(h, FANS, "Undo")
+            if u["object"].get("type") == "Announce"]
+
+
+def assert_shares_undone(h: Harness) -> None:
+    """Each Announce the fans got of the item is undone once (regression: an edit that
+    took an item out of its hub left it boosted on every follower's timeline)."""
+    shared = [a["id"] for a in sent(h, FANS, "Announce")]
+    assert len(shared) == 2
+    assert sorted(undone(h)) == sorted(shared)
+
+
 def test_an_update_whose_updated_has_no_offset_is_applied(h: Harness) -> None:
     # Regression: parse_time returned a naive time and apply_update raised TypeError
     # comparing it with the stored (aware) one, failing the Update.
@@ -112,6 +126,7 @@ def test_a_post_made_followers_only_leaves_the_hub_unannounced(h: Harness) -> No
     assert rows(h, _item) == []
     assert len(announced(h)) == 2
     assert "private now" not in page(h)
+    assert_shares_undone(h)
 
 
 def test_a_post_that_changes_type_leaves_the_hub_unannounced(h: Harness) -> None:
@@ -121,6 +136,7 @@ def test_a_post_that_changes_type_leaves_the_hub_unannounced(h: Harness) -> None
     send(h, "Update", question(id=note()["id"], updated="2026-11-21T11:00:00Z"))
     assert rows(h, _item) == []
     assert len(announced(h)) == 2
+    assert_shares_undone(h)
 
 
 def test_a_removed_members_edit_is_not_announced_nor_kept(h: Harness) -> None:
@@ -134,6 +150,7 @@ def test_a_removed_members_edit_is_not_announced_nor_kept(h: Harness) -> None:
     assert len(announced(h)) == 2
     assert rows(h, _item) == []
     assert "cheap watches" not in page(h)
+    assert_shares_undone(h)
 
 
 def test_an_edit_in_a_moderated_hub_goes_back_to_the_queue(h: Harness) -> None:
@@ -151,6 +168,7 @@ def test_an_edit_in_a_moderated_hub_goes_back_to_the_queue(h: Harness) -> None:
     assert [i["state"] for i in rows(h, _item)] == ["held"]
     with h.node.engine.connect() as conn:
         assert [q.object_uri for q in queue(conn, hub(conn))] == [note()["id"]]
+    assert_shares_undone(h)
 
 
 def test_a_members_edit_is_still_announced(h: Harness) -> None:
@@ -160,6 +178,7 @@ def test_a_members_edit_is_still_announced(h: Harness) -> None:
     edit = send(h, "Update", note(content="<p>second</p>", updated="2026-11-21T11:00:00Z"))
     assert announced(h)[-1] == edit["id"]
     assert [i["state"] for i in rows(h, _item)] == ["published"]
+    assert undone(h) == []
 
 
 def test_a_tally_refresh_of_a_remote_poll_is_not_announced(h: Harness) -> None:

@@ -38,6 +38,7 @@ from node.activitypub.remote_objects import update_remote
 from node.activitypub.vocab import is_public, ref
 from node.hubs.hub.inbound import announce_remote, as_received, item_kind, item_times
 from node.hubs.hub.models import HubItem
+from node.hubs.hub.moderation import undo_shares
 from node.hubs.hub.policy import decide
 from node.hubs.hub.publish import hub_by_id
 
@@ -67,8 +68,7 @@ async def on_update(ctx: HandlerContext, update_activity: Mapping[str, Any]) -> 
 def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str, Any],
              document: Mapping[str, Any], actor: str) -> bool:
     uri = str(ref(document))
-    rows = conn.execute(select(_item.c.id, _item.c.hub_id, _item.c.state)
-                        .where(_item.c.object_uri == uri)).all()
+    rows = conn.execute(select(_item).where(_item.c.object_uri == uri)).all()
     if not rows:
         return False  # taken out of its hubs meanwhile: the protocol handler decides
     before = conn.execute(select(_objects.c.document).where(_objects.c.uri == uri)).scalar()
@@ -80,7 +80,10 @@ def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str
     now = ctx.clock()
     if not is_public(current) or item_kind(current) != item_kind(
             before if isinstance(before, Mapping) else {}):
-        # no longer a public post of the same kind: out of every hub, as a Delete takes it
+        # no longer a public post of the same kind: out of every hub, as a Delete takes
+        # it, and the hubs' followers take back what the hubs shared
+        for row in rows:
+            _unshare(ctx, conn, row, now)
         conn.execute(delete(_item).where(_item.c.object_uri == uri))
         return True
     conn.execute(update(_item).where(_item.c.object_uri == uri).values(
@@ -88,24 +91,35 @@ def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str
     if outcome.tally_only:
         return True  # votes are no edit: only the Question's owner tells its voters
     for row in (r for r in rows if r.state == "published"):
-        _share_edit(ctx, conn, row.id, row.hub_id, update_activity, actor, now)
+        _share_edit(ctx, conn, row, update_activity, actor, now)
     return True
 
 
-def _share_edit(ctx: HandlerContext, conn: Connection, item_id: int, hub_id: int,
+def _unshare(ctx: HandlerContext, conn: Connection, row: Any, now: datetime) -> None:
+    """Undo the Announces a hub sent of an item leaving it (or going back to its queue)."""
+    target = hub_by_id(conn, row.hub_id)
+    if target is not None and row.state == "published":
+        undo_shares(conn, ctx.outbox, target, row, now)
+
+
+def _share_edit(ctx: HandlerContext, conn: Connection, row: Any,
                 update_activity: Mapping[str, Any], actor: str, now: datetime) -> None:
     """An edit is a new submission (SECURITY.md, "Update skipped the moderation
     filters"): the hub's posting decision is taken again. Published: the hub Announces
     the Update; held: back to the moderation queue; refused (say the author is no longer
-    a member): out of the hub. Only a published edit is Announced."""
-    target = hub_by_id(conn, hub_id)
+    a member): out of the hub. Only a published edit is Announced; a held or refused
+    one undoes the hub's earlier Announces, so followers no longer see what the hub
+    would not share now."""
+    target = hub_by_id(conn, row.hub_id)
     if target is None:
         return
     decision = decide(conn, target.hub, target.actor.uri, actor)
+    if decision.state in ("refused", "held"):
+        undo_shares(conn, ctx.outbox, target, row, now)
     if decision.state == "refused":
-        conn.execute(delete(_item).where(_item.c.id == item_id))
+        conn.execute(delete(_item).where(_item.c.id == row.id))
     elif decision.state == "held":
-        conn.execute(update(_item).where(_item.c.id == item_id).values(
+        conn.execute(update(_item).where(_item.c.id == row.id).values(
             state="held", note=decision.reason or None))
     else:
         announce_remote(conn, ctx.outbox, target.actor,

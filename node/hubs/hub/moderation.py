@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from node.activitypub.models import OutboxActivity, StoredObject
+from node.activitypub.outbox import Outbox
 from node.activitypub.proofs import strip_proof
 from node.activitypub.vocab import activity, ref
 from node.hubs.hub.inbound import announce_remote, cached_inbox, received_create, shared_forms
@@ -107,11 +108,18 @@ def remove_item(node: Node, conn: Connection, target: HubTarget, uri: str, *,
     now = node.clock()
     conn.execute(update(_item).where(_item.c.id == item.id).values(
         state="refused", note=note, pinned=False, updated_at=now))
+    return undo_shares(conn, node.services.outbox, target, item, now)
+
+
+def undo_shares(conn: Connection, outbox: Outbox, target: HubTarget, item: Any,
+                now: datetime) -> int:
+    """Undo each of the hub's Announces of ``item`` (a ``hub_item`` row): the hub no
+    longer shares it, so its followers take it back (Mastodon reads the Undo as an
+    unboost). A remote author's inbox is told too. Returns the deliveries queued."""
     inboxes = [] if item.origin == "local" else [
         i for i in (cached_inbox(conn, item.author_uri),) if i]
-    outbox = node.services.outbox
     deliveries = 0
-    for announce in hub_announces_of(conn, target, uri, _create_ids(conn, item)):
+    for announce in hub_announces_of(conn, target, item.object_uri, _create_ids(conn, item)):
         shared = {k: v for k, v in strip_proof(announce).items() if k != "@context"}
         undo = activity("Undo", id=outbox.new_id("activities"), actor=target.actor.uri,
                         object=shared, published=now, to=announce.get("to", []),
