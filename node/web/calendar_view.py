@@ -14,7 +14,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 
 from node.hubs.events.month import Day, Month, by_day, layout
 from node.hubs.events.schedule import Entry
@@ -123,7 +123,7 @@ def month_view(month: Month, locale: Locale, lang: str, tz: ZoneInfo, today: dat
     order = [(first + n) % 7 for n in range(7)]
     grid = layout(month, first, tz, today, entries)
     return MonthView(
-        caption=format_date(month.first, "LLLL y", locale=lang),
+        caption=month_label(month, lang),
         weekdays=[(names["abbreviated"][i], names["wide"][i]) for i in order],
         weeks=[[_day_view(d, lang, links) for d in week] for week in grid],
         empty=not any(d.items and d.in_month for week in grid for d in week))
@@ -143,4 +143,5 @@ def agenda_view(entries: list[Entry], lang: str, tz: ZoneInfo, links: Links) -> 
 
 
 def month_label(month: Month, lang: str) -> str:
-    return format_date(month.first, "LLLL y", locale=lang)
+    """``December 2026``, ``diciembre de 2026``: CLDR's month-and-year pattern."""
+    return format_skeleton("yMMMM", month.first, locale=lang)
