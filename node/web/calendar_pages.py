@@ -96,11 +96,19 @@ def _query(keep: dict[str, str], **more: str) -> str:
     return f"?{urlencode(values)}" if values else ""
 
 
+def words(request: Request) -> dict[str, str]:
+    """What every item repeats, translated once per page rather than once per item."""
+    t = translator(request)
+    return {"add": t.gettext(N_("Add to calendar")),
+            "add_named": t.gettext(N_("Add to calendar: %(title)s")),
+            "cancelled": t.gettext(N_("cancelled")), "continued": t.gettext(N_("continued:"))}
+
+
 def _common(request: Request, scope: Scope, tz_name: str, keep: dict[str, str],
             problems: list[str]) -> dict[str, Any]:
     t = translator(request)
     return {"scope": scope, "links": scope.links, "zone": tz_name, "tz_given": keep.get("tz", ""),
-            "problems": [translated(t, p) for p in problems],
+            "problems": [translated(t, p) for p in problems], "words": words(request),
             "month_link": scope.links.month + _query(keep),
             "agenda_link": scope.links.agenda + _query(keep)}
 

@@ -9,7 +9,8 @@ Sunday, plain ``en`` and ``es`` on Monday).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -91,12 +92,19 @@ class DayView:
     items: list[ItemView]
 
 
+@lru_cache(maxsize=4096)
+def clock(hour: int, minute: int, lang: str) -> str:
+    """``7:00 PM``, ``19:00``: CLDR's short time; a month repeats few, so they are kept."""
+    return format_time(time(hour, minute), "short", locale=lang)
+
+
 def item_view(entry: Entry, local: datetime, lang: str, links: Links, *,
               continued: bool = False) -> ItemView:
-    return ItemView(title=entry.title, kind=entry.kind, page=web_url(entry.page),
+    own = entry.page.startswith(f"{links.node_url}/")  # ours: no need to check the scheme
+    return ItemView(title=entry.title, kind=entry.kind,
+                    page=entry.page if own else web_url(entry.page),
                     file=links.file(entry.file),
-                    time="" if continued else format_time(local, "short", tzinfo=local.tzinfo,
-                                                          locale=lang),
+                    time="" if continued else clock(local.hour, local.minute, lang),
                     iso=local.isoformat(), cancelled=entry.cancelled, continued=continued)
 
 

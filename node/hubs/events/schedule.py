@@ -16,6 +16,7 @@ iCalendar VEVENT carries STATUS:CANCELLED.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -100,16 +101,23 @@ def _starts(rule: str, first_start: datetime, tz_name: str) -> tuple[datetime, .
     return tuple(s.astimezone(UTC) for s in recurrence.starts())
 
 
-def _unpublished(series: _Series) -> list[Entry]:
-    """The series' occurrences later than the last one published, in start order."""
+def _unpublished(series: _Series, start: datetime, end: datetime | None = None
+                 ) -> list[Entry]:
+    """The series' occurrences later than the last one published that overlap
+    [start, end) (no end: all later ones), in start order."""
     try:
         starts = _starts(series.rule, series.first_start, series.timezone)
     except ZoneError:  # an odd stored rule or zone: its published occurrences still show
         return []
+    first = start - series.duration
+    if series.published_until is not None:
+        first = max(first, series.published_until + timedelta(microseconds=1))
+    chosen = starts[bisect_left(starts, first):
+                    len(starts) if end is None else bisect_left(starts, end)]
     return [Entry(key=f"{series.uri}#{s:%Y%m%dT%H%M%SZ}", page=series.uri, file=series.uri,
                   kind="call", title=series.title, start=s, end=s + series.duration,
                   cancelled=series.cancelled, occurrence=True)
-            for s in starts if series.published_until is None or s > series.published_until]
+            for s in chosen]
 
 
 def _live(query: Select[Any], hub_id: int | None) -> Select[Any]:
@@ -136,13 +144,13 @@ def _dated(hub_id: int | None) -> Select[Any]:
 
 
 def _entry(row: Any, series_uris: dict[int, str]) -> Entry:
-    start = as_utc(row.starts_at)
-    end = max(as_utc(row.ends_at), start) if row.ends_at is not None else start
-    series = series_uris.get(row.series_id) if row.series_id is not None else None
-    return Entry(key=row.object_uri, page=row.object_uri, file=series or row.object_uri,
-                 kind=row.kind, title=title_of(row.name), start=start, end=end,
-                 cancelled=is_cancelled(row.status, row.ical_status),
-                 occurrence=row.series_id is not None)
+    uri, kind, starts_at, ends_at, series_id, name, status, ical_status = row
+    start = as_utc(starts_at)
+    end = max(as_utc(ends_at), start) if ends_at is not None else start
+    series = series_uris.get(series_id) if series_id is not None else None
+    return Entry(key=uri, page=uri, file=series or uri, kind=kind, title=title_of(name),
+                 start=start, end=end, cancelled=is_cancelled(status, ical_status),
+                 occurrence=series_id is not None)
 
 
 def _live_series(conn: Connection, hub_id: int | None) -> list[_Series]:
@@ -191,7 +199,7 @@ def between(conn: Connection, start: datetime, end: datetime, hub_id: int | None
     rows = conn.execute(_dated(hub_id).where(
         _item.c.starts_at < end, func.coalesce(_item.c.ends_at, _item.c.starts_at) >= start))
     found = [_entry(row, uris) for row in rows]
-    found += [e for s in all_series for e in _unpublished(s) if e.start < end and e.end >= start]
+    found += [e for s in all_series for e in _unpublished(s, start, end)]
     return sorted(found, key=lambda e: (e.start, e.key))
 
 
@@ -208,8 +216,8 @@ def upcoming(conn: Connection, now: datetime, *, after: Cursor | None = None,
     rows = conn.execute(query.order_by(_item.c.starts_at, _item.c.object_uri).limit(limit + 1))
     found = [_entry(row, uris) for row in rows]
     for series in all_series:
-        later = [e for e in _unpublished(series) if e.end >= now
-                 and (after is None or (e.start, e.key) > (after.start, after.key))]
+        later = [e for e in _unpublished(series, now)
+                 if after is None or (e.start, e.key) > (after.start, after.key)]
         found += later[:limit + 1]
     found.sort(key=lambda e: (e.start, e.key))
     page = found[:limit]
