@@ -61,7 +61,7 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-# Full-page PNGs of the hub, event, poll and manage pages (1280 and 390 px) for the README.
+# Full-page PNGs of the hub, event, poll, manage and calendar pages (1280, 390 px) for the README.
 screenshots: $(TEST_STAMP) chromium
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 

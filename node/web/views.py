@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from node.runtime import node_of
 from node.web import (
     admin_views,
+    calendar_pages,
     hub_admin_views,
     hub_event_views,
     invite_views,
@@ -64,5 +65,6 @@ def routes() -> list[BaseRoute]:
         *poll_vote_view.routes(),
         *language_view.routes(),
         *hub_event_views.routes(),
+        *calendar_pages.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -2,9 +2,10 @@
 
 Starts a real node (as the browser tests do), fills one hub through the ``ionode`` CLI
 with updates, minutes, events, calls and polls (one with votes, one closed), then saves
-full-page PNGs of the hub page, an event page, a poll page and the manage page at desktop
-(1280 px) and phone (390 px) widths under ``docs/screenshots/``. Run from the repository
-root: ``python -m tests.browser.screenshots [OUT_DIR]``.
+full-page PNGs of the hub page, an event page, a poll page, the manage page and the hub's
+calendar (the month of the solidarity dinner) at desktop (1280 px) and phone (390 px)
+widths under ``docs/screenshots/``. Run from the repository root:
+``python -m tests.browser.screenshots [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ def fill(site: Site, data_dir: Path) -> dict[str, str]:
     cli("poll", "close", "--as", ORGANIZER, closed)
     pinned = object_url(cli("post", *me, "Read the code of conduct before the assembly."))
     cli("hub", "pin", HUB, pinned)
+    month = local(9, 20)[:7]  # the month of the solidarity dinner
     return {"hub": f"{site.url}/hubs/{HUB}", "event": event, "poll": poll,
-            "manage": f"{site.url}/hubs/{HUB}/manage"}
+            "manage": f"{site.url}/hubs/{HUB}/manage",
+            "calendar": f"{site.url}/hubs/{HUB}/calendar?month={month}"}
 
 
 def photograph(browser: Browser, site: Site, pages: dict[str, str], out: Path) -> list[Path]:

@@ -3,6 +3,8 @@
 * ``/hubs/{name}/calendar.ics``: a hub's published events, calls and call series.
 * ``/calendar.ics``: the same for every hub of the node (a cross-posted event once).
 * ``/events/{id}.ics``: one event, call or series (``/objects/{id}``), as an attachment.
+* ``/calendar/event.ics?id=URI``: the same for any Event published in one of our hubs,
+  such as one a remote member posted (the calendar pages' "add to calendar").
 * ``/objects/{id}/attendees``: the FEP-8a8e attendees collection (:mod:`.rsvp`).
 * ``/ns``: ionode's JSON-LD extension context (:mod:`node.hubs.hub.vocab`) as
   ``application/ld+json``.
@@ -33,6 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor, StoredObject
+from node.activitypub.vocab import is_public
 from node.hubs.calls.service import occurrence_documents, series_row
 from node.hubs.events import calendar
 from node.hubs.events.rsvp import attendees_endpoint, event_row
@@ -229,6 +232,38 @@ async def event_file(request: Request) -> Response:
     return _not_found() if body is None else _ics(body, f"{key}.ics")
 
 
+def _published_file(engine: Engine, uri: str) -> bytes | None:
+    """The file of an Event published in a live hub of ours, local or remote."""
+    joined = _item.join(_objects, _objects.c.uri == _item.c.object_uri).join(
+        _hub, _hub.c.id == _item.c.hub_id).join(_actor, _actor.c.id == _hub.c.actor_id)
+    with engine.connect() as conn:
+        document = conn.execute(
+            select(_objects.c.document).select_from(joined)
+            .where(_item.c.object_uri == uri, _item.c.state == "published",
+                   _objects.c.type == "Event", _objects.c.deleted_at.is_(None),
+                   _actor.c.deleted_at.is_(None)).limit(1)).scalar()
+    if not isinstance(document, dict) or not is_public(document):
+        return None
+    try:
+        return calendar.single(dict(document))
+    except Exception:  # an odd remote document: "not found" rather than a 500
+        log.warning("calendar: %s cannot be exported", uri, exc_info=True)
+        return None
+
+
+async def hub_event_file(request: Request) -> Response:
+    """``/calendar/event.ics?id=URI``: "add to calendar" for an Event in one of our hubs."""
+    node = node_of(request)
+    uri = request.query_params.get("id", "")
+    if not uri or len(uri) > 1024:
+        return _not_found()
+    if uri.startswith(f"{node.settings.url}/objects/"):  # ours: with a series' overrides
+        body = await run_in_threadpool(_single, node.engine, uri)
+    else:
+        body = await run_in_threadpool(_published_file, node.engine, uri)
+    return _not_found() if body is None else _ics(body, "event.ics")
+
+
 async def context_document(request: Request) -> Response:
     """``/ns``: the ionode extension context, the same document on every node."""
     body = orjson.dumps(ionode_context_document())
@@ -241,6 +276,7 @@ def routes() -> list[BaseRoute]:
         Route("/hubs/{name}/calendar.ics", hub_calendar, methods=["GET"]),
         Route("/calendar.ics", node_calendar, methods=["GET"]),
         Route("/events/{id}.ics", event_file, methods=["GET"]),
+        Route("/calendar/event.ics", hub_event_file, methods=["GET"]),
         Route("/objects/{id}/attendees", attendees_endpoint, methods=["GET"]),
         Route("/ns", context_document, methods=["GET"]),
     ]

@@ -239,6 +239,18 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def title_of(name: Any) -> str:
+    """An Event's ``name`` as pages and calendars show it: spaces tidied, at most
+    :data:`MAX_NAME` characters, "(untitled event)" when it has none."""
+    return " ".join(_str(name).split())[:MAX_NAME] or "(untitled event)"
+
+
+def is_cancelled(event_status: Any, ical_status: Any) -> bool:
+    """FEP-8a8e ``eventStatus`` EventCancelled, or ``ical:status`` CANCELLED (RFC 5545
+    section 3.8.1.11, as some servers send it)."""
+    return event_status == EVENT_CANCELLED or _str(ical_status).upper() == "CANCELLED"
+
+
 def _address_text(value: Any) -> str:
     """An address as text: a string, or a schema.org ``PostalAddress`` (Mobilizon)."""
     if isinstance(value, dict):
@@ -292,16 +304,15 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     source = doc.get("source")
     capacity = doc.get("maximumAttendeeCapacity")
     rrule, series = doc.get("rrule"), doc.get("series")
-    title = " ".join(_str(doc.get("name")).split())[:MAX_NAME]
     return EventSpec(
-        title=title or "(untitled event)", timezone=tz.key, start=start,
+        title=title_of(doc.get("name")), timezone=tz.key, start=start,
         end=end if end is not None and end >= start else start,
         location=_location_of(doc.get("location")),
         capacity=capacity if isinstance(capacity, int) and not isinstance(capacity, bool)
         else None,
         description=_str(source.get("content")) if isinstance(source, dict) else "",
-        call=_call_of(doc), cancelled=doc.get("eventStatus") == EVENT_CANCELLED
-        or _str(doc.get("ical:status")).upper() == "CANCELLED",
+        call=_call_of(doc), cancelled=is_cancelled(doc.get("eventStatus"),
+                                                    doc.get("ical:status")),
         rrule=rrule if isinstance(rrule, str) and rrule else None,
         series=series if isinstance(series, str) and series else None,
         recurrence_id=read_instant(doc.get("recurrenceId"), tz))
