@@ -163,7 +163,7 @@ async def _submit(request: Request, target: Target) -> Response:
                            status=429, retry_after=wait)
     sent = await interaction_url(node.services.fetcher, handle, target.uri)
     if isinstance(sent, NotSent):
-        log.info("remote interaction for %s not sent: %s", target.uri, sent.detail)
+        log.debug("remote interaction with %s not sent: %s", target.uri, sent.detail)
         return await _page(request, target, handle=handle, error=REFUSALS[sent.why],
                            status=400)
     return RedirectResponse(sent, status_code=303)
