@@ -21,7 +21,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from node.accounts import ratelimit
-from node.activitypub.remote_interaction import SUBSCRIBE_REL, fill, subscribe_template
+from node.activitypub.remote_interaction import SUBSCRIBE_REL
 from node.app import create_app
 from node.hubs.events.rules import EventSpec, Place
 from node.hubs.events.service import create_event
@@ -219,21 +219,3 @@ def test_lookups_are_rate_limited_per_address_apart_from_sign_in(
     with site.node.engine.connect() as conn:  # signing in from there is not limited by it
         assert ratelimit.retry_after(conn, "mia", "testclient", NOW) == 0
 
-
-def test_subscribe_template_rules() -> None:
-    def jrd(*templates: object) -> dict[str, Any]:
-        return {"links": [{"rel": SUBSCRIBE_REL, "template": t} for t in templates]}
-
-    assert subscribe_template(jrd("https://a.example/x?uri={uri}"), allow_http=False) == (
-        "https://a.example/x?uri={uri}")
-    assert subscribe_template(jrd("https://a.example/no-placeholder"), allow_http=False) is None
-    assert subscribe_template(jrd(7, "https://b.example/{uri}"), allow_http=False) == (
-        "https://b.example/{uri}")
-    assert subscribe_template(jrd("http://127.0.0.1:8080/f?u={uri}"), allow_http=True) == (
-        "http://127.0.0.1:8080/f?u={uri}")
-    assert subscribe_template(jrd("http://127.0.0.1:8080/f?u={uri}"), allow_http=False) is None
-    assert subscribe_template(jrd("http://public.example/f?u={uri}"), allow_http=True) is None
-    assert subscribe_template(jrd("https://user:pw@a.example/{uri}"), allow_http=False) is None
-    assert subscribe_template({"links": "nope"}, allow_http=False) is None
-    assert fill("https://a.example/x?uri={uri}", "https://b.example/o/1?a=b&c") == (
-        "https://a.example/x?uri=https%3A%2F%2Fb.example%2Fo%2F1%3Fa%3Db%26c")
