@@ -50,6 +50,8 @@ class FakeServers:
         host = request.url.host
         if host == "down.example":
             raise httpx.ConnectError("connection refused", request=request)
+        if host == "redirect.example":  # WebFinger redirected inward (Fedify CVE-2025-23221)
+            return httpx.Response(302, headers={"Location": "https://10.0.0.1/.well-known/x"})
         if request.url.path != "/.well-known/webfinger":
             return httpx.Response(404)
         resource = request.url.params["resource"]
@@ -165,6 +167,14 @@ def test_a_server_without_template_or_unreachable_gets_a_clear_message(
 
 @pytest.mark.parametrize("handle", ["@ana@10.0.0.5", "ana@127.0.0.1", "ana@localhost",
                                     "ana@169.254.169.254", "ana@192.168.1.1"])
+def test_a_webfinger_redirect_to_a_private_address_is_refused(
+        site: Site, servers: FakeServers) -> None:
+    response = send(site, FOLLOW, "ana@redirect.example")
+    assert response.status_code == 400
+    assert "Your server could not be reached" in response.text
+    assert [urlsplit(url).hostname for url in servers.asked] == ["redirect.example"]
+
+
 def test_a_handle_on_a_private_address_is_refused_by_the_fetcher(
         site: Site, servers: FakeServers, handle: str) -> None:
     response = send(site, FOLLOW, handle)
