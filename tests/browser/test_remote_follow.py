@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import HUB, ORGANIZER, Site, assert_accessible, sign_in
 
@@ -85,6 +85,23 @@ def test_a_visitor_follows_the_hub_from_their_own_server(site: Site, page: Page,
     page.wait_for_url(f"http://{mastodon}/authorize_interaction?**")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Follow {HUB}@{node_host} from Fake Mastodon")
+
+
+def test_the_follow_page_in_the_dark_on_a_narrow_screen(site: Site, browser: Browser) -> None:
+    """Contrast in the dark scheme, and no sideways scrolling at 320 px (WCAG 1.4.10)."""
+    context = browser.new_context(color_scheme="dark", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/hubs/{HUB}/follow")
+        page.get_by_label("Your fediverse handle").fill("@ana")
+        page.get_by_role("button", name="Go to my server").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        assert_accessible(page)
+        widths = page.evaluate("[document.documentElement.scrollWidth, "
+                               "document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], f"the follow page scrolls sideways: {widths}"
+    finally:
+        context.close()
 
 
 def test_a_member_says_they_are_going_in_one_click(site: Site, page: Page) -> None:
