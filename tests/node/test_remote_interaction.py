@@ -144,6 +144,8 @@ def test_polls_and_events_send_their_own_address(site: Site) -> None:
 
 
 def test_an_organizer_can_be_followed_too(site: Site) -> None:
+    profile = site.client.get("/users/mia", headers=HTML).text
+    assert '<a href="/users/mia/follow">Follow from your fediverse account</a>' in profile
     html = site.client.get("/users/mia/follow", headers=HTML).text
     assert '<code class="address">@mia@philly.example</code>' in html
     response = send(site, "/users/mia/follow", "@ana@mastodon.example")
