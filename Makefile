@@ -75,7 +75,7 @@ bench: $(TEST_STAMP)
 LOCALES := node/web/locales
 messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k C_:1c,2 --project ionode --version 0.1.0 --copyright-holder "ionode contributors" --no-location --sort-output --width 88 -o $(LOCALES)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --width 88 --ignore-pot-creation-date
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete --width 88 --ignore-pot-creation-date
 	$(BIN)/python -m node.web.catalogues
 
 clean:

@@ -93,3 +93,29 @@ def record_failure(conn: Connection, username: str, client: str, now: datetime) 
 def clear_username(conn: Connection, username: str) -> None:
     """Forget a username's failures after it signed in successfully."""
     conn.execute(delete(_attempt).where(_attempt.c.username == username_key(username)))
+
+
+# Actions other than sign-in that cost the node outbound work (remote interaction looks
+# up the visitor's server): counted in the same table, under a username no account can
+# have (names are [a-z0-9_]) and a client key prefixed with the action, so they never
+# count towards, or are cleared by, sign-in.
+ACTION_LIMIT = 20
+
+
+def _action_keys(action: str, client: str) -> tuple[str, str]:
+    return f"!{action}"[:_KEY_LENGTH], f"{action} {client}"[:_KEY_LENGTH]
+
+
+def action_retry_after(conn: Connection, action: str, client: str, now: datetime,
+                       limit: int = ACTION_LIMIT) -> int:
+    """Seconds before ``client`` may do ``action`` again (``limit`` per :data:`WINDOW`)."""
+    _, key = _action_keys(action, client)
+    return _retry_after(conn, "client", key, limit, _utc(now))
+
+
+def record_action(conn: Connection, action: str, client: str, now: datetime) -> None:
+    """Count one ``action`` by ``client``, and forget attempts older than the window."""
+    username, key = _action_keys(action, client)
+    now = _utc(now)
+    conn.execute(delete(_attempt).where(_attempt.c.at <= now - WINDOW))
+    conn.execute(insert(_attempt).values(username=username, client=key, at=now))

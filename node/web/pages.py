@@ -34,6 +34,7 @@ from node.web.queries import (
     recent_public_posts,
     web_url,
 )
+from node.web.rsvp_page import rsvp_page
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -75,6 +76,7 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
             "author": author_link(conn, obj.attributed_to, node.settings.host),
             "zone": hub_zone_of(conn, obj.uri) or node.settings.timezone,
             "poll": poll_page(conn, node, obj, login) if obj.type == "Question" else None,
+            "rsvp": rsvp_page(conn, node, obj, login) if obj.type == "Event" else None,
         }
 
 

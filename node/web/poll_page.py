@@ -23,8 +23,11 @@ from node.web.i18n import N_
 from node.web.poll_view import PollView, poll_view
 
 _votes = PollVote.__table__  # type: ignore[attr-defined]
+# The object page's flashes after a vote here or an RSVP (node.web.rsvp_view).
 FLASHES = {"voted": N_("Your vote was counted."),
-           "counted-before": N_("That vote was counted before.")}
+           "counted-before": N_("That vote was counted before."),
+           "going": N_("You are going: the organizer has your RSVP."),
+           "not-going": N_("You are no longer going.")}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from node.web import (
     invite_views,
     language_view,
     poll_vote_view,
+    remote_interaction_view,
+    rsvp_view,
 )
 from node.web.account_settings_views import password_submit, profile_submit
 from node.web.account_views import account_page, account_post
@@ -63,6 +65,8 @@ def routes() -> list[BaseRoute]:
         *invite_views.routes(),
         *hub_admin_views.routes(),
         *poll_vote_view.routes(),
+        *rsvp_view.routes(),
+        *remote_interaction_view.routes(),
         *language_view.routes(),
         *hub_event_views.routes(),
         *calendar_pages.routes(),

@@ -99,8 +99,8 @@ def test_the_poll_page_shows_options_bars_shares_voters_and_closing_time(site: S
     # NOW + 1 day is 2026-11-22 12:00 UTC, 13:00 in Madrid (CET, UTC+1)
     assert ('closes <time datetime="2026-11-22T12:00:00+00:00">2026-11-22 13:00 CET</time>'
             in html)
-    assert "Vote from your fediverse account" in html
-    assert f'<code class="address">{uri}</code>' in html
+    path = uri.removeprefix(BASE)  # the one remote-interaction flow (test_remote_interaction)
+    assert f'<a href="{path}/interact">Vote from your fediverse account</a>' in html
     assert "/login?next=" in html and "<form class=\"stack vote\"" not in html
     assert not re.search(r"\sstyle\s*=|<style", html)  # bars without inline styles (CSP)
 

@@ -64,6 +64,33 @@ def refusal(conn: Connection, row: Any, now: datetime) -> str | None:
     return None
 
 
+def is_attending(conn: Connection, uri: str, actor: str) -> bool:
+    return conn.execute(select(_attendance.c.id).where(
+        _attendance.c.event_uri == uri, _attendance.c.actor_uri == actor)).first() is not None
+
+
+def admit(conn: Connection, row: Any, actor: str, activity_id: str, now: datetime) -> str | None:
+    """Give ``actor`` a place at the Event ``row`` (locked by the caller) unless refused.
+
+    None when they now attend (a second Join changes nothing), else why not. Remote
+    Joins (:func:`on_join`) and our organizers' one-click RSVP
+    (:mod:`node.hubs.events.attend`) both come through here: one capacity rule.
+    """
+    if is_attending(conn, row.uri, actor):
+        return None
+    reason = refusal(conn, row, now)
+    if reason is None:
+        conn.execute(insert(_attendance).values(event_uri=row.uri, actor_uri=actor,
+                                                activity_id=activity_id, joined_at=now))
+    return reason
+
+
+def withdraw(conn: Connection, uri: str, actor: str) -> int:
+    """Remove ``actor``'s place at the event ``uri``; how many rows went (0 or 1)."""
+    return int(conn.execute(delete(_attendance).where(
+        _attendance.c.event_uri == uri, _attendance.c.actor_uri == actor)).rowcount)
+
+
 async def on_join(ctx: HandlerContext, join: Mapping[str, Any]) -> None:
     actor = actor_of(join)
     uri = ref(join.get("object"))
@@ -77,12 +104,7 @@ async def on_join(ctx: HandlerContext, join: Mapping[str, Any]) -> None:
         organizer = find_by_uri(conn, row.attributed_to or "") if row is not None else None
         if row is None or organizer is None:
             raise Ignore(f"Join of {uri}, which is not one of our events")
-        joined = conn.execute(select(_attendance.c.id).where(
-            _attendance.c.event_uri == uri, _attendance.c.actor_uri == actor)).first()
-        reason = None if joined is not None else refusal(conn, row, now)
-        if joined is None and reason is None:
-            conn.execute(insert(_attendance).values(event_uri=uri, actor_uri=actor,
-                                                    activity_id=str(join["id"]), joined_at=now))
+        reason = admit(conn, row, actor, str(join["id"]), now)
         send_answer(ctx.outbox, conn, "Reject" if reason else "Accept", organizer, join, inbox,
                     ctx.clock())
 
@@ -91,10 +113,10 @@ async def on_join(ctx: HandlerContext, join: Mapping[str, Any]) -> None:
 
 async def _leave(ctx: HandlerContext, actor: str, event: str | None, join_id: str | None) -> None:
     def remove(conn: Connection) -> int:
-        where = (_attendance.c.event_uri == event) if event else (
-            _attendance.c.activity_id == join_id)
+        if event:
+            return withdraw(conn, event, actor)
         return int(conn.execute(delete(_attendance).where(
-            _attendance.c.actor_uri == actor, where)).rowcount)
+            _attendance.c.actor_uri == actor, _attendance.c.activity_id == join_id)).rowcount)
 
     if (event is None and join_id is None) or await ctx.db(remove) == 0:
         raise Ignore("Leave of an event the actor had not joined")
