@@ -16,7 +16,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from node.runtime import node_of
-from node.web import hub_admin_views, hub_event_views, language_view, poll_vote_view
+from node.web import (
+    hub_admin_views,
+    hub_event_views,
+    hub_feeds_views,
+    hub_people_views,
+    hub_settings_views,
+    language_view,
+    poll_vote_view,
+)
 from node.web.account_views import account_page, account_post
 from node.web.auth_views import login_form, login_submit, logout
 from node.web.queries import ActorLink, local_actors
@@ -40,6 +48,11 @@ async def home(request: Request) -> Response:
     return await render(request, "home.html", directory)
 
 
+def first_routes() -> list[BaseRoute]:
+    """Pages whose paths the actor routes would otherwise take (``/hubs/new``)."""
+    return hub_settings_views.first_routes()
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", home, methods=["GET"]),
@@ -52,5 +65,8 @@ def routes() -> list[BaseRoute]:
         *poll_vote_view.routes(),
         *language_view.routes(),
         *hub_event_views.routes(),
+        *hub_settings_views.routes(),
+        *hub_people_views.routes(),
+        *hub_feeds_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
