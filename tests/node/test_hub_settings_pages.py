@@ -294,3 +294,15 @@ def test_the_event_form_picks_its_timezone_from_a_list(admin: Site) -> None:
         "timezone": "Mars/Olympus", "place_name": "Plaza"})
     assert refused.status_code == 400
     assert '<option value="Mars/Olympus" selected>Mars/Olympus</option>' in refused.text
+
+
+def test_the_admin_pages_speak_spanish(admin: Site) -> None:
+    spanish = {"accept-language": "es"}
+    pages = {"settings": "Ajustes de West Coast Port Shutdown",
+             "members": "Miembros de West Coast Port Shutdown",
+             "requests": "Solicitudes de seguimiento de West Coast Port Shutdown",
+             "feeds": "Feeds externos de West Coast Port Shutdown"}
+    for page, heading in pages.items():
+        text = admin.client.get(f"/hubs/{HUB}/{page}", headers=spanish).text
+        assert f"<h1>{heading}</h1>" in text and "Administración del hub" in text
+    assert "<h1>Crear un hub</h1>" in admin.client.get("/hubs/new", headers=spanish).text
