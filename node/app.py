@@ -46,8 +46,8 @@ from node.workers import spawn_workers
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes(), *actor_views.routes(), *web_views.routes(),
-            *hub_wiring.routes()]
+    return [*discovery.routes(), *web_views.first_routes(), *actor_views.routes(),
+            *web_views.routes(), *hub_wiring.routes()]
 
 
 def user_agent(settings: Settings) -> str:

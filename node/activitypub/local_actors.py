@@ -25,7 +25,7 @@ NODE_USERNAME = "ionode"
 RESERVED = frozenset(
     {"actor", "admin", "inbox", "outbox", "login", "logout", "static", "api", "news",
      "hubs", "users", "services", "objects", "activities", "well-known", "nodeinfo",
-     "root", "system", "support", "help", "about", NODE_USERNAME}
+     "root", "system", "support", "help", "about", "new", NODE_USERNAME}
 )
 
 _local_actor = LocalActor.__table__  # type: ignore[attr-defined]

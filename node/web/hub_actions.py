@@ -20,8 +20,6 @@ from node.hubs.hub.featured import set_pinned
 from node.hubs.hub.follow_requests import approve, reject
 from node.hubs.hub.items import delete_item, edit_text
 from node.hubs.hub.moderation import publish_held, refuse_held, remove_item
-from node.hubs.hub.publish import HubError
-from node.hubs.hub.settings import HubSettings, apply_settings
 from node.hubs.minutes.service import post_minutes
 from node.hubs.polls.service import close_poll, create_poll
 from node.hubs.polls.votes import vote
@@ -184,21 +182,13 @@ def cancel(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     return "cancelled"
 
 
-def set_timezone(node: Node, conn: Connection, access: Access, form: FormData) -> str:
-    """The hub's timezone (admins only); empty follows the node's IONODE_TIMEZONE."""
-    if access.role != "admin":
-        raise HubError(N_("Only an admin of the hub changes its settings."))
-    apply_settings(node, conn, access.target, HubSettings(timezone=field(form, "timezone")))
-    return "settings"
-
-
 #: POST /hubs/{name}/<path>: the manage page's buttons.
 ACTIONS: dict[str, Action] = {
     "queue/publish": publish, "queue/refuse": refuse,
     "follows/approve": approve_follow, "follows/reject": reject_follow,
     "items/pin": pin, "items/unpin": unpin, "items/delete": delete, "items/remove": remove,
     "polls/close": close, "polls/vote": cast,
-    "events/move": move, "events/cancel": cancel, "settings/timezone": set_timezone,
+    "events/move": move, "events/cancel": cancel,
 }
 
 FLASHES = {
@@ -221,5 +211,4 @@ FLASHES = {
     "event-edited": N_("Saved: followers got the new version (and a note, if the time, "
                        "place or way to join changed)."),
     "cancelled": N_("Cancelled: followers got the change and a note saying so."),
-    "settings": N_("Settings saved."),
 }

@@ -10,9 +10,7 @@ of who may do what belong to the domain services (:mod:`node.web.hub_actions`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, TypeVar
-from zoneinfo import available_timezones
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +26,7 @@ from node.text import TextError
 from node.web.auth import Endpoint, login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_actions import ACTIONS, FLASHES, Action, edit, post_kind
+from node.web.hub_admin_nav import admin_links
 from node.web.hub_forms import KINDS, FormError, Values, blank_values, field, form_values
 from node.web.hub_manage import (
     Access,
@@ -55,7 +54,8 @@ REFUSALS = (ActorError, ZoneError, FormError, TextError)
 def shown(exc: Exception) -> str:
     """A service's refusal as a sentence: capital first letter, full stop."""
     text = str(exc).strip() or N_("That was refused.")
-    text = text[0].upper() + text[1:]
+    if "://" not in text.split(" ", 1)[0]:  # an actor URI opening the sentence stays as is
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
@@ -111,8 +111,8 @@ async def manage_page(request: Request, access: Access, *, status: int = 200,
     data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock()))
     flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
     context = {**_hub(access), "data": data, "error": error, "flash": flash,
-               "kinds": KIND_LABELS, "node_zone": node_of(request).settings.timezone,
-               "timezones": timezones() if access.role == "admin" else []}
+               "kinds": KIND_LABELS, "admin_pages": admin_links(access),
+               "current_page": "manage"}
     return await render(request, "hub_manage.html", context, status=status)
 
 
@@ -120,14 +120,6 @@ async def manage_page(request: Request, access: Access, *, status: int = 200,
 async def manage(request: Request, login: Login) -> Response:
     """GET /hubs/{name}/manage: post into the hub; stewards also moderate it."""
     return await manage_page(request, await hub_access(request, login))
-
-
-@cache
-def timezones() -> list[str]:
-    """IANA names for the timezone field's suggestions (no legacy aliases)."""
-    legacy = ("Etc/", "SystemV/", "US/", "posix", "right")
-    return [*sorted(z for z in available_timezones() if "/" in z and not z.startswith(legacy)),
-            "UTC"]
 
 
 def kind_of(request: Request) -> str:
@@ -144,8 +136,7 @@ async def compose_page(request: Request, access: Access, kind: str, values: Valu
             conn, access.target, node.settings.timezone))
         values = blank_values(kind, {"timezone": zone})
     context = {**_hub(access), "kind": kind, "label": KIND_LABELS[kind], "v": values,
-               "error": error, "action": f"/hubs/{access.name}/post/{kind}",
-               "timezones": timezones() if kind in TIMED else []}
+               "error": error, "action": f"/hubs/{access.name}/post/{kind}"}
     return await render(request, "hub_post.html", context, status=status)
 
 

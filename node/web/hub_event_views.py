@@ -34,7 +34,6 @@ from node.web.hub_admin_views import (
     in_transaction,
     reading,
     shown,
-    timezones,
 )
 from node.web.hub_forms import FIELDS, Values, call_input, event_spec, field, past
 from node.web.hub_manage import Access, hub_item_kind
@@ -93,7 +92,7 @@ async def edit_page(request: Request, access: Access, uri: str, kind: str, value
     context = {"access": access, "title": actor.display_name or actor.username,
                "hub_url": actor.uri, "manage_url": access.manage_url, "uri": uri,
                "kind": kind, "v": values, "series": series, "error": error,
-               "action": f"/hubs/{access.name}/events/edit", "timezones": timezones()}
+               "action": f"/hubs/{access.name}/events/edit"}
     return await render(request, "hub_event_edit.html", context, status=status)
 
 

@@ -34,6 +34,7 @@ from node.web.i18n import (
     translator,
 )
 from node.web.live_profile import cached_profile, live_profile
+from node.web.zone_choices import known_zone, zone_groups
 from node.zones import shown_time
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -114,6 +115,8 @@ def build_environment(settings: Settings) -> Environment:
     env.globals["node_description"] = ""
     env.globals["node_host"] = settings.host
     env.globals["node_url"] = settings.url
+    env.globals["zone_groups"] = zone_groups
+    env.globals["known_zone"] = known_zone
     env.filters["timestamp"] = _timestamp_in(settings.timezone)
     env.filters["iso"] = _iso
     return env

@@ -21,6 +21,9 @@ from node.web import (
     calendar_pages,
     hub_admin_views,
     hub_event_views,
+    hub_feeds_views,
+    hub_people_views,
+    hub_settings_views,
     invite_views,
     language_view,
     poll_vote_view,
@@ -51,6 +54,11 @@ async def home(request: Request) -> Response:
     return await render(request, "home.html", directory)
 
 
+def first_routes() -> list[BaseRoute]:
+    """Pages whose paths the actor routes would otherwise take (``/hubs/new``)."""
+    return hub_settings_views.first_routes()
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", home, methods=["GET"]),
@@ -70,5 +78,8 @@ def routes() -> list[BaseRoute]:
         *language_view.routes(),
         *hub_event_views.routes(),
         *calendar_pages.routes(),
+        *hub_settings_views.routes(),
+        *hub_people_views.routes(),
+        *hub_feeds_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

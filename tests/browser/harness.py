@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy import insert
 
 from federation_tests.nodes import NodeProcess
+from node.activitypub.models import Follow
+from node.db import make_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"
@@ -42,6 +46,21 @@ class Site:
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         return self.node.cli(*args, stdin=stdin)
+
+
+def seed_follow_request(site: Site, hub: str, follower: str) -> None:
+    """A pending Follow of ``hub`` by a remote ``follower``, as the inbox records one from
+    a Mastodon account (no inbox: the answer goes nowhere, the state change stands)."""
+    engine = make_engine(site.node.database)
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Follow.__table__).values(  # type: ignore[attr-defined]
+                follower=follower, following=f"{site.url}/hubs/{hub}",
+                activity_id=f"{follower}#follows/{hub}", state="pending",
+                created_at=now, updated_at=now))
+    finally:
+        engine.dispose()
 
 
 def start_site(data_dir: Path) -> Site:

@@ -160,9 +160,10 @@ def test_moving_into_the_past_from_the_manage_page_needs_the_box(site: Site) -> 
 
 
 def _zone_field(page: str) -> str:
-    match = re.search(r'<input[^>]*name="timezone"[^>]*>', page)
+    """The zone selected in the timezone picker (a <select>, see _timezone.html)."""
+    match = re.search(r'<select[^>]*name="timezone".*?</select>', page, re.S)
     assert match is not None, "no timezone field"
-    value = re.search(r'value="([^"]*)"', match.group(0))
+    value = re.search(r'<option value="([^"]*)" selected>', match.group(0))
     return html.unescape(value.group(1)) if value else ""
 
 

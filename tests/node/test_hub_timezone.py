@@ -127,28 +127,32 @@ def test_hub_pages_show_times_in_the_hubs_zone_else_the_nodes(site: Site) -> Non
     assert published_time(site.client.get(item, headers=HTML).text) == "2026-11-21 13:00 CET"
 
 
-def test_an_admin_sets_the_timezone_on_the_manage_page(site: Site) -> None:
-    page = site.client.get(MANAGE).text
-    assert 'action="/hubs/portshutdown/settings/timezone"' in page
-    assert 'placeholder="America/New_York"' in page and '<option value="Europe/Madrid">' in page
-    token = form_token(site.client, MANAGE)
-    saved = site.client.post(f"/hubs/{HUB}/settings/timezone",
-                             data={"csrf_token": token, "timezone": "Europe/Madrid"})
-    assert saved.status_code == 303 and saved.headers["location"] == f"{MANAGE}?done=settings"
-    refused = site.client.post(f"/hubs/{HUB}/settings/timezone",
-                               data={"csrf_token": token, "timezone": "Mars/Olympus"})
+SETTINGS = f"/hubs/{HUB}/settings"
+
+
+def test_an_admin_picks_the_timezone_on_the_settings_page(site: Site) -> None:
+    page = site.client.get(SETTINGS).text
+    assert "<option value=\"\" selected>This node's timezone (America/New_York)</option>" in page
+    assert '<option value="Europe/Madrid">Europe/Madrid</option>' in page
+    token = form_token(site.client, SETTINGS)
+    form = {"csrf_token": token, "title": "Port Shutdown", "follow_policy": "open",
+            "posting_policy": "members"}
+    saved = site.client.post(SETTINGS, data={**form, "timezone": "Europe/Madrid"})
+    assert saved.status_code == 303 and saved.headers["location"].startswith(SETTINGS)
+    refused = site.client.post(SETTINGS, data={**form, "timezone": "Mars/Olympus"})
     assert refused.status_code == 400 and "Unknown timezone &#39;Mars/Olympus&#39;" in refused.text
     with site.node.engine.connect() as conn:
         assert conn.execute(select(_hub.c.timezone)).scalar_one() == "Europe/Madrid"
+    assert '<option value="Europe/Madrid" selected>' in site.client.get(SETTINGS).text
 
 
 def test_only_an_admin_changes_the_hub_settings(site: Site) -> None:
     site.person("mia", "moderator")
     site.sign_in("mia")
-    assert "settings/timezone" not in site.client.get(MANAGE).text
-    refused = site.client.post(f"/hubs/{HUB}/settings/timezone", data={
+    assert SETTINGS not in site.client.get(MANAGE).text
+    refused = site.client.post(SETTINGS, data={
         "csrf_token": form_token(site.client, MANAGE), "timezone": "Europe/Madrid"})
-    assert refused.status_code == 400 and "Only an admin of the hub" in refused.text
+    assert refused.status_code == 403 and "Only the admins of" in refused.text
     with site.node.engine.connect() as conn:
         assert conn.execute(select(_hub.c.timezone)).scalar_one() == ""
 

@@ -8,9 +8,8 @@ import asyncio
 from functools import partial
 from typing import Any
 
-from node.activitypub.following import find_target
 from node.hubs.hub import cli_governance
-from node.hubs.hub.members import members, remove_member, set_member
+from node.hubs.hub.members import members, remove_member, resolve_member, set_member
 from node.hubs.hub.policy import ROLES
 from node.hubs.hub.publish import load_hub, organizer
 from node.hubs.hub.service import create_hub
@@ -19,13 +18,10 @@ from node.runtime import Node, NodeAccess
 
 def member_uri(node: Node, who: str) -> str:
     """A local username, or a remote account (``@user@host``, ``acct:``, actor URL)."""
-    if "@" not in who and "://" not in who:
-        with node.engine.connect() as conn:
-            return organizer(conn, who).uri
 
     async def resolve() -> str:
         try:
-            return (await find_target(node, who)).uri
+            return await resolve_member(node, who)
         finally:
             await node.services.fetcher.aclose()
 
@@ -34,11 +30,9 @@ def member_uri(node: Node, who: str) -> str:
 
 def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def work(node: Node, conn: Any) -> str:
+        admins = [organizer(conn, admin).uri for admin in args.admin]
         actor = create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
-                           summary=args.summary or "", now=node.clock())
-        target = load_hub(conn, args.name)
-        for admin in args.admin:
-            set_member(conn, target, organizer(conn, admin).uri, "admin", node.clock())
+                           summary=args.summary or "", now=node.clock(), admins=admins)
         return actor.uri
 
     print(f"ionode: created hub {nodes.with_node(args, work)}")

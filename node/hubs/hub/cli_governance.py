@@ -14,17 +14,9 @@ from node.hubs.hub.featured import set_pinned
 from node.hubs.hub.follow_requests import approve, follower_uri, pending, reject
 from node.hubs.hub.moderation import publish_held, queue, refuse_held, remove_item
 from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
-from node.hubs.hub.publish import HubError, load_hub
-from node.hubs.hub.settings import HubSettings, apply_settings
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.settings import HubSettings, apply_settings, link_pair
 from node.runtime import Node, NodeAccess
-
-
-def name_value(pair: str, what: str) -> tuple[str, str]:
-    """``NAME=URL`` split at the first ``=``."""
-    name, sep, value = pair.partition("=")
-    if not sep or not name.strip() or not value.strip():
-        raise HubError(f"{what} must be NAME=URL, not {pair!r}")
-    return name.strip(), value.strip()
 
 
 def hub_settings(args: argparse.Namespace) -> HubSettings:
@@ -34,7 +26,7 @@ def hub_settings(args: argparse.Namespace) -> HubSettings:
         title=args.title, summary=args.summary, follow_policy=args.follow_policy,
         posting_policy=args.posting_policy, region=args.region, avatar_url=args.avatar,
         header_url=args.header, tags=tags, timezone=args.timezone,
-        links=None if links is None else [name_value(p, "--link") for p in links])
+        links=None if links is None else [link_pair(p, "--link") for p in links])
 
 
 def cmd_set(nodes: NodeAccess, args: argparse.Namespace) -> int:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from anyio import to_thread
 from sqlalchemy import Connection, delete, insert, select, update
 
+from node.activitypub.following import find_target
 from node.hubs.hub.models import Hub, HubMember
 from node.hubs.hub.policy import ROLES
-from node.hubs.hub.publish import HubError, HubTarget
+from node.hubs.hub.publish import HubError, HubTarget, organizer
+from node.runtime import Node
 
 _member = HubMember.__table__  # type: ignore[attr-defined]
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -47,6 +50,16 @@ def set_member(conn: Connection, target: HubTarget, actor_uri: str, role: str,
     conn.execute(update(_member).where(*where).values(role=role))
 
 
+def change_role(conn: Connection, target: HubTarget, actor_uri: str, role: str,
+                now: datetime) -> None:
+    """A new role for someone already in the hub (:func:`set_member` also adds)."""
+    found = conn.execute(select(_member.c.id).where(
+        _member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)).first()
+    if found is None:
+        raise HubError(f"{actor_uri} is not a member of {target.name}")
+    set_member(conn, target, actor_uri, role, now)
+
+
 def remove_member(conn: Connection, target: HubTarget, actor_uri: str) -> None:
     """Take ``actor_uri`` out of the hub; never its last admin."""
     keep_an_admin(conn, target, actor_uri)
@@ -62,3 +75,20 @@ def members(conn: Connection, target: HubTarget) -> list[tuple[str, str]]:
     rows = conn.execute(select(_member.c.actor_uri, _member.c.role)
                         .where(_member.c.hub_id == target.hub.id)).all()
     return sorted(((r.actor_uri, r.role) for r in rows), key=lambda m: (order[m[1]], m[0]))
+
+
+async def resolve_member(node: Node, who: str) -> str:
+    """The actor URI of ``who``: a local organizer's username, or a remote account
+    (``@user@host``, ``acct:user@host``, an actor URL) found through WebFinger and the
+    actor cache; the CLI's ``hub member`` and the members page both ask here."""
+    who = who.strip()
+    if not who:
+        raise HubError("give a local username, @user@host or an actor URL")
+    if "@" in who or "://" in who:
+        return (await find_target(node, who)).uri
+
+    def local() -> str:
+        with node.engine.connect() as conn:
+            return organizer(conn, who).uri
+
+    return await to_thread.run_sync(local)

@@ -31,6 +31,9 @@ class Hub(SQLModel, table=True):
     header_url: str | None = Field(default=None, max_length=1024)
     # IANA name its pages show times in; "" follows the node's IONODE_TIMEZONE.
     timezone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # The mission's Markdown, as last given (the actor's summary is its HTML).
+    summary_source: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                               server_default=""))
     created_at: datetime = timestamp()
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from node.activitypub.local_actors import ActorError, create_local_actor
 from node.activitypub.models import LocalActor
+from node.hubs.hub.members import set_member
 from node.hubs.hub.models import Hub
+from node.hubs.hub.publish import HubTarget
 from node.text import post_html
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
 
 
 def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: datetime,
-               summary: str = "") -> LocalActor:
+               summary: str = "", admins: Sequence[str] = ()) -> LocalActor:
     """A new Group actor; the title is required (it is the hub's display name).
 
-    The mission statement is Markdown, rendered and sanitised like a post.
+    The mission statement is Markdown, rendered and sanitised like a post. ``admins``
+    (actor URIs: the organizers the CLI names, the one who fills the web form) become
+    the hub's admins in the same transaction, so no hub is ever left without one.
     """
     if not title.strip():
         raise ActorError("a hub needs a title (--title)")
@@ -27,7 +32,13 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
     mission = post_html(summary) if summary.strip() else ""
     actor = create_local_actor(conn, base_url=base_url, kind="group", username=name,
                                display_name=title.strip(), summary=mission, now=now)
+    source = {"summary_source": summary.strip()} if mission else {}  # else the default ""
     conn.execute(insert(_hub).values(actor_id=actor.id, follow_policy="open",
                                      posting_policy="members", region="", tags=[], links=[],
-                                     created_at=now))
+                                     created_at=now, **source))
+    if admins:
+        row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).one()
+        target = HubTarget(hub=Hub(**row._mapping), actor=actor)
+        for uri in admins:
+            set_member(conn, target, uri, "admin", now)
     return actor

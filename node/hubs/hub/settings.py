@@ -4,9 +4,12 @@ The profile is what remote servers read from the actor document (INTEROP.md "Act
 documents"): ``name`` (title), ``summary`` (the mission, Markdown rendered and
 sanitised), ``icon`` (avatar), ``image`` (header), ``manuallyApprovesFollowers`` (the
 follow policy) and ``attachment`` of ``PropertyValue`` (region, tags and links, shown as
-profile fields by Mastodon). When the document changes, the hub sends ``Update{Group}``
-to its followers (ActivityPub §7.3; Mastodon re-reads an actor from an Update whose
-object id equals its actor). The posting policy and the timezone (in which the hub's
+profile fields by Mastodon). For software that reads terms rather than profile fields,
+the tags are also ``tag`` entries of type ``Hashtag`` (as Mastodon puts hashtags on its
+objects) and the region is ``location``, a ``Place`` (AS2 Vocabulary ``location``).
+When the document changes, the hub sends ``Update{Group}`` to its followers
+(ActivityPub §7.3; Mastodon re-reads an actor from an Update whose object id equals its
+actor). The posting policy and the timezone (in which the hub's
 pages show times; no ActivityStreams term carries it) are ours alone and change no
 document.
 
@@ -104,6 +107,15 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return list(cleaned.values())
 
 
+def link_pair(line: str, what: str = "a link") -> tuple[str, str]:
+    """``NAME=URL`` (the CLI's ``--link``, a line of the settings page) split at the first
+    ``=``; :class:`HubError` when either side is missing."""
+    name, sep, value = line.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise HubError(f"{what} must be NAME=URL, not {line!r}")
+    return name.strip(), value.strip()
+
+
 def clean_links(links: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     if len(links) > MAX_LINKS:
         raise HubError(f"a hub may have at most {MAX_LINKS} links")
@@ -136,6 +148,8 @@ def _hub_values(s: HubSettings) -> dict[str, Any]:
         values["header_url"] = web_url(s.header_url, "the header") if s.header_url else None
     if s.timezone is not None:
         values["timezone"] = hub_zone(s.timezone)
+    if s.summary is not None:
+        values["summary_source"] = s.summary.strip()
     return values
 
 
@@ -178,12 +192,23 @@ def profile_fields(hub: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def actor_extras(conn: Connection, actor: LocalActor) -> dict[str, Any]:
-    """What a hub adds to its Group document: the header as ``image`` (AS2 Vocabulary)."""
+    """What a hub adds to its Group document (AS2 Vocabulary): the header as ``image``,
+    the tags as ``tag`` Hashtags, the region as ``location``, a ``Place``."""
     if actor.kind != "group":
         return {}
-    header = conn.execute(select(_hub.c.header_url).where(
-        _hub.c.actor_id == actor.id)).scalar_one_or_none()
-    return {"image": {"type": "Image", "url": header}} if header else {}
+    row = conn.execute(select(_hub.c.header_url, _hub.c.region, _hub.c.tags).where(
+        _hub.c.actor_id == actor.id)).first()
+    if row is None:
+        return {}
+    extras: dict[str, Any] = {}
+    if row.header_url:
+        extras["image"] = {"type": "Image", "url": row.header_url}
+    if row.tags:
+        extras["tag"] = [{"type": "Hashtag", "name": f"#{tag}"} for tag in row.tags
+                         if isinstance(tag, str)]
+    if row.region:
+        extras["location"] = {"type": "Place", "name": row.region}
+    return extras
 
 
 def group_document(conn: Connection, base_url: str, actor: LocalActor) -> dict[str, Any]:

@@ -6,15 +6,15 @@ import argparse
 from functools import partial
 from typing import Any
 
-from node.hubs.hub.cli_governance import name_value
 from node.hubs.hub.cli_items import read_source
+from node.hubs.hub.settings import link_pair
 from node.hubs.minutes.service import post_minutes
 from node.runtime import NodeAccess
 
 
 def cmd_minutes(nodes: NodeAccess, args: argparse.Namespace) -> int:
     markdown = read_source(args.file, literal_ok=False)
-    attachments = [name_value(pair, "--attach") for pair in args.attach]
+    attachments = [link_pair(pair, "--attach") for pair in args.attach]
     result = nodes.with_node(args, lambda node, conn: post_minutes(
         node, conn, args.as_user, args.hub, title=args.title, markdown=markdown,
         summary=args.summary or "", attachments=attachments))
