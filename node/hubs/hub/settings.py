@@ -26,10 +26,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, select, update
 
 from node.activitypub.actor_document import actor_document
+from node.activitypub.actor_sources import with_extras
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor
 from node.activitypub.vocab import PUBLIC, activity
 from node.hubs.hub.follow_requests import accept_all
+from node.hubs.hub.group_images import group_images
 from node.hubs.hub.models import Hub
 from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.hub.publish import HubError, HubTarget
@@ -178,19 +180,14 @@ def profile_fields(hub: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def actor_extras(conn: Connection, actor: LocalActor) -> dict[str, Any]:
-    """What a hub adds to its Group document: the header as ``image`` (AS2 Vocabulary)."""
-    if actor.kind != "group":
-        return {}
-    header = conn.execute(select(_hub.c.header_url).where(
-        _hub.c.actor_id == actor.id)).scalar_one_or_none()
-    return {"image": {"type": "Image", "url": header}} if header else {}
+    """What a hub adds to its Group document: the header as ``image`` and the avatar
+    ``icon`` described in full when uploaded (AS2 Vocabulary; :mod:`.group_images`)."""
+    return group_images(conn, actor) if actor.kind == "group" else {}
 
 
 def group_document(conn: Connection, base_url: str, actor: LocalActor) -> dict[str, Any]:
     """The Group document exactly as GET serves it (with the hub's extras)."""
-    document = actor_document(actor, base_url=base_url)
-    extras = actor_extras(conn, actor)
-    return {**document, **{k: v for k, v in extras.items() if k not in document}}
+    return with_extras(actor_document(actor, base_url=base_url), actor_extras(conn, actor))
 
 
 def apply_settings(node: Node, conn: Connection, target: HubTarget,
