@@ -133,3 +133,8 @@ def test_proxy_urls_are_signed_and_only_http() -> None:
         "https://node.example/media/a"
     for bad in ("data:image/png;base64,AAAA", "file:///etc/passwd", "javascript:x", None, ""):
         assert proxied_url("secret", "https://node.example", bad) == ""
+
+
+def test_every_refusal_is_marked_for_translation_in_the_web_layer() -> None:
+    from node.web.uploads import IMAGE_MESSAGES
+    assert set(IMAGE_MESSAGES) == set(images.MESSAGES)
