@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import httpx
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.clock import fixed_clock
+from node.hubs.events.service import load_event, send_update
 from node.hubs.hub.service import create_hub
 from node.media.proxy import signature
 from node.runtime import Node
@@ -154,6 +156,11 @@ def test_an_event_with_an_image_keeps_it_and_a_refusal_keeps_the_fields(admin: S
                   **fields).status_code == 303
     (event,) = [row.document for row in admin.rows(_objects) if row.type == "Event"]
     assert event["attachment"][0]["name"] == "The route map"
+    # an edit rebuilds the Event from its fields, which hold no image: it is kept
+    stored = admin.run(lambda node, conn: load_event(conn, event["id"]))
+    edited = admin.run(lambda node, conn: send_update(node, conn, stored, replace(
+        stored.spec, title="March to the port, again")))
+    assert edited.object["attachment"] == event["attachment"]
 
 
 def test_an_update_without_an_image_still_posts_as_a_plain_form(admin: Site) -> None:

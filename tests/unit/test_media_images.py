@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from node.media import images
 from node.media.images import ImageError, check_alt, process, sniff, target_widths
-from node.media.proxy import proxied_url, signature, signed
+from node.media.proxy import ProxyCache, proxied_url, signature, signed
+from node.media.store import DiskStore
 from tests.media_support import GPS_IFD, bomb_png, image_bytes
 
 
@@ -138,3 +141,27 @@ def test_proxy_urls_are_signed_and_only_http() -> None:
 def test_every_refusal_is_marked_for_translation_in_the_web_layer() -> None:
     from node.web.uploads import IMAGE_MESSAGES
     assert set(IMAGE_MESSAGES) == set(images.MESSAGES)
+
+
+def test_the_disk_store_is_content_addressed_and_refuses_other_names(tmp_path: Path) -> None:
+    store = DiskStore(tmp_path)
+    variant = process(image_bytes((50, 40))).largest
+    store.put(variant.name, variant.data)
+    store.put(variant.name, variant.data)  # twice is harmless
+    assert store.get(variant.name) == variant.data
+    for bad in ("../secret_key", "x.jpg", variant.name.replace(".jpg", ".svg")):
+        assert store.get(bad) is None
+        with pytest.raises(ValueError):
+            store.put(bad, b"x")
+    store.delete(variant.name)
+    assert store.get(variant.name) is None
+
+
+def test_the_proxy_cache_expires(tmp_path: Path) -> None:
+    cache = ProxyCache(tmp_path, ttl=60)
+    url = "https://remote.example/a.png"
+    cache.put(url, process(image_bytes((50, 40))))
+    hit = cache.get(url)
+    assert hit is not None and hit.media_type == "image/jpeg"
+    assert cache.get(url, now=time.time() + 61) is None
+    assert cache.get(url) is None  # the stale file is gone
