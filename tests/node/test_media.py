@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -193,3 +194,27 @@ def test_the_proxy_refuses_unsigned_urls_private_addresses_and_bad_answers(site:
                 "http://[::ffff:127.0.0.1]/photo.png", "https://remote.example/liar.png",
                 "https://remote.example/huge.jpg", "https://remote.example/missing.png"):
         assert proxy(site, url).status_code == 502, url
+
+
+def test_the_cli_uploads_with_the_same_checks_and_messages(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from node.cli import main
+
+    flags = ["--url", BASE, "--database", database_url, "--data", str(tmp_path)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert main(["user", "create", "nate", "--password-stdin", *flags]) == 0
+    assert main(["hub", "create", HUB, "--title", "Port", "--admin", "nate", *flags]) == 0
+    photo, text = tmp_path / "fist.jpg", tmp_path / "notes.png"
+    photo.write_bytes(image_bytes((700, 700), gps=True))
+    text.write_bytes(b"hello")
+    capsys.readouterr()
+    assert main(["hub", "image", HUB, "avatar", str(photo), *flags]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "ionode: error: Describe the image for people who cannot see it (alt text).")
+    assert main(["hub", "image", HUB, "avatar", str(text), "--alt", "x", *flags]) == 1
+    assert "not a JPEG, PNG, WebP or GIF" in capsys.readouterr().err
+    assert main(["hub", "image", HUB, "avatar", str(photo), "--alt", "A fist", *flags]) == 0
+    assert "(700x700, 3 sizes)" in capsys.readouterr().out
+    assert main(["hub", "image", HUB, "avatar", "--remove", *flags]) == 0
+    assert "removed the avatar" in capsys.readouterr().out
