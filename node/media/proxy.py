@@ -12,7 +12,9 @@ and a hostile image never reaches the reader unchecked. The proxy:
   with a byte cap of :data:`PROXY_MAX_BYTES`;
 * sniffs and re-encodes the bytes (:func:`node.media.images.process`): whatever the
   remote ``Content-Type`` said, the reader gets a JPEG or PNG we made, with no metadata;
-* keeps the result on disk for :data:`CACHE_SECONDS`.
+* keeps the result on disk for :data:`CACHE_SECONDS`, and a failure for
+  :data:`FAILURE_SECONDS`, so a page full of broken links cannot make the node fetch
+  them on every view.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from node.media.store import MEDIA_TYPES
 
 PROXY_PATH = "/media/proxy"
 PROXY_MAX_BYTES = 5 * 1024 * 1024
+PROXY_MAX_PIXELS = 16_000_000  # a remote image is decoded for strangers: a tighter cap
 PROXY_WIDTHS = (1280,)
 CACHE_SECONDS = 24 * 3600
+FAILURE_SECONDS = 600  # a URL that failed is not fetched again for ten minutes
 ACCEPT = "image/jpeg, image/png, image/webp, image/gif;q=0.9"
 _PURPOSE = b"ionode media proxy\x00"
 
@@ -89,6 +93,19 @@ class ProxyCache:
             except FileNotFoundError:
                 continue
         return None
+
+    def failed_recently(self, url: str, now: float | None = None) -> bool:
+        try:
+            age = (time.time() if now is None else now) - self._stem(url).with_suffix(
+                ".failed").stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age <= FAILURE_SECONDS
+
+    def put_failure(self, url: str) -> None:
+        path = self._stem(url).with_suffix(".failed")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
 
     def put(self, url: str, image: ProcessedImage) -> Cached:
         variant = image.largest

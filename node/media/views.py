@@ -18,11 +18,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.activitypub.fetch import FetchedDocument
-from node.media.images import ImageError, process
+from node.media.images import ImageError, ProcessedImage, process
 from node.media.proxy import (
     ACCEPT,
     CACHE_SECONDS,
     PROXY_MAX_BYTES,
+    PROXY_MAX_PIXELS,
     PROXY_PATH,
     PROXY_WIDTHS,
     Cached,
@@ -67,13 +68,24 @@ async def proxied(request: Request) -> Response:
     cache = proxy_cache(node.settings.data_dir)
     hit = await run_in_threadpool(cache.get, url)
     if hit is None:
-        hit = await _fetch(request, url)
+        hit = None if cache.failed_recently(url) else await _fetch(request, url)
         if hit is None:
             return PlainTextResponse("the remote image could not be shown", status_code=502)
     return _image(hit.data, hit.media_type, f"public, max-age={CACHE_SECONDS}")
 
 
 async def _fetch(request: Request, url: str) -> Cached | None:
+    node = node_of(request)
+    cache = proxy_cache(node.settings.data_dir)
+    found = await _fetched(request, url)
+    if found is None:
+        await run_in_threadpool(cache.put_failure, url)
+        return None
+    return await run_in_threadpool(cache.put, url, found)
+
+
+async def _fetched(request: Request, url: str) -> ProcessedImage | None:
+    """The remote image, checked and re-encoded; None (and a log line) if it is not one."""
     node = node_of(request)
     result = await node.services.fetcher.fetch_document(
         url, accept=ACCEPT, media_types=None, max_bytes=PROXY_MAX_BYTES)
@@ -82,13 +94,11 @@ async def _fetch(request: Request, url: str) -> Cached | None:
         return None
     body = result.body
     try:
-        image = await run_in_threadpool(lambda: process(body, widths=PROXY_WIDTHS,
-                                                        max_bytes=PROXY_MAX_BYTES))
+        return await run_in_threadpool(lambda: process(
+            body, widths=PROXY_WIDTHS, max_bytes=PROXY_MAX_BYTES, max_pixels=PROXY_MAX_PIXELS))
     except ImageError as exc:
         log.info("media proxy: %s refused: %s", url, exc)
         return None
-    cache = proxy_cache(node.settings.data_dir)
-    return await run_in_threadpool(cache.put, url, image)
 
 
 def routes() -> list[BaseRoute]:

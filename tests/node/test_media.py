@@ -44,9 +44,19 @@ def remote(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def site(settings: Settings) -> Iterator[Site]:
+def fetched() -> list[str]:
+    """The URLs the node fetched from the fake remote web."""
+    return []
+
+
+@pytest.fixture
+def site(settings: Settings, fetched: list[str]) -> Iterator[Site]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return remote(request)
+
     app = create_app(settings, clock=fixed_clock(NOW), start_workers=False,
-                     transport=httpx.MockTransport(remote))
+                     transport=httpx.MockTransport(handler))
     with TestClient(app, base_url=BASE, follow_redirects=False) as client:
         node: Node = app.state.node
         with node.engine.begin() as conn:
@@ -187,13 +197,19 @@ def test_the_proxy_serves_signed_remote_images_re_encoded_and_cached(site: Site)
         answer.content
 
 
-def test_the_proxy_refuses_unsigned_urls_private_addresses_and_bad_answers(site: Site) -> None:
+def test_the_proxy_refuses_unsigned_urls_private_addresses_and_bad_answers(
+        site: Site, fetched: list[str]) -> None:
     assert proxy(site, "https://remote.example/photo.png", tag="0" * 32).status_code == 404
     assert proxy(site, "https://remote.example/photo.png", tag="").status_code == 404
+    assert fetched == []  # not an open proxy: nothing was fetched for those
     for url in ("http://127.0.0.1/photo.png", "http://10.0.0.5/photo.png",
                 "http://[::ffff:127.0.0.1]/photo.png", "https://remote.example/liar.png",
                 "https://remote.example/huge.jpg", "https://remote.example/missing.png"):
         assert proxy(site, url).status_code == 502, url
+    assert fetched == ["https://remote.example/liar.png", "https://remote.example/huge.jpg",
+                       "https://remote.example/missing.png"]  # private ones never left
+    assert proxy(site, "https://remote.example/missing.png").status_code == 502
+    assert len(fetched) == 3  # a failure is remembered for a while
 
 
 def test_the_cli_uploads_with_the_same_checks_and_messages(
