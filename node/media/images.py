@@ -16,74 +16,30 @@ Rules (SECURITY.md "Fetching", "Content"; issue 8 item 2):
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import blurhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-#: What Pillow's sniffing may find, and the media type we say we received.
-ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
-            "GIF": "image/gif"}
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; 40 MP decodes to ~160 MB RGBA
-WIDTHS = (320, 640, 1280)
+from node.media.checks import (
+    ACCEPTED,
+    DAMAGED,
+    MAX_BYTES,
+    MAX_PIXELS,
+    NOT_AN_IMAGE,
+    TOO_LARGE,
+    TOO_MANY_PIXELS,
+    WIDTHS,
+    ImageError,
+    ProcessedImage,
+    Variant,
+    target_widths,
+    variant_name,
+)
+
 JPEG_QUALITY = 85
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
-
-
-#: The refusals, as the forms show them (node.web.media_forms marks the same sentences
-#: for translation; a unit test keeps the two lists equal).
-TOO_LARGE = "The image is too large: at most 10 MB."
-NOT_AN_IMAGE = "The file is not a JPEG, PNG, WebP or GIF image."
-TOO_MANY_PIXELS = "The image has too many pixels: at most 40 million."
-DAMAGED = "The image could not be read: the file is damaged."
-NO_ALT = "Describe the image for people who cannot see it (alt text)."
-ALT_TOO_LONG = "The alt text is too long: at most 1500 characters."
-MESSAGES = (TOO_LARGE, NOT_AN_IMAGE, TOO_MANY_PIXELS, DAMAGED, NO_ALT, ALT_TOO_LONG)
-MAX_ALT = 1500  # Mastodon's limit on a media description
-
-
-class ImageError(ValueError):
-    """An upload or a fetched image refused; the message is for the person who sent it."""
-
-
-def check_alt(alt: str) -> str:
-    """Alt text is required (WCAG 1.1.1) and federated as the image's ``name``."""
-    alt = " ".join(alt.split())
-    if not alt:
-        raise ImageError(NO_ALT)
-    if len(alt) > MAX_ALT:
-        raise ImageError(ALT_TOO_LONG)
-    return alt
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One re-encoded size: its bytes, file name (content hash) and dimensions."""
-
-    data: bytes
-    name: str
-    width: int
-    height: int
-    media_type: str
-
-
-@dataclass(frozen=True)
-class ProcessedImage:
-    """An accepted image: its variants, smallest first, and its blurhash."""
-
-    variants: tuple[Variant, ...]
-    blurhash: str
-    source_type: str  # the sniffed media type of what was received
-
-    @property
-    def largest(self) -> Variant:
-        return self.variants[-1]
-
 
 def sniff(data: bytes, *, max_bytes: int = MAX_BYTES,
           max_pixels: int = MAX_PIXELS) -> tuple[str, int, int]:
@@ -106,13 +62,6 @@ def sniff(data: bytes, *, max_bytes: int = MAX_BYTES,
     if width < 1 or height < 1 or width * height > max_pixels:
         raise ImageError(TOO_MANY_PIXELS)
     return ACCEPTED[kind], width, height
-
-
-def target_widths(width: int, widths: Sequence[int] = WIDTHS) -> list[int]:
-    """The widths to make of an image ``width`` wide: the listed ones below it, and its own
-    width capped at the largest (never upscaled)."""
-    own = min(width, max(widths))
-    return sorted({*(w for w in widths if w < own), own})
 
 
 def _decoded(data: bytes, largest: int) -> Image.Image:
@@ -143,11 +92,6 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
         return out.getvalue(), "image/png"
     image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return out.getvalue(), "image/jpeg"
-
-
-def variant_name(data: bytes, media_type: str) -> str:
-    """A content-addressed file name: the SHA-256 of the bytes and their extension."""
-    return f"{hashlib.sha256(data).hexdigest()}.{EXTENSIONS[media_type]}"
 
 
 def process(data: bytes, *, widths: Sequence[int] = WIDTHS, max_bytes: int = MAX_BYTES,

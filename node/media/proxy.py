@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from node.media.images import ProcessedImage
+from node.media.checks import ProcessedImage
 from node.media.store import MEDIA_TYPES
 
 PROXY_PATH = "/media/proxy"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
-from node.media.images import ProcessedImage, check_alt
+from node.media.checks import ProcessedImage, check_alt
 from node.media.models import Media
 from node.media.store import NAME_RE, MediaStore, disk_store
 

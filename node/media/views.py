@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.activitypub.fetch import FetchedDocument
-from node.media.images import ImageError, ProcessedImage, process
+from node.media.checks import ImageError, ProcessedImage
 from node.media.proxy import (
     ACCEPT,
     CACHE_SECONDS,
@@ -93,6 +93,8 @@ async def _fetched(request: Request, url: str) -> ProcessedImage | None:
         log.info("media proxy: %s not fetched: %s", url, getattr(result, "reason", result))
         return None
     body = result.body
+    from node.media.images import process  # Pillow: loaded at the first proxied image
+
     try:
         return await run_in_threadpool(lambda: process(
             body, widths=PROXY_WIDTHS, max_bytes=PROXY_MAX_BYTES, max_pixels=PROXY_MAX_PIXELS))

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.local_actors import ActorError
-from node.media.images import ImageError
+from node.media.checks import ImageError
 from node.runtime import Node, node_of
 from node.text import TextError
 from node.web.auth import Endpoint, login_required

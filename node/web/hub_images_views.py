@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.hubs.hub.images import SLOTS, hub_images, remove_hub_image, set_hub_image
-from node.media.images import ImageError
+from node.media.checks import ImageError
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import verify_session_form

@@ -5,7 +5,8 @@ Starlette does not cap request bodies: the body is read here up to
 beyond it, before python-multipart parses anything. An image over its own cap but
 within the body's is refused on the form, with the other fields kept. The image is
 then checked and re-encoded off the event loop (:func:`node.media.images.process`);
-its refusals are shown as the sentences below, translated.
+its refusals are shown as the sentences below, translated. Pillow is imported at the
+first upload, not when the node starts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message
 
-from node.media.images import MAX_BYTES, ImageError, ProcessedImage, check_alt, process
+from node.media.checks import MAX_BYTES, ImageError, ProcessedImage, check_alt
 from node.web.forms import FORM_LIMIT, MAX_FIELDS, read_form
 from node.web.i18n import N_
 
@@ -85,5 +86,7 @@ async def image_upload(form: FormData, field: str = "image", alt_field: str = "i
         return None
     raw_alt = form.get(alt_field)
     alt = check_alt(raw_alt if isinstance(raw_alt, str) else "")
+    from node.media.images import process  # Pillow: loaded at the first upload
+
     image = await run_in_threadpool(process, data)
     return ImageUpload(image, alt)

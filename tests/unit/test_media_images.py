@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from node.media import images
-from node.media.images import ImageError, check_alt, process, sniff, target_widths
+from node.media import checks
+from node.media.checks import ImageError, check_alt, target_widths
+from node.media.images import process, sniff
 from node.media.proxy import ProxyCache, proxied_url, signature, signed
 from node.media.store import DiskStore
 from tests.media_support import GPS_IFD, bomb_png, image_bytes
@@ -70,7 +71,7 @@ def test_variants_keep_the_aspect_ratio_and_are_named_by_their_hash() -> None:
                                                               (1280, 640)]
     for variant in result.variants:
         assert opened(variant.data).size == (variant.width, variant.height)
-        assert variant.name == images.variant_name(variant.data, "image/jpeg")
+        assert variant.name == checks.variant_name(variant.data, "image/jpeg")
         assert variant.name.endswith(".jpg")
 
 
@@ -140,7 +141,7 @@ def test_proxy_urls_are_signed_and_only_http() -> None:
 
 def test_every_refusal_is_marked_for_translation_in_the_web_layer() -> None:
     from node.web.uploads import IMAGE_MESSAGES
-    assert set(IMAGE_MESSAGES) == set(images.MESSAGES)
+    assert set(IMAGE_MESSAGES) == set(checks.MESSAGES)
 
 
 def test_the_disk_store_is_content_addressed_and_refuses_other_names(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from node.hubs.hub.images import SLOTS, remove_hub_image, set_hub_image
 from node.hubs.hub.publish import HubError, load_hub
-from node.media.images import MAX_BYTES, TOO_LARGE, ImageError, check_alt, process
+from node.media.checks import MAX_BYTES, TOO_LARGE, ImageError, check_alt
 from node.runtime import NodeAccess
 
 
@@ -40,6 +40,8 @@ def cmd_image(nodes: NodeAccess, args: argparse.Namespace) -> int:
         raise HubError("give an image FILE, or --remove")
     try:
         alt = check_alt(args.alt or "")
+        from node.media.images import process  # Pillow: only when an image is given
+
         image = process(_read(args.file))
     except ImageError as exc:
         raise HubError(str(exc)) from exc

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from node.hubs.hub.group_images import header_url
 from node.hubs.hub.publish import HubTarget
 from node.hubs.hub.settings import HubSettings, SettingsResult, apply_settings
-from node.media.images import ProcessedImage
+from node.media.checks import ProcessedImage
 from node.media.service import StoredImage, find_image, save_image, store_of
 from node.runtime import Node
 
