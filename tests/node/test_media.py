@@ -16,7 +16,9 @@ from starlette.testclient import TestClient
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.events.service import load_event, send_update
+from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
 from node.media.proxy import signature
 from node.runtime import Node
 from node.settings import Settings
@@ -234,3 +236,17 @@ def test_the_cli_uploads_with_the_same_checks_and_messages(
     assert "(700x700, 3 sizes)" in capsys.readouterr().out
     assert main(["hub", "image", HUB, "avatar", "--remove", *flags]) == 0
     assert "removed the avatar" in capsys.readouterr().out
+
+
+def test_an_avatar_set_by_url_is_shown_through_the_proxy_never_hot_linked(admin: Site) -> None:
+    remote_url = "https://remote.example/photo.png"
+    admin.run(lambda node, conn: apply_settings(node, conn, load_hub(conn, HUB),
+                                                HubSettings(avatar_url=remote_url)))
+    page = admin.client.get(IMAGES).text
+    key = admin.node.settings.secret_key
+    src = "/media/proxy?" + urlencode({"url": remote_url, "s": signature(key, remote_url)})
+    assert f'src="{src.replace("&", "&amp;")}"' in page
+    assert f'src="{remote_url}"' not in page
+    assert admin.client.get(src).status_code == 200
+    icon = admin.client.get(f"/hubs/{HUB}", headers=AS_JSON).json()["icon"]
+    assert icon == {"type": "Image", "url": remote_url}  # no upload: only its URL
