@@ -118,6 +118,7 @@ def build_environment(settings: Settings) -> Environment:
     env.filters["iso"] = _iso
     # Remote images only through the node's signed proxy, never hot-linked (node.media.proxy)
     env.globals["proxied"] = partial(proxied_url, settings.secret_key, settings.url)
+    env.filters["proxied"] = env.globals["proxied"]  # {{ actor.icon_url | proxied }}
     return env
 
 
