@@ -34,6 +34,7 @@ from node.clock import Clock, system_clock
 from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
+from node.media import views as media_views
 from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
@@ -47,7 +48,7 @@ from node.workers import spawn_workers
 
 def all_routes() -> list[BaseRoute]:
     return [*discovery.routes(), *web_views.first_routes(), *actor_views.routes(),
-            *web_views.routes(), *hub_wiring.routes()]
+            *web_views.routes(), *hub_wiring.routes(), *media_views.routes()]
 
 
 def user_agent(settings: Settings) -> str:

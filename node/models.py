@@ -22,6 +22,7 @@ from node.hubs.hub.models import (
     HubMember,
     PollVote,
 )
+from node.media.models import Media
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "LocalActor",
     "LoginAttempt",
     "LoginSession",
+    "Media",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

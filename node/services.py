@@ -13,6 +13,7 @@ from node.activitypub.fetch import SafeFetcher
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
+from node.media.store import MediaStore
 
 
 @dataclass
@@ -28,3 +29,5 @@ class Services:
     delivery_client: httpx.AsyncClient
     actor_sources: ActorSources = field(default_factory=ActorSources)
     pages: HtmlPages = field(default_factory=HtmlPages)
+    #: Where uploaded images are kept; None: ``<data>/media`` (:func:`node.media.store.store_of`)
+    media_store: MediaStore | None = None

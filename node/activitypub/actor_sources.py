@@ -18,7 +18,8 @@ from node.activitypub.models import LocalActor
 
 #: The ``orderedItems`` of an actor's featured collection (objects or their ids).
 FeaturedSource = Callable[[Connection, LocalActor], Sequence[Any]]
-#: Fields added to an actor's document; they may add keys, never replace one.
+#: Fields added to an actor's document; they may add keys, never replace one (but may
+#: describe the ``icon`` more fully: :func:`with_extras`).
 ActorExtras = Callable[[Connection, LocalActor], Mapping[str, Any]]
 
 
@@ -26,3 +27,18 @@ ActorExtras = Callable[[Connection, LocalActor], Mapping[str, Any]]
 class ActorSources:
     featured: FeaturedSource | None = None
     extras: ActorExtras | None = None
+
+
+def with_extras(document: dict[str, Any], extras: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with ``extras`` added: new keys only, except that an extra may describe
+    the document's own ``icon`` more fully (same ``url``, plus ``mediaType``, ``width``,
+    ``blurhash``, ``name``...); it never replaces one with another image."""
+    merged = dict(document)
+    for key, value in extras.items():
+        if key not in merged or (key == "icon" and _same_url(merged[key], value)):
+            merged[key] = value
+    return merged
+
+
+def _same_url(a: Any, b: Any) -> bool:
+    return isinstance(a, Mapping) and isinstance(b, Mapping) and a.get("url") == b.get("url")

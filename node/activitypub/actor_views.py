@@ -33,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from node.activitypub.actor_document import actor_document, actor_type, tombstone
+from node.activitypub.actor_sources import with_extras
 from node.activitypub.collections import (
     PageError,
     inline_collection,
@@ -122,7 +123,7 @@ def _actor_endpoint(kind: str) -> Endpoint:
         extras = node_of(request).services.actor_sources.extras
         if extras is not None:
             added = await run_in_threadpool(_call, node_of(request).engine, extras, actor)
-            document.update({k: v for k, v in dict(added).items() if k not in document})
+            document = with_extras(document, added)
         return as_json(document, media)
 
     return endpoint

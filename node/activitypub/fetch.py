@@ -183,6 +183,7 @@ class SafeFetcher:
         media_types: tuple[str, ...] | None,
         etag: str | None = None,
         last_modified: str | None = None,
+        max_bytes: int | None = None,
     ) -> FetchedDocument | NotModified | FetchFailed:
         """A conditional, unsigned GET of raw bytes (RSS, Atom, iCalendar feeds).
 
@@ -190,6 +191,8 @@ class SafeFetcher:
         :meth:`fetch_activity`, but no id check and no JSON parsing. ``etag`` and
         ``last_modified`` are sent as ``If-None-Match`` / ``If-Modified-Since``; a 304
         answer is :class:`NotModified`. ``media_types=None`` accepts any media type.
+        ``max_bytes`` replaces the fetcher's size cap for this fetch (images are larger
+        than documents: :mod:`node.media.proxy`).
         Not signed: a website has no use for the node's signature, and signing would
         tell every feed host which node is polling it.
         """
@@ -202,7 +205,8 @@ class SafeFetcher:
         conditional = len(headers) > 1
 
         async def finish(final: str, response: httpx.Response) -> FetchedDocument | NotModified:
-            return await self._document(final, response, allowed, conditional)
+            return await self._document(final, response, allowed, conditional,
+                                        max_bytes or self._max_bytes)
 
         return await self._run(url, headers, finish, sign=False)
 
@@ -289,7 +293,7 @@ class SafeFetcher:
 
     async def _document(
         self, url: str, response: httpx.Response, allowed: frozenset[str] | None,
-        conditional: bool,
+        conditional: bool, max_bytes: int,
     ) -> FetchedDocument | NotModified:
         headers = response.headers
         if response.status_code == 304 and conditional:
@@ -299,7 +303,7 @@ class SafeFetcher:
         content_type = headers.get("content-type", "")
         if allowed is not None and parse_media_type(content_type)[0] not in allowed:
             raise _Refused(f"media type {content_type!r} refused", response.status_code)
-        body = await read_body(response, self._max_bytes)
+        body = await read_body(response, max_bytes)
         return FetchedDocument(url=url, body=body, status=response.status_code,
                                content_type=content_type, etag=headers.get("etag"),
                                last_modified=headers.get("last-modified"))

@@ -9,7 +9,8 @@ move, cancel and close); these functions only check that the item is in this hub
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
@@ -24,6 +25,7 @@ from node.hubs.minutes.service import post_minutes
 from node.hubs.polls.service import close_poll, create_poll
 from node.hubs.polls.votes import vote
 from node.hubs.updates.service import post_update
+from node.media.service import save_image, store_of
 from node.runtime import Node
 from node.web.hub_forms import (
     FormError,
@@ -38,17 +40,22 @@ from node.web.hub_forms import (
 )
 from node.web.hub_manage import Access, hub_item_kind, item_state
 from node.web.i18n import N_
+from node.web.uploads import ImageUpload
 
-Poster = Callable[[Node, Connection, Access, Values], str]
+Attachments = Sequence[dict[str, Any]]
+Poster = Callable[[Node, Connection, Access, Values, Attachments], str]
 Action = Callable[[Node, Connection, Access, FormData], str]
 
 
-def _update(node: Node, conn: Connection, access: Access, values: Values) -> str:
-    result = post_update(node, conn, access.username, update_text(values), [access.name])
+def _update(node: Node, conn: Connection, access: Access, values: Values,
+            attachments: Attachments) -> str:
+    result = post_update(node, conn, access.username, update_text(values), [access.name],
+                         attachments)
     return str(result.note["id"])
 
 
-def _minutes(node: Node, conn: Connection, access: Access, values: Values) -> str:
+def _minutes(node: Node, conn: Connection, access: Access, values: Values,
+             attachments: Attachments) -> str:
     given = minutes_input(values)
     result = post_minutes(node, conn, access.username, [access.name], title=given.title,
                           markdown=given.markdown, summary=given.summary,
@@ -56,20 +63,23 @@ def _minutes(node: Node, conn: Connection, access: Access, values: Values) -> st
     return str(result.object["id"])
 
 
-def _event(node: Node, conn: Connection, access: Access, values: Values) -> str:
+def _event(node: Node, conn: Connection, access: Access, values: Values,
+           attachments: Attachments) -> str:
     result = create_event(node, conn, author=access.username, hubs=[access.name],
-                          spec=event_spec(values), past=past(values))
+                          spec=event_spec(values), past=past(values), attachments=attachments)
     return str(result.object["id"])
 
 
-def _call(node: Node, conn: Connection, access: Access, values: Values) -> str:
+def _call(node: Node, conn: Connection, access: Access, values: Values,
+          attachments: Attachments) -> str:
     spec, rrule = call_input(values)
     result = create_call(node, conn, author=access.username, hub=access.name, spec=spec,
                          rrule=rrule, past=past(values))
     return str(result.event["id"])
 
 
-def _poll(node: Node, conn: Connection, access: Access, values: Values) -> str:
+def _poll(node: Node, conn: Connection, access: Access, values: Values,
+          attachments: Attachments) -> str:
     result = create_poll(node, conn, access.username, [access.name],
                          poll_spec(values, node.clock()))
     return str(result.object["id"])
@@ -77,11 +87,21 @@ def _poll(node: Node, conn: Connection, access: Access, values: Values) -> str:
 
 POSTERS: dict[str, Poster] = {"update": _update, "minutes": _minutes, "event": _event,
                               "call": _call, "poll": _poll}
+#: The kinds whose form has an optional image (attached to the Note or Event).
+IMAGE_KINDS = ("update", "event")
 
 
-def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: Values) -> str:
-    """Post one item of ``kind`` into the hub; the hub's decision (published or held)."""
-    uri = POSTERS[kind](node, conn, access, values)
+def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: Values,
+              image: ImageUpload | None = None) -> str:
+    """Post one item of ``kind`` into the hub; the hub's decision (published or held).
+
+    ``image``, already checked, is stored by its poster and attached to the item."""
+    attachments = []
+    if image is not None and kind in IMAGE_KINDS:
+        stored = save_image(conn, store_of(node), image.image, owner_uri=access.actor_uri,
+                            alt=image.alt, now=node.clock())
+        attachments.append(stored.as_object(node.settings.url))
+    uri = POSTERS[kind](node, conn, access, values, attachments)
     return item_state(conn, access.target, uri)
 
 

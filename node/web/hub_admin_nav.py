@@ -1,6 +1,6 @@
 """The admin navigation of a hub's manage page: which admin pages exist, for whom.
 
-Settings, members and feeds are for the hub's admins (the operator's ``ionode hub
+Settings, images, members and feeds are for the hub's admins (the operator's ``ionode hub
 set|member`` and ``ionode feed``); follow requests are for its stewards, admins and
 moderators (:func:`node.hubs.hub.moderation.require_steward`).
 """
@@ -29,6 +29,7 @@ class AdminPage:
 #: The manage page's admin navigation, in the order it lists them.
 ADMIN_PAGES = (
     AdminPage("settings", N_("Settings"), ADMINS),
+    AdminPage("images", N_("Avatar and header"), ADMINS),
     AdminPage("members", N_("Members and roles"), ADMINS),
     AdminPage("requests", N_("Follow requests"), STEWARDS),
     AdminPage("feeds", N_("Outside feeds"), ADMINS),

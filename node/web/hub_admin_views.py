@@ -21,11 +21,12 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.local_actors import ActorError
+from node.media.checks import ImageError
 from node.runtime import Node, node_of
 from node.text import TextError
 from node.web.auth import Endpoint, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.hub_actions import ACTIONS, FLASHES, Action, edit, post_kind
+from node.web.hub_actions import ACTIONS, FLASHES, IMAGE_KINDS, Action, edit, post_kind
 from node.web.hub_admin_nav import admin_links
 from node.web.hub_forms import KINDS, FormError, Values, blank_values, field, form_values
 from node.web.hub_manage import (
@@ -38,6 +39,7 @@ from node.web.hub_manage import (
 from node.web.i18n import N_, Text
 from node.web.item_text import source_text
 from node.web.templating import render
+from node.web.uploads import image_upload, read_upload_form
 from node.zones import ZoneError
 
 T = TypeVar("T")
@@ -46,9 +48,9 @@ KIND_LABELS = {"update": N_("Update"), "minutes": N_("Minutes or a report"),
 TIMED = ("event", "call")
 #: The services' refusals, written for the organizer (hubs, polls and accounts: ActorError;
 #: events and calls: ZoneError, which ScheduleError and EventError extend; the forms; a
-#: post's text). Any other ValueError is a bug whose text (a ``fromisoformat`` message,
-#: say) means nothing to a member: a 500.
-REFUSALS = (ActorError, ZoneError, FormError, TextError)
+#: post's text; an image, node.media.images). Any other ValueError is a bug whose text
+#: (a ``fromisoformat`` message, say) means nothing to a member: a 500.
+REFUSALS = (ActorError, ZoneError, FormError, TextError, ImageError)
 
 
 def shown(exc: Exception) -> str:
@@ -136,7 +138,8 @@ async def compose_page(request: Request, access: Access, kind: str, values: Valu
             conn, access.target, node.settings.timezone))
         values = blank_values(kind, {"timezone": zone})
     context = {**_hub(access), "kind": kind, "label": KIND_LABELS[kind], "v": values,
-               "error": error, "action": f"/hubs/{access.name}/post/{kind}"}
+               "error": error, "action": f"/hubs/{access.name}/post/{kind}",
+               "with_image": kind in IMAGE_KINDS}
     return await render(request, "hub_post.html", context, status=status)
 
 
@@ -149,17 +152,25 @@ async def compose(request: Request, login: Login) -> Response:
 
 @login_required
 async def post(request: Request, login: Login) -> Response:
-    """POST /hubs/{name}/post/{kind}: publish into the hub, or show why not."""
+    """POST /hubs/{name}/post/{kind}: publish into the hub, or show why not.
+
+    The update and event forms are multipart, with an optional image and its alt text
+    (:mod:`node.web.uploads`); a refused image is shown like any other refusal."""
     kind = kind_of(request)
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await hub_access(request, login)
-    values = form_values(form, kind)
+    form = await (read_upload_form(request) if kind in IMAGE_KINDS else read_form(request))
     try:
-        state = await in_transaction(
-            request, lambda node, conn: post_kind(node, conn, access, kind, values))
-    except REFUSALS as exc:  # every service refuses with a message for the organizer
-        return await compose_page(request, access, kind, values, status=400, error=shown(exc))
+        verify_session_form(request, form, login)
+        access = await hub_access(request, login)
+        values = form_values(form, kind)
+        try:
+            image = await image_upload(form) if kind in IMAGE_KINDS else None
+            state = await in_transaction(
+                request, lambda node, conn: post_kind(node, conn, access, kind, values, image))
+        except REFUSALS as exc:  # every service refuses with a message for the organizer
+            return await compose_page(request, access, kind, values, status=400,
+                                      error=shown(exc))
+    finally:
+        await form.close()
     return done(access, "held" if state == "held" else "posted")
 
 

@@ -24,10 +24,10 @@ from node.zones import parse_local, zone
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "update": ("text",),
+    "update": ("text", "image_alt"),
     "minutes": ("title", "summary", "body", "attachments"),
     "event": ("title", "start", "end", "timezone", "place_name", "place_address",
-              "online_url", "capacity", "description", "past"),
+              "online_url", "capacity", "description", "past", "image_alt"),
     "call": ("title", "start", "duration", "timezone", "repeat", "weeks", "rrule", "call_url",
              "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past"),
     "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad"),

@@ -22,6 +22,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
+from node.web.item_images import ImageView, item_images
 from node.web.markup import sanitized_markup
 
 KIND_LABELS = {"person": "organizer", "group": "hub", "node": "node", "service": "service"}
@@ -51,6 +52,7 @@ class PostView:
     summary: Markup
     content: Markup
     published: datetime | None
+    images: tuple[ImageView, ...] = ()  # image attachments (node.web.item_images)
 
 
 def web_url(value: str | None) -> str:
@@ -85,6 +87,7 @@ def post_view(obj: StoredObject) -> PostView:
         summary=sanitized_markup(_text(document, "summary")),
         content=sanitized_markup(_text(document, "content")),
         published=obj.published,
+        images=item_images(document),
     )
 
 

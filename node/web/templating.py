@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from node.media.proxy import proxied_url
 from node.runtime import node_of
 from node.settings import Settings
 from node.web.auth import current_login
@@ -119,6 +121,9 @@ def build_environment(settings: Settings) -> Environment:
     env.globals["known_zone"] = known_zone
     env.filters["timestamp"] = _timestamp_in(settings.timezone)
     env.filters["iso"] = _iso
+    # Remote images only through the node's signed proxy, never hot-linked (node.media.proxy)
+    env.globals["proxied"] = partial(proxied_url, settings.secret_key, settings.url)
+    env.filters["proxied"] = env.globals["proxied"]  # {{ actor.icon_url | proxied }}
     return env
 
 

@@ -22,6 +22,7 @@ from node.web import (
     hub_admin_views,
     hub_event_views,
     hub_feeds_views,
+    hub_images_views,
     hub_people_views,
     hub_settings_views,
     invite_views,
@@ -81,5 +82,6 @@ def routes() -> list[BaseRoute]:
         *hub_settings_views.routes(),
         *hub_people_views.routes(),
         *hub_feeds_views.routes(),
+        *hub_images_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

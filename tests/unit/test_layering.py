@@ -6,7 +6,7 @@ Layers, top to bottom; a module imports only its own layer and the layers below:
     web       node.web
     domains   node.hubs, node.newswire, node.network, node.accounts
     protocol  node.activitypub, and the node's service container node.runtime,
-              node.services, node.periodic
+              node.services, node.periodic; node.media (images)
     base      node (the package: its version), node.settings, node.db, node.jobs,
               node.clock, node.html, node.hosts, node.zones, node.text, node.columns
 
@@ -31,7 +31,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
              "node.node_record", "node.typed_command", "node.supervision",
              "node.hosts", "node.zones", "node.text", "node.columns"),
-    "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic"),
+    "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic",
+                 "node.media"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
     "web": ("node.web",),
     "wiring": ("node.app", "node.cli", "node.commands", "node.local_node", "node.workers",

@@ -12,7 +12,7 @@ Announce.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,14 +76,19 @@ class EventChange:
 
 def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequence[HubTarget],
                   spec: EventSpec, *, series_id: int | None = None,
-                  dated: bool = True, id: str | None = None) -> ItemResult:
-    """Validate ``spec``, then Create it by ``author`` into ``hubs`` under their policies."""
+                  dated: bool = True, id: str | None = None,
+                  attachments: Sequence[Mapping[str, Any]] = ()) -> ItemResult:
+    """Validate ``spec``, then Create it by ``author`` into ``hubs`` under their policies.
+
+    ``attachments``: ``Image`` objects (an uploaded picture, :mod:`node.media.service`)."""
     if not hubs:
         raise HubError("post the event into at least one hub (--hub)")
     spec = check(spec)
     doc = event_document(spec, id=id or node.services.outbox.new_id("objects"),
                          author=author.uri, hubs=[t.actor.uri for t in hubs],
                          published=node.clock())
+    if attachments:
+        doc["attachment"] = [dict(a) for a in attachments]
     return publish_item(node, conn, author=author, obj=doc, kind=spec.kind, hubs=hubs,
                         starts_at=spec.start.astimezone(UTC) if dated else None,
                         ends_at=spec.end.astimezone(UTC) if dated else None,
@@ -91,7 +96,8 @@ def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequen
 
 
 def create_event(node: Node, conn: Connection, *, author: str, hubs: Sequence[str],
-                 spec: EventSpec, past: bool = False) -> ItemResult:
+                 spec: EventSpec, past: bool = False,
+                 attachments: Sequence[Mapping[str, Any]] = ()) -> ItemResult:
     """``ionode event create``: an Event by organizer ``author`` into the named hubs.
 
     Refused as a careful organizer tool would (:func:`node.hubs.events.checks.careful`): in
@@ -100,7 +106,7 @@ def create_event(node: Node, conn: Connection, *, author: str, hubs: Sequence[st
     careful(check(spec), node.clock(), past=past)
     actor = organizer(conn, author)
     targets = [load_hub(conn, name) for name in dict.fromkeys(hubs)]
-    return publish_event(node, conn, actor, targets, spec)
+    return publish_event(node, conn, actor, targets, spec, attachments=attachments)
 
 
 def hubs_of(conn: Connection, uri: str) -> list[HubTarget]:
@@ -145,6 +151,8 @@ def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpe
     doc = event_document(spec, id=event.uri, author=event.owner.uri, hubs=hubs,
                          published=datetime.fromisoformat(event.document["published"]),
                          updated=stamp)
+    if "attachment" in event.document:  # the spec does not hold the image: keep it
+        doc["attachment"] = event.document["attachment"]
     outbox = node.services.outbox
     update_activity = activity("Update", id=outbox.new_id("activities"), actor=event.owner.uri,
                                object=event.uri, published=now, to=doc["to"], cc=doc["cc"])

@@ -29,10 +29,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, select, update
 
 from node.activitypub.actor_document import actor_document
+from node.activitypub.actor_sources import with_extras
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor
 from node.activitypub.vocab import PUBLIC, activity
 from node.hubs.hub.follow_requests import accept_all
+from node.hubs.hub.group_images import group_images
 from node.hubs.hub.models import Hub
 from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.hub.publish import HubError, HubTarget
@@ -192,17 +194,16 @@ def profile_fields(hub: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def actor_extras(conn: Connection, actor: LocalActor) -> dict[str, Any]:
-    """What a hub adds to its Group document (AS2 Vocabulary): the header as ``image``,
-    the tags as ``tag`` Hashtags, the region as ``location``, a ``Place``."""
+    """What a hub adds to its Group document (AS2 Vocabulary): the header as ``image``
+    and the avatar ``icon`` described in full when uploaded (:mod:`.group_images`), the
+    tags as ``tag`` Hashtags, the region as ``location``, a ``Place``."""
     if actor.kind != "group":
         return {}
-    row = conn.execute(select(_hub.c.header_url, _hub.c.region, _hub.c.tags).where(
+    row = conn.execute(select(_hub.c.region, _hub.c.tags).where(
         _hub.c.actor_id == actor.id)).first()
     if row is None:
         return {}
-    extras: dict[str, Any] = {}
-    if row.header_url:
-        extras["image"] = {"type": "Image", "url": row.header_url}
+    extras: dict[str, Any] = group_images(conn, actor)
     if row.tags:
         extras["tag"] = [{"type": "Hashtag", "name": f"#{tag}"} for tag in row.tags
                          if isinstance(tag, str)]
@@ -213,9 +214,7 @@ def actor_extras(conn: Connection, actor: LocalActor) -> dict[str, Any]:
 
 def group_document(conn: Connection, base_url: str, actor: LocalActor) -> dict[str, Any]:
     """The Group document exactly as GET serves it (with the hub's extras)."""
-    document = actor_document(actor, base_url=base_url)
-    extras = actor_extras(conn, actor)
-    return {**document, **{k: v for k, v in extras.items() if k not in document}}
+    return with_extras(actor_document(actor, base_url=base_url), actor_extras(conn, actor))
 
 
 def apply_settings(node: Node, conn: Connection, target: HubTarget,

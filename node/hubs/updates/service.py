@@ -6,7 +6,7 @@ page); deleting and editing any item, updates included, is :mod:`node.hubs.hub.i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,12 @@ class PostResult:
 
 
 def post_update(node: Node, conn: Connection, author_name: str, text: str,
-              hub_names: Sequence[str] = ()) -> PostResult:
-    """Publish an update (a public Note) by ``author_name`` into the named hubs."""
+              hub_names: Sequence[str] = (),
+              attachments: Sequence[Mapping[str, Any]] = ()) -> PostResult:
+    """Publish an update (a public Note) by ``author_name`` into the named hubs.
+
+    ``attachments`` are ``Image`` objects (:meth:`node.media.service.StoredImage.as_object`),
+    shown by Mastodon under the text."""
     author = organizer(conn, author_name)
     hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
     now = node.clock()
@@ -40,6 +44,8 @@ def post_update(node: Node, conn: Connection, author_name: str, text: str,
         "source": {"content": text, "mediaType": "text/markdown"},
         "to": to, "cc": [f"{author.uri}/followers"],
     }
+    if attachments:
+        note["attachment"] = [dict(a) for a in attachments]
     if hubs:
         note["audience"] = hubs[0].actor.uri
     result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs)
