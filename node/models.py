@@ -22,6 +22,7 @@ from node.hubs.hub.models import (
     HubMember,
     PollVote,
 )
+from node.network.models import NetworkItem, NetworkPeer
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "LocalActor",
     "LoginAttempt",
     "LoginSession",
+    "NetworkItem",
+    "NetworkPeer",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",
