@@ -1,7 +1,8 @@
 """activityrelay (a LitePub relay from PyPI) as a process the relay-dialect test drives.
 
-``ensure_installed`` makes ``federation_tests/activityrelay/.venv`` once (see the README
-there: its exact pins must not touch ionode's environment); :class:`RelayPeer` writes a
+``ensure_installed`` makes a virtualenv of its own for it once, inside the test run's
+own (``<sys.prefix>/activityrelay``: its exact pins must not touch ionode's
+environment, see ``federation_tests/activityrelay/README.md``); :class:`RelayPeer` writes a
 config (SQLite backend, loopback), sets the relay up, runs it, and puts a TLS front
 before it, since activityrelay names itself ``https://{domain}``.
 """
@@ -12,6 +13,7 @@ import contextlib
 import fcntl
 import ssl
 import subprocess
+import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ from federation_tests.tls_front import TlsFront, make_certificate
 
 RELAY_DIR = Path(__file__).parent / "activityrelay"
 REQUIREMENTS = RELAY_DIR / "requirements.txt"
-VENV = RELAY_DIR / ".venv"
+#: Inside the virtualenv running the tests (gone with it), never in the source tree.
+VENV = Path(sys.prefix) / "activityrelay"
 STAMP = VENV / ".installed"
 
 
@@ -34,8 +37,7 @@ class RelaySetupError(AssertionError):
 
 @contextlib.contextmanager
 def _install_lock() -> Iterator[None]:
-    RELAY_DIR.mkdir(exist_ok=True)
-    with (RELAY_DIR / ".install.lock").open("w") as lock:
+    with (Path(sys.prefix) / ".activityrelay.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers install once
         yield
 

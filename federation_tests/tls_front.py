@@ -66,6 +66,7 @@ class TlsFront:
         self.context.load_cert_chain(cert, key)
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
+        self.error: OSError | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -82,7 +83,9 @@ class TlsFront:
         try:
             server = self.loop.run_until_complete(asyncio.start_server(
                 self._handle, self.host, self.port, ssl=self.context))
-        except OSError:  # start() reports it
+        except OSError as exc:  # start() reports it
+            self.error = exc
+            self.ready.set()
             return
         self.ready.set()
         try:
@@ -92,8 +95,10 @@ class TlsFront:
 
     def start(self) -> None:
         self.thread.start()
-        if not self.ready.wait(10):
-            raise AssertionError(f"the TLS front on {self.host}:{self.port} did not start")
+        if not self.ready.wait(10) or self.error is not None:
+            hint = " (a port below 1024 needs root)" if self.port < 1024 else ""
+            raise AssertionError(f"the TLS front on {self.host}:{self.port} did not start: "
+                                 f"{self.error}{hint}")
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -48,6 +48,8 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     if ctx.is_local(sender) or not await ctx.db(lambda c: followed_peer(c, node_uri, sender)):
         return False
     received = await unwrap(ctx, announce.get("object"), sender)
+    if ctx.is_local(received.uri):
+        raise Ignore("our own object, relayed back to us")
     if received.document is not None and not is_public(received.document):
         raise Ignore("a relayed item that is not public")
     now = ctx.clock()

@@ -51,6 +51,8 @@ async def unwrap(ctx: HandlerContext, shared: object, sender: str,
     if depth > MAX_DEPTH:
         raise Ignore("relayed activity nested too deep")
     if isinstance(shared, str):  # LitePub relays Announce the object id: refetch it
+        if ctx.is_local(shared):
+            raise Ignore("our own object, relayed back to us")
         document = await fetch_object(ctx, shared)
         return Received("store", shared, None, hub, document)
     if not isinstance(shared, Mapping):

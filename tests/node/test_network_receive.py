@@ -213,3 +213,18 @@ def test_subscribing_to_a_litepub_relay(h: Harness) -> None:
     with h.node.engine.connect() as conn:
         (item,) = received_items(conn)
     assert (item.uri, item.origin_host, item.hub) == (status["id"], "mastodon.example", None)
+
+
+def test_our_own_object_relayed_back_is_not_fetched_or_stored(h: Harness) -> None:
+    relay = add_node_actor(h.remote, "relay.example")
+    follow = subscribe(h, relay.uri, relay=True)
+    accepted_by(h, relay, follow)
+    ours = f"{h.node.settings.url}/objects/1"
+    announce = {"id": "https://relay.example/activities/9", "type": "Announce",
+                "actor": relay.uri, "object": ours, "to": ["https://relay.example/followers"]}
+    assert h.post_activity(relay, announce).status_code == 202
+    h.drain()
+    assert rows(h, _items) == []
+    assert not [r for r in h.remote.received if str(r.url) == ours]
+    (item,) = rows(h, _inbox, _inbox.c.type == "Announce")
+    assert item["state"] == "ignored" and "our own object" in item["error"]
