@@ -11,6 +11,7 @@ Follows are the protocol's ``follow`` rows, with our node actor as follower; a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,7 @@ from node.activitypub.local_actors import ActorError, find_by_kind
 from node.activitypub.models import Follow, LocalActor
 from node.activitypub.resolve import JRD_ACCEPT, JRD_MEDIA_TYPES, resolve_account, self_link
 from node.activitypub.urls import split_url
-from node.activitypub.vocab import activity, without_context
+from node.activitypub.vocab import PUBLIC, activity, without_context
 from node.hosts import BadURL
 from node.network.models import NetworkPeer
 from node.network.rules import relay_follow
@@ -86,7 +87,7 @@ async def find_peer(node: Node, target: str, *, relay: bool) -> FollowTarget:
     return FollowTarget(uri=info.uri, inbox=info.shared_inbox or info.inbox)
 
 
-def remember_peer(conn: Connection, actor_uri: str, kind: str, now: Any) -> None:
+def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) -> None:
     found = conn.execute(select(_peer.c.id).where(_peer.c.actor_uri == actor_uri)).first()
     if found is None:
         conn.execute(insert(_peer).values(actor_uri=actor_uri, kind=kind, created_at=now,
@@ -126,8 +127,8 @@ def unfollow_peer(node: Node, conn: Connection, target: FollowTarget) -> str:
     if row is None:
         raise ActorError(f"this node does not follow {target.uri}")
     kind = conn.execute(select(_peer.c.kind).where(_peer.c.actor_uri == target.uri)).scalar()
+    # the peer row stays: a relay that followed us back is still told apart as a relay
     conn.execute(delete(_follow).where(_follow.c.id == row.id))
-    conn.execute(delete(_peer).where(_peer.c.actor_uri == target.uri))
     outbox = node.services.outbox
     undone = (relay_follow(follow_id=row.activity_id, node_uri=me.uri, relay_uri=target.uri)
               if kind == "relay" else
@@ -162,7 +163,7 @@ def answer_request(node: Node, conn: Connection, follower: str, *, accept: bool)
     kind = conn.execute(select(_peer.c.kind).where(_peer.c.actor_uri == follower)).scalar()
     follow: Mapping[str, Any] = {
         "id": row.activity_id, "type": "Follow", "actor": follower,
-        "object": "https://www.w3.org/ns/activitystreams#Public" if kind == "relay" else me.uri}
+        "object": PUBLIC if kind == "relay" else me.uri}
     if accept:
         conn.execute(update(_follow).where(_follow.c.id == row.id).values(
             state="accepted", updated_at=node.clock()))
