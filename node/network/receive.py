@@ -64,6 +64,9 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
         if problem is not None:
             raise Ignore(problem)
         conn.execute(delete(_item).where(_item.c.object_uri == received.uri))
+    elif received.action == "unshare":  # the hub's moderation reaches the network too
+        conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
+                                         _item.c.hub_uri == received.hub))
     elif received.action == "update":
         assert received.document is not None
         result = update_remote(conn, received.document, str(received.actor))

@@ -29,7 +29,8 @@ MAX_DEPTH = 3  # node Announce > hub Announce > Create > object
 
 @dataclass(frozen=True)
 class Received:
-    """One thing to do with a relayed item: ``store``, ``update`` or ``delete`` it."""
+    """One thing to do with a relayed item: ``store``, ``update`` or ``delete`` it, or
+    ``unshare`` it (its hub took it out: ``hub`` no longer holds it)."""
 
     action: str
     uri: str
@@ -70,7 +71,9 @@ async def unwrap(ctx: HandlerContext, shared: object, sender: str,
         return await _authored(ctx, shared, sender, hub, proven=verdict == PROVEN)
     if kind == "Delete":
         return await _deleted(ctx, shared, hub, proven=verdict == PROVEN)
-    if kind in ("Undo", "Like", "Follow", "Accept", "Reject", "Block", "Flag"):
+    if kind == "Undo":
+        return _unshared(shared, sender, proven=verdict == PROVEN)
+    if kind in ("Like", "Follow", "Accept", "Reject", "Block", "Flag"):
         raise Ignore(f"a relayed {kind} is not taken (yet)")
     uri = ref(shared)
     if uri is None:
@@ -114,3 +117,25 @@ async def _deleted(ctx: HandlerContext, shared: Mapping[str, Any], hub: str | No
         if not isinstance(fetched, FetchFailed) or not (fetched.gone or fetched.status == 404):
             raise Ignore("unproven relayed Delete of an object its origin still serves")
     return Received("delete", uri, author, hub)
+
+
+def _unshared(shared: Mapping[str, Any], sender: str, *, proven: bool) -> Received:
+    """A hub's ``Undo{Announce}``: a steward took the item out of the hub (moderation).
+
+    Believed when its proof holds or the hub is on the sending node's own host (whose
+    HTTP signature vouches for it), and only for the hub's own Announce.
+    """
+    hub = ref(shared.get("actor"))
+    announce = shared.get("object")
+    if hub is None or not (proven or same_host(hub, sender)):
+        raise Ignore("an unproven Undo from another host")
+    if not isinstance(announce, Mapping) or announce.get("type") != "Announce" \
+            or ref(announce.get("actor")) != hub:
+        raise Ignore("a relayed Undo is taken only for a hub's own Announce")
+    target = announce.get("object")
+    if isinstance(target, Mapping) and target.get("type") == "Create":
+        target = target.get("object")
+    uri = ref(target)
+    if uri is None:
+        raise Ignore("a relayed Undo{Announce} without an object")
+    return Received("unshare", uri, hub, hub)

@@ -228,3 +228,28 @@ def test_our_own_object_relayed_back_is_not_fetched_or_stored(h: Harness) -> Non
     assert not [r for r in h.remote.received if str(r.url) == ours]
     (item,) = rows(h, _inbox, _inbox.c.type == "Announce")
     assert item["state"] == "ignored" and "our own object" in item["error"]
+
+
+def test_a_hubs_undo_announce_takes_the_item_out(h: Harness, peer: FakeActor) -> None:
+    shared = relay_post(h, peer, 1, "Picket at berth 5")
+    hub = h.remote.actors[f"https://{PEER}/hubs/portshutdown"]
+    announce = {k: v for k, v in shared.items() if k not in ("@context", "proof")}
+    undo = signed(hub, {"id": f"https://{PEER}/activities/u1", "type": "Undo",
+                        "actor": hub.uri, "object": announce, "to": [PUBLIC]}, h.now)
+    assert h.post_activity(peer, node_announce(peer, undo, 2, h.now)).status_code == 202
+    h.drain()
+    with h.node.engine.connect() as conn:
+        assert received_items(conn) == []
+
+
+def test_an_undo_for_another_hosts_hub_without_proof_is_refused(h: Harness,
+                                                                peer: FakeActor) -> None:
+    shared = relay_post(h, peer, 1, "Picket at berth 5")
+    announce = {k: v for k, v in shared.items() if k not in ("@context", "proof")}
+    forged = {"id": "https://elsewhere.example/u1", "type": "Undo", "to": [PUBLIC],
+              "actor": "https://elsewhere.example/hubs/x",
+              "object": {**announce, "actor": "https://elsewhere.example/hubs/x"}}
+    assert h.post_activity(peer, node_announce(peer, forged, 2, h.now)).status_code == 202
+    h.drain()
+    with h.node.engine.connect() as conn:
+        assert len(received_items(conn)) == 1
