@@ -12,6 +12,7 @@ from node.network.follows import (
     answer_request,
     find_peer,
     follow_peer,
+    known_peer,
     pending_requests,
     unfollow_peer,
 )
@@ -46,7 +47,9 @@ def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
 def cmd_unfollow(nodes: NodeAccess, args: argparse.Namespace) -> int:
     node = nodes.open(args)
     try:
-        target = _peer(node, args.target, relay=False)
+        with node.engine.connect() as conn:
+            known = known_peer(conn, args.target)
+        target = known or _peer(node, args.target, relay=False)
         with node.engine.begin() as conn:
             unfollow_peer(node, conn, target)
     finally:

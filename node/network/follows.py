@@ -22,7 +22,7 @@ from node.activitypub.fetch import FetchFailed
 from node.activitypub.following import FollowTarget
 from node.activitypub.handlers.follows import send_answer
 from node.activitypub.local_actors import ActorError, find_by_kind
-from node.activitypub.models import Follow, LocalActor
+from node.activitypub.models import Follow, LocalActor, RemoteActor
 from node.activitypub.resolve import JRD_ACCEPT, JRD_MEDIA_TYPES, resolve_account, self_link
 from node.activitypub.urls import split_url
 from node.activitypub.vocab import PUBLIC, activity, without_context
@@ -33,6 +33,7 @@ from node.runtime import Node
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _peer = NetworkPeer.__table__  # type: ignore[attr-defined]
+_remote = RemoteActor.__table__  # type: ignore[attr-defined]
 NODE_TYPES = frozenset({"Application", "Service", "Organization"})
 
 
@@ -85,6 +86,19 @@ async def find_peer(node: Node, target: str, *, relay: bool) -> FollowTarget:
     if info.uri == f"{node.settings.url}/actor":
         raise ActorError("a node cannot follow itself")
     return FollowTarget(uri=info.uri, inbox=info.shared_inbox or info.inbox)
+
+
+def known_peer(conn: Connection, uri: str) -> FollowTarget | None:
+    """A node or relay we follow, from what is stored (its cached inboxes): unfollowing
+    must work while the other side is down or gone."""
+    me = node_actor(conn)
+    followed = conn.execute(select(_follow.c.id).where(
+        _follow.c.follower == me.uri, _follow.c.following == uri)).first()
+    cached = conn.execute(select(_remote.c.inbox, _remote.c.shared_inbox)
+                          .where(_remote.c.uri == uri)).first()
+    if followed is None or cached is None:
+        return None
+    return FollowTarget(uri=uri, inbox=cached.shared_inbox or cached.inbox)
 
 
 def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) -> None:

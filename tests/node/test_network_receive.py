@@ -14,7 +14,7 @@ import pytest
 from node.activitypub.models import Follow, InboxItem, OutboxActivity, StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
-from node.network.follows import find_peer, follow_peer, unfollow_peer
+from node.network.follows import find_peer, follow_peer, known_peer, unfollow_peer
 from node.network.models import NetworkItem
 from node.network.status import following, received_items, status_lines
 from node.settings import Settings
@@ -253,3 +253,14 @@ def test_an_undo_for_another_hosts_hub_without_proof_is_refused(h: Harness,
     h.drain()
     with h.node.engine.connect() as conn:
         assert len(received_items(conn)) == 1
+
+
+def test_a_peer_that_is_down_is_unfollowed_from_what_is_stored(h: Harness,
+                                                               peer: FakeActor) -> None:
+    del h.remote.actors[peer.uri]  # the peer no longer answers
+    with h.node.engine.begin() as conn:
+        target = known_peer(conn, peer.uri)
+        assert target is not None and target.inbox == f"https://{PEER}/inbox"
+        unfollow_peer(h.node, conn, target)
+        assert known_peer(conn, peer.uri) is None
+    assert rows(h, _follow, _follow.c.following == peer.uri) == []
