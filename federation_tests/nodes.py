@@ -35,12 +35,14 @@ class NodeProcess:
     database: str
     data_dir: Path
     port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"  # another loopback address (127.0.0.2 ...) for a distinct host
+    public_url: str | None = None  # its URL behind a TLS front (https://127.0.0.2), if any
     process: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def flags(self) -> list[str]:
         return ["--url", self.url, "--database", self.database, "--data", str(self.data_dir)]
@@ -61,7 +63,7 @@ class NodeProcess:
     def start(self) -> None:
         log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [*IONODE, "serve", *self.flags(), "--port", str(self.port)],
+            [*IONODE, "serve", *self.flags(), "--host", self.host, "--port", str(self.port)],
             stdout=log, stderr=subprocess.STDOUT, env=self.env())
         wait_for(lambda: _answers(f"{self.url}/.well-known/nodeinfo"), 30,
                  f"{self.name} did not start; see {self.data_dir / 'server.log'}")

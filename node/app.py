@@ -35,6 +35,7 @@ from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
+from node.network import wiring as network_wiring
 from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
@@ -63,7 +64,7 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
-    outbox = Outbox(base_url=settings.url)
+    outbox = network_wiring.install_relay(Outbox(base_url=settings.url))
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(
         transport=transport or fetch_transport(allow_private=settings.fetch_private_allowed),
@@ -81,7 +82,8 @@ def build_node(
         fetcher=fetcher,
         actors=ActorCache(engine=engine, fetcher=fetcher, clock=clock, local_origin=settings.url),
         outbox=outbox,
-        dispatcher=hub_wiring.register_handlers(register_all(Dispatcher())),
+        dispatcher=network_wiring.register_handlers(
+            hub_wiring.register_handlers(register_all(Dispatcher()))),
         writer=InboxWriter(engine),
         delivery_client=client,
         actor_sources=hub_wiring.actor_sources(),

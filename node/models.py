@@ -23,6 +23,7 @@ from node.hubs.hub.models import (
     PollVote,
 )
 from node.media.models import Media
+from node.network.models import NetworkItem, NetworkPeer
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Media",
+    "NetworkItem",
+    "NetworkPeer",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

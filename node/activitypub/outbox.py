@@ -9,7 +9,7 @@ author's Ed25519 key, so copies forwarded through other nodes stay verifiable.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,12 +36,27 @@ class Published:
     deliveries: int
 
 
+#: Called with each activity just published, inside the publishing transaction: a domain
+#: that must react to what others publish (the node relaying its hubs' activity to its
+#: follower nodes, :mod:`node.network.relay`) learns it here without importing them.
+#: It gets the outbox, the connection, the publishing actor, the activity as signed, the
+#: activity's ``outbox_activity`` row id (to deliver the same bytes elsewhere) and ``now``.
+PublishHook = Callable[["Outbox", Connection, LocalActor, Mapping[str, Any], int, datetime],
+                       None]
+
+
 @dataclass
 class Outbox:
     """Writes local activities; the delivery workers send them."""
 
     base_url: str
     _keys: dict[str, SigningKeys] = field(default_factory=dict)
+    hooks: list[PublishHook] = field(default_factory=list)
+
+    def add_hook(self, hook: PublishHook) -> PublishHook:
+        """Run ``hook`` after every publish, in the same transaction."""
+        self.hooks.append(hook)
+        return hook
 
     def new_id(self, kind: str = "objects") -> str:
         """A fresh, unguessable id under ``/objects/`` or ``/activities/``."""
@@ -99,6 +114,8 @@ class Outbox:
             conn, activity_row_id=row_id[0], sender_id=actor.id,
             inboxes=[t for t in targets if t not in own_inboxes], now=now,
         )
+        for hook in self.hooks:
+            hook(self, conn, actor, signed, row_id[0], now)
         return Published(activity=signed, activity_row_id=row_id[0], deliveries=count)
 
     @staticmethod

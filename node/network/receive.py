@@ -1,0 +1,150 @@
+"""Dispatch hooks of the network: what followed nodes and relays send, and relays'
+subscriptions to this node (FEP-ae0c / LitePub: ``Follow{as:Public}``).
+
+Hooks run before the protocol's handlers (:meth:`Dispatcher.add_hook`); each takes only
+what is the network's: an ``Announce`` by a node or relay our node actor follows, a
+``Follow`` or ``Undo{Follow}`` of ``as:Public``. Everything else goes on as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from node.activitypub.authorship import authors_of
+from node.activitypub.dispatch import Dispatcher, Ignore
+from node.activitypub.handlers.common import actor_of, inboxes_of
+from node.activitypub.handlers.follows import send_answer
+from node.activitypub.handling import HandlerContext
+from node.activitypub.local_actors import find_by_kind
+from node.activitypub.models import Follow
+from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_remote, update_remote
+from node.activitypub.urls import host_of
+from node.activitypub.vocab import is_public
+from node.network.models import NetworkItem, NetworkPeer
+from node.network.policy import follow_policy
+from node.network.rules import follows_public
+from node.network.unwrap import Received, unwrap
+
+_follow = Follow.__table__  # type: ignore[attr-defined]
+_peer = NetworkPeer.__table__  # type: ignore[attr-defined]
+_item = NetworkItem.__table__  # type: ignore[attr-defined]
+
+
+def followed_peer(conn: Connection, node_uri: str, sender: str) -> bool:
+    """True when our node actor's follow of ``sender`` was accepted."""
+    return conn.execute(select(_follow.c.id).where(
+        _follow.c.follower == node_uri, _follow.c.following == sender,
+        _follow.c.state == "accepted")).first() is not None
+
+
+async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
+    """An Announce by a node or relay we follow: take the item it carries."""
+    sender = actor_of(announce)
+    node_uri = f"{ctx.base_url}/actor"
+    if ctx.is_local(sender) or not await ctx.db(lambda c: followed_peer(c, node_uri, sender)):
+        return False
+    received = await unwrap(ctx, announce.get("object"), sender)
+    if ctx.is_local(received.uri):
+        raise Ignore("our own object, relayed back to us")
+    if received.document is not None and not is_public(received.document):
+        raise Ignore("a relayed item that is not public")
+    now = ctx.clock()
+    await ctx.db(lambda conn: keep(conn, received, sender, now))
+    return True
+
+
+def keep(conn: Connection, received: Received, sender: str, now: datetime) -> None:
+    """Store, update or tombstone the item; the object once, its origin once."""
+    if received.action == "delete":
+        problem = apply_delete(conn, received.uri, str(received.actor), now)
+        if problem is not None:
+            raise Ignore(problem)
+        conn.execute(delete(_item).where(_item.c.object_uri == received.uri))
+    elif received.action == "unshare":  # the hub's moderation reaches the network too
+        conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
+                                         _item.c.hub_uri == received.hub))
+    elif received.action == "update":
+        assert received.document is not None
+        result = update_remote(conn, received.document, str(received.actor))
+        if result.problem is not None:
+            raise Ignore(result.problem)
+    else:
+        assert received.document is not None
+        if is_tombstoned(conn, received.uri, authors_of(received.document)):
+            raise Ignore("relayed object was deleted by its author")
+        store_remote(conn, received.document, now)  # once: a stored object stays as is
+        record_origin(conn, received, sender, now)
+    conn.execute(update(_peer).where(_peer.c.actor_uri == sender).values(
+        last_received_at=now, received=_peer.c.received + 1))
+
+
+def record_origin(conn: Connection, received: Received, sender: str, now: datetime) -> None:
+    """The item's origin (hub and node), recorded the first time the object arrives."""
+    if conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first():
+        return
+    document = received.document or {}
+    conn.execute(insert(_item).values(
+        object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
+        hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
+        received_at=now))
+
+
+async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:
+    """A relay subscribes to this node: ``Follow{as:Public}`` to our node actor.
+
+    Accepted at once under the ``open`` policy, held for the operator under
+    ``approval``; either way the relay is remembered as a relay, so it gets the hubs'
+    activity forwarded as it is (:mod:`node.network.relay`).
+    """
+    if not follows_public(follow):
+        return False
+    relay = actor_of(follow)
+    inbox, shared_inbox = await inboxes_of(ctx, relay)
+    now = ctx.clock()
+
+    def record(conn: Connection) -> None:
+        me = find_by_kind(conn, "node")
+        if me is None:
+            raise Ignore("this node has no node actor")
+        existing = conn.execute(select(_follow.c.id, _follow.c.state).where(
+            _follow.c.follower == relay, _follow.c.following == me.uri)).first()
+        accepted = (existing is not None and existing.state == "accepted") or \
+            follow_policy(conn) == "open"
+        values = {"activity_id": follow["id"], "inbox": inbox, "shared_inbox": shared_inbox,
+                  "state": "accepted" if accepted else "pending", "updated_at": now}
+        if existing is None:
+            conn.execute(insert(_follow).values(follower=relay, following=me.uri,
+                                                created_at=now, **values))
+        else:
+            conn.execute(update(_follow).where(_follow.c.id == existing.id).values(**values))
+        if conn.execute(select(_peer.c.id).where(_peer.c.actor_uri == relay)).first() is None:
+            conn.execute(insert(_peer).values(actor_uri=relay, kind="relay", created_at=now,
+                                              received=0))
+        if accepted:
+            send_answer(ctx.outbox, conn, "Accept", me, follow, shared_inbox or inbox, now)
+
+    await ctx.db(record)
+    return True
+
+
+async def on_undo(ctx: HandlerContext, undo: Mapping[str, Any]) -> bool:
+    """A relay unsubscribes: ``Undo{Follow{as:Public}}``."""
+    obj = undo.get("object")
+    if not isinstance(obj, Mapping) or obj.get("type") != "Follow" or not follows_public(obj):
+        return False
+    relay = actor_of(undo)
+    node_uri = f"{ctx.base_url}/actor"
+    await ctx.db(lambda conn: conn.execute(delete(_follow).where(
+        _follow.c.follower == relay, _follow.c.following == node_uri)))
+    return True
+
+
+def register(dispatcher: Dispatcher) -> Dispatcher:
+    dispatcher.add_hook("Announce", on_announce)
+    dispatcher.add_hook("Follow", on_follow)
+    dispatcher.add_hook("Undo", on_undo)
+    return dispatcher

@@ -1,0 +1,64 @@
+"""``ionode network``: the operator's commands answer in one line, refuse clearly, and
+the approval policy they set is what the node actor advertises."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from node.activitypub.models import Follow, LocalActor
+from node.cli import main
+
+NODE = "https://philly.example"
+PEER = "https://oakland.example/actor"
+WHEN = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def flags(database_url: str, tmp_path: Path) -> list[str]:
+    return ["--url", NODE, "--database", database_url, "--data", str(tmp_path)]
+
+
+def run(args: list[str], flags: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    return main([*args, *flags])
+
+
+def test_policy_requests_and_refusals(flags: list[str], monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str],
+                                      engine: Engine) -> None:
+    assert run(["network", "policy", "approval"], flags, monkeypatch) == 0
+    assert "follow policy is now approval" in capsys.readouterr().out
+    actors = LocalActor.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        assert conn.execute(select(actors.c.manually_approves_followers)
+                            .where(actors.c.kind == "node")).scalar_one()
+        conn.execute(insert(Follow.__table__).values(  # type: ignore[attr-defined]
+            follower=PEER, following=f"{NODE}/actor", activity_id=f"{PEER}/follows/1",
+            state="pending", inbox=f"{PEER}/inbox", shared_inbox="https://oakland.example/inbox",
+            created_at=WHEN, updated_at=WHEN))
+    assert run(["network", "requests"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == f"{PEER}\n"
+    assert run(["network", "status"], flags, monkeypatch) == 0
+    status = capsys.readouterr().out
+    assert "follow policy: approval" in status and f"  node {PEER} pending" in status
+    assert run(["network", "reject", "https://nowhere.example/actor"], flags, monkeypatch) == 1
+    assert "no pending follow request from https://nowhere.example/actor" in \
+        capsys.readouterr().err
+    assert run(["network", "approve", PEER], flags, monkeypatch) == 0
+    assert f"accepted {PEER}" in capsys.readouterr().out
+    assert run(["network", "followers"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == f"{PEER}\tnode\taccepted\n"
+
+
+def test_following_oneself_or_nothing_is_refused(flags: list[str],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["network", "unfollow", "not-a-node"], flags, monkeypatch) == 1
+    assert "ionode: error: cannot find not-a-node" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(["network", "policy", "closed"], flags, monkeypatch)
