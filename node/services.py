@@ -13,12 +13,14 @@ from node.activitypub.fetch import SafeFetcher
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
+from node.wakeups import Bells
 
 
 @dataclass
 class Services:
     """Fetching, key cache, publishing, handler registry, the inbox writer, what
-    domain packages add to actor documents, and the pages the web layer renders."""
+    domain packages add to actor documents, the pages the web layer renders, and the
+    bells that wake idle workers."""
 
     fetcher: SafeFetcher
     actors: ActorCache
@@ -28,3 +30,5 @@ class Services:
     delivery_client: httpx.AsyncClient
     actor_sources: ActorSources = field(default_factory=ActorSources)
     pages: HtmlPages = field(default_factory=HtmlPages)
+    #: what this process's idle workers wait on (the inbox writer rings ``inbox``)
+    bells: Bells = field(default_factory=Bells)

@@ -8,7 +8,8 @@ Layers, top to bottom; a module imports only its own layer and the layers below:
     protocol  node.activitypub, and the node's service container node.runtime,
               node.services, node.periodic
     base      node (the package: its version), node.settings, node.db, node.jobs,
-              node.clock, node.html, node.hosts, node.zones, node.text, node.columns
+              node.clock, node.html, node.hosts, node.zones, node.text, node.columns,
+              node.wakeups
 
 and inside the domains, ``node.network`` imports neither ``node.hubs`` nor
 ``node.newswire`` (it learns what to relay through outbox and dispatch hooks).
@@ -30,7 +31,7 @@ PACKAGE = Path(node.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
              "node.node_record", "node.typed_command", "node.supervision",
-             "node.hosts", "node.zones", "node.text", "node.columns"),
+             "node.hosts", "node.zones", "node.text", "node.columns", "node.wakeups"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
     "web": ("node.web",),
