@@ -121,11 +121,11 @@ async def test_a_stopping_worker_puts_its_claims_back(settings: Settings) -> Non
 async def test_a_periodic_task_runs_in_one_process_at_a_time(engine: Engine) -> None:
     # On PostgreSQL a second process finds the task's advisory lock taken and skips the
     # run; SQLite has a single process of workers and takes no lock.
-    async with exclusive(engine, "poll tallies") as first:
-        async with exclusive(engine, "poll tallies") as second, \
-                exclusive(engine, "outside feeds") as other:
-            assert first and other
-            assert second is (engine.dialect.name != "postgresql")
+    async with exclusive(engine, "poll tallies") as first, \
+            exclusive(engine, "poll tallies") as second, \
+            exclusive(engine, "outside feeds") as other:
+        assert first and other
+        assert second is (engine.dialect.name != "postgresql")
     async with exclusive(engine, "poll tallies") as again:
         assert again  # released
 
