@@ -12,7 +12,6 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -23,10 +22,12 @@ from node.activitypub.local_actors import ActorError, create_local_actor
 from node.commands import NODES, follow_command, status_lines, with_node
 from node.db import DatabaseURLError, database_label
 from node.local_node import open_for_change, settings_from
-from node.settings import NODE_FILE, Settings, SettingsError
+from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
 from node.typed_command import typed_command
+from node.worker_command import add_workers_flag, serving_lock, with_workers
+from node.worker_command import register as register_worker
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
@@ -42,7 +43,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from node.app import create_app
-    from node.workers import sqlite_workers_lock
 
     settings = with_workers(settings_from(args), args.workers)
     node, migration = open_for_change(settings)  # node.json before the first request
@@ -53,44 +53,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"ionode: create the first organizer with: {typed_command('user create NAME')}")
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
-    workers = args.workers != 0
-    app = create_app(settings, freeze_heap=True, start_workers=workers)
-    with sqlite_workers_lock(settings.database) if workers else nullcontext():
+    app = create_app(settings, freeze_heap=True, start_workers=args.workers != 0)
+    with serving_lock(settings, args.workers):  # --workers 0: web only
         uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                     log_level=os.environ.get("IONODE_LOG_LEVEL", "info"),
                     proxy_headers=True, access_log=access_log)
-    return 0
-
-
-def with_workers(settings: Settings, workers: int | None) -> Settings:
-    """``--workers N``: N inbox and N delivery workers (0 in ``serve``: web only)."""
-    if workers is None:
-        return settings
-    if workers < 0:
-        raise SettingsError(f"--workers must be 0 or more, got {workers}")
-    return settings.with_overrides(inbox_workers=workers, delivery_workers=workers)
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    """The workers alone, no HTTP: beside ``ionode serve --workers 0`` (deploy/README.md)."""
-    import anyio
-
-    from node.app import build_node
-    from node.hubs.tasks import periodic_tasks
-    from node.workers import serve_workers, sqlite_workers_lock
-
-    if args.workers == 0:
-        raise SettingsError("a worker needs workers: give --workers 1 or more")
-    settings = with_workers(settings_from(args), args.workers)
-    node, migration = open_for_change(settings)
-    node.engine.dispose()
-    with sqlite_workers_lock(settings.database):
-        print(f"ionode: worker for {settings.url}: {settings.inbox_workers} inbox and "
-              f"{settings.delivery_workers} delivery workers and the periodic jobs, no "
-              f"HTTP; {migration.describe(database_label(settings.database))}", flush=True)
-        anyio.run(serve_workers, build_node(settings), periodic_tasks(),
-                  backend_options={"use_uvloop": True})
-    print("ionode: worker stopped", flush=True)
     return 0
 
 
@@ -158,14 +125,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the node")
     serve.add_argument("--host", help="listen address (IONODE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (IONODE_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, metavar="N", help="inbox and delivery "
-                       "workers in this process (default IONODE_INBOX_WORKERS, "
-                       "IONODE_DELIVERY_WORKERS); 0: web only, beside `ionode worker`")
+    add_workers_flag(serve)
     serve.set_defaults(run=cmd_serve)
-    worker = sub.add_parser("worker", parents=[common], help="run the workers alone, no HTTP")
-    worker.add_argument("--workers", type=int, metavar="N",
-                        help="inbox and delivery workers (default as serve)")
-    worker.set_defaults(run=cmd_worker)
+    register_worker(sub, common)  # ionode worker
     sub.add_parser("migrate", parents=[common], help="apply database migrations"
                    ).set_defaults(run=cmd_migrate)
     user = sub.add_parser("user", help="organizer accounts").add_subparsers(dest="action",

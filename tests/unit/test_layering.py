@@ -2,7 +2,8 @@
 
 Layers, top to bottom; a module imports only its own layer and the layers below::
 
-    wiring    node.app, node.cli, node.commands, node.workers, node.models, node.__main__
+    wiring    node.app, node.cli, node.commands, node.workers, node.worker_command,
+              node.models, node.__main__
     web       node.web
     domains   node.hubs, node.newswire, node.network, node.accounts
     protocol  node.activitypub, and the node's service container node.runtime,
@@ -36,7 +37,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
     "web": ("node.web",),
     "wiring": ("node.app", "node.cli", "node.commands", "node.local_node", "node.workers",
-               "node.models",
+               "node.worker_command", "node.models",
                "node.__main__"),
 }
 ORDER = ("base", "protocol", "domains", "web", "wiring")
