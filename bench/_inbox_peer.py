@@ -3,7 +3,7 @@
     python bench/_inbox_peer.py actor   PORT_FILE DOCUMENT_TEMPLATE_FILE
     python bench/_inbox_peer.py ceiling PORT_FILE PUBLIC_PEM_FILE [--access-log]
     python bench/_inbox_peer.py node    PORT_FILE DATABASE_URL DATA_DIR [--access-log]
-                                        [--inbox-workers=N]
+                                        [--inbox-workers=N] [--web-only]
 
 Each binds 127.0.0.1:0, writes the port it got to PORT_FILE and serves until terminated.
 
@@ -16,7 +16,9 @@ Each binds 127.0.0.1:0, writes the port it got to PORT_FILE and serves until ter
   verifies the draft-cavage signature against an in-memory key -- no JSON, no database,
   no key lookup; 202 when it verifies;
 * ``node``: the real ionode app (:func:`node.app.create_app`), migrated, with one hub
-  named ``bench``, its workers running, under uvicorn as ``ionode serve`` runs it. The
+  named ``bench``, its workers running (none with ``--web-only``, as ``ionode serve
+  --workers 0``: bench/inbox.py ``--split`` runs ``ionode worker`` beside it), under
+  uvicorn as ``ionode serve`` runs it. The
   only addition: ``GET /.bench/stats`` answers the inbox writer's own counters (one
   path comparison per request).
 
@@ -169,7 +171,7 @@ def serve_ceiling(port_file: str, pem_file: str, access_log: bool) -> None:
 
 
 def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
-               inbox_workers: int) -> None:
+               inbox_workers: int, web_only: bool = False) -> None:
     from node.app import create_app
     from node.db import make_engine, migrate
     from node.hubs.hub.service import create_hub
@@ -185,7 +187,8 @@ def serve_node(port_file: str, database: str, data_dir: str, access_log: bool,
     with engine.begin() as conn:
         create_hub(conn, base_url=settings.url, name=HUB, title="Bench hub", now=datetime.now(UTC))
     engine.dispose()
-    app = create_app(settings, freeze_heap=True)  # as `ionode serve` builds it
+    app = create_app(settings, freeze_heap=True,  # as `ionode serve` builds it
+                     start_workers=not web_only)
     _announce(port_file, port)
     _run_uvicorn(_with_batch_stats(app), sock, access_log, lifespan="on")
 
@@ -221,7 +224,8 @@ def main(argv: list[str]) -> None:
         case ["ceiling", port_file, pem_file]:
             serve_ceiling(port_file, pem_file, access_log)
         case ["node", port_file, database, data_dir]:
-            serve_node(port_file, database, data_dir, access_log, workers[-1] if workers else 2)
+            serve_node(port_file, database, data_dir, access_log, workers[-1] if workers else 2,
+                       "--web-only" in flags)
         case _:
             sys.exit(__doc__)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -171,13 +172,20 @@ def between(samples: list[Sample], start: float, end: float) -> tuple[Sample, Sa
     return inside[0], inside[-1]
 
 
+def steady_from(opts: argparse.Namespace) -> float:
+    """Where the steady window starts: 10 s in, or a third of a shorter stream."""
+    return min(STEADY_FROM, opts.seconds / 3)
+
+
 def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
-           fetched: int, posted: int, follows: int, failures: list[str]) -> None:
+           fetched: int, posted: int, follows: int, failures: list[str],
+           topology: str = "one process") -> dict[str, float]:
+    """Print the run; its key figures (for :func:`compare`)."""
     rate = bench.rate
     samples = result.samples
     print(f"\nsustained: {opts.rate}/s cold Follows for {opts.seconds:.0f} s "
           f"({len(result.statuses)} requests, at most {opts.max_in_flight} in flight), "
-          f"ionode on {'PostgreSQL' if opts.database else 'SQLite (WAL)'} with "
+          f"ionode on {'PostgreSQL' if opts.database else 'SQLite (WAL)'} as {topology} with "
           f"{opts.inbox_workers} inbox workers; probe of {opts.probe} at {opts.seconds / 2:.0f} s")
     print(f"{'t s':>5} {'sent/s':>7} {'202/s':>7} {'processed/s':>11} {'backlog':>8}")
     previous = Sample(0.0, 0, 0, 0, 0)
@@ -188,7 +196,7 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
                   f"{rate(sample.accepted - previous.accepted, span):7.0f} "
                   f"{rate(sample.finished - previous.finished, span):11.0f} {sample.backlog:8}")
             previous = sample
-    first, last = between(samples, STEADY_FROM, result.ended)
+    first, last = between(samples, steady_from(opts), result.ended)
     span = last.at - first.at
     accepted_rate = rate(last.accepted - first.accepted, span)
     processed_rate = rate(last.finished - first.finished, span)
@@ -196,8 +204,8 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
     print(f"steady window {first.at:.0f}-{last.at:.0f} s: accepted {accepted_rate:,.0f}/s, "
           f"processed {processed_rate:,.0f}/s (the probe's requests included in both)")
     before_probe = min(result.ended, opts.seconds / 2)
-    if opts.probe and before_probe > STEADY_FROM:
-        first, last = between(samples, STEADY_FROM, before_probe)
+    if opts.probe and before_probe > steady_from(opts):
+        first, last = between(samples, steady_from(opts), before_probe)
         span = last.at - first.at
         print(f"before the probe {first.at:.0f}-{last.at:.0f} s: accepted "
               f"{rate(last.accepted - first.accepted, span):,.0f}/s, processed "
@@ -215,9 +223,14 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
     print(f"actor documents fetched {fetched}, Accepts delivered {posted}, follows stored "
           f"{follows}; statuses {summary(result.statuses)}")
     ceiling_rate = rate(ceiling.accepted, ceiling.wall)
+    figures = {"accepted/s": accepted_rate, "processed/s": processed_rate,
+               "server CPU ms/request": result.server_cpu * 1000 / max(
+                   1, result.statuses.count(202) + probe),
+               "drained s after the stream": samples[-1].at - result.ended}
     if result.probe is not None:
         probe_rate = rate(result.probe.accepted, result.probe.wall)
         ratio = probe_rate / ceiling_rate
+        figures["probe/ceiling"] = ratio
         print(f"acceptance while processing (probe): {probe_rate:,.0f}/s = {ratio:.2f} of the "
               f"verify-only ceiling ({ceiling_rate:,.0f}/s); target >= 0.50: "
               f"{'met' if ratio >= 0.5 else 'MISSED'}")
@@ -227,6 +240,18 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
           f"backlog {'not growing' if growth <= 0.05 * opts.rate else 'GROWING'}")
     if result.statuses.count(202) != len(result.statuses):
         failures.append(f"not every Follow was answered 202: {summary(result.statuses)}")
+    return figures
+
+
+def compare(opts: argparse.Namespace) -> None:
+    """``--split``: the split node's figures against the single process's, same run."""
+    single, split = opts.figures["one process"], opts.figures["web + worker"]
+    print("\nweb + worker / one process, same run:")
+    for key, value in single.items():
+        other = split.get(key, float("nan"))
+        ratio = other / value if value else float("nan")
+        print(f"  {key:28} one process {value:9.2f}   web + worker {other:9.2f}   "
+              f"ratio {ratio:5.2f}")
 
 
 def summary(statuses: list[int]) -> str:
@@ -235,12 +260,21 @@ def summary(statuses: list[int]) -> str:
 
 
 async def measure(opts: argparse.Namespace, tmp: Path, alice: bench.Sender,
-                  actor: bench.Child, ceiling: bench.Load, failures: list[str]) -> None:
+                  actor: bench.Child, ceiling: bench.Load, failures: list[str],
+                  split: bool = False) -> None:
+    """One node under the stream: one process, or (``split``) a web process with no
+    workers and an ``ionode worker`` beside it on the same database."""
     extra = ["--access-log"] if opts.access_log else []
-    with bench.database(opts, tmp) as url, \
-            bench.child("ionode", tmp, "node", url, str(tmp / "data"), *extra,
-                        f"--inbox-workers={opts.inbox_workers}", startup=120) as node:
+    name = "ionode-split" if split else "ionode"
+    if split:
+        extra.append("--web-only")
+    with bench.database(opts, tmp, name) as url, \
+            bench.child(name, tmp, "node", url, str(tmp / f"{name}-data"), *extra,
+                        f"--inbox-workers={opts.inbox_workers}", startup=120) as node, \
+            (bench.worker_beside(node, url, tmp, opts.inbox_workers) if split
+             else contextlib.nullcontext()):
         await bench.wait_ready(node, limit=120)
+        posted_before = (await bench.get_json(f"{actor.base}/stats"))["posted"]
         total = int(opts.rate * opts.seconds)
         started = time.perf_counter()
         signed = presign_follows(actor.base, node.base, alice.key, total, str(os.getpid()))
@@ -260,7 +294,11 @@ async def measure(opts: argparse.Namespace, tmp: Path, alice: bench.Sender,
                     "SELECT count(*) FROM follow WHERE state = 'accepted'")).scalar_one())
         finally:
             engine.dispose()
-    report(opts, result, ceiling, stats["served"] - fetched_before, stats["posted"], follows,
-           failures)
+    topology = "web + worker" if split else "one process"
+    if not hasattr(opts, "figures"):
+        opts.figures = {}
+    opts.figures[topology] = report(opts, result, ceiling, stats["served"] - fetched_before,
+                                    stats["posted"] - posted_before, follows, failures,
+                                    topology)
     if follows != result.statuses.count(202):
         failures.append(f"{result.statuses.count(202)} Follows accepted, {follows} stored")

@@ -94,6 +94,9 @@ class Child:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    #: processes of the same node whose CPU counts as the server's (``--split``: the
+    #: ``ionode worker`` beside the web process)
+    companions: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -103,14 +106,46 @@ class Child:
         """User + system CPU of the server process, every thread included (/proc), or of
         its main thread alone (the event loop's)."""
         pid = self.process.pid
-        path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
-        stat = Path(path).read_text().rsplit(")", 1)[1].split()
-        return (int(stat[11]) + int(stat[12])) / CLK_TCK
+        if main_thread:
+            return _cpu(f"/proc/{pid}/task/{pid}/stat")
+        return sum(_cpu(f"/proc/{p.pid}/stat") for p in [self.process, *self.companions]
+                   if p.poll() is None)
 
     def log_tail(self, lines: int = 30) -> str:
         with suppress(OSError):
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
+
+
+def _cpu(stat_path: str) -> float:
+    stat = Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / CLK_TCK
+
+
+@contextmanager
+def worker_beside(node: Child, url: str, tmp: Path, inbox_workers: int) -> Iterator[None]:
+    """``ionode worker`` on the node's database, its CPU counted as the node's, until the
+    block ends (``--split``: the web process runs no workers)."""
+    log = tmp / f"{node.name}-worker.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IONODE_")}
+    env.update(IONODE_INBOX_WORKERS=str(inbox_workers), IONODE_LOG_LEVEL="warning")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node", "worker", "--url", node.base, "--database", url,
+             "--data", str(tmp / f"{node.name}-worker-data")],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        deadline = time.monotonic() + 120
+        while b"ionode: worker for" not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"ionode worker did not start:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.05)
+        node.companions.append(process)
+        yield
+    finally:
+        stop(process)
 
 
 def machine_busy() -> float:
@@ -322,10 +357,10 @@ async def post_all(server: Child, requests: Signed, concurrency: int, limit: flo
 
 
 @contextmanager
-def database(opts: argparse.Namespace, tmp: Path) -> Iterator[str]:
+def database(opts: argparse.Namespace, tmp: Path, name: str = "node") -> Iterator[str]:
     """A fresh SQLite file, or a scratch PostgreSQL database, dropped afterwards."""
     if not opts.database:
-        yield f"sqlite:///{tmp}/node.db"
+        yield f"sqlite:///{tmp}/{name}.db"
         return
     url = make_url(normalise_database_url(opts.database))
     if url.get_backend_name() != "postgresql":
@@ -532,6 +567,10 @@ async def run(opts: argparse.Namespace, tmp: Path) -> list[str]:
             import _sustained
 
             await _sustained.measure(opts, tmp, sender, actor, ceiling, failures)
+            if opts.split:
+                await _sustained.measure(opts, tmp, sender, actor, ceiling, failures,
+                                         split=True)
+                _sustained.compare(opts)
             print(HEADER)
             print(row("ceiling (verify only)", ceiling))
             return failures
@@ -601,6 +640,10 @@ def main() -> None:
                         "the acceptance burst sent half-way through (0: none)")
     parser.add_argument("--max-in-flight", type=int, default=256,
                         help="--sustained: requests in flight at most")
+    parser.add_argument("--split", action="store_true",
+                        help="--sustained: after the single process, measure the node as a "
+                        "web process (serve --workers 0) with an `ionode worker` beside it, "
+                        "in the same run, and print the ratios")
     opts = parser.parse_args()
     if opts.requests < 1 or opts.concurrency < 1 or opts.inbox_workers < 0:
         parser.error("--requests and --concurrency must be positive")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from federation_tests.nodes import NodeProcess
+from federation_tests.nodes import MakeNode, NodeProcess
 from tests.storage import (
     backends,
     create_postgres_database,
@@ -19,12 +19,12 @@ from tests.storage import (
 @pytest.fixture(params=backends())
 def make_node(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[[str], NodeProcess]]:
+) -> Iterator[MakeNode]:
     """A factory of started nodes; the first node uses the parametrised backend."""
     started: list[NodeProcess] = []
     databases: list[str] = []
 
-    def make(name: str) -> NodeProcess:
+    def make(name: str, serve_flags: tuple[str, ...] = ()) -> NodeProcess:
         data = tmp_path / name
         data.mkdir()
         database = f"sqlite:///{data / 'ionode.db'}"
@@ -32,7 +32,8 @@ def make_node(
             db_name = run_database_name(f"fed_{name}")
             database = create_postgres_database(db_name)
             databases.append(db_name)
-        node = NodeProcess(name=name, database=database, data_dir=data)
+        node = NodeProcess(name=name, database=database, data_dir=data,
+                           serve_flags=serve_flags)
         node.cli("migrate")
         node.start()
         started.append(node)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from sqlalchemy import Engine, text
@@ -38,6 +38,9 @@ class NodeProcess:
     host: str = "127.0.0.1"  # another loopback address (127.0.0.2 ...) for a distinct host
     public_url: str | None = None  # its URL behind a TLS front (https://127.0.0.2), if any
     process: subprocess.Popen[bytes] | None = None
+    #: extra ``serve`` flags: ``("--workers", "0")`` serves the web only
+    serve_flags: tuple[str, ...] = ()
+    worker: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = None
 
     @property
@@ -63,19 +66,27 @@ class NodeProcess:
     def start(self) -> None:
         log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [*IONODE, "serve", *self.flags(), "--host", self.host, "--port", str(self.port)],
+            [*IONODE, "serve", *self.flags(), "--host", self.host, "--port", str(self.port),
+             *self.serve_flags],
             stdout=log, stderr=subprocess.STDOUT, env=self.env())
         wait_for(lambda: _answers(f"{self.url}/.well-known/nodeinfo"), 30,
                  f"{self.name} did not start; see {self.data_dir / 'server.log'}")
 
+    def start_worker(self) -> None:
+        """``ionode worker`` on this node's database: its workers in a process of their own."""
+        path = self.data_dir / "worker.log"
+        with path.open("wb") as log:
+            self.worker = subprocess.Popen([*IONODE, "worker", *self.flags()], stdout=log,
+                                           stderr=subprocess.STDOUT, env=self.env())
+        wait_for(lambda: b"ionode: worker for" in path.read_bytes(), 30,
+                 f"{self.name}'s worker did not start; see {path}")
+
     def stop(self) -> None:
+        if self.worker is not None:
+            _end(self.worker)
+            self.worker = None
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            _end(self.process)
             self.process = None
         if self._engine is not None:
             self._engine.dispose()
@@ -86,6 +97,21 @@ class NodeProcess:
             self._engine = make_engine(self.database)
         with self._engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+class MakeNode(Protocol):
+    """The ``make_node`` fixture: a started node; ``serve_flags`` for its ``serve``."""
+
+    def __call__(self, name: str, serve_flags: tuple[str, ...] = ()) -> NodeProcess: ...
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _answers(url: str) -> bool:

@@ -41,10 +41,11 @@ from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
 from node.supervision import supervised
+from node.wakeups import Bells
 from node.web import views as web_views
 from node.web.install import install_web
 from node.web.pages import html_pages
-from node.workers import spawn_workers
+from node.workers import spawn_workers, stop_gracefully
 
 
 def all_routes() -> list[BaseRoute]:
@@ -65,6 +66,7 @@ def build_node(
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
     outbox = network_wiring.install_relay(Outbox(base_url=settings.url))
+    bells = Bells()
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(
         transport=transport or fetch_transport(allow_private=settings.fetch_private_allowed),
@@ -84,10 +86,11 @@ def build_node(
         outbox=outbox,
         dispatcher=network_wiring.register_handlers(
             hub_wiring.register_handlers(register_all(Dispatcher()))),
-        writer=InboxWriter(engine),
+        writer=InboxWriter(engine, wakeup=bells.inbox),
         delivery_client=client,
         actor_sources=hub_wiring.actor_sources(),
         pages=html_pages(),
+        bells=bells,
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)
@@ -153,7 +156,8 @@ def create_app(
     start_workers: bool = True,
     freeze_heap: bool = False,
 ) -> Starlette:
-    """Build the ASGI app of one node; workers start in the lifespan unless disabled.
+    """Build the ASGI app of one node; workers start in the lifespan unless disabled
+    (``ionode serve --workers 0``: web only); ``app.state.workers`` names them.
 
     ``freeze_heap`` is for the serving process (``ionode serve``), not for tests that
     build many apps in one process: see :func:`freeze_startup_objects`.
@@ -166,12 +170,17 @@ def create_app(
         stop = anyio.Event()
         async with anyio.create_task_group() as group:
             group.start_soon(supervised, "inbox writer", node.services.writer.run, stop)
-            if start_workers:
-                spawn_workers(node, group, stop, periodic_tasks())
-            if freeze_heap:
-                freeze_startup_objects()
             try:
-                yield
+                async with anyio.create_task_group() as background:
+                    app.state.workers = (spawn_workers(node, background, stop,
+                                                       periodic_tasks())
+                                         if start_workers else [])
+                    if freeze_heap:
+                        freeze_startup_objects()
+                    try:
+                        yield
+                    finally:  # the server has stopped taking requests: workers finish
+                        stop_gracefully(node, background, stop)
             finally:
                 stop.set()
                 group.cancel_scope.cancel()

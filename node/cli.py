@@ -24,6 +24,8 @@ from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
 from node.typed_command import typed_command
+from node.worker_command import add_workers_flag, serving_lock, with_workers
+from node.worker_command import register as register_worker
 
 EXIT_ERROR = 1
 # Domain packages add their own subcommands: each module has register(sub, common, nodes).
@@ -41,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from node.app import create_app
 
-    settings = settings_from(args)
+    settings = with_workers(settings_from(args), args.workers)
     node, migration = open_for_change(settings)  # node.json before the first request
     node.engine.dispose()
     where = database_label(settings.database)
@@ -50,10 +52,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"ionode: create the first organizer with: {typed_command('user create NAME')}")
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
-    app = create_app(settings, freeze_heap=True)
-    uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
-                log_level=os.environ.get("IONODE_LOG_LEVEL", "info"), proxy_headers=True,
-                access_log=access_log)
+    app = create_app(settings, freeze_heap=True, start_workers=args.workers != 0)
+    with serving_lock(settings, args.workers):  # --workers 0: web only
+        uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
+                    log_level=os.environ.get("IONODE_LOG_LEVEL", "info"),
+                    proxy_headers=True, access_log=access_log)
     return 0
 
 
@@ -95,7 +98,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the node")
     serve.add_argument("--host", help="listen address (IONODE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (IONODE_PORT, default 8000)")
+    add_workers_flag(serve)
     serve.set_defaults(run=cmd_serve)
+    register_worker(sub, common)  # ionode worker
     sub.add_parser("migrate", parents=[common], help="apply database migrations"
                    ).set_defaults(run=cmd_migrate)
     for module in DOMAIN_COMMANDS:

@@ -14,12 +14,14 @@ from node.activitypub.html_pages import HtmlPages
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
 from node.media.store import MediaStore
+from node.wakeups import Bells
 
 
 @dataclass
 class Services:
     """Fetching, key cache, publishing, handler registry, the inbox writer, what
-    domain packages add to actor documents, and the pages the web layer renders."""
+    domain packages add to actor documents, the pages the web layer renders, and the
+    bells that wake idle workers."""
 
     fetcher: SafeFetcher
     actors: ActorCache
@@ -31,3 +33,5 @@ class Services:
     pages: HtmlPages = field(default_factory=HtmlPages)
     #: Where uploaded images are kept; None: ``<data>/media`` (:func:`node.media.store.store_of`)
     media_store: MediaStore | None = None
+    #: what this process's idle workers wait on (the inbox writer rings ``inbox``)
+    bells: Bells = field(default_factory=Bells)

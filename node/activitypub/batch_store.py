@@ -103,14 +103,18 @@ class AsyncInserter:
     The statement is SQLAlchemy's, compiled once for the dialect, and each value goes
     through the column type's bind processor as SQLAlchemy would send it.
     ``executemany`` pipelines the rows, so a batch costs one round trip and a commit.
+    With ``notify``, a batch that stored rows also sends ``NOTIFY`` on that channel in
+    its transaction (:mod:`node.wakeups`: workers in any process wake at its commit).
     Each batch in flight has a connection of its own (the writer bounds how many); a
     broken connection fails its batch (those requests get a 503 and are retried by
     their senders) and is dropped, and the next batch connects afresh.
     """
 
-    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
+    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str],
+                 notify: str | None = None) -> None:
         dialect = engine.dialect
         table = statement.table
+        self._notify = f"NOTIFY {notify}" if notify else None
         self._processors = [
             (column, process) for column in columns
             if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
@@ -132,6 +136,8 @@ class AsyncInserter:
             async with conn.transaction(), conn.cursor() as cursor:
                 await cursor.executemany(self._sql, rows)
                 inserted = cursor.rowcount  # psycopg sums it over the rows
+                if inserted and self._notify:  # sent at commit: wakes the workers
+                    await cursor.execute(self._notify)
         except psycopg.OperationalError:
             await conn.close()
             raise
@@ -187,13 +193,14 @@ def _is_busy(exc: OperationalError) -> bool:
 class BatchStore:
     """Stores batches of rows with one INSERT statement, each batch one transaction."""
 
-    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
+    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str],
+                 notify: str | None = None) -> None:
         self._engine = engine
         self._statement = statement
         dialect = engine.dialect.name
         self._on_loop = LoopInserter(engine) if dialect == "sqlite" else None
-        self._awaited = AsyncInserter(engine, statement, columns) if dialect == "postgresql" \
-            else None
+        self._awaited = (AsyncInserter(engine, statement, columns, notify)
+                         if dialect == "postgresql" else None)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="inbox-writer")
         #: batches that may be stored at once: PostgreSQL commits them side by side
         #: (each waits for its commit's round trip); SQLite has one writer anyway

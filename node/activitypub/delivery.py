@@ -61,6 +61,7 @@ from node.hosts import BadURL
 from node.jobs import claim as claim_rows
 from node.jobs import extend as extend_claims
 from node.jobs import release_many
+from node.wakeups import DELIVERY, Bell, notify
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def enqueue(
         })
     if rows:
         conn.execute(insert(_delivery), rows)
+        notify(conn, DELIVERY)  # at commit: idle delivery workers of every process wake
     return len(rows)
 
 
@@ -158,6 +160,9 @@ class DeliveryWorker:
     commit_linger: float = 0.05
     rand: Callable[[], float] = random.random
     request_deadline: float = REQUEST_DEADLINE
+    #: rung when deliveries are queued (:mod:`node.wakeups`); idle, the worker waits for
+    #: it (or its poll) instead of looking every ``idle_sleep``
+    bell: Bell | None = None
     sign_threads: int = 2
     _keys: dict[int, tuple[str, PrivateKey]] = field(default_factory=dict, init=False)
     _bodies: dict[int, bytes] = field(default_factory=dict, init=False)
@@ -203,7 +208,7 @@ class DeliveryWorker:
         self._pipeline = Pipeline(
             steps=self, slots=slots, batch_size=self.batch_size, sign_chunk=SIGN_CHUNK,
             sign_threads=self.sign_threads, heartbeat_every=self.heartbeat_every,
-            commit_linger=self.commit_linger)
+            commit_linger=self.commit_linger, bell=self.bell if mode == "run" else None)
         try:
             return await self._pipeline.serve(stop, idle_sleep=idle_sleep, mode=mode)
         finally:

@@ -37,8 +37,10 @@ from anyio.abc import TaskGroup
 from node.activitypub.classify import Job, Result, Retry
 from node.activitypub.delivery_slots import Slots
 from node.activitypub.sigtypes import PrivateKey
+from node.wakeups import Bell
 
 log = logging.getLogger(__name__)
+GATHER = 0.02  # seconds rows may gather after the bell rings before a claim
 
 #: What a row needs to be signed: the activity's bytes and the sender's key (or None
 #: when the activity or sender was deleted meanwhile).
@@ -107,7 +109,9 @@ class Pipeline:
     sign_threads: int
     heartbeat_every: float
     commit_linger: float = 0.0
+    bell: Bell | None = None  # rung when deliveries are queued: claim at once
     claimed: int = 0
+    _bell_rang: bool = False
     _material: dict[int, Material] = field(default_factory=dict)
     _results: list[Result] = field(default_factory=list)
     _pushed: list[tuple[Job, datetime]] = field(default_factory=list)
@@ -135,6 +139,8 @@ class Pipeline:
                 group.start_soon(self._heartbeat_loop)
                 group.start_soon(self._dispatch_loop, group)
                 group.start_soon(self._watch, stop)
+                if self.bell is not None:
+                    group.start_soon(self._listen, self.bell)
                 for _ in range(self.slots.concurrency):
                     group.start_soon(self._send_loop)
                 if mode == "once":
@@ -162,6 +168,15 @@ class Pipeline:
         await stop.wait()
         self._wake_claim.set()
 
+    async def _listen(self, bell: Bell) -> None:
+        """Claim when deliveries are queued, once per :data:`GATHER` at most: a ring per
+        publishing transaction would otherwise cost a claim per row or two."""
+        while True:
+            await bell.rung()
+            await anyio.sleep(GATHER)
+            self._bell_rang = True
+            self._wake_claim.set()
+
     async def _claim_loop(self, stop: anyio.Event, idle_sleep: float, until_idle: bool) -> None:
         """Claim when fewer than two batches of rows could be sent and there is room for
         at least half a batch (rows stuck behind a full host leave room: they count in
@@ -174,15 +189,17 @@ class Pipeline:
                 await self._wake_claim.wait()
                 continue
             excluded = set(self.slots.excluded())
+            self._bell_rang = False  # a ring from now on means rows this claim missed
             if await self._claim(room):
                 continue
             if until_idle and not self.slots.held:
                 return
             # Nothing due that we may take: wait, but claim again at once when a host
-            # that was left out gets room, or (draining) when the last row is done.
-            with anyio.move_on_after(idle_sleep):
-                while not stop.is_set() and excluded <= set(self.slots.excluded()) and not (
-                        until_idle and not self.slots.held):
+            # that was left out gets room, when deliveries are queued (the bell), or
+            # (draining) when the last row is done.
+            with anyio.move_on_after(idle_sleep if self.bell is None else self.bell.poll):
+                while not stop.is_set() and not self._bell_rang and excluded <= set(
+                        self.slots.excluded()) and not (until_idle and not self.slots.held):
                     await self._wake_claim.wait()
 
     async def _claim(self, limit: int) -> int:

@@ -29,6 +29,7 @@ from sqlalchemy.sql.dml import Insert
 
 from node.activitypub.batch_store import BatchStore, insert_rows
 from node.activitypub.models import InboxItem
+from node.wakeups import INBOX, Bell
 
 _items = InboxItem.__table__  # type: ignore[attr-defined]
 
@@ -106,12 +107,15 @@ class InboxWriter:
     SQLite, asynchronously for PostgreSQL, on a thread when SQLite is busy).
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 500) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 500,
+                 wakeup: Bell | None = None) -> None:
         self._engine = engine
         self._max_batch = max_batch
         self._pending: Batch = []
         self._arrived = asyncio.Event()
-        self.wakeup = asyncio.Event()
+        #: rung after each batch for this process's workers; other processes' workers
+        #: wake by the batch's NOTIFY (PostgreSQL)
+        self.wakeup = wakeup or Bell(poll=0.5)
         self.stats = WriterStats()
         self._last_batch = 0.0
         self._stopped = False
@@ -137,7 +141,7 @@ class InboxWriter:
         """The writer loop; runs for the app's lifetime (restarted if it ever fails)."""
         self._stopped = False
         dialect = self._engine.dialect.name
-        store = BatchStore(self._engine, _insert_statement(dialect), COLUMNS)
+        store = BatchStore(self._engine, _insert_statement(dialect), COLUMNS, notify=INBOX)
         in_flight = anyio.Semaphore(store.parallel)
         try:
             async with anyio.create_task_group() as group:
@@ -174,7 +178,7 @@ class InboxWriter:
         self.stats.batches += 1
         self.stats.rows += len(batch)
         self._last_batch = time.monotonic()
-        self.wakeup.set()
+        self.wakeup.ring()
 
     async def _next_batch(self) -> Batch:
         await self._arrived.wait()

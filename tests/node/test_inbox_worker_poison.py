@@ -169,7 +169,7 @@ async def test_a_dying_task_does_not_take_the_writer_and_workers_down(
         group.start_soon(supervised, "dies", dies, stop, quick)
         worker = inbox_worker(node)
         group.start_soon(supervised, "inbox worker",
-                         lambda: worker.run(stop, writer.wakeup, 0.01), stop, quick)
+                         lambda: worker.run(stop, writer.wakeup), stop, quick)
         for n in range(3):
             await writer.store(ReceivedActivity(
                 activity_id=f"https://x.example/a/{n}", actor="https://x.example/u",

@@ -273,7 +273,7 @@ def test_compose_and_containerfile() -> None:
         pass
     else:
         services = yaml.safe_load(compose)["services"]
-        assert set(services) == {"db", "ionode"}
+        assert set(services) == {"db", "ionode", "worker"}
         assert services["db"]["healthcheck"]["test"][0] == "CMD-SHELL"
         assert services["ionode"]["environment"]["IONODE_HOST"] == "0.0.0.0"
     containerfile = (DEPLOY / "Containerfile").read_text()

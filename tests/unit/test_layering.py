@@ -2,13 +2,15 @@
 
 Layers, top to bottom; a module imports only its own layer and the layers below::
 
-    wiring    node.app, node.cli, node.commands, node.workers, node.models, node.__main__
+    wiring    node.app, node.cli, node.commands, node.workers, node.worker_command,
+              node.models, node.__main__
     web       node.web
     domains   node.hubs, node.newswire, node.network, node.accounts
     protocol  node.activitypub, and the node's service container node.runtime,
               node.services, node.periodic; node.media (images)
     base      node (the package: its version), node.settings, node.db, node.jobs,
-              node.clock, node.html, node.hosts, node.zones, node.text, node.columns
+              node.clock, node.html, node.hosts, node.zones, node.text, node.columns,
+              node.wakeups
 
 and inside the domains, ``node.network`` imports neither ``node.hubs`` nor
 ``node.newswire`` (it learns what to relay through outbox and dispatch hooks).
@@ -30,13 +32,13 @@ PACKAGE = Path(node.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
              "node.node_record", "node.typed_command", "node.supervision",
-             "node.hosts", "node.zones", "node.text", "node.columns"),
+             "node.hosts", "node.zones", "node.text", "node.columns", "node.wakeups"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic",
                  "node.media"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),
     "web": ("node.web",),
     "wiring": ("node.app", "node.cli", "node.commands", "node.local_node", "node.workers",
-               "node.models",
+               "node.worker_command", "node.models",
                "node.__main__"),
 }
 ORDER = ("base", "protocol", "domains", "web", "wiring")

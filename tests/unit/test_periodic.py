@@ -1,6 +1,7 @@
 """Periodic tasks run when due, and a failing task does not stop the others."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from node.periodic import PeriodicTask, run_due
@@ -9,6 +10,8 @@ from node.periodic import PeriodicTask, run_due
 class FakeNode:
     def __init__(self) -> None:
         self.at = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+        # SQLite: one process of workers, so no advisory lock around each task's run
+        self.engine = SimpleNamespace(dialect=SimpleNamespace(name="sqlite"))
 
     def clock(self) -> datetime:
         return self.at
