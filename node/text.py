@@ -125,7 +125,8 @@ def markdown_renderer(links: TagLinks | None = None) -> MarkdownIt:
     renderer = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
     renderer.enable(["table", "strikethrough", "linkify"])
     # mailto: is not a link scheme of the allowlist: an e-mail address stays text
-    renderer.linkify.set({"fuzzy_email": False})
+    if renderer.linkify is not None:
+        renderer.linkify.set({"fuzzy_email": False})
     renderer.core.ruler.after("linkify", "hashtags_mentions", _tag_rule(links))
 
     def shift(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:

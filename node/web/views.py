@@ -16,7 +16,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from node.runtime import node_of
-from node.web import hub_admin_views, hub_event_views, language_view, poll_vote_view
+from node.web import (
+    hub_admin_views,
+    hub_event_views,
+    hub_lists,
+    language_view,
+    poll_vote_view,
+)
 from node.web.account_views import account_page, account_post
 from node.web.auth_views import login_form, login_submit, logout
 from node.web.queries import ActorLink, local_actors
@@ -52,5 +58,6 @@ def routes() -> list[BaseRoute]:
         *poll_vote_view.routes(),
         *language_view.routes(),
         *hub_event_views.routes(),
+        *hub_lists.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

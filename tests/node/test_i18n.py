@@ -139,7 +139,7 @@ def client(app: Starlette) -> Iterator[TestClient]:
 SPANISH = {
     "/": ["Organizadores", "para publicar"],
     "/login": ["Iniciar sesión", "Contraseña", "Nombre de usuario"],
-    "/hubs/portshutdown": ["Próximas llamadas y eventos", "Miembros", "Novedades y actas"],
+    "/hubs/portshutdown": ["Próximamente", "Miembros", "Novedades"],
 }
 ENGLISH = {
     "/": ["Organizers", "to post"],
