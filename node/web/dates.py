@@ -25,6 +25,7 @@ from babel.dates import format_skeleton, format_time, format_timedelta
 from node.zones import zone_or_utc
 
 DASH = " \u2013 "  # between the start and end of a span
+JUST_NOW = timedelta(minutes=1)  # closer than this, "in 0 seconds" says nothing useful
 NEAR = timedelta(days=7)  # closer than this, a time also says "in 3 days" / "2 hours ago"
 
 
@@ -102,6 +103,7 @@ def shown(moment: datetime, zone: str, lang: str, now: datetime, *,
     other = reader_zone and local(moment, reader_zone).utcoffset() != local(
         moment, zone).utcoffset()
     reader = instant(moment, reader_zone, lang, now) if reader_zone and other else ""
-    near = relative(moment, now, lang) if abs(aware(moment) - aware(now)) < NEAR else ""
+    distance = abs(aware(moment) - aware(now))
+    near = relative(moment, now, lang) if JUST_NOW <= distance < NEAR else ""
     return Shown(iso=aware(moment).astimezone(UTC).isoformat(), text=text, reader=reader,
                  near=near)

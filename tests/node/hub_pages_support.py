@@ -143,4 +143,4 @@ def section(page: str, name: str) -> str:
     match = re.search(rf'<section[^>]*aria-labelledby="{name}-heading".*?</section>', page,
                       re.DOTALL)
     assert match, f"no {name} section"
-    return re.sub(r"\s+", " ", match.group(0))
+    return re.sub(r"[ \t\r\n]+", " ", match.group(0))  # Babel's narrow spaces stay

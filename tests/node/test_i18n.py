@@ -144,7 +144,7 @@ SPANISH = {
 ENGLISH = {
     "/": ["Organizers", "to post"],
     "/login": ["Sign in", "Password", "Username"],
-    "/hubs/portshutdown": ["Next calls and events", "Members", "Updates and minutes"],
+    "/hubs/portshutdown": ["Next up", "Members", "Updates"],
 }
 
 
