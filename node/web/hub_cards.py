@@ -63,6 +63,11 @@ class Card:
     likes: int = 0
     vote_url: str = ""  # a poll of this node: where the vote form posts
 
+    @property
+    def excerpt(self) -> str:
+        """The body as one short line of plain text (a closed poll's question)."""
+        return plain_text(str(self.body), 120).replace("\n", " ")
+
 
 @dataclass(frozen=True)
 class Reading:

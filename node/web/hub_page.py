@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
 from node.hubs.hub.dashboard import Dashboard, build_dashboard
-from node.hubs.hub.models import Hub
+from node.hubs.hub.models import Hub, PollVote
 from node.hubs.hub.policy import member_role
 from node.runtime import node_of
 from node.web.auth import current_login
@@ -35,12 +35,7 @@ from node.web.sharing import hub_alternates, share
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
-
-
-def load_hub_row(engine: Engine, actor: LocalActor) -> Hub | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).first()
-        return Hub(**row._mapping) if row is not None else None
+_votes = PollVote.__table__  # type: ignore[attr-defined]
 
 
 def _load(request: Request, actor: LocalActor) -> tuple[Hub, Dashboard, Reading] | None:
@@ -62,6 +57,15 @@ def _load(request: Request, actor: LocalActor) -> tuple[Hub, Dashboard, Reading]
 def _is_member(engine: Engine, hub_id: int, actor_uri: str) -> bool:
     with engine.connect() as conn:
         return member_role(conn, hub_id, actor_uri) is not None
+
+
+def _voted(engine: Engine, voter: str, polls: list[str]) -> set[str]:
+    """The shown polls the signed-in organizer voted on: they show the tally, not the form."""
+    if not polls:
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(_votes.c.question_uri).distinct().where(
+            _votes.c.voter == voter, _votes.c.question_uri.in_(polls))).scalars())
 
 
 async def can_manage(request: Request, hub: Hub) -> bool:
@@ -97,13 +101,15 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
     if loaded is None:
         raise HTTPException(404)
     hub, board, reading = loaded
-    path = f"/hubs/{actor.username}"
+    path, login = f"/hubs/{actor.username}", await current_login(request)
+    voted = await run_in_threadpool(_voted, node.engine, login.actor.uri,
+                                    [i.uri for i in board.polls]) if login else set()
     context = {
         "zone": reading.zone, "actor": actor, "hub": hub, "path": path,
         "handle": f"@{actor.username}@{node.settings.host}",
         "mission": sanitized_markup(actor.summary), "alternate": actor.uri,
         "avatar": web_url(actor.icon_url), "header_image": web_url(hub.header_url),
-        "follow_url": f"{path}/follow",
+        "follow_url": f"{path}/follow", "voted": voted,
         "links": [(link.get("name", ""), web_url(link.get("url"))) for link in hub.links],
         **_sections(board, reading),
         "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],

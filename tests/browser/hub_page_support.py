@@ -20,6 +20,7 @@ from node.hubs.hub.featured import set_pinned
 from node.hubs.hub.members import set_member
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
 from node.hubs.minutes.service import post_minutes
 from node.hubs.polls.rules import make_spec
 from node.hubs.polls.service import close_poll, create_poll
@@ -57,6 +58,7 @@ def _fill(node: Node, conn: Connection) -> str:
     me_actor = find_by_username(conn, me)
     assert me_actor is not None
     set_member(conn, load_hub(conn, BUSY), me_actor.uri, "admin", node.clock())
+    apply_settings(node, conn, load_hub(conn, BUSY), HubSettings(timezone=ZONE))
     for n in range(8):
         post_update(node, conn, me, f"Update {n}: picket at berth {n} at dawn. #strike", hubs)
     for n in range(4):
