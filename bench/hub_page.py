@@ -32,7 +32,7 @@ from node.hubs.hub.models import CallSeries, HubItem
 from node.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dashboard import NOW, populate  # noqa: E402  (the shared fill of bench/dashboard.py)
+from dashboard import NOW, populate  # the shared fill of bench/dashboard.py
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
@@ -57,8 +57,9 @@ def extras(app: Any, hub_uri: str) -> None:
         notes = conn.execute(select(_item.c.object_uri).where(_item.c.kind == "update")
                              .order_by(_item.c.id.desc()).limit(len(events) * 50)).scalars()
         for n, uri in enumerate(list(notes)[::50]):
-            doc = {"id": uri, "type": "Note", "to": [], "content":
-                   f'<p><strong>Moved:</strong> now later <a href="{events[n]}">{events[n]}</a></p>'}
+            link = f'<a href="{events[n]}">{events[n]}</a>'
+            doc = {"id": uri, "type": "Note", "to": [],
+                   "content": f"<p><strong>Moved:</strong> now later {link}</p>"}
             conn.execute(update(_object).where(_object.c.uri == uri).values(document=doc))
 
 
