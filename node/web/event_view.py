@@ -4,8 +4,8 @@ A stored Event repeats its facts for Mastodon readers: ``summary`` is the date, 
 and place in words, and ``content`` ends with them again (Mastodon shows only
 ``content``). On our page they are shown once, as a list of facts (when, in the hub's
 zone and the reader's language; where; how to join; how often it repeats), and the
-text is the organizer's description rendered from its Markdown ``source``. A remote
-Event without a source shows its content as sent.
+text is the organizer's description rendered from its Markdown ``source`` (none when
+the organizer gave none). A remote Event without a source shows its content as sent.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def _description(spec: EventSpec, document: dict[str, Any]) -> Markup:
     source = document.get("source")
     if isinstance(source, dict) and isinstance(source.get("content"), str):
         return _markdown(spec.description or source["content"])
+    if "itemKind" in document:  # ours, without a description: its content is the facts
+        return Markup()
     content = document.get("content")
     return sanitized_markup(content) if isinstance(content, str) else Markup()
 
