@@ -80,7 +80,7 @@ def span(start: datetime, end: datetime | None, zone: str, lang: str,
 def relative(moment: datetime, now: datetime, lang: str) -> str:
     """``in 3 days``, ``2 hours ago``, ``hace 2 horas``: how far ``moment`` is from now."""
     return format_timedelta(aware(moment) - aware(now), add_direction=True,
-                            threshold=1.5, locale=_locale(lang))
+                            threshold=1.5, granularity="minute", locale=_locale(lang))
 
 
 @dataclass(frozen=True)
