@@ -19,7 +19,8 @@ from markupsafe import Markup
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Series
 from node.text import TextError, post_html
-from node.web.dates import Shown, shown
+from node.web.dates import Shown, shown, span
+from node.web.dates import local as local_time
 from node.web.hub_cards import Cadence, cadence
 from node.web.markup import sanitized_markup
 from node.web.queries import web_url
@@ -29,6 +30,7 @@ from node.zones import ZoneError
 @dataclass(frozen=True)
 class EventPage:
     when: Shown
+    local: str  # the time where the event is, when its zone is not the page's
     place: str
     address: str
     join_url: str
@@ -79,6 +81,9 @@ def event_page(document: dict[str, Any], zone: str, lang: str, now: datetime
     call = spec.call
     return EventPage(
         when=shown(spec.start, zone, lang, now, end=spec.end),
+        local=span(spec.start, spec.end, spec.timezone, lang, now)
+        if local_time(spec.start, spec.timezone).utcoffset() != local_time(
+            spec.start, zone).utcoffset() else "",
         place=place.name if place else "", address=place.address if place else "",
         join_url=web_url(online) or web_url(call.call_url if call else ""),
         dial_in=call.dial_in if call else "", access_code=call.access_code if call else "",

@@ -191,3 +191,15 @@ def test_the_event_page_says_when_and_where_once(site: Site) -> None:
     assert main.count("Union hall") == 1 and main.count("Carrer del Port 5") == 1
     assert main.count("Nov 23") == 1
     assert "<dt>When</dt>" in main and "<dt>Where</dt>" in main
+    assert "where it happens" not in main  # the event is in the hub's zone
+
+
+def test_the_event_page_also_gives_the_time_where_it_happens(site: Site) -> None:
+    spec = EventSpec(title="Solidarity rally", start=NOW + timedelta(days=3),
+                     end=NOW + timedelta(days=3, hours=1), timezone="America/Chicago",
+                     location=Place("City Hall"))
+    uri = str(site.run(lambda node, conn: create_event(node, conn, author="nate", hubs=[HUB],
+                                                       spec=spec)).object["id"])
+    main = site.client.get(uri.removeprefix(BASE), headers=HTML).text.split("<main>")[1]
+    assert "Tue, Nov 24, 1:00\u202fPM \u2013 2:00\u202fPM CET" in main  # the hub's zone
+    assert "where it happens: Tue, Nov 24, 6:00\u202fAM \u2013 7:00\u202fAM CST" in main
