@@ -8,6 +8,7 @@ runs would cost a second each.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -66,8 +67,8 @@ def _fill(node: Node, conn: Connection) -> str:
                      summary="Quorum reached; the strike fund opens on Monday.")
     events = [create_event(node, conn, author=me, hubs=hubs, spec=_spec(f"Action {n}", n + 2)
                            ).object["id"] for n in range(4)]
-    move_event(node, conn, actor=me, uri=events[0], start=_spec("", 5).start.astimezone(
-        __import__("zoneinfo").ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M"))
+    later = _spec("", 5).start.astimezone(ZoneInfo(ZONE))
+    move_event(node, conn, actor=me, uri=events[0], start=later.strftime("%Y-%m-%d %H:%M"))
     cancel_event(node, conn, actor=me, uri=events[1])
     call = CallDetails(call_url="https://meet.example/harbour", dial_in="+34 910 000 000")
     create_call(node, conn, author=me, hub=BUSY, spec=EventSpec(
