@@ -1,4 +1,7 @@
-"""The one HTML allowlist of the node, matching what Mastodon keeps of remote posts.
+"""The one HTML allowlist of the node: what Mastodon keeps of remote posts, plus the
+headings (``h2``-``h6``: a page's ``h1`` is its own title) and tables that minutes and
+reports need (issue 8, item 3). Receivers sanitise again with their own lists (Mastodon
+turns headings into paragraphs and tables into lines), so nothing breaks there.
 
 Every remote string that may hold HTML (content, summary, profile fields) passes
 through :func:`sanitize_html` before it is stored, and again before it is shown
@@ -17,13 +20,15 @@ import nh3
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u",
-     "i", "em", "ul", "ol", "li"}
+     "i", "em", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table", "thead",
+     "tbody", "tr", "th", "td"}
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "class"},
     "span": {"class"},
     "ol": {"start", "reversed"},
     "li": {"value"},
+    "th": {"scope"},
 }
 # Mastodon's link protocols; ``javascript:``, ``data:`` and ``file:`` are absent on purpose.
 URL_SCHEMES = frozenset(

@@ -22,7 +22,11 @@ from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
 from node.runtime import Node, node_of
 from node.web.auth import current_login
+from node.web.dates import shown
+from node.web.event_view import EventPage, event_page
 from node.web.hub_page import hub_page
+from node.web.i18n import locale_of
+from node.web.item_text import plain_text
 from node.web.markup import sanitized_markup
 from node.web.poll_page import flash_of, poll_page
 from node.web.queries import (
@@ -35,9 +39,11 @@ from node.web.queries import (
     web_url,
 )
 from node.web.rsvp_page import rsvp_page
+from node.web.sharing import ACTIVITY_JSON, Alternate, Share, hub_alternates, share
 from node.web.templating import render
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
 
 
@@ -69,15 +75,57 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
 
 
 def _object_context(engine: Engine, node: Node, obj: StoredObject,
-                    login: Login | None) -> dict[str, Any]:
-    """Author, the timezone of the hub that holds the item, and a Question's poll."""
+                    login: Login | None, lang: str) -> dict[str, Any]:
+    """Author, the timezone of the hub that holds the item, a Question's poll, an Event's
+    facts, and what a shared link to it shows."""
+    document, now = obj.document or {}, node.clock()
     with engine.connect() as conn:
-        return {
-            "author": author_link(conn, obj.attributed_to, node.settings.host),
-            "zone": hub_zone_of(conn, obj.uri) or node.settings.timezone,
-            "poll": poll_page(conn, node, obj, login) if obj.type == "Question" else None,
-            "rsvp": rsvp_page(conn, node, obj, login) if obj.type == "Event" else None,
-        }
+        zone = hub_zone_of(conn, obj.uri) or node.settings.timezone
+        hub = hub_of(conn, obj.uri)
+        author = author_link(conn, obj.attributed_to, node.settings.host)
+        poll = poll_page(conn, node, obj, login) if obj.type == "Question" else None
+        rsvp = rsvp_page(conn, node, obj, login) if obj.type == "Event" else None
+    event = event_page(document, zone, lang, now)
+    return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
+            "rsvp": rsvp,
+            "published": shown(obj.published, zone, lang, now) if obj.published else None,
+            "share": item_share(obj, hub[1] if hub else "", event)}
+
+
+def hub_of(conn: Connection, uri: str) -> tuple[str, str] | None:
+    """(title, actor URI) of the first hub that published ``uri``, for the page's links."""
+    row = conn.execute(select(_actor.c.display_name, _actor.c.uri, _actor.c.username)
+                       .join(_hub, _hub.c.actor_id == _actor.c.id)
+                       .join(_item, _item.c.hub_id == _hub.c.id)
+                       .where(_item.c.object_uri == uri, _item.c.state == "published")
+                       .order_by(_item.c.id).limit(1)).first()
+    return (row.display_name or row.username, row.uri) if row is not None else None
+
+
+def item_share(obj: StoredObject, hub_uri: str, event: EventPage | None) -> Share:
+    """Open Graph of an item; its ActivityPub form, and its hub's feeds beside it."""
+    document = obj.document or {}
+    text = document.get("summary") if obj.type in ("Event", "Article") else None
+    html = text if isinstance(text, str) and text else str(document.get("content") or "")
+    title = str(document.get("name") or "") or plain_text(html, 80).split("\n")[0]
+    alternates = (Alternate(ACTIVITY_JSON, obj.uri),
+                  *(hub_alternates(hub_uri, "")[1:] if hub_uri else ()))
+    image = _image_of(document)
+    return share(title=title, html=html, url=obj.uri, image=image,
+                 kind="article", alternates=alternates)
+
+
+def _image_of(document: dict[str, Any]) -> str:
+    """The first image attached to an item (Mastodon's ``attachment`` of ``Image`` or
+    ``Document`` with an image media type), or ""."""
+    for attached in document.get("attachment") or []:
+        if not isinstance(attached, dict):
+            continue
+        media = str(attached.get("mediaType") or "")
+        if attached.get("type") == "Image" or media.startswith("image/"):
+            url = attached.get("url") or attached.get("href")
+            return url if isinstance(url, str) else ""
+    return ""
 
 
 def hub_zone_of(conn: Connection, uri: str) -> str:
@@ -99,7 +147,8 @@ async def object_page(request: Request, obj: StoredObject, *, status: int = 200,
         raise HTTPException(404)
     node = node_of(request)
     login = await current_login(request)
-    data = await run_in_threadpool(_object_context, node.engine, node, obj, login)
+    data = await run_in_threadpool(_object_context, node.engine, node, obj, login,
+                                   locale_of(request))
     context = {"post": post_view(obj), "alternate": web_url(obj.uri), "error": error,
                "flash": "" if error else flash_of(request), **data}
     return await render(request, "object.html", context, status=status)

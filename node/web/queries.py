@@ -157,3 +157,24 @@ def author_link(conn: Connection, uri: str | None, host: str) -> ActorLink | Non
     return ActorLink(username=remote.preferred_username,
                      name=remote.display_name or remote.preferred_username or uri,
                      handle=handle, url=web_url(uri))
+
+
+def authors(conn: Connection, uris: set[str], host: str) -> dict[str, ActorLink]:
+    """:func:`author_link` of many authors in two queries (a page of cards)."""
+    wanted = {uri for uri in uris if uri}
+    if not wanted:
+        return {}
+    found: dict[str, ActorLink] = {}
+    for r in conn.execute(select(_actor.c.uri, _actor.c.username, _actor.c.display_name)
+                          .where(_actor.c.uri.in_(wanted), _actor.c.deleted_at.is_(None))):
+        found[r.uri] = ActorLink(username=r.username, name=r.display_name or r.username,
+                                 handle=f"@{r.username}@{host}", url=r.uri)
+    rest = wanted - set(found)
+    for r in conn.execute(select(_remote.c.uri, _remote.c.preferred_username,
+                                 _remote.c.display_name, _remote.c.host)
+                          .where(_remote.c.uri.in_(rest))) if rest else ():
+        handle = f"@{r.preferred_username}@{r.host}" if r.preferred_username else ""
+        found[r.uri] = ActorLink(username=r.preferred_username or "",
+                                 name=r.display_name or r.preferred_username or handle,
+                                 handle=handle, url=web_url(r.uri))
+    return found

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse
 from node.media.proxy import proxied_url
 from node.runtime import node_of
 from node.settings import Settings
+from node.web import dates
 from node.web.auth import current_login
 from node.web.forms import finish_form_response, form_token
 from node.web.i18n import (
@@ -53,6 +54,7 @@ def _csrf_token(context: Context) -> str:
 # The language of the page being rendered, for macros imported without context (their
 # context has no ``request``); set by :func:`render` around each rendering.
 _rendering: ContextVar[Translations | None] = ContextVar("rendering", default=None)
+_rendering_lang: ContextVar[str] = ContextVar("rendering_lang", default=DEFAULT_LOCALE)
 
 
 def _translations(context: Context) -> Translations:
@@ -86,6 +88,20 @@ def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], 
         return shown_time(moment, zone or default_zone)
 
     return timestamp
+
+
+def _local_time_in(default_zone: str) -> Callable[..., str]:
+    """``{{ moment | local_time(zone) }}``: the instant in the page's language (Babel,
+    :mod:`node.web.dates`), in ``zone`` (else the node's)."""
+
+    @pass_context
+    def local_time(context: Context, moment: datetime | None, zone: str | None = None) -> str:
+        if moment is None:
+            return ""
+        lang = context.get("lang") or _rendering_lang.get()  # macros without context
+        return dates.instant(moment, zone or default_zone, str(lang))
+
+    return local_time
 
 
 def _iso(moment: datetime | None) -> str:
@@ -124,6 +140,7 @@ def build_environment(settings: Settings) -> Environment:
     # Remote images only through the node's signed proxy, never hot-linked (node.media.proxy)
     env.globals["proxied"] = partial(proxied_url, settings.secret_key, settings.url)
     env.filters["proxied"] = env.globals["proxied"]  # {{ actor.icon_url | proxied }}
+    env.filters["local_time"] = _local_time_in(settings.timezone)
     return env
 
 
@@ -177,9 +194,11 @@ async def render(
               **described, **(context or {})}
     _translate_messages(request, values)
     active = _rendering.set(translator(request))
+    active_lang = _rendering_lang.set(values["lang"])
     try:
         html = environment_of(request).get_template(name).render(values)
     finally:
+        _rendering_lang.reset(active_lang)
         _rendering.reset(active)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     finish_form_response(request, response, signed_in=login is not None)

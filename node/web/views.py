@@ -23,6 +23,7 @@ from node.web import (
     hub_event_views,
     hub_feeds_views,
     hub_images_views,
+    hub_lists,
     hub_people_views,
     hub_settings_views,
     invite_views,
@@ -83,5 +84,6 @@ def routes() -> list[BaseRoute]:
         *hub_people_views.routes(),
         *hub_feeds_views.routes(),
         *hub_images_views.routes(),
+        *hub_lists.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -136,3 +136,11 @@ def a_series(site: Site, author: str = "nate") -> list[str]:
     result = site.run(lambda node, conn: create_call(node, conn, author=author, hub=HUB,
                                                      spec=start, rrule="FREQ=WEEKLY;COUNT=4"))
     return [result.event["id"], *result.occurrences]
+
+
+def section(page: str, name: str) -> str:
+    """The HTML of one section of the hub page (``aria-labelledby="NAME-heading"``)."""
+    match = re.search(rf'<section[^>]*aria-labelledby="{name}-heading".*?</section>', page,
+                      re.DOTALL)
+    assert match, f"no {name} section"
+    return re.sub(r"[ \t\r\n]+", " ", match.group(0))  # Babel's narrow spaces stay

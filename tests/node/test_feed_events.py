@@ -86,7 +86,8 @@ def test_imported_events_are_shown_and_exported_like_any_other(w: World) -> None
             event["description"])
     page = w.h.client.get("/hubs/portshutdown", headers={"Accept": "text/html"}).text
     assert "West Coast Port Shutdown" in page
-    assert "Sat 12 Dec 2026, 5:30 AM to 2:00 PM PST" in page
+    # in the hub's zone (the node's, UTC, here), in the reader's language
+    assert "Sat, Dec 12, 1:30\u202fPM \u2013 10:00\u202fPM UTC" in page
     assert w.h.client.get(f"/events/{uri.rsplit('/', 1)[1]}.ics").status_code == 200
 
 

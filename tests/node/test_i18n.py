@@ -139,12 +139,12 @@ def client(app: Starlette) -> Iterator[TestClient]:
 SPANISH = {
     "/": ["Organizadores", "para publicar"],
     "/login": ["Iniciar sesión", "Contraseña", "Nombre de usuario"],
-    "/hubs/portshutdown": ["Próximas llamadas y eventos", "Miembros", "Novedades y actas"],
+    "/hubs/portshutdown": ["Próximamente", "Miembros", "Novedades"],
 }
 ENGLISH = {
     "/": ["Organizers", "to post"],
     "/login": ["Sign in", "Password", "Username"],
-    "/hubs/portshutdown": ["Next calls and events", "Members", "Updates and minutes"],
+    "/hubs/portshutdown": ["Next up", "Members", "Updates"],
 }
 
 

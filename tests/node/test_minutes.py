@@ -76,7 +76,7 @@ def test_a_mastodon_follower_gets_a_readable_create_article(h: Harness) -> None:
          "mediaType": "application/pdf"},
         {"type": "Link", "href": "https://ports.example/ga/recording", "name": "Recording"}]
     content = obj["content"]
-    assert "<p><strong>General assembly, 21 November</strong></p>" in content
+    assert "<h2>General assembly, 21 November</h2>" in content
     assert '<a href="https://ports.example/map.png" rel="nofollow noopener noreferrer">map of ' \
            "the pickets</a>" in content
     assert '<a href="https://ports.example/agenda.pdf" rel="nofollow noopener noreferrer">' \
@@ -150,4 +150,4 @@ def test_minutes_from_the_cli_read_a_file_or_stdin(
     with engine.connect() as conn:
         names = conn.execute(select(_objects.c.document)).scalars().all()
     assert sorted(d["name"] for d in names) == ["GA", "GA 2"]
-    assert any("<p><strong>From stdin</strong></p>" in d["content"] for d in names)
+    assert any("<h3>From stdin</h3>" in d["content"] for d in names)

@@ -120,7 +120,7 @@ def listed(h: Harness) -> list[str]:
     with h.node.engine.connect() as conn:
         target = hub(conn)
         board = build_dashboard(conn, target.hub, target.actor, h.now)
-    return [item.uri for item in [*board.recent, *board.pinned]]
+    return [item.uri for item in board.shown]
 
 
 def test_a_steward_removes_a_published_item_and_the_hub_undoes_both_announces(

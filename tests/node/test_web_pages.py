@@ -176,7 +176,7 @@ def test_hub_page_is_the_dashboard(client: TestClient, engine: Engine) -> None:
     assert '<span class="kind">hub</span>' in page
     assert "West Coast" in page and "#longshore" in page
     assert "0 followers" in page
-    assert "Nothing scheduled." in page and "No posts yet." in page
+    assert "Nothing scheduled." in page and "No updates yet." in page
 
 
 def test_object_page_shows_a_sanitised_post(client: TestClient, engine: Engine) -> None:
@@ -193,7 +193,8 @@ def test_object_page_shows_a_sanitised_post(client: TestClient, engine: Engine) 
     assert "<p>Agreed: <b>strike</b></p>" in text
     assert "onmouseover" not in text
     assert "<script" not in text
-    assert '<time datetime="2026-11-21T12:07:00+00:00">2026-11-21 12:07 UTC</time>' in text
+    assert ('<time datetime="2026-11-21T12:07:00+00:00">Sat, Nov 21, 12:07\u202fPM UTC</time>'
+            in text)
     assert f'<a href="{uri}" type="application/activity+json">' in text
     assert f'<link rel="alternate" type="application/activity+json" href="{uri}">' in text
 

@@ -1,22 +1,31 @@
-"""The hub dashboard's data: mission, pinned items, next calls and events, open polls
-and the results of closed ones, recent updates and minutes, members — each one indexed
-query (issue "Hubs", item 4).
+"""The hub dashboard's data: mission, pinned items, the next calls and events, open polls
+and the results of closed ones, the newest updates and minutes, members — each a
+bounded, indexed query (issue "Hubs", item 4; issue 8, item 3).
 
-Items are read through ``hub_item`` (indexed by hub, kind, state and start time) joined
-to their stored documents, so a hub with tens of thousands of items renders quickly.
-Items of another origin (linked hubs, outside feeds) are rows like any other.
+Items are read through ``hub_item`` (indexed by hub, kind, state and id, and by start
+time) joined to their stored documents, so a hub with tens of thousands of items renders
+quickly. Items of another origin (linked hubs, outside feeds) are rows like any other.
+
+No item is shown twice: a pinned item is shown once, among the pinned, and left out of
+the other sections; a weekly call is shown once, as its next occurrence; the short Note
+that tells Mastodon readers an event moved or was cancelled (a *notice*, see
+:mod:`node.hubs.hub.notices`) is attached to its event instead of listed as an update.
+Updates and minutes are pages of a keyset (``hub_item.id`` below a cursor), so a page
+stays the same while new items arrive (no OFFSET).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
-from node.hubs.hub.models import Hub, HubItem, HubMember
+from node.hubs.hub.models import CallSeries, Hub, HubItem, HubMember
+from node.hubs.hub.notices import notice_target, notices_of
 from node.hubs.polls.rules import is_open as poll_is_open
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -24,12 +33,18 @@ _object = StoredObject.__table__  # type: ignore[attr-defined]
 _member = HubMember.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _interaction = Interaction.__table__  # type: ignore[attr-defined]
+_series = CallSeries.__table__  # type: ignore[attr-defined]
 
 TIMED = ("event", "call")
-WRITTEN = ("update", "minutes", "feed")
+UPDATES = ("update", "feed")
+MINUTES = ("minutes",)
+WRITTEN = (*UPDATES, *MINUTES)
 ONGOING = timedelta(hours=3)  # an event without an end stays "upcoming" this long
+LONGEST = timedelta(days=31)  # an event that began longer ago is not "next up", even ongoing
 POLLS_SCANNED = 40  # newest polls read to fill both poll sections
-OPEN_POLLS, RESULTS = 10, 5
+PINNED, NEXT_UP, OPEN_POLLS, RESULTS = 4, 4, 3, 2
+PAGE = 4  # updates, and minutes, on the hub page; their own pages show more
+MEMBERS_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,27 @@ class Item:
     starts_at: datetime | None
     ends_at: datetime | None
     published: datetime | None
+    id: int = 0
+    author: str = ""
+    pinned: bool = False
+    series_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    """A call series an upcoming occurrence belongs to: its rule and its Event."""
+
+    uri: str
+    rrule: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """Items newest first, and the cursor of the next (older) page, if there is one."""
+
+    items: list[Item]
+    before: int | None
 
 
 @dataclass(frozen=True)
@@ -50,71 +86,152 @@ class Dashboard:
     upcoming: list[Item]
     polls: list[Item]
     results: list[Item]  # closed polls, newest first: they stay on the dashboard
-    recent: list[Item]
+    updates: Page
+    minutes: Page
     members: list[tuple[str, str]]
+    member_count: int
     followers: int
     likes: dict[str, int]
+    series: dict[int, Series] = field(default_factory=dict)
+    notices: dict[str, str] = field(default_factory=dict)  # event URI -> notice HTML
+
+    @property
+    def shown(self) -> list[Item]:
+        return [*self.pinned, *self.upcoming, *self.polls, *self.results,
+                *self.updates.items, *self.minutes.items]
 
 
-def _items(hub_id: int) -> Select[Any]:
+def items_query(hub_id: int) -> Select[Any]:
     return (
-        select(_item.c.object_uri, _item.c.kind, _item.c.starts_at, _item.c.ends_at,
-               _object.c.document, _object.c.published)
+        select(_item.c.id, _item.c.object_uri, _item.c.kind, _item.c.starts_at,
+               _item.c.ends_at, _item.c.pinned, _item.c.series_id, _object.c.document,
+               _object.c.published, _object.c.attributed_to)
         .join(_object, _object.c.uri == _item.c.object_uri)
         .where(_item.c.hub_id == hub_id, _item.c.state == "published",
                _object.c.deleted_at.is_(None))
     )
 
 
-def _rows(conn: Connection, query: Select[Any]) -> list[Item]:
+def rows(conn: Connection, query: Select[Any]) -> list[Item]:
     return [Item(uri=r.object_uri, kind=r.kind, document=r.document or {},
-                 starts_at=r.starts_at, ends_at=r.ends_at, published=r.published)
+                 starts_at=r.starts_at, ends_at=r.ends_at, published=r.published, id=r.id,
+                 author=r.attributed_to or "", pinned=bool(r.pinned), series_id=r.series_id)
             for r in conn.execute(query)]
 
 
-def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime,
-                    *, recent_limit: int = 20) -> Dashboard:
-    """Everything the hub page shows, in a handful of indexed queries."""
-    assert hub.id is not None
-    base = _items(hub.id)
-    pinned = _rows(conn, base.where(_item.c.pinned.is_(True)).order_by(_item.c.id.desc())
-                   .limit(10))
-    upcoming = _rows(conn, base.where(
-        _item.c.kind.in_(TIMED),
+def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *, before: int | None,
+            limit: int, skip_pinned: bool = False) -> Page:
+    """One keyset page of ``kinds`` below ``before`` (newest first), notices left out.
+
+    Reads a few rows more than it shows, so a page full of notices still fills; the
+    cursor is the id of the last row read for the page, so the next page starts there.
+    """
+    shown: list[Item] = []
+    cursor = before
+    for _ in range(8):  # bounded: at most 8 reads of a page's worth of rows
+        batch = _newest(conn, hub_id, kinds, cursor, limit * 2 + 1, skip_pinned)
+        targets = notice_target(conn, hub_id, batch)
+        for item in batch:
+            if len(shown) == limit:
+                return Page(shown, cursor)
+            cursor = item.id
+            if item.uri not in targets:
+                shown.append(item)
+        if len(batch) < limit * 2 + 1:
+            return Page(shown, None)
+    return Page(shown, cursor)
+
+
+def _newest(conn: Connection, hub_id: int, kinds: Collection[str], before: int | None,
+            limit: int, skip_pinned: bool) -> list[Item]:
+    """The newest ``limit`` items of ``kinds`` below ``before``: one query a kind, each a
+    backwards walk of ``ix_hub_item_kind`` (one query for several kinds would sort every
+    item of those kinds, documents and all: 50 ms for 4,000 updates)."""
+    found: list[Item] = []
+    for kind in kinds:
+        query = items_query(hub_id).where(_item.c.kind == kind)
+        if skip_pinned:
+            query = query.where(_item.c.pinned.is_(False))
+        if before is not None:
+            query = query.where(_item.c.id < before)
+        found += rows(conn, query.order_by(_item.c.id.desc()).limit(limit))
+    return sorted(found, key=lambda item: item.id, reverse=True)[:limit]
+
+
+def _upcoming(conn: Connection, base: Select[Any], now: datetime) -> list[Item]:
+    """The next calls and events, each call series once (its soonest occurrence)."""
+    found = rows(conn, base.where(
+        _item.c.kind.in_(TIMED), _item.c.pinned.is_(False),
+        _item.c.starts_at >= now - LONGEST,  # lets ix_hub_item_start seek, not scan
         func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now - ONGOING,
-    ).order_by(_item.c.starts_at).limit(10))
-    scanned = _rows(conn, base.where(_item.c.kind == "poll").order_by(_item.c.id.desc())
-                    .limit(POLLS_SCANNED))
+    ).order_by(_item.c.starts_at, _item.c.id).limit(NEXT_UP * 5))
+    seen: set[int] = set()
+    upcoming = []
+    for item in found:
+        if item.series_id is not None:
+            if item.series_id in seen:
+                continue
+            seen.add(item.series_id)
+        upcoming.append(item)
+    return upcoming[:NEXT_UP]
+
+
+def _series_of(conn: Connection, items: list[Item]) -> dict[int, Series]:
+    ids = {item.series_id for item in items if item.series_id is not None}
+    if not ids:
+        return {}
+    found = conn.execute(select(_series.c.id, _series.c.object_uri, _series.c.rrule,
+                                _series.c.timezone).where(_series.c.id.in_(ids)))
+    return {r.id: Series(uri=r.object_uri, rrule=r.rrule, timezone=r.timezone) for r in found}
+
+
+def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime) -> Dashboard:
+    """Everything the hub page shows, in a handful of bounded, indexed queries."""
+    assert hub.id is not None
+    base = items_query(hub.id)
+    pinned = rows(conn, base.where(_item.c.pinned.is_(True)).order_by(_item.c.id.desc())
+                  .limit(PINNED))
+    upcoming = _upcoming(conn, base, now)
+    scanned = rows(conn, base.where(_item.c.kind == "poll", _item.c.pinned.is_(False))
+                   .order_by(_item.c.id.desc()).limit(POLLS_SCANNED))
     polls = [p for p in scanned if poll_is_open(p.document, now)][:OPEN_POLLS]
     results = [p for p in scanned if not poll_is_open(p.document, now)][:RESULTS]
-    recent = _rows(conn, base.where(_item.c.kind.in_(WRITTEN))
-                   .order_by(_item.c.id.desc()).limit(recent_limit))
-    shown = {item.uri for items in (pinned, upcoming, polls, results, recent) for item in items}
-    return Dashboard(pinned=pinned, upcoming=upcoming, polls=polls, results=results,
-                     recent=recent,
-                     members=_members(conn, hub.id), followers=_followers(conn, actor.uri),
-                     likes=_likes(conn, shown))
+    updates = page_of(conn, hub.id, UPDATES, before=None, limit=PAGE, skip_pinned=True)
+    minutes = page_of(conn, hub.id, MINUTES, before=None, limit=PAGE, skip_pinned=True)
+    members, count = _members(conn, hub.id)
+    board = Dashboard(pinned=pinned, upcoming=upcoming, polls=polls, results=results,
+                      updates=updates, minutes=minutes, members=members, member_count=count,
+                      followers=_followers(conn, actor.uri), likes={})
+    timed = [item for item in [*pinned, *upcoming] if item.kind in TIMED]
+    return Dashboard(**{**board.__dict__, "likes": _likes(conn, {i.uri for i in board.shown}),
+                        "series": _series_of(conn, upcoming),
+                        "notices": notices_of(conn, hub.id, [i.uri for i in timed])})
 
 
 def _likes(conn: Connection, uris: set[str]) -> dict[str, int]:
     """Likes ("twinkle fingers") of the shown items, one grouped query."""
     if not uris:
         return {}
-    rows = conn.execute(
+    found = conn.execute(
         select(_interaction.c.object_uri, func.count())
         .where(_interaction.c.type == "Like", _interaction.c.object_uri.in_(uris))
         .group_by(_interaction.c.object_uri))
-    return {uri: int(count) for uri, count in rows}
+    return {uri: int(count) for uri, count in found}
 
 
-def _members(conn: Connection, hub_id: int) -> list[tuple[str, str]]:
+def _members(conn: Connection, hub_id: int) -> tuple[list[tuple[str, str]], int]:
+    """The first few members, admins and moderators first, and how many there are."""
     order = {"admin": 0, "moderator": 1, "member": 2}
-    rows = conn.execute(select(_member.c.actor_uri, _member.c.role)
-                        .where(_member.c.hub_id == hub_id).limit(500)).all()
-    return sorted(((r.actor_uri, r.role) for r in rows), key=lambda m: (order.get(m[1], 9), m[0]))
+    found = conn.execute(select(_member.c.actor_uri, _member.c.role)
+                         .where(_member.c.hub_id == hub_id).limit(500)).all()
+    listed = sorted(((r.actor_uri, r.role) for r in found),
+                    key=lambda m: (order.get(m[1], 9), m[0]))
+    count = len(listed) if len(listed) < 500 else int(conn.execute(
+        select(func.count()).select_from(_member).where(_member.c.hub_id == hub_id)
+    ).scalar_one())
+    return listed[:MEMBERS_SHOWN], count
 
 
 def _followers(conn: Connection, uri: str) -> int:
     return int(conn.execute(select(func.count()).select_from(_follow).where(
         _follow.c.following == uri, _follow.c.state == "accepted")).scalar_one())
-

@@ -29,7 +29,7 @@ from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, announce_both
 from node.hubs.minutes.rules import article_html
 from node.runtime import Node
-from node.text import post_html
+from node.text import TagLinks, as_tags, post_html
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
@@ -106,16 +106,20 @@ def edit_text(node: Node, conn: Connection, author_name: str, uri: str,
     author = find_by_username(conn, author_name)
     document = owned_document(conn, author, uri)
     assert author is not None
-    kind = document.get("type")
+    kind, tagging = document.get("type"), TagLinks(node.settings.url)
     if kind == "Note":
-        content = post_html(text)
+        content = post_html(text, links=tagging)
     elif kind == "Article":
         attachments = document.get("attachment")
-        content = article_html(text, attachments if isinstance(attachments, list) else [])
+        content = article_html(text, attachments if isinstance(attachments, list) else [],
+                               tagging)
     else:
         raise HubError(f"{uri} is {own_command(document)}")
     source = {"content": text, "mediaType": "text/markdown"}
-    return update_item(node, conn, author, {**document, "content": content, "source": source})
+    edited = {k: v for k, v in document.items() if k != "tag"}
+    if tags := as_tags(text, tagging):
+        edited["tag"] = tags
+    return update_item(node, conn, author, {**edited, "content": content, "source": source})
 
 
 def tombstone_object(node: Node, conn: Connection, author_name: str, uri: str) -> int:

@@ -63,6 +63,7 @@ class HubItem(SQLModel, table=True):
         Index("ix_hub_item_kind", "hub_id", "kind", "state", "id"),
         Index("ix_hub_item_start", "hub_id", "starts_at"),
         Index("ix_hub_item_starts_at", "starts_at"),  # the node's calendar (every hub)
+        Index("ix_hub_item_pinned", "hub_id", "pinned", "id"),  # the hub page's pinned
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,8 +8,8 @@ escaped. ``content`` is for FEP-1b12 receivers and our own pages.
 
 Content uses the node's one Mastodon-like allowlist, on purpose: a second allowlist
 would have to follow every stored Article to every page that re-sanitises it. Instead
-the Markdown renderer writes what the allowlist keeps: a heading becomes a bold
-paragraph (what Mastodon does with headings) and an image becomes a link to it.
+the Markdown renderer writes what the allowlist keeps: headings and tables are kept
+(:mod:`node.text`), and an image becomes a link to it.
 Attachments are ``Link`` objects (AS2 Vocabulary: ``href``, ``name``, ``mediaType``),
 also listed as links at the end of ``content``; Mastodon skips attachments that have no
 ``url``, so they cannot turn into broken media there.
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from node.html import sanitize_html
 from node.hubs.hub.publish import HubError
 from node.hubs.hub.settings import one_line, web_url
-from node.text import markdown_renderer
+from node.text import TagLinks, markdown_renderer
 
 if TYPE_CHECKING:  # markdown-it is imported by node.text.markdown_renderer when used
     from markdown_it import MarkdownIt
@@ -41,16 +41,6 @@ MAX_HTML = 40_000
 MAX_ATTACHMENTS = 20
 
 
-def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int,
-                  options: OptionsDict, env: EnvType) -> str:
-    return "<p><strong>"
-
-
-def _heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int,
-                   options: OptionsDict, env: EnvType) -> str:
-    return "</strong></p>\n"
-
-
 def _image(self: RendererHTML, tokens: Sequence[Token], idx: int,
            options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
@@ -59,11 +49,9 @@ def _image(self: RendererHTML, tokens: Sequence[Token], idx: int,
     return f'<a href="{src}">{label}</a>'
 
 
-def article_renderer() -> MarkdownIt:
-    """The post renderer, writing headings and images the way the allowlist keeps them."""
-    renderer = markdown_renderer()
-    renderer.add_render_rule("heading_open", _heading_open)
-    renderer.add_render_rule("heading_close", _heading_close)
+def article_renderer(links: TagLinks | None = None) -> MarkdownIt:
+    """The post renderer, writing images the way the allowlist keeps them (as links)."""
+    renderer = markdown_renderer(links)
     renderer.add_render_rule("image", _image)
     return renderer
 
@@ -80,14 +68,15 @@ def attachment(name: str, url: str) -> dict[str, str]:
     return link
 
 
-def article_html(markdown: str, attachments: Sequence[Mapping[str, Any]] = ()) -> str:
+def article_html(markdown: str, attachments: Sequence[Mapping[str, Any]] = (),
+                 links: TagLinks | None = None) -> str:
     """Rendered, sanitised body with the attachments listed as links."""
     text = markdown.strip()
     if not text:
         raise HubError("minutes need some text")
     if len(text) > MAX_MARKDOWN:
         raise HubError(f"minutes may have at most {MAX_MARKDOWN} characters")
-    body = article_renderer().render(text)
+    body = article_renderer(links).render(text)
     if attachments:
         items = "".join(f'<li><a href="{html.escape(str(a["href"]))}">'
                         f'{html.escape(str(a.get("name") or a["href"]))}</a></li>'

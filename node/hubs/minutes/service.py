@@ -18,6 +18,7 @@ from node.hubs.minutes.rules import (
     plain_summary,
 )
 from node.runtime import Node
+from node.text import TagLinks, as_tags
 
 
 def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequence[str], *,
@@ -33,9 +34,10 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
     links = [attachment(n, u) for n, u in attachments]
     hubs = [load_hub(conn, hub) for hub in dict.fromkeys(hub_names)]
     object_id = node.services.outbox.new_id("objects")
+    tagging = TagLinks(node.settings.url)
     article: dict[str, Any] = {
         "@context": list(ACTIVITY_CONTEXT), "id": object_id, "type": "Article",
-        "attributedTo": author.uri, "name": name, "content": article_html(markdown, links),
+        "attributedTo": author.uri, "name": name, "content": article_html(markdown, links, tagging),
         "source": {"content": markdown, "mediaType": "text/markdown"},
         "url": object_id, "published": isoformat(node.clock()),
         "to": [PUBLIC, *(t.actor.uri for t in hubs)], "cc": [f"{author.uri}/followers"],
@@ -44,6 +46,8 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
         article["summary"] = plain_summary(summary)
     if links:
         article["attachment"] = links
+    if tags := as_tags(markdown, tagging):
+        article["tag"] = tags
     if hubs:
         article["audience"] = hubs[0].actor.uri
     return publish_item(node, conn, author=author, obj=article, kind="minutes", hubs=hubs)

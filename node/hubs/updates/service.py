@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
 from node.hubs.hub.publish import load_hub, organizer, publish_item
 from node.runtime import Node
-from node.text import post_html
+from node.text import TagLinks, as_tags, post_html
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,19 @@ def post_update(node: Node, conn: Connection, author_name: str, text: str,
     now = node.clock()
     note_id = node.services.outbox.new_id("objects")
     to = [PUBLIC, *(t.actor.uri for t in hubs)]
+    tagging = TagLinks(node.settings.url)
     note: dict[str, Any] = {
         "@context": list(ACTIVITY_CONTEXT),
         "id": note_id, "type": "Note", "attributedTo": author.uri,
-        "content": post_html(text), "published": isoformat(now), "url": note_id,
+        "content": post_html(text, links=tagging), "published": isoformat(now), "url": note_id,
         # FEP-c16b-style source: the Markdown the organizer wrote, for editing it later
         "source": {"content": text, "mediaType": "text/markdown"},
         "to": to, "cc": [f"{author.uri}/followers"],
     }
     if attachments:
         note["attachment"] = [dict(a) for a in attachments]
+    if tags := as_tags(text, tagging):
+        note["tag"] = tags  # Hashtag and Mention entries, as Mastodon reads them
     if hubs:
         note["audience"] = hubs[0].actor.uri
     result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs)

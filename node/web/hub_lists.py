@@ -1,0 +1,76 @@
+"""``/hubs/{name}/updates`` and ``/hubs/{name}/minutes``: all of a hub's updates or
+minutes, newest first, a page at a time.
+
+Pages are a keyset: ``?before=<cursor>`` lists the items older than the cursor (the
+``hub_item`` id where the previous page stopped), so a page shows the same items however
+many arrive meanwhile, and a deep page costs what the first one does (no OFFSET). The
+hub page shows the newest few and links here for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from node.hubs.hub.dashboard import MINUTES, UPDATES, page_of
+from node.hubs.hub.publish import HubError, load_hub
+from node.runtime import Node
+from node.web.hub_admin_views import reading
+from node.web.hub_cards import Reading, card
+from node.web.i18n import N_, locale_of
+from node.web.queries import authors
+from node.web.sharing import hub_alternates, share
+from node.web.templating import render
+
+LIST_PAGE = 20
+LISTS = {"updates": (UPDATES, N_("Updates")), "minutes": (MINUTES, N_("Minutes"))}
+
+
+def _before(request: Request) -> int | None:
+    """The cursor: a positive item id, or none (the newest page); anything else is a 404."""
+    given = request.query_params.get("before")
+    if given is None:
+        return None
+    if not given.isdigit() or not 0 < int(given) < 2**63:
+        raise HTTPException(404)
+    return int(given)
+
+
+def _list(node: Node, conn: Connection, name: str, which: str, before: int | None,
+          lang: str) -> dict[str, Any] | None:
+    try:
+        target = load_hub(conn, name)
+    except HubError:
+        return None
+    assert target.hub.id is not None
+    page = page_of(conn, target.hub.id, LISTS[which][0], before=before, limit=LIST_PAGE)
+    people = authors(conn, {item.author for item in page.items}, node.settings.host)
+    zone = target.hub.timezone or node.settings.timezone
+    view = Reading(zone=zone, lang=lang, now=node.clock(), authors=people, likes={},
+                   notices={}, series={}, base=node.settings.url)
+    actor = target.actor
+    return {"actor": actor, "hub_path": f"/hubs/{name}", "heading": LISTS[which][1],
+            "items": [card(item, view) for item in page.items], "zone": zone,
+            "next_url": f"/hubs/{name}/{which}?before={page.before}" if page.before else "",
+            "share": share(title=actor.display_name or name, html=actor.summary,
+                           url=actor.uri, alternates=hub_alternates(actor.uri,
+                                                                    actor.display_name or ""))}
+
+
+async def item_list(request: Request) -> Response:
+    name, which = request.path_params["name"], request.url.path.rsplit("/", 1)[-1]
+    before, lang = _before(request), locale_of(request)
+    context = await reading(request, lambda node, conn: _list(node, conn, name, which, before,
+                                                              lang))
+    if context is None:
+        raise HTTPException(404)
+    return await render(request, "hub_items.html", context)
+
+
+def routes() -> list[BaseRoute]:
+    return [Route(f"/hubs/{{name}}/{which}", item_list, methods=["GET"]) for which in LISTS]
