@@ -51,6 +51,12 @@ async def current_login(request: Request) -> Login | None:
     return login
 
 
+def reader_zone(login: Login | None) -> str | None:
+    """The signed-in reader's own timezone (their account setting), if they chose one:
+    pages show times in the hub's zone, and in the reader's beside them when it differs."""
+    return (login.account.timezone or None) if login is not None else None
+
+
 async def current_account(request: Request) -> Account | None:
     login = await current_login(request)
     return login.account if login else None

@@ -67,8 +67,8 @@ def _repeats(spec: EventSpec) -> Cadence | None:
         else None
 
 
-def event_page(document: dict[str, Any], zone: str, lang: str, now: datetime
-               ) -> EventPage | None:
+def event_page(document: dict[str, Any], zone: str, lang: str, now: datetime,
+               reader_zone: str | None = None) -> EventPage | None:
     """The page's view of an Event document, or None when it does not read as one."""
     if document.get("type") != "Event":
         return None
@@ -80,7 +80,7 @@ def event_page(document: dict[str, Any], zone: str, lang: str, now: datetime
     online = spec.location.url if isinstance(spec.location, Online) else ""
     call = spec.call
     return EventPage(
-        when=shown(spec.start, zone, lang, now, end=spec.end),
+        when=shown(spec.start, zone, lang, now, end=spec.end, reader_zone=reader_zone),
         local=span(spec.start, spec.end, spec.timezone, lang, now)
         if local_time(spec.start, spec.timezone).utcoffset() != local_time(
             spec.start, zone).utcoffset() else "",

@@ -81,6 +81,7 @@ class Reading:
     notices: dict[str, str]
     series: dict[int, Series]
     base: str  # the node's URL: its own polls take votes here
+    reader_zone: str | None = None  # the signed-in reader's own zone, if they set one
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -137,8 +138,8 @@ def card(item: Item, reading: Reading) -> Card:
     doc, spec = item.document, _spec(item)
     place, join = _where(spec, doc)
     start, end = (spec.start, spec.end) if spec is not None else (item.starts_at, item.ends_at)
-    when = shown(start, reading.zone, reading.lang, reading.now,
-                 end=end or start) if start is not None else None
+    when = shown(start, reading.zone, reading.lang, reading.now, end=end or start,
+                 reader_zone=reading.reader_zone) if start is not None else None
     title = spec.title if spec is not None else _text(doc, "name")
     body, more = _body(item)
     notice = reading.notices.get(item.uri, "")

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from node.hubs.hub.dashboard import MINUTES, UPDATES, page_of
 from node.hubs.hub.publish import HubError, load_hub
 from node.runtime import Node
+from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
 from node.web.hub_cards import Reading, card
 from node.web.i18n import N_, locale_of
@@ -42,7 +43,7 @@ def _before(request: Request) -> int | None:
 
 
 def _list(node: Node, conn: Connection, name: str, which: str, before: int | None,
-          lang: str) -> dict[str, Any] | None:
+          lang: str, reader: str | None) -> dict[str, Any] | None:
     try:
         target = load_hub(conn, name)
     except HubError:
@@ -52,7 +53,7 @@ def _list(node: Node, conn: Connection, name: str, which: str, before: int | Non
     people = authors(conn, {item.author for item in page.items}, node.settings.host)
     zone = target.hub.timezone or node.settings.timezone
     view = Reading(zone=zone, lang=lang, now=node.clock(), authors=people, likes={},
-                   notices={}, series={}, base=node.settings.url)
+                   notices={}, series={}, base=node.settings.url, reader_zone=reader)
     actor = target.actor
     return {"actor": actor, "hub_path": f"/hubs/{name}", "heading": LISTS[which][1],
             "items": [card(item, view) for item in page.items], "zone": zone,
@@ -65,8 +66,9 @@ def _list(node: Node, conn: Connection, name: str, which: str, before: int | Non
 async def item_list(request: Request) -> Response:
     name, which = request.path_params["name"], request.url.path.rsplit("/", 1)[-1]
     before, lang = _before(request), locale_of(request)
+    reader = reader_zone(await current_login(request))
     context = await reading(request, lambda node, conn: _list(node, conn, name, which, before,
-                                                              lang))
+                                                              lang, reader))
     if context is None:
         raise HTTPException(404)
     return await render(request, "hub_items.html", context)

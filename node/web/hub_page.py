@@ -13,6 +13,7 @@ and reduced to small view models, so the template decides nothing about safety.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -26,7 +27,7 @@ from node.hubs.hub.dashboard import Dashboard, build_dashboard
 from node.hubs.hub.models import Hub, PollVote
 from node.hubs.hub.policy import member_role
 from node.runtime import node_of
-from node.web.auth import current_login
+from node.web.auth import current_login, reader_zone
 from node.web.hub_cards import Reading, card
 from node.web.i18n import locale_of
 from node.web.markup import sanitized_markup
@@ -102,6 +103,7 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
         raise HTTPException(404)
     hub, board, reading = loaded
     path, login = f"/hubs/{actor.username}", await current_login(request)
+    reading = replace(reading, reader_zone=reader_zone(login))
     voted = await run_in_threadpool(_voted, node.engine, login.actor.uri,
                                     [i.uri for i in board.polls]) if login else set()
     context = {

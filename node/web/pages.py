@@ -21,7 +21,7 @@ from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
 from node.runtime import Node, node_of
-from node.web.auth import current_login
+from node.web.auth import current_login, reader_zone
 from node.web.dates import shown
 from node.web.event_view import EventPage, event_page
 from node.web.hub_page import hub_page
@@ -85,7 +85,7 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
         author = author_link(conn, obj.attributed_to, node.settings.host)
         poll = poll_page(conn, node, obj, login) if obj.type == "Question" else None
         rsvp = rsvp_page(conn, node, obj, login) if obj.type == "Event" else None
-    event = event_page(document, zone, lang, now)
+    event = event_page(document, zone, lang, now, reader_zone(login))
     return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
             "rsvp": rsvp,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,

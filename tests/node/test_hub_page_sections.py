@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update as update_table
 from starlette.testclient import TestClient
 
+from node.accounts.models import Account
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.events.rules import EventSpec, Place
@@ -28,6 +30,7 @@ from tests.conftest import NOW
 from tests.node.hub_pages_support import BASE, HTML, HUB, Site, a_series, section
 
 MADRID = "Europe/Madrid"
+_account = Account.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -136,6 +139,25 @@ def test_times_are_in_the_hubs_zone_in_the_readers_language(site: Site) -> None:
     assert "12:00" not in shown and "UTC" not in shown and "+00:00" not in shown
     spanish = section(hub_page(site, **{"accept-language": "es"}), "next")
     assert "lun, 23 nov, 13:00 \u2013 15:00 CET" in spanish and "(dentro de 2 días)" in spanish
+
+
+def test_a_reader_with_their_own_zone_sees_their_time_beside_the_hubs(site: Site) -> None:
+    # Regression: accounts had a timezone setting that no page used.
+    uri = event(site, "March to the port", 2)  # 13:00 in Madrid is 07:00 in New York
+    assert "your time" not in hub_page(site)  # a visitor: the hub's zone only
+    with site.node.engine.begin() as conn:
+        conn.execute(update_table(_account).where(_account.c.id == site.accounts["nate"])
+                     .values(timezone="America/New_York"))
+    site.sign_in("nate")
+    next_up = section(hub_page(site), "next")
+    assert "1:00\u202fPM \u2013 3:00\u202fPM CET" in next_up
+    assert "your time: Mon, Nov 23, 7:00\u202fAM EST" in next_up
+    event_page = site.client.get(uri.removeprefix(BASE), headers=HTML).text
+    assert "your time: Mon, Nov 23, 7:00\u202fAM EST" in event_page
+    with site.node.engine.begin() as conn:  # a reader in the hub's own zone: nothing more
+        conn.execute(update_table(_account).where(_account.c.id == site.accounts["nate"])
+                     .values(timezone=MADRID))
+    assert "your time" not in hub_page(site)
 
 
 def test_cards_name_their_author_and_never_a_raw_address(site: Site) -> None:
