@@ -42,6 +42,20 @@ class ActorLink:
     name: str
     handle: str
     url: str
+    avatar: str = ""  # the actor's icon URL (a remote one is shown through the proxy)
+
+
+def icon_of(document: Any) -> str:
+    """The URL of an actor document's ``icon`` (AS2: an Image, a link, or a list of them)."""
+    icon = document.get("icon") if isinstance(document, dict) else None
+    if isinstance(icon, list):
+        icon = next(iter(icon), None)
+    url = icon.get("url") if isinstance(icon, dict) else icon
+    if isinstance(url, list):
+        url = next(iter(url), None)
+    if isinstance(url, dict):
+        url = url.get("href")
+    return url if isinstance(url, str) else ""
 
 
 @dataclass(frozen=True)
@@ -165,16 +179,19 @@ def authors(conn: Connection, uris: set[str], host: str) -> dict[str, ActorLink]
     if not wanted:
         return {}
     found: dict[str, ActorLink] = {}
-    for r in conn.execute(select(_actor.c.uri, _actor.c.username, _actor.c.display_name)
+    for r in conn.execute(select(_actor.c.uri, _actor.c.username, _actor.c.display_name,
+                                 _actor.c.icon_url)
                           .where(_actor.c.uri.in_(wanted), _actor.c.deleted_at.is_(None))):
         found[r.uri] = ActorLink(username=r.username, name=r.display_name or r.username,
-                                 handle=f"@{r.username}@{host}", url=r.uri)
+                                 handle=f"@{r.username}@{host}", url=r.uri,
+                                 avatar=r.icon_url or "")
     rest = wanted - set(found)
     for r in conn.execute(select(_remote.c.uri, _remote.c.preferred_username,
-                                 _remote.c.display_name, _remote.c.host)
+                                 _remote.c.display_name, _remote.c.host, _remote.c.document)
                           .where(_remote.c.uri.in_(rest))) if rest else ():
         handle = f"@{r.preferred_username}@{r.host}" if r.preferred_username else ""
         found[r.uri] = ActorLink(username=r.preferred_username or "",
                                  name=r.display_name or r.preferred_username or handle,
-                                 handle=handle, url=web_url(r.uri))
+                                 handle=handle, url=web_url(r.uri),
+                                 avatar=icon_of(r.document))
     return found

@@ -13,6 +13,7 @@ from sqlalchemy import update as update_table
 from starlette.testclient import TestClient
 
 from node.accounts.models import Account
+from node.activitypub.models import LocalActor
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.events.rules import EventSpec, Place
@@ -31,6 +32,7 @@ from tests.node.hub_pages_support import BASE, HTML, HUB, Site, a_series, sectio
 
 MADRID = "Europe/Madrid"
 _account = Account.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -165,6 +167,24 @@ def test_cards_name_their_author_and_never_a_raw_address(site: Site) -> None:
     card = section(hub_page(site), "updates")
     assert f'<a href="{BASE}/users/nate" rel="author">nate</a>' in card
     assert f">{uri}<" not in card and f">{BASE}/users/nate<" not in card
+
+
+def test_cards_show_the_authors_avatar_through_the_node(site: Site) -> None:
+    # Issue 8 item 3: each item shows author and avatar; a remote image is never
+    # hot-linked (it goes through the node's signed proxy, node.media.proxy).
+    update(site, "Picket at berth 5")
+    assert "avatar" not in section(hub_page(site), "updates")  # none set: no empty <img>
+    with site.node.engine.begin() as conn:
+        conn.execute(update_table(_actor).where(_actor.c.username == "nate")
+                     .values(icon_url="https://cdn.example/nate.png"))
+    card = section(hub_page(site), "updates")
+    assert '<img class="avatar" src="/media/proxy?url=https%3A%2F%2Fcdn.example%2Fnate.png' in card
+    assert 'src="https://cdn.example' not in card
+    with site.node.engine.begin() as conn:
+        conn.execute(update_table(_actor).where(_actor.c.username == "nate")
+                     .values(icon_url=f"{BASE}/media/{'a' * 64}.png"))
+    assert f'<img class="avatar" src="{BASE}/media/{"a" * 64}.png"' in section(
+        hub_page(site), "updates")
 
 
 def test_a_signed_in_organizer_votes_from_the_hub_page(site: Site) -> None:
