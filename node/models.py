@@ -22,11 +22,19 @@ from node.hubs.hub.models import (
     HubMember,
     PollVote,
 )
+from node.newswire.models import (
+    ConductVersion,
+    NewsItem,
+    NewsLogEntry,
+    NewsModerator,
+    NewsSubmitAttempt,
+)
 from node.node_record import NodeSetting
 
 __all__ = [
     "Account",
     "CallSeries",
+    "ConductVersion",
     "Delivery",
     "EventAttendance",
     "FeedEntry",
@@ -42,6 +50,10 @@ __all__ = [
     "LocalActor",
     "LoginAttempt",
     "LoginSession",
+    "NewsItem",
+    "NewsLogEntry",
+    "NewsModerator",
+    "NewsSubmitAttempt",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

@@ -24,6 +24,7 @@ from node.runtime import Node, node_of
 from node.web.auth import current_login
 from node.web.hub_page import hub_page
 from node.web.markup import sanitized_markup
+from node.web.news_views import news_front
 from node.web.poll_page import flash_of, poll_page
 from node.web.queries import (
     KIND_LABELS,
@@ -54,6 +55,8 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
         raise HTTPException(404)
     if actor.kind == "group":
         return await hub_page(request, actor)
+    if actor.kind == "newswire":
+        return await news_front(request, actor)
     node = node_of(request)
     data = await run_in_threadpool(_actor_context, node.engine, actor)
     context = {

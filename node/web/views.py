@@ -22,6 +22,8 @@ from node.web import (
     hub_event_views,
     invite_views,
     language_view,
+    news_moderation_views,
+    news_views,
     poll_vote_view,
 )
 from node.web.account_settings_views import password_submit, profile_submit
@@ -64,5 +66,7 @@ def routes() -> list[BaseRoute]:
         *poll_vote_view.routes(),
         *language_view.routes(),
         *hub_event_views.routes(),
+        *news_views.routes(),
+        *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
