@@ -25,11 +25,11 @@ from node.newswire.errors import NewsError
 from node.newswire.moderation.roles import NOT_MODERATOR, role_of
 from node.newswire.moderation.service import approve, reject, waiting
 from node.runtime import Node, node_of
-from node.web.account_settings_views import field
 from node.web.admin_views import admin_required
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.i18n import N_
+from node.web.news_views import field
 from node.web.templating import render
 
 SAVED = {

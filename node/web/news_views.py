@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,13 +27,19 @@ from node.newswire.log.service import log_page
 from node.newswire.submissions.rules import body_html, check_submission, split_links
 from node.newswire.submissions.service import TOO_MANY, store_submission, track
 from node.runtime import Node, node_of
-from node.web.account_settings_views import field
 from node.web.auth import client_of, current_login
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
 from node.web.markup import sanitized_markup
 from node.web.templating import render
 
 FIELDS = ("title", "body", "links", "source_url", "submitter_name", "contact_email")
+
+
+def field(form: FormData, name: str) -> str:
+    """A form field whole: the domain's caps judge its length (the form itself is capped
+    at :data:`node.web.forms.FORM_LIMIT`), so an oversized text is refused, not cut."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def cursor(request: Request) -> int | None:

@@ -9,8 +9,8 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from node.activitypub.models import Delivery, OutboxActivity
 from node.activitypub.keys import decode_ed25519_multikey
+from node.activitypub.models import Delivery, OutboxActivity
 from node.activitypub.proofs import ProofVerified, verify_proof
 from node.clock import Clock
 from node.newswire.models import NewsItem
