@@ -63,7 +63,7 @@ def test_a_visitor_sends_news_a_moderator_approves_it(
         expect(visitor.get_by_role("link", name=title)).to_be_visible()
         expect(visitor.get_by_text("dock@example.net")).to_have_count(0)
         visitor.get_by_role("link", name="Moderation log").click()
-        row = visitor.get_by_role("row").filter(has_text=title)
+        row = visitor.get_by_role("listitem").filter(has_text=title)
         expect(row).to_contain_text("approved")
         expect(row).to_contain_text("a node admin")
         assert_accessible(visitor)
