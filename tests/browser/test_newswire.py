@@ -26,8 +26,9 @@ def test_a_visitor_sends_news_a_moderator_approves_it(
     context = browser.new_context()  # the visitor: no account, no cookies
     try:
         visitor = context.new_page()
-        visitor.goto(f"{site.url}/news")
-        expect(visitor.get_by_role("heading", level=1)).to_be_visible()
+        visitor.goto(site.url)  # the home page leads to the newswire
+        visitor.get_by_role("link", name="newswire", exact=True).click()
+        expect(visitor.get_by_role("heading", level=1)).to_contain_text("news")
         assert_accessible(visitor)
         visitor.get_by_role("link", name="Send news").click()
         assert_accessible(visitor)
