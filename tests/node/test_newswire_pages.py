@@ -255,3 +255,15 @@ def only_waiting(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(_item.c.id).where(_item.c.state == "waiting"))
                    .scalar_one())
+
+
+def test_approving_unchanged_text_is_no_edit_whatever_the_line_ends(
+    client: TestClient, engine: Engine
+) -> None:
+    tracking_path(submit(client, body="line one\nline two"))
+    signed_in(client, "mo")
+    assert moderate(client, only_item(engine), "approve", title=NEWS["title"],
+                    body="line one\r\nline two") == 303
+    with engine.connect() as conn:
+        assert conn.execute(select(_log.c.action)).scalars().all() == ["approved"]
+        assert conn.execute(select(_item.c.edited)).scalar_one() is False

@@ -65,6 +65,10 @@ def test_exactly_at_the_caps_is_accepted() -> None:
     assert len(s.links) == MAX_LINKS
 
 
+def test_line_ends_are_normalised() -> None:
+    assert check_submission(title="T", body="a\r\nb\rc\n").body == "a\nb\nc"
+
+
 def test_links_box_is_one_address_a_line() -> None:
     assert split_links("https://a.example\n\n  https://b.example  \n") == [
         "https://a.example", "https://b.example"]

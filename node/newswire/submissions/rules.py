@@ -78,7 +78,9 @@ def check_title(title: str) -> str:
 
 
 def check_body(body: str) -> str:
-    text = body.strip()
+    """The text with its line ends as ``\\n``: browsers send a textarea's as CRLF, so a
+    moderator who changed nothing must not make an "edit" of news sent from the CLI."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise NewsError(BODY_NEEDED)
     if len(text) > MAX_BODY:
