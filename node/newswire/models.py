@@ -19,7 +19,8 @@ class NewsItem(SQLModel, table=True):
     """One submission and its state: waiting, approved (with its Article) or rejected."""
 
     __tablename__ = "news_item"
-    __table_args__ = (Index("ix_news_item_state", "state", "id"),)
+    # the front page: approved news by approval time; the queue: waiting news by id
+    __table_args__ = (Index("ix_news_item_state", "state", "decided_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=128)  # SHA-256 of the tracking token

@@ -24,6 +24,7 @@ from node.newswire.conduct.rules import DOCUMENTS
 from node.newswire.conduct.service import Version, current, history, version_of
 from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
+from node.newswire.moderation.roles import role_of
 from node.newswire.submissions.rules import body_html, check_submission, split_links
 from node.newswire.submissions.service import TOO_MANY, store_submission, track
 from node.runtime import Node, node_of
@@ -52,16 +53,18 @@ def cursor(request: Request) -> int | None:
     return int(value)
 
 
-def _front(node: Node, before: int | None) -> dict[str, Any]:
+def _front(node: Node, before: int | None, account_id: int | None) -> dict[str, Any]:
     with node.engine.connect() as conn:
         entries, older = news_page(conn, before)
-    return {"entries": entries, "older": older}
+        moderates = role_of(conn, account_id) is not None
+    return {"entries": entries, "older": older, "moderates": moderates}
 
 
 async def news_front(request: Request, actor: LocalActor) -> Response:
     """``/news`` for browsers: approved news, newest first, a page at a time."""
-    node = node_of(request)
-    data = await run_in_threadpool(_front, node, cursor(request))
+    node, login = node_of(request), await current_login(request)
+    data = await run_in_threadpool(_front, node, cursor(request),
+                                   login.account.id if login else None)
     context = {"actor": actor, "handle": f"@{actor.username}@{node.settings.host}",
                "alternate": actor.uri, "summaries": {e.id: sanitized_markup(e.summary_html)
                                                      for e in data["entries"]}, **data}

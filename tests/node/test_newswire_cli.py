@@ -76,6 +76,15 @@ def test_submit_queue_approve_reject_and_log(
         create = conn.execute(select(_outbox.c.document).where(_outbox.c.type == "Create")
                               ).scalar_one()
     assert create["actor"] == "https://philly.example/news"
+    assert run(["news", "conduct", "show"], flags, monkeypatch) == 0
+    assert "clause 3: No advertising." in capsys.readouterr().out
+    assert run(["news", "moderator", "list"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == "mo\n"
+    assert run(["news", "moderator", "remove", "mo"], flags, monkeypatch) == 0
+    capsys.readouterr()
+    assert run(["news", "submit", "--title", "Later", "--body", "b"], flags, monkeypatch) == 0
+    assert run(["news", "approve", "3", "--as", "mo"], flags, monkeypatch) == 1
+    assert "only the node's admins and news moderators" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "message"), [

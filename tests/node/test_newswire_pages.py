@@ -177,6 +177,7 @@ def test_the_queue_is_for_admins_and_news_moderators_only(
     assert client.get("/news/queue").headers["location"] == "/login?next=/news/queue"
     nate = signed_in(client, "nate")
     assert nate.get("/news/queue").status_code == 403
+    assert 'href="/news/queue"' not in nate.get("/news").text
     token = page_token(nate, "/account")
     for path in (f"/news/queue/{item_id}/approve", f"/news/queue/{item_id}/reject",
                  "/news/conduct/edit"):
@@ -184,6 +185,7 @@ def test_the_queue_is_for_admins_and_news_moderators_only(
                                      "clause": "1", "markdown": "x"}).status_code == 403
     client.post("/logout", data={"csrf_token": token})
     mo = signed_in(client, "mo")
+    assert 'href="/news/queue"' in mo.get("/news").text
     page = mo.get("/news/queue")
     assert page.status_code == 200 and NEWS["title"] in page.text
     assert "rosa@example.net" in page.text  # moderators may write to the submitter

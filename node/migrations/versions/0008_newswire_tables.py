@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash')
     )
     with op.batch_alter_table('news_item', schema=None) as batch_op:
-        batch_op.create_index('ix_news_item_state', ['state', 'id'], unique=False)
+        batch_op.create_index('ix_news_item_state', ['state', 'decided_at', 'id'], unique=False)
 
     op.create_table('news_submit_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
