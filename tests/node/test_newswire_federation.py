@@ -109,6 +109,10 @@ def test_an_approved_submission_reaches_a_mastodon_follower_at_once(h: Harness) 
     assert feed.status_code == 200 and NEWS["title"] in feed.text
     served = h.client.get(article["id"], headers=AS_JSON).json()
     assert served["id"] == article["id"]
+    outbox = h.client.get("/news/outbox?page=1", headers=AS_JSON).json()
+    assert [a["type"] for a in outbox["orderedItems"]] == ["Create"]
+    followers = h.client.get("/news/followers", headers=AS_JSON).json()
+    assert followers["totalItems"] == 1
 
 
 def test_an_edit_is_published_as_edited_and_logged(h: Harness) -> None:
