@@ -36,6 +36,8 @@ from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
 from node.network import wiring as network_wiring
+from node.newswire.actor import atom_views as news_atom
+from node.newswire.actor.service import ensure_newswire_actor
 from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
@@ -50,7 +52,8 @@ from node.workers import spawn_workers, stop_gracefully
 
 def all_routes() -> list[BaseRoute]:
     return [*discovery.routes(), *web_views.first_routes(), *actor_views.routes(),
-            *web_views.routes(), *hub_wiring.routes(), *media_views.routes()]
+            *web_views.routes(), *hub_wiring.routes(), *media_views.routes(),
+            *news_atom.routes()]
 
 
 def user_agent(settings: Settings) -> str:
@@ -131,6 +134,10 @@ async def prepare(node: Node) -> Migration:
     await anyio.to_thread.run_sync(
         lambda: ensure_node_actor(node.engine, base_url=node.settings.url,
                                   name=node.settings.node_name, now=node.clock())
+    )
+    await anyio.to_thread.run_sync(
+        lambda: ensure_newswire_actor(node.engine, base_url=node.settings.url,
+                                      now=node.clock(), node_name=node.settings.node_name)
     )
     return migration
 

@@ -20,6 +20,7 @@ from node.activitypub.local_actors import ActorError
 from node.commands import NODES, follow_command, status_lines
 from node.db import DatabaseURLError, database_label
 from node.local_node import open_for_change, settings_from
+from node.newswire.errors import NewsError
 from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
@@ -33,9 +34,9 @@ DOMAIN_COMMANDS = ("node.accounts.cli", "node.hubs.hub.cli", "node.hubs.updates.
                    "node.hubs.minutes.cli",
                    "node.hubs.events.cli", "node.hubs.calls.cli",
                    "node.hubs.polls.cli", "node.hubs.feeds.cli",
-                   "node.hubs.hub.cli_items", "node.network.cli")
+                   "node.hubs.hub.cli_items", "node.network.cli", "node.newswire.cli")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
-                   TextError)
+                   TextError, NewsError)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -24,11 +24,19 @@ from node.hubs.hub.models import (
 )
 from node.media.models import Media
 from node.network.models import NetworkItem, NetworkPeer
+from node.newswire.models import (
+    ConductVersion,
+    NewsItem,
+    NewsLogEntry,
+    NewsModerator,
+    NewsSubmitAttempt,
+)
 from node.node_record import NodeSetting
 
 __all__ = [
     "Account",
     "CallSeries",
+    "ConductVersion",
     "Delivery",
     "EventAttendance",
     "FeedEntry",
@@ -47,6 +55,10 @@ __all__ = [
     "Media",
     "NetworkItem",
     "NetworkPeer",
+    "NewsItem",
+    "NewsLogEntry",
+    "NewsModerator",
+    "NewsSubmitAttempt",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

@@ -22,6 +22,7 @@ ACTOR_TYPES: Final = {
     "person": "Person",
     "group": "Group",
     "service": "Service",
+    "newswire": "Service",
 }
 
 

@@ -43,7 +43,12 @@ from node.activitypub.collections import (
     parse_page,
     window,
 )
-from node.activitypub.local_actors import USERNAME_RE, find_by_kind, find_by_username
+from node.activitypub.local_actors import (
+    SINGLE_KINDS,
+    USERNAME_RE,
+    find_by_kind,
+    find_by_username,
+)
 from node.activitypub.models import Follow, LocalActor, OutboxActivity, StoredObject
 from node.activitypub.negotiation import ACTIVITY_JSON, preferred_as_type
 from node.activitypub.vocab import is_public
@@ -55,6 +60,7 @@ ACTOR_PATHS: Final = {
     "person": "/users/{name}",
     "group": "/hubs/{name}",
     "service": "/services/{name}",
+    "newswire": "/news",
 }
 NOT_FOUND_MESSAGE: Final = "not found"  # one answer for "missing" and "not for you"
 MAX_URI = 1024  # the longest uri column; longer paths cannot name anything we store
@@ -93,8 +99,8 @@ def requesting_actor(request: Request) -> str | None:
 
 def _load_actor(engine: Engine, kind: str, username: str | None) -> LocalActor | None:
     with engine.connect() as conn:
-        if kind == "node":
-            actor = find_by_kind(conn, "node")
+        if kind in SINGLE_KINDS:
+            actor = find_by_kind(conn, kind)
         else:
             actor = find_by_username(conn, username or "")
     return actor if actor is not None and actor.kind == kind else None
@@ -103,7 +109,7 @@ def _load_actor(engine: Engine, kind: str, username: str | None) -> LocalActor |
 async def _actor_of(request: Request, kind: str) -> LocalActor | None:
     """The actor the path names; the path's kind must be the actor's kind."""
     username = request.path_params.get("name")
-    if kind != "node" and not USERNAME_RE.fullmatch(username or ""):
+    if kind not in SINGLE_KINDS and not USERNAME_RE.fullmatch(username or ""):
         return None
     return await run_in_threadpool(_load_actor, node_of(request).engine, kind, username)
 

@@ -23,7 +23,7 @@ from node.activitypub.asgi_errors import send_json_error
 from node.activitypub.inbox import MAX_BODY, InboxRefusal, accept_activity
 from node.runtime import Node
 
-INBOX_PATH = re.compile(r"/(?:actor/|(?:users|hubs|services)/[^/]+/)?inbox")
+INBOX_PATH = re.compile(r"/(?:actor/|news/|(?:users|hubs|services)/[^/]+/)?inbox")
 
 
 class InboxFront:

@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from node.activitypub.keys import generate_actor_keys, load_ed25519_private, load_rsa_private
 from node.activitypub.models import LocalActor
 
-ACTOR_KINDS = ("node", "person", "group", "service")
+ACTOR_KINDS = ("node", "person", "group", "service", "newswire")
+#: kinds with exactly one actor per node, at a fixed path (ARCHITECTURE.md section 2)
+SINGLE_KINDS = {"node": "actor", "newswire": "news"}
 URL_PREFIX = {"person": "users", "group": "hubs", "service": "services"}
 USERNAME_RE = re.compile(r"^[a-z0-9_]{1,30}$")
 NODE_USERNAME = "ionode"
@@ -36,9 +38,10 @@ class ActorError(ValueError):
 
 
 def actor_uri(base_url: str, kind: str, username: str) -> str:
-    """The URI of a local actor of ``kind``; the node actor is ``<base>/actor``."""
-    if kind == "node":
-        return f"{base_url}/actor"
+    """The URI of a local actor of ``kind``; the node actor is ``<base>/actor``, the
+    newswire ``<base>/news``."""
+    if kind in SINGLE_KINDS:
+        return f"{base_url}/{SINGLE_KINDS[kind]}"
     return f"{base_url}/{URL_PREFIX[kind]}/{username}"
 
 
@@ -67,7 +70,7 @@ def create_local_actor(
     """Insert a new local actor with fresh RSA and Ed25519 keys."""
     if kind not in ACTOR_KINDS:
         raise ActorError(f"unknown actor kind {kind!r}")
-    validate_username(username, allow_reserved=kind == "node")
+    validate_username(username, allow_reserved=kind in SINGLE_KINDS)
     if conn.execute(select(_local_actor.c.id).where(_local_actor.c.username == username)).first():
         raise ActorError(f"the name {username!r} is already taken on this node")
     keys = generate_actor_keys()

@@ -1,6 +1,7 @@
-"""The newswire: open submissions, the moderation queue, publishing and the digest.
+"""The newswire: ``@news`` and its front page (``actor/``), open submissions
+(``submissions/``), the moderation queue and the Article it publishes (``moderation/``),
+the versioned Code of Conduct (``conduct/``) and the public log (``log/``).
 
-Not built yet: this package holds its place in the layout of ARCHITECTURE.md section 7,
-so the protocol layer's rule (``node.activitypub`` never imports domain packages)
-has both domain packages to hold against from the start.
+The digest, network news, reports and blocks (issue 10) come later, each in its own
+subpackage here (ARCHITECTURE.md section 7).
 """

@@ -75,7 +75,7 @@ VOCABULARY = (
     C_("kind", "update"), C_("kind", "minutes"), C_("kind", "event"), C_("kind", "call"),
     C_("kind", "poll"),
     N_("admin"), N_("moderator"), N_("member"),
-    N_("organizer"), N_("hub"), N_("node"), N_("service"),
+    N_("organizer"), N_("hub"), N_("node"), N_("service"), N_("newswire"),
     N_("minutes"), N_("hours"), N_("days"),
 )
 

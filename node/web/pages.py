@@ -28,6 +28,7 @@ from node.web.hub_page import hub_page
 from node.web.i18n import locale_of
 from node.web.item_text import plain_text
 from node.web.markup import sanitized_markup
+from node.web.news_views import news_front
 from node.web.poll_page import flash_of, poll_page
 from node.web.queries import (
     KIND_LABELS,
@@ -61,6 +62,8 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
         raise HTTPException(404)
     if actor.kind == "group":
         return await hub_page(request, actor)
+    if actor.kind == "newswire":
+        return await news_front(request, actor)
     node = node_of(request)
     data = await run_in_threadpool(_actor_context, node.engine, actor)
     context = {

@@ -25,7 +25,8 @@ from node.activitypub.models import (
 from node.web.item_images import ImageView, item_images
 from node.web.markup import sanitized_markup
 
-KIND_LABELS = {"person": "organizer", "group": "hub", "node": "node", "service": "service"}
+KIND_LABELS = {"person": "organizer", "group": "hub", "node": "node", "service": "service",
+               "newswire": "newswire"}
 LIST_LIMIT = 500  # actors listed on the home page per kind
 POSTS_SCANNED = 200  # newest rows scanned for public posts (non-public ones are skipped)
 

@@ -28,6 +28,8 @@ from node.web import (
     hub_settings_views,
     invite_views,
     language_view,
+    news_moderation_views,
+    news_views,
     poll_vote_view,
     remote_interaction_view,
     rsvp_view,
@@ -85,5 +87,7 @@ def routes() -> list[BaseRoute]:
         *hub_feeds_views.routes(),
         *hub_images_views.routes(),
         *hub_lists.routes(),
+        *news_views.routes(),
+        *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -38,7 +38,7 @@ def count(engine: Engine, table: object, *where: object) -> int:
 
 def people_and_hubs(engine: Engine) -> int:
     table = LocalActor.__table__  # type: ignore[attr-defined]
-    return count(engine, table, table.c.kind != "node")
+    return count(engine, table, table.c.kind.notin_(("node", "newswire")))
 
 
 def test_user_hub_post_and_status(flags: list[str], monkeypatch: pytest.MonkeyPatch,

@@ -83,7 +83,8 @@ def test_second_terminal_commands_use_the_running_nodes_url(
                stdin=PASSWORD) == 0
     # Then the actor is made under the URL the node serves
     assert "created organizer http://localhost:8401/users/nate" in capsys.readouterr().out
-    assert actor_uris(fresh_database) == ["http://localhost:8401/actor",
+    assert actor_uris(fresh_database) == ["http://localhost:8401/actor",  # made at migrate,
+                                          "http://localhost:8401/news",  # with the newswire
                                           "http://localhost:8401/users/nate"]
 
 
@@ -103,7 +104,8 @@ def test_a_command_with_another_url_is_refused(
         err = capsys.readouterr().err
         assert "belongs to the node at http://localhost:8401, not http://localhost:8000" in err
         assert "--url http://localhost:8401" in err and err.count("\n") == 1
-    assert actor_uris(fresh_database) == ["http://localhost:8401/actor"]
+    assert actor_uris(fresh_database) == ["http://localhost:8401/actor",
+                                          "http://localhost:8401/news"]
 
 
 def test_databases_made_before_the_url_was_recorded_get_it_from_the_node_actor(

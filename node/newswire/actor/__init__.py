@@ -1,0 +1,1 @@
+"""The newswire actor ``@news``: a Service at ``/news``, its front page and Atom feed."""

@@ -1,0 +1,60 @@
+"""The approved news, newest approval first, for the front page and the Atom feed.
+
+Keyset pagination (``before`` = the id of the last item shown): a page costs the same
+however deep it is, and items approved meanwhile never shift a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, or_, select
+
+from node.activitypub.models import StoredObject
+from node.newswire.models import NewsItem
+
+PAGE = 20
+
+_item = NewsItem.__table__  # type: ignore[attr-defined]
+_object = StoredObject.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewsEntry:
+    id: int
+    object_uri: str
+    title: str
+    summary_html: str
+    content_html: str
+    source_url: str
+    submitter_name: str
+    edited: bool
+    approved_at: datetime
+
+
+def news_page(conn: Connection, before: int | None = None,
+              limit: int = PAGE) -> tuple[list[NewsEntry], int | None]:
+    """A page of approved news and the cursor of the next (older) page, if any."""
+    query = (select(_item, _object.c.document)
+             .join(_object, _object.c.uri == _item.c.object_uri)
+             .where(_item.c.state == "approved", _object.c.deleted_at.is_(None))
+             .order_by(_item.c.decided_at.desc(), _item.c.id.desc()).limit(limit + 1))
+    if before is not None:
+        mark = conn.execute(select(_item.c.decided_at).where(_item.c.id == before)).scalar()
+        if mark is not None:
+            query = query.where(or_(_item.c.decided_at < mark,
+                                    and_(_item.c.decided_at == mark, _item.c.id < before)))
+    rows = conn.execute(query).all()
+    entries = [_entry(row) for row in rows[:limit]]
+    return entries, (entries[-1].id if len(rows) > limit else None)
+
+
+def _entry(row: object) -> NewsEntry:
+    m = row._mapping  # type: ignore[attr-defined]
+    doc = m["document"] if isinstance(m["document"], dict) else {}
+    return NewsEntry(
+        id=m["id"], object_uri=m["object_uri"], title=m["title"],
+        summary_html=str(doc.get("summary") or ""), content_html=str(doc.get("content") or ""),
+        source_url=m["source_url"], submitter_name=m["submitter_name"], edited=m["edited"],
+        approved_at=m["decided_at"])

@@ -1,0 +1,1 @@
+"""The Code of Conduct and Principles of Accountability: versioned Markdown documents."""

@@ -1,0 +1,1 @@
+"""The moderation queue: news moderators approve (maybe edited) or reject citing a clause."""

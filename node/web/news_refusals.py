@@ -1,0 +1,34 @@
+"""The newswire domain's refusals a person meets on the news pages, marked here so they
+are extracted and shown translated (the domain raises them in English, as the CLI
+prints them)."""
+
+from __future__ import annotations
+
+from node.web.i18n import N_
+
+REFUSALS = (
+    N_("news needs a title"),
+    N_("the title may have at most 200 characters"),
+    N_("news needs some text"),
+    N_("the text may have at most 10000 characters"),
+    N_("at most 10 links"),
+    N_("each link must be a web address starting with https:// or http://"),
+    N_("the source must be a web address starting with https:// or http://"),
+    N_("the name may have at most 100 characters"),
+    N_("the contact e-mail address is not valid"),
+    N_("script tags are not allowed in news"),
+    N_("this form was filled in by a program: the last field must stay empty"),
+    N_("too many submissions from your address: try again in an hour"),
+    N_("this news item is not waiting in the queue"),
+    N_("the note may have at most 1000 characters"),
+    N_("this node has no Code of Conduct yet: publish one first "
+       "(ionode news conduct edit --file FILE)"),
+    N_("a rejection must cite a clause of the Code of Conduct"),
+    N_("the Code of Conduct has no such clause"),
+    N_("the document needs some text"),
+    N_("the document may have at most 20000 characters"),
+    N_("the document must be conduct or accountability"),
+    N_("the text is the same as the current version"),
+    N_("only the node's admins and news moderators may moderate the news"),
+    N_("This tracking link is unknown."),
+)

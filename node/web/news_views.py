@@ -1,0 +1,173 @@
+"""The newswire's public pages: the front page (``/news`` for browsers), the
+submission form, the private tracking page, the moderation log and the Code of Conduct.
+
+Every rule is the newswire domain's (:mod:`node.newswire`), shared with ``ionode news``:
+a refused form comes back with the refusal beside the fields and what was typed, and
+nothing is stored. The form needs no account; it carries a CSRF token like the sign-in
+form (the session's when the visitor is signed in).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from node.activitypub.models import LocalActor
+from node.newswire.actor.front import news_page
+from node.newswire.conduct.rules import DOCUMENTS
+from node.newswire.conduct.service import Version, current, history, version_of
+from node.newswire.errors import NewsError
+from node.newswire.log.service import log_page
+from node.newswire.moderation.roles import role_of
+from node.newswire.submissions.rules import body_html, check_submission, split_links
+from node.newswire.submissions.service import TOO_MANY, store_submission, track
+from node.runtime import Node, node_of
+from node.web.auth import client_of, current_login
+from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.markup import sanitized_markup
+from node.web.templating import render
+
+FIELDS = ("title", "body", "links", "source_url", "submitter_name", "contact_email")
+
+
+def field(form: FormData, name: str) -> str:
+    """A form field whole: the domain's caps judge its length (the form itself is capped
+    at :data:`node.web.forms.FORM_LIMIT`), so an oversized text is refused, not cut."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def cursor(request: Request) -> int | None:
+    """The ``before`` keyset cursor; anything but a positive number is a 400."""
+    value = request.query_params.get("before")
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 12 or int(value) < 1:
+        raise HTTPException(400, "before must be a positive number")
+    return int(value)
+
+
+def _front(node: Node, before: int | None, account_id: int | None) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        entries, older = news_page(conn, before)
+        moderates = role_of(conn, account_id) is not None
+    return {"entries": entries, "older": older, "moderates": moderates}
+
+
+async def news_front(request: Request, actor: LocalActor) -> Response:
+    """``/news`` for browsers: approved news, newest first, a page at a time."""
+    node, login = node_of(request), await current_login(request)
+    data = await run_in_threadpool(_front, node, cursor(request),
+                                   login.account.id if login else None)
+    context = {"actor": actor, "handle": f"@{actor.username}@{node.settings.host}",
+               "alternate": actor.uri, "summaries": {e.id: sanitized_markup(e.summary_html)
+                                                     for e in data["entries"]}, **data}
+    return await render(request, "news.html", context)
+
+
+async def _submit_page(request: Request, *, status: int = 200, **values: Any) -> Response:
+    context = {"v": {name: "" for name in FIELDS}, "error": "", **values}
+    return await render(request, "news_submit.html", context, status=status)
+
+
+async def submit_form(request: Request) -> Response:
+    """GET /news/submit."""
+    return await _submit_page(request)
+
+
+def _store(node: Node, typed: dict[str, str], honeypot: str, client: str) -> str:
+    submission = check_submission(
+        title=typed["title"], body=typed["body"], links=split_links(typed["links"]),
+        source_url=typed["source_url"], submitter_name=typed["submitter_name"],
+        contact_email=typed["contact_email"], honeypot=honeypot)
+    with node.engine.begin() as conn:
+        _item_id, token = store_submission(conn, submission, now=node.clock(), client=client)
+    return token
+
+
+async def submit(request: Request) -> Response:
+    """POST /news/submit: store the news and show its private tracking link once."""
+    form = await read_form(request)
+    login = await current_login(request)
+    if login is not None:
+        verify_session_form(request, form, login)
+    else:
+        verify_anonymous_form(request, form)
+    typed = {name: field(form, name) for name in FIELDS}
+    try:
+        token = await run_in_threadpool(_store, node_of(request), typed, field(form, "website"),
+                                        client_of(request))
+    except NewsError as exc:
+        status = 429 if str(exc) == TOO_MANY else 400
+        return await _submit_page(request, status=status, error=str(exc), v=typed)
+    return RedirectResponse(f"/news/track/{token}?new=1", status_code=303)
+
+
+async def track_page(request: Request) -> Response:
+    """GET /news/track/{token}: the state of one submission, for whoever holds the link."""
+    token = str(request.path_params["token"])
+    node = node_of(request)
+
+    def load() -> Any:
+        with node.engine.connect() as conn:
+            return track(conn, token)
+
+    found = await run_in_threadpool(load)
+    if found is None:
+        raise HTTPException(404, "This tracking link is unknown.")
+    context = {"item": found, "new": request.query_params.get("new") == "1",
+               "link": f"{node.settings.url}/news/track/{token}"}
+    return await render(request, "news_track.html", context,
+                        headers={"Cache-Control": "private, no-store",
+                                 "X-Robots-Tag": "noindex"})
+
+
+async def log_view(request: Request) -> Response:
+    """GET /news/log: every moderation decision, newest first."""
+    node, before = node_of(request), cursor(request)
+
+    def load() -> Any:
+        with node.engine.connect() as conn:
+            return log_page(conn, before)
+
+    entries, older = await run_in_threadpool(load)
+    return await render(request, "news_log.html", {"entries": entries, "older": older})
+
+
+def _conduct(node: Node, document: str, version: int | None) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        shown: dict[str, Version | None] = {
+            doc: (version_of(conn, doc, version) if doc == document and version
+                  else current(conn, doc)) for doc in DOCUMENTS}
+        return {"shown": shown, "histories": {doc: history(conn, doc) for doc in DOCUMENTS}}
+
+
+async def conduct_page(request: Request) -> Response:
+    """GET /news/conduct[?document=conduct&version=N]: the documents and every version."""
+    document = request.query_params.get("document", "conduct")
+    version = request.query_params.get("version")
+    if document not in DOCUMENTS or (version is not None and not version.isdigit()):
+        raise HTTPException(404)
+    data = await run_in_threadpool(_conduct, node_of(request), document,
+                                   int(version) if version else None)
+    if version and data["shown"][document] is None:
+        raise HTTPException(404)
+    texts = {doc: sanitized_markup(body_html(v.markdown)) if v else None
+             for doc, v in data["shown"].items()}
+    return await render(request, "news_conduct.html", {**data, "texts": texts})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/news/submit", submit_form, methods=["GET"]),
+        Route("/news/submit", submit, methods=["POST"]),
+        Route("/news/track/{token}", track_page, methods=["GET"]),
+        Route("/news/log", log_view, methods=["GET"]),
+        Route("/news/conduct", conduct_page, methods=["GET"]),
+    ]
