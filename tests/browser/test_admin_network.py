@@ -54,12 +54,13 @@ def test_admin_sets_the_approval_policy_and_approves_a_node(site: Site, page: Pa
     followers = page.get_by_role("region", name="Follower nodes and relays")
     expect(followers.get_by_role("row", name=peer)).to_contain_text("accepted")
 
-    page.get_by_role("button", name="Follow", exact=True).click()  # nothing typed
-    expect(page.get_by_label("Node or relay", exact=True)).to_be_focused()  # the browser's own check
-    page.get_by_label("Node or relay", exact=True).fill("@nobody")
+    target = page.get_by_label("Node or relay", exact=True)
+    page.get_by_role("button", name="Follow", exact=True).click()  # nothing typed:
+    expect(target).to_be_focused()  # the browser's own check (required) stops it
+    target.fill("@nobody")
     page.get_by_role("button", name="Follow", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("cannot find @nobody")
-    expect(page.get_by_label("Node or relay", exact=True)).to_have_value("@nobody")
+    expect(target).to_have_value("@nobody")
     assert_accessible(page)
 
     page.get_by_label("Open: any node or relay").check()  # leave the shared node open
