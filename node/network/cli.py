@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 from node.activitypub.following import FollowTarget
@@ -12,7 +13,7 @@ from node.network.follows import (
     answer_request,
     find_peer,
     follow_peer,
-    known_peer,
+    peer_to_unfollow,
     pending_requests,
     unfollow_peer,
 )
@@ -21,20 +22,20 @@ from node.network.status import followers, following, status_lines
 from node.runtime import Node, NodeAccess
 
 
-def _peer(node: Node, target: str, *, relay: bool) -> FollowTarget:
-    async def resolve() -> FollowTarget:
+def _looked_up(node: Node, lookup: Coroutine[Any, Any, FollowTarget]) -> FollowTarget:
+    async def run() -> FollowTarget:
         try:
-            return await find_peer(node, target, relay=relay)
+            return await lookup
         finally:
             await node.services.fetcher.aclose()
 
-    return asyncio.run(resolve())
+    return asyncio.run(run())
 
 
 def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
     node = nodes.open(args)
     try:
-        target = _peer(node, args.target, relay=args.relay)
+        target = _looked_up(node, find_peer(node, args.target, relay=args.relay))
         with node.engine.begin() as conn:
             follow_peer(node, conn, target, relay=args.relay)
     finally:
@@ -47,9 +48,7 @@ def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
 def cmd_unfollow(nodes: NodeAccess, args: argparse.Namespace) -> int:
     node = nodes.open(args)
     try:
-        with node.engine.connect() as conn:
-            known = known_peer(conn, args.target)
-        target = known or _peer(node, args.target, relay=False)
+        target = _looked_up(node, peer_to_unfollow(node, args.target))
         with node.engine.begin() as conn:
             unfollow_peer(node, conn, target)
     finally:

@@ -10,6 +10,7 @@ Follows are the protocol's ``follow`` rows, with our node actor as follower; a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from node.activitypub.urls import split_url
 from node.activitypub.vocab import PUBLIC, activity, without_context
 from node.hosts import BadURL
 from node.network.models import NetworkPeer
+from node.network.refusal import NetworkRefusal
 from node.network.rules import relay_follow
 from node.runtime import Node
 
@@ -62,29 +64,39 @@ async def resolve_node(node: Node, target: str) -> str:
     if site is None:
         resolved = await resolve_account(fetcher, target)
         if not isinstance(resolved, str):
-            raise ActorError(f"cannot find {target}: {resolved.reason}")
+            raise NetworkRefusal("cannot find %(target)s: %(reason)s", target=target,
+                                 reason=resolved.reason)
         return resolved
     url = f"{site}/.well-known/webfinger?resource={quote(site, safe=':/')}"
     fetched = await fetcher.fetch_json(url, accept=JRD_ACCEPT, media_types=JRD_MEDIA_TYPES)
     if isinstance(fetched, FetchFailed):
-        raise ActorError(f"cannot find the node actor of {site}: {fetched.reason}")
+        raise NetworkRefusal("cannot find the node actor of %(site)s: %(reason)s", site=site,
+                             reason=fetched.reason)
     href = self_link(fetched.document)
     if not isinstance(href, str):
-        raise ActorError(f"{site} names no node actor in its WebFinger answer")
+        raise NetworkRefusal("%(site)s names no node actor in its WebFinger answer", site=site)
     return href
 
 
 async def find_peer(node: Node, target: str, *, relay: bool) -> FollowTarget:
     """The node actor (or relay actor) ``target`` names, and its inbox."""
+    target = target.strip()
+    if not target:
+        raise NetworkRefusal("name the node to follow: https://other.example, "
+                             "@ionode@other.example or an actor URL")
     uri = target if relay else await resolve_node(node, target)
+    own = f"{node.settings.url}/actor"
+    if uri == own:
+        raise NetworkRefusal("a node cannot follow itself")
     info = await node.services.actors.actor(uri)
     if isinstance(info, LookupFailed):
-        raise ActorError(f"cannot fetch {uri}: {info.reason}")
+        raise NetworkRefusal("cannot fetch %(uri)s: %(reason)s", uri=uri, reason=info.reason)
     if info.kind not in NODE_TYPES:
-        what = "relay" if relay else "node"
-        raise ActorError(f"{info.uri} is a {info.kind}, not a {what} actor")
-    if info.uri == f"{node.settings.url}/actor":
-        raise ActorError("a node cannot follow itself")
+        raise NetworkRefusal("%(uri)s is a %(kind)s, not a relay actor" if relay else
+                             "%(uri)s is a %(kind)s, not a node actor",
+                             uri=info.uri, kind=info.kind)
+    if info.uri == own:
+        raise NetworkRefusal("a node cannot follow itself")
     return FollowTarget(uri=info.uri, inbox=info.shared_inbox or info.inbox)
 
 
@@ -101,6 +113,18 @@ def known_peer(conn: Connection, uri: str) -> FollowTarget | None:
     return FollowTarget(uri=uri, inbox=cached.shared_inbox or cached.inbox)
 
 
+async def peer_to_unfollow(node: Node, target: str) -> FollowTarget:
+    """The follow ``target`` names: from what is stored when we follow it (the peer may be
+    down or gone), else looked up as :func:`find_peer` does. The CLI and the admin page
+    both unfollow through here."""
+
+    def stored() -> FollowTarget | None:
+        with node.engine.connect() as conn:
+            return known_peer(conn, target.strip())
+
+    return await asyncio.to_thread(stored) or await find_peer(node, target, relay=False)
+
+
 def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) -> None:
     found = conn.execute(select(_peer.c.id).where(_peer.c.actor_uri == actor_uri)).first()
     if found is None:
@@ -111,14 +135,20 @@ def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) ->
 
 
 def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bool) -> str:
-    """Record a pending follow of ``target`` by the node actor and queue the Follow."""
+    """Record a pending follow of ``target`` by the node actor and queue the Follow.
+
+    A follow already pending or accepted is refused; a rejected one may be asked again.
+    """
     me = node_actor(conn)
     now = node.clock()
     outbox = node.services.outbox
     follow_id = outbox.new_id("activities")
     values: dict[str, Any] = {"activity_id": follow_id, "state": "pending", "updated_at": now}
-    existing = conn.execute(select(_follow.c.id).where(
+    existing = conn.execute(select(_follow.c.id, _follow.c.state).where(
         _follow.c.follower == me.uri, _follow.c.following == target.uri)).first()
+    if existing is not None and existing.state in ("pending", "accepted"):
+        raise NetworkRefusal("this node already follows %(uri)s (%(state)s)", uri=target.uri,
+                             state=existing.state)
     if existing is None:
         conn.execute(insert(_follow).values(follower=me.uri, following=target.uri,
                                             created_at=now, **values))
@@ -139,7 +169,7 @@ def unfollow_peer(node: Node, conn: Connection, target: FollowTarget) -> str:
     row = conn.execute(select(_follow).where(
         _follow.c.follower == me.uri, _follow.c.following == target.uri)).first()
     if row is None:
-        raise ActorError(f"this node does not follow {target.uri}")
+        raise NetworkRefusal("this node does not follow %(uri)s", uri=target.uri)
     kind = conn.execute(select(_peer.c.kind).where(_peer.c.actor_uri == target.uri)).scalar()
     # the peer row stays: a relay that followed us back is still told apart as a relay
     conn.execute(delete(_follow).where(_follow.c.id == row.id))
@@ -173,7 +203,7 @@ def answer_request(node: Node, conn: Connection, follower: str, *, accept: bool)
         _follow.c.follower == follower, _follow.c.following == me.uri,
         _follow.c.state == "pending")).first()
     if row is None:
-        raise ActorError(f"no pending follow request from {follower}")
+        raise NetworkRefusal("no pending follow request from %(actor)s", actor=follower)
     kind = conn.execute(select(_peer.c.kind).where(_peer.c.actor_uri == follower)).scalar()
     follow: Mapping[str, Any] = {
         "id": row.activity_id, "type": "Follow", "actor": follower,

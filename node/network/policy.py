@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from node.activitypub.local_actors import ActorError
 from node.activitypub.models import LocalActor
+from node.network.refusal import NetworkRefusal
 from node.node_record import NodeSetting
 
 POLICY_KEY = "network.follow_policy"
@@ -30,7 +30,8 @@ def follow_policy(conn: Connection) -> str:
 def set_follow_policy(conn: Connection, policy: str) -> None:
     """Record ``policy`` and make the node actor advertise it."""
     if policy not in POLICIES:
-        raise ActorError(f"follow policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+        raise NetworkRefusal("follow policy must be one of %(choices)s, not %(given)s",
+                             choices=", ".join(POLICIES), given=repr(policy))
     conn.execute(delete(_setting).where(_setting.c.key == POLICY_KEY))
     conn.execute(insert(_setting).values(key=POLICY_KEY, value=policy))
     conn.execute(update(_actor).where(_actor.c.kind == "node").values(
