@@ -47,7 +47,10 @@ def signature(secret: str, url: str) -> str:
 
 
 def signed(secret: str, url: str, tag: str) -> bool:
-    return hmac.compare_digest(signature(secret, url), tag)
+    """Whether ``tag`` is ``url``'s signature, compared in constant time. Compared as
+    bytes: :func:`hmac.compare_digest` raises ``TypeError`` on a ``str`` with non-ASCII
+    characters, which a query string can carry."""
+    return hmac.compare_digest(signature(secret, url).encode(), tag.encode())
 
 
 def proxied_url(secret: str, base_url: str, url: object) -> str:

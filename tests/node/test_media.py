@@ -203,6 +203,9 @@ def test_the_proxy_refuses_unsigned_urls_private_addresses_and_bad_answers(
         site: Site, fetched: list[str]) -> None:
     assert proxy(site, "https://remote.example/photo.png", tag="0" * 32).status_code == 404
     assert proxy(site, "https://remote.example/photo.png", tag="").status_code == 404
+    # a tag with characters outside ASCII is refused too, not a 500 (compare_digest
+    # raises TypeError on non-ASCII str)
+    assert proxy(site, "https://remote.example/photo.png", tag="é" * 32).status_code == 404
     assert fetched == []  # not an open proxy: nothing was fetched for those
     for url in ("http://127.0.0.1/photo.png", "http://10.0.0.5/photo.png",
                 "http://[::ffff:127.0.0.1]/photo.png", "https://remote.example/liar.png",
