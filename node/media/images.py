@@ -70,7 +70,7 @@ def _decoded(data: bytes, largest: int) -> Image.Image:
         if image.format == "JPEG":
             image.draft("RGB", (largest, largest))
         image.seek(0)  # GIF and animated WebP: the first frame
-        upright = ImageOps.exif_transpose(image) or image
+        upright = _eight_bit(ImageOps.exif_transpose(image) or image)
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
             upright.mode == "P" and "transparency" in upright.info)
         pixels = upright.convert("RGBA" if has_alpha else "RGB")
@@ -80,6 +80,15 @@ def _decoded(data: bytes, largest: int) -> Image.Image:
     clean = Image.new(pixels.mode, pixels.size)  # no info, no EXIF: pixels only
     clean.paste(pixels)
     return clean
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit greyscale (a PNG opens as ``I;16``) scaled to 8 bits: Pillow's
+    ``convert("RGB")`` clips such samples at 255 instead of scaling them, so any tone
+    above 1/256 of full scale would come out white."""
+    if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        return image
+    return image.convert("I").point(lambda value: value / 256).convert("L")
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:

@@ -166,3 +166,15 @@ def test_the_proxy_cache_expires(tmp_path: Path) -> None:
     assert hit is not None and hit.media_type == "image/jpeg"
     assert cache.get(url, now=time.time() + 61) is None
     assert cache.get(url) is None  # the stale file is gone
+
+
+def test_a_16_bit_greyscale_png_keeps_its_tones() -> None:
+    """Pillow's convert("RGB") clips 16-bit samples at 255 instead of scaling them: a mid
+    grey (30000 of 65535) came out white."""
+    grey = Image.new("I;16", (40, 30))
+    grey.putdata([30000] * (40 * 30))
+    out = io.BytesIO()
+    grey.save(out, "PNG")
+    red, green, blue = opened(process(out.getvalue()).largest.data).convert("RGB").getpixel(
+        (20, 15))
+    assert 110 <= red <= 125 and red == green == blue  # 30000 / 257 = 117
