@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,9 +115,16 @@ class ProxyCache:
         variant = image.largest
         path = self._stem(url).with_suffix(f".{variant.name.rsplit('.', 1)[1]}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-        tmp.write_bytes(variant.data)
-        os.replace(tmp, path)
+        # A temporary file of its own: two threads of one process may cache one URL at
+        # once (two readers of a page), and a shared name made the second rename fail.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(variant.data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return Cached(variant.data, variant.media_type)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 
@@ -178,3 +179,26 @@ def test_a_16_bit_greyscale_png_keeps_its_tones() -> None:
     red, green, blue = opened(process(out.getvalue()).largest.data).convert("RGB").getpixel(
         (20, 15))
     assert 110 <= red <= 125 and red == green == blue  # 30000 / 257 = 117
+
+
+def test_two_fetches_of_one_url_can_cache_it_at_once(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two readers asking for the same fresh remote image are served by two threads of one
+    process: each must write its own temporary file (a name built from the process id
+    alone was shared, and the second rename failed with FileNotFoundError: a 500)."""
+    cache = ProxyCache(tmp_path)
+    url = "https://remote.example/a.png"
+    image = process(image_bytes((50, 40)))
+    real_replace = os.replace
+    nested: list[bool] = []
+
+    def replace_after_another_put(src: str | Path, dst: str | Path) -> None:
+        if not nested:  # the other thread finishes its put in between
+            nested.append(True)
+            cache.put(url, image)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_after_another_put)
+    assert cache.put(url, image).data == image.largest.data
+    assert nested and cache.get(url) is not None
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
