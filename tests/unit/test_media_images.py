@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -202,3 +204,47 @@ def test_two_fetches_of_one_url_can_cache_it_at_once(tmp_path: Path,
     assert cache.put(url, image).data == image.largest.data
     assert nested and cache.get(url) is not None
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+_PEAK = """
+import sys
+from node.media.images import process
+
+def peak_kb():  # the resident set's high-water mark since the last reset
+    return next(int(line.split()[1]) for line in open("/proc/self/status")
+                if line.startswith("VmHWM"))
+
+data = open(sys.argv[1], "rb").read()
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # reset the high-water mark: imports do not count
+before = peak_kb()
+process(data)
+print(peak_kb() - before)
+"""
+
+
+def test_a_big_image_within_the_caps_is_shrunk_before_it_is_copied(tmp_path: Path) -> None:
+    """A 20 MP PNG compresses to a few hundred kB but decodes to 60 MB: turning,
+    converting and copying it at full size cost 310 MB for one upload (600 MB for an
+    RGBA one at the 40 MP cap); shrunk first, the decoded frame is the only big copy."""
+    side = 4500
+    path = tmp_path / "big.png"
+    Image.new("RGB", (side, side), (10, 20, 30)).save(path, "PNG")
+    run = subprocess.run([sys.executable, "-c", _PEAK, str(path)], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parents[2])
+    decoded_kb = side * side * 3 // 1024
+    assert int(run.stdout) < decoded_kb * 2, run.stdout  # it was over 5 times
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_big_turned_image_is_shrunk_to_its_upright_width(fmt: str) -> None:
+    image = Image.new("RGB", (4000, 2000), (255, 255, 255))
+    image.paste((255, 0, 0), (0, 0, 400, 400))  # a red corner, top left as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # 6: turn 90 degrees clockwise to show it
+    out = io.BytesIO()
+    image.save(out, fmt, exif=exif.tobytes())
+    shown = opened(process(out.getvalue()).largest.data).convert("RGB")
+    assert shown.size == (1280, 2560)
+    red, green, _ = shown.getpixel((1270, 10))  # the corner is now top right
+    assert red > 200 and green < 60
