@@ -253,3 +253,36 @@ def test_an_avatar_set_by_url_is_shown_through_the_proxy_never_hot_linked(admin:
     assert admin.client.get(src).status_code == 200
     icon = admin.client.get(f"/hubs/{HUB}", headers=AS_JSON).json()["icon"]
     assert icon == {"type": "Image", "url": remote_url}  # no upload: only its URL
+
+
+def test_remote_images_are_decoded_a_few_at_a_time(site: Site,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page with many remote images makes the browser ask for them all at once; each
+    decode of a 16 MP image holds 100-200 MB, so decodes wait for one of a few slots
+    rather than all running in the 40 threads of the pool (a node out of memory)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from node.media import images
+
+    real_process = images.process
+    running: list[int] = []
+    busiest: list[int] = [0]
+    lock = threading.Lock()
+
+    def slow_process(*args: object, **kwargs: object) -> object:
+        with lock:
+            running.append(1)
+            busiest[0] = max(busiest[0], len(running))
+        time.sleep(0.2)
+        with lock:
+            running.pop()
+        return real_process(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(images, "process", slow_process)
+    urls = [f"https://remote.example/photo.png?n={n}" for n in range(6)]
+    with ThreadPoolExecutor(len(urls)) as pool:
+        answers = list(pool.map(lambda url: proxy(site, url), urls))
+    assert [a.status_code for a in answers] == [200] * len(urls)
+    assert 1 <= busiest[0] <= 2
