@@ -227,3 +227,22 @@ def test_the_hub_and_home_pages_link_the_calendars(h: Harness) -> None:
     _, home = get(h, "/")
     assert home.links["Calendar of calls and events"] == "/calendar"
     assert home.links["Agenda"] == "/agenda"
+
+
+def test_the_agenda_pages_on_past_a_start_with_a_fraction_of_a_second(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another server's startTime may carry milliseconds; a cursor cut to the second put
+    the last item of a page at the top of the next one again."""
+    monkeypatch.setattr(calendar_pages, "AGENDA_PAGE", 1)
+    send(h, "Create", remote_event(1, startTime="2026-12-12T18:15:00.250-06:00"))
+    send(h, "Create", remote_event(2, startTime="2026-12-13T18:15:00.250-06:00",
+                                   endTime="2026-12-13T20:00:00-06:00"), n=2)
+    seen: list[tuple[str, str]] = []
+    path = f"{HUB}/agenda?tz=America/Chicago"
+    for _ in range(4):
+        _, page = get(h, path)
+        seen += page.entries()
+        if "Later" not in page.links:
+            break
+        path = page.links["Later"]
+    assert seen == [("2026-12-12", "6:15 PM Rally 1"), ("2026-12-13", "6:15 PM Rally 2")]

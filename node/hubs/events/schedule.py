@@ -68,17 +68,23 @@ class Cursor:
     key: str
 
     def __str__(self) -> str:
-        return f"{self.start.astimezone(UTC):%Y%m%dT%H%M%SZ}~{self.key}"
+        """The start to the microsecond when it has a fraction (another server's
+        ``startTime`` may): cut to the second, the next page began with this entry again."""
+        moment = self.start.astimezone(UTC)
+        fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
+        return f"{moment:%Y%m%dT%H%M%S}{fraction}Z~{self.key}"
 
 
 def parse_cursor(text: str) -> Cursor | None:
     """A cursor from a ``?after=`` link; None when unreadable (the list starts over)."""
     stamp, sep, key = text.partition("~")
-    try:
-        start = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    return Cursor(start, key) if sep and key else None
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S.%fZ"):
+        try:
+            start = datetime.strptime(stamp, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return Cursor(start, key) if sep and key else None
+    return None
 
 
 @dataclass(frozen=True)
