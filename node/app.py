@@ -35,6 +35,7 @@ from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
+from node.media.proxy import media_tasks
 from node.node_record import record_url
 from node.runtime import Node
 from node.services import Services
@@ -165,7 +166,7 @@ def create_app(
         async with anyio.create_task_group() as group:
             group.start_soon(supervised, "inbox writer", node.services.writer.run, stop)
             if start_workers:
-                spawn_workers(node, group, stop, periodic_tasks())
+                spawn_workers(node, group, stop, periodic_tasks() + media_tasks())
             if freeze_heap:
                 freeze_startup_objects()
             try:

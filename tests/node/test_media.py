@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -286,3 +287,19 @@ def test_remote_images_are_decoded_a_few_at_a_time(site: Site,
         answers = list(pool.map(lambda url: proxy(site, url), urls))
     assert [a.status_code for a in answers] == [200] * len(urls)
     assert 1 <= busiest[0] <= 2
+
+
+def test_an_hourly_task_empties_the_proxy_cache_of_stale_images(site: Site) -> None:
+    import anyio
+
+    from node.media.proxy import CACHE_SECONDS, media_tasks
+
+    assert proxy(site, "https://remote.example/photo.png").status_code == 200
+    folder = site.node.settings.data_dir / "media" / "proxy"
+    (cached,) = folder.iterdir()
+    (task,) = media_tasks()
+    assert anyio.run(task.run, site.node) == 0  # fresh: kept
+    stale = cached.stat().st_mtime - CACHE_SECONDS - 60
+    os.utime(cached, (stale, stale))
+    assert anyio.run(task.run, site.node) == 1
+    assert list(folder.iterdir()) == []

@@ -248,3 +248,23 @@ def test_a_big_turned_image_is_shrunk_to_its_upright_width(fmt: str) -> None:
     assert shown.size == (1280, 2560)
     red, green, _ = shown.getpixel((1270, 10))  # the corner is now top right
     assert red > 200 and green < 60
+
+
+def test_the_proxy_cache_sweep_deletes_only_what_is_stale(tmp_path: Path) -> None:
+    """A stale file was dropped only when its URL was asked for again; most never are,
+    so the cache grew for ever."""
+    cache = ProxyCache(tmp_path, ttl=60)
+    image = process(image_bytes((50, 40)))
+    for url in ("https://remote.example/old.png", "https://remote.example/new.png"):
+        cache.put(url, image)
+    cache.put_failure("https://remote.example/gone.png")
+    now = time.time()
+    old = [p for p in tmp_path.iterdir()
+           if p.name.startswith(cache._stem("https://remote.example/old.png").name)]
+    for path in (*old, *tmp_path.glob("*.failed")):
+        os.utime(path, (now - 3600, now - 3600))
+    assert cache.sweep(now) == 2
+    assert cache.get("https://remote.example/new.png", now=now) is not None
+    assert cache.get("https://remote.example/old.png", now=now) is None
+    assert not cache.failed_recently("https://remote.example/gone.png", now=now)
+    assert ProxyCache(tmp_path / "never-made").sweep() == 0
