@@ -246,3 +246,28 @@ def test_the_agenda_pages_on_past_a_start_with_a_fraction_of_a_second(
             break
         path = page.links["Later"]
     assert seen == [("2026-12-12", "6:15 PM Rally 1"), ("2026-12-13", "6:15 PM Rally 2")]
+
+
+def test_the_agenda_pages_on_in_code_point_order_whatever_the_databases_collation(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries at one instant are ordered by their id, in Python by code point; a
+    PostgreSQL cluster made with a language's collation (en_US.UTF-8, the usual default)
+    ordered and compared the ids its own way ('a' before 'B'), so the page after one
+    ending on '.../B' skipped '.../a'. The column is given that collation here."""
+    if h.node.engine.dialect.name == "postgresql":
+        with h.node.engine.begin() as conn:
+            conn.exec_driver_sql('ALTER TABLE hub_item ALTER COLUMN object_uri TYPE '
+                                 'varchar(1024) COLLATE "en-US-x-icu"')
+    monkeypatch.setattr(calendar_pages, "AGENDA_PAGE", 1)
+    for n, key in enumerate(("B", "a"), start=1):  # the same start, ids in mixed case
+        uri = f"https://mobilizon.example/events/{key}"
+        send(h, "Create", remote_event(n, id=uri, url=uri, name=f"Rally {key}"), n=n)
+    seen: list[tuple[str, str]] = []
+    path = f"{HUB}/agenda?tz=America/Chicago"
+    for _ in range(4):
+        _, page = get(h, path)
+        seen += page.entries()
+        if "Later" not in page.links:
+            break
+        path = page.links["Later"]
+    assert seen == [("2026-12-12", "6:15 PM Rally B"), ("2026-12-12", "6:15 PM Rally a")]
