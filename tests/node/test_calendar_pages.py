@@ -271,3 +271,15 @@ def test_the_agenda_pages_on_in_code_point_order_whatever_the_databases_collatio
             break
         path = page.links["Later"]
     assert seen == [("2026-12-12", "6:15 PM Rally B"), ("2026-12-12", "6:15 PM Rally a")]
+
+
+def test_the_first_and_last_months_do_not_link_to_months_the_page_refuses(h: Harness) -> None:
+    """1900-01 linked to 1899-12 and 9998-12 to 9999-01, which the page answers with
+    "not a month" (400): a reader following the link got an error page."""
+    _, first = get(h, f"{HUB}/calendar?month=1900-01")
+    assert "January 1900" in first.caption
+    assert not any(text.startswith("←") for text in first.links)
+    assert "February 1900 →" in first.links
+    _, last = get(h, f"{HUB}/calendar?month=9998-12")
+    assert not any(text.endswith("→") for text in last.links)
+    assert get(h, last.links["← November 9998"])[1].caption.startswith("November 9998")
