@@ -35,10 +35,12 @@ from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
+from node.media.proxy import media_tasks
 from node.network import wiring as network_wiring
 from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
 from node.node_record import record_url
+from node.periodic import PeriodicTask
 from node.runtime import Node
 from node.services import Services
 from node.settings import Settings
@@ -48,6 +50,12 @@ from node.web import views as web_views
 from node.web.install import install_web
 from node.web.pages import html_pages
 from node.workers import spawn_workers, stop_gracefully
+
+
+def background_tasks() -> list[PeriodicTask]:
+    """Every periodic job of the node, run by whichever process runs its workers (``serve``
+    with workers, or ``ionode worker``): one list, so both run the same jobs."""
+    return periodic_tasks() + media_tasks()
 
 
 def all_routes() -> list[BaseRoute]:
@@ -180,7 +188,7 @@ def create_app(
             try:
                 async with anyio.create_task_group() as background:
                     app.state.workers = (spawn_workers(node, background, stop,
-                                                       periodic_tasks())
+                                                       background_tasks())
                                          if start_workers else [])
                     if freeze_heap:
                         freeze_startup_objects()

@@ -51,8 +51,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """The workers alone, no HTTP, until SIGTERM or SIGINT (then gracefully)."""
     import anyio
 
-    from node.app import build_node
-    from node.hubs.tasks import periodic_tasks
+    from node.app import background_tasks, build_node
     from node.workers import serve_workers
 
     if args.workers == 0:
@@ -64,7 +63,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(f"ionode: worker for {settings.url}: {settings.inbox_workers} inbox and "
               f"{settings.delivery_workers} delivery workers and the periodic jobs, no "
               f"HTTP; {migration.describe(database_label(settings.database))}", flush=True)
-        anyio.run(serve_workers, build_node(settings), periodic_tasks(),
+        anyio.run(serve_workers, build_node(settings), background_tasks(),
                   backend_options={"use_uvloop": True})
     print("ionode: worker stopped", flush=True)
     return 0

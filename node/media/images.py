@@ -39,6 +39,7 @@ from node.media.checks import (
 )
 
 JPEG_QUALITY = 85
+ORIENTATION = 0x0112  # the EXIF tag
 
 
 def sniff(data: bytes, *, max_bytes: int = MAX_BYTES,
@@ -65,21 +66,50 @@ def _decoded(data: bytes, largest: int) -> Image.Image:
     """The first frame, oriented upright, as RGB or RGBA pixels with no metadata.
 
     A JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale still at least ``largest``
-    pixels each way (``draft``): a 12 MP photo costs a quarter of the work."""
+    pixels each way (``draft``): a 12 MP photo costs a quarter of the work. Any image is
+    shrunk to ``largest`` pixels wide (once upright) right after decoding, before it is
+    turned, converted or copied: each of those copies of a 40 MP image costs 160 MB."""
     with Image.open(io.BytesIO(data), formats=tuple(ACCEPTED)) as image:
         if image.format == "JPEG":
             image.draft("RGB", (largest, largest))
         image.seek(0)  # GIF and animated WebP: the first frame
-        upright = ImageOps.exif_transpose(image) or image
-        has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-            upright.mode == "P" and "transparency" in upright.info)
-        pixels = upright.convert("RGBA" if has_alpha else "RGB")
+        frame = _eight_bit(image)
+        has_alpha = frame.mode in ("RGBA", "LA", "PA") or (
+            frame.mode == "P" and "transparency" in frame.info)
+        mode = "RGBA" if has_alpha else "RGB"
+        if frame.mode not in ("RGB", "RGBA", "L", "LA"):  # palette, CMYK, 1-bit
+            frame = frame.convert(mode)  # resizing a palette would pick, not blend
+        small = _shrunk(frame, largest)
+        upright = ImageOps.exif_transpose(small) or small
+        pixels = upright.convert(mode)
     pixels.load()
     if pixels.mode == "RGBA" and pixels.getchannel("A").getextrema()[0] == 255:
         pixels = pixels.convert("RGB")  # fully opaque after all: a JPEG is smaller
     clean = Image.new(pixels.mode, pixels.size)  # no info, no EXIF: pixels only
     clean.paste(pixels)
     return clean
+
+
+def _shrunk(image: Image.Image, largest: int) -> Image.Image:
+    """``image`` at most ``largest`` pixels wide once upright (EXIF orientations 5 to 8
+    turn it a quarter, so its height becomes the width); the EXIF goes along, for
+    :func:`ImageOps.exif_transpose` to read afterwards."""
+    turned = image.getexif().get(ORIENTATION) in (5, 6, 7, 8)
+    width = image.height if turned else image.width
+    if width <= largest:
+        return image
+    scale = largest / width
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit greyscale (a PNG opens as ``I;16``) scaled to 8 bits: Pillow's
+    ``convert("RGB")`` clips such samples at 255 instead of scaling them, so any tone
+    above 1/256 of full scale would come out white."""
+    if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        return image
+    return image.convert("I").point(lambda value: value / 256).convert("L")
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:

@@ -14,7 +14,7 @@ and a hostile image never reaches the reader unchecked. The proxy:
   remote ``Content-Type`` said, the reader gets a JPEG or PNG we made, with no metadata;
 * keeps the result on disk for :data:`CACHE_SECONDS`, and a failure for
   :data:`FAILURE_SECONDS`, so a page full of broken links cannot make the node fetch
-  them on every view.
+  them on every view; an hourly task (:func:`media_tasks`) deletes what went stale.
 """
 
 from __future__ import annotations
@@ -22,13 +22,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import anyio
+import anyio.to_thread
+
 from node.media.checks import ProcessedImage
 from node.media.store import MEDIA_TYPES
+from node.periodic import PeriodicTask
+from node.runtime import Node
 
 PROXY_PATH = "/media/proxy"
 PROXY_MAX_BYTES = 5 * 1024 * 1024
@@ -47,7 +54,10 @@ def signature(secret: str, url: str) -> str:
 
 
 def signed(secret: str, url: str, tag: str) -> bool:
-    return hmac.compare_digest(signature(secret, url), tag)
+    """Whether ``tag`` is ``url``'s signature, compared in constant time. Compared as
+    bytes: :func:`hmac.compare_digest` raises ``TypeError`` on a ``str`` with non-ASCII
+    characters, which a query string can carry."""
+    return hmac.compare_digest(signature(secret, url).encode(), tag.encode())
 
 
 def proxied_url(secret: str, base_url: str, url: object) -> str:
@@ -111,11 +121,45 @@ class ProxyCache:
         variant = image.largest
         path = self._stem(url).with_suffix(f".{variant.name.rsplit('.', 1)[1]}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-        tmp.write_bytes(variant.data)
-        os.replace(tmp, path)
+        # A temporary file of its own: two threads of one process may cache one URL at
+        # once (two readers of a page), and a shared name made the second rename fail.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(variant.data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return Cached(variant.data, variant.media_type)
+
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete what is stale: images older than ``ttl``, failures older than
+        :data:`FAILURE_SECONDS`, temporary files a crash left. ``get`` only drops a stale
+        file when its URL is asked for again, and most never are (a remote avatar
+        changes, a post scrolls away): without a sweep the cache only grows."""
+        moment = time.time() if now is None else now
+        removed = 0
+        for path in self.root.glob("*") if self.root.is_dir() else ():
+            limit = FAILURE_SECONDS if path.suffix == ".failed" else self.ttl
+            try:
+                if moment - path.stat().st_mtime > limit:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # a reader or another sweep got there first
+        return removed
 
 
 def proxy_cache(data_dir: Path) -> ProxyCache:
     return ProxyCache(data_dir / "media" / "proxy")
+
+
+async def sweep_proxy_cache(node: Node) -> int:
+    """The periodic task that keeps the proxy's disk cache to what is fresh."""
+    return await anyio.to_thread.run_sync(proxy_cache(node.settings.data_dir).sweep)
+
+
+def media_tasks() -> list[PeriodicTask]:
+    return [PeriodicTask("image proxy cache", timedelta(hours=1), sweep_proxy_cache)]

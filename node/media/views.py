@@ -10,8 +10,11 @@ cannot be fetched or is not an acceptable image (:mod:`node.media.proxy`).
 from __future__ import annotations
 
 import logging
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -36,6 +39,26 @@ from node.runtime import node_of
 
 log = logging.getLogger(__name__)
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
+#: Images decoded at once by one process (uploads and proxied images alike): each holds
+#: up to 100-200 MB while it is decoded, and a page of remote images asks for all of them
+#: together, which the thread pool's 40 threads would otherwise all take on.
+DECODES_AT_ONCE: Final = 2
+T = TypeVar("T")
+
+
+def decode_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The app's limit on images decoded at once (one per running node)."""
+    state = request.app.state
+    limiter = getattr(state, "image_decodes", None)
+    if not isinstance(limiter, anyio.CapacityLimiter):
+        limiter = state.image_decodes = anyio.CapacityLimiter(DECODES_AT_ONCE)
+    return limiter
+
+
+async def decoding(request: Request, work: Callable[[], T]) -> T:
+    """Run ``work`` (Pillow: CPU and memory bound) off the event loop, when one of the
+    :data:`DECODES_AT_ONCE` slots is free."""
+    return await anyio.to_thread.run_sync(work, limiter=decode_limiter(request))
 
 
 def _image(data: bytes, media_type: str, cache_control: str) -> Response:
@@ -96,7 +119,7 @@ async def _fetched(request: Request, url: str) -> ProcessedImage | None:
     from node.media.images import process  # Pillow: loaded at the first proxied image
 
     try:
-        return await run_in_threadpool(lambda: process(
+        return await decoding(request, lambda: process(
             body, widths=PROXY_WIDTHS, max_bytes=PROXY_MAX_BYTES, max_pixels=PROXY_MAX_PIXELS))
     except ImageError as exc:
         log.info("media proxy: %s refused: %s", url, exc)

@@ -139,11 +139,17 @@ async def month_page(request: Request) -> Response:
     view = month_view(month, locale, lang, tz, today, entries, scope.links)
     context = _common(request, scope, tz_name, keep, problems) | {
         "month": view, "month_param": str(month),
-        "previous": (scope.links.month + _query(keep, month=str(month.previous)),
-                     month_label(month.previous, lang)),
-        "next": (scope.links.month + _query(keep, month=str(month.next)),
-                 month_label(month.next, lang))}
+        "previous": _month_link(scope, keep, month.previous, lang),
+        "next": _month_link(scope, keep, month.next, lang)}
     return await render(request, "calendar.html", context, status=400 if problems else 200)
+
+
+def _month_link(scope: Scope, keep: dict[str, str], month: Month, lang: str
+                ) -> tuple[str, str] | None:
+    """The link to a neighbouring month, None past the months the page reads."""
+    if not month.readable:
+        return None
+    return scope.links.month + _query(keep, month=str(month)), month_label(month, lang)
 
 
 def _upcoming(engine: Engine, now: datetime, after: schedule.Cursor | None,

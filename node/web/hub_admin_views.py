@@ -163,7 +163,7 @@ async def post(request: Request, login: Login) -> Response:
         access = await hub_access(request, login)
         values = form_values(form, kind)
         try:
-            image = await image_upload(form) if kind in IMAGE_KINDS else None
+            image = await image_upload(request, form) if kind in IMAGE_KINDS else None
             state = await in_transaction(
                 request, lambda node, conn: post_kind(node, conn, access, kind, values, image))
         except REFUSALS as exc:  # every service refuses with a message for the organizer

@@ -81,7 +81,7 @@ async def upload(request: Request, login: Login) -> Response:
         raw_alt = form.get("image_alt")
         alt = raw_alt if isinstance(raw_alt, str) else ""
         try:
-            given = await image_upload(form, required=True)
+            given = await image_upload(request, form, required=True)
         except ImageError as exc:
             return await images_page(request, access, status=400, error=shown(exc),
                                      error_slot=slot, alt=alt)

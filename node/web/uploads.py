@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message
 
 from node.media.checks import MAX_BYTES, ImageError, ProcessedImage, check_alt
+from node.media.views import decoding
 from node.web.forms import FORM_LIMIT, MAX_FIELDS, read_form
 from node.web.i18n import N_
 
@@ -74,9 +74,11 @@ class ImageUpload:
     alt: str
 
 
-async def image_upload(form: FormData, field: str = "image", alt_field: str = "image_alt", *,
+async def image_upload(request: Request, form: FormData, field: str = "image",
+                       alt_field: str = "image_alt", *,
                        required: bool = False) -> ImageUpload | None:
-    """The form's image, checked and re-encoded; None when no file was chosen (and it is
+    """The form's image, checked and re-encoded (within the node's limit on images decoded
+    at once, :func:`node.media.views.decoding`); None when no file was chosen (and it is
     optional). :class:`ImageError` with one of :data:`IMAGE_MESSAGES` otherwise."""
     upload = form.get(field)
     data = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -88,5 +90,5 @@ async def image_upload(form: FormData, field: str = "image", alt_field: str = "i
     alt = check_alt(raw_alt if isinstance(raw_alt, str) else "")
     from node.media.images import process  # Pillow: loaded at the first upload
 
-    image = await run_in_threadpool(process, data)
+    image = await decoding(request, lambda: process(data))
     return ImageUpload(image, alt)

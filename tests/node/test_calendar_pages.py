@@ -227,3 +227,59 @@ def test_the_hub_and_home_pages_link_the_calendars(h: Harness) -> None:
     _, home = get(h, "/")
     assert home.links["Calendar of calls and events"] == "/calendar"
     assert home.links["Agenda"] == "/agenda"
+
+
+def test_the_agenda_pages_on_past_a_start_with_a_fraction_of_a_second(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another server's startTime may carry milliseconds; a cursor cut to the second put
+    the last item of a page at the top of the next one again."""
+    monkeypatch.setattr(calendar_pages, "AGENDA_PAGE", 1)
+    send(h, "Create", remote_event(1, startTime="2026-12-12T18:15:00.250-06:00"))
+    send(h, "Create", remote_event(2, startTime="2026-12-13T18:15:00.250-06:00",
+                                   endTime="2026-12-13T20:00:00-06:00"), n=2)
+    seen: list[tuple[str, str]] = []
+    path = f"{HUB}/agenda?tz=America/Chicago"
+    for _ in range(4):
+        _, page = get(h, path)
+        seen += page.entries()
+        if "Later" not in page.links:
+            break
+        path = page.links["Later"]
+    assert seen == [("2026-12-12", "6:15 PM Rally 1"), ("2026-12-13", "6:15 PM Rally 2")]
+
+
+def test_the_agenda_pages_on_in_code_point_order_whatever_the_databases_collation(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries at one instant are ordered by their id, in Python by code point; a
+    PostgreSQL cluster made with a language's collation (en_US.UTF-8, the usual default)
+    ordered and compared the ids its own way ('a' before 'B'), so the page after one
+    ending on '.../B' skipped '.../a'. The column is given that collation here."""
+    if h.node.engine.dialect.name == "postgresql":
+        with h.node.engine.begin() as conn:
+            conn.exec_driver_sql('ALTER TABLE hub_item ALTER COLUMN object_uri TYPE '
+                                 'varchar(1024) COLLATE "en-US-x-icu"')
+    monkeypatch.setattr(calendar_pages, "AGENDA_PAGE", 1)
+    for n, key in enumerate(("B", "a"), start=1):  # the same start, ids in mixed case
+        uri = f"https://mobilizon.example/events/{key}"
+        send(h, "Create", remote_event(n, id=uri, url=uri, name=f"Rally {key}"), n=n)
+    seen: list[tuple[str, str]] = []
+    path = f"{HUB}/agenda?tz=America/Chicago"
+    for _ in range(4):
+        _, page = get(h, path)
+        seen += page.entries()
+        if "Later" not in page.links:
+            break
+        path = page.links["Later"]
+    assert seen == [("2026-12-12", "6:15 PM Rally B"), ("2026-12-12", "6:15 PM Rally a")]
+
+
+def test_the_first_and_last_months_do_not_link_to_months_the_page_refuses(h: Harness) -> None:
+    """1900-01 linked to 1899-12 and 9998-12 to 9999-01, which the page answers with
+    "not a month" (400): a reader following the link got an error page."""
+    _, first = get(h, f"{HUB}/calendar?month=1900-01")
+    assert "January 1900" in first.caption
+    assert not any(text.startswith("←") for text in first.links)
+    assert "February 1900 →" in first.links
+    _, last = get(h, f"{HUB}/calendar?month=9998-12")
+    assert not any(text.endswith("→") for text in last.links)
+    assert get(h, last.links["← November 9998"])[1].caption.startswith("November 9998")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -203,6 +204,9 @@ def test_the_proxy_refuses_unsigned_urls_private_addresses_and_bad_answers(
         site: Site, fetched: list[str]) -> None:
     assert proxy(site, "https://remote.example/photo.png", tag="0" * 32).status_code == 404
     assert proxy(site, "https://remote.example/photo.png", tag="").status_code == 404
+    # a tag with characters outside ASCII is refused too, not a 500 (compare_digest
+    # raises TypeError on non-ASCII str)
+    assert proxy(site, "https://remote.example/photo.png", tag="é" * 32).status_code == 404
     assert fetched == []  # not an open proxy: nothing was fetched for those
     for url in ("http://127.0.0.1/photo.png", "http://10.0.0.5/photo.png",
                 "http://[::ffff:127.0.0.1]/photo.png", "https://remote.example/liar.png",
@@ -250,3 +254,52 @@ def test_an_avatar_set_by_url_is_shown_through_the_proxy_never_hot_linked(admin:
     assert admin.client.get(src).status_code == 200
     icon = admin.client.get(f"/hubs/{HUB}", headers=AS_JSON).json()["icon"]
     assert icon == {"type": "Image", "url": remote_url}  # no upload: only its URL
+
+
+def test_remote_images_are_decoded_a_few_at_a_time(site: Site,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page with many remote images makes the browser ask for them all at once; each
+    decode of a 16 MP image holds 100-200 MB, so decodes wait for one of a few slots
+    rather than all running in the 40 threads of the pool (a node out of memory)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from node.media import images
+
+    real_process = images.process
+    running: list[int] = []
+    busiest: list[int] = [0]
+    lock = threading.Lock()
+
+    def slow_process(*args: object, **kwargs: object) -> object:
+        with lock:
+            running.append(1)
+            busiest[0] = max(busiest[0], len(running))
+        time.sleep(0.2)
+        with lock:
+            running.pop()
+        return real_process(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(images, "process", slow_process)
+    urls = [f"https://remote.example/photo.png?n={n}" for n in range(6)]
+    with ThreadPoolExecutor(len(urls)) as pool:
+        answers = list(pool.map(lambda url: proxy(site, url), urls))
+    assert [a.status_code for a in answers] == [200] * len(urls)
+    assert 1 <= busiest[0] <= 2
+
+
+def test_an_hourly_task_empties_the_proxy_cache_of_stale_images(site: Site) -> None:
+    import anyio
+
+    from node.media.proxy import CACHE_SECONDS, media_tasks
+
+    assert proxy(site, "https://remote.example/photo.png").status_code == 200
+    folder = site.node.settings.data_dir / "media" / "proxy"
+    (cached,) = folder.iterdir()
+    (task,) = media_tasks()
+    assert anyio.run(task.run, site.node) == 0  # fresh: kept
+    stale = cached.stat().st_mtime - CACHE_SECONDS - 60
+    os.utime(cached, (stale, stale))
+    assert anyio.run(task.run, site.node) == 1
+    assert list(folder.iterdir()) == []

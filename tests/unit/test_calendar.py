@@ -133,3 +133,20 @@ def test_vtimezone_covers_the_whole_series() -> None:
     spec, _ = weekly_call("FREQ=MONTHLY;BYDAY=1MO;COUNT=40", "2026-11-02 19:00")
     body = feed("Hub", [], [SeriesEntry(doc(spec, "series"))])
     assert b"2030" in body.split(b"BEGIN:VEVENT")[0]
+
+
+def test_an_add_to_calendar_file_is_one_event_not_a_calendar_to_subscribe_to() -> None:
+    """A calendar name (NAME, X-WR-CALNAME) and a refresh interval describe a subscribed
+    calendar (RFC 7986 sections 5.1 and 5.7): in a one-event file they make Outlook and
+    Apple Calendar offer to open it as a new calendar of its own instead of adding the
+    event to the reader's calendar. The event, its DTSTAMP, UID and VTIMEZONE stay."""
+    spec = EventSpec(title="Rally", start=parse_local("2026-12-12 19:00", "America/Los_Angeles"),
+                     end=parse_local("2026-12-12 21:00", "America/Los_Angeles"),
+                     timezone="America/Los_Angeles", location=Place("Oakland Plaza"))
+    cal = parse(single(doc(spec, "e1")))
+    for subscription in ("name", "x-wr-calname", "refresh-interval", "x-published-ttl"):
+        assert subscription not in cal, subscription
+    assert str(cal["method"]) == "PUBLISH" and str(cal["version"]) == "2.0"
+    (event,) = cal.walk("VEVENT")
+    assert str(event["uid"]) == f"{BASE}/objects/e1" and "dtstamp" in event
+    assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["America/Los_Angeles"]

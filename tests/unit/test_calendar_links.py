@@ -34,5 +34,7 @@ def test_the_agenda_cursor_reads_back_and_garbage_starts_over() -> None:
     cursor = Cursor(datetime(2026, 12, 13, 3, tzinfo=UTC), "https://philly.example/objects/x~y")
     assert str(cursor) == "20261213T030000Z~https://philly.example/objects/x~y"
     assert parse_cursor(str(cursor)) == cursor
+    exact = Cursor(datetime(2026, 12, 13, 3, 0, 0, 250000, tzinfo=UTC), "x")  # milliseconds
+    assert str(exact) == "20261213T030000.250000Z~x" and parse_cursor(str(exact)) == exact
     for bad in ("", "20261213T030000Z", "20261213T030000Z~", "yesterday~x", "2026-12-13~x"):
         assert parse_cursor(bad) is None

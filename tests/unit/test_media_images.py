@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -166,3 +169,102 @@ def test_the_proxy_cache_expires(tmp_path: Path) -> None:
     assert hit is not None and hit.media_type == "image/jpeg"
     assert cache.get(url, now=time.time() + 61) is None
     assert cache.get(url) is None  # the stale file is gone
+
+
+def test_a_16_bit_greyscale_png_keeps_its_tones() -> None:
+    """Pillow's convert("RGB") clips 16-bit samples at 255 instead of scaling them: a mid
+    grey (30000 of 65535) came out white."""
+    grey = Image.new("I;16", (40, 30))
+    grey.putdata([30000] * (40 * 30))
+    out = io.BytesIO()
+    grey.save(out, "PNG")
+    red, green, blue = opened(process(out.getvalue()).largest.data).convert("RGB").getpixel(
+        (20, 15))
+    assert 110 <= red <= 125 and red == green == blue  # 30000 / 257 = 117
+
+
+def test_two_fetches_of_one_url_can_cache_it_at_once(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two readers asking for the same fresh remote image are served by two threads of one
+    process: each must write its own temporary file (a name built from the process id
+    alone was shared, and the second rename failed with FileNotFoundError: a 500)."""
+    cache = ProxyCache(tmp_path)
+    url = "https://remote.example/a.png"
+    image = process(image_bytes((50, 40)))
+    real_replace = os.replace
+    nested: list[bool] = []
+
+    def replace_after_another_put(src: str | Path, dst: str | Path) -> None:
+        if not nested:  # the other thread finishes its put in between
+            nested.append(True)
+            cache.put(url, image)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_after_another_put)
+    assert cache.put(url, image).data == image.largest.data
+    assert nested and cache.get(url) is not None
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+_PEAK = """
+import sys
+from node.media.images import process
+
+def peak_kb():  # the resident set's high-water mark since the last reset
+    return next(int(line.split()[1]) for line in open("/proc/self/status")
+                if line.startswith("VmHWM"))
+
+data = open(sys.argv[1], "rb").read()
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # reset the high-water mark: imports do not count
+before = peak_kb()
+process(data)
+print(peak_kb() - before)
+"""
+
+
+def test_a_big_image_within_the_caps_is_shrunk_before_it_is_copied(tmp_path: Path) -> None:
+    """A 20 MP PNG compresses to a few hundred kB but decodes to 60 MB: turning,
+    converting and copying it at full size cost 310 MB for one upload (600 MB for an
+    RGBA one at the 40 MP cap); shrunk first, the decoded frame is the only big copy."""
+    side = 4500
+    path = tmp_path / "big.png"
+    Image.new("RGB", (side, side), (10, 20, 30)).save(path, "PNG")
+    run = subprocess.run([sys.executable, "-c", _PEAK, str(path)], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parents[2])
+    decoded_kb = side * side * 3 // 1024
+    assert int(run.stdout) < decoded_kb * 2, run.stdout  # it was over 5 times
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_big_turned_image_is_shrunk_to_its_upright_width(fmt: str) -> None:
+    image = Image.new("RGB", (4000, 2000), (255, 255, 255))
+    image.paste((255, 0, 0), (0, 0, 400, 400))  # a red corner, top left as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # 6: turn 90 degrees clockwise to show it
+    out = io.BytesIO()
+    image.save(out, fmt, exif=exif.tobytes())
+    shown = opened(process(out.getvalue()).largest.data).convert("RGB")
+    assert shown.size == (1280, 2560)
+    red, green, _ = shown.getpixel((1270, 10))  # the corner is now top right
+    assert red > 200 and green < 60
+
+
+def test_the_proxy_cache_sweep_deletes_only_what_is_stale(tmp_path: Path) -> None:
+    """A stale file was dropped only when its URL was asked for again; most never are,
+    so the cache grew for ever."""
+    cache = ProxyCache(tmp_path, ttl=60)
+    image = process(image_bytes((50, 40)))
+    for url in ("https://remote.example/old.png", "https://remote.example/new.png"):
+        cache.put(url, image)
+    cache.put_failure("https://remote.example/gone.png")
+    now = time.time()
+    old = [p for p in tmp_path.iterdir()
+           if p.name.startswith(cache._stem("https://remote.example/old.png").name)]
+    for path in (*old, *tmp_path.glob("*.failed")):
+        os.utime(path, (now - 3600, now - 3600))
+    assert cache.sweep(now) == 2
+    assert cache.get("https://remote.example/new.png", now=now) is not None
+    assert cache.get("https://remote.example/old.png", now=now) is None
+    assert not cache.failed_recently("https://remote.example/gone.png", now=now)
+    assert ProxyCache(tmp_path / "never-made").sweep() == 0

@@ -185,18 +185,26 @@ def series_block(entry: SeriesEntry) -> Block:
     return block(series_events(entry))
 
 
-def assemble(name: str, blocks: Sequence[Block], description: str = "") -> bytes:
-    """A VCALENDAR: its properties, a VTIMEZONE per TZID used, then the blocks' VEVENTs."""
+def assemble(name: str | None, blocks: Sequence[Block], description: str = "") -> bytes:
+    """A VCALENDAR: its properties, a VTIMEZONE per TZID used, then the blocks' VEVENTs.
+
+    ``name`` None: a file of events to add, not a calendar to subscribe to, so no
+    calendar name and no refresh interval (RFC 7986 sections 5.1 and 5.7), which make
+    calendar applications open the file as a calendar of its own."""
     from icalendar import Calendar
 
     cal = Calendar()
     for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
-                       ("method", "PUBLISH"), ("name", name), ("x-wr-calname", name),
-                       ("refresh-interval", REFRESH), ("x-published-ttl", "PT1H")):
+                       ("method", "PUBLISH")):
         cal.add(key, value)
+    if name is not None:
+        cal.add("name", name)
+        cal.add("x-wr-calname", name)
+        cal.add("refresh-interval", REFRESH)
+        cal.add("x-published-ttl", "PT1H")
+        cal["refresh-interval"].params["VALUE"] = "DURATION"
     if description:
         cal.add("x-wr-caldesc", description)
-    cal["refresh-interval"].params["VALUE"] = "DURATION"
     if blocks:
         first = min(b.years[0] for b in blocks)
         last = max(b.years[1] for b in blocks)
@@ -218,7 +226,7 @@ def single(doc: dict[str, Any], occurrences: Sequence[dict[str, Any]] = ()) -> b
     """The "add to calendar" file of one event, call or series."""
     made = (series_block(SeriesEntry(doc, occurrences)) if doc.get("rrule")
             else event_block(doc))
-    return assemble(str(doc.get("name", "event")), [made])
+    return assemble(None, [made])
 
 
 class BlockCache:

@@ -64,6 +64,11 @@ class Month:
     def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
+    @property
+    def readable(self) -> bool:
+        """Whether :func:`parse_month` accepts this month (a page links no other)."""
+        return FIRST_YEAR <= self.year <= LAST_YEAR
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select, text
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.clock import as_utc
@@ -68,17 +68,23 @@ class Cursor:
     key: str
 
     def __str__(self) -> str:
-        return f"{self.start.astimezone(UTC):%Y%m%dT%H%M%SZ}~{self.key}"
+        """The start to the microsecond when it has a fraction (another server's
+        ``startTime`` may): cut to the second, the next page began with this entry again."""
+        moment = self.start.astimezone(UTC)
+        fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
+        return f"{moment:%Y%m%dT%H%M%S}{fraction}Z~{self.key}"
 
 
 def parse_cursor(text: str) -> Cursor | None:
     """A cursor from a ``?after=`` link; None when unreadable (the list starts over)."""
     stamp, sep, key = text.partition("~")
-    try:
-        start = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    return Cursor(start, key) if sep and key else None
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S.%fZ"):
+        try:
+            start = datetime.strptime(stamp, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return Cursor(start, key) if sep and key else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -129,10 +135,19 @@ def _live(query: Select[Any], hub_id: int | None) -> Select[Any]:
     return query if hub_id is None else query.where(_item.c.hub_id == hub_id)
 
 
-def _dated(hub_id: int | None) -> Select[Any]:
+def _code_point(conn: Connection) -> Any:
+    """``object_uri`` compared and ordered by code point, as Python compares the keys of
+    entries and cursors: a PostgreSQL database made with a language's collation (such as
+    en_US.UTF-8) puts 'a' before 'B', and the agenda's next page skipped entries."""
+    collation = "C" if conn.dialect.name == "postgresql" else "BINARY"
+    return _item.c.object_uri.collate(collation)
+
+
+def _dated(conn: Connection, hub_id: int | None) -> Select[Any]:
     """Dated events and calls; DISTINCT: an event posted into two hubs is listed once."""
     doc = _objects.c.document
-    query = (select(_item.c.object_uri, _item.c.kind, _item.c.starts_at, _item.c.ends_at,
+    query = (select(_code_point(conn).label("object_uri"), _item.c.kind, _item.c.starts_at,
+                    _item.c.ends_at,
                     _item.c.series_id, doc["name"].as_string().label("name"),
                     doc["eventStatus"].as_string().label("status"),
                     doc["ical:status"].as_string().label("ical_status"))
@@ -196,7 +211,7 @@ def between(conn: Connection, start: datetime, end: datetime, hub_id: int | None
     """Every entry that overlaps [start, end), in start order."""
     all_series = _live_series(conn, hub_id)
     uris = {s.id: s.uri for s in all_series}
-    rows = conn.execute(_dated(hub_id).where(
+    rows = conn.execute(_dated(conn, hub_id).where(
         _item.c.starts_at < end, func.coalesce(_item.c.ends_at, _item.c.starts_at) >= start))
     found = [_entry(row, uris) for row in rows]
     found += [e for s in all_series for e in _unpublished(s, start, end)]
@@ -207,13 +222,14 @@ def upcoming(conn: Connection, now: datetime, *, after: Cursor | None = None,
              limit: int = 50, hub_id: int | None = None) -> tuple[list[Entry], Cursor | None]:
     """Entries that have not ended, in start order, ``limit`` after ``after``; and the
     cursor of the next page (None on the last)."""
-    query = _dated(hub_id).where(func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now)
+    query = _dated(conn, hub_id).where(
+        func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now)
     if after is not None:
         query = query.where(or_(_item.c.starts_at > after.start, and_(
-            _item.c.starts_at == after.start, _item.c.object_uri > after.key)))
+            _item.c.starts_at == after.start, _code_point(conn) > after.key)))
     all_series = _live_series(conn, hub_id)
     uris = {s.id: s.uri for s in all_series}
-    rows = conn.execute(query.order_by(_item.c.starts_at, _item.c.object_uri).limit(limit + 1))
+    rows = conn.execute(query.order_by(_item.c.starts_at, text("object_uri")).limit(limit + 1))
     found = [_entry(row, uris) for row in rows]
     for series in all_series:
         later = [e for e in _unpublished(series, now)
