@@ -20,9 +20,11 @@ from node.accounts.sessions import Login
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
+from node.media.srcsets import COLUMN_SIZES, srcsets
 from node.runtime import Node, node_of
 from node.web.auth import current_login
 from node.web.hub_page import hub_page
+from node.web.item_images import item_images
 from node.web.markup import sanitized_markup
 from node.web.poll_page import flash_of, poll_page
 from node.web.queries import (
@@ -70,13 +72,17 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
 
 def _object_context(engine: Engine, node: Node, obj: StoredObject,
                     login: Login | None) -> dict[str, Any]:
-    """Author, the timezone of the hub that holds the item, and a Question's poll."""
+    """Author, the timezone of the hub that holds the item, a Question's poll, and the
+    ``srcset`` of its attachments uploaded here (:mod:`node.media.srcsets`)."""
     with engine.connect() as conn:
         return {
             "author": author_link(conn, obj.attributed_to, node.settings.host),
             "zone": hub_zone_of(conn, obj.uri) or node.settings.timezone,
             "poll": poll_page(conn, node, obj, login) if obj.type == "Question" else None,
             "rsvp": rsvp_page(conn, node, obj, login) if obj.type == "Event" else None,
+            "srcsets": srcsets(conn, node.settings.url,
+                               [image.url for image in item_images(obj.document or {})]),
+            "column_sizes": COLUMN_SIZES,
         }
 
 

@@ -166,3 +166,15 @@ def test_the_proxy_cache_expires(tmp_path: Path) -> None:
     assert hit is not None and hit.media_type == "image/jpeg"
     assert cache.get(url, now=time.time() + 61) is None
     assert cache.get(url) is None  # the stale file is gone
+
+
+def test_a_srcset_lists_each_stored_width_and_needs_two_of_them() -> None:
+    from node.media.srcsets import srcset_of
+
+    base = "https://philly.example"
+    variants = [{"name": "a" * 64 + ".jpg", "width": 320, "height": 240},
+                {"name": "b" * 64 + ".jpg", "width": 640, "height": 480}]
+    assert srcset_of(base, variants) == (
+        f"{base}/media/{'a' * 64}.jpg 320w, {base}/media/{'b' * 64}.jpg 640w")
+    assert srcset_of(base, variants[:1]) == ""
+    assert srcset_of(base, [{"name": 3, "width": "x"}, *variants[:1]]) == ""
