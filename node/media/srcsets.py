@@ -20,9 +20,10 @@ from node.media.service import local_name, media_url
 
 _media = Media.__table__  # type: ignore[attr-defined]
 
-#: The ``sizes`` of an image as wide as the page's column (``main``: 42rem less 2rem of
-#: padding; the whole viewport less the padding on a narrower screen).
-COLUMN_SIZES = "(max-width: 42rem) calc(100vw - 2rem), 40rem"
+#: The ``sizes`` of an image in a ``<figure>`` as wide as the page's column (``main``:
+#: 42rem less 2rem of padding, the whole viewport less it on a narrower screen), less the
+#: figure's 40px margins each side (HTML Living Standard, rendering: ``figure``).
+COLUMN_SIZES = "(max-width: 42rem) calc(100vw - 2rem - 80px), calc(40rem - 80px)"
 
 
 def srcset_of(base_url: str, variants: Sequence[Mapping[str, Any]]) -> str:
