@@ -105,9 +105,6 @@ def describe(conn: Connection, base_url: str, url: str, owner_uri: str) -> dict[
     return found.as_object(base_url) if found else {"type": "Image", "url": url}
 
 
-def srcset(image: StoredImage, base_url: str) -> str:
-    """An HTML ``srcset`` of the variants (``url 320w, ...``)."""
-    return ", ".join(f"{media_url(base_url, v['name'])} {v['width']}w" for v in image.variants)
 
 
 def store_of(node: Node) -> MediaStore:

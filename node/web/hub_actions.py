@@ -25,7 +25,7 @@ from node.hubs.minutes.service import post_minutes
 from node.hubs.polls.service import close_poll, create_poll
 from node.hubs.polls.votes import vote
 from node.hubs.updates.service import post_update
-from node.media.service import save_image, store_of
+from node.media.files import attach
 from node.runtime import Node
 from node.web.hub_forms import (
     FormError,
@@ -98,9 +98,7 @@ def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: V
     ``image``, already checked, is stored by its poster and attached to the item."""
     attachments = []
     if image is not None and kind in IMAGE_KINDS:
-        stored = save_image(conn, store_of(node), image.image, owner_uri=access.actor_uri,
-                            alt=image.alt, now=node.clock())
-        attachments.append(stored.as_object(node.settings.url))
+        attachments.append(attach(node, conn, image.image, image.alt, access.actor_uri))
     uri = POSTERS[kind](node, conn, access, values, attachments)
     return item_state(conn, access.target, uri)
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from node.accounts.sessions import Login
 from node.hubs.hub.images import SLOTS, hub_images, remove_hub_image, set_hub_image
 from node.media.checks import ImageError
+from node.media.srcsets import COLUMN_SIZES, srcset_of
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.forms import verify_session_form
@@ -28,6 +29,9 @@ from node.web.templating import render
 from node.web.uploads import image_upload, read_upload_form
 
 SLOT_LABELS = {"avatar": N_("Avatar"), "header": N_("Header")}
+#: The ``sizes`` of each slot's image as this page shows it (style.css: an avatar at most
+#: 12rem wide, a header the column's width).
+SIZES = {"avatar": "12rem", "header": COLUMN_SIZES}
 FLASHES = {"avatar": N_("Avatar saved: followers got the new profile."),
            "header": N_("Header saved: followers got the new profile."),
            "removed": N_("Image removed: followers got the new profile.")}
@@ -55,6 +59,10 @@ async def images_page(request: Request, access: Access, *, status: int = 200, er
     context = {"access": access, "title": actor.display_name or actor.username,
                "hub_url": actor.uri, "manage_url": access.manage_url, "current": current,
                "slots": SLOT_LABELS, "error": error, "error_slot": error_slot,
+               "srcsets": {slot: srcset for slot, image in current.items()
+                           if image and image.upload
+                           and (srcset := srcset_of(base, image.upload.variants))},
+               "sizes": SIZES,
                "alt": {error_slot: alt} if error_slot else {},
                "flash": "" if error else FLASHES.get(request.query_params.get("done", ""), "")}
     return await render(request, "hub_images.html", context, status=status)

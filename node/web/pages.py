@@ -20,12 +20,14 @@ from node.accounts.sessions import Login
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
+from node.media.srcsets import COLUMN_SIZES, srcsets
 from node.runtime import Node, node_of
 from node.web.auth import current_login, reader_zone
 from node.web.dates import shown
 from node.web.event_view import EventPage, event_page
 from node.web.hub_page import hub_page
 from node.web.i18n import locale_of
+from node.web.item_images import item_images
 from node.web.item_text import plain_text
 from node.web.markup import sanitized_markup
 from node.web.news_views import news_front
@@ -80,7 +82,8 @@ async def actor_page(request: Request, actor: LocalActor) -> Response:
 def _object_context(engine: Engine, node: Node, obj: StoredObject,
                     login: Login | None, lang: str) -> dict[str, Any]:
     """Author, the timezone of the hub that holds the item, a Question's poll, an Event's
-    facts, and what a shared link to it shows."""
+    facts, what a shared link to it shows, and the ``srcset`` of its attachments uploaded
+    here (:mod:`node.media.srcsets`)."""
     document, now = obj.document or {}, node.clock()
     with engine.connect() as conn:
         zone = hub_zone_of(conn, obj.uri) or node.settings.timezone
@@ -88,9 +91,10 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
         author = author_link(conn, obj.attributed_to, node.settings.host)
         poll = poll_page(conn, node, obj, login) if obj.type == "Question" else None
         rsvp = rsvp_page(conn, node, obj, login) if obj.type == "Event" else None
+        sets = srcsets(conn, node.settings.url, [image.url for image in item_images(document)])
     event = event_page(document, zone, lang, now, reader_zone(login))
     return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
-            "rsvp": rsvp,
+            "rsvp": rsvp, "srcsets": sets, "column_sizes": COLUMN_SIZES,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,
             "share": item_share(obj, hub[1] if hub else "", event)}
 

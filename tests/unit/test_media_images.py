@@ -268,3 +268,13 @@ def test_the_proxy_cache_sweep_deletes_only_what_is_stale(tmp_path: Path) -> Non
     assert cache.get("https://remote.example/old.png", now=now) is None
     assert not cache.failed_recently("https://remote.example/gone.png", now=now)
     assert ProxyCache(tmp_path / "never-made").sweep() == 0
+def test_a_srcset_lists_each_stored_width_and_needs_two_of_them() -> None:
+    from node.media.srcsets import srcset_of
+
+    base = "https://philly.example"
+    variants = [{"name": "a" * 64 + ".jpg", "width": 320, "height": 240},
+                {"name": "b" * 64 + ".jpg", "width": 640, "height": 480}]
+    assert srcset_of(base, variants) == (
+        f"{base}/media/{'a' * 64}.jpg 320w, {base}/media/{'b' * 64}.jpg 640w")
+    assert srcset_of(base, variants[:1]) == ""
+    assert srcset_of(base, [{"name": 3, "width": "x"}, *variants[:1]]) == ""

@@ -13,11 +13,15 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
 
+from sqlalchemy import Connection
+
 from node.hubs.events import cli_edit
 from node.hubs.events.rules import EventSpec, Online, Place, check
 from node.hubs.events.service import EventChange, cancel_event, create_event, move_event
-from node.hubs.hub.publish import HubError, ItemResult
-from node.runtime import NodeAccess
+from node.hubs.hub.cli_images import given_image, image_options
+from node.hubs.hub.publish import HubError, ItemResult, organizer
+from node.media.files import attach
+from node.runtime import Node, NodeAccess
 from node.zones import ZoneError, parse_local
 
 Command = Callable[[NodeAccess, argparse.Namespace], int]
@@ -54,8 +58,15 @@ def cmd_event_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
         title=args.title, start=parse_local(args.start, args.timezone),
         end=parse_local(args.end, args.timezone), timezone=args.timezone, location=location,
         capacity=args.capacity, description=args.description or ""))
-    result = nodes.with_node(args, lambda node, conn: create_event(
-        node, conn, author=args.as_user, hubs=args.hub, spec=spec, past=args.past))
+    given = given_image(args.image, args.alt)  # the compose form's checks and messages
+
+    def work(node: Node, conn: Connection) -> ItemResult:
+        attachments = [] if given is None else [
+            attach(node, conn, *given, organizer(conn, args.as_user).uri)]
+        return create_event(node, conn, author=args.as_user, hubs=args.hub, spec=spec,
+                            past=args.past, attachments=attachments)
+
+    result = nodes.with_node(args, work)
     print(f"ionode: published event {_placed(result)}")
     return 0
 
@@ -110,6 +121,7 @@ def _event_parsers(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess)
     create.add_argument("--capacity", type=int)
     create.add_argument("--description", metavar="MARKDOWN")
     past_option(create)
+    image_options(create)
     create.set_defaults(run=partial(cmd_event_create, nodes))
     move = event.add_parser("move", parents=[common], help="move an event (Update + Note)")
     as_option(move)

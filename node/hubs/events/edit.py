@@ -14,8 +14,10 @@ occurrence, or by cancelling the series and creating a new one). One Note tells 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection, update
 
@@ -139,14 +141,18 @@ def _edited(old: EventSpec, given: EventSpec) -> EventSpec:
 
 
 def revise(node: Node, conn: Connection, *, actor: str, uri: str, spec: EventSpec,
-           call: bool, past: bool = False) -> EventChange:
-    """Replace the event's or call's editable fields by ``spec``'s, and tell followers."""
+           call: bool, past: bool = False,
+           attachments: Sequence[Mapping[str, Any]] | None = None) -> EventChange:
+    """Replace the event's or call's editable fields by ``spec``'s, and tell followers.
+
+    ``attachments`` replace an event's images (``[]`` removes them; None keeps them)."""
     who, event = organizer(conn, actor), load_event(conn, uri)
     _kind_matches(event, call)
     series = series_row(conn, uri)
     if series is not None:
         return _revise_series(node, conn, who, event, spec, series)
-    return change_event(node, conn, who, event, _edited(event.spec, spec), past=past)
+    return change_event(node, conn, who, event, _edited(event.spec, spec), past=past,
+                        attachments=attachments)
 
 
 def _revise_series(node: Node, conn: Connection, who: LocalActor, parent: StoredEvent,

@@ -141,8 +141,11 @@ def may_change(conn: Connection, event: StoredEvent, actor: LocalActor) -> None:
                    "admin or moderator of its hub may")
 
 
-def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpec) -> ItemResult:
-    """Rebuild the Event from ``spec`` and send Update to every follower who has it."""
+def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpec,
+                attachments: Sequence[Mapping[str, Any]] | None = None) -> ItemResult:
+    """Rebuild the Event from ``spec`` and send Update to every follower who has it.
+
+    ``attachments`` replace the Event's images (``[]`` removes them); None keeps them."""
     spec = check(spec)
     now = node.clock()
     previous = event.document.get("updated") or event.document["published"]
@@ -151,7 +154,10 @@ def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpe
     doc = event_document(spec, id=event.uri, author=event.owner.uri, hubs=hubs,
                          published=datetime.fromisoformat(event.document["published"]),
                          updated=stamp)
-    if "attachment" in event.document:  # the spec does not hold the image: keep it
+    if attachments is not None:
+        if attachments:
+            doc["attachment"] = [dict(a) for a in attachments]
+    elif "attachment" in event.document:  # the spec does not hold the image: keep it
         doc["attachment"] = event.document["attachment"]
     outbox = node.services.outbox
     update_activity = activity("Update", id=outbox.new_id("activities"), actor=event.owner.uri,
@@ -217,22 +223,26 @@ def edit_event(node: Node, conn: Connection, *, actor: str, uri: str, past: bool
 
 
 def change_event(node: Node, conn: Connection, who: LocalActor, event: StoredEvent,
-                 new: EventSpec, *, past: bool = False) -> EventChange:
+                 new: EventSpec, *, past: bool = False,
+                 attachments: Sequence[Mapping[str, Any]] | None = None) -> EventChange:
     """Send ``new`` as the event's Update; tell Mastodon readers of a move in a Note.
 
     A new time must not lie in the past unless ``past`` says so (the careful rules apply
     to what changed: an old event's title can be corrected without ``past``).
+    ``attachments``, if given, replace the event's images (:func:`send_update`).
     """
     uri = event.uri
     may_change(conn, event, who)
     if event.spec.cancelled:
         raise HubError(f"{uri} is cancelled; it cannot be changed any more")
-    if new == event.spec:
+    same_images = attachments is None or [dict(a) for a in attachments] == list(
+        event.document.get("attachment") or [])
+    if new == event.spec and same_images:
         raise HubError("nothing to change")
     if not new.cancelled:
         moved = (new.start, new.end) != (event.spec.start, event.spec.end)
         careful(check(new), node.clock(), past=past, timed=moved)
-    result = send_update(node, conn, event, new)
+    result = send_update(node, conn, event, new, attachments)
     text = change_text(event.spec, new)
     note = change_note(node, conn, who, event, text) if text else None
     return EventChange(event=result.object, note=note.object if note else None,

@@ -9,25 +9,34 @@ from __future__ import annotations
 
 import argparse
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from node.hubs.hub.images import SLOTS, remove_hub_image, set_hub_image
 from node.hubs.hub.publish import HubError, load_hub
-from node.media.checks import MAX_BYTES, TOO_LARGE, ImageError, check_alt
+from node.media.checks import ImageError, ProcessedImage
+from node.media.files import checked_file
 from node.runtime import NodeAccess
 
 
-def _read(path: str) -> bytes:
-    """At most one byte over the cap is read: the cap's refusal needs no more."""
+def given_image(path: str | None, alt: str | None) -> tuple[ProcessedImage, str] | None:
+    """The image file a command was given (``--image``/``FILE``) and its ``--alt``, checked
+    as the forms check an upload; None without a file; :class:`HubError` if refused."""
+    if not path:
+        return None
     try:
-        with Path(path).open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
+        return checked_file(path, alt or "")
+    except ImageError as exc:
+        raise HubError(str(exc)) from exc
     except OSError as exc:
         raise HubError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(data) > MAX_BYTES:
-        raise HubError(TOO_LARGE)
-    return data
+
+
+def image_options(parser: argparse.ArgumentParser) -> None:
+    """``--image FILE --alt TEXT`` on a command that posts an item."""
+    parser.add_argument("--image", metavar="FILE",
+                        help="attach an image (JPEG, PNG, WebP, GIF; at most 10 MB)")
+    parser.add_argument("--alt", metavar="TEXT",
+                        help="what the image shows (required with --image)")
 
 
 def cmd_image(nodes: NodeAccess, args: argparse.Namespace) -> int:
@@ -36,15 +45,10 @@ def cmd_image(nodes: NodeAccess, args: argparse.Namespace) -> int:
             node, conn, load_hub(conn, args.name), args.slot))
         print(f"ionode: removed the {args.slot} of hub {args.name}")
         return 0
-    if not args.file:
+    given = given_image(args.file, args.alt)
+    if given is None:
         raise HubError("give an image FILE, or --remove")
-    try:
-        alt = check_alt(args.alt or "")
-        from node.media.images import process  # Pillow: only when an image is given
-
-        image = process(_read(args.file))
-    except ImageError as exc:
-        raise HubError(str(exc)) from exc
+    image, alt = given
     nodes.with_node(args, lambda node, conn: set_hub_image(
         node, conn, load_hub(conn, args.name), args.slot, image, alt))
     largest = image.largest

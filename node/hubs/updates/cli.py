@@ -6,13 +6,26 @@ import argparse
 from functools import partial
 from typing import Any
 
-from node.hubs.updates.service import post_update
-from node.runtime import NodeAccess
+from sqlalchemy import Connection
+
+from node.hubs.hub.cli_images import given_image, image_options
+from node.hubs.hub.publish import organizer
+from node.hubs.updates.service import PostResult, post_update
+from node.media.files import attach
+from node.runtime import Node, NodeAccess
 
 
 def cmd_post(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    result = nodes.with_node(args, lambda node, conn: post_update(node, conn, args.as_user,
-                                                                  args.text, args.hub))
+    """The image (``--image``, ``--alt``) is checked before the database is touched, with
+    the compose form's checks and messages, then stored and attached as the form does."""
+    given = given_image(args.image, args.alt)
+
+    def work(node: Node, conn: Connection) -> PostResult:
+        attachments = [] if given is None else [
+            attach(node, conn, *given, organizer(conn, args.as_user).uri)]
+        return post_update(node, conn, args.as_user, args.text, args.hub, attachments)
+
+    result = nodes.with_node(args, work)
     print(f"ionode: published {result.note['id']} ({result.deliveries} deliveries queued)")
     return 0
 
@@ -24,4 +37,5 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     post.add_argument("--as", dest="as_user", required=True, metavar="USER")
     post.add_argument("--hub", action="append", default=[], metavar="NAME")
     post.add_argument("text")
+    image_options(post)
     post.set_defaults(run=partial(cmd_post, nodes))
