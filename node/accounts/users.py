@@ -20,7 +20,7 @@ from node.accounts.models import Account
 from node.accounts.passwords import check_policy
 from node.accounts.service import AccountError, create_account
 from node.accounts.sessions import end_sessions
-from node.activitypub.local_actors import create_local_actor
+from node.activitypub.local_actors import USERNAME_RE, create_local_actor
 from node.activitypub.models import LocalActor
 
 _account = Account.__table__  # type: ignore[attr-defined]
@@ -91,6 +91,8 @@ def list_users(conn: Connection) -> list[User]:
 def find_user(conn: Connection, username: str) -> User:
     """The user called ``username`` (a leading ``@`` is ignored), or :class:`UserError`."""
     name = username.strip().lstrip("@").lower()
+    if not USERNAME_RE.fullmatch(name):  # never a name (a NUL would be a 500 on PostgreSQL)
+        raise UserError(f"there is no user {name!r} on this node")
     row = conn.execute(_users_query().where(_actor.c.username == name)).first()
     if row is None:
         raise UserError(f"there is no user {name!r} on this node")

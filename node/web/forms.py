@@ -38,7 +38,8 @@ def presession_cookie(settings: Settings) -> str:
 
 
 async def read_form(request: Request) -> FormData:
-    """The urlencoded form of ``request``; 413 over :data:`FORM_LIMIT`, 415 if not a form."""
+    """The urlencoded form of ``request``; 413 over :data:`FORM_LIMIT`, 415 if not a form,
+    400 if unreadable or holding a NUL character."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "0")
     if not content_type and declared == "0":
@@ -59,6 +60,10 @@ async def read_form(request: Request) -> FormData:
                           max_num_fields=MAX_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, N_("The form could not be read.")) from exc
+    if any("\x00" in name or "\x00" in value for name, value in pairs):
+        # No field of any page means a NUL; PostgreSQL cannot store one in text and
+        # would answer a 500 where SQLite stores it: refuse it the same on both.
+        raise HTTPException(400, N_("The form could not be read."))
     return FormData([(name, value) for name, value in pairs])
 
 
