@@ -107,7 +107,16 @@ def _enabled_admins(conn: Connection) -> int:
 
 
 def set_disabled(conn: Connection, username: str, *, disabled: bool, now: datetime) -> User:
-    """Disable (ending every session) or enable a user; the last admin stays enabled."""
+    """Disable (ending every session) or enable a user; the last admin stays enabled.
+
+    Two admins disabling each other at once must not both see "two admins left": a
+    disable first writes to every admin row (a no-op), which locks those rows on
+    PostgreSQL and takes the write lock on SQLite before anything is counted, so the
+    second transaction waits and then counts what the first committed.
+    """
+    if disabled:
+        conn.execute(update(_account).where(_account.c.is_admin.is_(True))
+                     .values(is_admin=True))
     user = find_user(conn, username)
     if disabled and user.is_admin and not user.disabled and _enabled_admins(conn) <= 1:
         raise UserError("the last node admin cannot be disabled: make another admin first")
