@@ -20,7 +20,7 @@ from node.accounts import csrf
 from node.accounts.sessions import Login
 from node.runtime import node_of
 from node.settings import Settings
-from node.web.auth import secure_cookies
+from node.web.auth import current_login, secure_cookies
 from node.web.i18n import N_
 
 FORM_LIMIT = 64 * 1024  # bytes; a 5000-character post is at most ~45 KB encoded
@@ -95,6 +95,17 @@ def verify_anonymous_form(request: Request, form: FormData) -> None:
         node.settings.secret_key, binding, submitted, node.clock()
     ):
         raise HTTPException(403, CSRF_REFUSED)
+
+
+async def verify_public_form(request: Request, form: FormData) -> None:
+    """CSRF check of a form on a page anyone may open: the form was rendered with the
+    session's token when the visitor is signed in (:func:`form_token`), else with the
+    pre-session one, so it is checked against whichever it carries."""
+    login = await current_login(request)
+    if login is not None:
+        verify_session_form(request, form, login)
+    else:
+        verify_anonymous_form(request, form)
 
 
 def form_token(request: Request) -> str:

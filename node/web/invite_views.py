@@ -22,7 +22,7 @@ from node.activitypub.local_actors import ActorError
 from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import clear_cookie, set_session_cookie
-from node.web.forms import presession_cookie, read_form, verify_anonymous_form
+from node.web.forms import presession_cookie, read_form, verify_public_form
 from node.web.i18n import N_
 from node.web.templating import render
 
@@ -76,7 +76,7 @@ def _end(engine: Engine, token: str) -> None:
 async def invite_submit(request: Request) -> Response:
     """POST /invite/{token}: create the account, sign it in, go to its account page."""
     form = await read_form(request)
-    verify_anonymous_form(request, form)
+    await verify_public_form(request, form)
     node, token = node_of(request), str(request.path_params["token"])
     username, display_name = field(form, "username").strip(), field(form, "display_name")
     password = field(form, "password")

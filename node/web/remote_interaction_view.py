@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -37,8 +36,8 @@ from node.activitypub.models import StoredObject
 from node.activitypub.remote_interaction import MAX_HANDLE, NotSent, handle_of, interaction_url
 from node.runtime import Node, node_of
 from node.settings import Settings
-from node.web.auth import client_of, current_login
-from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.auth import client_of
+from node.web.forms import read_form, verify_public_form
 from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import N_
 from node.web.queries import is_public
@@ -131,14 +130,6 @@ async def _page(request: Request, target: Target, *, handle: str = "", error: st
                         headers=headers)
 
 
-async def _verify(request: Request, form: FormData) -> None:
-    login = await current_login(request)
-    if login is not None:
-        verify_session_form(request, form, login)
-    else:
-        verify_anonymous_form(request, form)
-
-
 def _count(conn: Connection, client: str, now: datetime) -> int:
     """Seconds to wait, or 0 after counting this lookup."""
     wait = action_retry_after(conn, ACTION, client, now)
@@ -149,7 +140,7 @@ def _count(conn: Connection, client: str, now: datetime) -> int:
 
 async def _submit(request: Request, target: Target) -> Response:
     form = await read_form(request)
-    await _verify(request, form)
+    await verify_public_form(request, form)
     typed = form.get("handle")
     handle = typed.strip()[:MAX_HANDLE + 1] if isinstance(typed, str) else ""
     if handle_of(handle) is None:

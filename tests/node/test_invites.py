@@ -153,6 +153,19 @@ def test_the_invitee_signs_up_once_and_lands_signed_in(admin: TestClient,
     assert "@rosa" in admin.get("/admin").text
 
 
+def test_a_browser_still_signed_in_can_sign_up_with_a_link(admin: TestClient) -> None:
+    """A shared computer, or an admin trying the link: the form the page rendered
+    carries the session's token, and the sign-up replaces that session (it was a 403)."""
+    link = make_link(admin)
+    token = page_token(admin, link)
+    response = admin.post(link, data={"csrf_token": token, "username": "rosa",
+                                      "display_name": "", "password": PASSWORD,
+                                      "password_again": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert "@rosa@philly.example" in admin.get("/account").text
+    assert admin.get("/admin").status_code == 403  # ada's session ended in this browser
+
+
 def test_a_refused_sign_up_keeps_what_was_typed_and_the_link(admin: TestClient,
                                                              guest: TestClient) -> None:
     link = make_link(admin)
