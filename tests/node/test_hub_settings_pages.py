@@ -88,6 +88,17 @@ def test_a_refused_hub_keeps_what_was_typed(admin: Site, name: str, message: str
             _actor.c.kind == "group")).scalars().all() == [HUB]
 
 
+def test_a_blank_title_is_refused_in_the_page_s_words_and_in_spanish(admin: Site) -> None:
+    """The service's refusal named the CLI's flag ('(--title)'), meaningless in a form,
+    and was left in English on the Spanish page."""
+    refused = admin.send("/hubs/new", {"name": "harbour", "title": "   ", "summary": ""})
+    assert refused.status_code == 400 and "A hub needs a title." in refused.text
+    assert "--title" not in refused.text
+    spanish = admin.send("/hubs/new", {"name": "harbour", "title": " ", "summary": ""},
+                         **{"accept-language": "es"})
+    assert "Un hub necesita un título." in spanish.text
+
+
 def test_creating_needs_csrf_and_a_sign_in(world: tuple[Site, FakeFediverse]) -> None:
     site = world[0]
     anonymous = site.client.get("/hubs/new")
