@@ -47,7 +47,7 @@ def _check(node: Node, token: str) -> str:
 
 async def _page(request: Request, *, status: int = 200, **values: object) -> Response:
     context = {"token": request.path_params["token"], "usable": True, "error": "",
-               "username": "", "display_name": "", **values}
+               "error_for": "username", "username": "", "display_name": "", **values}
     return await render(request, "invite.html", context, status=status)
 
 
@@ -88,7 +88,9 @@ async def invite_submit(request: Request) -> Response:
                                                 display_name, password)
     except InviteError as exc:
         return await _page(request, status=404, usable=False, error=refusal(exc))
-    except (AccountError, ActorError, PasswordError) as exc:
+    except PasswordError as exc:  # the passwords' refusal is described by their field
+        return await _page(request, status=400, error=str(exc), error_for="password", **typed)
+    except (AccountError, ActorError) as exc:
         return await _page(request, status=400, error=str(exc), **typed)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a new sign-in replaces whatever session this browser had

@@ -172,9 +172,16 @@ def test_a_refused_sign_up_keeps_what_was_typed_and_the_link(admin: TestClient,
     differ = sign_up(guest, link, again="something else entirely")
     assert differ.status_code == 400 and "The two passwords differ." in differ.text
     assert 'value="rosa"' in differ.text and 'value="Rosa P"' in differ.text
+    # the refusal is about the password: tied to the password field, not the username
+    assert 'aria-describedby="password-hint invite-error"' in differ.text
+    assert 'aria-describedby="username-hint"' in differ.text
+    short = sign_up(guest, link, password="short")
+    assert short.status_code == 400 and 'aria-describedby="password-hint invite-error"' \
+        in short.text
     bad_name = sign_up(guest, link, username="Rosa!")
     assert bad_name.status_code == 400 and 'aria-describedby="username-hint invite-error"' \
         in bad_name.text
+    assert 'aria-describedby="password-hint"' in bad_name.text
     assert sign_up(guest, link).status_code == 303
 
 
