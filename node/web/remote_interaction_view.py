@@ -31,7 +31,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.ratelimit import action_retry_after, record_action
-from node.activitypub.local_actors import find_by_username
+from node.activitypub.local_actors import USERNAME_RE, find_by_username
 from node.activitypub.models import StoredObject
 from node.activitypub.remote_interaction import MAX_HANDLE, NotSent, handle_of, interaction_url
 from node.runtime import Node, node_of
@@ -40,7 +40,7 @@ from node.web.auth import client_of
 from node.web.forms import read_form, verify_public_form
 from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import N_
-from node.web.queries import is_public
+from node.web.queries import is_public, object_uri
 from node.web.security import CONTENT_SECURITY_POLICY
 from node.web.templating import render
 
@@ -72,7 +72,8 @@ class Target:
 
 def _actor_target(conn: Connection, settings: Settings, kind: str, name: str,
                   path: str) -> Target | None:
-    actor = find_by_username(conn, name.lower()) if len(name) <= 64 else None
+    name = name.lower()
+    actor = find_by_username(conn, name) if USERNAME_RE.fullmatch(name) else None
     if actor is None or actor.kind != kind or actor.deleted_at is not None:
         return None
     account = f"{actor.username}@{settings.host}"
@@ -83,7 +84,9 @@ def _actor_target(conn: Connection, settings: Settings, kind: str, name: str,
 
 def _object_target(conn: Connection, settings: Settings, object_id: str,
                    path: str) -> Target | None:
-    uri = f"{settings.url}/objects/{object_id}"
+    uri = object_uri(settings.url, object_id)
+    if uri is None:
+        return None
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None or not row.local or row.deleted_at is not None:
         return None

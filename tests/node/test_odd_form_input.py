@@ -55,3 +55,23 @@ def test_a_nul_character_in_a_username_path_is_no_such_user(ada: TestClient) -> 
     response = ada.post("/admin/users/na%00te/disable", data={"csrf_token": token})
     assert response.status_code == 400
     assert "there is no user" in response.text
+
+
+@pytest.mark.parametrize("path", [
+    "/hubs/a%00/settings", "/hubs/a%00/members", "/hubs/a%00/requests", "/hubs/a%00/feeds",
+    "/hubs/a%00/manage", "/hubs/a%00/follow", "/users/a%00/follow", "/objects/a%00/interact",
+])
+def test_a_nul_character_in_a_page_s_path_is_a_404(ada: TestClient, path: str) -> None:
+    assert ada.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/hubs/a%00/settings", "/hubs/a%00/members/add", "/hubs/a%00/requests/approve",
+    "/hubs/a%00/feeds/add", "/hubs/a%00/follow", "/users/a%00/follow",
+    "/objects/a%00/interact", "/objects/a%00/rsvp", "/objects/a%00/vote",
+])
+def test_a_nul_character_in_a_form_s_path_is_a_404(ada: TestClient, path: str) -> None:
+    token = page_token(ada, "/account")
+    response = ada.post(path, data={"csrf_token": token, "going": "yes", "who": "nate",
+                                    "handle": "@ana@mastodon.example", "choice": "0"})
+    assert response.status_code == 404
