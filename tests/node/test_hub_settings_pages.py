@@ -172,6 +172,15 @@ def test_refused_settings_keep_what_was_typed(admin: Site, change: dict[str, str
     assert hub_row(admin) == before and admin.outbox() == []
 
 
+def test_a_refused_timezone_is_described_by_its_select(admin: Site) -> None:
+    """Every other field pointed at the form's error; the timezone picker, the field
+    the refusal is about, did not (WCAG 3.3.1)."""
+    refused = admin.send(f"/hubs/{HUB}/settings", {**SETTINGS, "timezone": "Mars/Olympus"})
+    assert refused.status_code == 400
+    assert '<select id="timezone" name="timezone" aria-describedby="timezone-hint ' \
+        'form-error">' in refused.text
+
+
 def test_admin_pages_refuse_others_and_need_csrf(world: tuple[Site, FakeFediverse]) -> None:
     site = world[0]
     for page in PAGES:
