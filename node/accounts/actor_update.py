@@ -7,6 +7,7 @@ the old name until their cache expires. An actor nobody follows sends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -36,8 +37,17 @@ def change_actor(node: Node, conn: Connection, actor: LocalActor, **values: Any)
     after = actor_document(changed, base_url=node.settings.url)
     if after == before or not has_followers(conn, actor.uri):
         return 0
-    outbox = node.services.outbox
+    return send_actor_update(node, conn, changed, after)
+
+
+def send_actor_update(node: Node, conn: Connection, actor: LocalActor,
+                      document: Mapping[str, Any]) -> int:
+    """``Update{actor}`` to the actor's followers with its new document embedded whole
+    (Mastodon re-reads the profile from the embedded object); the deliveries queued.
+    One shape for every local actor: a person, the node's Application, a hub's Group
+    (:func:`node.hubs.hub.settings.apply_settings`)."""
+    outbox, now = node.services.outbox, node.clock()
     update_activity = activity("Update", id=outbox.new_id("activities"), actor=actor.uri,
-                               object=after, published=now, to=[PUBLIC],
+                               object=dict(document), published=now, to=[PUBLIC],
                                cc=[f"{actor.uri}/followers"])
-    return outbox.publish(conn, actor=changed, activity=update_activity, now=now).deliveries
+    return outbox.publish(conn, actor=actor, activity=update_activity, now=now).deliveries

@@ -20,7 +20,7 @@ from node.accounts.models import Account
 from node.accounts.passwords import check_policy
 from node.accounts.service import AccountError, create_account
 from node.accounts.sessions import end_sessions
-from node.activitypub.local_actors import create_local_actor
+from node.activitypub.local_actors import USERNAME_RE, create_local_actor
 from node.activitypub.models import LocalActor
 
 _account = Account.__table__  # type: ignore[attr-defined]
@@ -91,6 +91,8 @@ def list_users(conn: Connection) -> list[User]:
 def find_user(conn: Connection, username: str) -> User:
     """The user called ``username`` (a leading ``@`` is ignored), or :class:`UserError`."""
     name = username.strip().lstrip("@").lower()
+    if not USERNAME_RE.fullmatch(name):  # never a name (a NUL would be a 500 on PostgreSQL)
+        raise UserError(f"there is no user {name!r} on this node")
     row = conn.execute(_users_query().where(_actor.c.username == name)).first()
     if row is None:
         raise UserError(f"there is no user {name!r} on this node")
@@ -105,7 +107,16 @@ def _enabled_admins(conn: Connection) -> int:
 
 
 def set_disabled(conn: Connection, username: str, *, disabled: bool, now: datetime) -> User:
-    """Disable (ending every session) or enable a user; the last admin stays enabled."""
+    """Disable (ending every session) or enable a user; the last admin stays enabled.
+
+    Two admins disabling each other at once must not both see "two admins left": a
+    disable first writes to every admin row (a no-op), which locks those rows on
+    PostgreSQL and takes the write lock on SQLite before anything is counted, so the
+    second transaction waits and then counts what the first committed.
+    """
+    if disabled:
+        conn.execute(update(_account).where(_account.c.is_admin.is_(True))
+                     .values(is_admin=True))
     user = find_user(conn, username)
     if disabled and user.is_admin and not user.disabled and _enabled_admins(conn) <= 1:
         raise UserError("the last node admin cannot be disabled: make another admin first")

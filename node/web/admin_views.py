@@ -25,7 +25,7 @@ from node.accounts.node_settings import apply_node_settings
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError
 from node.accounts.sessions import Login
-from node.accounts.users import User, create_user, list_users, set_disabled
+from node.accounts.users import User, UserError, create_user, list_users, set_disabled
 from node.activitypub.local_actors import ActorError
 from node.node_record import REGISTRATION_CHOICES, NodeProfile, node_profile
 from node.runtime import Node, node_of
@@ -85,7 +85,7 @@ async def admin_response(request: Request, *, status: int = 200, **values: Any) 
         "profile": profile, "users": users, "invites": invites,
         "choices": REGISTRATION_CHOICES, "restart_settings": RESTART_SETTINGS,
         "flash": SAVED.get(request.query_params.get("saved", ""), ""),
-        "error": "", "error_for": "", "invite": "",
+        "error": "", "error_for": "", "error_field": "", "invite": "",
         "new_user": {"username": "", "display_name": "", "admin": False},
         "name": profile.name, "description": profile.description,
         "registrations": profile.registrations, **values,
@@ -139,8 +139,16 @@ async def user_submit(request: Request, login: Login) -> Response:
         await run_in_threadpool(save)
     except (AccountError, ActorError, PasswordError) as exc:
         return await admin_response(request, status=400, error=str(exc), error_for="user",
-                                    new_user=typed)
+                                    error_field=_field_of(exc), new_user=typed)
     return RedirectResponse("/admin?saved=created", status_code=303)
+
+
+def _field_of(exc: Exception) -> str:
+    """Which field of the new-account form a refusal is about, for aria-describedby:
+    the password's policy, the display name's length (UserError), else the username."""
+    if isinstance(exc, PasswordError):
+        return "password"
+    return "display_name" if isinstance(exc, UserError) else "username"
 
 
 @admin_required

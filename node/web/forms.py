@@ -20,7 +20,7 @@ from node.accounts import csrf
 from node.accounts.sessions import Login
 from node.runtime import node_of
 from node.settings import Settings
-from node.web.auth import secure_cookies
+from node.web.auth import current_login, secure_cookies
 from node.web.i18n import N_
 
 FORM_LIMIT = 64 * 1024  # bytes; a 5000-character post is at most ~45 KB encoded
@@ -38,7 +38,8 @@ def presession_cookie(settings: Settings) -> str:
 
 
 async def read_form(request: Request) -> FormData:
-    """The urlencoded form of ``request``; 413 over :data:`FORM_LIMIT`, 415 if not a form."""
+    """The urlencoded form of ``request``; 413 over :data:`FORM_LIMIT`, 415 if not a form,
+    400 if unreadable or holding a NUL character."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "0")
     if not content_type and declared == "0":
@@ -59,6 +60,10 @@ async def read_form(request: Request) -> FormData:
                           max_num_fields=MAX_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, N_("The form could not be read.")) from exc
+    if any("\x00" in name or "\x00" in value for name, value in pairs):
+        # No field of any page means a NUL; PostgreSQL cannot store one in text and
+        # would answer a 500 where SQLite stores it: refuse it the same on both.
+        raise HTTPException(400, N_("The form could not be read."))
     return FormData([(name, value) for name, value in pairs])
 
 
@@ -90,6 +95,17 @@ def verify_anonymous_form(request: Request, form: FormData) -> None:
         node.settings.secret_key, binding, submitted, node.clock()
     ):
         raise HTTPException(403, CSRF_REFUSED)
+
+
+async def verify_public_form(request: Request, form: FormData) -> None:
+    """CSRF check of a form on a page anyone may open: the form was rendered with the
+    session's token when the visitor is signed in (:func:`form_token`), else with the
+    pre-session one, so it is checked against whichever it carries."""
+    login = await current_login(request)
+    if login is not None:
+        verify_session_form(request, form, login)
+    else:
+        verify_anonymous_form(request, form)
 
 
 def form_token(request: Request) -> str:

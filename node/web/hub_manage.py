@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import Connection, Select, func, select
 
+from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.dashboard import ONGOING
 from node.hubs.hub.follow_requests import pending
@@ -60,7 +61,10 @@ class Access:
 
 def find_access(conn: Connection, name: str, actor: LocalActor) -> tuple[HubTarget, str | None
                                                                          ] | None:
-    """The hub called ``name`` and ``actor``'s role in it; None when there is no such hub."""
+    """The hub called ``name`` and ``actor``'s role in it; None when there is no such hub
+    (or ``name`` cannot be one: a NUL in it was a 500 on PostgreSQL)."""
+    if not USERNAME_RE.fullmatch(name):
+        return None
     try:
         target = load_hub(conn, name)
     except HubError:

@@ -41,6 +41,9 @@ FLASHES = {"created": N_("Hub created: you are its admin. Fill in the rest of it
                          "here."),
            "saved": N_("Settings saved."),
            "sent": N_("Settings saved: the hub's followers got its new profile.")}
+# The services' fixed refusals as this page shows them (:func:`shown`), marked so the
+# page looks them up in the reader's language.
+REFUSAL_TEXTS = (N_("A hub needs a title."), N_("A hub title may have at most 200 characters."))
 _TAG_SPLIT = re.compile(r"[\s,]+")
 
 

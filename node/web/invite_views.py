@@ -22,7 +22,7 @@ from node.activitypub.local_actors import ActorError
 from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import clear_cookie, set_session_cookie
-from node.web.forms import presession_cookie, read_form, verify_anonymous_form
+from node.web.forms import presession_cookie, read_form, verify_public_form
 from node.web.i18n import N_
 from node.web.templating import render
 
@@ -47,7 +47,7 @@ def _check(node: Node, token: str) -> str:
 
 async def _page(request: Request, *, status: int = 200, **values: object) -> Response:
     context = {"token": request.path_params["token"], "usable": True, "error": "",
-               "username": "", "display_name": "", **values}
+               "error_for": "username", "username": "", "display_name": "", **values}
     return await render(request, "invite.html", context, status=status)
 
 
@@ -76,7 +76,7 @@ def _end(engine: Engine, token: str) -> None:
 async def invite_submit(request: Request) -> Response:
     """POST /invite/{token}: create the account, sign it in, go to its account page."""
     form = await read_form(request)
-    verify_anonymous_form(request, form)
+    await verify_public_form(request, form)
     node, token = node_of(request), str(request.path_params["token"])
     username, display_name = field(form, "username").strip(), field(form, "display_name")
     password = field(form, "password")
@@ -88,7 +88,9 @@ async def invite_submit(request: Request) -> Response:
                                                 display_name, password)
     except InviteError as exc:
         return await _page(request, status=404, usable=False, error=refusal(exc))
-    except (AccountError, ActorError, PasswordError) as exc:
+    except PasswordError as exc:  # the passwords' refusal is described by their field
+        return await _page(request, status=400, error=str(exc), error_for="password", **typed)
+    except (AccountError, ActorError) as exc:
         return await _page(request, status=400, error=str(exc), **typed)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a new sign-in replaces whatever session this browser had

@@ -25,7 +25,7 @@ from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction, reading, shown
 from node.web.pages import object_page
 from node.web.poll_page import path_of
-from node.web.queries import is_public
+from node.web.queries import is_public, object_uri
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 
@@ -45,7 +45,9 @@ async def vote_submit(request: Request, login: Login) -> Response:
     form = await read_form(request)
     verify_session_form(request, form, login)
     node = node_of(request)
-    uri = f"{node.settings.url}/objects/{request.path_params['id']}"
+    uri = object_uri(node.settings.url, str(request.path_params["id"]))
+    if uri is None:
+        raise HTTPException(404)
     obj = await reading(request, lambda node, conn: _question(conn, uri))
     if obj is None:
         raise HTTPException(404)

@@ -82,6 +82,12 @@ def web_url(value: str | None) -> str:
     return value if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
+def object_uri(base_url: str, object_id: str) -> str | None:
+    """The URI of our ``/objects/{id}``, or None when ``id`` cannot name one (a NUL or
+    other control character: PostgreSQL refuses NUL in a query, which was a 500)."""
+    return f"{base_url}/objects/{object_id}" if object_id.isprintable() else None
+
+
 def is_public(document: dict[str, Any] | None) -> bool:
     """True when the object is addressed to the public collection (``to`` or ``cc``)."""
     return isinstance(document, dict) and vocab.is_public(document)

@@ -25,23 +25,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.ratelimit import action_retry_after, record_action
-from node.activitypub.local_actors import find_by_username
+from node.activitypub.local_actors import USERNAME_RE, find_by_username
 from node.activitypub.models import StoredObject
 from node.activitypub.remote_interaction import MAX_HANDLE, NotSent, handle_of, interaction_url
 from node.runtime import Node, node_of
 from node.settings import Settings
-from node.web.auth import client_of, current_login
-from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.auth import client_of
+from node.web.forms import read_form, verify_public_form
 from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import N_
-from node.web.queries import is_public
+from node.web.queries import is_public, object_uri
 from node.web.security import CONTENT_SECURITY_POLICY
 from node.web.templating import render
 
@@ -73,7 +72,8 @@ class Target:
 
 def _actor_target(conn: Connection, settings: Settings, kind: str, name: str,
                   path: str) -> Target | None:
-    actor = find_by_username(conn, name.lower()) if len(name) <= 64 else None
+    name = name.lower()
+    actor = find_by_username(conn, name) if USERNAME_RE.fullmatch(name) else None
     if actor is None or actor.kind != kind or actor.deleted_at is not None:
         return None
     account = f"{actor.username}@{settings.host}"
@@ -84,7 +84,9 @@ def _actor_target(conn: Connection, settings: Settings, kind: str, name: str,
 
 def _object_target(conn: Connection, settings: Settings, object_id: str,
                    path: str) -> Target | None:
-    uri = f"{settings.url}/objects/{object_id}"
+    uri = object_uri(settings.url, object_id)
+    if uri is None:
+        return None
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None or not row.local or row.deleted_at is not None:
         return None
@@ -131,14 +133,6 @@ async def _page(request: Request, target: Target, *, handle: str = "", error: st
                         headers=headers)
 
 
-async def _verify(request: Request, form: FormData) -> None:
-    login = await current_login(request)
-    if login is not None:
-        verify_session_form(request, form, login)
-    else:
-        verify_anonymous_form(request, form)
-
-
 def _count(conn: Connection, client: str, now: datetime) -> int:
     """Seconds to wait, or 0 after counting this lookup."""
     wait = action_retry_after(conn, ACTION, client, now)
@@ -149,7 +143,7 @@ def _count(conn: Connection, client: str, now: datetime) -> int:
 
 async def _submit(request: Request, target: Target) -> Response:
     form = await read_form(request)
-    await _verify(request, form)
+    await verify_public_form(request, form)
     typed = form.get("handle")
     handle = typed.strip()[:MAX_HANDLE + 1] if isinstance(typed, str) else ""
     if handle_of(handle) is None:

@@ -24,6 +24,7 @@ from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import N_
 from node.web.pages import object_page
 from node.web.poll_page import path_of
+from node.web.queries import object_uri
 
 REASONS = {"the event is cancelled": N_("This event is cancelled."),
            "the event is over": N_("This event is over."),
@@ -35,7 +36,9 @@ async def rsvp_submit(request: Request, login: Login) -> Response:
     form = await read_form(request)
     verify_session_form(request, form, login)
     node = node_of(request)
-    uri = f"{node.settings.url}/objects/{request.path_params['id']}"
+    uri = object_uri(node.settings.url, str(request.path_params["id"]))
+    if uri is None:
+        raise HTTPException(404)
     row = await reading(request, lambda node, conn: event_row(conn, uri))
     if row is None:
         raise HTTPException(404)

@@ -129,8 +129,13 @@ def test_the_admin_creates_an_account_and_errors_keep_the_typed_fields(
     assert short.status_code == 400
     assert 'value="rosa"' in short.text and 'value="Rosa P"' in short.text
     assert "at least 10 characters" in short.text
+    # a password refusal is described by the password field, a name refusal by the name's
+    assert 'aria-describedby="new-password-hint user-error"' in short.text
+    assert 'aria-describedby="new-username-hint"' in short.text
     taken = post(admin, "/admin/users", username="nate", password="long enough password")
     assert taken.status_code == 400
+    assert 'aria-describedby="new-username-hint user-error"' in taken.text
+    assert 'aria-describedby="new-password-hint"' in taken.text
     made = post(admin, "/admin/users", username="rosa", display_name="Rosa P",
                 password="long enough password")
     assert made.status_code == 303

@@ -88,6 +88,17 @@ def test_a_refused_hub_keeps_what_was_typed(admin: Site, name: str, message: str
             _actor.c.kind == "group")).scalars().all() == [HUB]
 
 
+def test_a_blank_title_is_refused_in_the_page_s_words_and_in_spanish(admin: Site) -> None:
+    """The service's refusal named the CLI's flag ('(--title)'), meaningless in a form,
+    and was left in English on the Spanish page."""
+    refused = admin.send("/hubs/new", {"name": "harbour", "title": "   ", "summary": ""})
+    assert refused.status_code == 400 and "A hub needs a title." in refused.text
+    assert "--title" not in refused.text
+    spanish = admin.send("/hubs/new", {"name": "harbour", "title": " ", "summary": ""},
+                         **{"accept-language": "es"})
+    assert "Un hub necesita un título." in spanish.text
+
+
 def test_creating_needs_csrf_and_a_sign_in(world: tuple[Site, FakeFediverse]) -> None:
     site = world[0]
     anonymous = site.client.get("/hubs/new")
@@ -159,6 +170,15 @@ def test_refused_settings_keep_what_was_typed(admin: Site, change: dict[str, str
     assert 'role="alert" id="form-error"' in refused.text
     assert ">Shut **the port** down.</textarea>" in refused.text
     assert hub_row(admin) == before and admin.outbox() == []
+
+
+def test_a_refused_timezone_is_described_by_its_select(admin: Site) -> None:
+    """Every other field pointed at the form's error; the timezone picker, the field
+    the refusal is about, did not (WCAG 3.3.1)."""
+    refused = admin.send(f"/hubs/{HUB}/settings", {**SETTINGS, "timezone": "Mars/Olympus"})
+    assert refused.status_code == 400
+    assert '<select id="timezone" name="timezone" aria-describedby="timezone-hint ' \
+        'form-error">' in refused.text
 
 
 def test_admin_pages_refuse_others_and_need_csrf(world: tuple[Site, FakeFediverse]) -> None:

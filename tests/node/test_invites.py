@@ -153,15 +153,35 @@ def test_the_invitee_signs_up_once_and_lands_signed_in(admin: TestClient,
     assert "@rosa" in admin.get("/admin").text
 
 
+def test_a_browser_still_signed_in_can_sign_up_with_a_link(admin: TestClient) -> None:
+    """A shared computer, or an admin trying the link: the form the page rendered
+    carries the session's token, and the sign-up replaces that session (it was a 403)."""
+    link = make_link(admin)
+    token = page_token(admin, link)
+    response = admin.post(link, data={"csrf_token": token, "username": "rosa",
+                                      "display_name": "", "password": PASSWORD,
+                                      "password_again": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert "@rosa@philly.example" in admin.get("/account").text
+    assert admin.get("/admin").status_code == 403  # ada's session ended in this browser
+
+
 def test_a_refused_sign_up_keeps_what_was_typed_and_the_link(admin: TestClient,
                                                              guest: TestClient) -> None:
     link = make_link(admin)
     differ = sign_up(guest, link, again="something else entirely")
     assert differ.status_code == 400 and "The two passwords differ." in differ.text
     assert 'value="rosa"' in differ.text and 'value="Rosa P"' in differ.text
+    # the refusal is about the password: tied to the password field, not the username
+    assert 'aria-describedby="password-hint invite-error"' in differ.text
+    assert 'aria-describedby="username-hint"' in differ.text
+    short = sign_up(guest, link, password="short")
+    assert short.status_code == 400 and 'aria-describedby="password-hint invite-error"' \
+        in short.text
     bad_name = sign_up(guest, link, username="Rosa!")
     assert bad_name.status_code == 400 and 'aria-describedby="username-hint invite-error"' \
         in bad_name.text
+    assert 'aria-describedby="password-hint"' in bad_name.text
     assert sign_up(guest, link).status_code == 303
 
 

@@ -25,8 +25,14 @@ _hub = Hub.__table__  # type: ignore[attr-defined]
 
 
 def keep_an_admin(conn: Connection, target: HubTarget, actor_uri: str) -> None:
-    """Refuse to take away the admin role of ``actor_uri`` when it is the hub's last admin."""
-    conn.execute(select(_hub.c.id).where(_hub.c.id == target.hub.id).with_for_update())
+    """Refuse to take away the admin role of ``actor_uri`` when it is the hub's last admin.
+
+    The hub row is locked by a no-op write before the admins are read: ``SELECT ... FOR
+    UPDATE`` locks it on PostgreSQL but is ignored by SQLite, where two admins demoting
+    each other at once both read two admins and both succeeded. The write takes SQLite's
+    write lock too, so the second waits and then reads what the first committed.
+    """
+    conn.execute(_hub.update().where(_hub.c.id == target.hub.id).values(id=_hub.c.id))
     admins = conn.execute(select(_member.c.actor_uri).where(
         _member.c.hub_id == target.hub.id, _member.c.role == "admin")).scalars().all()
     if list(admins) == [actor_uri]:

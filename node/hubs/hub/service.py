@@ -26,7 +26,7 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
     the hub's admins in the same transaction, so no hub is ever left without one.
     """
     if not title.strip():
-        raise ActorError("a hub needs a title (--title)")
+        raise ActorError("a hub needs a title")
     if len(title) > 200:
         raise ActorError("a hub title may have at most 200 characters")
     mission = post_html(summary) if summary.strip() else ""

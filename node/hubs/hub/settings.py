@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, update
 
+from node.accounts.actor_update import send_actor_update
 from node.activitypub.actor_document import actor_document
 from node.activitypub.actor_sources import with_extras
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor
-from node.activitypub.vocab import PUBLIC, activity
 from node.hubs.hub.follow_requests import accept_all
 from node.hubs.hub.group_images import group_images
 from node.hubs.hub.models import Hub
@@ -235,16 +235,5 @@ def apply_settings(node: Node, conn: Connection, target: HubTarget,
     after = group_document(conn, base, actor)
     if after == before:
         return SettingsResult(profile_changed=False, deliveries=0, accepted=accepted)
-    return SettingsResult(profile_changed=True, deliveries=send_profile_update(
+    return SettingsResult(profile_changed=True, deliveries=send_actor_update(
         node, conn, actor, after), accepted=accepted)
-
-
-def send_profile_update(node: Node, conn: Connection, actor: LocalActor,
-                        document: Mapping[str, Any]) -> int:
-    """``Update{Group}`` to the hub's followers, the new document embedded whole."""
-    outbox = node.services.outbox
-    now = node.clock()
-    update_activity = activity("Update", id=outbox.new_id("activities"), actor=actor.uri,
-                               object=dict(document), published=now, to=[PUBLIC],
-                               cc=[f"{actor.uri}/followers"])
-    return outbox.publish(conn, actor=actor, activity=update_activity, now=now).deliveries
