@@ -32,7 +32,7 @@ LIST_PAGE = 20
 LISTS = {"updates": (UPDATES, N_("Updates")), "minutes": (MINUTES, N_("Minutes"))}
 
 
-def _before(request: Request) -> int | None:
+def before_of(request: Request) -> int | None:
     """The cursor: a positive item id, or none (the newest page); anything else is a 404."""
     given = request.query_params.get("before")
     if given is None:
@@ -65,7 +65,7 @@ def _list(node: Node, conn: Connection, name: str, which: str, before: int | Non
 
 async def item_list(request: Request) -> Response:
     name, which = request.path_params["name"], request.url.path.rsplit("/", 1)[-1]
-    before, lang = _before(request), locale_of(request)
+    before, lang = before_of(request), locale_of(request)
     reader = reader_zone(await current_login(request))
     context = await reading(request, lambda node, conn: _list(node, conn, name, which, before,
                                                               lang, reader))

@@ -34,6 +34,7 @@ from node.web import (
     poll_vote_view,
     remote_interaction_view,
     rsvp_view,
+    tag_page,
 )
 from node.web.account_settings_views import password_submit, profile_submit
 from node.web.account_views import account_page, account_post
@@ -89,6 +90,7 @@ def routes() -> list[BaseRoute]:
         *hub_feeds_views.routes(),
         *hub_images_views.routes(),
         *hub_lists.routes(),
+        *tag_page.routes(),
         *news_views.routes(),
         *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

@@ -1,0 +1,58 @@
+"""Items of every hub of this node that carry a hashtag: what ``/tags/{name}`` lists.
+
+A ``#hashtag`` in a post links here (:class:`node.text.TagLinks`, Mastodon's shape), and
+each item's document names its hashtags in its ``tag`` array (``{"type": "Hashtag",
+"name": "#name"}``, as Mastodon writes them; remote items carry their own author's).
+There is no tag index: a page walks the node's published items newest first, reading at
+most :data:`SCAN` rows, and its cursor is the id where the walk stopped, so every page
+costs about the same and "older" goes on from there (a keyset, never OFFSET).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from node.activitypub.models import StoredObject
+from node.hubs.hub.dashboard import Item, Page, rows
+from node.hubs.hub.models import HubItem
+
+SCAN = 400  # rows one page reads at most, whatever it finds
+_item = HubItem.__table__  # type: ignore[attr-defined]
+_object = StoredObject.__table__  # type: ignore[attr-defined]
+
+
+def hashtags_of(document: dict[str, Any]) -> set[str]:
+    """The hashtags a document names, lower case and without ``#``."""
+    tags = document.get("tag")
+    found = set()
+    for tag in tags if isinstance(tags, list) else [tags]:
+        if isinstance(tag, dict) and tag.get("type") == "Hashtag":
+            name = tag.get("name")
+            if isinstance(name, str) and name.lstrip("#"):
+                found.add(name.lstrip("#").casefold())
+    return found
+
+
+def tagged_page(conn: Connection, tag: str, *, before: int | None, limit: int) -> Page:
+    """Up to ``limit`` published items tagged ``tag``, newest first; an item posted into
+    several hubs is listed once on a page (at its newest hub row)."""
+    wanted = tag.lstrip("#").casefold()
+    query = (select(_item.c.id, _item.c.object_uri, _item.c.kind, _item.c.starts_at,
+                    _item.c.ends_at, _item.c.pinned, _item.c.series_id, _object.c.document,
+                    _object.c.published, _object.c.attributed_to)
+             .join(_object, _object.c.uri == _item.c.object_uri)
+             .where(_item.c.state == "published", _object.c.deleted_at.is_(None)))
+    if before is not None:
+        query = query.where(_item.c.id < before)
+    batch = rows(conn, query.order_by(_item.c.id.desc()).limit(SCAN))
+    shown: list[Item] = []
+    seen: set[str] = set()
+    for item in batch:
+        if len(shown) == limit:
+            return Page(shown, shown[-1].id)
+        if item.uri not in seen and wanted in hashtags_of(item.document):
+            seen.add(item.uri)
+            shown.append(item)
+    return Page(shown, batch[-1].id if len(batch) == SCAN else None)

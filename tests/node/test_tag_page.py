@@ -1,0 +1,86 @@
+"""``/tags/{name}``: where a post's hashtag links lead (regression: every hashtag link the
+Markdown renderer made pointed at a page this node did not have, a 404)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from node.app import create_app
+from node.clock import fixed_clock
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
+from node.hubs.hub.tagged import hashtags_of
+from node.hubs.updates.service import post_update
+from node.runtime import Node
+from node.settings import Settings
+from tests.conftest import NOW
+from tests.node.hub_pages_support import BASE, HTML, HUB, Site
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
+    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
+        node: Node = app.state.node
+        with node.engine.begin() as conn:
+            create_hub(conn, base_url=BASE, name=HUB, title="Port Shutdown", now=NOW)
+            create_hub(conn, base_url=BASE, name="housing", title="Housing", now=NOW)
+        site = Site(client, node)
+        nate = site.person("nate", "admin")
+        with node.engine.begin() as conn:
+            set_member(conn, load_hub(conn, "housing"), nate, "member", NOW)
+        yield site
+
+
+def update(site: Site, text: str, hubs: list[str] | None = None) -> str:
+    return str(site.run(lambda node, conn: post_update(node, conn, "nate", text, hubs or [HUB])
+                        ).note["id"])
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(rf'href="({BASE}/objects/[^"]+)"', html)
+
+
+def test_a_hashtag_link_leads_to_the_posts_with_that_tag(site: Site) -> None:
+    tagged = update(site, "Picket at berth 5 #Dockworkers")
+    update(site, "Rent strike #housing", ["housing"])
+    both = update(site, "Solidarity #dockworkers #housing", [HUB, "housing"])
+    hub_page = site.client.get(f"/hubs/{HUB}", headers=HTML).text
+    assert f'href="{BASE}/tags/dockworkers"' in hub_page  # the link the renderer makes
+    response = site.client.get("/tags/dockworkers", headers=HTML)
+    assert response.status_code == 200
+    assert "<h1>#dockworkers</h1>" in response.text
+    assert set(listed(response.text)) == {tagged, both}
+    assert listed(response.text).count(both) == 1  # posted into two hubs, listed once
+    assert listed(site.client.get("/tags/DockWorkers", headers=HTML).text) == listed(
+        response.text)
+
+
+def test_an_unknown_tag_is_an_empty_page_and_a_malformed_one_a_404(site: Site) -> None:
+    empty = site.client.get("/tags/nothinghere", headers=HTML)
+    assert empty.status_code == 200 and "Nothing here yet." in empty.text
+    for bad in ("123", "a-b", "x" * 101, "%3Cscript%3E"):
+        assert site.client.get(f"/tags/{bad}", headers=HTML).status_code == 404, bad
+
+
+def test_older_posts_are_a_keyset_page_away(site: Site) -> None:
+    posts = [update(site, f"Day {n} #strike") for n in range(23)]
+    first = site.client.get("/tags/strike", headers=HTML).text
+    assert listed(first) == posts[::-1][:20]
+    older = re.search(r'href="(/tags/strike\?before=\d+)"', first)
+    assert older is not None
+    update(site, "A new one #strike")  # arrives meanwhile: the next page holds still
+    assert listed(site.client.get(older.group(1), headers=HTML).text) == posts[2::-1]
+
+
+def test_hashtags_are_read_from_the_documents_tag_array() -> None:
+    assert hashtags_of({"tag": [{"type": "Hashtag", "name": "#Strike"},
+                                {"type": "Mention", "name": "@a@b.example"},
+                                {"type": "Hashtag", "name": "#"}, "junk"]}) == {"strike"}
+    assert hashtags_of({"tag": {"type": "Hashtag", "name": "#one"}}) == {"one"}
+    assert hashtags_of({}) == set()
