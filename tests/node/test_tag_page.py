@@ -14,6 +14,7 @@ from node.clock import fixed_clock
 from node.hubs.hub.members import set_member
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
+from node.hubs.hub.settings import HubSettings, apply_settings
 from node.hubs.hub.tagged import hashtags_of
 from node.hubs.updates.service import post_update
 from node.runtime import Node
@@ -59,6 +60,13 @@ def test_a_hashtag_link_leads_to_the_posts_with_that_tag(site: Site) -> None:
     assert listed(response.text).count(both) == 1  # posted into two hubs, listed once
     assert listed(site.client.get("/tags/DockWorkers", headers=HTML).text) == listed(
         response.text)
+
+
+def test_the_hubs_own_tags_link_to_their_pages(site: Site) -> None:
+    site.run(lambda node, conn: apply_settings(node, conn, load_hub(conn, HUB),
+                                               HubSettings(tags=["Labour"])))
+    hub_page = site.client.get(f"/hubs/{HUB}", headers=HTML).text
+    assert '<a class="tag" href="/tags/labour" rel="tag">#Labour</a>' in hub_page
 
 
 def test_an_unknown_tag_is_an_empty_page_and_a_malformed_one_a_404(site: Site) -> None:
