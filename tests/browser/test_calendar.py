@@ -3,6 +3,7 @@ its "add to calendar" file, and the agenda; every page passes axe-core."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -79,8 +80,11 @@ def test_the_node_calendar_reads_as_a_list_on_a_phone(site: Site, browser: Brows
         assert widths[0] <= widths[1], f"the calendar scrolls sideways on a phone: {widths}"
         expect(page.get_by_text(day.strftime("%A, %B %-d, %Y"))).to_be_visible()
         expect(page.locator("thead")).to_be_hidden()  # the list layout: no weekday row
-        page.get_by_label("Timezone of the times shown").fill("Not/AZone")
+        page.get_by_label("Timezone of the times shown").select_option("America/New_York")
         page.get_by_role("button", name="Show").click()
+        expect(page).to_have_url(re.compile(r"tz=America%2FNew_York"))
+        expect(page.get_by_text("times in America/New_York")).to_be_visible()
+        page.goto(f"{site.url}/calendar?month={day:%Y-%m}&tz=Not/AZone")  # a hand-made link
         expect(page.get_by_role("alert")).to_contain_text("is not a timezone")
         assert_accessible(page)
     finally:
