@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,22 +9,16 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from node.activitypub.models import LocalActor, OutboxActivity
-from node.cli import main
 from node.hubs.hub.models import HubMember
-
-PASSWORD = "correct horse battery\n"
+from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 
 
 @pytest.fixture
 def flags(database_url: str, tmp_path: Path) -> list[str]:
-    return ["--url", "https://philly.example", "--database", database_url, "--data",
-            str(tmp_path)]
+    return cli_flags(database_url, tmp_path)
 
 
-def run(args: list[str], flags: list[str], monkeypatch: pytest.MonkeyPatch,
-        stdin: str = "") -> int:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main([*args, *flags])
+run = run_cli
 
 
 def count(engine: Engine, table: object, *where: object) -> int:

@@ -3,7 +3,6 @@ admin page's rules from the command line."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,9 @@ from sqlalchemy import Engine, select
 
 from node.accounts.models import Account, Invite, LoginSession
 from node.accounts.sessions import create_session, token_hash
-from node.cli import main
 from tests.conftest import NOW
+from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 
-PASSWORD = "correct horse battery\n"
 _account = Account.__table__  # type: ignore[attr-defined]
 _invite = Invite.__table__  # type: ignore[attr-defined]
 _session = LoginSession.__table__  # type: ignore[attr-defined]
@@ -22,14 +20,10 @@ _session = LoginSession.__table__  # type: ignore[attr-defined]
 
 @pytest.fixture
 def flags(database_url: str, tmp_path: Path) -> list[str]:
-    return ["--url", "https://philly.example", "--database", database_url, "--data",
-            str(tmp_path)]
+    return cli_flags(database_url, tmp_path)
 
 
-def run(args: list[str], flags: list[str], monkeypatch: pytest.MonkeyPatch,
-        stdin: str = "") -> int:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main([*args, *flags])
+run = run_cli
 
 
 def create(name: str, flags: list[str], monkeypatch: pytest.MonkeyPatch,

@@ -3,7 +3,6 @@ nothing stored on bad input."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -11,26 +10,22 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from node.activitypub.models import OutboxActivity
-from node.cli import main
 from node.newswire.models import NewsItem, NewsLogEntry
+from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 from tests.node.newswire_support import CONDUCT
 
-PASSWORD = "correct horse battery\n"
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 
 
+
 @pytest.fixture
 def flags(database_url: str, tmp_path: Path) -> list[str]:
-    return ["--url", "https://philly.example", "--database", database_url, "--data",
-            str(tmp_path)]
+    return cli_flags(database_url, tmp_path)
 
 
-def run(args: list[str], flags: list[str], monkeypatch: pytest.MonkeyPatch,
-        stdin: str = "") -> int:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main([*args, *flags])
+run = run_cli
 
 
 def items(engine: Engine) -> int:
