@@ -29,6 +29,8 @@ from node.web import (
     hub_settings_views,
     invite_views,
     language_view,
+    network_feed,
+    network_timeline,
     news_moderation_views,
     news_views,
     poll_vote_view,
@@ -90,6 +92,8 @@ def routes() -> list[BaseRoute]:
         *hub_images_views.routes(),
         *hub_lists.routes(),
         *news_views.routes(),
+        *network_timeline.routes(),
+        *network_feed.routes(),
         *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
