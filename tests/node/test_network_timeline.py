@@ -3,19 +3,21 @@ newest first, once each, with its origin; filters, keyset pages, and the Atom ve
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 
 import feedparser
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from starlette.testclient import TestClient
 
+from node.accounts.models import Account
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.network_timeline_support import HOSTS, add_hub, add_item
-from tests.node.web_support import MovableClock, web_app
+from tests.node.web_support import MovableClock, add_organizer, login, web_app
 
 BASE = "https://philly.example"
 OAK, BER = HOSTS
@@ -145,3 +147,22 @@ def test_linked_from_home_and_admin_network(client: TestClient) -> None:
     page = client.get("/network")
     assert 'type="application/atom+xml" href="/network/feed.atom"' in page.text
     assert "Nothing has arrived from the network yet." in page.text
+
+
+def test_times_in_the_nodes_zone_and_the_readers_own_beside_them(
+        settings: Settings, engine: Engine) -> None:
+    start = NOW + timedelta(days=2)  # 12:00 UTC: 13:00 in Madrid, 07:00 in New York
+    add_item(engine, 1, at(1), kind="Event", name="March to the port",
+             startTime=start.isoformat())
+    add_organizer(engine, "nate")
+    zoned = dataclasses.replace(settings, timezone="Europe/Madrid")
+    with TestClient(web_app(zoned, MovableClock(NOW)), base_url=BASE) as c:
+        page = c.get("/network").text
+        assert "Mon, Nov 23, 1:00\u202fPM CET" in page and "your time" not in page
+        spanish = c.get("/network", headers={"accept-language": "es"}).text
+        assert "lun, 23 nov, 13:00 CET" in spanish and "Cronología de la red" in spanish
+        with engine.begin() as conn:
+            conn.execute(update(Account.__table__)  # type: ignore[attr-defined]
+                         .values(timezone="America/New_York"))
+        login(c)
+        assert "your time: Mon, Nov 23, 7:00\u202fAM EST" in c.get("/network").text
