@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from node.columns import timestamp
@@ -33,6 +34,11 @@ class NetworkItem(SQLModel, table=True):
     """A remote item received through a followed node or relay, once per object id."""
 
     __tablename__ = "network_item"
+    __table_args__ = (  # the network timeline's filtered pages (node/network/timeline.py)
+        Index("ix_network_item_host_page", "origin_host", "id"),
+        Index("ix_network_item_hub_page", "hub_uri", "id"),
+        Index("ix_network_item_type_page", "object_type", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     object_uri: str = Field(unique=True, max_length=1024)

@@ -29,6 +29,8 @@ from node.web import (
     hub_settings_views,
     invite_views,
     language_view,
+    network_feed,
+    network_timeline,
     news_moderation_views,
     news_views,
     poll_vote_view,
@@ -92,6 +94,8 @@ def routes() -> list[BaseRoute]:
         *hub_lists.routes(),
         *tag_page.routes(),
         *news_views.routes(),
+        *network_timeline.routes(),
+        *network_feed.routes(),
         *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

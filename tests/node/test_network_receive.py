@@ -264,3 +264,17 @@ def test_a_peer_that_is_down_is_unfollowed_from_what_is_stored(h: Harness,
         unfollow_peer(h.node, conn, target)
         assert known_peer(conn, peer.uri) is None
     assert rows(h, _follow, _follow.c.following == peer.uri) == []
+
+
+def test_what_arrived_by_two_paths_is_on_the_network_timeline_once(
+        h: Harness, peer: FakeActor) -> None:
+    relay_post(h, peer, 1, "Picket at berth 5 at dawn")
+    shared = relay_post(h, peer, 2, "Second call")
+    assert h.post_activity(peer, node_announce(peer, shared, 99, h.now)).status_code == 202
+    h.drain()  # the same object relayed a second time
+    page = h.client.get("/network").text
+    assert page.count("Second call") == 1 and page.count("Picket at berth 5") == 1
+    assert page.index("Second call") < page.index("Picket at berth 5")
+    assert f'href="https://{PEER}/hubs/portshutdown"' in page and f">{PEER}</a>" in page
+    hub_only = h.client.get("/network", params={"hub": f"https://{PEER}/hubs/portshutdown"})
+    assert "Second call" in hub_only.text

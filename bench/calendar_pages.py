@@ -1,6 +1,6 @@
 """How fast the calendar pages render for a hub of 10,000 items.
 
-    python bench/calendar.py [--items 10000] [--requests 100] [--database URL]
+    python bench/calendar_pages.py [--items 10000] [--requests 100] [--database URL]
 
 Builds a hub with N items: updates, minutes and polls (which a calendar must skip),
 events over two years with the busiest month (December 2026) holding one in twenty,

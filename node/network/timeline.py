@@ -1,0 +1,91 @@
+"""The network timeline: public items that arrived from followed nodes and relays.
+
+Issue 9 item 5: every node shows the movement's public activity it received, newest
+first, filtered by origin node (host), hub and kind, a page at a time. Pages are a
+keyset on ``network_item.id`` (the order items arrived in): ``before`` lists the items
+that arrived before the cursor, so a page shows the same items however many arrive
+meanwhile, and a deep page costs what the first one does (no OFFSET). Each filter has
+its own ``(column, id)`` index (migration ``0015``), so a filtered page walks only the
+matching rows.
+
+An item is stored once per object id (``network_item.object_uri`` is unique), so it is
+listed once whichever paths brought it. Deleted objects are left out by the query;
+objects no longer addressed to the public (an ``Update`` may change that) are left out
+as the page is read, so a page may hold fewer than ``limit`` items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from node.activitypub.models import StoredObject
+from node.activitypub.vocab import is_public
+from node.network.models import NetworkItem
+
+#: The kinds a reader can filter by: the ActivityStreams types hubs publish.
+KINDS = ("Note", "Article", "Event", "Question")
+PAGE = 20
+_item = NetworkItem.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader narrowed the timeline to; empty strings filter nothing."""
+
+    node: str = ""
+    hub: str = ""
+    kind: str = ""
+
+    def query(self) -> dict[str, str]:
+        """The filters that are set, as GET parameters (for the next page's link)."""
+        return {k: v for k, v in (("node", self.node), ("hub", self.hub),
+                                  ("kind", self.kind)) if v}
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    id: int
+    uri: str
+    type: str
+    hub: str | None
+    origin_host: str
+    received_at: datetime
+    published: datetime | None
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[TimelineItem]
+    before: int | None  # the cursor of the next (older) page, None on the last page
+
+
+def timeline_page(conn: Connection, filters: Filters, *, before: int | None = None,
+                  limit: int = PAGE) -> TimelinePage:
+    """One page of the timeline, newest arrival first."""
+    query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
+                    _item.c.origin_host, _item.c.received_at, _objects.c.published,
+                    _objects.c.document)
+             .join(_objects, _objects.c.uri == _item.c.object_uri)
+             .where(_objects.c.deleted_at.is_(None))
+             .order_by(_item.c.id.desc()).limit(limit + 1))
+    if before is not None:
+        query = query.where(_item.c.id < before)
+    if filters.node:
+        query = query.where(_item.c.origin_host == filters.node.lower())
+    if filters.hub:
+        query = query.where(_item.c.hub_uri == filters.hub)
+    if filters.kind:
+        query = query.where(_item.c.object_type == filters.kind)
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [TimelineItem(r.id, r.object_uri, r.object_type, r.hub_uri, r.origin_host,
+                          r.received_at, r.published, r.document) for r in rows
+             if isinstance(r.document, dict) and is_public(r.document)]
+    return TimelinePage(items, rows[-1].id if more and rows else None)
