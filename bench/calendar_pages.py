@@ -12,23 +12,14 @@ month of the hub and of the node, and the first agenda page, and prints median a
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's directory comes first on sys.path, and its name would
-# shadow the standard library's ``calendar`` (which http.cookiejar, hence httpx, imports).
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+from _pages import bench_settings, client_of, report, timed_gets
 from sqlalchemy import insert
 
 from node.activitypub.models import StoredObject
@@ -38,7 +29,6 @@ from node.hubs.events.rules import CallDetails, EventSpec, Place, event_document
 from node.hubs.hub.models import CallSeries, HubItem
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
-from node.settings import Settings
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 BUSIEST = "2026-12"
@@ -137,52 +127,22 @@ def populate(app: Any, items: int) -> None:
             conn.execute(insert(HubItem.__table__), rows.items)  # type: ignore[attr-defined]
 
 
-async def measure(client: httpx.AsyncClient, path: str, requests: int
-                  ) -> tuple[list[float], float]:
-    """Wall-clock milliseconds of each request, and the process's CPU ms per request
-    (the machine may be shared: CPU time does not count waiting for a core)."""
-    started = time.perf_counter()
-    first = await client.get(path, headers={"Accept": "text/html"})
-    if first.status_code != 200:
-        raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
-    shown = first.text.count('class="ics"')
-    print(f"{path}: first render {(time.perf_counter() - started) * 1000:.0f} ms, "
-          f"{shown} items, {len(first.content) // 1024} KiB")
-    timings = []
-    cpu = time.process_time()
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = await client.get(path, headers={"Accept": "text/html"})
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return timings, (time.process_time() - cpu) * 1000 / requests
-
-
-def report(name: str, measured: tuple[list[float], float]) -> None:
-    ordered, cpu = sorted(measured[0]), measured[1]
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{name:<27} median {statistics.median(ordered):6.1f} ms  p95 {p95:6.1f} ms  "
-          f"CPU {cpu:6.1f} ms/request  ({len(ordered)} requests)")
-
-
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        database = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        settings = Settings(url="https://bench.example", database=database,
-                            secret_key="bench" * 8, data_dir=Path(scratch))
+        settings = bench_settings(scratch, args.database)
+        database = settings.database
         app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
         async with app.router.lifespan_context(app):
             started = time.perf_counter()
             populate(app, args.items)
             print(f"populated {args.items} items (+{args.items // 10} in a second hub) in "
                   f"{time.perf_counter() - started:.1f} s ({database.split(':')[0]})")
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=settings.url) as client:
+            async with client_of(app) as client:
                 for name, path in (
                         ("hub month grid (busiest)", f"/hubs/bench/calendar?month={BUSIEST}"),
                         ("node month grid (busiest)", f"/calendar?month={BUSIEST}"),
                         ("hub agenda (first page)", "/hubs/bench/agenda")):
-                    report(name, await measure(client, path, args.requests))
+                    report(name, await timed_gets(client, path, args.requests))
 
 
 def main() -> None:

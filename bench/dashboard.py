@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
+from _pages import bench_settings, client_of, report, timed_gets
 from sqlalchemy import insert
 
 from node.activitypub.models import StoredObject
@@ -28,7 +26,6 @@ from node.hubs.events.rules import CallDetails, EventSpec, Place, event_document
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
-from node.settings import Settings
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -82,36 +79,10 @@ def populate(app: Any, items: int) -> str:
     return str(target.actor.uri)
 
 
-async def measure(app: Any, path: str, accept: str, requests: int) -> list[float]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=app.state.node.settings.url) as c:
-        started = time.perf_counter()
-        first = await c.get(path, headers={"Accept": accept})
-        print(f"{path}: first render {(time.perf_counter() - started) * 1000:.0f} ms "
-              f"({len(first.content) // 1024} KiB)")
-        if first.status_code != 200:
-            raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = await c.get(path, headers={"Accept": accept})
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-    return timings
-
-
-def report(name: str, timings: list[float]) -> None:
-    ordered = sorted(timings)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{name:<28} p50 {statistics.median(ordered):7.2f} ms   p99 {p99:7.2f} ms   "
-          f"({len(ordered)} requests)")
-
-
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        database = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        settings = Settings(url="https://bench.example", database=database,
-                            secret_key="bench" * 8, data_dir=Path(scratch))
+        settings = bench_settings(scratch, args.database)
+        database = settings.database
         app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
         async with app.router.lifespan_context(app):
             started = time.perf_counter()
@@ -119,18 +90,12 @@ async def run(args: argparse.Namespace) -> None:
             print(f"populated {args.items} items in {time.perf_counter() - started:.1f} s "
                   f"({database.split(':')[0]})")
             path = hub_uri.removeprefix(settings.url)
-            report("dashboard (HTML)", await measure(app, path, "text/html", args.requests))
-            calendar = await measure_optional(app, f"{path}/calendar.ics", args.requests)
-            if calendar:
-                report("hub calendar (iCal)", calendar)
-
-
-async def measure_optional(app: Any, path: str, requests: int) -> list[float]:
-    try:
-        return await measure(app, path, "text/calendar", requests)
-    except SystemExit as exc:
-        print(f"{path}: not measured ({exc})")
-        return []
+            async with client_of(app) as client:
+                report("dashboard (HTML)", await timed_gets(client, path, args.requests),
+                       quantile=0.99)
+                report("hub calendar (iCal)", await timed_gets(
+                    client, f"{path}/calendar.ics", args.requests, accept="text/calendar"),
+                       quantile=0.99)
 
 
 def main() -> None:

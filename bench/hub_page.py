@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import insert, select, update
 
 from node.activitypub.local_actors import create_local_actor, find_by_username
@@ -30,9 +28,9 @@ from node.activitypub.models import StoredObject
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.hub.models import CallSeries, HubItem
-from node.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _pages import bench_settings, client_of, report, timed_gets
 from dashboard import NOW, populate  # the shared fill of bench/dashboard.py
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -64,35 +62,10 @@ def extras(app: Any, hub_uri: str) -> None:
             conn.execute(update(_object).where(_object.c.uri == uri).values(document=doc))
 
 
-async def measure(app: Any, path: str, requests: int) -> list[float]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=app.state.node.settings.url) as c:
-        first = await c.get(path, headers={"Accept": "text/html"})
-        if first.status_code != 200:
-            raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = await c.get(path, headers={"Accept": "text/html"})
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-    print(f"{path}: {len(first.content) // 1024} KiB")
-    return timings
-
-
-def report(name: str, timings: list[float]) -> None:
-    ordered = sorted(timings)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{name:<24} median {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   "
-          f"({len(ordered)} requests)")
-
-
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        database = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        settings = Settings(url="https://bench.example", database=database,
-                            secret_key="bench" * 8, data_dir=Path(scratch),
-                            timezone="Europe/Madrid")
+        settings = bench_settings(scratch, args.database, timezone="Europe/Madrid")
+        database = settings.database
         app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
         async with app.router.lifespan_context(app):
             started = time.perf_counter()
@@ -109,12 +82,15 @@ async def run(args: argparse.Namespace) -> None:
             print(f"{'reused' if filled else 'populated'} {args.items} items in "
                   f"{time.perf_counter() - started:.1f} s ({database.split(':')[0]})")
             path = hub_uri.removeprefix(settings.url)
-            report("hub page", await measure(app, path, args.requests))
+            async with client_of(app) as client:
+                report("hub page", await timed_gets(client, path, args.requests))
             with app.state.node.engine.connect() as conn:
                 middle = conn.execute(select(_item.c.id).order_by(_item.c.id)
                                       .offset(args.items // 2).limit(1)).scalar_one()
-            report("updates, a middle page",
-                   await measure(app, f"{path}/updates?before={middle}", args.requests))
+            async with client_of(app) as client:
+                report("updates, a middle page",
+                       await timed_gets(client, f"{path}/updates?before={middle}",
+                                        args.requests))
 
 
 def main() -> None:

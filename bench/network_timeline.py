@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
+from _pages import bench_settings, client_of, report, timed_gets
 from sqlalchemy import func, insert, select
 
 from node.activitypub.models import RemoteActor, StoredObject
@@ -30,7 +28,6 @@ from node.activitypub.vocab import PUBLIC
 from node.app import create_app
 from node.clock import fixed_clock
 from node.network.models import NetworkItem
-from node.settings import Settings
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 KINDS = ("Note", "Note", "Note", "Article", "Event", "Question")
@@ -95,34 +92,10 @@ def populate(app: Any, count: int) -> None:
             conn.execute(insert(_items), items)
 
 
-async def measure(app: Any, path: str, requests: int) -> list[float]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=app.state.node.settings.url) as c:
-        first = await c.get(path)
-        if first.status_code != 200:
-            raise SystemExit(f"{path} answered {first.status_code}: {first.text[:300]}")
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = await c.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-    return timings
-
-
-def report(name: str, timings: list[float]) -> None:
-    ordered = sorted(timings)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{name:<28} median {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   "
-          f"({len(ordered)} requests)")
-
-
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        database = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        settings = Settings(url="https://bench.example", database=database,
-                            secret_key="bench" * 8, data_dir=Path(scratch),
-                            timezone="Europe/Madrid")
+        settings = bench_settings(scratch, args.database, timezone="Europe/Madrid")
+        database = settings.database
         app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
         async with app.router.lifespan_context(app):
             started = time.perf_counter()
@@ -141,8 +114,9 @@ async def run(args: argparse.Namespace) -> None:
                      "by hub": f"/network?hub={hub(7)}", "by kind (Event)": "/network?kind=Event",
                      "node + kind, sparse": "/network?node=node7.example&kind=Question",
                      "Atom feed": "/network/feed.atom"}
-            for name, path in pages.items():
-                report(name, await measure(app, path, args.requests))
+            async with client_of(app) as client:
+                for name, path in pages.items():
+                    report(name, await timed_gets(client, path, args.requests, accept="*/*"))
 
 
 def main() -> None:
