@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import httpx
 from sqlalchemy import func, insert, select
 from starlette.testclient import TestClient
 
@@ -16,12 +19,16 @@ from node.accounts.passwords import hash_password
 from node.accounts.sessions import SESSION_COOKIE, create_session
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import Follow, OutboxActivity, StoredObject
+from node.app import create_app
+from node.clock import Clock, fixed_clock
 from node.hubs.calls.service import create_call
 from node.hubs.events.rules import CallDetails, EventSpec, Online
 from node.hubs.hub.members import set_member
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
 from node.runtime import Node
+from node.settings import Settings
 from tests.conftest import NOW
 
 PASSWORD = "correct horse battery staple"
@@ -144,3 +151,17 @@ def section(page: str, name: str) -> str:
                       re.DOTALL)
     assert match, f"no {name} section"
     return re.sub(r"[ \t\r\n]+", " ", match.group(0))  # Babel's narrow spaces stay
+
+
+@contextmanager
+def open_site(settings: Settings, clock: Clock | None = None,
+              transport: httpx.AsyncBaseTransport | None = None) -> Iterator[Site]:
+    """A node in-process with the hub ``HUB`` and a client that does not follow redirects
+    (the pages' tests read each 303 themselves); no background workers."""
+    app = create_app(settings, clock=clock or fixed_clock(NOW), start_workers=False,
+                     transport=transport)
+    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
+        node: Node = app.state.node
+        with node.engine.begin() as conn:
+            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
+        yield Site(client, node)

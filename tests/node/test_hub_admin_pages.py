@@ -10,17 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.clock import fixed_clock
 from node.hubs.hub.publish import load_hub
-from node.hubs.hub.service import create_hub
 from node.hubs.hub.settings import HubSettings, apply_settings
 from node.hubs.polls.rules import make_spec
 from node.hubs.polls.service import create_poll
 from node.hubs.updates.service import post_update
-from node.runtime import Node
 from node.settings import Settings
 from node.web.hub_forms import FormError, repeat_rule
 from node.web.item_text import source_text
@@ -39,18 +34,15 @@ from tests.node.hub_pages_support import (
     _outbox,
     a_series,
     login,
+    open_site,
     section,
 )
 
 
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
-    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        yield Site(client, node)
+    with open_site(settings) as site:
+        yield site
 
 
 @pytest.fixture

@@ -13,15 +13,9 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import update
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.clock import fixed_clock
 from node.hubs.hub.models import Hub
-from node.hubs.hub.service import create_hub
-from node.runtime import Node
 from node.settings import Settings
-from tests.conftest import NOW
 from tests.node.hub_pages_support import (
     BASE,
     CALL_FORM,
@@ -31,6 +25,7 @@ from tests.node.hub_pages_support import (
     Site,
     _objects,
     a_series,
+    open_site,
 )
 
 EVENT_FORM = POSTS["event"][0]
@@ -39,12 +34,7 @@ _hubs = Hub.__table__  # type: ignore[attr-defined]
 
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
-    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings) as site:
         site.person("nate", "admin")
         site.person("mia")
         site.sign_in("nate")

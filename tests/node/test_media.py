@@ -12,20 +12,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from PIL import Image
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.clock import fixed_clock
 from node.hubs.events.service import load_event, send_update
 from node.hubs.hub.publish import load_hub
-from node.hubs.hub.service import create_hub
 from node.hubs.hub.settings import HubSettings, apply_settings
 from node.media.proxy import signature
-from node.runtime import Node
 from node.settings import Settings
-from tests.conftest import NOW
 from tests.media_support import bomb_png, image_bytes
-from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token
+from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token, open_site
 
 AS_JSON = {"accept": "application/activity+json"}
 IMAGES = f"/hubs/{HUB}/images"
@@ -58,13 +52,8 @@ def site(settings: Settings, fetched: list[str]) -> Iterator[Site]:
         fetched.append(str(request.url))
         return remote(request)
 
-    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False,
-                     transport=httpx.MockTransport(handler))
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        yield Site(client, node)
+    with open_site(settings, transport=httpx.MockTransport(handler)) as site:
+        yield site
 
 
 @pytest.fixture

@@ -11,20 +11,16 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.hubs.hub.service import create_hub
 from node.hubs.tasks import clean_media, periodic_tasks
 from node.media.checks import variant_name
 from node.media.models import Media
 from node.media.proxy import proxy_cache
 from node.media.service import save_image, store_of
-from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.media_support import image_bytes
-from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token
+from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token, open_site
 
 _media = Media.__table__  # type: ignore[attr-defined]
 EDIT = f"/hubs/{HUB}/events/edit"
@@ -47,12 +43,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def admin(settings: Settings, clock: Clock) -> Iterator[Site]:
-    app = create_app(settings, clock=clock, start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings, clock=clock) as site:
         site.person("nate", "admin")
         site.sign_in("nate")
         yield site

@@ -8,16 +8,18 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.clock import fixed_clock
-from node.hubs.hub.service import create_hub
-from node.runtime import Node
 from node.settings import Settings
-from tests.conftest import NOW
 from tests.media_support import image_bytes
-from tests.node.hub_pages_support import BASE, HUB, POSTS, Site, _objects, _outbox, form_token
+from tests.node.hub_pages_support import (
+    HUB,
+    POSTS,
+    Site,
+    _objects,
+    _outbox,
+    form_token,
+    open_site,
+)
 
 EDIT = f"/hubs/{HUB}/events/edit"
 EVENT_FORM = POSTS["event"][0]
@@ -25,12 +27,7 @@ EVENT_FORM = POSTS["event"][0]
 
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
-    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings) as site:
         site.person("nate", "admin")
         site.sign_in("nate")
         yield site

@@ -9,27 +9,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
 
-from node.app import create_app
-from node.clock import fixed_clock
-from node.hubs.hub.service import create_hub
 from node.media.srcsets import COLUMN_SIZES
-from node.runtime import Node
 from node.settings import Settings
-from tests.conftest import NOW
 from tests.media_support import image_bytes
-from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token
+from tests.node.hub_pages_support import BASE, HUB, Site, _objects, form_token, open_site
 
 
 @pytest.fixture
 def admin(settings: Settings) -> Iterator[Site]:
-    app = create_app(settings, clock=fixed_clock(NOW), start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings) as site:
         site.person("nate", "admin")
         site.sign_in("nate")
         yield site

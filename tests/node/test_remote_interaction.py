@@ -18,20 +18,16 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import orjson
 import pytest
-from starlette.testclient import TestClient
 
 from node.accounts import ratelimit
 from node.activitypub.remote_interaction import SUBSCRIBE_REL
-from node.app import create_app
 from node.hubs.events.rules import EventSpec, Place
 from node.hubs.events.service import create_event
-from node.hubs.hub.service import create_hub
 from node.hubs.polls.rules import make_spec
 from node.hubs.polls.service import create_poll
-from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
-from tests.node.hub_pages_support import BASE, HTML, HUB, Site
+from tests.node.hub_pages_support import BASE, HTML, HUB, Site, open_site
 from tests.node.web_support import MovableClock
 
 MASTO_TEMPLATE = "https://mastodon.example/authorize_interaction?uri={uri}"
@@ -71,13 +67,7 @@ def servers() -> FakeServers:
 @pytest.fixture
 def site(settings: Settings, servers: FakeServers) -> Iterator[Site]:
     clock = MovableClock(NOW)
-    app = create_app(settings, transport=httpx.MockTransport(servers.handle), clock=clock,
-                     start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings, transport=httpx.MockTransport(servers.handle), clock=clock) as site:
         site.person("mia")
         yield site
 

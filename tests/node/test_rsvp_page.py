@@ -14,19 +14,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from node.activitypub.models import OutboxActivity
-from node.app import create_app
 from node.hubs.events.attend import RsvpError, rsvp
 from node.hubs.events.rules import EventSpec, Place
 from node.hubs.events.service import cancel_event, create_event
 from node.hubs.hub.models import EventAttendance
-from node.hubs.hub.service import create_hub
-from node.runtime import Node
 from node.settings import Settings
 from tests.conftest import NOW
-from tests.node.hub_pages_support import BASE, HTML, HUB, Site, form_token
+from tests.node.hub_pages_support import BASE, HTML, HUB, Site, form_token, open_site
 from tests.node.web_support import MovableClock
 
 _attendance = EventAttendance.__table__  # type: ignore[attr-defined]
@@ -35,12 +31,7 @@ _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
-    app = create_app(settings, clock=MovableClock(NOW), start_workers=False)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        node: Node = app.state.node
-        with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
-        site = Site(client, node)
+    with open_site(settings, clock=MovableClock(NOW)) as site:
         site.person("mia")
         site.person("nate")
         yield site
