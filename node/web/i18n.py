@@ -59,7 +59,9 @@ def translated(t: Translations, message: str) -> str:
     """``message`` in the language of ``t``: a :class:`Text` with its values filled in."""
     if isinstance(message, Text):
         found = t.gettext(message.msgid)
-        filled = found % message.values if message.values else found
+        values = {k: translated(t, v) if isinstance(v, Text) else v  # a refusal quoted
+                  for k, v in message.values.items()}
+        filled = found % values if values else found
         return as_sentence(filled) if isinstance(message, Sentence) else filled
     return str(t.gettext(message))
 
