@@ -55,6 +55,20 @@ def test_a_refused_feed_is_described_in_spanish(admin: Site) -> None:
     assert "A feed needs" not in bad.text
 
 
+def test_a_refused_setting_names_its_field_in_spanish(admin: Site) -> None:
+    settings = {"title": "Port Shutdown", "summary": "", "links": "Site=ftp://example.org",
+                "tags": "", "region": "", "timezone": "", "follow_policy": "approval",
+                "posting_policy": "moderated"}
+    refused = admin.send(f"/hubs/{HUB}/settings", settings, **ES)
+    assert refused.status_code == 400
+    assert "El enlace &#39;Site&#39; debe ser una URL http(s) absoluta" in refused.text
+    no_name = admin.send(f"/hubs/{HUB}/settings", {**settings, "links": "nothing"}, **ES)
+    assert "Un enlace debe ser NOMBRE=URL, no &#39;nothing&#39;." in no_name.text
+    zone = admin.send(f"/hubs/{HUB}/settings", {**settings, "links": "", "timezone": "Mars/X"},
+                      **ES)
+    assert "Zona horaria desconocida &#39;Mars/X&#39;: usa un nombre IANA" in zone.text
+
+
 def test_an_event_at_a_time_the_clocks_skip_is_refused_in_spanish(admin: Site) -> None:
     form = {"title": "Rally", "start": "2027-03-14T02:30", "end": "2027-03-14T04:00",
             "timezone": "America/New_York", "place_name": "Plaza"}

@@ -108,28 +108,30 @@ def _checked_call(call: CallDetails) -> CallDetails:
     if call.agenda.strip():
         post_html(call.agenda)  # the same length rule as any post
     return replace(
-        call, call_url=_checked_url(call.call_url, "the call URL") if call.call_url else "",
-        dial_in=_checked_text(call.dial_in, "the dial-in number", 60),
-        access_code=_checked_text(call.access_code, "the access code", 60),
-        facilitator=_checked_text(call.facilitator, "the facilitator"),
-        breakout_rooms=tuple(_checked_text(r, "a breakout room name")
+        call,
+        call_url=(_checked_url(call.call_url, Text(N_("the call URL"))) if call.call_url
+                  else ""),
+        dial_in=_checked_text(call.dial_in, Text(N_("the dial-in number")), 60),
+        access_code=_checked_text(call.access_code, Text(N_("the access code")), 60),
+        facilitator=_checked_text(call.facilitator, Text(N_("the facilitator"))),
+        breakout_rooms=tuple(_checked_text(r, Text(N_("a breakout room name")))
                              for r in call.breakout_rooms if r.strip()))
 
 
 def _checked_location(location: Place | Online | None) -> Place | Online | None:
     if isinstance(location, Online):
-        return Online(_checked_url(location.url, "the online location"))
+        return Online(_checked_url(location.url, Text(N_("the online location"))))
     if isinstance(location, Place):
-        name = _checked_text(location.name, "the place name")
+        name = _checked_text(location.name, Text(N_("the place name")))
         if not name:
             raise EventError(Text(N_("a place needs a name")))
-        return Place(name, _checked_text(location.address, "the address", 500))
+        return Place(name, _checked_text(location.address, Text(N_("the address")), 500))
     return None
 
 
 def check(spec: EventSpec) -> EventSpec:
     """The spec, validated and tidied, or :class:`EventError` saying what is wrong."""
-    title = _checked_text(spec.title, "a title")
+    title = _checked_text(spec.title, Text(N_("a title")))
     if not title:
         raise EventError(Text(N_("an event needs a title")))
     zone(spec.timezone)

@@ -116,7 +116,10 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return list(cleaned.values())
 
 
-def link_pair(line: str, what: str = "a link") -> tuple[str, str]:
+A_LINK = Text(N_("a link"))  # what a settings page line is called in its refusal
+
+
+def link_pair(line: str, what: str = A_LINK) -> tuple[str, str]:
     """``NAME=URL`` (the CLI's ``--link``, a line of the settings page) split at the first
     ``=``; :class:`HubError` when either side is missing."""
     name, sep, value = line.partition("=")
@@ -132,10 +135,11 @@ def clean_links(links: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
         raise HubError(Text(N_("a hub may have at most %(MAX_LINKS)s links"), MAX_LINKS=MAX_LINKS))
     cleaned = []
     for name, url in links:
-        label = one_line(name, "a link name", MAX_LINK_NAME)
+        label = one_line(name, Text(N_("a link name")), MAX_LINK_NAME)
         if not label:
             raise HubError(Text(N_("a link needs a name (NAME=URL)")))
-        cleaned.append({"name": label, "url": web_url(url, f"link {label!r}")})
+        what = Text(N_("link %(name)s"), name=repr(label))
+        cleaned.append({"name": label, "url": web_url(url, what)})
     return cleaned
 
 
@@ -154,13 +158,14 @@ def _hub_values(s: HubSettings) -> dict[str, Any]:
                 value=', '.join(POSTING_POLICIES)))
         values["posting_policy"] = s.posting_policy
     if s.region is not None:
-        values["region"] = one_line(s.region, "the region", MAX_REGION)
+        values["region"] = one_line(s.region, Text(N_("the region")), MAX_REGION)
     if s.tags is not None:
         values["tags"] = clean_tags(s.tags)
     if s.links is not None:
         values["links"] = clean_links(s.links)
     if s.header_url is not None:
-        values["header_url"] = web_url(s.header_url, "the header") if s.header_url else None
+        values["header_url"] = (web_url(s.header_url, Text(N_("the header"))) if s.header_url
+                                else None)
     if s.timezone is not None:
         values["timezone"] = hub_zone(s.timezone)
     if s.summary is not None:
@@ -179,14 +184,14 @@ def hub_zone(name: str) -> str:
 def _actor_values(s: HubSettings) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if s.title is not None:
-        title = one_line(s.title, "a hub title", MAX_TITLE)
+        title = one_line(s.title, Text(N_("a hub title")), MAX_TITLE)
         if not title:
             raise HubError(Text(N_("a hub needs a title")))
         values["display_name"] = title
     if s.summary is not None:
         values["summary"] = post_html(s.summary) if s.summary.strip() else ""
     if s.avatar_url is not None:
-        values["icon_url"] = web_url(s.avatar_url, "the avatar") if s.avatar_url else None
+        values["icon_url"] = web_url(s.avatar_url, Text(N_("the avatar"))) if s.avatar_url else None
     if s.follow_policy is not None:
         values["manually_approves_followers"] = s.follow_policy == "approval"
     return values

@@ -59,10 +59,11 @@ def article_renderer(links: TagLinks | None = None) -> MarkdownIt:
 
 def attachment(name: str, url: str) -> dict[str, str]:
     """An attachment as an AS2 ``Link``; ``mediaType`` when the extension tells it."""
-    label = one_line(name, "an attachment name", MAX_TITLE)
+    label = one_line(name, Text(N_("an attachment name")), MAX_TITLE)
     if not label:
         raise HubError(Text(N_("an attachment needs a name (NAME=URL)")))
-    link = {"type": "Link", "href": web_url(url, f"attachment {label!r}"), "name": label}
+    what = Text(N_("attachment %(name)s"), name=repr(label))
+    link = {"type": "Link", "href": web_url(url, what), "name": label}
     media_type, _ = mimetypes.MimeTypes().guess_type(link["href"])
     if media_type:
         link["mediaType"] = media_type

@@ -27,7 +27,7 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
                  attachments: Sequence[tuple[str, str]] = ()) -> ItemResult:
     """Publish minutes (or a report) by ``author_name`` into the named hubs."""
     author = organizer(conn, author_name)
-    name = one_line(title, "a title", MAX_TITLE)
+    name = one_line(title, Text(N_("a title")), MAX_TITLE)
     if not name:
         raise HubError(Text(N_("minutes need a title (--title)")))
     if len(attachments) > MAX_ATTACHMENTS:
