@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from node.html import sanitize_html
+from node.messages import N_, Text
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -144,9 +145,11 @@ def post_html(text: str, renderer: MarkdownIt | None = None, *,
     """Validated, rendered and sanitised HTML for a post body."""
     stripped = text.strip()
     if not stripped:
-        raise TextError("a post needs some text")
+        raise TextError(Text(N_("a post needs some text")))
     if len(stripped) > MAX_POST_CHARS:
-        raise TextError(f"a post may have at most {MAX_POST_CHARS} characters")
+        raise TextError(Text(
+            N_("a post may have at most %(MAX_POST_CHARS)s characters"),
+            MAX_POST_CHARS=MAX_POST_CHARS))
     html = (renderer or markdown_renderer(links)).render(stripped)
     return sanitize_html(html).strip()
 

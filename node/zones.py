@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from node.messages import N_, Text
+
 DEFAULT_ZONE = "UTC"
 MAX_ZONE = 64  # the hub.timezone column
 #: Entries of a zoneinfo directory that are not IANA zone names.
@@ -43,8 +45,10 @@ def known_zones() -> frozenset[str]:
 def zone(name: str) -> ZoneInfo:
     """The IANA timezone ``name``, or :class:`ZoneError` naming the problem."""
     if name not in known_zones():
-        raise ZoneError(f"unknown timezone {name!r}: use an IANA name such as "
-                        "Europe/Madrid, America/New_York or UTC")
+        raise ZoneError(Text(
+            N_("unknown timezone %(name)s: use an IANA name such as Europe/Madrid, "
+               "America/New_York or UTC"),
+            name=repr(name)))
     return ZoneInfo(name)
 
 
@@ -72,10 +76,14 @@ def localize(naive: datetime, tz_name: str) -> datetime:
         return early
     shown = naive.strftime("%Y-%m-%d %H:%M")
     if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise ZoneError(f"{shown} does not exist in {tz_name}: the clocks skip it at the "
-                        "daylight-saving change; pick another time")
-    raise ZoneError(f"{shown} happens twice in {tz_name}: the clocks go back at the "
-                    "daylight-saving change; pick another time")
+        raise ZoneError(Text(
+            N_("%(shown)s does not exist in %(tz_name)s: the clocks skip it at the "
+               "daylight-saving change; pick another time"),
+            shown=shown, tz_name=tz_name))
+    raise ZoneError(Text(
+        N_("%(shown)s happens twice in %(tz_name)s: the clocks go back at the daylight-saving "
+           "change; pick another time"),
+        shown=shown, tz_name=tz_name))
 
 
 def parse_local(text: str, tz_name: str) -> datetime:
@@ -83,7 +91,9 @@ def parse_local(text: str, tz_name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     except ValueError:
-        raise ZoneError(f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM",
+        raise ZoneError(Text(
+            N_("cannot read the time %(text)s: write it as YYYY-MM-DD HH:MM"),
+            text=repr(text)),
                         ) from None
     if parsed.tzinfo is not None:
         return parsed.astimezone(zone(tz_name))

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from node.accounts.actor_update import change_actor
 from node.accounts.service import AccountError
 from node.activitypub.local_actors import find_by_kind
+from node.messages import N_, Text
 from node.node_record import (
     DESCRIPTION,
     NAME,
@@ -52,9 +53,11 @@ def invites_open(conn: Connection) -> bool:
 def check_name(value: str) -> str:
     value = " ".join(value.split())
     if not value:
-        raise NodeSettingsError("the node needs a name")
+        raise NodeSettingsError(Text(N_("the node needs a name")))
     if len(value) > MAX_NAME:
-        raise NodeSettingsError(f"the node's name must be at most {MAX_NAME} characters long")
+        raise NodeSettingsError(Text(
+            N_("the node's name must be at most %(MAX_NAME)s characters long"),
+            MAX_NAME=MAX_NAME))
     return value
 
 
@@ -62,13 +65,14 @@ def check_description(value: str) -> str:
     value = value.replace("\r\n", "\n").strip()
     if len(value) > MAX_DESCRIPTION:
         raise NodeSettingsError(
-            f"the description must be at most {MAX_DESCRIPTION} characters long")
+            Text(N_("the description must be at most %(MAX_DESCRIPTION)s characters long"),
+                 MAX_DESCRIPTION=MAX_DESCRIPTION))
     return value
 
 
 def check_registrations(value: str) -> str:
     if value not in REGISTRATION_CHOICES:
-        raise NodeSettingsError("registrations must be invite or closed")
+        raise NodeSettingsError(Text(N_("registrations must be invite or closed")))
     return value
 
 

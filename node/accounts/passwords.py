@@ -10,6 +10,8 @@ import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING
 
+from node.messages import N_, Text
+
 if TYPE_CHECKING:  # argon2 is loaded at the first sign-in, not at start-up
     from argon2 import PasswordHasher
 
@@ -36,9 +38,13 @@ def check_policy(password: str) -> str:
     """Return the normalised password, or raise :class:`PasswordError` saying why not."""
     password = _normalise(password)
     if len(password) < MIN_LENGTH:
-        raise PasswordError(f"the password must be at least {MIN_LENGTH} characters long")
+        raise PasswordError(Text(
+            N_("the password must be at least %(MIN_LENGTH)s characters long"),
+            MIN_LENGTH=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise PasswordError(f"the password must be at most {MAX_LENGTH} characters long")
+        raise PasswordError(Text(
+            N_("the password must be at most %(MAX_LENGTH)s characters long"),
+            MAX_LENGTH=MAX_LENGTH))
     return password
 
 

@@ -23,6 +23,7 @@ from node.accounts.passwords import (
 )
 from node.accounts.sessions import create_session, delete_expired
 from node.activitypub.models import LocalActor
+from node.messages import N_, Text
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -40,7 +41,9 @@ def create_account(
         select(_actor.c.kind).where(_actor.c.id == actor_id, _actor.c.deleted_at.is_(None))
     ).scalar_one_or_none()
     if kind != "person":
-        raise AccountError(f"actor {actor_id} is not a local organizer (Person)")
+        raise AccountError(Text(
+            N_("actor %(actor_id)s is not a local organizer (Person)"),
+            actor_id=actor_id))
     values: dict[str, Any] = {
         "actor_id": actor_id,
         "password_hash": hash_password(password),
@@ -50,7 +53,9 @@ def create_account(
     try:
         new_id = conn.execute(insert(_account).values(**values)).inserted_primary_key
     except IntegrityError as exc:
-        raise AccountError(f"actor {actor_id} already has an account") from exc
+        raise AccountError(Text(
+            N_("actor %(actor_id)s already has an account"),
+            actor_id=actor_id)) from exc
     assert new_id is not None
     return Account(id=new_id[0], **values)
 

@@ -22,6 +22,7 @@ from node.accounts.service import AccountError, create_account
 from node.accounts.sessions import end_sessions
 from node.activitypub.local_actors import USERNAME_RE, create_local_actor
 from node.activitypub.models import LocalActor
+from node.messages import N_, Text
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -50,7 +51,9 @@ def display_name_of(value: str) -> str:
     """A display name stripped and checked (empty means "use the username")."""
     value = " ".join(value.split())
     if len(value) > MAX_DISPLAY_NAME:
-        raise UserError(f"the display name must be at most {MAX_DISPLAY_NAME} characters long")
+        raise UserError(Text(
+            N_("the display name must be at most %(MAX_DISPLAY_NAME)s characters long"),
+            MAX_DISPLAY_NAME=MAX_DISPLAY_NAME))
     return value
 
 
@@ -92,10 +95,10 @@ def find_user(conn: Connection, username: str) -> User:
     """The user called ``username`` (a leading ``@`` is ignored), or :class:`UserError`."""
     name = username.strip().lstrip("@").lower()
     if not USERNAME_RE.fullmatch(name):  # never a name (a NUL would be a 500 on PostgreSQL)
-        raise UserError(f"there is no user {name!r} on this node")
+        raise UserError(Text(N_("there is no user %(name)s on this node"), name=repr(name)))
     row = conn.execute(_users_query().where(_actor.c.username == name)).first()
     if row is None:
-        raise UserError(f"there is no user {name!r} on this node")
+        raise UserError(Text(N_("there is no user %(name)s on this node"), name=repr(name)))
     return _user(row)
 
 
@@ -119,7 +122,8 @@ def set_disabled(conn: Connection, username: str, *, disabled: bool, now: dateti
                      .values(is_admin=True))
     user = find_user(conn, username)
     if disabled and user.is_admin and not user.disabled and _enabled_admins(conn) <= 1:
-        raise UserError("the last node admin cannot be disabled: make another admin first")
+        raise UserError(Text(
+            N_("the last node admin cannot be disabled: make another admin first")))
     conn.execute(update(_account).where(_account.c.id == user.account_id)
                  .values(disabled_at=now if disabled else None))
     if disabled:

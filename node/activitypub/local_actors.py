@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from node.activitypub.keys import generate_actor_keys, load_ed25519_private, load_rsa_private
 from node.activitypub.models import LocalActor
+from node.messages import N_, Text
 
 ACTOR_KINDS = ("node", "person", "group", "service", "newswire")
 #: kinds with exactly one actor per node, at a fixed path (ARCHITECTURE.md section 2)
@@ -49,10 +50,11 @@ def validate_username(username: str, *, allow_reserved: bool = False) -> str:
     """Return the username if acceptable, else raise :class:`ActorError` saying why."""
     if not USERNAME_RE.fullmatch(username):
         raise ActorError(
-            f"username {username!r} must be 1-30 characters of a-z, 0-9 and _ (lower case)"
+            Text(N_("username %(username)s must be 1-30 characters of a-z, 0-9 and _ "
+                    "(lower case)"), username=repr(username))
         )
     if username in RESERVED and not allow_reserved:
-        raise ActorError(f"username {username!r} is reserved")
+        raise ActorError(Text(N_("username %(username)s is reserved"), username=repr(username)))
     return username
 
 
@@ -69,10 +71,12 @@ def create_local_actor(
 ) -> LocalActor:
     """Insert a new local actor with fresh RSA and Ed25519 keys."""
     if kind not in ACTOR_KINDS:
-        raise ActorError(f"unknown actor kind {kind!r}")
+        raise ActorError(Text(N_("unknown actor kind %(kind)s"), kind=repr(kind)))
     validate_username(username, allow_reserved=kind in SINGLE_KINDS)
     if conn.execute(select(_local_actor.c.id).where(_local_actor.c.username == username)).first():
-        raise ActorError(f"the name {username!r} is already taken on this node")
+        raise ActorError(Text(
+            N_("the name %(username)s is already taken on this node"),
+            username=repr(username)))
     keys = generate_actor_keys()
     values: dict[str, Any] = {
         "username": username,
@@ -93,7 +97,9 @@ def create_local_actor(
     try:
         new_id = conn.execute(insert(_local_actor).values(**values)).inserted_primary_key
     except IntegrityError as exc:
-        raise ActorError(f"the name {username!r} is already taken on this node") from exc
+        raise ActorError(Text(
+            N_("the name %(username)s is already taken on this node"),
+            username=repr(username))) from exc
     assert new_id is not None
     return LocalActor(id=new_id[0], **values)
 

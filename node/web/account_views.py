@@ -24,7 +24,7 @@ from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import current_login, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.i18n import N_, Text
+from node.web.i18n import N_, Text, refusal
 from node.web.queries import ActorLink, local_actors
 from node.web.templating import render
 
@@ -122,5 +122,5 @@ async def account_post(request: Request, login: Login) -> Response:
     try:
         await _publish(request, login.actor, text, hubs)
     except ValueError as exc:  # the publishing service refuses with a message for the author
-        return await _page(request, status=400, text=text, selected=hubs, error=str(exc))
+        return await _page(request, status=400, text=text, selected=hubs, error=refusal(exc))
     return RedirectResponse(POSTED, status_code=303)

@@ -32,7 +32,7 @@ from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.i18n import N_
+from node.web.i18n import N_, refusal
 from node.web.live_profile import forget_profile
 from node.web.templating import render
 
@@ -114,7 +114,7 @@ async def node_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save)
     except AccountError as exc:
-        return await admin_response(request, status=400, error=str(exc), error_for="node",
+        return await admin_response(request, status=400, error=refusal(exc), error_for="node",
                                     **typed)
     forget_profile(request)
     return RedirectResponse("/admin?saved=node", status_code=303)
@@ -138,7 +138,7 @@ async def user_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save)
     except (AccountError, ActorError, PasswordError) as exc:
-        return await admin_response(request, status=400, error=str(exc), error_for="user",
+        return await admin_response(request, status=400, error=refusal(exc), error_for="user",
                                     error_field=_field_of(exc), new_user=typed)
     return RedirectResponse("/admin?saved=created", status_code=303)
 
@@ -166,7 +166,7 @@ async def invite_submit(request: Request, login: Login) -> Response:
     try:
         link = await run_in_threadpool(make)
     except AccountError as exc:
-        return await admin_response(request, status=400, error=str(exc), error_for="invite")
+        return await admin_response(request, status=400, error=refusal(exc), error_for="invite")
     return await admin_response(request, invite=link)
 
 
@@ -184,7 +184,7 @@ def _switch(disabled: bool) -> Endpoint:
         try:
             await run_in_threadpool(save)
         except AccountError as exc:
-            return await admin_response(request, status=400, error=str(exc),
+            return await admin_response(request, status=400, error=refusal(exc),
                                         error_for="users")
         return RedirectResponse(f"/admin?saved={'disabled' if disabled else 'enabled'}",
                                 status_code=303)

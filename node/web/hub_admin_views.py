@@ -36,7 +36,7 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
-from node.web.i18n import N_, Text
+from node.web.i18n import N_, Sentence, Text, as_sentence, refusal
 from node.web.item_text import source_text
 from node.web.templating import render
 from node.web.uploads import image_upload, read_upload_form
@@ -54,11 +54,15 @@ REFUSALS = (ActorError, ZoneError, FormError, TextError, ImageError)
 
 
 def shown(exc: Exception) -> str:
-    """A service's refusal as a sentence: capital first letter, full stop."""
-    text = str(exc).strip() or N_("That was refused.")
-    if "://" not in text.split(" ", 1)[0]:  # an actor URI opening the sentence stays as is
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+    """A service's refusal as a sentence: capital first letter, full stop.
+
+    A refusal raised as a :class:`Text` stays one (a :class:`Sentence`), so that
+    ``render`` shows it in the reader's language and makes the sentence after that.
+    """
+    message = refusal(exc)
+    if isinstance(message, Text):
+        return Sentence(message.msgid, **message.values)
+    return as_sentence(message) if message.strip() else N_("That was refused.")
 
 
 async def in_transaction(request: Request, work: Callable[[Node, Connection], T]) -> T:

@@ -25,6 +25,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.requests import Request
 
+from node.messages import N_ as N_
+from node.messages import Text as Text
+from node.messages import refusal as refusal
+
 LOCALES: Final = Path(__file__).parent / "locales"
 DOMAIN: Final = "messages"
 DEFAULT_LOCALE: Final = "en"
@@ -33,33 +37,32 @@ LANGUAGE_NAMES: Final = {"en": "English", "es": "Español"}  # each in its own l
 _MAX_LANGUAGES = 32  # an Accept-Language with more ranges is truncated, bounding the work
 
 
-def N_(message: str) -> str:
-    """Mark a module-level string for extraction; it is translated where it is shown."""
-    return message
+def as_sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop (an opening actor URI stays)."""
+    text = text.strip()
+    if text and "://" not in text.split(" ", 1)[0]:
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-class Text(str):
-    """An English sentence with named values, that a page can still translate.
+class Sentence(Text):
+    """A service's :class:`Text` shown as a sentence: made one after it is translated."""
 
-    ``Text(N_("Only members of %(hub)s ..."), hub=name)`` reads as the filled-in English
-    sentence wherever a str is expected (logs, JSON errors, tests), and keeps its msgid
-    and values so that :func:`translated` looks the msgid up and fills it in again.
-    """
-
-    msgid: str
-    values: dict[str, object]
-
-    def __new__(cls, msgid: str, **values: object) -> Text:
-        made = super().__new__(cls, msgid % values if values else msgid)
-        made.msgid, made.values = msgid, values
-        return made
+    def __new__(cls, msgid: str, **values: object) -> Sentence:
+        made = super().__new__(cls, msgid, **values)
+        english = str.__new__(cls, as_sentence(str(made)))
+        english.msgid, english.values = msgid, values
+        return english
 
 
 def translated(t: Translations, message: str) -> str:
     """``message`` in the language of ``t``: a :class:`Text` with its values filled in."""
     if isinstance(message, Text):
         found = t.gettext(message.msgid)
-        return found % message.values if message.values else found
+        values = {k: translated(t, v) if isinstance(v, Text) else v  # a refusal quoted
+                  for k, v in message.values.items()}
+        filled = found % values if values else found
+        return as_sentence(filled) if isinstance(message, Sentence) else filled
     return str(t.gettext(message))
 
 

@@ -105,6 +105,27 @@ def test_an_unknown_timezone_is_refused_and_the_typed_values_kept(nate: TestClie
     assert 'aria-describedby="timezone-hint profile-error"' in response.text
 
 
+def test_the_personal_timezone_is_picked_from_the_iana_list(nate: TestClient,
+                                                           engine: Engine) -> None:
+    """The hub forms' picker, with a first choice for no zone of one's own."""
+    page = nate.get("/account").text
+    assert '<select id="timezone" name="timezone" aria-describedby="timezone-hint">' in page
+    assert '<option value="" selected>None of my own</option>' in page
+    assert '<optgroup label="Europe">' in page and 'name="timezone" value=' not in page
+    nate.post("/account/profile", data={"csrf_token": page_token(nate, "/account"),
+                                        "display_name": "Nate", "timezone": "Europe/Madrid"})
+    chosen = nate.get("/account").text
+    assert '<option value="Europe/Madrid" selected>Europe/Madrid</option>' in chosen
+    assert '<option value="" selected>' not in chosen
+    nate.post("/account/profile", data={"csrf_token": page_token(nate, "/account"),
+                                        "display_name": "Nate", "timezone": ""})
+    with engine.connect() as conn:
+        assert conn.execute(select(_account.c.timezone)).scalar_one() in ("", None)
+    assert '<option value="" selected>None of my own</option>' in nate.get("/account").text
+    spanish = nate.get("/account", headers={"accept-language": "es"}).text
+    assert '<option value="" selected>Ninguna propia</option>' in spanish
+
+
 def test_the_settings_forms_need_the_csrf_token(nate: TestClient) -> None:
     assert nate.post("/account/profile", data={"display_name": "X"}).status_code == 403
     assert nate.post("/account/password", data={"csrf_token": "wrong"}).status_code == 403

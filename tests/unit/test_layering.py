@@ -32,7 +32,8 @@ PACKAGE = Path(node.__file__).parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("node", "node.settings", "node.db", "node.jobs", "node.clock", "node.html",
              "node.node_record", "node.typed_command", "node.supervision",
-             "node.hosts", "node.zones", "node.text", "node.columns", "node.wakeups"),
+             "node.hosts", "node.zones", "node.text", "node.columns", "node.wakeups",
+             "node.messages"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic",
                  "node.media"),
     "domains": ("node.hubs", "node.newswire", "node.network", "node.accounts"),

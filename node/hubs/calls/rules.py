@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from node.messages import N_, Text
 from node.zones import ZoneError, clock_text, day_text, zone
 
 MAX_OCCURRENCES = 500
@@ -44,12 +45,12 @@ def _parts(text: str) -> dict[str, str]:
     body = text.strip()
     body = body[6:] if body.upper().startswith("RRULE:") else body
     if not body or any(c in body for c in ":\r\n"):
-        raise ScheduleError("give one RRULE, such as FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+        raise ScheduleError(Text(N_("give one RRULE, such as FREQ=WEEKLY;BYDAY=MO;COUNT=10")))
     parts: dict[str, str] = {}
     for piece in body.split(";"):
         key, sep, value = (s.strip().upper() for s in piece.partition("="))
         if not sep or not key or not value or key in parts:
-            raise ScheduleError(f"cannot read {piece!r} in the RRULE")
+            raise ScheduleError(Text(N_("cannot read %(piece)s in the RRULE"), piece=repr(piece)))
         parts[key] = value
     return parts
 
@@ -57,18 +58,25 @@ def _parts(text: str) -> dict[str, str]:
 def _check_parts(parts: dict[str, str]) -> None:
     freq = parts.get("FREQ", "")
     if freq not in FREQUENCIES:
-        raise ScheduleError(f"a call repeats DAILY, WEEKLY, MONTHLY or YEARLY, not {freq!r}")
+        raise ScheduleError(Text(
+            N_("a call repeats DAILY, WEEKLY, MONTHLY or YEARLY, not %(freq)s"),
+            freq=repr(freq)))
     if any(key in parts for key in BY_TIME):
-        raise ScheduleError("the time of day comes from the start: drop BYHOUR, BYMINUTE "
-                            "and BYSECOND from the RRULE")
+        raise ScheduleError(Text(
+            N_("the time of day comes from the start: drop BYHOUR, BYMINUTE and BYSECOND from "
+               "the RRULE")))
     if "COUNT" not in parts and "UNTIL" not in parts:
-        raise ScheduleError("an RRULE that never ends is refused: add COUNT=n or "
-                            f"UNTIL=YYYYMMDD (at most {MAX_OCCURRENCES} occurrences)")
+        raise ScheduleError(Text(
+            N_("an RRULE that never ends is refused: add COUNT=n or UNTIL=YYYYMMDD (at most "
+               "%(MAX_OCCURRENCES)s occurrences)"),
+            MAX_OCCURRENCES=MAX_OCCURRENCES))
     if "COUNT" in parts and "UNTIL" in parts:
-        raise ScheduleError("give COUNT or UNTIL, not both (RFC 5545)")
+        raise ScheduleError(Text(N_("give COUNT or UNTIL, not both (RFC 5545)")))
     count = parts.get("COUNT", "1")
     if not count.isdigit() or not 1 <= int(count) <= MAX_OCCURRENCES:
-        raise ScheduleError(f"COUNT must be a number from 1 to {MAX_OCCURRENCES}")
+        raise ScheduleError(Text(
+            N_("COUNT must be a number from 1 to %(MAX_OCCURRENCES)s"),
+            MAX_OCCURRENCES=MAX_OCCURRENCES))
 
 
 def _until_utc(value: str, tz: ZoneInfo) -> datetime:
@@ -79,7 +87,9 @@ def _until_utc(value: str, tz: ZoneInfo) -> datetime:
             return local.replace(tzinfo=tz).astimezone(UTC)
         moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
     except ValueError:
-        raise ScheduleError(f"cannot read UNTIL={value}: write YYYYMMDD") from None
+        raise ScheduleError(Text(
+            N_("cannot read UNTIL=%(value)s: write YYYYMMDD"),
+            value=value)) from None
     return moment.replace(tzinfo=UTC if value.endswith("Z") else tz).astimezone(UTC)
 
 
@@ -103,7 +113,7 @@ class Recurrence:
         try:
             rule = rrulestr(body, dtstart=naive_start)
         except (ValueError, TypeError) as exc:
-            raise ScheduleError(f"cannot read the RRULE: {exc}") from None
+            raise ScheduleError(Text(N_("cannot read the RRULE: %(exc)s"), exc=exc)) from None
         if "UNTIL" in parts:
             until = _until_utc(parts["UNTIL"], tz).astimezone(tz).replace(tzinfo=None)
             rule = rule.replace(until=until)
@@ -138,11 +148,14 @@ def parse_rrule(text: str, start: datetime, tz_name: str) -> Recurrence:
                         tz_name)
     expansion = list(islice(series._expansion(), MAX_OCCURRENCES + 1))
     if len(expansion) > MAX_OCCURRENCES:
-        raise ScheduleError(f"the RRULE has more than {MAX_OCCURRENCES} occurrences: "
-                            "lower UNTIL")
+        raise ScheduleError(Text(
+            N_("the RRULE has more than %(MAX_OCCURRENCES)s occurrences: lower UNTIL"),
+            MAX_OCCURRENCES=MAX_OCCURRENCES))
     if not expansion or expansion[0] != series.start.replace(tzinfo=None):
-        raise ScheduleError(f"the start ({day_text(series.start)}) must be the first "
-                            "occurrence of the RRULE: start on one of its days")
+        raise ScheduleError(Text(
+            N_("the start (%(value)s) must be the first occurrence of the RRULE: start on one "
+               "of its days"),
+            value=day_text(series.start)))
     return series
 
 

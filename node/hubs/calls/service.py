@@ -34,6 +34,7 @@ from node.hubs.events.service import (
 )
 from node.hubs.hub.models import CallSeries, HubItem
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub, organizer
+from node.messages import N_, Text
 from node.runtime import Node
 
 MAX_AHEAD = 4  # occurrences published ahead of time, at most...
@@ -63,7 +64,7 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
     """
     actor, target = organizer(conn, author), load_hub(conn, hub)
     if spec.call is None:
-        raise HubError("a call needs call details")
+        raise HubError(Text(N_("a call needs call details")))
     careful(check(spec), node.clock(), past=past)
     if not rrule:
         result = publish_event(node, conn, actor, [target], spec)
@@ -142,7 +143,7 @@ def materialise_series(node: Node, conn: Connection, series: CallSeries | None
 
 def _series_hubs(conn: Connection, parent: StoredEvent) -> list[HubTarget]:
     if not parent.hubs:
-        raise HubError(f"the series {parent.uri} is in no hub")
+        raise HubError(Text(N_("the series %(uri)s is in no hub"), uri=parent.uri))
     return parent.hubs[:1]
 
 
@@ -151,10 +152,11 @@ def move_occurrence(node: Node, conn: Connection, *, actor: str, uri: str, start
     """``ionode call move``: one call (or one occurrence of a series) to a new time."""
     spec = load_event(conn, uri).spec
     if spec.call is None:
-        raise HubError(f"{uri} is not a call; use `ionode event move`")
+        raise HubError(Text(N_("%(uri)s is not a call; use `ionode event move`"), uri=uri))
     if spec.rrule:
-        raise HubError("a whole series cannot be moved: move one occurrence, or cancel the "
-                       "series and create a new one")
+        raise HubError(Text(
+            N_("a whole series cannot be moved: move one occurrence, or cancel the series and "
+               "create a new one")))
     return move_event(node, conn, actor=actor, uri=uri, start=start, end=end, past=past)
 
 
@@ -163,7 +165,7 @@ def cancel_call(node: Node, conn: Connection, *, actor: str, uri: str) -> EventC
     series = series_row(conn, uri)
     if series is None:
         if load_event(conn, uri).spec.call is None:
-            raise HubError(f"{uri} is not a call; use `ionode event cancel`")
+            raise HubError(Text(N_("%(uri)s is not a call; use `ionode event cancel`"), uri=uri))
         return cancel_event(node, conn, actor=actor, uri=uri)
     return cancel_series(node, conn, actor=actor, series=series)
 
@@ -174,7 +176,9 @@ def cancel_series(node: Node, conn: Connection, *, actor: str, series: CallSerie
     who, parent = organizer(conn, actor), load_event(conn, series.object_uri)
     may_change(conn, parent, who)
     if series.cancelled_at is not None:
-        raise HubError(f"{series.object_uri} is already cancelled")
+        raise HubError(Text(
+            N_("%(object_uri)s is already cancelled"),
+            object_uri=series.object_uri))
     now = node.clock()
     conn.execute(update(_series).where(_series.c.id == series.id).values(
         cancelled_at=now, updated_at=now))

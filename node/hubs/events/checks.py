@@ -30,6 +30,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from node.hubs.events.rules import EventError, EventSpec, Online, Place
+from node.messages import N_, Text
 from node.zones import when_text
 
 MIN_DIGITS, MAX_DIGITS = 5, 15
@@ -67,24 +68,27 @@ def check_dial_in(text: str) -> None:
     problem = dial_in_problem(text)
     if problem is not None:
         raise EventError(
-            f"the dial-in {text.strip()!r} cannot be dialled ({problem}): give a phone "
-            "number such as +1 555 010 0100, with a PIN after it if needed "
-            "(+1 555 010 0100,,4321#), or a tel:, sip: or https: address")
+            Text(
+            N_("the dial-in %(value)s cannot be dialled (%(problem)s): give a phone number such "
+               "as +1 555 010 0100, with a PIN after it if needed (+1 555 010 0100,,4321#), or "
+               "a tel:, sip: or https: address"),
+            value=repr(text.strip()), problem=problem))
 
 
 def check_where(spec: EventSpec) -> None:
     """An event needs a place or an online link (a call its link or dial-in)."""
     if spec.call is None and not isinstance(spec.location, Place | Online):
-        raise EventError("an event needs a place or an online link, so that followers "
-                         "know where to go")
+        raise EventError(Text(
+            N_("an event needs a place or an online link, so that followers know where to go")))
 
 
 def check_not_past(spec: EventSpec, now: datetime, *, past: bool) -> None:
     """A start before ``now`` is refused unless ``past`` says it is on purpose."""
     if spec.start < now and not past:
         when = when_text(spec.start, spec.end, spec.timezone)
-        raise EventError(f"{spec.title or 'the event'} would start in the past ({when}); "
-                         f"{PAST_HINT}")
+        raise EventError(Text(
+            N_("%(value)s would start in the past (%(when)s); %(PAST_HINT)s"),
+            value=spec.title or 'the event', when=when, PAST_HINT=PAST_HINT))
 
 
 def careful(spec: EventSpec, now: datetime, *, past: bool = False, timed: bool = True) -> None:

@@ -37,6 +37,7 @@ from node.hubs.events.service import (
 )
 from node.hubs.hub.models import CallSeries
 from node.hubs.hub.publish import HubError, organizer
+from node.messages import N_, Text
 from node.runtime import Node
 from node.zones import localize, parse_local
 
@@ -92,8 +93,9 @@ def _location(spec: EventSpec, edit: EventEdit) -> Place | Online | None:
         return Place(edit.place, edit.address or "")
     if edit.address is not None:
         if not isinstance(spec.location, Place):
-            raise HubError("--address changes the address of the event's place: give the "
-                           "place too (--place NAME --address ADDRESS)")
+            raise HubError(Text(
+                N_("--address changes the address of the event's place: give the place too "
+                   "(--place NAME --address ADDRESS)")))
         return Place(spec.location.name, edit.address)
     return spec.location
 
@@ -127,10 +129,13 @@ def applied(spec: EventSpec, edit: EventEdit) -> EventSpec:
 
 def _kind_matches(event: StoredEvent, call: bool) -> None:
     if call and event.spec.call is None:
-        raise HubError(f"{event.uri} is an event, not a call: change it with "
-                       "`ionode event edit`")
+        raise HubError(Text(
+            N_("%(uri)s is an event, not a call: change it with `ionode event edit`"),
+            uri=event.uri))
     if not call and event.spec.call is not None:
-        raise HubError(f"{event.uri} is a call: change it with `ionode call edit`")
+        raise HubError(Text(
+            N_("%(uri)s is a call: change it with `ionode call edit`"),
+            uri=event.uri))
 
 
 def _edited(old: EventSpec, given: EventSpec) -> EventSpec:
@@ -161,14 +166,17 @@ def _revise_series(node: Node, conn: Connection, who: LocalActor, parent: Stored
     may_change(conn, parent, who)
     old = parent.spec
     if (given.start, given.end, given.timezone) != (old.start, old.end, old.timezone):
-        raise HubError("the time of a whole series cannot be changed: move one occurrence "
-                       "(`ionode call move`), or cancel the series and create a new one")
+        raise HubError(Text(
+            N_("the time of a whole series cannot be changed: move one occurrence (`ionode call "
+               "move`), or cancel the series and create a new one")))
     if series.cancelled_at is not None or old.cancelled:
-        raise HubError(f"{parent.uri} is cancelled; it cannot be changed any more")
+        raise HubError(Text(
+            N_("%(uri)s is cancelled; it cannot be changed any more"),
+            uri=parent.uri))
     new = replace(old, title=given.title, description=given.description,
                   location=given.location, capacity=given.capacity, call=given.call)
     if new == old:
-        raise HubError("nothing to change")
+        raise HubError(Text(N_("nothing to change")))
     careful(check(new), node.clock(), timed=False)
     result = send_update(node, conn, parent, new)
     deliveries, now = result.deliveries, node.clock()

@@ -21,6 +21,7 @@ from node.activitypub.vocab import PUBLIC, isoformat
 from node.html import sanitize_html
 from node.hubs.calls.rules import Recurrence
 from node.hubs.hub.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
+from node.messages import N_, Text
 from node.text import post_html
 from node.zones import ZoneError, clock_text, day_text, read_instant, when_text, zone, zone_or_utc
 
@@ -82,54 +83,64 @@ class EventSpec:
 def _checked_url(url: str, what: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-        raise EventError(f"{what} must be an http(s) URL, not {url!r}")
+        raise EventError(Text(
+            N_("%(what)s must be an http(s) URL, not %(url)s"),
+            what=what, url=repr(url)))
     return url.strip()
 
 
 def _checked_text(value: str, what: str, limit: int = MAX_NAME) -> str:
     value = " ".join(value.split())
     if len(value) > limit:
-        raise EventError(f"{what} may have at most {limit} characters")
+        raise EventError(Text(
+            N_("%(what)s may have at most %(limit)s characters"),
+            what=what, limit=limit))
     return value
 
 
 def _checked_call(call: CallDetails) -> CallDetails:
     if not call.call_url.strip() and not call.dial_in.strip():
-        raise EventError("a call needs a call URL or a dial-in number (or both)")
+        raise EventError(Text(N_("a call needs a call URL or a dial-in number (or both)")))
     if len(call.breakout_rooms) > MAX_ROOMS:
-        raise EventError(f"a call may list at most {MAX_ROOMS} breakout rooms")
+        raise EventError(Text(
+            N_("a call may list at most %(MAX_ROOMS)s breakout rooms"),
+            MAX_ROOMS=MAX_ROOMS))
     if call.agenda.strip():
         post_html(call.agenda)  # the same length rule as any post
     return replace(
-        call, call_url=_checked_url(call.call_url, "the call URL") if call.call_url else "",
-        dial_in=_checked_text(call.dial_in, "the dial-in number", 60),
-        access_code=_checked_text(call.access_code, "the access code", 60),
-        facilitator=_checked_text(call.facilitator, "the facilitator"),
-        breakout_rooms=tuple(_checked_text(r, "a breakout room name")
+        call,
+        call_url=(_checked_url(call.call_url, Text(N_("the call URL"))) if call.call_url
+                  else ""),
+        dial_in=_checked_text(call.dial_in, Text(N_("the dial-in number")), 60),
+        access_code=_checked_text(call.access_code, Text(N_("the access code")), 60),
+        facilitator=_checked_text(call.facilitator, Text(N_("the facilitator"))),
+        breakout_rooms=tuple(_checked_text(r, Text(N_("a breakout room name")))
                              for r in call.breakout_rooms if r.strip()))
 
 
 def _checked_location(location: Place | Online | None) -> Place | Online | None:
     if isinstance(location, Online):
-        return Online(_checked_url(location.url, "the online location"))
+        return Online(_checked_url(location.url, Text(N_("the online location"))))
     if isinstance(location, Place):
-        name = _checked_text(location.name, "the place name")
+        name = _checked_text(location.name, Text(N_("the place name")))
         if not name:
-            raise EventError("a place needs a name")
-        return Place(name, _checked_text(location.address, "the address", 500))
+            raise EventError(Text(N_("a place needs a name")))
+        return Place(name, _checked_text(location.address, Text(N_("the address")), 500))
     return None
 
 
 def check(spec: EventSpec) -> EventSpec:
     """The spec, validated and tidied, or :class:`EventError` saying what is wrong."""
-    title = _checked_text(spec.title, "a title")
+    title = _checked_text(spec.title, Text(N_("a title")))
     if not title:
-        raise EventError("an event needs a title")
+        raise EventError(Text(N_("an event needs a title")))
     zone(spec.timezone)
     if spec.end <= spec.start:
-        raise EventError("the end must be after the start")
+        raise EventError(Text(N_("the end must be after the start")))
     if spec.capacity is not None and not 1 <= spec.capacity <= MAX_CAPACITY:
-        raise EventError(f"capacity must be between 1 and {MAX_CAPACITY}")
+        raise EventError(Text(
+            N_("capacity must be between 1 and %(MAX_CAPACITY)s"),
+            MAX_CAPACITY=MAX_CAPACITY))
     if spec.description.strip():
         post_html(spec.description)
     call = _checked_call(spec.call) if spec.call is not None else None
@@ -299,7 +310,9 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     tz = zone_or_utc(_str(doc.get("timezone")))  # optional: UTC if absent or unknown
     start = read_instant(doc.get("startTime"), tz)
     if start is None:
-        raise EventError(f"the event {doc.get('id')!r} has no readable startTime")
+        raise EventError(Text(
+            N_("the event %(value)s has no readable startTime"),
+            value=repr(doc.get('id'))))
     end = read_instant(doc.get("endTime"), tz)
     source = doc.get("source")
     capacity = doc.get("maximumAttendeeCapacity")

@@ -43,6 +43,7 @@ from node.hubs.hub.publish import (
     organizer,
     publish_item,
 )
+from node.messages import N_, Text
 from node.runtime import Node
 from node.text import post_html
 from node.zones import parse_local, when_text
@@ -82,7 +83,7 @@ def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequen
 
     ``attachments``: ``Image`` objects (an uploaded picture, :mod:`node.media.service`)."""
     if not hubs:
-        raise HubError("post the event into at least one hub (--hub)")
+        raise HubError(Text(N_("post the event into at least one hub (--hub)")))
     spec = check(spec)
     doc = event_document(spec, id=id or node.services.outbox.new_id("objects"),
                          author=author.uri, hubs=[t.actor.uri for t in hubs],
@@ -122,10 +123,12 @@ def load_event(conn: Connection, uri: str) -> StoredEvent:
     """Our live Event at ``uri``, or :class:`HubError`."""
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if row is None or not row.local or row.deleted_at is not None or row.type != "Event":
-        raise HubError(f"no event {uri} on this node")
+        raise HubError(Text(N_("no event %(uri)s on this node"), uri=uri))
     owner = find_by_uri(conn, row.attributed_to or "")
     if owner is None or owner.deleted_at is not None:
-        raise HubError(f"the organizer of {uri} is gone; the event cannot be changed")
+        raise HubError(Text(
+            N_("the organizer of %(uri)s is gone; the event cannot be changed"),
+            uri=uri))
     document = dict(row.document)
     return StoredEvent(uri=uri, document=document, spec=spec_from_document(document),
                        owner=owner, hubs=hubs_of(conn, uri))
@@ -137,8 +140,10 @@ def may_change(conn: Connection, event: StoredEvent, actor: LocalActor) -> None:
         return
     if any(member_role(conn, h.hub.id or 0, actor.uri) in STEWARDS for h in event.hubs):
         return
-    raise HubError(f"{actor.username} may not change {event.uri}: only its organizer or an "
-                   "admin or moderator of its hub may")
+    raise HubError(Text(
+        N_("%(username)s may not change %(uri)s: only its organizer or an admin or moderator of "
+           "its hub may"),
+        username=actor.username, uri=event.uri))
 
 
 def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpec,
@@ -234,11 +239,11 @@ def change_event(node: Node, conn: Connection, who: LocalActor, event: StoredEve
     uri = event.uri
     may_change(conn, event, who)
     if event.spec.cancelled:
-        raise HubError(f"{uri} is cancelled; it cannot be changed any more")
+        raise HubError(Text(N_("%(uri)s is cancelled; it cannot be changed any more"), uri=uri))
     same_images = attachments is None or [dict(a) for a in attachments] == list(
         event.document.get("attachment") or [])
     if new == event.spec and same_images:
-        raise HubError("nothing to change")
+        raise HubError(Text(N_("nothing to change")))
     if not new.cancelled:
         moved = (new.start, new.end) != (event.spec.start, event.spec.end)
         careful(check(new), node.clock(), past=past, timed=moved)

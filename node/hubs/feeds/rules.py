@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 from node.activitypub.fetch import parse_media_type
 from node.html import sanitize_html
+from node.messages import N_, Text
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, "
                "application/xml, text/xml, text/calendar;q=0.9, */*;q=0.1")
@@ -104,7 +105,7 @@ def parse_feed(body: bytes, *, content_type: str, url: str) -> Feed:
     if kind == "text/calendar" or body.lstrip()[:15].upper() == b"BEGIN:VCALENDAR":
         return parse_calendar(body, url=url)
     if kind == "text/html":
-        raise FeedError("the address serves a web page (text/html), not a feed")
+        raise FeedError(Text(N_("the address serves a web page (text/html), not a feed")))
     return parse_news(body, content_type=content_type, url=url)
 
 
@@ -175,7 +176,7 @@ def _paragraphs(text: str) -> str:
 def parse_news(body: bytes, *, content_type: str, url: str) -> Feed:
     """RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through feedparser (its sanitiser on)."""
     if declares_entities(body):
-        raise FeedError("the feed declares XML entities, which ionode refuses")
+        raise FeedError(Text(N_("the feed declares XML entities, which ionode refuses")))
     import feedparser  # here, not at start-up: only feed polling needs it
 
     parsed = feedparser.parse(
@@ -184,7 +185,7 @@ def parse_news(body: bytes, *, content_type: str, url: str) -> Feed:
         sanitize_html=True, resolve_relative_uris=True)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements"
-        raise FeedError(f"not an RSS or Atom feed ({reason})")
+        raise FeedError(Text(N_("not an RSS or Atom feed (%(reason)s)"), reason=reason))
     feed = parsed.feed
     entries = tuple(_news_entry(e, url) for e in parsed.entries[:MAX_ENTRIES])
     return Feed(kind="news", title=plain_text(feed.get("title", "")),
@@ -247,7 +248,7 @@ def parse_calendar(body: bytes, *, url: str) -> Feed:
         document = icalendar.Calendar.from_ical(body)
         found = document.walk("VEVENT")
     except Exception as exc:  # the parser raises many kinds on hostile input
-        raise FeedError(f"not an iCalendar document ({exc})") from exc
+        raise FeedError(Text(N_("not an iCalendar document (%(exc)s)"), exc=exc)) from exc
     read = [_event_entry(event, url) for event in found[:MAX_ENTRIES]]
     entries = tuple(e for e, cancelled in filter(None, read) if not cancelled)
     title = plain_text(str(document.get("X-WR-CALNAME", "")))

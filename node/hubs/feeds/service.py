@@ -35,6 +35,7 @@ from node.hubs.feeds.publish import record_entries
 from node.hubs.feeds.rules import FEED_ACCEPT, FEED_MEDIA_TYPES, Feed, FeedError, parse_feed
 from node.hubs.hub.models import FeedSubscription
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
+from node.messages import N_, Text, refusal
 from node.runtime import Node
 
 log = logging.getLogger(__name__)
@@ -74,17 +75,21 @@ def feed_url(url: str) -> str:
     try:
         return canonical_url(urldefrag(url.strip()).url)
     except BadURL as exc:
-        raise HubError(f"a feed needs an http(s) URL: {exc}") from exc
+        raise HubError(Text(N_("a feed needs an http(s) URL: %(exc)s"), exc=exc)) from exc
 
 
 def check_feed_url(url: str, *, allow_private: bool) -> str:
     """The URL to subscribe to, or :class:`HubError` saying why not."""
     candidate = feed_url(url)
     if len(candidate) > MAX_URL:
-        raise HubError(f"a feed URL may have at most {MAX_URL} characters")
+        raise HubError(Text(
+            N_("a feed URL may have at most %(MAX_URL)s characters"),
+            MAX_URL=MAX_URL))
     reason = check_url(candidate, allow_private=allow_private)
     if reason:
-        raise HubError(f"refusing {candidate}: {reason}")
+        raise HubError(Text(
+            N_("refusing %(candidate)s: %(reason)s"),
+            candidate=candidate, reason=reason))
     return candidate
 
 
@@ -113,7 +118,9 @@ def unsubscribe(conn: Connection, hub_name: str, url: str, *, now: datetime) -> 
                                  _subs.c.url == feed_url(url)).with_for_update()
     ).first()
     if found is None:
-        raise HubError(f"{hub_name} is not subscribed to {url}")
+        raise HubError(Text(
+            N_("%(hub_name)s is not subscribed to %(url)s"),
+            hub_name=hub_name, url=url))
     conn.execute(update(_subs).where(_subs.c.id == found.id).values(
         unsubscribed_at=now, etag=None, last_modified=None))
 
@@ -125,11 +132,15 @@ async def subscribe(node: Node, hub_name: str, url: str) -> Subscribed:
     result = await node.services.fetcher.fetch_document(
         clean, accept=FEED_ACCEPT, media_types=FEED_MEDIA_TYPES)
     if not isinstance(result, FetchedDocument):
-        raise HubError(f"cannot subscribe to {clean}: {fetch_error(result)}")
+        raise HubError(Text(
+            N_("cannot subscribe to %(clean)s: %(value)s"),
+            clean=clean, value=fetch_error(result)))
     try:
         feed = await anyio.to_thread.run_sync(_parse, result)
     except FeedError as exc:
-        raise HubError(f"cannot subscribe to {clean}: {exc}") from exc
+        raise HubError(Text(
+            N_("cannot subscribe to %(clean)s: %(exc)s"),
+            clean=clean, exc=refusal(exc))) from exc
     return await anyio.to_thread.run_sync(_insert, node, hub_name, clean, result, feed)
 
 
@@ -137,7 +148,9 @@ def _check_new(node: Node, hub_name: str, url: str) -> None:
     with node.engine.connect() as conn:
         target = load_hub(conn, hub_name)
         if _find(conn, target, url) is not None:
-            raise HubError(f"{hub_name} is already subscribed to {url}")
+            raise HubError(Text(
+                N_("%(hub_name)s is already subscribed to %(url)s"),
+                hub_name=hub_name, url=url))
 
 
 def _find(conn: Connection, target: HubTarget, url: str) -> Any:
@@ -163,7 +176,9 @@ def _insert(node: Node, hub_name: str, url: str, fetched: FetchedDocument,
             published = record_entries(node, conn, target, subscription_id, feed, now,
                                        first=True)
     except IntegrityError as exc:  # a concurrent subscribe won
-        raise HubError(f"{hub_name} is already subscribed to {url}") from exc
+        raise HubError(Text(
+            N_("%(hub_name)s is already subscribed to %(url)s"),
+            hub_name=hub_name, url=url)) from exc
     return Subscribed(url=url, title=feed.title, published=published)
 
 

@@ -29,6 +29,7 @@ from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget
 from node.hubs.hub.settings import actor_extras
+from node.messages import N_, Text
 from node.runtime import Node
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -44,11 +45,16 @@ def set_pinned(node: Node, conn: Connection, target: HubTarget, uri: str, pinned
     item = conn.execute(select(_item.c.id, _item.c.state, _item.c.pinned).where(
         _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first()
     if item is None or item.state != "published" or _deleted(conn, uri):
-        raise HubError(f"{uri} is not a published item of {target.name}")
+        raise HubError(Text(
+            N_("%(uri)s is not a published item of %(name)s"),
+            uri=uri, name=target.name))
     if bool(item.pinned) == pinned:
-        raise HubError(f"{uri} is {'already' if pinned else 'not'} pinned in {target.name}")
+        raise HubError(Text(N_("%(uri)s is already pinned in %(name)s") if pinned else
+                            N_("%(uri)s is not pinned in %(name)s"), uri=uri, name=target.name))
     if pinned and _pinned_count(conn, target) >= MAX_PINNED:
-        raise HubError(f"{target.name} already has {MAX_PINNED} pinned items; unpin one first")
+        raise HubError(Text(
+            N_("%(name)s already has %(MAX_PINNED)s pinned items; unpin one first"),
+            name=target.name, MAX_PINNED=MAX_PINNED))
     conn.execute(update(_item).where(_item.c.id == item.id).values(
         pinned=pinned, updated_at=node.clock()))
 

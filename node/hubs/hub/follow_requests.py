@@ -22,6 +22,7 @@ from node.activitypub.handlers.follows import send_answer
 from node.activitypub.models import Follow, InboxItem, RemoteActor
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget
+from node.messages import N_, Text
 from node.runtime import Node
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -52,7 +53,7 @@ def follower_uri(conn: Connection, who: str) -> str:
     uri = conn.execute(select(_remote.c.uri).where(
         _remote.c.preferred_username == user, _remote.c.host == host.lower())).scalar()
     if uri is None:
-        raise HubError(f"no known account {who}; give the actor URL")
+        raise HubError(Text(N_("no known account %(who)s; give the actor URL"), who=who))
     return str(uri)
 
 
@@ -88,7 +89,9 @@ def _pending_row(conn: Connection, target: HubTarget, follower: str) -> Any:
         _follow.c.following == target.actor.uri, _follow.c.follower == follower,
         _follow.c.state == "pending")).first()
     if row is None:
-        raise HubError(f"{follower} has no pending follow request for {target.name}")
+        raise HubError(Text(
+            N_("%(follower)s has no pending follow request for %(name)s"),
+            follower=follower, name=target.name))
     return row
 
 

@@ -28,6 +28,7 @@ from node.hubs.hub.inbound import hub_by_uri
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, announce_both
 from node.hubs.minutes.rules import article_html
+from node.messages import N_, Text
 from node.runtime import Node
 from node.text import TagLinks, as_tags, post_html
 
@@ -42,9 +43,11 @@ def owned_document(conn: Connection, author: LocalActor | None, uri: str) -> dic
     """The live local object at ``uri`` if ``author`` wrote it, else :class:`HubError`."""
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if author is None or row is None or not row.local or row.deleted_at is not None:
-        raise HubError(f"no post {uri} on this node")
+        raise HubError(Text(N_("no post %(uri)s on this node"), uri=uri))
     if row.attributed_to != author.uri or not isinstance(row.document, dict):
-        raise HubError(f"{author.username} is not the author of {uri}")
+        raise HubError(Text(
+            N_("%(username)s is not the author of %(uri)s"),
+            username=author.username, uri=uri))
     return dict(row.document)
 
 
@@ -114,7 +117,7 @@ def edit_text(node: Node, conn: Connection, author_name: str, uri: str,
         content = article_html(text, attachments if isinstance(attachments, list) else [],
                                tagging)
     else:
-        raise HubError(f"{uri} is {own_command(document)}")
+        raise HubError(Text(N_("%(uri)s is %(value)s"), uri=uri, value=own_command(document)))
     source = {"content": text, "mediaType": "text/markdown"}
     edited = {k: v for k, v in document.items() if k != "tag"}
     if tags := as_tags(text, tagging):
@@ -132,9 +135,11 @@ def tombstone_object(node: Node, conn: Connection, author_name: str, uri: str) -
     author = find_by_username(conn, author_name)
     row = conn.execute(select(_objects).where(_objects.c.uri == uri)).first()
     if author is None or row is None or not row.local or row.deleted_at is not None:
-        raise ActorError(f"no post {uri} on this node")
+        raise ActorError(Text(N_("no post %(uri)s on this node"), uri=uri))
     if row.attributed_to != author.uri:
-        raise ActorError(f"{author_name} is not the author of {uri}")
+        raise ActorError(Text(
+            N_("%(author_name)s is not the author of %(uri)s"),
+            author_name=author_name, uri=uri))
     now = node.clock()
     hubs = [h for h in refs((row.document or {}).get("to"))
             if h.startswith(f"{node.settings.url}/hubs/")]

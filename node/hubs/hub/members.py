@@ -18,6 +18,7 @@ from node.activitypub.following import find_target
 from node.hubs.hub.models import Hub, HubMember
 from node.hubs.hub.policy import ROLES
 from node.hubs.hub.publish import HubError, HubTarget, organizer
+from node.messages import N_, Text
 from node.runtime import Node
 
 _member = HubMember.__table__  # type: ignore[attr-defined]
@@ -36,16 +37,20 @@ def keep_an_admin(conn: Connection, target: HubTarget, actor_uri: str) -> None:
     admins = conn.execute(select(_member.c.actor_uri).where(
         _member.c.hub_id == target.hub.id, _member.c.role == "admin")).scalars().all()
     if list(admins) == [actor_uri]:
-        raise HubError(f"{actor_uri} is the last admin of {target.name}, who could then not "
-                       "be managed: first make another member admin "
-                       f"(ionode hub member add {target.name} WHO --role admin)")
+        raise HubError(Text(
+            N_("%(actor_uri)s is the last admin of %(name)s, who could then not be managed: "
+               "first make another member admin (ionode hub member add %(name)s WHO --role "
+               "admin)"),
+            actor_uri=actor_uri, name=target.name))
 
 
 def set_member(conn: Connection, target: HubTarget, actor_uri: str, role: str,
                now: datetime) -> None:
     """Add ``actor_uri`` to the hub with ``role``, or change its role."""
     if role not in ROLES:
-        raise HubError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise HubError(Text(
+            N_("role must be one of %(value)s, not %(role)s"),
+            value=', '.join(ROLES), role=repr(role)))
     where = (_member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)
     if conn.execute(select(_member.c.id).where(*where)).first() is None:
         conn.execute(insert(_member).values(hub_id=target.hub.id, actor_uri=actor_uri,
@@ -62,7 +67,9 @@ def change_role(conn: Connection, target: HubTarget, actor_uri: str, role: str,
     found = conn.execute(select(_member.c.id).where(
         _member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)).first()
     if found is None:
-        raise HubError(f"{actor_uri} is not a member of {target.name}")
+        raise HubError(Text(
+            N_("%(actor_uri)s is not a member of %(name)s"),
+            actor_uri=actor_uri, name=target.name))
     set_member(conn, target, actor_uri, role, now)
 
 
@@ -72,7 +79,9 @@ def remove_member(conn: Connection, target: HubTarget, actor_uri: str) -> None:
     removed = conn.execute(delete(_member).where(
         _member.c.hub_id == target.hub.id, _member.c.actor_uri == actor_uri)).rowcount
     if removed == 0:
-        raise HubError(f"{actor_uri} is not a member of {target.name}")
+        raise HubError(Text(
+            N_("%(actor_uri)s is not a member of %(name)s"),
+            actor_uri=actor_uri, name=target.name))
 
 
 def members(conn: Connection, target: HubTarget) -> list[tuple[str, str]]:
@@ -89,7 +98,7 @@ async def resolve_member(node: Node, who: str) -> str:
     actor cache; the CLI's ``hub member`` and the members page both ask here."""
     who = who.strip()
     if not who:
-        raise HubError("give a local username, @user@host or an actor URL")
+        raise HubError(Text(N_("give a local username, @user@host or an actor URL")))
     if "@" in who or "://" in who:
         return (await find_target(node, who)).uri
 

@@ -29,6 +29,7 @@ from node.hubs.hub.inbound import announce_remote, cached_inbox, received_create
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, HubTarget, announce_both
+from node.messages import N_, Text
 from node.runtime import Node
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -56,7 +57,9 @@ def require_steward(conn: Connection, target: HubTarget, by: str | None) -> None
         return
     assert target.hub.id is not None
     if member_role(conn, target.hub.id, by) not in STEWARDS:
-        raise HubError(f"{by} is not an admin or moderator of {target.name}")
+        raise HubError(Text(
+            N_("%(by)s is not an admin or moderator of %(name)s"),
+            by=by, name=target.name))
 
 
 def queue(conn: Connection, target: HubTarget) -> list[QueuedItem]:
@@ -103,7 +106,9 @@ def remove_item(node: Node, conn: Connection, target: HubTarget, uri: str, *,
     item = conn.execute(select(_item).where(
         _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first()
     if item is None or item.state != "published":
-        raise HubError(f"{uri} is not a published item of {target.name}")
+        raise HubError(Text(
+            N_("%(uri)s is not a published item of %(name)s"),
+            uri=uri, name=target.name))
     note = _reason(reason, "removed by a moderator")
     now = node.clock()
     conn.execute(update(_item).where(_item.c.id == item.id).values(
@@ -158,7 +163,9 @@ def _create_ids(conn: Connection, item: Any) -> list[str]:
 def _reason(reason: str, default: str) -> str:
     note = " ".join(reason.split()) or default
     if len(note) > MAX_REASON:
-        raise HubError(f"a reason may have at most {MAX_REASON} characters")
+        raise HubError(Text(
+            N_("a reason may have at most %(MAX_REASON)s characters"),
+            MAX_REASON=MAX_REASON))
     return note
 
 
@@ -166,9 +173,11 @@ def _held(conn: Connection, target: HubTarget, uri: str) -> Any:
     item = conn.execute(select(_item).where(
         _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first()
     if item is None:
-        raise HubError(f"{uri} was not posted into {target.name}")
+        raise HubError(Text(N_("%(uri)s was not posted into %(name)s"), uri=uri, name=target.name))
     if item.state != "held":
-        raise HubError(f"{uri} is not waiting for a moderator (it is {item.state})")
+        raise HubError(Text(
+            N_("%(uri)s is not waiting for a moderator (it is %(state)s)"),
+            uri=uri, state=item.state))
     return item
 
 
@@ -176,7 +185,7 @@ def _live_document(conn: Connection, uri: str) -> dict[str, Any]:
     row = conn.execute(select(_objects.c.document, _objects.c.deleted_at)
                        .where(_objects.c.uri == uri)).first()
     if row is None or row.deleted_at is not None or not isinstance(row.document, dict):
-        raise HubError(f"{uri} has been deleted")
+        raise HubError(Text(N_("%(uri)s has been deleted"), uri=uri))
     return dict(row.document)
 
 

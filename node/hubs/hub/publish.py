@@ -22,6 +22,7 @@ from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import PUBLIC, activity, ref
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.policy import Decision, decide
+from node.messages import N_, Text
 from node.runtime import Node
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -63,7 +64,7 @@ def organizer(conn: Connection, name: str,
     """
     actor = find_by_username(conn, name)
     if actor is None or actor.kind != "person" or actor.deleted_at is not None:
-        raise error(f"no organizer named {name!r} on this node")
+        raise error(Text(N_("no organizer named %(name)s on this node"), name=repr(name)))
     return actor
 
 
@@ -71,10 +72,12 @@ def load_hub(conn: Connection, name: str) -> HubTarget:
     """The live local hub called ``name``, or :class:`HubError`."""
     actor = find_by_username(conn, name)
     if actor is None or actor.kind != "group" or actor.deleted_at is not None:
-        raise HubError(f"no hub named {name!r} on this node")
+        raise HubError(Text(N_("no hub named %(name)s on this node"), name=repr(name)))
     row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).first()
     if row is None:
-        raise HubError(f"hub {name!r} has no settings row; run `ionode migrate`")
+        raise HubError(Text(
+            N_("hub %(name)s has no settings row; run `ionode migrate`"),
+            name=repr(name)))
     return HubTarget(hub=Hub(**row._mapping), actor=actor)
 
 
@@ -119,7 +122,9 @@ def publish_item(
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author.uri) for t in hubs}
     refused = [f"{name}: {d.reason}" for name, d in decisions.items() if d.state == "refused"]
     if refused:
-        raise HubError(f"{author.username} may not post here ({'; '.join(refused)})")
+        raise HubError(Text(
+            N_("%(username)s may not post here (%(value)s)"),
+            username=author.username, value='; '.join(refused)))
     now = node.clock()
     outbox = node.services.outbox
     create = activity("Create", id=outbox.new_id("activities"), actor=author.uri,

@@ -12,6 +12,7 @@ from node.activitypub.models import LocalActor
 from node.hubs.hub.members import set_member
 from node.hubs.hub.models import Hub
 from node.hubs.hub.publish import HubTarget
+from node.messages import N_, Text
 from node.text import post_html
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -26,9 +27,9 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
     the hub's admins in the same transaction, so no hub is ever left without one.
     """
     if not title.strip():
-        raise ActorError("a hub needs a title")
+        raise ActorError(Text(N_("a hub needs a title")))
     if len(title) > 200:
-        raise ActorError("a hub title may have at most 200 characters")
+        raise ActorError(Text(N_("a hub title may have at most 200 characters")))
     mission = post_html(summary) if summary.strip() else ""
     actor = create_local_actor(conn, base_url=base_url, kind="group", username=name,
                                display_name=title.strip(), summary=mission, now=now)

@@ -38,6 +38,7 @@ from node.hubs.hub.group_images import group_images
 from node.hubs.hub.models import Hub
 from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.hub.publish import HubError, HubTarget
+from node.messages import N_, Text, refusal
 from node.runtime import Node
 from node.text import post_html
 from node.zones import ZoneError, check_zone
@@ -85,14 +86,18 @@ def web_url(value: str, what: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > MAX_URL:
-        raise HubError(f"{what} must be an absolute http(s) URL of at most {MAX_URL} characters")
+        raise HubError(Text(
+            N_("%(what)s must be an absolute http(s) URL of at most %(MAX_URL)s characters"),
+            what=what, MAX_URL=MAX_URL))
     return value
 
 
 def one_line(value: str, what: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit or any(not ch.isprintable() for ch in value):
-        raise HubError(f"{what} must be one line of at most {limit} characters")
+        raise HubError(Text(
+            N_("%(what)s must be one line of at most %(limit)s characters"),
+            what=what, limit=limit))
     return value
 
 
@@ -102,31 +107,39 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     for tag in tags:
         name = tag.strip().lstrip("#")
         if not TAG_RE.fullmatch(name):
-            raise HubError(f"tag {tag!r} must be letters, digits or _ (at most 64)")
+            raise HubError(Text(
+                N_("tag %(tag)s must be letters, digits or _ (at most 64)"),
+                tag=repr(tag)))
         cleaned.setdefault(name.casefold(), name)
     if len(cleaned) > MAX_TAGS:
-        raise HubError(f"a hub may have at most {MAX_TAGS} tags")
+        raise HubError(Text(N_("a hub may have at most %(MAX_TAGS)s tags"), MAX_TAGS=MAX_TAGS))
     return list(cleaned.values())
 
 
-def link_pair(line: str, what: str = "a link") -> tuple[str, str]:
+A_LINK = Text(N_("a link"))  # what a settings page line is called in its refusal
+
+
+def link_pair(line: str, what: str = A_LINK) -> tuple[str, str]:
     """``NAME=URL`` (the CLI's ``--link``, a line of the settings page) split at the first
     ``=``; :class:`HubError` when either side is missing."""
     name, sep, value = line.partition("=")
     if not sep or not name.strip() or not value.strip():
-        raise HubError(f"{what} must be NAME=URL, not {line!r}")
+        raise HubError(Text(
+            N_("%(what)s must be NAME=URL, not %(line)s"),
+            what=what, line=repr(line)))
     return name.strip(), value.strip()
 
 
 def clean_links(links: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     if len(links) > MAX_LINKS:
-        raise HubError(f"a hub may have at most {MAX_LINKS} links")
+        raise HubError(Text(N_("a hub may have at most %(MAX_LINKS)s links"), MAX_LINKS=MAX_LINKS))
     cleaned = []
     for name, url in links:
-        label = one_line(name, "a link name", MAX_LINK_NAME)
+        label = one_line(name, Text(N_("a link name")), MAX_LINK_NAME)
         if not label:
-            raise HubError("a link needs a name (NAME=URL)")
-        cleaned.append({"name": label, "url": web_url(url, f"link {label!r}")})
+            raise HubError(Text(N_("a link needs a name (NAME=URL)")))
+        what = Text(N_("link %(name)s"), name=repr(label))
+        cleaned.append({"name": label, "url": web_url(url, what)})
     return cleaned
 
 
@@ -134,20 +147,25 @@ def _hub_values(s: HubSettings) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if s.follow_policy is not None:
         if s.follow_policy not in FOLLOW_POLICIES:
-            raise HubError(f"follow policy must be one of {', '.join(FOLLOW_POLICIES)}")
+            raise HubError(Text(
+                N_("follow policy must be one of %(value)s"),
+                value=', '.join(FOLLOW_POLICIES)))
         values["follow_policy"] = s.follow_policy
     if s.posting_policy is not None:
         if s.posting_policy not in POSTING_POLICIES:
-            raise HubError(f"posting policy must be one of {', '.join(POSTING_POLICIES)}")
+            raise HubError(Text(
+                N_("posting policy must be one of %(value)s"),
+                value=', '.join(POSTING_POLICIES)))
         values["posting_policy"] = s.posting_policy
     if s.region is not None:
-        values["region"] = one_line(s.region, "the region", MAX_REGION)
+        values["region"] = one_line(s.region, Text(N_("the region")), MAX_REGION)
     if s.tags is not None:
         values["tags"] = clean_tags(s.tags)
     if s.links is not None:
         values["links"] = clean_links(s.links)
     if s.header_url is not None:
-        values["header_url"] = web_url(s.header_url, "the header") if s.header_url else None
+        values["header_url"] = (web_url(s.header_url, Text(N_("the header"))) if s.header_url
+                                else None)
     if s.timezone is not None:
         values["timezone"] = hub_zone(s.timezone)
     if s.summary is not None:
@@ -160,20 +178,20 @@ def hub_zone(name: str) -> str:
     try:
         return check_zone(name) if name.strip() else ""
     except ZoneError as exc:
-        raise HubError(str(exc)) from exc
+        raise HubError(refusal(exc)) from exc
 
 
 def _actor_values(s: HubSettings) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if s.title is not None:
-        title = one_line(s.title, "a hub title", MAX_TITLE)
+        title = one_line(s.title, Text(N_("a hub title")), MAX_TITLE)
         if not title:
-            raise HubError("a hub needs a title")
+            raise HubError(Text(N_("a hub needs a title")))
         values["display_name"] = title
     if s.summary is not None:
         values["summary"] = post_html(s.summary) if s.summary.strip() else ""
     if s.avatar_url is not None:
-        values["icon_url"] = web_url(s.avatar_url, "the avatar") if s.avatar_url else None
+        values["icon_url"] = web_url(s.avatar_url, Text(N_("the avatar"))) if s.avatar_url else None
     if s.follow_policy is not None:
         values["manually_approves_followers"] = s.follow_policy == "approval"
     return values

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from node.html import sanitize_html
 from node.hubs.hub.publish import HubError
 from node.hubs.hub.settings import one_line, web_url
+from node.messages import N_, Text
 from node.text import TagLinks, markdown_renderer
 
 if TYPE_CHECKING:  # markdown-it is imported by node.text.markdown_renderer when used
@@ -58,10 +59,11 @@ def article_renderer(links: TagLinks | None = None) -> MarkdownIt:
 
 def attachment(name: str, url: str) -> dict[str, str]:
     """An attachment as an AS2 ``Link``; ``mediaType`` when the extension tells it."""
-    label = one_line(name, "an attachment name", MAX_TITLE)
+    label = one_line(name, Text(N_("an attachment name")), MAX_TITLE)
     if not label:
-        raise HubError("an attachment needs a name (NAME=URL)")
-    link = {"type": "Link", "href": web_url(url, f"attachment {label!r}"), "name": label}
+        raise HubError(Text(N_("an attachment needs a name (NAME=URL)")))
+    what = Text(N_("attachment %(name)s"), name=repr(label))
+    link = {"type": "Link", "href": web_url(url, what), "name": label}
     media_type, _ = mimetypes.MimeTypes().guess_type(link["href"])
     if media_type:
         link["mediaType"] = media_type
@@ -73,9 +75,11 @@ def article_html(markdown: str, attachments: Sequence[Mapping[str, Any]] = (),
     """Rendered, sanitised body with the attachments listed as links."""
     text = markdown.strip()
     if not text:
-        raise HubError("minutes need some text")
+        raise HubError(Text(N_("minutes need some text")))
     if len(text) > MAX_MARKDOWN:
-        raise HubError(f"minutes may have at most {MAX_MARKDOWN} characters")
+        raise HubError(Text(
+            N_("minutes may have at most %(MAX_MARKDOWN)s characters"),
+            MAX_MARKDOWN=MAX_MARKDOWN))
     body = article_renderer(links).render(text)
     if attachments:
         items = "".join(f'<li><a href="{html.escape(str(a["href"]))}">'
@@ -84,7 +88,7 @@ def article_html(markdown: str, attachments: Sequence[Mapping[str, Any]] = (),
         body += f"<p>Attachments:</p><ul>{items}</ul>"
     cleaned = sanitize_html(body).strip()
     if len(cleaned) > MAX_HTML:
-        raise HubError("these minutes are too long to federate; split them")
+        raise HubError(Text(N_("these minutes are too long to federate; split them")))
     return cleaned
 
 
@@ -92,5 +96,7 @@ def plain_summary(summary: str) -> str:
     """A short plain-text summary, escaped for the HTML ``summary`` field."""
     text = " ".join(summary.split())
     if len(text) > MAX_SUMMARY:
-        raise HubError(f"a summary may have at most {MAX_SUMMARY} characters")
+        raise HubError(Text(
+            N_("a summary may have at most %(MAX_SUMMARY)s characters"),
+            MAX_SUMMARY=MAX_SUMMARY))
     return html.escape(text, quote=False)

@@ -17,6 +17,7 @@ from node.hubs.minutes.rules import (
     attachment,
     plain_summary,
 )
+from node.messages import N_, Text
 from node.runtime import Node
 from node.text import TagLinks, as_tags
 
@@ -26,11 +27,13 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
                  attachments: Sequence[tuple[str, str]] = ()) -> ItemResult:
     """Publish minutes (or a report) by ``author_name`` into the named hubs."""
     author = organizer(conn, author_name)
-    name = one_line(title, "a title", MAX_TITLE)
+    name = one_line(title, Text(N_("a title")), MAX_TITLE)
     if not name:
-        raise HubError("minutes need a title (--title)")
+        raise HubError(Text(N_("minutes need a title (--title)")))
     if len(attachments) > MAX_ATTACHMENTS:
-        raise HubError(f"at most {MAX_ATTACHMENTS} attachments")
+        raise HubError(Text(
+            N_("at most %(MAX_ATTACHMENTS)s attachments"),
+            MAX_ATTACHMENTS=MAX_ATTACHMENTS))
     links = [attachment(n, u) for n, u in attachments]
     hubs = [load_hub(conn, hub) for hub in dict.fromkeys(hub_names)]
     object_id = node.services.outbox.new_id("objects")

@@ -28,6 +28,7 @@ import nh3
 from node.activitypub.context import object_context
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.hubs.hub.publish import HubError
+from node.messages import N_, Text
 from node.text import post_html
 from node.zones import read_instant
 
@@ -75,21 +76,31 @@ def validate_options(options: Sequence[str]) -> tuple[str, ...]:
     """2..20 distinct, non-empty, single-line option names of at most 100 characters."""
     names = tuple(option.strip() for option in options)
     if len(names) < MIN_OPTIONS:
-        raise PollError(f"a poll needs at least {MIN_OPTIONS} options to choose from, not "
-                        f"{len(names)} (--option, once for each)")
+        raise PollError(Text(
+            N_("a poll needs at least %(MIN_OPTIONS)s options to choose from, not %(value)s "
+               "(--option, once for each)"),
+            MIN_OPTIONS=MIN_OPTIONS, value=len(names)))
     if len(names) > MAX_OPTIONS:
-        raise PollError(f"a poll may have at most {MAX_OPTIONS} options, not {len(names)}")
+        raise PollError(Text(
+            N_("a poll may have at most %(MAX_OPTIONS)s options, not %(value)s"),
+            MAX_OPTIONS=MAX_OPTIONS, value=len(names)))
     for name in names:
         if not name:
-            raise PollError("poll options may not be empty")
+            raise PollError(Text(N_("poll options may not be empty")))
         if len(name) > MAX_OPTION_CHARS:
-            raise PollError(f"poll option {name[:20]!r}... is over {MAX_OPTION_CHARS} characters")
+            raise PollError(Text(
+                N_("poll option %(value)s... is over %(MAX_OPTION_CHARS)s characters"),
+                value=repr(name[:20]), MAX_OPTION_CHARS=MAX_OPTION_CHARS))
         if _CONTROL.search(name):
-            raise PollError(f"poll option {name!r} must be one line of text")
+            raise PollError(Text(
+                N_("poll option %(name)s must be one line of text"),
+                name=repr(name)))
     folded = [name.casefold() for name in names]
     duplicates = sorted({n for n, f in zip(names, folded, strict=True) if folded.count(f) > 1})
     if duplicates:
-        raise PollError(f"poll options must differ: {', '.join(map(repr, duplicates))}")
+        raise PollError(Text(
+            N_("poll options must differ: %(value)s"),
+            value=', '.join(map(repr, duplicates))))
     return names
 
 
@@ -98,7 +109,9 @@ def parse_duration(text: str) -> timedelta:
     compact = text.strip().lower().replace(" ", "")
     parts = _DURATION_PART.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact:
-        raise PollError(f"cannot read the duration {text!r}: use e.g. 30m, 1h, 2d or 1d12h")
+        raise PollError(Text(
+            N_("cannot read the duration %(text)s: use e.g. 30m, 1h, 2d or 1d12h"),
+            text=repr(text)))
     return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
 
 
@@ -107,10 +120,13 @@ def parse_end(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise PollError(f"cannot read the time {text!r}: use ISO 8601, e.g. "
-                        "2026-11-22T18:00:00Z") from exc
+        raise PollError(Text(
+            N_("cannot read the time %(text)s: use ISO 8601, e.g. 2026-11-22T18:00:00Z"),
+            text=repr(text))) from exc
     if moment.tzinfo is None:
-        raise PollError(f"give {text!r} a timezone offset, e.g. 2026-11-22T18:00:00Z")
+        raise PollError(Text(
+            N_("give %(text)s a timezone offset, e.g. 2026-11-22T18:00:00Z"),
+            text=repr(text)))
     return moment.astimezone(UTC)
 
 
@@ -118,7 +134,7 @@ def end_time(now: datetime, *, ends_in: str | None = None,
              ends_at: str | None = None) -> datetime:
     """When voting ends: ``ends_in`` from now, or ``ends_at``, or a day from now."""
     if ends_in is not None and ends_at is not None:
-        raise PollError("give either an end time or a duration, not both")
+        raise PollError(Text(N_("give either an end time or a duration, not both")))
     if ends_at is not None:
         return parse_end(ends_at)
     return now + (parse_duration(ends_in) if ends_in is not None else DEFAULT_DURATION)
@@ -127,11 +143,13 @@ def end_time(now: datetime, *, ends_in: str | None = None,
 def check_end(end: datetime, now: datetime) -> datetime:
     """``end`` when it lies 5 minutes to 30 days ahead of ``now``, else :class:`PollError`."""
     if end <= now:
-        raise PollError(f"the poll's end {isoformat(end)} is not in the future")
+        raise PollError(Text(
+            N_("the poll's end %(value)s is not in the future"),
+            value=isoformat(end)))
     if end - now < MIN_DURATION:
-        raise PollError("a poll must stay open for at least 5 minutes")
+        raise PollError(Text(N_("a poll must stay open for at least 5 minutes")))
     if end - now > MAX_DURATION:
-        raise PollError("a poll may stay open for at most 30 days")
+        raise PollError(Text(N_("a poll may stay open for at most 30 days")))
     return end
 
 
@@ -139,7 +157,7 @@ def make_spec(question: str, options: Sequence[str], *, multiple: bool, end: dat
               now: datetime) -> PollSpec:
     """A validated poll; the question is Markdown, rendered and sanitised like a post."""
     if not question.strip():
-        raise PollError("a poll needs a question (--question)")
+        raise PollError(Text(N_("a poll needs a question (--question)")))
     names = validate_options(options)
     return PollSpec(content=post_html(question), options=names, multiple=multiple,
                     end_time=check_end(end, now))

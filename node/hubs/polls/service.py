@@ -36,6 +36,7 @@ from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import ItemResult, load_hub, organizer, publish_item
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollError, PollSpec, Tally
+from node.messages import N_, Text
 from node.runtime import Node
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
@@ -62,7 +63,7 @@ def create_poll(node: Node, conn: Connection, author_name: str, hub_names: Seque
     """Publish the Question by ``author_name`` into the named hubs (kind ``poll``)."""
     author = organizer(conn, author_name, PollError)
     if not hub_names:
-        raise PollError("a poll goes into at least one hub (--hub)")
+        raise PollError(Text(N_("a poll goes into at least one hub (--hub)")))
     hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
     document = polls.question_document(spec, id=node.services.outbox.new_id("objects"),
                                  author=author.uri, hubs=[t.actor.uri for t in hubs],
@@ -168,7 +169,9 @@ def cast_vote(conn: Connection, document: Mapping[str, Any], voter: str, name: s
 def _author(conn: Connection, document: Mapping[str, Any]) -> LocalActor:
     author = find_by_uri(conn, str(document.get("attributedTo")))
     if author is None:
-        raise PollError(f"the author of {document.get('id')} is not on this node")
+        raise PollError(Text(
+            N_("the author of %(value)s is not on this node"),
+            value=document.get('id')))
     return author
 
 
@@ -217,12 +220,14 @@ def close_poll(node: Node, conn: Connection, closer_name: str, uri: str) -> int:
     closer = organizer(conn, closer_name, PollError)
     document = lock_question(conn, uri)
     if document is None:
-        raise PollError(f"no poll {uri} on this node")
+        raise PollError(Text(N_("no poll %(uri)s on this node"), uri=uri))
     if document.get("closed"):
-        raise PollError(f"the poll already closed at {document['closed']}")
+        raise PollError(Text(N_("the poll already closed at %(value)s"), value=document['closed']))
     if not _may_close(conn, closer, document):
-        raise PollError(f"{closer_name} may not close this poll: only its author or an "
-                        "admin or moderator of its hub may")
+        raise PollError(Text(
+            N_("%(closer_name)s may not close this poll: only its author or an admin or "
+               "moderator of its hub may"),
+            closer_name=closer_name))
     now = node.clock()
     end = polls.ends_at(document)
     return _close(node, conn, document, min(now, end) if end else now, now)

@@ -40,6 +40,7 @@ from node.hubs.polls.service import (
     record_votes,
     stored_question,
 )
+from node.messages import N_, Text
 from node.runtime import Node
 
 log = logging.getLogger(__name__)
@@ -126,14 +127,14 @@ def vote(node: Node, conn: Connection, voter_name: str, uri: str,
     choices = list(dict.fromkeys(polls.chosen_option(question, name.strip())
                                  for name in names if name.strip()))
     if not choices:
-        raise PollError("choose at least one option")
+        raise PollError(Text(N_("choose at least one option")))
     if uri.startswith(f"{node.settings.url}/"):
         outcome = record_votes(node.services.outbox, conn, uri, voter.uri, choices,
                                f"{voter.uri}#votes/{uuid4().hex}", node.clock())
     else:
         outcome = _send_votes(node, conn, voter, uri, choices)
     if outcome is None:
-        raise PollError(f"no poll {uri} known on this node")
+        raise PollError(Text(N_("no poll %(uri)s known on this node"), uri=uri))
     if outcome.refused:
         raise PollError("; ".join(outcome.refused))
     return outcome
@@ -152,7 +153,9 @@ def _send_votes(node: Node, conn: Connection, voter: LocalActor, uri: str,
     author = str(ref(document.get("attributedTo")))
     inbox = conn.execute(select(_remote.c.inbox).where(_remote.c.uri == author)).scalar()
     if inbox is None:
-        raise PollError(f"the poll's author {author} is not known here yet; try again")
+        raise PollError(Text(
+            N_("the poll's author %(author)s is not known here yet; try again"),
+            author=author))
     outbox = node.services.outbox
     counted, duplicates = [], []
     for name in choices:
