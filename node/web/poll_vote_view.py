@@ -21,11 +21,11 @@ from node.hubs.polls.service import live_question
 from node.hubs.polls.votes import vote
 from node.runtime import node_of
 from node.web.auth import login_required
-from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction, reading, shown
+from node.web.object_forms import object_form
 from node.web.pages import object_page
 from node.web.poll_page import path_of
-from node.web.queries import is_public, object_uri
+from node.web.queries import is_public
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 
@@ -42,12 +42,8 @@ def _question(conn: Connection, uri: str) -> StoredObject | None:
 @login_required
 async def vote_submit(request: Request, login: Login) -> Response:
     """Count the signed-in organizer's choices, or show the poll with the reason why not."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
+    form, uri = await object_form(request, login)
     node = node_of(request)
-    uri = object_uri(node.settings.url, str(request.path_params["id"]))
-    if uri is None:
-        raise HTTPException(404)
     obj = await reading(request, lambda node, conn: _question(conn, uri))
     if obj is None:
         raise HTTPException(404)

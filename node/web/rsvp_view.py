@@ -19,12 +19,11 @@ from node.hubs.events.attend import RsvpError, rsvp
 from node.hubs.events.rsvp import event_row
 from node.runtime import node_of
 from node.web.auth import login_required
-from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import N_
+from node.web.object_forms import object_form
 from node.web.pages import object_page
 from node.web.poll_page import path_of
-from node.web.queries import object_uri
 
 REASONS = {"the event is cancelled": N_("This event is cancelled."),
            "the event is over": N_("This event is over."),
@@ -33,12 +32,8 @@ REASONS = {"the event is cancelled": N_("This event is cancelled."),
 
 @login_required
 async def rsvp_submit(request: Request, login: Login) -> Response:
-    form = await read_form(request)
-    verify_session_form(request, form, login)
+    form, uri = await object_form(request, login)
     node = node_of(request)
-    uri = object_uri(node.settings.url, str(request.path_params["id"]))
-    if uri is None:
-        raise HTTPException(404)
     row = await reading(request, lambda node, conn: event_row(conn, uri))
     if row is None:
         raise HTTPException(404)
