@@ -18,11 +18,10 @@ from node.accounts.sessions import Login
 from node.hubs.feeds.service import list_feeds, subscribe, unsubscribe
 from node.runtime import node_of
 from node.web.auth import login_required
-from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import REFUSALS, in_transaction, reading, shown
 from node.web.hub_forms import field
 from node.web.hub_manage import Access
-from node.web.hub_stewards import admin_context, back_to, steward_access
+from node.web.hub_stewards import admin_context, back_to, steward_access, steward_form
 from node.web.i18n import N_
 from node.web.queries import web_url
 from node.web.templating import render
@@ -51,9 +50,7 @@ async def feeds_view(request: Request, login: Login) -> Response:
 @login_required
 async def feed_add(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/feeds/add: subscribe, after a first fetch that must succeed."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     url = field(form, "feed")
     try:
         await subscribe(node_of(request), access.name, url)
@@ -65,9 +62,7 @@ async def feed_add(request: Request, login: Login) -> Response:
 @login_required
 async def feed_remove(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/feeds/remove: stop republishing a feed."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     try:
         await in_transaction(request, lambda node, conn: unsubscribe(
             conn, access.name, field(form, "feed"), now=node.clock()))

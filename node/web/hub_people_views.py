@@ -32,12 +32,11 @@ from node.hubs.hub.members import (
 from node.hubs.hub.policy import ROLES, STEWARDS
 from node.runtime import node_of
 from node.web.auth import login_required
-from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import REFUSALS, in_transaction, reading, shown
 from node.web.hub_forms import field
 from node.web.hub_manage import Access
 from node.web.hub_page import member_handle
-from node.web.hub_stewards import admin_context, back_to, steward_access
+from node.web.hub_stewards import admin_context, back_to, steward_access, steward_form
 from node.web.i18n import N_
 from node.web.queries import author_link
 from node.web.templating import render
@@ -101,9 +100,7 @@ async def members_view(request: Request, login: Login) -> Response:
 @login_required
 async def member_add(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/members/add: a local username or a fediverse handle."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     typed = {"who": field(form, "who"), "role": field(form, "role")}
     try:
         uri = await resolve_member(node_of(request), typed["who"])
@@ -118,9 +115,7 @@ async def member_add(request: Request, login: Login) -> Response:
 @login_required
 async def member_role(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/members/role: another role for a member (never the last admin's)."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     uri, role = field(form, "member"), field(form, "role")
     try:
         await in_transaction(request, lambda node, conn: change_role(
@@ -134,9 +129,7 @@ async def member_role(request: Request, login: Login) -> Response:
 @login_required
 async def member_remove(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/members/remove: take someone out (never the last admin)."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     uri = field(form, "member")
     try:
         await in_transaction(request, lambda node, conn: remove_member(conn, access.target,
@@ -169,9 +162,7 @@ def answer_endpoint(approving: bool) -> Any:
     @login_required
     async def endpoint(request: Request, login: Login) -> Response:
         """POST /hubs/{name}/requests/approve|reject: answer one follow request."""
-        form = await read_form(request)
-        verify_session_form(request, form, login)
-        access = await steward_access(request, login, STEWARDS)
+        form, access = await steward_form(request, login, STEWARDS)
         answer = approve if approving else reject
         try:
             await in_transaction(request, lambda node, conn: answer(

@@ -29,7 +29,7 @@ from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import REFUSALS, in_transaction, shown
 from node.web.hub_forms import field
 from node.web.hub_manage import Access
-from node.web.hub_stewards import admin_context, back_to, steward_access
+from node.web.hub_stewards import admin_context, back_to, steward_access, steward_form
 from node.web.i18n import N_
 from node.web.item_text import plain_text
 from node.web.templating import render
@@ -123,9 +123,7 @@ async def settings_form(request: Request, login: Login) -> Response:
 @login_required
 async def settings_submit(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/settings: store them; a changed profile goes to followers."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    access = await steward_access(request, login)
+    form, access = await steward_form(request, login)
     values = {name: field(form, name) for name in SETTINGS_FIELDS}
     try:
         result = await in_transaction(request, lambda node, conn: apply_settings(

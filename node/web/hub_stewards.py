@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from node.accounts.sessions import Login
+from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_nav import ADMINS, admin_links
 from node.web.hub_admin_views import hub_access
 from node.web.hub_manage import Access
@@ -36,6 +38,14 @@ async def steward_access(request: Request, login: Login,
                       "them."))
         raise HTTPException(403, Text(message, hub=title))
     return access
+
+
+async def steward_form(request: Request, login: Login,
+                       roles: Collection[str] = ADMINS) -> tuple[FormData, Access]:
+    """A POST of an admin page: its form (the session's token checked) and the access."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    return form, await steward_access(request, login, roles)
 
 
 def admin_context(access: Access, current: str) -> dict[str, Any]:
