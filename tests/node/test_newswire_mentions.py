@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from node.activitypub.models import InboxItem
+from node.activitypub.following import FollowTarget
+from node.activitypub.following import follow as local_follow
+from node.activitypub.local_actors import create_local_actor
+from node.activitypub.models import InboxItem, StoredObject
 from node.clock import Clock
 from node.newswire.models import NewsItem
 from node.settings import Settings
@@ -21,6 +24,7 @@ from tests.node.web_support import add_organizer, form_token, login
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
 NEWS = "https://philly.example/news"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -131,6 +135,36 @@ def test_the_authors_delete_withdraws_a_waiting_submission(h: Harness) -> None:
             assert len(queued(h)) == 1
     assert queued(h) == []
     assert "Port of Oakland" not in h.client.get("/news").text
+
+
+def test_a_post_is_still_stored_for_someone_here_who_follows_the_sender(h: Harness) -> None:
+    ana = h.remote.add_actor(MASTO, "ana")
+    with h.node.engine.begin() as conn:
+        create_local_actor(conn, base_url=h.node.settings.url, kind="person",
+                           username="nate", now=h.now)
+        local_follow(h.node, conn, "nate", FollowTarget(ana.uri, f"{ana.uri}/inbox"))
+    send(h, ana, {"id": f"{ana.uri}#accepts/1", "type": "Accept", "actor": ana.uri,
+                  "object": {"type": "Follow", "actor": "https://philly.example/users/nate",
+                             "object": ana.uri}})
+    create = mention(ana)
+    send(h, ana, create)
+    assert len(queued(h)) == 1
+    assert rows(h, _objects, _objects.c.uri == create["object"]["id"])
+
+
+def test_a_post_not_followed_here_is_not_stored_beside_the_submission(h: Harness) -> None:
+    ana = h.remote.add_actor(MASTO, "ana")
+    create = mention(ana)
+    send(h, ana, create)
+    assert rows(h, _objects, _objects.c.uri == create["object"]["id"]) == []
+
+
+def test_twenty_an_hour_per_server(h: Harness) -> None:
+    for n in range(21):
+        who = h.remote.add_actor("busy.example", f"u{n}")
+        assert h.post_activity(who, mention(who)).status_code == 202
+    h.drain()
+    assert len(rows(h, _item)) == 20
 
 
 def decide(h: Harness, action: str, **data: str) -> None:

@@ -9,6 +9,8 @@ signature; the object is read as the protocol handler reads it
 
 * a refused one (too long, a ``<script``, rate limit) stores nothing: the inbox item is
   marked ignored with the reason (:class:`Ignore`);
+* when someone here follows the sender, the post is also left to the protocol handler,
+  which stores it for them as any post (as hubs do, :mod:`node.hubs.hub.inbound`);
 * a redelivered Create is recognised by the object's id (unique) and adds nothing;
 * the limit: :data:`ACTOR_LIMIT` an hour per actor, :data:`HOST_LIMIT` per host,
   counted like the form's per-address limit
@@ -30,7 +32,7 @@ from sqlalchemy import Connection, select, update
 
 from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of, remote_actor
-from node.activitypub.handlers.objects import object_document
+from node.activitypub.handlers.objects import followed_here, object_document
 from node.activitypub.handling import HandlerContext
 from node.activitypub.vocab import ref, refs
 from node.newswire.errors import NewsError
@@ -62,16 +64,19 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
     if (document.get("type") not in KINDS or not addresses(document, news_uri)
             or author not in refs(document.get("attributedTo"))):
         return False
+    followed = await ctx.db(lambda conn: followed_here(conn, author))
     try:
         submission = submission_from(document, news_uri)
+        sender = await remote_actor(ctx, author)
+        values = {"submitter_actor": author,
+                  "submitter_handle": f"@{sender.preferred_username}@{sender.host}",
+                  "submitter_inbox": sender.inbox, "submitted_object": str(ref(document))}
+        await ctx.db(lambda conn: _store(conn, submission, values, ctx.clock()))
     except NewsError as exc:
+        if followed:
+            return False
         raise Ignore(f"news refused: {exc}") from exc
-    sender = await remote_actor(ctx, author)
-    values = {"submitter_actor": author,
-              "submitter_handle": f"@{sender.preferred_username}@{sender.host}",
-              "submitter_inbox": sender.inbox, "submitted_object": str(ref(document))}
-    await ctx.db(lambda conn: _store(conn, submission, values, ctx.clock()))
-    return True
+    return not followed  # someone here follows the sender: stored for them as usual
 
 
 def _client_keys(actor: str) -> list[tuple[str, int]]:
@@ -87,7 +92,7 @@ def _store(conn: Connection, submission: Submission, values: dict[str, str],
         return  # a redelivery, or the same object sent again: it is already in
     keys = _client_keys(values["submitter_actor"])
     if any(retry_after(conn, key, now, limit) for key, limit in keys):
-        raise Ignore(f"news refused: {TOO_MANY}")
+        raise NewsError(TOO_MANY)
     for key, _limit in keys:
         count_attempt(conn, key, now)
     store_submission(conn, submission, now=now, **values)
