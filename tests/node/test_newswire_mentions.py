@@ -72,7 +72,7 @@ def test_a_mention_is_queued_with_the_senders_handle(h: Harness) -> None:
     send(h, ana, mention(ana))
     [item] = queued(h)
     assert item["title"] == "Port of Oakland shut down"
-    assert item["body"] == "Port of Oakland shut down\n\nThousands marched to the port."
+    assert item["body"] == "Thousands marched to the port."
     assert item["submitter_handle"] == f"@ana@{MASTO}" and item["submitter_actor"] == ana.uri
     assert item["submitter_inbox"] == f"{ana.uri}/inbox" and item["contact_email"] == ""
     assert item["source_url"] == f"https://{MASTO}/@ana/1"
@@ -196,7 +196,7 @@ def test_approval_publishes_the_article_and_replies_with_its_link(h: Harness) ->
                  "id": f"{bo.uri}#follow", "type": "Follow", "actor": bo.uri, "object": NEWS})
     send(h, ana, mention(ana))
     decide(h, "approve", title="Port of Oakland shut down",
-           body="Port of Oakland shut down\n\nThousands marched to the port.")
+           body="Thousands marched to the port.")
     [article] = [a["object"] for a in h.remote.deliveries("https://other.example/inbox")
                  if a["type"] == "Create"]
     assert article["type"] == "Article" and article["name"] == "Port of Oakland shut down"

@@ -36,7 +36,7 @@ def test_a_note_addresses_news_by_to_cc_or_mention() -> None:
 def test_title_from_the_first_line_and_text_as_markdown() -> None:
     got = submission_from(note(), NEWS)
     assert got.title == "Port of Oakland shut down"
-    assert got.body == ("Port of Oakland shut down\n\nThousands marched to the \\*port\\*.\n"
+    assert got.body == ("Thousands marched to the \\*port\\*.\n"
                         "See [the report](https://example.org/report)")
     assert got.source_url == "https://mastodon.example/@ana/1"
     assert got.submitter_name == "" and got.contact_email == ""
@@ -50,9 +50,10 @@ def test_name_and_markdown_source_win() -> None:
         "Port shut down", "Thousands **marched**.", "https://m.example/1")
 
 
-def test_a_long_first_line_is_cut_for_the_title() -> None:
+def test_a_long_first_line_is_cut_for_the_title_and_a_lone_line_stays_the_text() -> None:
     got = submission_from(note(content="<p>" + "word " * 100 + "</p>"), NEWS)
     assert len(got.title) == 200 and got.title.endswith("…")
+    assert got.body == ("word " * 100).strip()
 
 
 def test_links_keep_their_address_and_a_bare_one_is_an_autolink() -> None:

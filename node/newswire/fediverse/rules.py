@@ -5,7 +5,8 @@ Mastodon sends a mention of ``@news@host`` as a ``Create{Note}`` whose ``tag`` h
 or ``cc`` (a public one) (INTEROP.md "Mentions"). What is read of it:
 
 * the title: ``name`` (an Article's, or a Note's where servers set one), else the first
-  line of the text, cut to the form's cap;
+  line of the text, cut to the form's cap (and then left out of the text, when more
+  follows);
 * the text: the ``source`` when it is Markdown, else the ``content`` through the node's
   one sanitiser (:func:`node.html.sanitize_html`) turned into Markdown (paragraphs,
   line breaks, links), without the mention of ``@news`` itself;
@@ -25,7 +26,13 @@ from typing import Any
 from node.activitypub.vocab import ref, refs
 from node.html import sanitize_html
 from node.newswire.errors import NewsError
-from node.newswire.submissions.rules import MAX_BODY, MAX_TITLE, Submission, check_submission
+from node.newswire.submissions.rules import (
+    MAX_BODY,
+    MAX_TITLE,
+    Submission,
+    check_body,
+    check_submission,
+)
 
 #: Object types taken as news.
 KINDS = ("Note", "Article")
@@ -137,5 +144,16 @@ def submission_from(document: Mapping[str, Any], news_uri: str) -> Submission:
                                              name if isinstance(name, str) else "")):
         raise NewsError(SCRIPT)
     body = markdown.strip() if markdown is not None else html_to_markdown(content, news_uri)
-    return check_submission(title=_title(name, body), body=body,
+    check_body(body)  # the whole text, before its first line may become the title
+    title = _title(name, body)
+    return check_submission(title=title, body=_without_title(body, name),
                             source_url=source_url(document))
+
+
+def _without_title(body: str, name: object) -> str:
+    """The text less its first line when that line became the title (and more follows),
+    so the Article does not say its headline twice."""
+    if isinstance(name, str) and name.strip():
+        return body
+    first, _, rest = body.strip().partition("\n")
+    return rest.strip() if rest.strip() and first.strip() else body
