@@ -37,6 +37,7 @@ from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
 from node.media.proxy import media_tasks
 from node.network import wiring as network_wiring
+from node.newswire import wiring as news_wiring
 from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
 from node.node_record import record_url
@@ -95,8 +96,8 @@ def build_node(
         fetcher=fetcher,
         actors=ActorCache(engine=engine, fetcher=fetcher, clock=clock, local_origin=settings.url),
         outbox=outbox,
-        dispatcher=network_wiring.register_handlers(
-            hub_wiring.register_handlers(register_all(Dispatcher()))),
+        dispatcher=news_wiring.register_handlers(network_wiring.register_handlers(
+            hub_wiring.register_handlers(register_all(Dispatcher())))),
         writer=InboxWriter(engine, wakeup=bells.inbox),
         delivery_client=client,
         actor_sources=hub_wiring.actor_sources(),

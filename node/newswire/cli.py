@@ -60,8 +60,10 @@ def cmd_submit(nodes: NodeAccess, args: argparse.Namespace) -> int:
 def cmd_queue(nodes: NodeAccess, args: argparse.Namespace) -> int:
     items = nodes.with_node(args, lambda node, conn: waiting(conn), read_only=True)
     for item in items:
+        sender = ([item.submitter_handle, item.submitter_actor] if item.submitter_actor
+                  else [item.submitter_name or "-", item.contact_email or "-"])
         print("\t".join([str(item.id), f"{item.submitted_at:%Y-%m-%d %H:%M}", item.title,
-                         item.submitter_name or "-", item.contact_email or "-"]))
+                         *sender]))
     if not items:
         print("ionode: the queue is empty")
     return 0

@@ -34,6 +34,11 @@ class NewsItem(SQLModel, table=True):
     edited: bool = False
     object_uri: str | None = Field(default=None, max_length=1024)
     clause: str = Field(default="", max_length=300)  # the clause a rejection cites
+    # a submission from the fediverse: who sent it, where to reply, and the object it was
+    submitter_actor: str = Field(default="", max_length=1024)
+    submitter_handle: str = Field(default="", max_length=300)  # @user@host
+    submitter_inbox: str = Field(default="", max_length=1024)
+    submitted_object: str | None = Field(default=None, max_length=1024, unique=True)
     submitted_at: datetime = timestamp()
     decided_at: datetime | None = timestamp(nullable=True)
 

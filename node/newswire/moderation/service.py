@@ -3,7 +3,9 @@
 Approving writes, in ONE transaction, the item's new state, its log entries, the
 signed ``Article`` by ``@news``, its ``Create`` and a delivery row per follower inbox
 (:meth:`node.activitypub.outbox.Outbox.publish`), so followers get it at once and a
-crash loses nothing. Every decision is logged with the moderator's role only.
+crash loses nothing. Every decision is logged with the moderator's role only. News sent
+from the fediverse also gets a direct reply with the outcome, in the same transaction
+(:mod:`node.newswire.fediverse.reply`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from node.newswire.actor.service import newswire_actor
 from node.newswire.conduct.rules import cite
 from node.newswire.conduct.service import current
 from node.newswire.errors import NewsError
+from node.newswire.fediverse.reply import send_reply
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.moderation.article import news_article
 from node.newswire.submissions.rules import check_body, check_title
@@ -45,6 +48,8 @@ class Waiting:
     submitter_name: str
     contact_email: str
     submitted_at: datetime
+    submitter_actor: str = ""  # news from the fediverse: who sent it, linked by handle
+    submitter_handle: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def waiting(conn: Connection, limit: int = QUEUE_LIMIT) -> list[Waiting]:
     rows = conn.execute(select(_item).where(_item.c.state == "waiting")
                         .order_by(_item.c.id).limit(limit))
     return [Waiting(r.id, r.title, r.body, list(r.links or []), r.source_url,
-                    r.submitter_name, r.contact_email, r.submitted_at) for r in rows]
+                    r.submitter_name, r.contact_email, r.submitted_at, r.submitter_actor,
+                    r.submitter_handle) for r in rows]
 
 
 def _waiting_row(conn: Connection, item_id: int) -> Any:
@@ -103,6 +109,8 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     if edited:
         _log_entry(conn, item_id, "edited", new_title, role, now)
     _log_entry(conn, item_id, "approved", new_title, role, now)
+    send_reply(conn, outbox, actor, row, title=new_title, article_uri=str(article["id"]),
+               citation="", now=now)
     return Approved(str(article["id"]), published.deliveries, edited)
 
 
@@ -123,4 +131,8 @@ def reject(node: Node, conn: Connection, item_id: int, *, role: str, clause: str
     if claimed.rowcount != 1:
         raise NewsError(NOT_WAITING)
     _log_entry(conn, row.id, "rejected", row.title, role, now, citation, text)
+    news = newswire_actor(conn, base_url=node.settings.url, now=now,
+                          node_name=node.settings.node_name)
+    send_reply(conn, node.services.outbox, news, row, title=row.title, article_uri=None,
+               citation=citation, now=now)
     return citation

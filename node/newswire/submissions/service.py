@@ -55,36 +55,43 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def retry_after(conn: Connection, client: str, now: datetime) -> int:
+def retry_after(conn: Connection, client: str, now: datetime,
+                limit: int = SUBMIT_LIMIT) -> int:
     """Seconds before ``client`` may submit again; 0 when it may now."""
     since = _utc(now) - WINDOW
     where = (_attempt.c.client == client[:64], _attempt.c.at > since)
     count = conn.execute(select(func.count()).select_from(_attempt).where(*where)).scalar_one()
-    if count < SUBMIT_LIMIT:
+    if count < limit:
         return 0
     oldest = conn.execute(select(_attempt.c.at).where(*where).order_by(_attempt.c.at.desc())
-                          .limit(SUBMIT_LIMIT)).scalars().all()[-1]
+                          .limit(limit)).scalars().all()[-1]
     return max(1, math.ceil((_utc(oldest) + WINDOW - _utc(now)).total_seconds()))
 
 
+def count_attempt(conn: Connection, client: str, now: datetime) -> None:
+    """Count one stored submission against ``client``, forgetting those out of the window."""
+    conn.execute(delete(_attempt).where(_attempt.c.at <= _utc(now) - WINDOW))
+    conn.execute(insert(_attempt).values(client=client[:64], at=now))
+
+
 def store_submission(conn: Connection, submission: Submission, *, now: datetime,
-                     client: str | None = None) -> tuple[int, str]:
+                     client: str | None = None, **sender: str) -> tuple[int, str]:
     """Store a checked submission; its id and the tracking token (shown once).
 
     ``client`` (the web form's address) is counted against :data:`SUBMIT_LIMIT`; the
-    command line, run by the operator, passes none.
+    command line, run by the operator, passes none. ``sender`` are the ``submitter_*``
+    and ``submitted_object`` columns of a submission from the fediverse.
     """
     if client is not None:
         if retry_after(conn, client, now):
             raise NewsError(TOO_MANY)
-        conn.execute(delete(_attempt).where(_attempt.c.at <= _utc(now) - WINDOW))
-        conn.execute(insert(_attempt).values(client=client[:64], at=now))
+        count_attempt(conn, client, now)
     token = secrets.token_urlsafe(24)
     new_id = conn.execute(insert(_item).values(
         token_hash=token_hash(token), title=submission.title, body=submission.body,
         links=list(submission.links), source_url=submission.source_url,
         submitter_name=submission.submitter_name, contact_email=submission.contact_email,
-        state="waiting", edited=False, clause="", submitted_at=now,
+        state="waiting", edited=False, clause="", submitted_at=now, **sender,
     )).inserted_primary_key
     assert new_id is not None
     return int(new_id[0]), token
