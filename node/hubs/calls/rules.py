@@ -20,8 +20,6 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from node.zones import ZoneError, clock_text, day_text, zone
 
 MAX_OCCURRENCES = 500
@@ -100,6 +98,8 @@ class Recurrence:
         parts = self.parts
         body = ";".join(f"{k}={v}" for k, v in parts.items() if k != "UNTIL")
         naive_start = self.start.astimezone(tz).replace(tzinfo=None)
+        from dateutil.rrule import rrulestr  # here: only recurring calls need it (issue 7)
+
         try:
             rule = rrulestr(body, dtstart=naive_start)
         except (ValueError, TypeError) as exc:
