@@ -1,9 +1,11 @@
 """A serving node loads no library it does not use yet (issue 7, item 14: idle memory).
 
 An idle node held 112-119 MB; every library imported at start-up stays resident. The
-calendar and feed parsers, Markdown, argon2, alembic (on a database at the head
-revision), aiohttp (the delivery client's, at the first delivery) and the PostgreSQL
-driver (on SQLite) are imported where they are used. This
+calendar and feed parsers, Markdown (and its linkify and plugins), argon2, alembic (on a
+database at the head revision), aiohttp (the delivery client's, at the first delivery),
+Pillow and blurhash (when an image is decoded), ElementTree (Atom, host-meta), dateutil
+(recurring calls), Babel's catalogue compiler (the first page), and the PostgreSQL driver
+and SQLAlchemy's PostgreSQL dialect (on SQLite) are imported where they are used. This
 builds the app as ``ionode serve`` does, in a fresh interpreter, runs its start-up
 (migration check, node actor, workers) and lists the heavy modules then loaded.
 """
@@ -18,7 +20,9 @@ from pathlib import Path
 from node.db import make_engine, migrate
 
 HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg", "PIL",
-         "mako", "aiohttp", "httpx_aiohttp")
+         "mako", "aiohttp", "httpx_aiohttp", "blurhash", "linkify_it", "mdit_py_plugins",
+         "xml", "pyexpat", "dateutil", "babel.messages", "difflib",
+         "sqlalchemy.dialects.postgresql")
 PROBE = """
 import asyncio, json, sys
 from pathlib import Path
@@ -35,7 +39,8 @@ async def start() -> None:
 
 asyncio.run(start())
 heavy = json.loads(sys.argv[3])
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+print(json.dumps(sorted(m for m in sys.modules
+                        if any(m == h or m.startswith(h + ".") for h in heavy))))
 """
 
 
