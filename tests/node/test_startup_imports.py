@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from node.db import make_engine, migrate
+from node.db import current_revision, head_revision, make_engine, migrate
 
 HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg", "PIL",
          "mako", "aiohttp", "httpx_aiohttp", "blurhash", "linkify_it", "mdit_py_plugins",
@@ -54,3 +54,27 @@ def test_serving_start_up_imports_no_heavy_library(tmp_path: Path) -> None:
                             check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+MIGRATE_APART = """
+import json, sys
+from node.local_node import migrate_apart
+done = migrate_apart(sys.argv[1])
+again = migrate_apart(sys.argv[1])
+print(json.dumps([done.before, done.after, again, "alembic" in sys.modules]))
+"""
+
+
+def test_serve_migrates_a_new_database_in_a_child_process(tmp_path: Path) -> None:
+    """``ionode serve`` on a new (or older) database: alembic runs in a child process,
+    and the serving process never loads it; at the head there is nothing to do."""
+    database = f"sqlite:///{tmp_path / 'ionode.db'}"
+    result = subprocess.run([sys.executable, "-c", MIGRATE_APART, database],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [None, head_revision(), None, False]
+    engine = make_engine(database)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
