@@ -251,7 +251,7 @@ def test_remote_polls_in_our_hubs_are_left_to_their_author(h: Harness,
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         engine: Engine) -> list[str]:
     monkeypatch.setattr("node.cli.DOMAIN_COMMANDS",
-                        ("node.hubs.hub.cli", "node.hubs.polls.cli"))
+                        ("node.accounts.cli", "node.hubs.hub.cli", "node.hubs.polls.cli"))
     flags = ["--url", BASE, "--database", database_url, "--data", str(tmp_path)]
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("correct horse battery\n"))
     assert main(["user", "create", "nate", "--password-stdin", *flags]) == 0
