@@ -59,7 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with serving_lock(settings, args.workers):  # --workers 0: web only
         uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                     log_level=os.environ.get("IONODE_LOG_LEVEL", "info"),
-                    proxy_headers=True, access_log=access_log)
+                    proxy_headers=True, access_log=access_log,
+                    ws="none")  # no WebSocket route: keeps `websockets` (2.4 MB) unloaded
     return 0
 
 
