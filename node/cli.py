@@ -19,7 +19,7 @@ from node.accounts.service import AccountError
 from node.activitypub.local_actors import ActorError
 from node.commands import NODES, follow_command, status_lines
 from node.db import DatabaseURLError, database_label
-from node.local_node import open_for_change, settings_from
+from node.local_node import migrate_apart, open_for_change, settings_from
 from node.newswire.errors import NewsError
 from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
@@ -45,7 +45,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from node.app import create_app
 
     settings = with_workers(settings_from(args), args.workers)
+    migrated = migrate_apart(settings.database)  # alembic stays out of the serving process
     node, migration = open_for_change(settings)  # node.json before the first request
+    migration = migrated or migration
     node.engine.dispose()
     where = database_label(settings.database)
     print(f"ionode: serving {settings.url} (listening on {settings.listen_host}:"
@@ -57,7 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with serving_lock(settings, args.workers):  # --workers 0: web only
         uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                     log_level=os.environ.get("IONODE_LOG_LEVEL", "info"),
-                    proxy_headers=True, access_log=access_log)
+                    proxy_headers=True, access_log=access_log,
+                    ws="none")  # no WebSocket route: keeps `websockets` (2.4 MB) unloaded
     return 0
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from node.db import (
     current_revision,
     database_label,
     head_revision,
+    make_engine,
     sqlite_path,
 )
 from node.node_record import check_url
@@ -55,6 +59,39 @@ def open_for_change(settings: Settings) -> tuple[Node, Migration]:
         raise
     settings.write_node_file()
     return node, migration
+
+
+_MIGRATE_CHILD = ("import json, sys; from node.db import make_engine, migrate; "
+                  "engine = make_engine(sys.argv[1]); done = migrate(engine); engine.dispose(); "
+                  "print(json.dumps([done.before, done.after]))")
+
+
+def migrate_apart(database: str) -> Migration | None:
+    """Migrate ``database`` in a child process when it is behind the newest revision;
+    ``None`` when there was nothing to do (or the child failed).
+
+    ``ionode serve`` calls this before :func:`open_for_change`, so that alembic, Mako and
+    the migration scripts (about 10 MB that would stay resident, issue 7 item 14) never
+    load into the process that then serves. Best effort: an in-memory database (which
+    only this process sees) or a failed child leaves the migration to
+    :func:`open_for_change`, which then reports the error itself.
+    """
+    if database.startswith("sqlite") and sqlite_path(database) is None:
+        return None
+    engine = make_engine(database)
+    try:
+        if current_revision(engine) == head_revision():
+            return None
+    finally:
+        engine.dispose()
+    # our own interpreter and code; the URL is one argv item, never parsed by a shell
+    child = subprocess.run([sys.executable, "-c", _MIGRATE_CHILD, database],  # noqa: S603
+                           capture_output=True, text=True, check=False)
+    try:
+        before, after = json.loads(child.stdout.splitlines()[-1])
+    except (IndexError, ValueError):  # the child failed: no JSON line
+        return None
+    return Migration(before, after)
 
 
 def open_for_reading(settings: Settings) -> Node:

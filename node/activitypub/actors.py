@@ -26,8 +26,6 @@ from weakref import WeakValueDictionary
 import anyio
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.db_batch import DbBatch
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
@@ -44,6 +42,7 @@ from node.activitypub.remote_actor import (
 )
 from node.activitypub.urls import same_origin
 from node.clock import Clock, as_utc
+from node.db import upsert_insert
 
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 #: Actor documents fetched at once, at most (a burst of new followers is not a flood).
@@ -92,8 +91,7 @@ def _upsert(conn: Connection, info: RemoteActorInfo, at: datetime) -> None:
         "key_id": info.key_id, "public_key_pem": info.public_key_pem,
         "multikeys": info.multikeys, "document": info.document, "fetched_at": at, "gone": False,
     }
-    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = builder(_remote).values(uri=info.uri, **values)
+    statement = upsert_insert(conn.dialect.name, _remote).values(uri=info.uri, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["uri"], set_=values))
 
 

@@ -28,12 +28,11 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.models import HostHealth
 from node.activitypub.retry import BREAKER_THRESHOLD, breaker_open_for
 from node.clock import as_utc
+from node.db import upsert_insert
 
 _health = HostHealth.__table__  # type: ignore[attr-defined]
 
@@ -129,8 +128,8 @@ def health_after(old: Health, *, alive: bool, failures: int, now: datetime) -> H
 
 def _ensure_rows(conn: Connection, hosts: list[str]) -> None:
     """Create missing rows (sorted, so concurrent workers lock in the same order)."""
-    maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = maker(_health).values([{"host": h, "consecutive_failures": 0} for h in hosts])
+    rows = [{"host": h, "consecutive_failures": 0} for h in hosts]
+    stmt = upsert_insert(conn.dialect.name, _health).values(rows)
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["host"]))
 
 

@@ -19,7 +19,6 @@ All of these are public metadata for cross-origin clients: ``Access-Control-Allo
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -187,6 +186,8 @@ def lrdd_template(settings: Settings) -> str:
 
 def host_meta_xml(settings: Settings) -> bytes:
     """RFC 6415 §3 XRD document with the ``lrdd`` template, built with ElementTree."""
+    import xml.etree.ElementTree as ET  # here: pyexpat stays out of an idle node (issue 7)
+
     ET.register_namespace("", XRD_NS)
     root = ET.Element(f"{{{XRD_NS}}}XRD")
     ET.SubElement(root, f"{{{XRD_NS}}}Link", {"rel": "lrdd", "template": lrdd_template(settings)})

@@ -23,12 +23,11 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
 from node.activitypub.batch_store import BatchStore, insert_rows
 from node.activitypub.models import InboxItem
+from node.db import upsert_insert
 from node.wakeups import INBOX, Bell
 
 _items = InboxItem.__table__  # type: ignore[attr-defined]
@@ -86,8 +85,7 @@ class ReceivedActivity:
 @lru_cache(maxsize=4)
 def _insert_statement(dialect: str) -> Insert:
     """``INSERT ... ON CONFLICT (activity_id) DO NOTHING``, built once per dialect."""
-    builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    return builder(_items).on_conflict_do_nothing(index_elements=["activity_id"])
+    return upsert_insert(dialect, _items).on_conflict_do_nothing(index_elements=["activity_id"])
 
 
 Batch = list[tuple[ReceivedActivity, asyncio.Future[None]]]

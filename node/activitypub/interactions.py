@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.models import Interaction
 from node.activitypub.vocab import ref
+from node.db import upsert_insert
 
 _interaction = Interaction.__table__  # type: ignore[attr-defined]
 
@@ -19,8 +18,7 @@ _interaction = Interaction.__table__  # type: ignore[attr-defined]
 def record_interaction(conn: Connection, kind: str, activity: Mapping[str, Any],
                        object_uri: str, now: datetime) -> None:
     """Store a Like or Announce; a repeat by the same actor changes nothing."""
-    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(builder(_interaction).values(
+    conn.execute(upsert_insert(conn.dialect.name, _interaction).values(
         type=kind, actor=ref(activity.get("actor")), object_uri=object_uri,
         activity_id=activity["id"], created_at=now,
     ).on_conflict_do_nothing())

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Final
 
 from babel.core import negotiate_locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.requests import Request
 
@@ -96,6 +94,11 @@ def translations(locale: str) -> Translations:
     path = LOCALES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():  # English without its catalogue: the msgids are English
         return Translations()
+    # Babel's catalogue reader and compiler (difflib and all) load at the first page that
+    # needs a catalogue, not at start-up (issue 7, item 14: idle memory).
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as source:
         catalog = read_po(source, locale=locale, domain=DOMAIN)
     compiled = BytesIO()

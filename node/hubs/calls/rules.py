@@ -20,8 +20,6 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from node.messages import N_, Text
 from node.zones import ZoneError, clock_text, day_text, zone
 
@@ -110,6 +108,8 @@ class Recurrence:
         parts = self.parts
         body = ";".join(f"{k}={v}" for k, v in parts.items() if k != "UNTIL")
         naive_start = self.start.astimezone(tz).replace(tzinfo=None)
+        from dateutil.rrule import rrulestr  # here: only recurring calls need it (issue 7)
+
         try:
             rule = rrulestr(body, dtstart=naive_start)
         except (ValueError, TypeError) as exc:

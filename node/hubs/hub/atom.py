@@ -11,14 +11,17 @@ and the HTML itself was sanitised before it got here.
 from __future__ import annotations
 
 import html
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import nh3
 
 from node.activitypub.vocab import isoformat
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"
@@ -66,18 +69,21 @@ def plain_title(name: object, content_html: str) -> str:
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
+    import xml.etree.ElementTree as ET  # here, not at import: see atom_feed
     element = ET.SubElement(parent, tag, attrs)
     element.text = text
     return element
 
 
 def _author(parent: ET.Element, name: str, uri: str) -> None:
+    import xml.etree.ElementTree as ET  # here, not at import: see atom_feed
     author = ET.SubElement(parent, "author")
     _text(author, "name", name or uri)
     _text(author, "uri", uri)
 
 
 def _entry(feed: ET.Element, item: FeedEntry) -> None:
+    import xml.etree.ElementTree as ET  # here, not at import: see atom_feed
     entry = ET.SubElement(feed, "entry")
     _text(entry, "id", item.id)
     _text(entry, "title", item.title)
@@ -91,7 +97,13 @@ def _entry(feed: ET.Element, item: FeedEntry) -> None:
 
 
 def atom_feed(info: FeedInfo, entries: Sequence[FeedEntry]) -> bytes:
-    """The feed document, UTF-8 with an XML declaration."""
+    """The feed document, UTF-8 with an XML declaration.
+
+    ElementTree (and pyexpat under it) is imported by the functions that write XML, so a
+    node that serves no feed does not hold it (issue 7, item 14: idle memory).
+    """
+    import xml.etree.ElementTree as ET
+
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     _text(feed, "id", info.id)
     _text(feed, "title", info.title)

@@ -23,14 +23,13 @@ from typing import Any, Literal
 
 import anyio
 from sqlalchemy import Connection, delete, distinct, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor, OutboxActivity, RemoteActor, StoredObject
 from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, refs
+from node.db import upsert_insert
 from node.hubs.hub.models import HubItem, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import ItemResult, load_hub, organizer, publish_item
@@ -149,8 +148,7 @@ def cast_vote(conn: Connection, document: Mapping[str, Any], voter: str, name: s
     uri = str(document["id"])
     if name not in polls.options_of(document):
         return "refused", f"the poll has no option {name!r}"
-    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    inserted = conn.execute(builder(_votes).values(
+    inserted = conn.execute(upsert_insert(conn.dialect.name, _votes).values(
         question_uri=uri, voter=voter, option=name, activity_id=activity_id[:1024],
         voted_at=now).on_conflict_do_nothing().returning(_votes.c.id)).first()
     if inserted is None:  # no id returned: the unique constraint held it back
