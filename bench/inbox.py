@@ -55,10 +55,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's directory comes first on sys.path, and bench/calendar.py
-# would shadow the standard library's ``calendar`` (email and http.cookiejar import it).
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
@@ -164,7 +160,7 @@ def child(name: str, tmp: Path, *args: str, startup: float = 60.0) -> Iterator[C
     port_file, log = tmp / f"{name}.port", tmp / f"{name}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-P", str(PEER), args[0], str(port_file), *args[1:]],  # -P: no bench/
+            [sys.executable, str(PEER), args[0], str(port_file), *args[1:]],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + startup

@@ -34,16 +34,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's directory comes first on sys.path, and bench/calendar.py
-# would shadow the standard library's ``calendar`` (email and http.cookiejar import it).
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import aiohttp
 import orjson
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-sys.path.append(str(Path(__file__).resolve().parent))  # for inbox.py, after the stdlib
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inbox import (  # bench/inbox.py: the signing peer and its helpers
