@@ -32,6 +32,7 @@ from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
+from node.web.hub_admin_views import in_transaction
 from node.web.i18n import N_, refusal
 from node.web.live_profile import forget_profile
 from node.web.templating import render
@@ -105,14 +106,9 @@ async def node_submit(request: Request, login: Login) -> Response:
     form = await read_form(request)
     verify_session_form(request, form, login)
     typed = {key: field(form, key) for key in ("name", "description", "registrations")}
-    node = node_of(request)
-
-    def save() -> None:
-        with node.engine.begin() as conn:
-            apply_node_settings(node, conn, **typed)
-
     try:
-        await run_in_threadpool(save)
+        await in_transaction(request, lambda node, conn: apply_node_settings(
+            node, conn, **typed))
     except AccountError as exc:
         return await admin_response(request, status=400, error=refusal(exc), error_for="node",
                                     **typed)
@@ -128,15 +124,10 @@ async def user_submit(request: Request, login: Login) -> Response:
     username, display_name = field(form, "username").strip(), field(form, "display_name")
     admin, password = form.get("admin") == "1", field(form, "password")
     typed = {"username": username, "display_name": display_name, "admin": admin}
-    node = node_of(request)
-
-    def save() -> None:
-        with node.engine.begin() as conn:
-            create_user(conn, base_url=node.settings.url, username=username, password=password,
-                        now=node.clock(), display_name=display_name, admin=admin)
-
     try:
-        await run_in_threadpool(save)
+        await in_transaction(request, lambda node, conn: create_user(
+            conn, base_url=node.settings.url, username=username, password=password,
+            now=node.clock(), display_name=display_name, admin=admin))
     except (AccountError, ActorError, PasswordError) as exc:
         return await admin_response(request, status=400, error=refusal(exc), error_for="user",
                                     error_field=_field_of(exc), new_user=typed)
@@ -156,18 +147,13 @@ async def invite_submit(request: Request, login: Login) -> Response:
     """POST /admin/invites: a one-time link, shown once on the page that answers."""
     form = await read_form(request)
     verify_session_form(request, form, login)
-    node = node_of(request)
-
-    def make() -> str:
-        with node.engine.begin() as conn:
-            token, _expires = create_invite(conn, now=node.clock(), created_by=login.account.id)
-        return invite_link(node.settings.url, token)
-
     try:
-        link = await run_in_threadpool(make)
+        token, _expires = await in_transaction(request, lambda node, conn: create_invite(
+            conn, now=node.clock(), created_by=login.account.id))
     except AccountError as exc:
         return await admin_response(request, status=400, error=refusal(exc), error_for="invite")
-    return await admin_response(request, invite=link)
+    return await admin_response(request, invite=invite_link(node_of(request).settings.url,
+                                                            token))
 
 
 def _switch(disabled: bool) -> Endpoint:
@@ -175,14 +161,10 @@ def _switch(disabled: bool) -> Endpoint:
     async def submit(request: Request, login: Login) -> Response:
         form = await read_form(request)
         verify_session_form(request, form, login)
-        node, name = node_of(request), str(request.path_params["name"])
-
-        def save() -> None:
-            with node.engine.begin() as conn:
-                set_disabled(conn, name, disabled=disabled, now=node.clock())
-
+        name = str(request.path_params["name"])
         try:
-            await run_in_threadpool(save)
+            await in_transaction(request, lambda node, conn: set_disabled(
+                conn, name, disabled=disabled, now=node.clock()))
         except AccountError as exc:
             return await admin_response(request, status=400, error=refusal(exc),
                                         error_for="users")

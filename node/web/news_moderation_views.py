@@ -28,6 +28,7 @@ from node.runtime import Node, node_of
 from node.web.admin_views import admin_required
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
+from node.web.hub_admin_views import in_transaction
 from node.web.i18n import N_
 from node.web.news_views import field
 from node.web.templating import render
@@ -92,15 +93,11 @@ async def approve_submit(request: Request, login: Login, role: str) -> Response:
     """POST /news/queue/{id}/approve: publish, with the moderators' edits if any."""
     form = await read_form(request)
     verify_session_form(request, form, login)
-    node, item_id = node_of(request), _item_id(request)
+    item_id = _item_id(request)
     title, body = field(form, "title"), field(form, "body")
-
-    def save() -> None:
-        with node.engine.begin() as conn:
-            approve(node, conn, item_id, role=role, title=title, body=body)
-
     try:
-        await run_in_threadpool(save)
+        await in_transaction(request, lambda node, conn: approve(
+            node, conn, item_id, role=role, title=title, body=body))
     except NewsError as exc:
         return await queue_response(request, status=400, error=str(exc), error_for=item_id,
                                     typed={"title": title, "body": body})
@@ -112,15 +109,11 @@ async def reject_submit(request: Request, login: Login, role: str) -> Response:
     """POST /news/queue/{id}/reject: reject citing a clause; logged publicly."""
     form = await read_form(request)
     verify_session_form(request, form, login)
-    node, item_id = node_of(request), _item_id(request)
+    item_id = _item_id(request)
     clause, note = field(form, "clause"), field(form, "note")
-
-    def save() -> None:
-        with node.engine.begin() as conn:
-            reject(node, conn, item_id, role=role, clause=clause, note=note)
-
     try:
-        await run_in_threadpool(save)
+        await in_transaction(request, lambda node, conn: reject(
+            node, conn, item_id, role=role, clause=clause, note=note))
     except NewsError as exc:
         return await queue_response(request, status=400, error=str(exc), error_for=item_id,
                                     typed={"note": note})
@@ -154,14 +147,10 @@ async def conduct_submit(request: Request, login: Login) -> Response:
     """POST /news/conduct/edit: a new version of one document."""
     form = await read_form(request)
     verify_session_form(request, form, login)
-    node, document, text = node_of(request), field(form, "document"), field(form, "markdown")
-
-    def save() -> None:
-        with node.engine.begin() as conn:
-            publish_version(conn, document, text, node.clock())
-
+    document, text = field(form, "document"), field(form, "markdown")
     try:
-        await run_in_threadpool(save)
+        await in_transaction(request, lambda node, conn: publish_version(
+            conn, document, text, node.clock()))
     except NewsError as exc:
         return await conduct_edit_response(request, status=400, error=str(exc),
                                            error_for=document, typed_one={document: text})
