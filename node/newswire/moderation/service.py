@@ -95,6 +95,7 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     article = news_article(object_id=outbox.new_id("objects"), actor_uri=actor.uri,
                            title=new_title, markdown=new_body, links=list(row.links or []),
                            source_url=row.source_url, submitter_name=row.submitter_name,
+                           submitter_uri=row.submitter_actor,
                            edited=edited, now=now)
     create = activity("Create", id=outbox.new_id("activities"), actor=actor.uri,
                       object=str(article["id"]), published=now, to=[PUBLIC],
