@@ -31,6 +31,7 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "PollVote",
     "RemoteActor",
     "StoredObject",
+    "WebSubPing",
 ]

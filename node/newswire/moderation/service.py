@@ -25,6 +25,7 @@ from node.newswire.fediverse.reply import send_reply
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.moderation.article import news_article
 from node.newswire.submissions.rules import check_body, check_title
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 NOT_WAITING = "this news item is not waiting in the queue"
@@ -112,6 +113,7 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     _log_entry(conn, item_id, "approved", new_title, role, now)
     send_reply(conn, outbox, actor, row, title=new_title, article_uri=str(article["id"]),
                citation="", now=now)
+    queue_ping(conn, node.settings.websub_hub, f"{actor.uri}/feed.atom", now)
     return Approved(str(article["id"]), published.deliveries, edited)
 
 
