@@ -31,6 +31,7 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.network_news.models import NetworkNews
 from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
@@ -55,6 +56,7 @@ __all__ = [
     "LoginSession",
     "Media",
     "NetworkItem",
+    "NetworkNews",
     "NetworkPeer",
     "NewsItem",
     "NewsLogEntry",

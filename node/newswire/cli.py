@@ -24,6 +24,7 @@ from node.newswire.moderation.roles import (
     role_of_user,
 )
 from node.newswire.moderation.service import approve, reject, waiting
+from node.newswire.network_news import cli as network_cli
 from node.newswire.submissions.rules import check_submission
 from node.newswire.submissions.service import store_submission, tracking_link
 from node.runtime import Node, NodeAccess
@@ -155,7 +156,8 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
-    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct``."""
+    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct`` and
+    the network newswire's ``follow|unfollow|following|network|pick``."""
     news = sub.add_parser("news", help="the newswire").add_subparsers(dest="action_",
                                                                        required=True)
     submit = news.add_parser("submit", parents=[common], help="submit news to the queue")
@@ -203,3 +205,4 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     conduct.add_argument("--file", help="the new version (Markdown), for edit")
     conduct.add_argument("--document", choices=DOCUMENTS, default="conduct")
     conduct.set_defaults(run=partial(cmd_conduct, nodes))
+    network_cli.register(news, common, nodes)

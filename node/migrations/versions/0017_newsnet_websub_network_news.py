@@ -2,6 +2,9 @@
 
 * ``websub_ping``: a job table (state, due_at, claim columns) of notifications to the
   WebSub hub that a news feed changed, with attempts and the last error.
+* ``news_network_item``: a Note or Article a followed news source sent (or Announced),
+  once per object id, with its origin (author, handle, host, the source it came by).
+  A picked one is also a ``news_item`` in state ``picked`` (no new column).
 
 Revision ID: 0017_newsnet
 Revises: 0016
@@ -36,8 +39,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_websub_ping_due", "websub_ping", ["state", "due_at"], unique=False)
+    op.create_table(
+        "news_network_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("object_uri", sa.String(length=1024), nullable=False),
+        sa.Column("object_type", sa.String(length=64), nullable=False),
+        sa.Column("author_uri", sa.String(length=1024), nullable=False),
+        sa.Column("author_handle", sa.String(length=300), nullable=False),
+        sa.Column("origin_host", sa.String(length=255), nullable=False),
+        sa.Column("via", sa.String(length=1024), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("object_uri"),
+    )
+    op.create_index("ix_news_network_item_received_at", "news_network_item", ["received_at"],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_news_network_item_received_at", table_name="news_network_item")
+    op.drop_table("news_network_item")
     op.drop_index("ix_websub_ping_due", table_name="websub_ping")
     op.drop_table("websub_ping")

@@ -30,7 +30,8 @@ def news_feed(engine: Engine, hub_url: str = "") -> bytes | None:
             return None
         entries, _ = news_page(conn)
     name = actor.display_name or actor.username
-    feed_entries = [FeedEntry(id=e.object_uri, title=e.title, url=e.object_uri,
+    feed_entries = [FeedEntry(id=e.object_uri, title=e.title,
+                              url=e.source_url if e.picked else e.object_uri,
                               author_name=name, author_uri=actor.uri,
                               published=as_utc(e.approved_at), updated=as_utc(e.approved_at),
                               content_html=e.content_html, summary_html=e.summary_html)

@@ -51,6 +51,7 @@ class Waiting:
     submitted_at: datetime
     submitter_actor: str = ""  # news from the fediverse: who sent it, linked by handle
     submitter_handle: str = ""
+    submitter_inbox: str = ""  # "" for a hub of this node that sent its item
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def waiting(conn: Connection, limit: int = QUEUE_LIMIT) -> list[Waiting]:
                         .order_by(_item.c.id).limit(limit))
     return [Waiting(r.id, r.title, r.body, list(r.links or []), r.source_url,
                     r.submitter_name, r.contact_email, r.submitted_at, r.submitter_actor,
-                    r.submitter_handle) for r in rows]
+                    r.submitter_handle, r.submitter_inbox) for r in rows]
 
 
 def _waiting_row(conn: Connection, item_id: int) -> Any:
