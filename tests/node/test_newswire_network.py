@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from node.activitypub.models import Follow
+from node.activitypub.models import Follow, Interaction
 from node.activitypub.vocab import PUBLIC, activity, isoformat
 from node.clock import Clock
 from node.newswire.models import NewsItem, NewsLogEntry
@@ -31,6 +31,7 @@ _net = NetworkNews.__table__  # type: ignore[attr-defined]
 _news = NewsItem.__table__  # type: ignore[attr-defined]
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
+_interaction = Interaction.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -200,3 +201,14 @@ def test_the_sources_page_lists_and_unfollows(h: Harness, settings: Settings,
     assert rows(h, _follow, _follow.c.follower == NEWS) == []
     refused = h.client.post("/news/sources/follow", data={"csrf_token": token, "source": NEWS})
     assert refused.status_code == 400 and "cannot follow itself" in refused.text
+
+
+def test_another_newswire_picking_our_news_is_counted_not_kept(h: Harness) -> None:
+    source = followed_source(h)
+    ours = "https://philly.example/objects/ours"
+    send(h, source, activity("Announce", id=f"{source.uri}/a/9", actor=source.uri,
+                             object=ours, to=[PUBLIC]))
+    assert rows(h, _net) == []
+    [counted] = rows(h, _interaction)
+    assert (counted["type"], counted["actor"], counted["object_uri"]) == (
+        "Announce", source.uri, ours)

@@ -108,15 +108,25 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     if ctx.is_local(sender) or not await ctx.db(
             lambda conn: followed_source(conn, news_uri, sender)):
         return False
+    if _shares_ours(ctx, announce.get("object")):
+        return False  # our own news shared (another newswire picked it): counted as usual
     received = await unwrap(ctx, announce.get("object"), sender)
     if ctx.is_local(received.uri):
-        raise Ignore("our own object, shared back to us")
+        return False
     now = ctx.clock()
     if received.action == "store":
         await _store(ctx, received, sender, now)
     else:
         await ctx.db(lambda conn: _change(conn, received, now))
     return not await ctx.db(lambda conn: followed_by_others(conn, news_uri, sender))
+
+
+def _shares_ours(ctx: HandlerContext, shared: object) -> bool:
+    """Is the shared object (or the object of a shared Create) one of this node's?"""
+    if isinstance(shared, Mapping) and shared.get("type") == "Create":
+        shared = shared.get("object")
+    uri = ref(shared)
+    return uri is not None and ctx.is_local(uri)
 
 
 async def _store(ctx: HandlerContext, received: Received, sender: str,
