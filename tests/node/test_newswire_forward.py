@@ -95,3 +95,17 @@ def test_the_cli_forwards_an_update(steward: Site, settings: Settings, tmp_path:
     assert "already sent" in capsys.readouterr().err
     assert run_cli(["news", "forward", HUB, note.note["id"], "--as", "mia"], flags,
                    monkeypatch) != 0
+
+
+def test_the_item_page_offers_the_button_to_stewards_until_sent(steward: Site) -> None:
+    uri = minutes(steward)
+    path = uri.removeprefix(BASE)
+    page = steward.client.get(path, headers={"accept": "text/html"}).text
+    assert f'action="/hubs/{HUB}/items/newswire"' in page and "Send to the newswire" in page
+    steward.sign_in("mia")
+    assert "Send to the newswire" not in steward.client.get(
+        path, headers={"accept": "text/html"}).text
+    steward.sign_in("nate")
+    assert steward.send(f"/hubs/{HUB}/items/newswire", {"uri": uri}).status_code == 303
+    assert "Send to the newswire" not in steward.client.get(
+        path, headers={"accept": "text/html"}).text

@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from sqlalchemy import Connection, select
 
-from node.activitypub.models import StoredObject
-from node.hubs.hub.models import HubItem
+from node.activitypub.models import LocalActor, StoredObject
+from node.hubs.hub.models import Hub, HubItem, HubMember
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, load_hub
 from node.newswire.errors import NewsError
@@ -36,6 +36,9 @@ ALREADY_SENT = "this item was already sent to the newswire"
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _hub_item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
+_hub = Hub.__table__  # type: ignore[attr-defined]
+_member = HubMember.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
 
 
 def forwarded(conn: Connection, uris: list[str]) -> set[str]:
@@ -44,6 +47,22 @@ def forwarded(conn: Connection, uris: list[str]) -> set[str]:
         return set()
     return set(conn.execute(select(_item.c.submitted_object)
                             .where(_item.c.submitted_object.in_(uris))).scalars())
+
+
+def forwardable_hub(conn: Connection, item_uri: str, steward_uri: str) -> str | None:
+    """The name of a hub that published ``item_uri`` and that ``steward_uri`` stewards,
+    when the item was not sent yet (the item page's button); else None."""
+    if forwarded(conn, [item_uri]):
+        return None
+    name = conn.execute(
+        select(_actor.c.username).join(_hub, _hub.c.actor_id == _actor.c.id)
+        .join(_hub_item, _hub_item.c.hub_id == _hub.c.id)
+        .join(_member, _member.c.hub_id == _hub.c.id)
+        .where(_hub_item.c.object_uri == item_uri, _hub_item.c.state == "published",
+               _member.c.actor_uri == steward_uri, _member.c.role.in_(sorted(STEWARDS)),
+               _actor.c.deleted_at.is_(None))
+        .order_by(_hub_item.c.id).limit(1)).scalar()
+    return str(name) if name else None
 
 
 def forward_item(node: Node, conn: Connection, hub_name: str, item_uri: str, *,
