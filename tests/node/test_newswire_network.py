@@ -178,6 +178,10 @@ def test_a_moderator_picks_an_item_and_news_announces_it(h: Harness, settings: S
     assert run_cli(["news", "pick", str(second["id"]), "--as", "mo"], flags, monkeypatch) == 0
     assert [r["state"] for r in rows(h, _news)] == ["picked", "picked"]
     assert run_cli(["news", "pick", str(second["id"]), "--as", "mo"], flags, monkeypatch) != 0
+    send(h, source, activity("Delete", id=f"{first['object_uri']}#delete", actor=source.uri,
+                             object=first["object_uri"], to=[PUBLIC]))
+    front = h.client.get("/news", headers={"accept": "text/html"}).text
+    assert "Strike day 1" not in front and "Strike day 2" in front
 
 
 def test_the_sources_page_lists_and_unfollows(h: Harness, settings: Settings,
