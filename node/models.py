@@ -31,6 +31,8 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.network_news.models import NetworkNews
+from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "LoginSession",
     "Media",
     "NetworkItem",
+    "NetworkNews",
     "NetworkPeer",
     "NewsItem",
     "NewsLogEntry",
@@ -64,4 +67,5 @@ __all__ = [
     "PollVote",
     "RemoteActor",
     "StoredObject",
+    "WebSubPing",
 ]
