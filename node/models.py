@@ -24,6 +24,7 @@ from node.hubs.hub.models import (
 )
 from node.media.models import Media
 from node.network.models import NetworkItem, NetworkPeer
+from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
     NewsItem,
@@ -38,6 +39,7 @@ __all__ = [
     "CallSeries",
     "ConductVersion",
     "Delivery",
+    "DigestMail",
     "EventAttendance",
     "FeedEntry",
     "FeedSubscription",
@@ -55,10 +57,12 @@ __all__ = [
     "Media",
     "NetworkItem",
     "NetworkPeer",
+    "NewsDigest",
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
     "NewsSubmitAttempt",
+    "NewsSubscriber",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

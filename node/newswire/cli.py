@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from node.newswire.conduct.rules import DOCUMENTS, clauses
 from node.newswire.conduct.service import current, publish_version
+from node.newswire.digest import cli as digest_cli
 from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.newswire.moderation.roles import (
@@ -140,7 +141,7 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
-    """Add ``ionode news submit|queue|approve|reject|log|moderator|conduct``."""
+    """Add ``ionode news submit|queue|approve|reject|log|moderator|conduct|digest|subscribers``."""
     news = sub.add_parser("news", help="the newswire").add_subparsers(dest="action_",
                                                                        required=True)
     submit = news.add_parser("submit", parents=[common], help="submit news to the queue")
@@ -181,3 +182,4 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     conduct.add_argument("--file", help="the new version (Markdown), for edit")
     conduct.add_argument("--document", choices=DOCUMENTS, default="conduct")
     conduct.set_defaults(run=partial(cmd_conduct, nodes))
+    digest_cli.register(news, common, nodes)
