@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, literal, select, update
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC, activity
@@ -117,6 +117,8 @@ def queue_mails(conn: Connection, digest_id: int, now: datetime) -> int:
     confirmed = select(literal(digest_id), _subscriber.c.id, literal("queued"), literal(0),
                        literal(now, _mail.c.due_at.type), literal("")).where(
         _subscriber.c.state == "confirmed")
-    result = conn.execute(insert(_mail).from_select(
+    conn.execute(insert(_mail).from_select(
         ["digest_id", "subscriber_id", "state", "attempts", "due_at", "error"], confirmed))
-    return max(result.rowcount, 0)
+    # counted, not the driver's rowcount (psycopg reports none for INSERT ... SELECT here)
+    return int(conn.execute(select(func.count()).select_from(_mail)
+                            .where(_mail.c.digest_id == digest_id)).scalar_one())
