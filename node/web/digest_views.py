@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.newswire.digest.confirmation import send_confirmation
-from node.newswire.digest.progress import digest, digests
+from node.newswire.digest.progress import Digest, digest, digests
 from node.newswire.digest.subscribers import (
     TOO_MANY,
     confirm,
@@ -32,6 +32,7 @@ from node.newswire.digest.subscribers import (
 )
 from node.newswire.errors import NewsError
 from node.runtime import node_of
+from node.web import dates
 from node.web.auth import client_of
 from node.web.forms import read_form, verify_public_form
 from node.web.hub_admin_views import in_transaction, reading
@@ -40,6 +41,13 @@ from node.web.news_views import cursor, field
 from node.web.templating import render
 
 NO_STORE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+
+
+def period_days(request: Request, shown: list[Digest]) -> dict[int, tuple[str, str]]:
+    """Each digest's first and last day, in the reader's language and the node's zone."""
+    zone, lang = node_of(request).settings.timezone, locale_of(request)
+    return {d.id: (dates.day(d.period_start, zone, lang), dates.day(d.period_end, zone, lang))
+            for d in shown}
 
 
 def _number(request: Request, name: str) -> int:
@@ -53,7 +61,8 @@ async def digests_page(request: Request) -> Response:
     """GET /news/digests: every digest, newest first."""
     before = cursor(request)
     found, older = await reading(request, lambda node, conn: digests(conn, before))
-    return await render(request, "news_digests.html", {"digests": found, "older": older})
+    return await render(request, "news_digests.html", {"digests": found, "older": older,
+                                                       "days": period_days(request, found)})
 
 
 async def digest_page(request: Request) -> Response:
@@ -62,7 +71,8 @@ async def digest_page(request: Request) -> Response:
     found = await reading(request, lambda node, conn: digest(conn, digest_id))
     if found is None:
         raise HTTPException(404)
-    return await render(request, "news_digest.html", {"digest": found})
+    return await render(request, "news_digest.html",
+                        {"digest": found, "days": period_days(request, [found])[found.id]})
 
 
 async def subscribe_submit(request: Request) -> Response:

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from node.services import RenderedMail
 from node.settings import Settings
+from node.web import dates
 from node.web.i18n import DEFAULT_LOCALE, available_locales, translations
 from node.web.templating import TEMPLATES
 from node.zones import shown_time
@@ -42,7 +43,7 @@ class MailTemplates:
                 translations(lang), newstyle=True)
             zone = self.settings.timezone
             env.filters["timestamp"] = lambda moment: shown_time(moment, zone)
-            env.filters["day"] = lambda moment: shown_time(moment, zone)[:10]
+            env.filters["day"] = lambda moment: dates.day(moment, zone, lang)
             env.globals.update(node_name=self.settings.node_name, node_url=self.settings.url,
                                lang=lang)
             self._envs[lang] = env
