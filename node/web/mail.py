@@ -4,8 +4,8 @@ recipient's language: one Jinja environment per language, with that catalogue's
 gettext installed, built on first use and kept (they are read-only afterwards).
 
 The HTML part is autoescaped; the text part is not (it is not HTML). An HTML mail has
-no stylesheet to link to, so its few styles are attributes of its elements; mail is not
-a page, and the pages' CSP does not apply to it.
+no stylesheet to link to, so its few styles are in a ``<style>`` element of its head;
+mail is not a page, and the pages' CSP does not apply to it.
 """
 
 from __future__ import annotations

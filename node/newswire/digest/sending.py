@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import anyio
@@ -35,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from node.newswire.digest import claims
 from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
-from node.newswire.digest.smtp import SmtpServer, message
+from node.newswire.digest.smtp import SmtpServer, message, personal, template
 from node.newswire.digest.subscribers import unsubscribe_url
 from node.runtime import Node
 from node.services import MailRenderer, RenderedMail
@@ -89,6 +88,8 @@ class DigestSender:
         self.node, self.server, self.render = node, server, render
         self.worker, self.batch = worker, batch
         self._bodies: dict[tuple[int, str], RenderedMail] = {}
+        self._templates: dict[tuple[int, str], bytes | None] = {}
+        self._eight_bit = False  # the server takes BODY=8BITMIME (RFC 6152)
 
     async def run(self, stop: anyio.Event, idle: float = 10.0) -> None:
         while not stop.is_set():
@@ -108,6 +109,7 @@ class DigestSender:
         smtp = self.server.client()
         try:
             await smtp.connect()
+            self._eight_bit = smtp.supports_extension("8bitmime")
         except (SMTPException, OSError) as exc:
             for r in batch:
                 await self._db(claims.retry_later, r.mail_id, self.worker, now, r.attempts,
@@ -142,9 +144,9 @@ class DigestSender:
         if not r.subscribed:
             await self._db(claims.finish, r.mail_id, worker, state="failed", error=GONE)
             return True
-        msg = await self._compose(r)
+        msg, options = await self._compose(r)
         try:
-            await smtp.mail(self.server.sender)
+            await smtp.mail(self.server.sender, options=options)
             await smtp.rcpt(r.email)
         except SMTPResponseException as exc:
             await self._refused(r, exc)
@@ -156,7 +158,7 @@ class DigestSender:
             await smtp.rset()
             return True
         try:
-            await smtp.data(msg.as_bytes())
+            await smtp.data(msg)
         except SMTPResponseException as exc:  # refused: the server did not keep it
             await self._refused(r, exc)
             return True
@@ -181,7 +183,8 @@ class DigestSender:
         engine = self.node.engine
         return await anyio.to_thread.run_sync(lambda: fn(engine, *args, **kwargs))
 
-    async def _compose(self, r: Recipient) -> EmailMessage:
+    async def _body(self, r: Recipient) -> RenderedMail:
+        """The digest rendered once per (digest, language), the unsubscribe link a mark."""
         key = (r.digest_id, r.lang)
         body = self._bodies.get(key)
         if body is None:
@@ -190,12 +193,26 @@ class DigestSender:
             body = await anyio.to_thread.run_sync(self.render, "digest", r.lang, context)
             if len(self._bodies) >= 8:  # a few digests x languages: bounded memory
                 self._bodies.clear()
+                self._templates.clear()
             self._bodies[key] = body
-        settings = self.node.settings
+        return body
+
+    async def _compose(self, r: Recipient) -> tuple[bytes, list[str]]:
+        """This recipient's message and the ``MAIL FROM`` options it needs."""
+        body, settings = await self._body(r), self.node.settings
         link = unsubscribe_url(settings.url, settings.secret_key, r.subscriber_id)
+        message_id = f"<digest-{r.digest_id}-{r.subscriber_id}@{settings.host.split(':')[0]}>"
+        key = (r.digest_id, r.lang)
+        if self._eight_bit and key not in self._templates:
+            self._templates[key] = await anyio.to_thread.run_sync(lambda: template(
+                body, sender=self.server.sender, now=self.node.clock(),
+                unsubscribe_mark=MARK))
+        made = self._templates.get(key) if self._eight_bit else None
+        if made is not None:
+            return personal(made, to=r.email, message_id=message_id, unsubscribe_mark=MARK,
+                            unsubscribe=link), ["BODY=8BITMIME"]
         rendered = RenderedMail(body.subject, body.text.replace(MARK, link),
                                 body.html.replace(MARK, link))
-        host = settings.host.split(":")[0]
-        return message(rendered, sender=self.server.sender, to=r.email,
-                       now=self.node.clock(), unsubscribe=link,
-                       message_id=f"<digest-{r.digest_id}-{r.subscriber_id}@{host}>")
+        msg = message(rendered, sender=self.server.sender, to=r.email,
+                      now=self.node.clock(), unsubscribe=link, message_id=message_id)
+        return msg.as_bytes(), []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import unquote, urlsplit
@@ -75,7 +76,8 @@ def smtp_server(settings: Settings) -> SmtpServer:
 
 
 def message(rendered: RenderedMail, *, sender: str, to: str, now: datetime,
-            message_id: str, unsubscribe: str | None = None) -> EmailMessage:
+            message_id: str, unsubscribe: str | None = None,
+            cte: str | None = None) -> EmailMessage:
     """The MIME message: a plain-text part and its HTML alternative (RFC 2046 5.1.4)."""
     msg = EmailMessage()
     msg["Subject"] = rendered.subject
@@ -87,9 +89,39 @@ def message(rendered: RenderedMail, *, sender: str, to: str, now: datetime,
     if unsubscribe:
         msg["List-Unsubscribe"] = f"<{unsubscribe}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
+    msg.set_content(rendered.text, cte=cte)
+    msg.add_alternative(rendered.html, subtype="html", cte=cte)
     return msg
+
+
+#: Stand-ins in a digest's message template, swapped for each recipient's values.
+TO_MARK = "recipient@ionode.invalid"
+ID_MARK = "<message@ionode.invalid>"
+MAX_8BIT_LINE = 990  # RFC 5321 4.5.3.1.6: 998 octets a line, CRLF excluded
+
+
+def template(rendered: RenderedMail, *, sender: str, now: datetime,
+             unsubscribe_mark: str) -> bytes | None:
+    """The digest's message as bytes, once per digest and language, with stand-ins for
+    the recipient, the Message-ID and the unsubscribe link: each copy is then a few byte
+    replacements instead of a MIME encoding (about 0.1 s for a 500-item digest). The
+    parts are ``8bit`` (RFC 6152), so the stand-ins are never split by an encoding;
+    ``None`` when a line is too long for 8bit, and the message is then built whole."""
+    if any(len(line.encode()) > MAX_8BIT_LINE
+           for part in (rendered.text, rendered.html) for line in part.splitlines()):
+        return None
+    msg = message(rendered, sender=sender, to=TO_MARK, now=now, message_id=ID_MARK,
+                  unsubscribe=unsubscribe_mark, cte="8bit")
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+def personal(template_bytes: bytes, *, to: str, message_id: str, unsubscribe_mark: str,
+             unsubscribe: str) -> bytes:
+    """One recipient's copy of a :func:`template` (addresses are ASCII, see
+    :func:`node.newswire.digest.subscribers.check_address`)."""
+    return (template_bytes.replace(TO_MARK.encode(), to.encode())
+            .replace(ID_MARK.encode(), message_id.encode())
+            .replace(unsubscribe_mark.encode(), unsubscribe.encode()))
 
 
 async def send_one(server: SmtpServer, msg: EmailMessage) -> None:

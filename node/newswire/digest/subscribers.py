@@ -56,7 +56,8 @@ class Subscriber:
 def check_address(value: str) -> str:
     """The address, trimmed and lower-cased (one row per mailbox), or a refusal."""
     address = value.strip().lower()
-    if not address or len(address) > MAX_EMAIL or not _ADDRESS.match(address):
+    # ASCII only: an internationalised address needs SMTPUTF8 (RFC 6531) all the way
+    if not address.isascii() or len(address) > MAX_EMAIL or not _ADDRESS.match(address):
         raise NewsError(Text(BAD_ADDRESS))
     return address
 
