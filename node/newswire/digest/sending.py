@@ -90,8 +90,12 @@ class DigestSender:
         self._bodies: dict[tuple[int, str], RenderedMail] = {}
         self._templates: dict[tuple[int, str], bytes | None] = {}
         self._eight_bit = False  # the server takes BODY=8BITMIME (RFC 6152)
+        self._stop: anyio.Event | None = None
 
     async def run(self, stop: anyio.Event, idle: float = 10.0) -> None:
+        """Until ``stop``: a stopping worker ends its batch after the mail in hand and
+        puts the rest back, rather than being cancelled in the middle of a DATA."""
+        self._stop = stop
         while not stop.is_set():
             if await self.run_once() == 0:
                 with anyio.move_on_after(idle):
@@ -128,7 +132,7 @@ class DigestSender:
                                    self.node.clock(), r.attempts, str(exc))
                     usable = False
                 done += 1
-                if not usable:
+                if not usable or (self._stop is not None and self._stop.is_set()):
                     rest = [x.mail_id for x in batch[index + 1:]]
                     await self._db(claims.put_back, rest, self.worker)
                     break
