@@ -22,6 +22,7 @@ The ``Message-ID`` is the same on every attempt (:mod:`node.newswire.digest.smtp
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -137,7 +138,8 @@ class DigestSender:
                     await self._db(claims.put_back, rest, self.worker)
                     break
             else:
-                await smtp.quit()
+                with contextlib.suppress(SMTPException, OSError):  # all recorded already
+                    await smtp.quit()
         finally:
             smtp.close()
         return done
