@@ -24,6 +24,7 @@ from node.hubs.hub.models import (
 )
 from node.media.models import Media
 from node.network.models import NetworkItem, NetworkPeer
+from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
     NewsItem,
@@ -40,6 +41,7 @@ __all__ = [
     "CallSeries",
     "ConductVersion",
     "Delivery",
+    "DigestMail",
     "EventAttendance",
     "FeedEntry",
     "FeedSubscription",
@@ -58,10 +60,12 @@ __all__ = [
     "NetworkItem",
     "NetworkNews",
     "NetworkPeer",
+    "NewsDigest",
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
     "NewsSubmitAttempt",
+    "NewsSubscriber",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",
