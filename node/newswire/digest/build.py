@@ -25,6 +25,7 @@ from node.newswire.digest.article import Entry, digest_article, digest_title
 from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import NewsItem
 from node.newswire.moderation.article import plain_summary
+from node.newswire.network_news.models import NetworkNews
 from node.runtime import Node
 
 WEEK = timedelta(days=7)
@@ -35,6 +36,7 @@ _object = StoredObject.__table__  # type: ignore[attr-defined]
 _digest = NewsDigest.__table__  # type: ignore[attr-defined]
 _subscriber = NewsSubscriber.__table__  # type: ignore[attr-defined]
 _mail = DigestMail.__table__  # type: ignore[attr-defined]
+_network = NetworkNews.__table__  # type: ignore[attr-defined]
 
 Source = Callable[[Connection, datetime, datetime], list[Entry]]
 
@@ -57,12 +59,31 @@ def own_news(conn: Connection, start: datetime, end: datetime) -> list[Entry]:
     return entries
 
 
+def picked_news(conn: Connection, start: datetime, end: datetime) -> list[Entry]:
+    """Network items a moderator picked in ``(start, end]``, with their origin host."""
+    rows = conn.execute(
+        select(_item.c.title, _item.c.object_uri, _item.c.source_url, _item.c.decided_at,
+               _object.c.document, _network.c.origin_host)
+        .join(_object, _object.c.uri == _item.c.object_uri)
+        .join(_network, _network.c.object_uri == _item.c.object_uri)
+        .where(_item.c.state == "picked", _object.c.deleted_at.is_(None),
+               _item.c.decided_at > start, _item.c.decided_at <= end)
+        .order_by(_item.c.decided_at, _item.c.id).limit(MAX_ENTRIES))
+    return [Entry(title=title, url=uri, summary=_plain(_content(doc)), source_url=source,
+                  origin=origin, approved=as_utc(decided).isoformat())
+            for title, uri, source, decided, doc, origin in rows]
+
+
+def _content(doc: object) -> str:
+    return str(doc.get("content") or "") if isinstance(doc, dict) else ""
+
+
 def _plain(content_html: str) -> str:
     return html.unescape(plain_summary(content_html))
 
 
-#: What a digest gathers; a picked network item's source joins this list.
-SOURCES: tuple[Source, ...] = (own_news,)
+#: What a digest gathers: the node's own approved news, then what it picked.
+SOURCES: tuple[Source, ...] = (own_news, picked_news)
 
 
 @dataclass(frozen=True)
