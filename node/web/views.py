@@ -29,6 +29,8 @@ from node.web import (
     hub_settings_views,
     invite_views,
     language_view,
+    network_calendar,
+    network_calendar_ics,
     network_feed,
     network_timeline,
     news_moderation_views,
@@ -96,6 +98,8 @@ def routes() -> list[BaseRoute]:
         *news_views.routes(),
         *network_timeline.routes(),
         *network_feed.routes(),
+        *network_calendar.routes(),
+        *network_calendar_ics.routes(),
         *news_moderation_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

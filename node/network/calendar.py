@@ -1,0 +1,167 @@
+"""The network calendar's queries: received events and calls over a span of time, the
+upcoming ones a page at a time, and those a subscribed calendar gets (issue 9 item 5).
+
+Everything reads ``network_event`` (:mod:`node.network.event_index`) by its
+``(starts_at, object_uri)`` index: a span looks back :data:`SPAN` for events still
+running, and reads the few longer ones through ``(long, ends_at)``, so a month of a
+node holding 100,000 network items is two index ranges (bench/network_calendar.py).
+A month reads only the title and status of each event through the database's JSON
+operators; an agenda page and a feed read whole documents, for a page at a time.
+Filters are those of the timeline plus the calendar's own: origin node, hub, kind
+(event or call), region and hashtag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, or_, select
+
+from node.activitypub.models import StoredObject
+from node.clock import as_utc
+from node.network.event_index import SPAN
+from node.network.models import NetworkEvent, NetworkEventTag
+
+KINDS = ("event", "call")
+MONTH_LIMIT = 500  # a month grid shows at most this many; the agenda pages on
+FEED_LIMIT = 1000
+FEED_PAST = timedelta(days=30)
+_event = NetworkEvent.__table__  # type: ignore[attr-defined]
+_tag = NetworkEventTag.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader narrowed the calendar to; empty strings filter nothing."""
+
+    node: str = ""
+    hub: str = ""
+    kind: str = ""
+    tag: str = ""
+    region: str = ""
+
+    def query(self) -> dict[str, str]:
+        """The filters that are set, as GET parameters (for the pages' links)."""
+        return {k: v for k, v in (("node", self.node), ("hub", self.hub),
+                                  ("kind", self.kind), ("tag", self.tag),
+                                  ("region", self.region)) if v}
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    """One received event: when, what kind, where from; ``document`` is None on a month
+    (``name`` and the status fields stand for it)."""
+
+    uri: str
+    kind: str
+    start: datetime
+    end: datetime
+    hub: str | None
+    origin_host: str
+    name: Any = None
+    status: Any = None
+    ical_status: Any = None
+    document: dict[str, Any] | None = None
+
+
+def _code_point(conn: Connection) -> Any:
+    """``object_uri`` ordered by code point on every backend (see
+    :func:`node.hubs.events.schedule` for why a PostgreSQL collation would skip rows)."""
+    return _event.c.object_uri.collate("C" if conn.dialect.name == "postgresql" else "BINARY")
+
+
+def _columns(conn: Connection, whole: bool) -> list[Any]:
+    doc = _objects.c.document
+    base = [_code_point(conn).label("uri"), _event.c.kind, _event.c.starts_at,
+            _event.c.ends_at, _event.c.hub_uri, _event.c.origin_host]
+    if whole:
+        return [*base, doc.label("document")]
+    return [*base, doc["name"].as_string().label("name"),
+            doc["eventStatus"].as_string().label("status"),
+            doc["ical:status"].as_string().label("ical_status")]
+
+
+def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
+    query = query.join(_objects, _objects.c.uri == _event.c.object_uri).where(
+        _objects.c.deleted_at.is_(None))
+    if filters.node:
+        query = query.where(_event.c.origin_host == filters.node.lower())
+    if filters.hub:
+        query = query.where(_event.c.hub_uri == filters.hub)
+    if filters.kind:
+        query = query.where(_event.c.kind == filters.kind)
+    if filters.region:
+        query = query.where(_event.c.region == filters.region.lower())
+    if filters.tag:
+        query = query.where(_event.c.id.in_(select(_tag.c.event_id).where(
+            _tag.c.tag == filters.tag.lstrip("#").lower())))
+    return query
+
+
+def _row(row: Any, whole: bool) -> CalendarRow:
+    start = as_utc(row.starts_at)
+    extra: dict[str, Any] = ({"document": row.document if isinstance(row.document, dict)
+                              else None} if whole else
+                             {"name": row.name, "status": row.status,
+                              "ical_status": row.ical_status})
+    return CalendarRow(uri=row.uri, kind=row.kind, start=start,
+                       end=max(as_utc(row.ends_at), start), hub=row.hub_uri,
+                       origin_host=row.origin_host, **extra)
+
+
+def between(conn: Connection, start: datetime, end: datetime, filters: Filters, *,
+            limit: int = MONTH_LIMIT, whole: bool = False) -> list[CalendarRow]:
+    """Events that overlap [start, end), in start order (at most ``limit``)."""
+    recent = _filtered(select(*_columns(conn, whole)), filters).where(
+        _event.c.starts_at >= start - SPAN, _event.c.starts_at < end,
+        _event.c.ends_at >= start)
+    long = _filtered(select(*_columns(conn, whole)), filters).where(
+        _event.c.long.is_(True), _event.c.ends_at >= start,
+        _event.c.starts_at < start - SPAN)
+    order = (_event.c.starts_at, _code_point(conn))
+    rows = [*conn.execute(long.order_by(*order).limit(limit)),
+            *conn.execute(recent.order_by(*order).limit(limit))]
+    found = sorted((_row(r, whole) for r in rows), key=lambda r: (r.start, r.uri))
+    return found[:limit]
+
+
+def upcoming(conn: Connection, now: datetime, filters: Filters, *,
+             after: tuple[datetime, str] | None = None, limit: int = 50
+             ) -> list[CalendarRow]:
+    """Events that have not ended, in start order, after the ``(start, uri)`` cursor;
+    up to ``limit + 1`` (the extra one says there is a next page)."""
+    key = _code_point(conn)
+    current = _filtered(select(*_columns(conn, True)), filters).where(
+        _event.c.starts_at >= now - SPAN, _event.c.ends_at >= now)
+    long = _filtered(select(*_columns(conn, True)), filters).where(
+        _event.c.long.is_(True), _event.c.ends_at >= now,
+        _event.c.starts_at < now - SPAN)
+    if after is not None:
+        later = or_(_event.c.starts_at > after[0],
+                    and_(_event.c.starts_at == after[0], key > after[1]))
+        current, long = current.where(later), long.where(later)
+    order = (_event.c.starts_at, key)
+    rows = [*conn.execute(long.order_by(*order).limit(limit + 1)),
+            *conn.execute(current.order_by(*order).limit(limit + 1))]
+    found = sorted((_row(r, True) for r in rows), key=lambda r: (r.start, r.uri))
+    return found[:limit + 1]
+
+
+def feed_rows(conn: Connection, now: datetime, filters: Filters, *,
+              limit: int = FEED_LIMIT) -> list[CalendarRow]:
+    """What a subscribed calendar gets: events that ended at most :data:`FEED_PAST` ago
+    and later ones, the soonest first, at most ``limit``."""
+    return between(conn, now - FEED_PAST, now + timedelta(days=36_500), filters,
+                   limit=limit, whole=True)
+
+
+def event_document(conn: Connection, uri: str) -> dict[str, Any] | None:
+    """The document of one indexed, undeleted network event ("add to calendar")."""
+    document = conn.execute(
+        select(_objects.c.document).select_from(_event.join(
+            _objects, _objects.c.uri == _event.c.object_uri))
+        .where(_event.c.object_uri == uri, _objects.c.deleted_at.is_(None))).scalar()
+    return document if isinstance(document, dict) else None
