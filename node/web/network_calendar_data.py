@@ -42,7 +42,7 @@ class Origin:
     tentative: bool
 
 
-def _hub_id(conn: Connection, hub_uri: str) -> int | None | bool:
+def _hub_id(conn: Connection, hub_uri: str) -> int | bool | None:
     """The id of our hub ``hub_uri``; False when it is not one of ours."""
     found = conn.execute(select(_hub.c.id).join(_actor, _actor.c.id == _hub.c.actor_id)
                          .where(_actor.c.uri == hub_uri)).scalar()
@@ -71,7 +71,7 @@ def _keep_local(conn: Connection, entries: list[schedule.Entry], filters: networ
 
 
 def local_scope(conn: Connection, filters: network.Filters, own_host: str
-                ) -> int | None | bool:
+                ) -> int | bool | None:
     """Which of our hubs the filters let in: None (all), a hub id, or False (none)."""
     if filters.node and filters.node.lower() != own_host:
         return False

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from node.hubs.events import calendar
 from node.hubs.events.calendar_views import CALENDAR, block_cache, feed_blocks, hub_event_file
 from node.network.calendar import CalendarRow, Filters, event_document, feed_rows
-from node.runtime import Node, node_of
+from node.runtime import Node
 from node.web.hub_admin_views import reading
 from node.web.network_calendar import filters_of
 from node.web.network_calendar_data import local_scope
