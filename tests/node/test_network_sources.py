@@ -90,6 +90,11 @@ def test_mobilizon_group_event_lands_in_the_calendar_whole(h: Harness) -> None:
                   "https://mobilizon.example/media/banner-rent-strike.jpg",
                   f'href="{event["url"]}"', "mobilizon.example"):
         assert shown in page, shown
+    timeline = h.client.get("/network?kind=Event").text
+    for shown in ("Rent strike assembly", "Bourse du Travail", "Tentative",
+                  "https://meet.example/rent-strike", "the organizers approve each participant",
+                  "Climatejustice"):  # the group, named as the item's hub
+        assert shown in timeline, shown
 
 
 def test_gancio_instance_event_with_offsets_and_no_timezone(h: Harness) -> None:
@@ -147,6 +152,7 @@ def test_lemmy_community_page_and_mastodon_note_reach_the_timeline(h: Harness) -
     assert origins == {page["id"]: ("Page", community.uri), note["id"]: ("Note", None)}
     timeline = h.client.get("/network").text
     assert "Six months of organizing" in timeline and "General assembly tonight" in timeline
+    assert "How we won repairs in our building" in h.client.get("/network?kind=Page").text
 
 
 def test_a_source_we_do_not_follow_is_not_taken(h: Harness) -> None:
