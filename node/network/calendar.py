@@ -25,7 +25,7 @@ from node.network.event_index import SPAN
 from node.network.models import NetworkEvent, NetworkEventTag
 
 KINDS = ("event", "call")
-MONTH_LIMIT = 500  # a month grid shows at most this many; the agenda pages on
+MONTH_LIMIT = 5000  # a month grid reads at most this many (a day shows a few)
 FEED_LIMIT = 1000
 FEED_PAST = timedelta(days=30)
 _event = NetworkEvent.__table__  # type: ignore[attr-defined]
@@ -62,6 +62,7 @@ class CalendarRow:
     hub: str | None
     origin_host: str
     name: Any = None
+    url: Any = None  # a string ``url``, when the document has one
     status: Any = None
     ical_status: Any = None
     document: dict[str, Any] | None = None
@@ -79,7 +80,7 @@ def _columns(conn: Connection, whole: bool) -> list[Any]:
             _event.c.ends_at, _event.c.hub_uri, _event.c.origin_host]
     if whole:
         return [*base, doc.label("document")]
-    return [*base, doc["name"].as_string().label("name"),
+    return [*base, doc["name"].as_string().label("name"), doc["url"].as_string().label("url"),
             doc["eventStatus"].as_string().label("status"),
             doc["ical:status"].as_string().label("ical_status")]
 
@@ -105,7 +106,7 @@ def _row(row: Any, whole: bool) -> CalendarRow:
     start = as_utc(row.starts_at)
     extra: dict[str, Any] = ({"document": row.document if isinstance(row.document, dict)
                               else None} if whole else
-                             {"name": row.name, "status": row.status,
+                             {"name": row.name, "url": row.url, "status": row.status,
                               "ical_status": row.ical_status})
     return CalendarRow(uri=row.uri, kind=row.kind, start=start,
                        end=max(as_utc(row.ends_at), start), hub=row.hub_uri,

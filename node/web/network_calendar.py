@@ -27,10 +27,11 @@ from node.network.calendar import KINDS, Filters
 from node.runtime import node_of
 from node.web.auth import current_login, reader_zone
 from node.web.calendar_pages import BAD_MONTH, BAD_ZONE, words
-from node.web.calendar_view import Links, agenda_view, month_label, month_view, week_locale
+from node.web.calendar_view import Links, agenda_view, month_label, week_locale
 from node.web.hub_admin_views import reading
 from node.web.i18n import N_, Text, locale_of, translated, translator
 from node.web.network_calendar_data import agenda_entries, month_entries
+from node.web.network_calendar_view import capped_month
 from node.web.templating import render
 from node.zones import ZoneError, check_zone, zone
 
@@ -136,9 +137,11 @@ async def month_page(request: Request) -> Response:
     kept = {**page["shown"].query(), **page["keep"]}
     neighbours = [(_link("/network/calendar", kept, {"month": str(m)}), month_label(m, lang))
                   if m.readable else None for m in (month.previous, month.next)]
+    view, more = capped_month(month, locale, lang, tz, today, entries, page["links"],
+                              lambda cursor: _link("/network/agenda", kept, {"after": cursor}))
     context = page | {
-        "month": month_view(month, locale, lang, tz, today, entries, page["links"]),
-        "month_param": str(month), "previous": neighbours[0], "next": neighbours[1],
+        "month": view, "more": more, "month_param": str(month),
+        "previous": neighbours[0], "next": neighbours[1],
         "problems": [page["translate"](p) for p in page["problems"]]}
     return await render(request, "network_calendar.html", context,
                         status=400 if page["problems"] else 200)

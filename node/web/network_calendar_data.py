@@ -85,7 +85,7 @@ def _network_entry(row: network.CalendarRow) -> schedule.Entry:
     name = doc.get("name") if row.document is not None else row.name
     cancelled = (status_of(doc) == "cancelled" if row.document is not None
                  else is_cancelled(row.status, row.ical_status))
-    page = original_url(doc) if row.document is not None else ""
+    page = original_url(doc if row.document is not None else {"url": row.url})
     return schedule.Entry(key=row.uri, page=page or row.uri, file=row.uri, kind=row.kind,
                           title=title_of(name), start=row.start, end=row.end,
                           cancelled=cancelled)
