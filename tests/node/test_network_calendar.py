@@ -181,3 +181,9 @@ def test_odd_items_never_fail_a_calendar(h: Harness) -> None:
         assert h.client.get(path).status_code in (200, 404), path
     assert "Odd but dated" in h.client.get("/network/agenda").text
     assert "No start" not in h.client.get("/network/calendar?month=2026-12").text
+
+
+def test_the_calendar_speaks_spanish(h: Harness, seeded: dict[str, str]) -> None:
+    page = h.client.get("/network/agenda", headers={"accept-language": "es"}).text
+    assert "Agenda de la red" in page and "Eventos y llamadas" in page
+    assert "<dt>Lugar</dt>" in page and "Bourse du Travail" in page
