@@ -49,7 +49,7 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     node_uri = f"{ctx.base_url}/actor"
     if ctx.is_local(sender) or not await ctx.db(lambda c: followed_peer(c, node_uri, sender)):
         return False
-    source = await ctx.db(lambda c: followed_source(c, sender))
+    source = await ctx.db(lambda c: followed_source(c, node_uri, sender))
     received = await unwrap(ctx, announce.get("object"), sender,
                             await group_hub(ctx, sender) if source else None)
     if ctx.is_local(received.uri):

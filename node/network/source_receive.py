@@ -36,7 +36,9 @@ _objects = StoredObject.__table__  # type: ignore[attr-defined]
 
 async def _source(ctx: HandlerContext, activity: Mapping[str, Any]) -> str | None:
     sender = actor_of(activity)
-    if ctx.is_local(sender) or not await ctx.db(lambda c: followed_source(c, sender)):
+    node_uri = f"{ctx.base_url}/actor"
+    if ctx.is_local(sender) or not await ctx.db(
+            lambda c: followed_source(c, node_uri, sender)):
         return None
     return sender
 

@@ -20,7 +20,7 @@ from node.activitypub.following import FollowTarget
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow
 from node.activitypub.resolve import resolve_account
-from node.network.follows import follow_peer, node_actor, resolve_node, site_url
+from node.network.follows import follow_peer, resolve_node, site_url
 from node.network.models import NetworkPeer
 from node.network.refusal import NetworkRefusal
 from node.runtime import Node
@@ -79,10 +79,10 @@ async def group_hub(ctx: HandlerContext, sender: str) -> str | None:
     return sender if not isinstance(info, LookupFailed) and info.kind == "Group" else None
 
 
-def followed_source(conn: Connection, sender: str) -> bool:
-    """True when the node actor follows ``sender`` as a source and it accepted."""
-    me = node_actor(conn)
+def followed_source(conn: Connection, node_uri: str, sender: str) -> bool:
+    """True when the node actor ``node_uri`` follows ``sender`` as a source and it
+    accepted (one indexed lookup on the inbox's path)."""
     return conn.execute(
         select(_follow.c.id).join(_peer, _peer.c.actor_uri == _follow.c.following)
-        .where(_follow.c.follower == me.uri, _follow.c.following == sender,
+        .where(_follow.c.follower == node_uri, _follow.c.following == sender,
                _follow.c.state == "accepted", _peer.c.kind == SOURCE)).first() is not None
