@@ -31,6 +31,7 @@ from node.activitypub.models import RemoteActor, StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.app import create_app
 from node.clock import fixed_clock
+from node.network.event_facts import original_url, status_of
 from node.network.event_index import SPAN, event_times, hashtags, place_region
 from node.network.models import NetworkEvent, NetworkEventTag, NetworkItem
 
@@ -62,7 +63,7 @@ def document(n: int, count: int, at: datetime) -> dict[str, Any]:
                     "type": "PostalAddress", "streetAddress": f"{n % 90} Main St",
                     "addressLocality": "Town", "addressRegion": REGIONS[n % len(REGIONS)]}},
                 "tag": [{"type": "Hashtag", "name": f"#topic{n % 40}"},
-                        {"type": "Hashtag", "name": "#climate" if n % 3 else "#housing"}]}
+                        {"type": "Hashtag", "name": "#climate" if n % 4 else "#housing"}]}
         if n % 5 == 2:
             doc["itemKind"] = "call"
     return doc
@@ -75,7 +76,8 @@ def _event_row(n: int, doc: dict[str, Any]) -> dict[str, Any]:
     return {"id": n + 1, "object_uri": doc["id"], "starts_at": start, "ends_at": end,
             "kind": "call" if doc.get("itemKind") == "call" else "event",
             "long": end - start > SPAN, "hub_uri": hub(n), "origin_host": host(n),
-            "region": place_region(doc.get("location")).lower()}
+            "region": place_region(doc.get("location")).lower(), "title": doc["name"],
+            "url": original_url(doc), "status": status_of(doc)}
 
 
 def populate(app: Any, count: int) -> None:

@@ -5,8 +5,9 @@ Everything reads ``network_event`` (:mod:`node.network.event_index`) by its
 ``(starts_at, object_uri)`` index: a span looks back :data:`SPAN` for events still
 running, and reads the few longer ones through ``(long, ends_at)``, so a month of a
 node holding 100,000 network items is two index ranges (bench/network_calendar.py).
-A month reads only the title and status of each event through the database's JSON
-operators; an agenda page and a feed read whole documents, for a page at a time.
+A month reads only the index (title, link and status are indexed with the times); an
+agenda page reads whole documents, a page at a time, and a feed only those its cache
+of serialised events lacks.
 Filters are those of the timeline plus the calendar's own: origin node, hub, kind
 (event or call), region and hashtag.
 """
@@ -52,8 +53,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class CalendarRow:
-    """One received event: when, what kind, where from; ``document`` is None on a month
-    (``name`` and the status fields stand for it)."""
+    """One received event: when, what kind, where from, what a grid shows (from the
+    index), and on an agenda page or in a feed its ``document``."""
 
     uri: str
     kind: str
@@ -61,10 +62,10 @@ class CalendarRow:
     end: datetime
     hub: str | None
     origin_host: str
-    name: Any = None
-    url: Any = None  # a string ``url``, when the document has one
-    status: Any = None
-    ical_status: Any = None
+    title: str = ""
+    url: str = ""
+    status: str = ""
+    updated: datetime | None = None
     document: dict[str, Any] | None = None
 
 
@@ -75,14 +76,10 @@ def _code_point(conn: Connection) -> Any:
 
 
 def _columns(conn: Connection, whole: bool) -> list[Any]:
-    doc = _objects.c.document
     base = [_code_point(conn).label("uri"), _event.c.kind, _event.c.starts_at,
-            _event.c.ends_at, _event.c.hub_uri, _event.c.origin_host]
-    if whole:
-        return [*base, doc.label("document")]
-    return [*base, doc["name"].as_string().label("name"), doc["url"].as_string().label("url"),
-            doc["eventStatus"].as_string().label("status"),
-            doc["ical:status"].as_string().label("ical_status")]
+            _event.c.ends_at, _event.c.hub_uri, _event.c.origin_host, _event.c.title,
+            _event.c.url, _event.c.status, _objects.c.updated]
+    return [*base, _objects.c.document] if whole else base
 
 
 def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
@@ -102,15 +99,14 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
-def _row(row: Any, whole: bool) -> CalendarRow:
+def _row(row: Any) -> CalendarRow:
     start = as_utc(row.starts_at)
-    extra: dict[str, Any] = ({"document": row.document if isinstance(row.document, dict)
-                              else None} if whole else
-                             {"name": row.name, "url": row.url, "status": row.status,
-                              "ical_status": row.ical_status})
+    document = getattr(row, "document", None)
     return CalendarRow(uri=row.uri, kind=row.kind, start=start,
                        end=max(as_utc(row.ends_at), start), hub=row.hub_uri,
-                       origin_host=row.origin_host, **extra)
+                       origin_host=row.origin_host, title=row.title, url=row.url,
+                       status=row.status, updated=row.updated,
+                       document=document if isinstance(document, dict) else None)
 
 
 def between(conn: Connection, start: datetime, end: datetime, filters: Filters, *,
@@ -125,7 +121,7 @@ def between(conn: Connection, start: datetime, end: datetime, filters: Filters, 
     order = (_event.c.starts_at, _code_point(conn))
     rows = [*conn.execute(long.order_by(*order).limit(limit)),
             *conn.execute(recent.order_by(*order).limit(limit))]
-    found = sorted((_row(r, whole) for r in rows), key=lambda r: (r.start, r.uri))
+    found = sorted((_row(r) for r in rows), key=lambda r: (r.start, r.uri))
     return found[:limit]
 
 
@@ -147,16 +143,27 @@ def upcoming(conn: Connection, now: datetime, filters: Filters, *,
     order = (_event.c.starts_at, key)
     rows = [*conn.execute(long.order_by(*order).limit(limit + 1)),
             *conn.execute(current.order_by(*order).limit(limit + 1))]
-    found = sorted((_row(r, True) for r in rows), key=lambda r: (r.start, r.uri))
+    found = sorted((_row(r) for r in rows), key=lambda r: (r.start, r.uri))
     return found[:limit + 1]
 
 
 def feed_rows(conn: Connection, now: datetime, filters: Filters, *,
               limit: int = FEED_LIMIT) -> list[CalendarRow]:
     """What a subscribed calendar gets: events that ended at most :data:`FEED_PAST` ago
-    and later ones, the soonest first, at most ``limit``."""
+    and later ones, the soonest first, at most ``limit``; without their documents (a
+    feed reads those only for what its cache lacks: :func:`documents`)."""
     return between(conn, now - FEED_PAST, now + timedelta(days=36_500), filters,
-                   limit=limit, whole=True)
+                   limit=limit)
+
+
+def documents(conn: Connection, uris: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored documents of ``uris``, 500 at a time."""
+    found: dict[str, dict[str, Any]] = {}
+    for first in range(0, len(uris), 500):
+        rows = conn.execute(select(_objects.c.uri, _objects.c.document)
+                            .where(_objects.c.uri.in_(uris[first:first + 500])))
+        found.update({r.uri: r.document for r in rows if isinstance(r.document, dict)})
+    return found
 
 
 def event_document(conn: Connection, uri: str) -> dict[str, Any] | None:

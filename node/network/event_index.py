@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from node.activitypub.models import RemoteActor
+from node.network.event_facts import original_url, status_of
 from node.network.models import NetworkEvent, NetworkEventTag
 from node.zones import read_instant, zone_or_utc
 
@@ -91,7 +92,8 @@ def index_event(conn: Connection, uri: str, doc: Mapping[str, Any], *, hub: str 
     region = (place_region(doc.get("location")) or _hub_region(conn, hub)).lower()
     values = {"kind": "call" if doc.get("itemKind") == "call" else "event",
               "starts_at": start, "ends_at": end, "long": end - start > SPAN,
-              "region": region}
+              "region": region, "title": _text(doc.get("name"))[:200],
+              "url": original_url(doc)[:1024], "status": status_of(doc)}
     found = conn.execute(select(_event.c.id).where(_event.c.object_uri == uri)).scalar()
     if found is None:
         found = conn.execute(insert(_event).values(

@@ -75,6 +75,10 @@ class NetworkEvent(SQLModel, table=True):
     hub_uri: str | None = Field(default=None, max_length=1024, index=True)
     origin_host: str = Field(max_length=255, index=True)
     region: str = Field(default="", max_length=200)
+    # what a month grid shows, so a month reads no documents (node/network/calendar.py)
+    title: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=1024)
+    status: str = Field(default="", max_length=16)  # confirmed | tentative | cancelled
 
 
 class NetworkEventTag(SQLModel, table=True):

@@ -20,11 +20,12 @@ from sqlalchemy import Connection, func, select
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.events import schedule
-from node.hubs.events.rules import is_cancelled, title_of
+from node.hubs.events.rules import title_of
 from node.hubs.hub.models import Hub, HubItem
 from node.network import calendar as network
-from node.network.event_facts import EventFacts, event_facts, original_url, status_of
+from node.network.event_facts import EventFacts, event_facts
 from node.network.event_index import hashtags
+from node.web.queries import web_url
 
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -81,22 +82,16 @@ def local_scope(conn: Connection, filters: network.Filters, own_host: str
 
 
 def _network_entry(row: network.CalendarRow) -> schedule.Entry:
-    doc = row.document or {}
-    name = doc.get("name") if row.document is not None else row.name
-    cancelled = (status_of(doc) == "cancelled" if row.document is not None
-                 else is_cancelled(row.status, row.ical_status))
-    page = original_url(doc if row.document is not None else {"url": row.url})
-    return schedule.Entry(key=row.uri, page=page or row.uri, file=row.uri, kind=row.kind,
-                          title=title_of(name), start=row.start, end=row.end,
-                          cancelled=cancelled)
+    return schedule.Entry(key=row.uri, page=row.url or web_url(row.uri), file=row.uri,
+                          kind=row.kind, title=title_of(row.title), start=row.start,
+                          end=row.end, cancelled=row.status == "cancelled")
 
 
 def _origins(rows: Sequence[network.CalendarRow]) -> dict[str, Origin]:
     found = {}
     for row in rows:
         facts = event_facts(row.document) if row.document is not None else None
-        found[row.uri] = Origin(row.origin_host, row.hub, facts,
-                                facts is not None and facts.status == "tentative")
+        found[row.uri] = Origin(row.origin_host, row.hub, facts, row.status == "tentative")
     return found
 
 

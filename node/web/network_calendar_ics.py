@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.hubs.events import calendar
 from node.hubs.events.calendar_views import CALENDAR, block_cache, feed_blocks, hub_event_file
-from node.network.calendar import CalendarRow, Filters, event_document, feed_rows
+from node.network.calendar import CalendarRow, Filters, documents, event_document, feed_rows
 from node.runtime import Node
 from node.web.hub_admin_views import reading
 from node.web.network_calendar import filters_of
@@ -39,19 +39,33 @@ def _ics(body: bytes, filename: str | None = None) -> Response:
     return Response(body, 200, headers, media_type=CALENDAR)
 
 
-def _block(cache: calendar.BlockCache, row: CalendarRow) -> calendar.Block | None:
-    doc = row.document or {}
-    key = ("network", row.uri, str(doc.get("updated") or ""), str(doc.get("startTime")),
-           str(doc.get("endTime")))
-    (cached,) = cache.get_many([key])
-    if cached is not None:
-        return cached
+def _key(row: CalendarRow) -> tuple[str, ...]:
+    """Changes when the event does: its times (indexed) or its ``updated`` stamp."""
+    return ("network", row.uri, str(row.updated), row.start.isoformat(),
+            row.end.isoformat(), row.status)
+
+
+def _serialise(cache: calendar.BlockCache, row: CalendarRow, doc: dict[str, Any] | None
+               ) -> calendar.Block | None:
+    if doc is None:
+        return None
     try:
-        return cache.put(key, calendar.event_block(dict(doc)))
+        return cache.put(_key(row), calendar.event_block(dict(doc)))
     except Exception:
         log.warning("network calendar: skipping %s, which cannot be exported", row.uri,
                     exc_info=True)
         return None
+
+
+def network_blocks(conn: Connection, cache: calendar.BlockCache, now: datetime,
+                   filters: Filters) -> list[calendar.Block]:
+    """The network's VEVENTs, serialised only for events that changed since last time."""
+    rows = feed_rows(conn, now, filters)
+    cached = cache.get_many([_key(r) for r in rows])
+    docs = documents(conn, [r.uri for r, c in zip(rows, cached, strict=True) if c is None])
+    made = [c if c is not None else _serialise(cache, r, docs.get(r.uri))
+            for r, c in zip(rows, cached, strict=True)]
+    return [b for b in made if b is not None]
 
 
 def network_feed(node: Node, conn: Connection, cache: calendar.BlockCache,
@@ -59,8 +73,7 @@ def network_feed(node: Node, conn: Connection, cache: calendar.BlockCache,
     """The VCALENDAR of the network (and our hubs) under ``filters``."""
     blocks: list[calendar.Block] = []
     if filters is not None:
-        rows = feed_rows(conn, now, filters)
-        blocks = [b for b in (_block(cache, r) for r in rows) if b is not None]
+        blocks = network_blocks(conn, cache, now, filters)
         scope = local_scope(conn, filters, node.settings.host)
         if scope is not False and not (filters.tag or filters.region or filters.kind):
             blocks += feed_blocks(conn, cache, now, scope)

@@ -33,6 +33,9 @@ def upgrade() -> None:
         sa.Column("hub_uri", sa.String(length=1024), nullable=True),
         sa.Column("origin_host", sa.String(length=255), nullable=False),
         sa.Column("region", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("url", sa.String(length=1024), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("object_uri"),
     )
