@@ -187,3 +187,15 @@ def test_the_calendar_speaks_spanish(h: Harness, seeded: dict[str, str]) -> None
     page = h.client.get("/network/agenda", headers={"accept-language": "es"}).text
     assert "Agenda de la red" in page and "Eventos y llamadas" in page
     assert "<dt>Lugar</dt>" in page and "Bourse du Travail" in page
+
+
+def test_a_busy_day_shows_five_and_links_the_rest(h: Harness) -> None:
+    for n in range(1, 8):
+        received(h, n, f"Picket {n}", f"2026-12-15T{8 + n:02d}:00:00Z")
+    page = h.client.get("/network/calendar?month=2026-12&tz=UTC").text
+    day = read_page(page).on("2026-12-15")
+    assert [e.split(" Add")[0].split(" ", 2)[-1] for e in day.entries] == [
+        f"Picket {n}" for n in range(1, 6)]
+    (more,) = re.findall(r'<p class="more-entries"><a href="([^"]+)">2 more</a>', page)
+    agenda = h.client.get(html.unescape(more)).text
+    assert "Picket 1" in agenda and "Picket 7" in agenda
