@@ -75,11 +75,15 @@ def _code_point(conn: Connection) -> Any:
     return _event.c.object_uri.collate("C" if conn.dialect.name == "postgresql" else "BINARY")
 
 
-def _columns(conn: Connection, whole: bool) -> list[Any]:
+def _columns(conn: Connection, what: str) -> list[Any]:
+    """The index's columns; a feed's also the stored ``updated`` stamp (its cache key),
+    an agenda's the whole document."""
     base = [_code_point(conn).label("uri"), _event.c.kind, _event.c.starts_at,
             _event.c.ends_at, _event.c.hub_uri, _event.c.origin_host, _event.c.title,
-            _event.c.url, _event.c.status, _objects.c.updated]
-    return [*base, _objects.c.document] if whole else base
+            _event.c.url, _event.c.status]
+    if what == "month":
+        return base
+    return [*base, _objects.c.updated, *([_objects.c.document] if what == "whole" else [])]
 
 
 def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
@@ -99,29 +103,30 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query
 
 
-def _row(row: Any) -> CalendarRow:
+def _row(row: Any, what: str) -> CalendarRow:
     start = as_utc(row.starts_at)
-    document = getattr(row, "document", None)
+    document = row.document if what == "whole" else None
     return CalendarRow(uri=row.uri, kind=row.kind, start=start,
                        end=max(as_utc(row.ends_at), start), hub=row.hub_uri,
                        origin_host=row.origin_host, title=row.title, url=row.url,
-                       status=row.status, updated=row.updated,
+                       status=row.status, updated=None if what == "month" else row.updated,
                        document=document if isinstance(document, dict) else None)
 
 
 def between(conn: Connection, start: datetime, end: datetime, filters: Filters, *,
-            limit: int = MONTH_LIMIT, whole: bool = False) -> list[CalendarRow]:
-    """Events that overlap [start, end), in start order (at most ``limit``)."""
-    recent = _filtered(select(*_columns(conn, whole)), filters).where(
+            limit: int = MONTH_LIMIT, what: str = "month") -> list[CalendarRow]:
+    """Events that overlap [start, end), in start order (at most ``limit``); ``what``
+    they carry: ``month`` (the index), ``feed`` (and the stamp), ``whole``."""
+    recent = _filtered(select(*_columns(conn, what)), filters).where(
         _event.c.starts_at >= start - SPAN, _event.c.starts_at < end,
         _event.c.ends_at >= start)
-    long = _filtered(select(*_columns(conn, whole)), filters).where(
+    long = _filtered(select(*_columns(conn, what)), filters).where(
         _event.c.long.is_(True), _event.c.ends_at >= start,
         _event.c.starts_at < start - SPAN)
     order = (_event.c.starts_at, _code_point(conn))
     rows = [*conn.execute(long.order_by(*order).limit(limit)),
             *conn.execute(recent.order_by(*order).limit(limit))]
-    found = sorted((_row(r) for r in rows), key=lambda r: (r.start, r.uri))
+    found = sorted((_row(r, what) for r in rows), key=lambda r: (r.start, r.uri))
     return found[:limit]
 
 
@@ -131,9 +136,9 @@ def upcoming(conn: Connection, now: datetime, filters: Filters, *,
     """Events that have not ended, in start order, after the ``(start, uri)`` cursor;
     up to ``limit + 1`` (the extra one says there is a next page)."""
     key = _code_point(conn)
-    current = _filtered(select(*_columns(conn, True)), filters).where(
+    current = _filtered(select(*_columns(conn, "whole")), filters).where(
         _event.c.starts_at >= now - SPAN, _event.c.ends_at >= now)
-    long = _filtered(select(*_columns(conn, True)), filters).where(
+    long = _filtered(select(*_columns(conn, "whole")), filters).where(
         _event.c.long.is_(True), _event.c.ends_at >= now,
         _event.c.starts_at < now - SPAN)
     if after is not None:
@@ -143,7 +148,7 @@ def upcoming(conn: Connection, now: datetime, filters: Filters, *,
     order = (_event.c.starts_at, key)
     rows = [*conn.execute(long.order_by(*order).limit(limit + 1)),
             *conn.execute(current.order_by(*order).limit(limit + 1))]
-    found = sorted((_row(r) for r in rows), key=lambda r: (r.start, r.uri))
+    found = sorted((_row(r, "whole") for r in rows), key=lambda r: (r.start, r.uri))
     return found[:limit + 1]
 
 
@@ -153,7 +158,7 @@ def feed_rows(conn: Connection, now: datetime, filters: Filters, *,
     and later ones, the soonest first, at most ``limit``; without their documents (a
     feed reads those only for what its cache lacks: :func:`documents`)."""
     return between(conn, now - FEED_PAST, now + timedelta(days=36_500), filters,
-                   limit=limit)
+                   limit=limit, what="feed")
 
 
 def documents(conn: Connection, uris: list[str]) -> dict[str, dict[str, Any]]:

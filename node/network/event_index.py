@@ -23,7 +23,7 @@ from node.network.models import NetworkEvent, NetworkEventTag
 from node.zones import read_instant, zone_or_utc
 
 #: An event lasting longer than this is a "long" one (read through its own index).
-SPAN = timedelta(days=31)
+SPAN = timedelta(days=7)
 MAX_TAGS = 20
 _event = NetworkEvent.__table__  # type: ignore[attr-defined]
 _tag = NetworkEventTag.__table__  # type: ignore[attr-defined]
