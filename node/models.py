@@ -23,7 +23,7 @@ from node.hubs.hub.models import (
     PollVote,
 )
 from node.media.models import Media
-from node.network.models import NetworkItem, NetworkPeer
+from node.network.models import NetworkEvent, NetworkEventTag, NetworkItem, NetworkPeer
 from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
@@ -57,6 +57,8 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Media",
+    "NetworkEvent",
+    "NetworkEventTag",
     "NetworkItem",
     "NetworkNews",
     "NetworkPeer",
