@@ -31,6 +31,7 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.reports.models import NewsReport
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
+    "NewsReport",
     "NewsSubmitAttempt",
     "NodeSetting",
     "OutboxActivity",

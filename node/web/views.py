@@ -35,6 +35,8 @@ from node.web import (
     news_views,
     poll_vote_view,
     remote_interaction_view,
+    report_queue_views,
+    report_views,
     rsvp_view,
     tag_page,
 )
@@ -97,5 +99,7 @@ def routes() -> list[BaseRoute]:
         *network_timeline.routes(),
         *network_feed.routes(),
         *news_moderation_views.routes(),
+        *report_views.routes(),
+        *report_queue_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
