@@ -186,6 +186,9 @@ def test_a_refused_report_stores_nothing(h: Harness) -> None:
                 "website": "", **fields}
         answer = h.client.post("/report", data=data)
         assert answer.status_code == 400 and 'role="alert"' in answer.text
+    spanish = h.client.post("/report", headers={"accept-language": "es"}, data={
+        "csrf_token": token, "object": uri, "reason": "", "website": ""})
+    assert "elige un motivo para la denuncia" in spanish.text
     assert rows(h, _report) == []
 
 

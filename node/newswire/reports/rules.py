@@ -31,7 +31,6 @@ MAX_FLAG_OBJECTS = 20
 REASON_NEEDED = "choose a reason for the report"
 COMMENT_TOO_LONG = "the comment may have at most 1000 characters"
 HONEYPOT = "this form was filled in by a program: the last field must stay empty"
-NOTHING = "say what you report: an item or an account"
 
 
 @dataclass(frozen=True)
