@@ -96,6 +96,8 @@ def test_a_signed_in_report_on_remote_content_is_flagged_without_the_reporter(
     [filed] = rows(h, _report)
     assert filed["flag_uri"] == flag["id"] and filed["forwarded_to"] == MASTO_INBOX
     assert not filed["local"] and filed["reporter_account_id"] is not None
+    served = h.client.get(flag["id"], headers={"Accept": "application/activity+json"})
+    assert served.status_code == 404  # not public: served to nobody
 
 
 def test_a_reporter_who_agrees_is_named_in_the_flag(h: Harness) -> None:
