@@ -12,11 +12,12 @@ import pytest
 
 from node.activitypub.models import InboxItem, OutboxActivity, StoredObject
 from node.clock import Clock
-from node.newswire.models import NewsLogEntry
+from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.reports.models import NewsReport
 from node.newswire.reports.service import REPORT_LIMIT
 from node.settings import Settings
 from tests.node.harness import MASTO, Harness, rows
+from tests.node.newswire_support import submit, tracking_path
 from tests.node.reports_support import (
     a_remote_note,
     an_update,
@@ -29,6 +30,7 @@ from tests.node.web_support import form_token, login
 
 _report = NewsReport.__table__  # type: ignore[attr-defined]
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
+_news = NewsItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
@@ -219,3 +221,26 @@ def test_report_links_404s_and_who_sees_the_queue(h: Harness) -> None:
     assert h.client.get("/news/reports", follow_redirects=False).status_code in (302, 303)
     login(h.client, "nate")
     assert h.client.get("/news/reports").status_code == 403
+
+
+def test_removing_reported_news_deletes_the_article_and_takes_it_off_the_front_page(
+        h: Harness) -> None:
+    track = tracking_path(submit(h.client, title="Buy our watches"))
+    [item] = rows(h, _news)
+    login(h.client, "mo")
+    token = form_token(h.client, "/news/queue")
+    h.client.post(f"/news/queue/{item['id']}/approve", data={
+        "csrf_token": token, "title": "Buy our watches", "body": item["body"]})
+    [item] = rows(h, _news)
+    h.client.cookies.clear()
+    assert report(h.client, object=item["object_uri"], reason="conduct:3").status_code == 303
+    [filed] = rows(h, _report)
+    assert filed["kind"] == "news" and filed["account_uri"] == "https://philly.example/news"
+    assert decide(h, filed["id"], "removed").status_code == 303
+    h.drain()
+    [item] = rows(h, _news)
+    assert item["state"] == "removed"
+    assert "Buy our watches" not in h.client.get("/news").text.split("Latest news")[1]
+    assert rows(h, _outbox, _outbox.c.type == "Delete",
+                _outbox.c.object_uri == item["object_uri"])
+    assert "Removed by the moderators after a report" in h.client.get(track).text
