@@ -31,7 +31,9 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.network_news.models import NetworkNews
 from node.newswire.reports.models import NewsReport
+from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "LoginSession",
     "Media",
     "NetworkItem",
+    "NetworkNews",
     "NetworkPeer",
     "NewsItem",
     "NewsLogEntry",
@@ -66,4 +69,5 @@ __all__ = [
     "PollVote",
     "RemoteActor",
     "StoredObject",
+    "WebSubPing",
 ]

@@ -6,8 +6,8 @@ learning to record a decision on a report.
   or received (unique, so a redelivered Flag makes one report), its state and outcome.
 * ``news_log``: ``item_id`` becomes optional and ``report_id`` names the report.
 
-Revision ID: 0017_reports
-Revises: 0016
+Revision ID: 0018_reports
+Revises: 0017_newsnet
 Create Date: 2026-12-04 19:55:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_reports"
-down_revision: str | None = "0016"
+revision: str = "0018_reports"
+down_revision: str | None = "0017_newsnet"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
