@@ -33,6 +33,7 @@ from node.newswire.models import (
     NewsSubmitAttempt,
 )
 from node.newswire.network_news.models import NetworkNews
+from node.newswire.reports.models import NewsReport
 from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
@@ -66,6 +67,7 @@ __all__ = [
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
+    "NewsReport",
     "NewsSubmitAttempt",
     "NewsSubscriber",
     "NodeSetting",

@@ -73,8 +73,10 @@ class NewsLogEntry(SQLModel, table=True):
     __tablename__ = "news_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="news_item.id", index=True)
-    action: str = Field(max_length=16)  # approved | edited | rejected
+    item_id: int | None = Field(default=None, foreign_key="news_item.id", index=True)
+    # a decision on a report (node/newswire/reports) names the report, not a news item
+    report_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=16)  # approved | edited | rejected | dismissed | removed ...
     title: str = Field(max_length=200)
     clause: str = Field(default="", max_length=300)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

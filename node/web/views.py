@@ -40,6 +40,8 @@ from node.web import (
     news_views,
     poll_vote_view,
     remote_interaction_view,
+    report_queue_views,
+    report_views,
     rsvp_view,
     tag_page,
 )
@@ -107,5 +109,7 @@ def routes() -> list[BaseRoute]:
         *network_calendar_ics.routes(),
         *news_moderation_views.routes(),
         *news_network_views.routes(),
+        *report_views.routes(),
+        *report_queue_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -23,7 +23,7 @@ _item = NewsItem.__table__  # type: ignore[attr-defined]
 class LogEntry:
     id: int
     at: datetime
-    action: str  # approved | edited | rejected
+    action: str  # approved | edited | rejected; on a report: dismissed | removed | forwarded
     title: str
     clause: str
     note: str
@@ -34,7 +34,8 @@ class LogEntry:
 def log_page(conn: Connection, before: int | None = None,
              limit: int = PAGE) -> tuple[list[LogEntry], int | None]:
     """A page of entries and the cursor of the next (older) page, if any."""
-    query = (select(_log, _item.c.object_uri).join(_item, _item.c.id == _log.c.item_id)
+    # a decision on a report has no news item (node/newswire/reports): an outer join
+    query = (select(_log, _item.c.object_uri).outerjoin(_item, _item.c.id == _log.c.item_id)
              .order_by(_log.c.id.desc()).limit(limit + 1))
     if before is not None:
         query = query.where(_log.c.id < before)

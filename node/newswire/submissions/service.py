@@ -35,7 +35,7 @@ class Tracking:
     """What a submitter may see through their tracking link (never the contact)."""
 
     title: str
-    state: str  # waiting | approved | rejected
+    state: str  # waiting | approved | rejected | removed (after a report)
     submitted_at: datetime
     decided_at: datetime | None
     object_uri: str | None
