@@ -84,6 +84,13 @@ class Settings:
     inbox_workers: int = 2
     delivery_workers: int = 2
     timezone: str = DEFAULT_ZONE  # IANA name: how pages show times unless a hub has its own
+    # backfill of a newly followed actor (node/network/backfill.py): at most this many
+    # items, outbox pages, days back, seconds of fetching, and hubs of a followed node
+    backfill_items: int = 200
+    backfill_pages: int = 10
+    backfill_days: int = 60
+    backfill_seconds: int = 120
+    backfill_hubs: int = 50
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +150,11 @@ class Settings:
             inbox_workers=_int(env, "IONODE_INBOX_WORKERS", 2),
             delivery_workers=_int(env, "IONODE_DELIVERY_WORKERS", 2),
             timezone=_zone(env),
+            backfill_items=_int(env, "IONODE_BACKFILL_ITEMS", 200),
+            backfill_pages=_int(env, "IONODE_BACKFILL_PAGES", 10),
+            backfill_days=_int(env, "IONODE_BACKFILL_DAYS", 60),
+            backfill_seconds=_int(env, "IONODE_BACKFILL_SECONDS", 120),
+            backfill_hubs=_int(env, "IONODE_BACKFILL_HUBS", 50),
         )
         return settings.with_overrides(**overrides)
 

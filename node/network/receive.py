@@ -24,6 +24,7 @@ from node.activitypub.models import Follow
 from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_remote, update_remote
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
+from node.network.directory import heard_of, refresh_group
 from node.network.models import NetworkItem, NetworkPeer
 from node.network.policy import follow_policy
 from node.network.rules import follows_public
@@ -50,6 +51,10 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     received = await unwrap(ctx, announce.get("object"), sender)
     if ctx.is_local(received.uri):
         raise Ignore("our own object, relayed back to us")
+    if received.action == "profile":  # a hub's Update{Group}: the directory's entry
+        document, when = received.document or {}, ctx.clock()
+        await ctx.db(lambda conn: refresh_group(conn, document, when))
+        return True
     if received.document is not None and not is_public(received.document):
         raise Ignore("a relayed item that is not public")
     now = ctx.clock()
@@ -91,6 +96,8 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
         object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
         received_at=now))
+    if received.hub is not None:  # the directory learns of the hub, and of its activity
+        heard_of(conn, received.hub, now)
 
 
 async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:
