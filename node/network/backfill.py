@@ -29,6 +29,7 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, LocalActor
 from node.jobs import QUEUED
 from node.network.models import NetworkBackfill, NetworkPeer
+from node.network.refusal import NetworkRefusal
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _local = LocalActor.__table__  # type: ignore[attr-defined]
@@ -58,7 +59,7 @@ class Progress:
 
 
 def enqueue(conn: Connection, actor_uri: str, follower: str, now: datetime, *,
-            parent: str | None = None, again: bool = False) -> bool:
+            parent: str | None = None, again: bool = False, settle: bool = False) -> bool:
     """Queue the backfill of ``actor_uri``; True when queued.
 
     An actor already backfilled (or being backfilled) is left alone unless ``again``
@@ -69,7 +70,7 @@ def enqueue(conn: Connection, actor_uri: str, follower: str, now: datetime, *,
                        .where(_backfill.c.actor_uri == actor_uri)).first()
     fresh: dict[str, Any] = {
         "follower": follower, "parent": parent, "state": QUEUED, "phase": "start",
-        "next_url": None, "due_at": now + SETTLE, "claimed_until": None,
+        "next_url": None, "due_at": now + SETTLE if settle else now, "claimed_until": None,
         "claimed_by": None, "pages": 0, "stored": 0, "duplicates": 0, "refused": 0,
         "elapsed": 0.0, "last_error": "", "outcome": "", "updated_at": now}
     if row is None:
@@ -110,10 +111,30 @@ async def on_accept(ctx: HandlerContext, accept: Mapping[str, Any]) -> bool:
     def queue(conn: Connection) -> None:
         found = followers_here(conn, answering)
         if found and not is_relay(conn, answering):
-            enqueue(conn, answering, found[0], now, again=True)
+            enqueue(conn, answering, found[0], now, again=True, settle=True)
 
     await ctx.db(queue)
     return False
+
+
+def backfill_again(conn: Connection, actor_uri: str, now: datetime) -> None:
+    """``ionode network backfill``: walk a followed actor's history again, from the top
+    (a node's hubs too, as the walk lists them again). Refused for an actor nobody here
+    follows, and while a worker walks it."""
+    row = conn.execute(select(_backfill.c.follower, _backfill.c.parent, _backfill.c.state)
+                       .where(_backfill.c.actor_uri == actor_uri)).first()
+    accepted = [f for f in followers_here(conn, actor_uri)
+                if conn.execute(select(_follow.c.state).where(
+                    _follow.c.follower == f, _follow.c.following == actor_uri)).scalar()
+                == "accepted"]
+    if row is None and not accepted:
+        raise NetworkRefusal("this node does not follow %(uri)s", uri=actor_uri)
+    if row is not None and row.state == "claimed":
+        raise NetworkRefusal("the backfill of %(uri)s is running now", uri=actor_uri)
+    if row is not None:
+        enqueue(conn, actor_uri, row.follower, now, parent=row.parent, again=True)
+    else:
+        enqueue(conn, actor_uri, accepted[0], now, again=True)
 
 
 def progress(conn: Connection) -> list[Progress]:

@@ -145,7 +145,7 @@ async def _queue_hubs(ctx: HandlerContext, cursor: Cursor, listed: list[Any],
 
     def queue(conn: Connection) -> None:
         for hub in hubs[:limits.hubs]:
-            enqueue(conn, hub, cursor.follower, now, parent=cursor.actor)
+            enqueue(conn, hub, cursor.follower, now, parent=cursor.actor, again=True)
 
     await ctx.db(queue)
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Coroutine
 from typing import Any
 
 from node.activitypub.following import FollowTarget
+from node.network.backfill import backfill_again, progress, progress_line
+from node.network.backfill_run import run_due
 from node.network.follows import (
     answer_request,
     find_peer,
     follow_peer,
     peer_to_unfollow,
     pending_requests,
+    resolve_node,
     unfollow_peer,
 )
 from node.network.policy import POLICIES, set_follow_policy
@@ -93,6 +97,47 @@ def cmd_policy(nodes: NodeAccess, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    """Queue the actor's backfill again and, unless ``--queue``, walk it now (and the
+    hubs a node lists), printing the progress lines."""
+    node = nodes.open(args)
+
+    async def run() -> list[str]:
+        try:
+            uri = await asyncio.to_thread(_known, node, args.target.strip()) or \
+                await resolve_node(node, args.target)
+            await asyncio.to_thread(_queue_again, node, uri)
+            if not args.queue:
+                while await run_due(node, worker=f"cli-backfill-{os.getpid()}"):
+                    pass
+            return await asyncio.to_thread(_lines_about, node, uri)
+        finally:
+            await node.services.fetcher.aclose()
+
+    try:
+        lines = asyncio.run(run())
+    finally:
+        node.engine.dispose()
+    print("\n".join(lines))
+    return 0
+
+
+def _known(node: Node, target: str) -> str | None:
+    """An actor URL this node already backfilled: no lookup (it may be down now)."""
+    with node.engine.connect() as conn:
+        return target if any(p.actor == target for p in progress(conn)) else None
+
+
+def _queue_again(node: Node, uri: str) -> None:
+    with node.engine.begin() as conn:
+        backfill_again(conn, uri, node.clock())
+
+
+def _lines_about(node: Node, uri: str) -> list[str]:
+    with node.engine.connect() as conn:
+        return [progress_line(p) for p in progress(conn) if uri in (p.actor, p.parent)]
+
+
 def cmd_status(nodes: NodeAccess, args: argparse.Namespace) -> int:
     print("\n".join(nodes.with_node(args, lambda node, conn: status_lines(conn),
                                     read_only=True)))
@@ -125,3 +170,8 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     add("policy", cmd_policy, "who may follow this node").add_argument("policy",
                                                                        choices=POLICIES)
     add("status", cmd_status, "follows with their state, followers, items received")
+    backfill = add("backfill", cmd_backfill, "pull a followed actor's recent history again")
+    backfill.add_argument("target", help="@hub@other.example, https://other.example (a "
+                          "node: its hubs too) or an actor URL")
+    backfill.add_argument("--queue", action="store_true",
+                          help="leave it to the workers instead of walking it now")

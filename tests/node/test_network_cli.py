@@ -62,3 +62,26 @@ def test_following_oneself_or_nothing_is_refused(flags: list[str],
     assert "ionode: error: cannot find not-a-node" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["network", "policy", "closed"], flags, monkeypatch)
+
+
+def test_backfill_again_queues_a_known_actor_and_status_shows_its_progress(
+        flags: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    from node.network.models import NetworkBackfill
+
+    assert run(["network", "policy", "open"], flags, monkeypatch) == 0  # migrates
+    capsys.readouterr()
+    table = NetworkBackfill.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(
+            actor_uri=PEER, follower=f"{NODE}/actor", state="done", phase="finished",
+            due_at=WHEN, pages=3, stored=6, duplicates=0, refused=1, elapsed=1.0,
+            last_error="invalid proof", outcome="read the whole outbox", created_at=WHEN,
+            updated_at=WHEN))
+    assert run(["network", "status"], flags, monkeypatch) == 0
+    assert (f"backfill {PEER}: done (finished), 3 pages, 6 stored, 0 duplicates, 1 refused"
+            "; read the whole outbox; last error: invalid proof") in capsys.readouterr().out
+    assert run(["network", "backfill", "--queue", PEER], flags, monkeypatch) == 0
+    assert f"backfill {PEER}: queued (start), 0 pages, 0 stored" in capsys.readouterr().out
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.state)).scalar_one() == "queued"

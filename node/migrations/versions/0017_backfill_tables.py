@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0017_backfill"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
