@@ -12,6 +12,8 @@ from typing import Any
 from node.activitypub.following import FollowTarget
 from node.network.backfill import backfill_again, progress, progress_line
 from node.network.backfill_run import run_due
+from node.network.directory import sync_local
+from node.network.directory_query import DirectoryEntry, DirectoryFilters, directory_page
 from node.network.follows import (
     answer_request,
     find_peer,
@@ -138,6 +140,30 @@ def _lines_about(node: Node, uri: str) -> list[str]:
         return [progress_line(p) for p in progress(conn) if uri in (p.actor, p.parent)]
 
 
+def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    """The hub directory, one hub a line: handle, title, region, tags, followers."""
+    filters = DirectoryFilters(search=args.search or "", tag=(args.tag or "").lower(),
+                               region=args.region or "", node=(args.node or "").lower())
+
+    def read(node: Node, conn: Any) -> list[DirectoryEntry]:
+        sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
+        found: list[DirectoryEntry] = []
+        after: int | None = None
+        while True:
+            page = directory_page(conn, filters, after=after, limit=200)
+            found += page.entries
+            if page.after is None or len(found) >= args.limit:
+                return found[:args.limit]
+            after = page.after
+
+    for hub in nodes.with_node(args, read):
+        tags = " ".join(f"#{t}" for t in hub.tags)
+        followers = "?" if hub.followers is None else str(hub.followers)
+        print("\t".join((hub.handle or hub.uri, hub.title, hub.region or "-", tags or "-",
+                         f"{followers} followers", hub.uri)))
+    return 0
+
+
 def cmd_status(nodes: NodeAccess, args: argparse.Namespace) -> int:
     print("\n".join(nodes.with_node(args, lambda node, conn: status_lines(conn),
                                     read_only=True)))
@@ -170,6 +196,12 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     add("policy", cmd_policy, "who may follow this node").add_argument("policy",
                                                                        choices=POLICIES)
     add("status", cmd_status, "follows with their state, followers, items received")
+    directory = add("directory", cmd_directory, "the hubs this node knows (search, filter)")
+    directory.add_argument("--search", help="words of a hub's title, handle or mission")
+    directory.add_argument("--tag", help="only hubs with this tag (without #)")
+    directory.add_argument("--region", help="only hubs of this region")
+    directory.add_argument("--node", help="only hubs on this host")
+    directory.add_argument("--limit", type=int, default=1000, help="at most this many")
     backfill = add("backfill", cmd_backfill, "pull a followed actor's recent history again")
     backfill.add_argument("target", help="@hub@other.example, https://other.example (a "
                           "node: its hubs too) or an actor URL")

@@ -85,3 +85,33 @@ def test_backfill_again_queues_a_known_actor_and_status_shows_its_progress(
     assert f"backfill {PEER}: queued (start), 0 pages, 0 stored" in capsys.readouterr().out
     with engine.connect() as conn:
         assert conn.execute(select(table.c.state)).scalar_one() == "queued"
+
+
+def test_directory_lists_searches_and_filters(flags: list[str], monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str],
+                                              engine: Engine) -> None:
+    from node.network.directory import learn_group
+
+    assert run(["network", "policy", "open"], flags, monkeypatch) == 0  # migrates
+    capsys.readouterr()
+    with engine.begin() as conn:
+        for host, name, tags, region in (("oakland.example", "tenants", ["housing"], "CA"),
+                                         ("berlin.example", "klima", ["climate"], "Berlin")):
+            uri = f"https://{host}/hubs/{name}"
+            learn_group(conn, {"id": uri, "type": "Group", "preferredUsername": name,
+                               "name": name.title(), "summary": f"<p>{name} mission</p>",
+                               "location": {"type": "Place", "name": region},
+                               "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in tags]},
+                        WHEN, followers=3)
+    assert run(["network", "directory"], flags, monkeypatch) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in out] == ["klima@berlin.example",
+                                                     "tenants@oakland.example"]
+    assert run(["network", "directory", "--tag", "housing"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == ("tenants@oakland.example\tTenants\tCA\t#housing\t"
+                                       "3 followers\thttps://oakland.example/hubs/tenants\n")
+    assert run(["network", "directory", "--search", "KLIMA MISSION"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out.startswith("klima@berlin.example\t")
+    assert run(["network", "directory", "--region", "berlin", "--node", "oakland.example"],
+               flags, monkeypatch) == 0
+    assert capsys.readouterr().out == ""
