@@ -190,8 +190,16 @@ def _to_refresh(engine: Engine, limit: int) -> list[str]:
         return to_refresh(conn, limit)
 
 
-async def backfill_task(node: Node) -> int:
-    return await run_due(node) + await refresh_directory(node)
+async def backfill_task(node: Node, rounds: int = 5) -> int:
+    """The periodic task: due backfills (the hubs a node's walk queued in the same run,
+    up to ``rounds`` times), then directory entries to fetch."""
+    done = 0
+    for _ in range(rounds):
+        walked = await run_due(node)
+        done += walked
+        if not walked:
+            break
+    return done + await refresh_directory(node)
 
 
 def periodic_tasks() -> list[PeriodicTask]:
