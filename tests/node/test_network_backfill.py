@@ -12,7 +12,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from node.activitypub.models import StoredObject
+from node.activitypub.models import Follow, StoredObject
 from node.jobs import claim
 from node.network.backfill import progress, progress_line
 from node.network.backfill_run import CLAIM, RETRY, run_due
@@ -26,6 +26,7 @@ from tests.node.hub_support import MovableClock
 from tests.node.network_support import PEER, node_announce
 
 _backfill = NetworkBackfill.__table__  # type: ignore[attr-defined]
+_follow = Follow.__table__  # type: ignore[attr-defined]
 _items = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _hubs = NetworkHub.__table__  # type: ignore[attr-defined]
@@ -171,3 +172,37 @@ def test_an_item_relayed_before_is_counted_once(h: Harness, moving: MovableClock
     assert len(rows(h, _items)) == 6
     one = rows(h, _objects, _objects.c.uri == f"https://{PEER}/objects/1")
     assert len(one) == 1
+
+
+def test_a_hub_following_a_hub_backfills_it_too(h: Harness, moving: MovableClock) -> None:
+    """A linked hub (Group follows Group): the Accept to our hub queues the backfill."""
+    from sqlalchemy import insert
+
+    from node.hubs.hub.service import create_hub
+
+    _, hub = publish_history(h.remote, NOW)
+    with h.node.engine.begin() as conn:
+        ours = create_hub(conn, base_url=h.node.settings.url, name="occupyphilly",
+                          title="Occupy Philly", now=h.now)
+        conn.execute(insert(_follow).values(
+            follower=ours.uri, following=hub.uri, activity_id=f"{ours.uri}#follows/1",
+            state="pending", inbox=f"{hub.uri}/inbox", created_at=h.now, updated_at=h.now))
+    accept = {"id": f"{hub.uri}#accepts/1", "type": "Accept", "actor": hub.uri,
+              "object": {"id": f"{ours.uri}#follows/1", "type": "Follow", "actor": ours.uri,
+                         "object": hub.uri}}
+    assert h.post_activity(hub, accept).status_code == 202
+    h.drain()
+    assert run(h, moving) == 1
+    row = backfill_of(h, hub.uri)
+    assert (row["follower"], row["state"], row["stored"]) == (ours.uri, "done", 6)
+
+
+def test_a_follow_not_accepted_is_not_walked(h: Harness, moving: MovableClock) -> None:
+    node, _ = publish_history(h.remote, NOW)
+    follow_accepted(h, node)
+    with h.node.engine.begin() as conn:  # the operator unfollowed before it ran
+        conn.execute(_follow.delete())
+    run(h, moving)
+    row = backfill_of(h, node.uri)
+    assert (row["state"], row["pages"], row["outcome"]) == (
+        "done", 0, "the follow is not accepted")
