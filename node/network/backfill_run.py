@@ -37,8 +37,9 @@ from node.runtime import Node
 log = logging.getLogger(__name__)
 _backfill: Table = NetworkBackfill.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
-_follow_state = "accepted"
-CLAIM = timedelta(seconds=60)
+#: A claim outlasts the longest step (a page of items each refetched, each fetch bounded
+#: by the fetcher's deadline) and is extended after every step.
+CLAIM = timedelta(minutes=5)
 RETRY = timedelta(minutes=10)  # after a fetch that may work later
 WAIT_FOR_ACCEPT = timedelta(seconds=5)
 GIVE_UP_WAITING = timedelta(minutes=10)
@@ -89,7 +90,7 @@ async def run_one(node: Node, row: Mapping[Any, Any], worker: str) -> str:
     followed = str(parent) if parent else str(row["actor_uri"])
     state = await anyio.to_thread.run_sync(
         lambda: _read_state(engine, str(row["follower"]), followed))
-    if state != _follow_state:
+    if state != "accepted":
         return await _not_followed(node, row, worker, state)
     ctx = handler_context(node, 0, None)
     cursor, limits = _cursor(row), limits_of(node)

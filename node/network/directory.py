@@ -26,6 +26,7 @@ from node.activitypub.actor_sources import ActorExtras, with_extras
 from node.activitypub.models import Follow, LocalActor, OutboxActivity
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import ref
+from node.clock import as_utc
 from node.html import sanitize_html
 from node.network.models import NetworkHub
 
@@ -86,10 +87,13 @@ def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
     values = entry_values(document) | {"refreshed_at": now, "local": local}
     if followers is not None:
         values["followers"] = followers
-    found = conn.execute(select(_hub.c.id).where(_hub.c.actor_uri == uri)).first()
+    found = conn.execute(select(_hub).where(_hub.c.actor_uri == uri)).first()
     if found is None:
         conn.execute(insert(_hub).values(actor_uri=uri, created_at=now, **values))
-    else:
+        return
+    changed = {k: v for k, v in values.items()
+               if k != "refreshed_at" and getattr(found, k) != v}
+    if changed or found.refreshed_at is None or not local:  # a page view writes nothing
         conn.execute(update(_hub).where(_hub.c.id == found.id).values(**values))
 
 
@@ -106,16 +110,22 @@ def forget(conn: Connection, hub_uri: str) -> None:
     conn.execute(_hub.delete().where(_hub.c.actor_uri == hub_uri, _hub.c.local.is_(False)))
 
 
-def heard_of(conn: Connection, hub_uri: str, now: datetime) -> None:
-    """A relayed item names ``hub_uri``: note its activity; a hub not yet known enters
-    as a placeholder the refresh task fetches (``refreshed_at`` is empty)."""
-    changed = conn.execute(update(_hub).where(_hub.c.actor_uri == hub_uri)
-                           .values(last_activity=now)).rowcount
-    if not changed:
+def heard_of(conn: Connection, hub_uri: str, when: datetime, now: datetime) -> None:
+    """An item of ``hub_uri`` published ``when`` arrived: its last activity moves
+    forward; a hub not yet known enters as a placeholder the refresh task fetches
+    (``refreshed_at`` is empty)."""
+    when = min(when, now)
+    known = conn.execute(select(_hub.c.id, _hub.c.last_activity)
+                         .where(_hub.c.actor_uri == hub_uri)).first()
+    if known is not None:
+        last = known.last_activity
+        if last is None or as_utc(last) < when:
+            conn.execute(update(_hub).where(_hub.c.id == known.id).values(last_activity=when))
+    else:
         conn.execute(insert(_hub).values(
             actor_uri=hub_uri, local=False, handle="", title=hub_uri, sort_key=hub_uri.lower(),
             summary="", summary_text="", region="", tags="", host=host_of(hub_uri),
-            url=hub_uri, last_activity=now, created_at=now))
+            url=hub_uri, last_activity=when, created_at=now))
 
 
 def mark_refreshed(conn: Connection, hub_uri: str, now: datetime) -> None:
@@ -150,9 +160,14 @@ def sync_local(conn: Connection, base_url: str, extras: ActorExtras | None,
         last = conn.execute(select(func.max(_outbox.c.published)).where(
             _outbox.c.actor_id == actor.id, _outbox.c.public.is_(True))).scalar()
         learn_group(conn, document, now, followers=int(followers), local=True)
-        conn.execute(update(_hub).where(_hub.c.actor_uri == actor.uri)
-                     .values(last_activity=last))
-    gone = select(_hub.c.id).where(_hub.c.local.is_(True))
+        had = conn.execute(select(_hub.c.last_activity)
+                           .where(_hub.c.actor_uri == actor.uri)).scalar()
+        if (had and as_utc(had)) != (last and as_utc(last)):
+            conn.execute(update(_hub).where(_hub.c.actor_uri == actor.uri)
+                         .values(last_activity=last))
+    stale = select(_hub.c.id).where(_hub.c.local.is_(True))
     if live:
-        gone = gone.where(_hub.c.actor_uri.not_in(live))
-    conn.execute(_hub.delete().where(_hub.c.id.in_(gone.scalar_subquery())))
+        stale = stale.where(_hub.c.actor_uri.not_in(live))
+    gone = list(conn.execute(stale).scalars())
+    if gone:
+        conn.execute(_hub.delete().where(_hub.c.id.in_(gone)))

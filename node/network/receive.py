@@ -21,7 +21,13 @@ from node.activitypub.handlers.follows import send_answer
 from node.activitypub.handling import HandlerContext
 from node.activitypub.local_actors import find_by_kind
 from node.activitypub.models import Follow
-from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_remote, update_remote
+from node.activitypub.remote_objects import (
+    apply_delete,
+    is_tombstoned,
+    parse_time,
+    store_remote,
+    update_remote,
+)
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
 from node.network.directory import heard_of, refresh_group
@@ -97,7 +103,7 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
         received_at=now))
     if received.hub is not None:  # the directory learns of the hub, and of its activity
-        heard_of(conn, received.hub, now)
+        heard_of(conn, received.hub, parse_time(document.get("published")) or now, now)
 
 
 async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:
