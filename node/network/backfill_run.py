@@ -28,7 +28,7 @@ from node.activitypub.inbox_worker import handler_context
 from node.activitypub.models import Follow
 from node.activitypub.vocab import ref
 from node.jobs import QUEUED, claim, extend, release
-from node.network.backfill_walk import Cursor, Limits, StepFailed, step
+from node.network.backfill_walk import Cursor, Limits, StepFailed, follower_count, step
 from node.network.directory import forget, learn_group, mark_refreshed, to_refresh
 from node.network.models import NetworkBackfill
 from node.periodic import PeriodicTask
@@ -170,18 +170,21 @@ async def refresh_directory(node: Node, *, limit: int = 10) -> int:
     ctx: HandlerContext = handler_context(node, 0, None)
     for uri in uris:
         fetched = await ctx.fetcher.fetch_activity(uri)
-        await ctx.db(partial(_refreshed, uri, fetched, node.clock()))
+        followers = None if isinstance(fetched, FetchFailed) or \
+            fetched.document.get("type") != "Group" else \
+            await follower_count(ctx, fetched.document)
+        await ctx.db(partial(_refreshed, uri, fetched, followers, node.clock()))
     return len(uris)
 
 
-def _refreshed(uri: str, fetched: Fetched | FetchFailed, now: datetime,
-               conn: Connection) -> None:
+def _refreshed(uri: str, fetched: Fetched | FetchFailed, followers: int | None,
+               now: datetime, conn: Connection) -> None:
     """A Group enters the directory; any other actor leaves it; a hub that cannot be
     fetched stays known by its id (and is not asked again and again)."""
     if isinstance(fetched, FetchFailed) or ref(fetched.document) != uri:
         mark_refreshed(conn, uri, now)
     elif fetched.document.get("type") == "Group":
-        learn_group(conn, fetched.document, now)
+        learn_group(conn, fetched.document, now, followers=followers)
     else:
         forget(conn, uri)
 

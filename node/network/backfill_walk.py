@@ -106,7 +106,7 @@ async def _start(ctx: HandlerContext, cursor: Cursor, limits: Limits) -> None:
     document = await fetch(ctx, cursor.actor)
     now = ctx.clock()
     if document.get("type") == "Group":
-        followers = await _follower_count(ctx, document)
+        followers = await follower_count(ctx, document)
         await ctx.db(lambda conn: learn_group(conn, document, now, followers=followers))
     featured = ref(document.get("featured"))
     if featured:
@@ -125,7 +125,7 @@ async def _start(ctx: HandlerContext, cursor: Cursor, limits: Limits) -> None:
         cursor.finish("the actor has no outbox")
 
 
-async def _follower_count(ctx: HandlerContext, document: Mapping[str, Any]) -> int | None:
+async def follower_count(ctx: HandlerContext, document: Mapping[str, Any]) -> int | None:
     """The Group's follower count: its followers collection's ``totalItems``."""
     url = ref(document.get("followers"))
     if url is None:

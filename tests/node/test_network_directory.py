@@ -162,6 +162,8 @@ def test_a_hub_seen_in_a_relayed_item_is_fetched_then_listed(h: Harness) -> None
     peer = add_node_actor(h.remote, "leeds.example")
     follow_accepted(h, peer)
     hub = add_group(h.remote, "leeds.example", "strike")
+    h.remote.objects[f"{hub.uri}/followers"] = {
+        "id": f"{hub.uri}/followers", "type": "OrderedCollection", "totalItems": 12}
     author = h.remote.add_actor("leeds.example", "jo")
     shared = hub_announce(hub, author, note(author, 1, "Picket", h.now, hub), 1, h.now)
     assert h.post_activity(peer, node_announce(peer, shared, 1, h.now)).status_code == 202
@@ -172,6 +174,8 @@ def test_a_hub_seen_in_a_relayed_item_is_fetched_then_listed(h: Harness) -> None
     assert h.client.portal is not None
     assert h.client.portal.call(lambda: refresh_directory(h.node)) == 1
     assert titles(h, DirectoryFilters(node="leeds.example")) == ["Strike"]
+    (entry,) = rows(h, _hubs, _hubs.c.actor_uri == hub.uri)
+    assert entry["followers"] == 12
 
 
 def test_a_hub_steward_is_offered_to_link_their_hub(h: Harness) -> None:
