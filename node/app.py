@@ -37,6 +37,7 @@ from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
 from node.media.proxy import media_tasks
 from node.network import wiring as network_wiring
+from node.network.backfill_run import periodic_tasks as network_tasks
 from node.newswire import wiring as news_wiring
 from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
@@ -59,7 +60,8 @@ from node.workers import spawn_workers, stop_gracefully
 def background_tasks() -> list[PeriodicTask]:
     """Every periodic job of the node, run by whichever process runs its workers (``serve``
     with workers, or ``ionode worker``): one list, so both run the same jobs."""
-    return periodic_tasks() + media_tasks() + news_tasks() + digest_tasks()
+    return (periodic_tasks() + media_tasks() + news_tasks() + digest_tasks()
+            + network_tasks())
 
 
 def all_routes() -> list[BaseRoute]:

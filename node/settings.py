@@ -89,6 +89,13 @@ class Settings:
     #: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS); "" = none
     smtp_url: str = ""
     mail_from: str = ""  # the From address of that e-mail; "" = news@<host>
+    # backfill of a newly followed actor (node/network/backfill.py): at most this many
+    # items, outbox pages, days back, seconds of fetching, and hubs of a followed node
+    backfill_items: int = 200
+    backfill_pages: int = 10
+    backfill_days: int = 60
+    backfill_seconds: int = 120
+    backfill_hubs: int = 50
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -151,6 +158,11 @@ class Settings:
             websub_hub=_websub_hub(env),
             smtp_url=env.get("IONODE_SMTP_URL", "").strip(),
             mail_from=env.get("IONODE_MAIL_FROM", "").strip(),
+            backfill_items=_int(env, "IONODE_BACKFILL_ITEMS", 200),
+            backfill_pages=_int(env, "IONODE_BACKFILL_PAGES", 10),
+            backfill_days=_int(env, "IONODE_BACKFILL_DAYS", 60),
+            backfill_seconds=_int(env, "IONODE_BACKFILL_SECONDS", 120),
+            backfill_hubs=_int(env, "IONODE_BACKFILL_HUBS", 50),
         )
         return settings.with_overrides(**overrides)
 

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Coroutine
 from typing import Any
 
 from node.activitypub.following import FollowTarget
+from node.network.backfill import backfill_again, progress, progress_line
+from node.network.backfill_run import run_due
+from node.network.directory import sync_local
+from node.network.directory_query import DirectoryEntry, DirectoryFilters, directory_page
 from node.network.follows import (
     answer_request,
     find_peer,
     follow_peer,
     peer_to_unfollow,
     pending_requests,
+    resolve_node,
     unfollow_peer,
 )
 from node.network.policy import POLICIES, set_follow_policy
@@ -114,6 +120,71 @@ def cmd_policy(nodes: NodeAccess, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    """Queue the actor's backfill again and, unless ``--queue``, walk it now (and the
+    hubs a node lists), printing the progress lines."""
+    node = nodes.open(args)
+
+    async def run() -> list[str]:
+        try:
+            uri = await asyncio.to_thread(_known, node, args.target.strip()) or \
+                await resolve_node(node, args.target)
+            await asyncio.to_thread(_queue_again, node, uri)
+            if not args.queue:
+                while await run_due(node, worker=f"cli-backfill-{os.getpid()}"):
+                    pass
+            return await asyncio.to_thread(_lines_about, node, uri)
+        finally:
+            await node.services.fetcher.aclose()
+
+    try:
+        lines = asyncio.run(run())
+    finally:
+        node.engine.dispose()
+    print("\n".join(lines))
+    return 0
+
+
+def _known(node: Node, target: str) -> str | None:
+    """An actor URL this node already backfilled: no lookup (it may be down now)."""
+    with node.engine.connect() as conn:
+        return target if any(p.actor == target for p in progress(conn)) else None
+
+
+def _queue_again(node: Node, uri: str) -> None:
+    with node.engine.begin() as conn:
+        backfill_again(conn, uri, node.clock())
+
+
+def _lines_about(node: Node, uri: str) -> list[str]:
+    with node.engine.connect() as conn:
+        return [progress_line(p) for p in progress(conn) if uri in (p.actor, p.parent)]
+
+
+def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    """The hub directory, one hub a line: handle, title, region, tags, followers."""
+    filters = DirectoryFilters(search=args.search or "", tag=(args.tag or "").lower(),
+                               region=args.region or "", node=(args.node or "").lower())
+
+    def read(node: Node, conn: Any) -> list[DirectoryEntry]:
+        sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
+        found: list[DirectoryEntry] = []
+        after: int | None = None
+        while True:
+            page = directory_page(conn, filters, after=after, limit=200)
+            found += page.entries
+            if page.after is None or len(found) >= args.limit:
+                return found[:args.limit]
+            after = page.after
+
+    for hub in nodes.with_node(args, read):
+        tags = " ".join(f"#{t}" for t in hub.tags)
+        followers = "?" if hub.followers is None else str(hub.followers)
+        print("\t".join((hub.handle or hub.uri, hub.title, hub.region or "-", tags or "-",
+                         f"{followers} followers", hub.uri)))
+    return 0
+
+
 def cmd_status(nodes: NodeAccess, args: argparse.Namespace) -> int:
     print("\n".join(nodes.with_node(args, lambda node, conn: status_lines(conn),
                                     read_only=True)))
@@ -156,3 +227,14 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     source_add.set_defaults(run=lambda args: cmd_source_add(nodes, args))
     source.add_parser("list", parents=[common], help="the sources this node follows"
                       ).set_defaults(run=lambda args: cmd_source_list(nodes, args))
+    directory = add("directory", cmd_directory, "the hubs this node knows (search, filter)")
+    directory.add_argument("--search", help="words of a hub's title, handle or mission")
+    directory.add_argument("--tag", help="only hubs with this tag (without #)")
+    directory.add_argument("--region", help="only hubs of this region")
+    directory.add_argument("--node", help="only hubs on this host")
+    directory.add_argument("--limit", type=int, default=1000, help="at most this many")
+    backfill = add("backfill", cmd_backfill, "pull a followed actor's recent history again")
+    backfill.add_argument("target", help="@hub@other.example, https://other.example (a "
+                          "node: its hubs too) or an actor URL")
+    backfill.add_argument("--queue", action="store_true",
+                          help="leave it to the workers instead of walking it now")

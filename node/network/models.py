@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from node.columns import timestamp
@@ -90,3 +90,60 @@ class NetworkEventTag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="network_event.id", index=True)
     tag: str = Field(max_length=200)
+class NetworkBackfill(SQLModel, table=True):
+    """The history pull of one followed actor (issue 9 item 4): a resumable job row.
+
+    One row per actor (``actor_uri`` is unique), claimed like any job row
+    (:mod:`node.jobs`), so two workers never walk one actor at once; ``phase`` and
+    ``next_url`` are the cursor a resumed run starts from, the counters its progress.
+    """
+
+    __tablename__ = "network_backfill"
+    __table_args__ = (Index("ix_network_backfill_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_uri: str = Field(unique=True, max_length=1024)
+    follower: str = Field(max_length=1024)  # our actor that follows it (node or hub)
+    parent: str | None = Field(default=None, max_length=1024)  # the node that listed a hub
+    state: str = Field(max_length=16)  # queued | claimed | done | failed
+    phase: str = Field(max_length=16)  # start | featured | outbox | finished
+    next_url: str | None = Field(default=None, max_length=2048)
+    due_at: datetime = timestamp()
+    claimed_until: datetime | None = timestamp(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    pages: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    elapsed: float = 0.0  # seconds spent fetching, over every run
+    last_error: str = Field(default="", max_length=500)
+    outcome: str = Field(default="", max_length=200)  # why it stopped
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class NetworkHub(SQLModel, table=True):
+    """A hub (Group actor) in the node's directory (issue 9 item 5): its own hubs and
+    those learned through follows, relays and backfill, as its Group document says."""
+
+    __tablename__ = "network_hub"
+    __table_args__ = (Index("ix_network_hub_title", "sort_key", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_uri: str = Field(unique=True, max_length=1024)
+    local: bool = False
+    handle: str = Field(default="", max_length=300)  # name@host
+    title: str = Field(default="", max_length=300)
+    sort_key: str = Field(default="", max_length=300)  # lower-case title, the page order
+    #: the Group's ``summary`` (its mission), sanitised HTML; and as plain lower-case text,
+    #: which is what the directory's search reads
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    region: str = Field(default="", max_length=200, index=True)
+    tags: str = Field(default="", max_length=2000)  # " tag1 tag2 ", lower case
+    host: str = Field(max_length=255, index=True)
+    url: str = Field(default="", max_length=1024)  # its page for people
+    followers: int | None = None
+    last_activity: datetime | None = timestamp(nullable=True)
+    refreshed_at: datetime | None = timestamp(nullable=True)  # None: to be fetched
+    created_at: datetime = timestamp()

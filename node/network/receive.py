@@ -21,9 +21,16 @@ from node.activitypub.handlers.follows import send_answer
 from node.activitypub.handling import HandlerContext
 from node.activitypub.local_actors import find_by_kind
 from node.activitypub.models import Follow
-from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_remote, update_remote
+from node.activitypub.remote_objects import (
+    apply_delete,
+    is_tombstoned,
+    parse_time,
+    store_remote,
+    update_remote,
+)
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
+from node.network.directory import heard_of, refresh_group
 from node.network.event_index import index_event, unindex_event
 from node.network.models import NetworkItem, NetworkPeer
 from node.network.policy import follow_policy
@@ -54,6 +61,10 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
                             await group_hub(ctx, sender) if source else None)
     if ctx.is_local(received.uri):
         raise Ignore("our own object, relayed back to us")
+    if received.action == "profile":  # a hub's Update{Group}: the directory's entry
+        document, when = received.document or {}, ctx.clock()
+        await ctx.db(lambda conn: refresh_group(conn, document, when))
+        return True
     if received.document is not None and not is_public(received.document):
         raise Ignore("a relayed item that is not public")
     now = ctx.clock()
@@ -101,6 +112,8 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
         received_at=now))
     index_event(conn, received.uri, document, hub=received.hub,
                 origin_host=host_of(received.uri))
+    if received.hub is not None:  # the directory learns of the hub, and of its activity
+        heard_of(conn, received.hub, parse_time(document.get("published")) or now, now)
 
 
 def reindex(conn: Connection, uri: str, document: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from node.activitypub.models import Follow, StoredObject
+from node.network.backfill import progress, progress_line
 from node.network.follows import node_actor
 from node.network.models import NetworkItem, NetworkPeer
 from node.network.policy import follow_policy
@@ -93,4 +94,5 @@ def status_lines(conn: Connection) -> list[str]:
     lines += [f"  {r.kind} {r.actor} {r.state}" for r in theirs]
     count = conn.execute(select(func.count()).select_from(_item)).scalar_one()
     lines.append(f"items received: {count}")
+    lines += [progress_line(p) for p in progress(conn)]
     return lines

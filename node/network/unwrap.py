@@ -30,7 +30,8 @@ MAX_DEPTH = 3  # node Announce > hub Announce > Create > object
 @dataclass(frozen=True)
 class Received:
     """One thing to do with a relayed item: ``store``, ``update`` or ``delete`` it, or
-    ``unshare`` it (its hub took it out: ``hub`` no longer holds it)."""
+    ``unshare`` it (its hub took it out: ``hub`` no longer holds it); ``profile``: an
+    actor's document, updated by the actor itself (``Update{Group}``)."""
 
     action: str
     uri: str
@@ -91,6 +92,8 @@ async def _authored(ctx: HandlerContext, shared: Mapping[str, Any], sender: str,
     uri = ref(inner)
     if author is None or uri is None:
         raise Ignore("relayed activity without actor or object")
+    if uri == author and shared.get("type") == "Update":
+        return await _profile(ctx, inner, uri, hub, proven=proven)
     if isinstance(inner, Mapping) and "proof" in inner:
         verdict = await check_proof(ctx, inner)
         if isinstance(verdict, Tampered):
@@ -112,6 +115,16 @@ def _authors(document: Mapping[str, Any], author: str, hub: str | None) -> bool:
     attributed = refs(document.get("attributedTo"))
     return author in attributed or (
         hub is not None and hub in attributed and author in refs(document.get("actor")))
+async def _profile(ctx: HandlerContext, inner: object, uri: str, hub: str | None, *,
+                   proven: bool) -> Received:
+    """An actor's ``Update`` of itself (a hub's new mission, tags or region): the
+    document as proven, else as its origin serves it now (the id must match)."""
+    if proven and isinstance(inner, Mapping):
+        return Received("profile", uri, uri, hub, dict(inner))
+    fetched = await ctx.fetcher.fetch_activity(uri)
+    if isinstance(fetched, FetchFailed):
+        raise Ignore(f"could not fetch {uri}: {fetched.reason}")
+    return Received("profile", uri, uri, hub, fetched.document)
 
 
 async def _deleted(ctx: HandlerContext, shared: Mapping[str, Any], hub: str | None, *,

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from node.accounts.sessions import Login
 from node.activitypub.following import FollowTarget
 from node.activitypub.local_actors import ActorError
+from node.network.backfill import backfill_again, progress
 from node.network.follows import (
     answer_request,
     find_peer,
@@ -52,6 +53,7 @@ SAVED = {
                   "activity."),
     "reject": N_("The request is rejected."),
     "policy": N_("The follow policy is saved."),
+    "backfill": N_("The backfill is queued: its history is read again shortly."),
 }
 # The network domain's refusals (node.network.refusal), marked so the page translates them.
 REFUSALS = (
@@ -70,6 +72,7 @@ REFUSALS = (
     N_("follow policy must be one of %(choices)s, not %(given)s"),
     N_("name the source to follow: @group@mobilizon.example, an actor URL or a site URL"),
     N_("%(uri)s is a %(kind)s, not an actor that publishes"),
+    N_("the backfill of %(uri)s is running now"),
 )
 
 
@@ -83,7 +86,8 @@ def refusal(exc: ActorError) -> str:
 def _data(node: Node) -> dict[str, Any]:
     with node.engine.connect() as conn:
         return {"following": following(conn), "followers": followers(conn),
-                "requests": pending_requests(conn), "policy": follow_policy(conn)}
+                "requests": pending_requests(conn), "policy": follow_policy(conn),
+                "backfills": progress(conn)}
 
 
 async def network_response(request: Request, *, status: int = 200,
@@ -207,6 +211,25 @@ async def policy_submit(request: Request, login: Login) -> Response:
     return _done("policy")
 
 
+@admin_required
+async def backfill_submit(request: Request, login: Login) -> Response:
+    """POST /admin/network/backfill: read a followed actor's history again."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    node, actor = node_of(request), field(form, "actor")
+
+    def save() -> None:
+        with node.engine.begin() as conn:
+            backfill_again(conn, actor, node.clock())
+
+    try:
+        await run_in_threadpool(save)
+    except ActorError as exc:
+        return await network_response(request, status=400, error=refusal(exc),
+                                      error_for="backfill")
+    return _done("backfill")
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(PAGE, network_page, methods=["GET"]),
@@ -216,4 +239,5 @@ def routes() -> list[BaseRoute]:
         Route(f"{PAGE}/approve", _answer(True), methods=["POST"]),
         Route(f"{PAGE}/reject", _answer(False), methods=["POST"]),
         Route(f"{PAGE}/policy", policy_submit, methods=["POST"]),
+        Route(f"{PAGE}/backfill", backfill_submit, methods=["POST"]),
     ]

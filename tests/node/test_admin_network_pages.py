@@ -199,3 +199,29 @@ def test_an_unknown_policy_is_refused(admin: TestClient) -> None:
     assert response.status_code == 400
     assert "follow policy must be one of open, approval, not &#39;closed&#39;" in response.text
     assert 'value="open" checked' in response.text
+
+
+def test_the_backfill_progress_shows_and_can_be_run_again(admin: TestClient,
+                                                         engine: Engine) -> None:
+    from sqlalchemy import insert
+
+    from node.network.models import NetworkBackfill
+
+    table = NetworkBackfill.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(
+            actor_uri=PEER_ACTOR, follower=f"{BASE}/actor", state="done", phase="finished",
+            due_at=NOW, pages=3, stored=6, duplicates=1, refused=1, elapsed=1.0,
+            last_error="tampered copy refused: invalid proof", outcome="read the whole outbox",
+            created_at=NOW, updated_at=NOW))
+    page = admin.get(PAGE).text
+    assert "History pulled from followed actors" in page
+    row = page.split('class="users network backfills"')[1].split("</table>")[0]
+    for shown in (PEER_ACTOR, ">3<", ">6<", ">1<", "tampered copy refused: invalid proof"):
+        assert shown in row
+    response = post(admin, "backfill", actor=PEER_ACTOR)
+    assert response.status_code == 303 and response.headers["location"] == f"{PAGE}?saved=backfill"
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.state, table.c.stored)).one() == ("queued", 0)
+    refused = post(admin, "backfill", actor=OTHER)
+    assert refused.status_code == 400 and f"this node does not follow {OTHER}" in refused.text

@@ -62,3 +62,56 @@ def test_following_oneself_or_nothing_is_refused(flags: list[str],
     assert "ionode: error: cannot find not-a-node" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["network", "policy", "closed"], flags, monkeypatch)
+
+
+def test_backfill_again_queues_a_known_actor_and_status_shows_its_progress(
+        flags: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    from node.network.models import NetworkBackfill
+
+    assert run(["network", "policy", "open"], flags, monkeypatch) == 0  # migrates
+    capsys.readouterr()
+    table = NetworkBackfill.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(
+            actor_uri=PEER, follower=f"{NODE}/actor", state="done", phase="finished",
+            due_at=WHEN, pages=3, stored=6, duplicates=0, refused=1, elapsed=1.0,
+            last_error="invalid proof", outcome="read the whole outbox", created_at=WHEN,
+            updated_at=WHEN))
+    assert run(["network", "status"], flags, monkeypatch) == 0
+    assert (f"backfill {PEER}: done (finished), 3 pages, 6 stored, 0 duplicates, 1 refused"
+            "; read the whole outbox; last error: invalid proof") in capsys.readouterr().out
+    assert run(["network", "backfill", "--queue", PEER], flags, monkeypatch) == 0
+    assert f"backfill {PEER}: queued (start), 0 pages, 0 stored" in capsys.readouterr().out
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.state)).scalar_one() == "queued"
+
+
+def test_directory_lists_searches_and_filters(flags: list[str], monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str],
+                                              engine: Engine) -> None:
+    from node.network.directory import learn_group
+
+    assert run(["network", "policy", "open"], flags, monkeypatch) == 0  # migrates
+    capsys.readouterr()
+    with engine.begin() as conn:
+        for host, name, tags, region in (("oakland.example", "tenants", ["housing"], "CA"),
+                                         ("berlin.example", "klima", ["climate"], "Berlin")):
+            uri = f"https://{host}/hubs/{name}"
+            learn_group(conn, {"id": uri, "type": "Group", "preferredUsername": name,
+                               "name": name.title(), "summary": f"<p>{name} mission</p>",
+                               "location": {"type": "Place", "name": region},
+                               "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in tags]},
+                        WHEN, followers=3)
+    assert run(["network", "directory"], flags, monkeypatch) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in out] == ["klima@berlin.example",
+                                                     "tenants@oakland.example"]
+    assert run(["network", "directory", "--tag", "housing"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == ("tenants@oakland.example\tTenants\tCA\t#housing\t"
+                                       "3 followers\thttps://oakland.example/hubs/tenants\n")
+    assert run(["network", "directory", "--search", "KLIMA MISSION"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out.startswith("klima@berlin.example\t")
+    assert run(["network", "directory", "--region", "berlin", "--node", "oakland.example"],
+               flags, monkeypatch) == 0
+    assert capsys.readouterr().out == ""

@@ -36,6 +36,7 @@ _hub = Hub.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 MAX_PINNED = 10  # the collection is served inline, unpaged: keep it small
+MAX_LISTED_HUBS = 500  # a node's featured hubs, inline too
 
 
 def set_pinned(node: Node, conn: Connection, target: HubTarget, uri: str, pinned: bool,
@@ -74,6 +75,8 @@ def featured_items(conn: Connection, actor: LocalActor) -> list[Any]:
 
     (Mastodon orders by pin time; ``hub_item`` has no ``pinned_at`` column yet.)
     """
+    if actor.kind == "node":
+        return node_hubs(conn)
     if actor.kind != "group":
         return []
     rows = conn.execute(
@@ -85,6 +88,21 @@ def featured_items(conn: Connection, actor: LocalActor) -> list[Any]:
         .order_by(_item.c.id.desc()).limit(MAX_PINNED))
     return [(dict(r.document) if r.local else r.uri) for r in rows
             if isinstance(r.document, dict) and is_public(r.document)]
+
+
+def node_hubs(conn: Connection) -> list[str]:
+    """The node actor's ``featured``: the ids of the node's discoverable hubs.
+
+    What a following node backfills (node/network/backfill.py): a node actor's own
+    outbox holds only what it relayed since it was first followed, its hubs hold the
+    history. Ids only: each hub's document is fetched from its origin.
+    """
+    actors = LocalActor.__table__  # type: ignore[attr-defined]
+    return list(conn.execute(
+        select(actors.c.uri).join(_hub, _hub.c.actor_id == actors.c.id)
+        .where(actors.c.kind == "group", actors.c.deleted_at.is_(None),
+               actors.c.discoverable.is_(True))
+        .order_by(actors.c.id).limit(MAX_LISTED_HUBS)).scalars())
 
 
 def actor_sources() -> ActorSources:

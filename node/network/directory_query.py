@@ -1,0 +1,120 @@
+"""Reading the hub directory: search, filters and keyset pages (issue 9 item 5).
+
+Hubs are listed by title (``sort_key``, the lower-case title) then id, a page at a time:
+``after`` names the last hub of the page before, and the next page starts after its
+``(sort_key, id)``, so a deep page costs what the first does (no OFFSET) and hubs that
+are learned meanwhile never shift a page. The search reads the title, the handle, the
+tags and the mission's text; tag, region and node narrow it. Placeholders (hubs seen in a
+relayed item and not fetched yet) are not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+
+from node.network.models import NetworkHub
+
+_hub = NetworkHub.__table__  # type: ignore[attr-defined]
+PAGE = 20
+MAX_FACETS = 200
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What the reader asked for; empty strings narrow nothing."""
+
+    search: str = ""
+    tag: str = ""
+    region: str = ""
+    node: str = ""
+
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in (("q", self.search), ("tag", self.tag),
+                                  ("region", self.region), ("node", self.node)) if v}
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    id: int
+    uri: str
+    local: bool
+    handle: str
+    title: str
+    summary: str
+    region: str
+    tags: list[str]
+    host: str
+    url: str
+    followers: int | None
+    last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    entries: list[DirectoryEntry]
+    after: int | None  # the cursor of the next page; None on the last page
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [_hub.c.refreshed_at.is_not(None)]
+    if filters.search:
+        pattern = _like(filters.search)
+        where.append(or_(_hub.c.sort_key.like(pattern, escape="\\"),
+                         _hub.c.summary_text.like(pattern, escape="\\"),
+                         _hub.c.tags.like(pattern, escape="\\"),
+                         func.lower(_hub.c.handle).like(pattern, escape="\\")))
+    if filters.tag:
+        where.append(_hub.c.tags.like(_like(f" {filters.tag.lstrip('#')} "), escape="\\"))
+    if filters.region:
+        where.append(func.lower(_hub.c.region) == filters.region.lower())
+    if filters.node:
+        where.append(_hub.c.host == filters.node.lower())
+    return where
+
+
+def directory_page(conn: Connection, filters: DirectoryFilters, *, after: int | None = None,
+                   limit: int = PAGE) -> DirectoryPage:
+    """One page of hubs in title order, starting after hub ``after``."""
+    query = select(_hub).where(*_where(filters)).order_by(_hub.c.sort_key, _hub.c.id) \
+        .limit(limit + 1)
+    if after is not None:
+        last = conn.execute(select(_hub.c.sort_key).where(_hub.c.id == after)).first()
+        if last is not None:
+            query = query.where(or_(_hub.c.sort_key > last.sort_key,
+                                    and_(_hub.c.sort_key == last.sort_key, _hub.c.id > after)))
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    entries = [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
+                              r.region, r.tags.split(), r.host, r.url, r.followers,
+                              r.last_activity) for r in rows[:limit]]
+    return DirectoryPage(entries, entries[-1].id if more else None)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The values the filters offer: every tag, region and node in the directory."""
+
+    tags: list[str]
+    regions: list[str]
+    nodes: list[str]
+
+
+def facets(conn: Connection) -> Facets:
+    listed = _hub.c.refreshed_at.is_not(None)
+    regions = conn.execute(select(_hub.c.region).distinct().where(listed, _hub.c.region != "")
+                           .order_by(_hub.c.region).limit(MAX_FACETS)).scalars()
+    nodes = conn.execute(select(_hub.c.host).distinct().where(listed).order_by(_hub.c.host)
+                         .limit(MAX_FACETS)).scalars()
+    tags: set[str] = set()
+    for text in conn.execute(select(_hub.c.tags).where(listed, _hub.c.tags != "")).scalars():
+        tags.update(text.split())
+    return Facets(sorted(tags)[:MAX_FACETS], list(regions), list(nodes))

@@ -1,0 +1,120 @@
+"""``/network/directory``: every hub this node knows, searchable and filterable.
+
+The query is the network domain's (:mod:`node.network.directory_query`); this module
+brings this node's own hubs up to date first (:func:`node.network.directory.sync_local`,
+a few rows), reads the reader's search and filters from GET parameters (a plain form,
+no JavaScript), and offers per hub what the reader can do: follow it (this node's hubs
+through the remote-follow page every hub has, another node's hubs from their own page,
+or by their handle in any fediverse app) and, for the stewards of a hub here, link
+their hub to it (the hub settings' links section, the handle filled in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+from sqlalchemy import Connection, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from node.activitypub.models import LocalActor
+from node.hubs.hub.models import Hub, HubMember
+from node.network.directory import sync_local
+from node.network.directory_query import (
+    DirectoryEntry,
+    DirectoryFilters,
+    DirectoryPage,
+    directory_page,
+    facets,
+)
+from node.runtime import Node
+from node.web.auth import current_login
+from node.web.hub_admin_views import in_transaction
+from node.web.markup import sanitized_markup
+from node.web.templating import render
+
+PAGE = "/network/directory"
+LIMITS = {"q": 200, "tag": 60, "region": 200, "node": 255}
+STEWARDS = ("admin", "moderator")
+_actors = LocalActor.__table__  # type: ignore[attr-defined]
+_hubs = Hub.__table__  # type: ignore[attr-defined]
+_members = HubMember.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A directory entry and how the reader follows it."""
+
+    hub: DirectoryEntry
+    mission: Markup  # the Group's summary, sanitised again as it is shown
+    follow_url: str  # this node's remote-follow page, or the hub's own page
+    handle: str  # @name@host, for any fediverse app's search
+
+
+def filters_of(request: Request) -> DirectoryFilters | None:
+    """The reader's search and filters; None when one can match nothing (too long,
+    control characters)."""
+    values = {k: request.query_params.get(k, "").strip() for k in LIMITS}
+    if any(len(v) > LIMITS[k] or not v.isprintable() for k, v in values.items()):
+        return None
+    return DirectoryFilters(search=values["q"], tag=values["tag"].lower(),
+                            region=values["region"], node=values["node"].lower())
+
+
+def cursor(request: Request) -> int | None:
+    value = request.query_params.get("after")
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18 or int(value) < 1:
+        raise HTTPException(400, "after must be a positive number")
+    return int(value)
+
+
+def steward_hubs(conn: Connection, actor_uri: str | None) -> list[str]:
+    """The names of this node's hubs the reader is an admin or moderator of."""
+    if actor_uri is None:
+        return []
+    return list(conn.execute(
+        select(_actors.c.username).join(_hubs, _hubs.c.actor_id == _actors.c.id)
+        .join(_members, _members.c.hub_id == _hubs.c.id)
+        .where(_members.c.actor_uri == actor_uri, _members.c.role.in_(STEWARDS),
+               _actors.c.deleted_at.is_(None))
+        .order_by(_actors.c.username)).scalars())
+
+
+def listed(node: Node, entry: DirectoryEntry) -> Listed:
+    name = entry.handle.split("@", 1)[0]
+    follow = f"/hubs/{quote(name)}/follow" if entry.local and name else entry.url
+    return Listed(entry, sanitized_markup(entry.summary), follow,
+                  f"@{entry.handle}" if entry.handle else "")
+
+
+def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
+          after: int | None, reader: str | None) -> dict[str, Any]:
+    sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
+    page = directory_page(conn, filters, after=after) if filters else DirectoryPage([], None)
+    shown = filters or DirectoryFilters()
+    query = shown.query()
+    more = f"{PAGE}?{urlencode({**query, 'after': page.after})}" if page.after else ""
+    return {"entries": [listed(node, e) for e in page.entries], "filters": shown,
+            "facets": facets(conn), "more": more, "filtered": filters is None or bool(query),
+            "my_hubs": steward_hubs(conn, reader), "first_page": after is None}
+
+
+async def directory(request: Request) -> Response:
+    """GET /network/directory."""
+    filters, after = filters_of(request), cursor(request)
+    login = await current_login(request)
+    reader = login.actor.uri if login is not None else None
+    context = await in_transaction(request, lambda node, conn: _page(node, conn, filters,
+                                                                     after, reader))
+    return await render(request, "network_directory.html", context)
+
+
+def routes() -> list[BaseRoute]:
+    return [Route(PAGE, directory, methods=["GET"])]
