@@ -176,8 +176,9 @@ def origin_of(hub_uri: str, known: dict[str, ActorLink]) -> ActorLink | None:
         return None
     if hub_uri in known:
         return known[hub_uri]
-    handle = hub_handle(hub_uri)
-    return ActorLink(username="", name=handle, handle=handle, url=web_url(hub_uri))
+    handle = hub_handle(hub_uri)  # not in the actor cache: named by its address
+    return ActorLink(username="", name=handle.split("@")[1], handle=handle,
+                     url=web_url(hub_uri))
 
 
 def _vote_url(item: Item, base: str) -> str:
