@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from node.activitypub.models import Follow, InboxItem, OutboxActivity, StoredObject
+from node.activitypub.models import Follow, InboxItem, Interaction, OutboxActivity, StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.hubs.hub.follow_requests import approve, pending
@@ -46,6 +46,7 @@ _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _network = NetworkItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+_interactions = Interaction.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -240,3 +241,13 @@ def test_link_refusals(h: Harness, linked: FakeGroup) -> None:
         set_hidden(conn, load_hub(conn, HUB), "https://elsewhere.example/x", True)
     (still,) = rows(h, _follow, _follow.c.following == linked.uri)
     assert still["state"] == "accepted"
+
+
+def test_a_linked_hub_sharing_our_own_item_counts_as_a_boost(h: Harness,
+                                                            linked: FakeGroup) -> None:
+    with h.node.engine.begin() as conn:
+        ours = post_update(h.node, conn, "nate", "Picket at berth 5", [HUB]).note["id"]
+    share(h, linked, announce_id(linked, ours, 9))
+    assert linked_rows(h) == []
+    (boost,) = rows(h, _interactions, _interactions.c.object_uri == ours)
+    assert boost["type"] == "Announce" and boost["actor"] == linked.uri

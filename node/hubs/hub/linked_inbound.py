@@ -79,6 +79,10 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     if not hubs:
         return False
     shared = announce.get("object")
+    inner = shared.get("object") if isinstance(shared, Mapping) and shared.get(
+        "type") in ("Create", "Update", "Delete") else shared
+    if ctx.is_local(ref(inner) or ""):
+        return False  # a share of our own object: the protocol counts it
     known = await ctx.db(lambda conn: _stored(conn, shared)) if isinstance(shared, str) \
         else None
     if known is not None:  # Announce{object id} of an item already here: no refetch
