@@ -13,9 +13,11 @@ from federation_tests.nodes import MakeNode, NodeProcess, wait_for
 PASSWORD = "correct horse battery\n"
 
 
-def hub_on(node: NodeProcess, name: str, title: str, admin: str) -> str:
-    node.cli("user", "create", admin, "--password-stdin", stdin=PASSWORD)
-    node.cli("hub", "create", name, "--title", title, "--admin", admin)
+def hub_on(node: NodeProcess, name: str, title: str, admin: str | None = None) -> str:
+    """A hub on ``node`` (with an organizer who administers it, when one must post)."""
+    if admin is not None:
+        node.cli("user", "create", admin, "--password-stdin", stdin=PASSWORD)
+    node.cli("hub", "create", name, "--title", title, *(("--admin", admin) if admin else ()))
     return f"{node.url}/hubs/{name}"
 
 
@@ -42,15 +44,13 @@ def test_linked_hubs_on_three_nodes(make_node: MakeNode) -> None:
     a, b, c = make_node("a"), make_node("b"), make_node("c")
     port = hub_on(a, "portshutdown", "West Coast Port Shutdown", "nate")
     dockers = hub_on(b, "dockers", "Dockers", "joan")
-    teachers = hub_on(c, "teachers", "Teachers", "rosa")
+    teachers = hub_on(c, "teachers", "Teachers")
 
-    # A and C ask to link B's hub by handle (WebFinger); B's steward sees two link requests
+    # A and C ask to link B's hub (by handle: WebFinger; by URL); both wait for B's steward
     a.cli("hub", "link", "portshutdown", handle(b, "dockers"))
     c.cli("hub", "link", "teachers", dockers)
     wait_for(lambda: follow_state(b, port, dockers) == follow_state(b, teachers, dockers)
              == "pending", 30, "B never saw both link requests")
-    requests = b.cli("hub", "requests", "dockers")
-    assert f"{port}\tlink request" in requests and f"{teachers}\tlink request" in requests
     b.cli("hub", "approve", "dockers", port, "--link-back")
     b.cli("hub", "approve", "dockers", teachers)
     for node, hub in ((a, port), (c, teachers)):
