@@ -107,9 +107,13 @@ def test_a_shared_event_shows_on_the_page_and_calendar_with_its_origin(
     assert f'href="{rally["id"]}"' in page  # the card links to the original
     ics = h.client.get(f"/hubs/{HUB}/calendar.ics").text
     assert rally["id"] in ics and "Blockade at berth 5" in ics and OAKLAND in ics
-    agenda = h.client.get(f"/hubs/{HUB}/calendar?view=agenda&month=2026-12",
+    agenda = h.client.get(f"/hubs/{HUB}/agenda",
                           headers={"accept": "text/html"}).text
-    assert "Blockade at berth 5" in agenda and f"@{OAKLAND}" in agenda
+    assert "Blockade at berth 5" in agenda and f"from @dockers@{OAKLAND}" in agenda
+    month = h.client.get(f"/hubs/{HUB}/calendar?month=2026-12",
+                         headers={"accept": "text/html"}).text
+    assert "Blockade at berth 5" in month and f"from @dockers@{OAKLAND}" in month
+    assert "From the linked hub @dockers@" in ics.replace("\r\n ", "")
     assert sent(h, OAKLAND, "Announce") == []  # our hub shares nothing of it onward
 
 
