@@ -6,6 +6,8 @@ does not reach it, while a post on A reaches B over the link back."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 
 from federation_tests.nodes import MakeNode, NodeProcess, wait_for
@@ -42,13 +44,14 @@ def linked(node: NodeProcess, hub: str, text: str) -> list[dict[str, object]]:
 
 def test_linked_hubs_on_three_nodes(make_node: MakeNode) -> None:
     a, b, c = make_node("a"), make_node("b"), make_node("c")
-    port = hub_on(a, "portshutdown", "West Coast Port Shutdown", "nate")
-    dockers = hub_on(b, "dockers", "Dockers", "joan")
-    teachers = hub_on(c, "teachers", "Teachers")
+    with ThreadPoolExecutor(3) as pool:  # three nodes: their commands run side by side
+        port, dockers, teachers = pool.map(lambda args: hub_on(*args), [
+            (a, "portshutdown", "West Coast Port Shutdown", "nate"),
+            (b, "dockers", "Dockers", "joan"), (c, "teachers", "Teachers")])
 
-    # A and C ask to link B's hub (by handle: WebFinger; by URL); both wait for B's steward
-    a.cli("hub", "link", "portshutdown", handle(b, "dockers"))
-    c.cli("hub", "link", "teachers", dockers)
+        # A and C ask to link B's hub (by handle: WebFinger; by URL); both wait for B
+        list(pool.map(lambda args: args[0].cli("hub", "link", *args[1:]), [
+            (a, "portshutdown", handle(b, "dockers")), (c, "teachers", dockers)]))
     wait_for(lambda: follow_state(b, port, dockers) == follow_state(b, teachers, dockers)
              == "pending", 30, "B never saw both link requests")
     b.cli("hub", "approve", "dockers", port, "--link-back")
@@ -88,8 +91,10 @@ def test_linked_hubs_on_three_nodes(make_node: MakeNode) -> None:
     c.cli("hub", "unlink", "teachers", dockers)
     wait_for(lambda: follow_state(b, teachers, dockers) is None, 30, "B kept C as follower")
     assert linked(c, "teachers", "berth 5") == []
-    b.cli("post", "--as", "joan", "--hub", "dockers", "Strike vote on Friday")
-    a.cli("post", "--as", "nate", "--hub", "portshutdown", "Port truckers join")
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda args: args[0].cli("post", "--as", *args[1:]), [
+            (b, "joan", "--hub", "dockers", "Strike vote on Friday"),
+            (a, "nate", "--hub", "portshutdown", "Port truckers join")]))
     wait_for(lambda: linked(a, "portshutdown", "Strike vote"), 30, "A never got B's update")
     wait_for(lambda: linked(b, "dockers", "truckers"), 30, "B never got A's update")
     wait_for(lambda: b.query("SELECT id FROM delivery WHERE state = 'queued'") == [], 30,
