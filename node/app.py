@@ -82,7 +82,7 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
-    outbox = network_wiring.install_relay(Outbox(base_url=settings.url))
+    outbox = hub_wiring.install_links(network_wiring.install_relay(Outbox(base_url=settings.url)))
     bells = Bells()
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(

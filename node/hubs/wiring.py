@@ -6,8 +6,10 @@ from starlette.routing import BaseRoute
 
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
+from node.activitypub.outbox import Outbox
 from node.hubs.events import calendar_views, rsvp
-from node.hubs.hub import atom_views, featured, inbound, inbound_updates
+from node.hubs.hub import atom_views, featured, inbound, inbound_updates, linked_inbound
+from node.hubs.hub.linked_items import LocalLinks
 from node.hubs.polls import votes as poll_votes
 
 
@@ -20,7 +22,14 @@ def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
     poll_votes.register(dispatcher)
     inbound.register(dispatcher)
     inbound_updates.register(dispatcher)
+    linked_inbound.register(dispatcher)
     return dispatcher
+
+
+def install_links(outbox: Outbox) -> Outbox:
+    """Hubs of this node linked to each other see each other's shares as they are written."""
+    outbox.add_hook(LocalLinks())
+    return outbox
 
 
 def routes() -> list[BaseRoute]:

@@ -19,6 +19,7 @@ from babel.dates import format_date, format_skeleton, format_time
 
 from node.hubs.events.month import Day, Month, by_day, layout
 from node.hubs.events.schedule import Entry
+from node.hubs.hub.links import hub_handle
 from node.web.i18n import parse_accept_language
 from node.web.queries import web_url
 
@@ -80,6 +81,7 @@ class ItemView:
     iso: str
     cancelled: bool
     continued: bool
+    origin: str = ""  # ``@hub@node`` of the linked hub it came from
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ def item_view(entry: Entry, local: datetime, lang: str, links: Links, *,
                     page=entry.page if own else web_url(entry.page),
                     file=links.file(entry.file),
                     time="" if continued else clock(local.hour, local.minute, lang),
-                    iso=local.isoformat(), cancelled=entry.cancelled, continued=continued)
+                    iso=local.isoformat(), cancelled=entry.cancelled, continued=continued,
+                    origin=hub_handle(entry.origin) if entry.origin else "")
+
 
 
 def _day_view(day: Day[Entry], lang: str, links: Links) -> DayView:

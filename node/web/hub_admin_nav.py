@@ -32,6 +32,7 @@ ADMIN_PAGES = (
     AdminPage("images", N_("Avatar and header"), ADMINS),
     AdminPage("members", N_("Members and roles"), ADMINS),
     AdminPage("requests", N_("Follow requests"), STEWARDS),
+    AdminPage("links", N_("Linked hubs"), STEWARDS),
     AdminPage("feeds", N_("Outside feeds"), ADMINS),
 )
 

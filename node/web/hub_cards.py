@@ -10,7 +10,7 @@ Everything is sanitised again here (:func:`node.web.markup.sanitized_markup`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Item, Series
+from node.hubs.hub.links import hub_handle
 from node.web.dates import Shown, shown
 from node.web.i18n import N_
 from node.web.item_text import plain_text
@@ -62,6 +63,13 @@ class Card:
     cadence: Cadence | None = None
     likes: int = 0
     vote_url: str = ""  # a poll of this node: where the vote form posts
+    origin: ActorLink | None = None  # the linked hub it came from (its handle names the node)
+    object_uri: str = ""  # the item's id, for a steward's "hide" of a linked item
+
+    @property
+    def origin_node(self) -> str:
+        """The node (host) of the linked hub the item came from."""
+        return self.origin.handle.rsplit("@", 1)[-1] if self.origin else ""
 
     @property
     def excerpt(self) -> str:
@@ -82,6 +90,7 @@ class Reading:
     series: dict[int, Series]
     base: str  # the node's URL: its own polls take votes here
     reader_zone: str | None = None  # the signed-in reader's own zone, if they set one
+    origins: dict[str, ActorLink] = field(default_factory=dict)  # linked hubs by URI
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -157,7 +166,19 @@ def card(item: Item, reading: Reading) -> Card:
         notice=_notice_text(notice, item.uri) if notice else "",
         cadence=cadence(reading.series.get(item.series_id or 0)),
         likes=reading.likes.get(item.uri, 0),
-        vote_url=_vote_url(item, reading.base))
+        vote_url=_vote_url(item, reading.base),
+        origin=origin_of(item.linked_from, reading.origins), object_uri=item.uri)
+
+
+def origin_of(hub_uri: str, known: dict[str, ActorLink]) -> ActorLink | None:
+    """The linked hub an item came from, as the card names it (``@name@node``)."""
+    if not hub_uri:
+        return None
+    if hub_uri in known:
+        return known[hub_uri]
+    handle = hub_handle(hub_uri)  # not in the actor cache: named by its address
+    return ActorLink(username="", name=handle.split("@")[1], handle=handle,
+                     url=web_url(hub_uri))
 
 
 def _vote_url(item: Item, base: str) -> str:

@@ -51,9 +51,11 @@ def _list(node: Node, conn: Connection, name: str, which: str, before: int | Non
     assert target.hub.id is not None
     page = page_of(conn, target.hub.id, LISTS[which][0], before=before, limit=LIST_PAGE)
     people = authors(conn, {item.author for item in page.items}, node.settings.host)
+    origins = authors(conn, {item.linked_from for item in page.items}, node.settings.host)
     zone = target.hub.timezone or node.settings.timezone
     view = Reading(zone=zone, lang=lang, now=node.clock(), authors=people, likes={},
-                   notices={}, series={}, base=node.settings.url, reader_zone=reader)
+                   notices={}, series={}, base=node.settings.url, reader_zone=reader,
+                   origins=origins)
     actor = target.actor
     return {"actor": actor, "hub_path": f"/hubs/{name}", "heading": LISTS[which][1],
             "items": [card(item, view) for item in page.items], "zone": zone,

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from node.activitypub.models import LocalActor
 from node.hubs.hub.dashboard import Dashboard, build_dashboard
 from node.hubs.hub.models import Hub, PollVote
-from node.hubs.hub.policy import member_role
+from node.hubs.hub.policy import STEWARDS, member_role
 from node.runtime import node_of
 from node.web.auth import current_login, reader_zone
 from node.web.hub_cards import Reading, card
@@ -49,15 +49,17 @@ def _load(request: Request, actor: LocalActor) -> tuple[Hub, Dashboard, Reading]
         hub = Hub(**row._mapping)
         board = build_dashboard(conn, hub, actor, now)
         people = authors(conn, {item.author for item in board.shown}, node.settings.host)
+        origins = authors(conn, {item.linked_from for item in board.shown},
+                          node.settings.host)
     reading = Reading(zone=hub.timezone or node.settings.timezone, lang=locale_of(request),
                       now=now, authors=people, likes=board.likes, notices=board.notices,
-                      series=board.series, base=node.settings.url)
+                      series=board.series, base=node.settings.url, origins=origins)
     return hub, board, reading
 
 
-def _is_member(engine: Engine, hub_id: int, actor_uri: str) -> bool:
+def _role(engine: Engine, hub_id: int, actor_uri: str) -> str | None:
     with engine.connect() as conn:
-        return member_role(conn, hub_id, actor_uri) is not None
+        return member_role(conn, hub_id, actor_uri)
 
 
 def _voted(engine: Engine, voter: str, polls: list[str]) -> set[str]:
@@ -69,12 +71,14 @@ def _voted(engine: Engine, voter: str, polls: list[str]) -> set[str]:
             _votes.c.voter == voter, _votes.c.question_uri.in_(polls))).scalars())
 
 
-async def can_manage(request: Request, hub: Hub) -> bool:
-    """Whether the signed-in organizer (if any) is a member: the "Manage" link shows."""
+async def role_in(request: Request, hub: Hub) -> str | None:
+    """The signed-in organizer's role in the hub, if any: a member sees "Manage", a
+    steward also a "hide" button on linked hubs' items."""
     login = await current_login(request)
     if login is None or hub.id is None:
-        return False
-    return await run_in_threadpool(_is_member, node_of(request).engine, hub.id, login.actor.uri)
+        return None
+    return await run_in_threadpool(_role, node_of(request).engine, hub.id, login.actor.uri)
+
 
 
 def member_handle(uri: str) -> str:
@@ -104,6 +108,7 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
     hub, board, reading = loaded
     path, login = f"/hubs/{actor.username}", await current_login(request)
     reading = replace(reading, reader_zone=reader_zone(login))
+    role = await role_in(request, hub)
     voted = await run_in_threadpool(_voted, node.engine, login.actor.uri,
                                     [i.uri for i in board.polls]) if login else set()
     context = {
@@ -117,7 +122,8 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
         "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],
         "member_count": board.member_count, "followers": board.followers,
         "calendar_url": f"{actor.uri}/calendar.ics", "atom_url": f"{actor.uri}/feed.atom",
-        "manage_url": f"{path}/manage" if await can_manage(request, hub) else "",
+        "manage_url": f"{path}/manage" if role else "",
+        "hide_url": f"{path}/links/hide" if role in STEWARDS else "",
         "share": share(title=actor.display_name or actor.username, html=actor.summary,
                        url=actor.uri, image=hub.header_url or actor.icon_url,
                        alternates=hub_alternates(actor.uri, actor.display_name or "")),

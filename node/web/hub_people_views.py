@@ -56,6 +56,12 @@ class Person:
     url: str
     role: str = ""
     requested_at: datetime | None = None
+    link: bool = False  # a hub asking to link (:mod:`node.hubs.hub.links`)
+
+    @property
+    def node(self) -> str:
+        """The host of the actor's node (from its handle)."""
+        return self.handle.rsplit("@", 1)[-1]
 
 
 def person(conn: Connection, uri: str, host: str, **extra: Any) -> Person:
@@ -70,7 +76,7 @@ def member_list(conn: Connection, access: Access, host: str) -> list[Person]:
 
 
 def request_list(conn: Connection, access: Access, host: str) -> list[Person]:
-    return [person(conn, r.follower, host, requested_at=r.requested_at)
+    return [person(conn, r.follower, host, requested_at=r.requested_at, link=r.link)
             for r in pending(conn, access.target)]
 
 
@@ -163,10 +169,12 @@ def answer_endpoint(approving: bool) -> Any:
     async def endpoint(request: Request, login: Login) -> Response:
         """POST /hubs/{name}/requests/approve|reject: answer one follow request."""
         form, access = await steward_form(request, login, STEWARDS)
-        answer = approve if approving else reject
+        follower, back = field(form, "follower"), field(form, "link_back") == "yes"
         try:
-            await in_transaction(request, lambda node, conn: answer(
-                node, conn, access.target, field(form, "follower"), by=access.actor_uri))
+            await in_transaction(request, lambda node, conn: approve(
+                node, conn, access.target, follower, by=access.actor_uri, link_back=back)
+                if approving else reject(node, conn, access.target, follower,
+                                         by=access.actor_uri))
         except REFUSALS as exc:
             return await requests_page(request, access, status=400, error=shown(exc))
         return back_to(access, "requests", "approved" if approving else "rejected")

@@ -89,8 +89,9 @@ def _link(doc: dict[str, Any]) -> str:
 
 
 def vevent(doc: dict[str, Any], *, uid: str | None = None,
-           recurrence_id: datetime | None = None) -> Event:
-    """The VEVENT of one of our Event documents."""
+           recurrence_id: datetime | None = None, origin: str = "") -> Event:
+    """The VEVENT of one of our Event documents; ``origin`` names the linked hub a hub's
+    calendar shows it from (in the description, and as a category)."""
     from icalendar import Event, vRecur
 
     spec = spec_from_document(doc)
@@ -107,7 +108,11 @@ def vevent(doc: dict[str, Any], *, uid: str | None = None,
         event.add("dtend", spec.end)
     event.add("summary", spec.title)
     link = _link(doc)
-    event.add("description", _description(spec, link))
+    described = _description(spec, link)
+    event.add("description", f"From the linked hub {origin}\n\n{described}" if origin
+              else described)
+    if origin:
+        event.add("categories", [origin])
     if location := _location(spec):
         event.add("location", location)
     event.add("url", link)
@@ -177,8 +182,8 @@ def block(events: Sequence[Event]) -> Block:
                  _years(events))
 
 
-def event_block(doc: dict[str, Any]) -> Block:
-    return block([vevent(doc)])
+def event_block(doc: dict[str, Any], origin: str = "") -> Block:
+    return block([vevent(doc, origin=origin)])
 
 
 def series_block(entry: SeriesEntry) -> Block:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select, text
+from sqlalchemy import Connection, Select, and_, func, null, or_, select, text
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.clock import as_utc
@@ -58,6 +58,7 @@ class Entry:
     end: datetime
     cancelled: bool
     occurrence: bool = False
+    origin: str = ""  # the linked hub it came through (a hub's own calendar only)
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,16 @@ def _code_point(conn: Connection) -> Any:
 
 
 def _dated(conn: Connection, hub_id: int | None) -> Select[Any]:
-    """Dated events and calls; DISTINCT: an event posted into two hubs is listed once."""
+    """Dated events and calls; DISTINCT: an event posted into two hubs is listed once.
+    A hub's own calendar also names the linked hub an item came through."""
     doc = _objects.c.document
+    origin = _item.c.linked_from if hub_id is not None else null()
     query = (select(_code_point(conn).label("object_uri"), _item.c.kind, _item.c.starts_at,
                     _item.c.ends_at,
                     _item.c.series_id, doc["name"].as_string().label("name"),
                     doc["eventStatus"].as_string().label("status"),
-                    doc["ical:status"].as_string().label("ical_status"))
+                    doc["ical:status"].as_string().label("ical_status"),
+                    origin.label("linked_from"))
              .select_from(_item.join(_objects, _objects.c.uri == _item.c.object_uri))
              .where(_item.c.kind.in_(TIMED), _item.c.starts_at.is_not(None),
                     _objects.c.type == "Event")
@@ -159,13 +163,13 @@ def _dated(conn: Connection, hub_id: int | None) -> Select[Any]:
 
 
 def _entry(row: Any, series_uris: dict[int, str]) -> Entry:
-    uri, kind, starts_at, ends_at, series_id, name, status, ical_status = row
+    uri, kind, starts_at, ends_at, series_id, name, status, ical_status, origin = row
     start = as_utc(starts_at)
     end = max(as_utc(ends_at), start) if ends_at is not None else start
     series = series_uris.get(series_id) if series_id is not None else None
     return Entry(key=uri, page=uri, file=series or uri, kind=kind, title=title_of(name),
                  start=start, end=end, cancelled=is_cancelled(status, ical_status),
-                 occurrence=series_id is not None)
+                 occurrence=series_id is not None, origin=origin or "")
 
 
 def _live_series(conn: Connection, hub_id: int | None) -> list[_Series]:

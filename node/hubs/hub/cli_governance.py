@@ -18,6 +18,8 @@ from node.hubs.hub.publish import load_hub
 from node.hubs.hub.settings import HubSettings, apply_settings, link_pair
 from node.runtime import Node, NodeAccess
 
+LINK_MARK = "\tlink request"  # a hub asking to link (:mod:`node.hubs.hub.links`)
+
 
 def hub_settings(args: argparse.Namespace) -> HubSettings:
     tags = [] if args.clear_tags else args.tag
@@ -43,17 +45,19 @@ def cmd_set(nodes: NodeAccess, args: argparse.Namespace) -> int:
 def cmd_requests(nodes: NodeAccess, args: argparse.Namespace) -> int:
     rows = nodes.with_node(args, lambda node, conn: pending(conn, load_hub(conn, args.name)),
                            read_only=True)
-    print("\n".join(f"{r.requested_at:%Y-%m-%d %H:%M}\t{r.follower}" for r in rows)
+    print("\n".join(f"{r.requested_at:%Y-%m-%d %H:%M}\t{r.follower}"
+                    f"{LINK_MARK if r.link else ''}" for r in rows)
           or f"{args.name} has no pending follow requests")
     return 0
 
 
 def cmd_answer(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    answer = approve if args.action == "approve" else reject
-
     def work(node: Node, conn: Any) -> str:
         who = follower_uri(conn, args.actor)
-        answer(node, conn, load_hub(conn, args.name), who)
+        if args.action == "approve":
+            approve(node, conn, load_hub(conn, args.name), who, link_back=args.link_back)
+        else:
+            reject(node, conn, load_hub(conn, args.name), who)
         return who
 
     done = "may now follow" if args.action == "approve" else "was refused by"
@@ -131,6 +135,9 @@ def register_hub_actions(hub: Any, common: argparse.ArgumentParser, nodes: NodeA
         cmd = hub.add_parser(action, parents=[common], help=text)
         cmd.add_argument("name")
         cmd.add_argument("actor", help="actor URL or @user@host")
+        if action == "approve":
+            cmd.add_argument("--link-back", action="store_true",
+                             help="a hub's link request: link back to it (mutual link)")
         cmd.set_defaults(run=partial(cmd_answer, nodes))
     cmd = hub.add_parser("queue", parents=[common], help="posts waiting for a moderator")
     cmd.add_argument("name")

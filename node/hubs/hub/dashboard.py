@@ -4,7 +4,8 @@ bounded, indexed query (issue "Hubs", item 4; issue 8, item 3).
 
 Items are read through ``hub_item`` (indexed by hub, kind, state and id, and by start
 time) joined to their stored documents, so a hub with tens of thousands of items renders
-quickly. Items of another origin (linked hubs, outside feeds) are rows like any other.
+quickly. Items of another origin (linked hubs, outside feeds) are rows like any other;
+a linked hub's item names the hub it came through (``linked_from``), shown on its card.
 
 No item is shown twice: a pinned item is shown once, among the pinned, and left out of
 the other sections; a weekly call is shown once, as its next occurrence; the short Note
@@ -61,6 +62,7 @@ class Item:
     author: str = ""
     pinned: bool = False
     series_id: int | None = None
+    linked_from: str = ""  # the linked hub it came through (origin ``linked``)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def items_query(hub_id: int) -> Select[Any]:
     return (
         select(_item.c.id, _item.c.object_uri, _item.c.kind, _item.c.starts_at,
                _item.c.ends_at, _item.c.pinned, _item.c.series_id, _object.c.document,
-               _object.c.published, _object.c.attributed_to)
+               _object.c.published, _object.c.attributed_to, _item.c.linked_from)
         .join(_object, _object.c.uri == _item.c.object_uri)
         .where(_item.c.hub_id == hub_id, _item.c.state == "published",
                _object.c.deleted_at.is_(None))
@@ -115,7 +117,8 @@ def items_query(hub_id: int) -> Select[Any]:
 def rows(conn: Connection, query: Select[Any]) -> list[Item]:
     return [Item(uri=r.object_uri, kind=r.kind, document=r.document or {},
                  starts_at=r.starts_at, ends_at=r.ends_at, published=r.published, id=r.id,
-                 author=r.attributed_to or "", pinned=bool(r.pinned), series_id=r.series_id)
+                 author=r.attributed_to or "", pinned=bool(r.pinned), series_id=r.series_id,
+                 linked_from=getattr(r, "linked_from", None) or "")
             for r in conn.execute(query)]
 
 

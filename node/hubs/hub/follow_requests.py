@@ -6,6 +6,10 @@ ActivityPub §7.5 leaves acceptance to the followed actor; a hub that
 strength (SECURITY.md "Privacy and moderation", the Pixelfed leak). A steward then
 approves it (``Accept``) or rejects it (``Reject``); both embed the Follow as it was
 received, which is what Mastodon matches its pending request against.
+
+A request from another hub (a ``Group``) is a link request (:mod:`node.hubs.hub.links`):
+it waits for a steward whatever the follow policy, is listed with ``link`` set, and may
+be accepted with a link back (our hub asks to follow theirs, making the link mutual).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from node.activitypub.handlers.follows import send_answer
 from node.activitypub.models import Follow, InboxItem, RemoteActor
+from node.hubs.hub.links import LinkTarget, is_group, link
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget
 from node.messages import N_, Text
@@ -35,14 +40,16 @@ class FollowRequest:
     follower: str
     activity_id: str
     requested_at: datetime
+    link: bool = False  # the follower is a hub asking to link
 
 
 def pending(conn: Connection, target: HubTarget) -> list[FollowRequest]:
-    """The hub's pending follow requests, oldest first."""
+    """The hub's pending follow and link requests, oldest first."""
     rows = conn.execute(select(_follow.c.follower, _follow.c.activity_id, _follow.c.created_at)
                         .where(_follow.c.following == target.actor.uri,
                                _follow.c.state == "pending").order_by(_follow.c.id))
-    return [FollowRequest(r.follower, r.activity_id, r.created_at) for r in rows]
+    return [FollowRequest(r.follower, r.activity_id, r.created_at, is_group(conn, r.follower))
+            for r in rows]
 
 
 def follower_uri(conn: Connection, who: str) -> str:
@@ -58,13 +65,27 @@ def follower_uri(conn: Connection, who: str) -> str:
 
 
 def approve(node: Node, conn: Connection, target: HubTarget, follower: str,
-            by: str | None = None) -> None:
-    """Accept a pending Follow: the follower starts receiving the hub's posts."""
+            by: str | None = None, *, link_back: bool = False) -> None:
+    """Accept a pending Follow: the follower starts receiving the hub's posts. With
+    ``link_back`` (a link request) the hub also asks to follow the other hub."""
     require_steward(conn, target, by)
     row = _pending_row(conn, target, follower)
     conn.execute(update(_follow).where(_follow.c.id == row.id).values(
         state="accepted", updated_at=node.clock()))
     _answer(node, conn, target, row, "Accept")
+    if link_back and _links_back(conn, target, row.follower):
+        link(node, conn, target, LinkTarget(row.follower, row.shared_inbox or row.inbox),
+             by)
+
+
+def _links_back(conn: Connection, target: HubTarget, follower: str) -> bool:
+    """A hub we do not follow yet (pending or accepted): linking back makes sense."""
+    if not is_group(conn, follower):
+        raise HubError(Text(N_("%(follower)s is not a hub: there is nothing to link back"),
+                            follower=follower))
+    state = conn.execute(select(_follow.c.state).where(
+        _follow.c.follower == target.actor.uri, _follow.c.following == follower)).scalar()
+    return state not in ("pending", "accepted")
 
 
 def reject(node: Node, conn: Connection, target: HubTarget, follower: str,

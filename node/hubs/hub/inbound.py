@@ -239,8 +239,8 @@ async def on_delete(ctx: HandlerContext, delete_activity: Mapping[str, Any]) -> 
 
 def _forget(ctx: HandlerContext, conn: Connection, delete_activity: Mapping[str, Any],
             author: str, uri: str) -> bool:
-    rows = conn.execute(select(_item.c.hub_id, _item.c.state, _item.c.author_uri)
-                        .where(_item.c.object_uri == uri)).all()
+    rows = conn.execute(select(_item.c.hub_id, _item.c.state, _item.c.author_uri,
+                               _item.c.origin).where(_item.c.object_uri == uri)).all()
     if not rows or author not in _deleters(conn, uri, rows):
         return False  # not ours to handle; the protocol handler judges the Delete
     now = ctx.clock()
@@ -248,7 +248,7 @@ def _forget(ctx: HandlerContext, conn: Connection, delete_activity: Mapping[str,
     if problem is not None:
         raise Ignore(problem)
     conn.execute(delete(_item).where(_item.c.object_uri == uri))
-    shared = {r.hub_id for r in rows if r.state == "published"}
+    shared = {r.hub_id for r in rows if r.state == "published" and r.origin != "linked"}
     for target in (t for t in (hub_by_id(conn, i) for i in shared) if t is not None):
         announce_remote(conn, ctx.outbox, target.actor,
                         [as_received(delete_activity)], author, None, now)

@@ -82,7 +82,7 @@ def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str
             before if isinstance(before, Mapping) else {}):
         # no longer a public post of the same kind: out of every hub, as a Delete takes
         # it, and the hubs' followers take back what the hubs shared
-        for row in rows:
+        for row in (r for r in rows if r.origin != "linked"):  # a link shares nothing
             _unshare(ctx, conn, row, now)
         conn.execute(delete(_item).where(_item.c.object_uri == uri))
         return True
@@ -90,7 +90,7 @@ def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str
         updated_at=now, **item_times(current)))
     if outcome.tally_only:
         return True  # votes are no edit: only the Question's owner tells its voters
-    for row in (r for r in rows if r.state == "published"):
+    for row in (r for r in rows if r.state == "published" and r.origin != "linked"):
         _share_edit(ctx, conn, row, update_activity, actor, now)
     return True
 

@@ -52,10 +52,12 @@ def owned_document(conn: Connection, author: LocalActor | None, uri: str) -> dic
 
 
 def item_hubs(conn: Connection, uri: str, state: str | None = None) -> list[HubTarget]:
-    """The local hubs holding ``uri`` (in ``state``, when given)."""
+    """The local hubs holding ``uri`` (in ``state``, when given) as their own: a hub
+    showing it from a linked hub does not share it again (:mod:`.linked_items`)."""
     query = (select(_actor.c.uri).select_from(_item.join(_hub, _hub.c.id == _item.c.hub_id)
                                                .join(_actor, _actor.c.id == _hub.c.actor_id))
-             .where(_item.c.object_uri == uri).order_by(_item.c.id))
+             .where(_item.c.object_uri == uri, _item.c.origin != "linked")  # not re-shared
+             .order_by(_item.c.id))
     if state is not None:
         query = query.where(_item.c.state == state)
     return [t for t in (hub_by_uri(conn, u) for u in conn.execute(query).scalars()) if t]

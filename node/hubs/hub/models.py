@@ -64,6 +64,7 @@ class HubItem(SQLModel, table=True):
         Index("ix_hub_item_start", "hub_id", "starts_at"),
         Index("ix_hub_item_starts_at", "starts_at"),  # the node's calendar (every hub)
         Index("ix_hub_item_pinned", "hub_id", "pinned", "id"),  # the hub page's pinned
+        Index("ix_hub_item_linked", "hub_id", "linked_from"),  # what one link brought
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,8 +72,8 @@ class HubItem(SQLModel, table=True):
     object_uri: str = Field(max_length=1024, index=True)
     kind: str = Field(max_length=16)  # update | minutes | event | call | poll | feed
     author_uri: str = Field(max_length=1024)
-    origin: str = Field(default="local", max_length=16)  # local | remote | feed
-    state: str = Field(max_length=16)  # published | held | refused
+    origin: str = Field(default="local", max_length=16)  # local | remote | feed | linked
+    state: str = Field(max_length=16)  # published | held | refused | hidden (linked)
     pinned: bool = False
     series_id: int | None = Field(default=None, foreign_key="call_series.id", index=True)
     starts_at: datetime | None = timestamp(nullable=True)
@@ -80,6 +81,8 @@ class HubItem(SQLModel, table=True):
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     note: str | None = Field(default=None, sa_column=Column(Text))  # why held or refused
+    # origin ``linked``: the linked hub (Group URI) whose Announce brought the item
+    linked_from: str | None = Field(default=None, max_length=1024)
 
 
 class CallSeries(SQLModel, table=True):
