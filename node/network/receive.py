@@ -48,6 +48,13 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     if ctx.is_local(sender) or not await ctx.db(lambda c: followed_peer(c, node_uri, sender)):
         return False
     received = await unwrap(ctx, announce.get("object"), sender)
+    if ctx.policy is not None:  # the relayed item's author, hub or host may be blocked
+        rules = await ctx.policy.current()
+        refused = (rules.refusal(received.uri) or rules.refusal(received.actor)
+                   or rules.refusal(received.hub)
+                   or rules.document_refusal(received.document or {}))
+        if refused is not None:
+            raise Ignore(refused)
     if ctx.is_local(received.uri):
         raise Ignore("our own object, relayed back to us")
     if received.document is not None and not is_public(received.document):

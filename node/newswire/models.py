@@ -73,8 +73,9 @@ class NewsLogEntry(SQLModel, table=True):
     __tablename__ = "news_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="news_item.id", index=True)
-    action: str = Field(max_length=16)  # approved | edited | rejected
+    # None for a decision on no news item: a block (issue 10 item 8)
+    item_id: int | None = Field(default=None, foreign_key="news_item.id", index=True)
+    action: str = Field(max_length=16)  # approved | edited | rejected | blocked | ...
     title: str = Field(max_length=200)
     clause: str = Field(default="", max_length=300)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -2,6 +2,7 @@
 
 An entry holds what was decided, when, on which news (its title), the clause cited
 and the moderator's role; never the submitter's contact, never the moderator's name.
+Blocks and the allowlist are logged here too, with their public reason, on no news.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ _item = NewsItem.__table__  # type: ignore[attr-defined]
 class LogEntry:
     id: int
     at: datetime
-    action: str  # approved | edited | rejected
+    #: approved | edited | rejected; blocked | unblocked | allowed | disallowed | mode
+    #: (issue 10 item 8: ``title`` is then the domain, account or mode, ``note`` the
+    #: public reason)
+    action: str
     title: str
     clause: str
     note: str
@@ -34,7 +38,7 @@ class LogEntry:
 def log_page(conn: Connection, before: int | None = None,
              limit: int = PAGE) -> tuple[list[LogEntry], int | None]:
     """A page of entries and the cursor of the next (older) page, if any."""
-    query = (select(_log, _item.c.object_uri).join(_item, _item.c.id == _log.c.item_id)
+    query = (select(_log, _item.c.object_uri).outerjoin(_item, _item.c.id == _log.c.item_id)
              .order_by(_log.c.id.desc()).limit(limit + 1))
     if before is not None:
         query = query.where(_log.c.id < before)
