@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import idna
 
-from node.activitypub.vocab import ref, refs
+from node.activitypub.vocab import PUBLIC_ALIASES, ref, refs
 
 MODES = ("open", "allowlist")
 MAX_DEPTH = 4  # node Announce > hub Announce > Create > object
@@ -143,7 +143,8 @@ class Rules:
     def refusal(self, uri: str | None, *, federating: bool = True) -> str | None:
         """THE policy function: why ``uri`` (an actor, object, key id, inbox or bare
         host) is refused, or None. Every gate of the node asks this."""
-        if not uri or ("://" not in uri and _NOT_ON_A_HOST.match(uri)):
+        if not uri or uri in PUBLIC_ALIASES or ("://" not in uri
+                                                and _NOT_ON_A_HOST.match(uri)):
             return None
         if uri in self.blocked_actors or uri.partition("#")[0] in self.blocked_actors:
             return f"{uri.partition('#')[0]} is blocked by this node"
