@@ -11,6 +11,7 @@ mode refuses every unlisted domain. Each decision is in the public moderation lo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.settings import Settings
 from tests.fakes.remote import FakeActor, signed_headers
+from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 from tests.node.delivery_support import World
 from tests.node.harness import Harness, rows, running_node
 from tests.node.network_support import (
@@ -211,3 +213,41 @@ def test_refusals_a_reason_is_required_and_a_block_is_not_made_twice(h: Harness)
             block(h.node, conn, Target("domain", h.node.settings.url.split("//")[1]
                                        .split(":")[0]), "x", role="admin")
     assert [r["target"] for r in rows(h, FederationRule.__table__)] == ["spam.example"]
+
+
+def test_the_block_and_allow_commands(database_url: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    flags = cli_flags(database_url, tmp_path)
+    assert run_cli(["user", "create", "ada", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0  # the first user: a node admin
+    assert run_cli(["user", "create", "bo", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0  # neither admin nor news moderator
+    capsys.readouterr()
+    assert run_cli(["block", "add", "Spam.Example.", "--reason", "spam waves", "--as", "ada"],
+                   flags, monkeypatch) == 0
+    assert "blocked the domain spam.example" in capsys.readouterr().out
+    assert run_cli(["block", "add", "https://ok.example/users/troll", "--reason", "threats",
+                    "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["block", "add", "x.example", "--reason", "r", "--as", "bo"],
+                   flags, monkeypatch) == 1
+    assert "only the node's admins and news moderators" in capsys.readouterr().err
+    assert run_cli(["block", "mode", "allowlist", "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["allow", "add", "friends.example", "--as", "ada"], flags, monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli(["block", "list"], flags, monkeypatch) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0] == "mode\tallowlist"
+    assert [line.split("\t")[:2] for line in listed[1:]] == [
+        ["domain", "spam.example"], ["account", "https://ok.example/users/troll"],
+        ["allowed", "friends.example"]]
+    assert "spam waves" in listed[1]
+    assert run_cli(["block", "remove", "spam.example", "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["allow", "remove", "friends.example", "--as", "ada"], flags,
+                   monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli(["allow", "list"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == "mode\tallowlist\n"
+    assert run_cli(["news", "log"], flags, monkeypatch) == 0
+    actions = [line.split("\t")[2] for line in capsys.readouterr().out.splitlines()]
+    assert actions == ["disallowed", "unblocked", "allowed", "mode", "blocked", "blocked"]
