@@ -31,4 +31,15 @@ REFUSALS = (
     N_("the text is the same as the current version"),
     N_("only the node's admins and news moderators may moderate the news"),
     N_("This tracking link is unknown."),
+    # blocks and the allowlist (node.newswire.blocks.service)
+    N_("a block needs a public reason"),
+    N_("the reason may have at most 500 characters"),
+    N_("name an account (@user@host or its URL) or a domain (example.org)"),
+    N_("cannot find the account %(target)s: %(reason)s"),
+    N_("%(target)s is already blocked"),
+    N_("%(target)s is not blocked"),
+    N_("%(target)s is already on the allowlist"),
+    N_("%(target)s is not on the allowlist"),
+    N_("the mode must be open or allowlist"),
+    N_("this node cannot block itself"),
 )
