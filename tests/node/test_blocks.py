@@ -19,14 +19,16 @@ from sqlalchemy import insert
 
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
 from node.activitypub.models import Follow, InboxItem, StoredObject
+from node.activitypub.signatures import sign_request
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.clock import Clock
 from node.network.models import NetworkItem
+from node.network.timeline import Filters, timeline_page
 from node.newswire.blocks.service import Target, allow, block, set_mode
 from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.settings import Settings
-from tests.fakes.remote import FakeActor, signed_headers
+from tests.fakes.remote import FakeActor
 from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 from tests.node.delivery_support import World
 from tests.node.harness import Harness, rows, running_node
@@ -95,15 +97,19 @@ def test_a_blocked_domain_gets_403_before_any_key_is_fetched(h: Harness) -> None
         "blocked", "spam.example", "harassment campaign", "moderator")
 
 
+def signed_get(h: Harness, actor: FakeActor, path: str) -> Any:
+    headers = sign_request("GET", f"{h.node.settings.url}{path}",
+                           {"Accept": "application/activity+json"}, None,
+                           key_id=actor.key_id, private_key=actor.key, now=h.now)
+    return h.client.get(path, headers=headers)
+
+
 def test_a_signed_get_from_a_blocked_domain_is_refused(h: Harness) -> None:
     blocked(h, Target("domain", "spam.example"))
-    actor = h.remote.add_actor("spam.example", "x")
-    url = f"{h.node.settings.url}/news"
-    headers = signed_headers(actor, url, b"", h.now)
-    headers = {k: v for k, v in headers.items() if k.lower() not in ("digest",
-                                                                     "content-type")}
-    answer = h.client.get("/news", headers={**headers, "Accept": "application/activity+json"})
-    assert answer.status_code == 403
+    friend = h.remote.add_actor("mastodon.example", "ana")
+    assert signed_get(h, friend, "/news").status_code == 200
+    answer = signed_get(h, h.remote.add_actor("spam.example", "x"), "/news")
+    assert answer.status_code == 403 and "spam.example is blocked" in answer.json()["error"]
 
 
 def test_an_announce_by_an_allowed_actor_of_a_blocked_authors_post_is_dropped(
@@ -161,6 +167,13 @@ def test_a_relayed_post_by_a_blocked_account_is_dropped_and_others_kept(h: Harne
     assert [r["object_uri"] for r in rows(h, _items)] == [f"https://{PEER}/objects/2"]
     (dropped,) = rows(h, _inbox, _inbox.c.activity_id == f"{peer.uri}/relayed/1")
     assert dropped["state"] == "ignored" and troll.uri in dropped["error"]
+    with h.node.engine.connect() as conn:
+        assert len(timeline_page(conn, Filters()).items) == 1
+    assert "post 2" in h.client.get("/network").text
+    blocked(h, Target("actor", joan.uri))  # blocked later: what is here goes too
+    with h.node.engine.connect() as conn:
+        assert timeline_page(conn, Filters()).items == []
+    assert "post 2" not in h.client.get("/network").text
 
 
 async def test_delivery_to_a_blocked_follower_or_unlisted_host_is_marked_not_sent(
