@@ -11,11 +11,13 @@ mode refuses every unlisted domain. Each decision is in the public moderation lo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
+from starlette.testclient import TestClient
 
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
 from node.activitypub.models import Follow, InboxItem, StoredObject
@@ -29,6 +31,7 @@ from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
+from tests.node.admin_support import add_admin, page_token, signed_in
 from tests.node.cli_support import PASSWORD, cli_flags, run_cli
 from tests.node.delivery_support import World
 from tests.node.harness import Harness, rows, running_node
@@ -41,6 +44,7 @@ from tests.node.network_support import (
     note,
 )
 from tests.node.test_network_receive import accepted_by, subscribe
+from tests.node.web_support import add_organizer
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
@@ -87,7 +91,11 @@ def test_a_blocked_domain_gets_403_before_any_key_is_fetched(h: Harness) -> None
                                                                               "y")):
         answer = h.post_activity(actor, create(actor, 1, "buy now", h))
         assert answer.status_code == 403 and "blocked" in answer.json()["error"]
-    assert not [r for r in h.remote.received if "spam.example" in str(r.url)]
+    spammer = h.remote.actors["https://SPAM.example/users/x"]
+    liked = {"id": f"{spammer.uri}/announces/1", "type": "Announce", "actor": spammer.uri,
+             "object": "https://mastodon.example/notes/1", "to": [PUBLIC]}
+    assert h.post_activity(spammer, liked).status_code == 403  # sharing an allowed item
+    assert not [r for r in h.remote.received if "spam.example" in str(r.url).lower()]
     assert rows(h, _inbox) == []
     other = h.remote.add_actor("notspam.example", "z")  # a lookalike is not the domain
     assert h.post_activity(other, create(other, 1, "hello", h)).status_code == 202
@@ -264,3 +272,25 @@ def test_the_block_and_allow_commands(database_url: str, tmp_path: Path,
     assert run_cli(["news", "log"], flags, monkeypatch) == 0
     actions = [line.split("\t")[2] for line in capsys.readouterr().out.splitlines()]
     assert actions == ["disallowed", "unblocked", "allowed", "mode", "blocked", "blocked"]
+
+
+def test_the_blocks_page_is_for_moderators_and_refuses_as_the_service_does(h: Harness) -> None:
+    add_admin(h.node.engine, "ada")
+    add_organizer(h.node.engine, "bo")
+    browse = partial(TestClient, h.client.app, base_url=h.node.settings.url,
+                     follow_redirects=False)
+    answer = browse().get("/admin/blocks")
+    assert answer.status_code == 303 and "/login" in answer.headers["location"]
+    assert signed_in(browse(), "bo").get("/admin/blocks").status_code == 403
+    ada = signed_in(browse(), "ada")
+    token = page_token(ada, "/admin/blocks")
+    refused = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": "spam.example", "reason": " "})
+    assert refused.status_code == 400 and "a block needs a public reason" in refused.text
+    assert 'value="spam.example"' in refused.text  # what was typed comes back
+    done = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": "SPAM.example.", "reason": "spam waves"})
+    assert done.status_code == 303
+    spammer = h.remote.add_actor("spam.example", "x")  # refused at once: cache dropped
+    assert h.post_activity(spammer, create(spammer, 1, "buy", h)).status_code == 403
+    assert "spam waves" in ada.get("/news/log").text
