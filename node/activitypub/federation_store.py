@@ -20,7 +20,7 @@ import anyio
 from sqlalchemy import Column, Connection, Engine, Text, UniqueConstraint, insert, select, update
 from sqlmodel import Field, SQLModel
 
-from node.activitypub.federation_policy import MODES, Rules, domain_forms
+from node.activitypub.federation_policy import MODES, Rules, domain_forms, normalise_domain
 from node.activitypub.models import RemoteActor
 from node.columns import timestamp
 
@@ -116,8 +116,8 @@ class FederationPolicy:
 
     def __init__(self, engine: Engine, local_host: str, *, ttl: float = 2.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._engine, self._local_host, self._ttl, self._monotonic = (
-            engine, local_host, ttl, monotonic)
+        self._engine, self._ttl, self._monotonic = engine, ttl, monotonic
+        self._local_host = normalise_domain(local_host)  # no port: this node's own host
         self._rules: Rules | None = None
         self._checked = float("-inf")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from starlette.testclient import TestClient
 
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
@@ -30,6 +30,7 @@ from node.newswire.blocks.service import Target, allow, block, set_mode
 from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.settings import Settings
+from tests.conftest import NOW
 from tests.fakes.remote import FakeActor
 from tests.node.admin_support import add_admin, page_token, signed_in
 from tests.node.cli_support import PASSWORD, cli_flags, run_cli
@@ -294,3 +295,27 @@ def test_the_blocks_page_is_for_moderators_and_refuses_as_the_service_does(h: Ha
     spammer = h.remote.add_actor("spam.example", "x")  # refused at once: cache dropped
     assert h.post_activity(spammer, create(spammer, 1, "buy", h)).status_code == 403
     assert "spam waves" in ada.get("/news/log").text
+
+
+def test_another_process_sees_a_change_when_its_snapshot_is_stale(engine: Engine) -> None:
+    """Two caches on one database, as two processes have: the version counter tells."""
+    now = [0.0]
+    theirs = FederationPolicy(engine, "here.example", ttl=2.0, monotonic=lambda: now[0])
+    assert theirs.rules().refusal("https://spam.example/users/x") is None
+    with engine.begin() as conn:  # `ionode block add` in another process
+        add_rule(conn, "domain", "spam.example", "spam", NOW)
+    assert theirs.rules().refusal("https://spam.example/users/x") is None  # still fresh
+    now[0] = 2.5
+    assert theirs.rules().refusal("https://spam.example/users/x") is not None
+    snapshot = theirs.rules()
+    now[0] = 5.0
+    assert theirs.rules() is snapshot  # nothing changed: the same snapshot
+
+
+def test_allowlist_mode_never_refuses_the_node_itself(engine: Engine) -> None:
+    policy = FederationPolicy(engine, "localhost:8000")
+    with engine.begin() as conn:
+        bump(conn, "allowlist")
+    rules = policy.rules()
+    assert rules.refusal("http://localhost:8000/users/ana") is None
+    assert rules.refusal("http://elsewhere.example/users/bo") is not None
