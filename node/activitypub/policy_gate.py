@@ -10,20 +10,29 @@ checked afterwards as always (:mod:`node.activitypub.authenticate`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from node.activitypub.federation_policy import Rules
 
-_KEY_ID = re.compile(r'\bkeyid\s*=\s*"([^"]{1,1024})"', re.IGNORECASE)
 SIGNED_FIELDS = frozenset({"signature", "signature-input", "authorization"})
 FORBIDDEN = 403
 
 
 def claimed_key_ids(headers: Sequence[tuple[str, str]]) -> list[str]:
     """Every key id the request's signature fields name (unverified)."""
-    return [match for name, value in headers if name.lower() in SIGNED_FIELDS
-            for match in _KEY_ID.findall(value)]
+    found: list[str] = []
+    for name, value in headers:
+        if name.lower() not in SIGNED_FIELDS:
+            continue
+        lowered, start = value.lower(), 0  # keyId (cavage), keyid (RFC 9421)
+        while (start := lowered.find('keyid="', start)) >= 0:
+            start += len('keyid="')
+            end = value.find('"', start)
+            if end < 0:
+                break
+            found.append(value[start:end][:1024])
+            start = end
+    return found
 
 
 def signer_refusal(rules: Rules, headers: Sequence[tuple[str, str]]) -> str | None:
