@@ -20,6 +20,7 @@ from node.activitypub.federation_policy import (
     domain_forms,
     normalise_domain,
 )
+from node.activitypub.policy_gate import claimed_key_ids, signer_refusal
 from node.hosts import canonical_host
 
 label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789üéñßçø", min_size=1, max_size=10)
@@ -128,3 +129,18 @@ def test_an_announce_of_a_blocked_author_is_refused_though_the_announcer_is_allo
 def test_what_names_no_domain_is_refused(text: str) -> None:
     with pytest.raises(BadDomain):
         domain_forms(text)
+
+
+def test_the_signers_key_id_is_read_from_either_signature_scheme() -> None:
+    rules = Rules(blocked_domains=domain_forms("spam.example"))
+    cavage = [("Signature", 'keyId="https://SPAM.example./users/x#main-key",algorithm="hs2019",'
+                            'headers="(request-target) host date",signature="abc"')]
+    rfc9421 = [("signature-input", 'sig1=("@method" "@target-uri");created=1;'
+                                   'keyid="https://eu.spam.example/users/y#key"'),
+               ("signature", "sig1=:abc:")]
+    authorization = [("authorization", 'Signature keyId="https://spam.example/k",signature="x"')]
+    assert claimed_key_ids(cavage) == ["https://SPAM.example./users/x#main-key"]
+    for headers in (cavage, rfc9421, authorization):
+        assert signer_refusal(rules, headers) is not None
+    assert signer_refusal(rules, [("signature", 'keyId="https://ok.example/k"')]) is None
+    assert signer_refusal(rules, [("date", 'keyId="https://spam.example/k"')]) is None
