@@ -91,7 +91,10 @@ def normalise_domain(text: str) -> str:
 
 
 def _suffixes(host: str) -> Iterable[str]:
-    """``a.b.example``, ``b.example``, ``example``: the domains a host belongs to."""
+    """``a.b.example``, ``b.example``, ``example``: the domains a host belongs to; an IP
+    address belongs to itself only (``0.0.1`` is no parent of ``127.0.0.1``)."""
+    if host.startswith("[") or host.replace(".", "").isdigit():
+        return (host,)
     labels = host.split(".")
     return (".".join(labels[i:]) for i in range(len(labels)))
 

@@ -125,6 +125,12 @@ def test_an_announce_of_a_blocked_author_is_refused_though_the_announcer_is_allo
     assert rules.activity_refusal({**announce, "object": "https://ok.example/notes/1"}) is None
 
 
+def test_an_ip_address_matches_itself_only() -> None:
+    assert covered("http://127.0.0.2:8000", domain_forms("127.0.0.2"))
+    assert not covered("127.0.0.1", domain_forms("0.0.1"))
+    assert not covered("127.0.0.1", domain_forms("127.0.0.2"))
+
+
 @pytest.mark.parametrize("text", ["", "   ", "https://", "a..b", "[]"])
 def test_what_names_no_domain_is_refused(text: str) -> None:
     with pytest.raises(BadDomain):
