@@ -42,6 +42,7 @@ from node.network import wiring as network_wiring
 from node.newswire import wiring as news_wiring
 from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
+from node.newswire.tasks import news_tasks
 from node.node_record import record_url
 from node.periodic import PeriodicTask
 from node.runtime import Node
@@ -58,7 +59,7 @@ from node.workers import spawn_workers, stop_gracefully
 def background_tasks() -> list[PeriodicTask]:
     """Every periodic job of the node, run by whichever process runs its workers (``serve``
     with workers, or ``ionode worker``): one list, so both run the same jobs."""
-    return periodic_tasks() + media_tasks()
+    return periodic_tasks() + media_tasks() + news_tasks()
 
 
 def all_routes() -> list[BaseRoute]:

@@ -32,6 +32,8 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.network_news.models import NetworkNews
+from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "LoginSession",
     "Media",
     "NetworkItem",
+    "NetworkNews",
     "NetworkPeer",
     "NewsItem",
     "NewsLogEntry",
@@ -67,4 +70,5 @@ __all__ = [
     "PollVote",
     "RemoteActor",
     "StoredObject",
+    "WebSubPing",
 ]

@@ -21,6 +21,7 @@ from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
 from node.media.srcsets import COLUMN_SIZES, srcsets
+from node.newswire.forwards.service import forwardable_hub
 from node.runtime import Node, node_of
 from node.web.auth import current_login, reader_zone
 from node.web.dates import shown
@@ -92,9 +93,10 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
         poll = poll_page(conn, node, obj, login) if obj.type == "Question" else None
         rsvp = rsvp_page(conn, node, obj, login) if obj.type == "Event" else None
         sets = srcsets(conn, node.settings.url, [image.url for image in item_images(document)])
+        forward = forwardable_hub(conn, obj.uri, login.actor.uri) if login else None
     event = event_page(document, zone, lang, now, reader_zone(login))
     return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
-            "rsvp": rsvp, "srcsets": sets, "column_sizes": COLUMN_SIZES,
+            "rsvp": rsvp, "srcsets": sets, "column_sizes": COLUMN_SIZES, "forward_hub": forward,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,
             "share": item_share(obj, hub[1] if hub else "", event)}
 

@@ -33,6 +33,7 @@ from node.web import (
     network_feed,
     network_timeline,
     news_moderation_views,
+    news_network_views,
     news_views,
     poll_vote_view,
     remote_interaction_view,
@@ -99,5 +100,6 @@ def routes() -> list[BaseRoute]:
         *network_timeline.routes(),
         *network_feed.routes(),
         *news_moderation_views.routes(),
+        *news_network_views.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
