@@ -45,6 +45,9 @@ from tests.node.network_support import (
     note,
 )
 from tests.node.test_network_receive import accepted_by, subscribe
+from tests.node.test_newswire_network import OTHER, article, followed_source, send
+from tests.node.test_newswire_network import create as news_create
+from tests.node.test_newswire_network import page as news_page
 from tests.node.web_support import add_organizer
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
@@ -319,3 +322,20 @@ def test_allowlist_mode_never_refuses_the_node_itself(engine: Engine) -> None:
     rules = policy.rules()
     assert rules.refusal("http://localhost:8000/users/ana") is None
     assert rules.refusal("http://elsewhere.example/users/bo") is not None
+
+
+def test_network_news_of_a_blocked_author_or_source_never_shows(h: Harness) -> None:
+    source = followed_source(h)
+    send(h, source, news_create(source, article(source, 1, "Port of Oakland shut down", h)))
+    assert "Port of Oakland shut down" in news_page(h)
+    troll = h.remote.add_actor("spam.example", "troll")
+    blocked(h, Target("domain", "spam.example"))
+    theirs = article(troll, 2, "Fake strike called off", h)
+    h.remote.objects[theirs["id"]] = theirs
+    for n, shared in enumerate((theirs, theirs["id"])):  # embedded, or by id
+        send(h, source, {"id": f"{source.uri}/boosts/{n}", "type": "Announce",
+                         "actor": source.uri, "object": shared, "to": [PUBLIC]})
+    assert "Fake strike" not in news_page(h)
+    blocked(h, Target("domain", OTHER))  # the source itself, later: its news goes too
+    assert "Port of Oakland" not in news_page(h)
+    assert "Port of Oakland" not in h.client.get("/news/network/feed.atom").text
