@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import idna
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.activitypub.federation_policy import (
@@ -57,6 +57,7 @@ def valid(domain: str) -> bool:
     return True
 
 
+@settings(max_examples=50)  # four properties, each over IDNA in three forms
 @given(st.data(), domains())
 def test_every_spelling_of_a_blocked_domain_is_covered(data: st.DataObject, domain: str) -> None:
     if not valid(domain):
@@ -67,6 +68,7 @@ def test_every_spelling_of_a_blocked_domain_is_covered(data: st.DataObject, doma
     assert covered(canonical_host(spelling.split(":")[0]), blocked)  # as the wire has it
 
 
+@settings(max_examples=50)  # four properties, each over IDNA in three forms
 @given(domains(), label)
 def test_subdomains_are_covered_and_lookalikes_are_not(domain: str, sub: str) -> None:
     if not valid(domain) or not valid(f"{sub}{domain}"):
@@ -76,6 +78,7 @@ def test_subdomains_are_covered_and_lookalikes_are_not(domain: str, sub: str) ->
     assert not covered(f"{sub}{domain}", blocked)  # "evilexample.org" is not example.org
 
 
+@settings(max_examples=50)  # four properties, each over IDNA in three forms
 @given(domains())
 def test_normalising_is_idempotent_and_one_of_the_forms(domain: str) -> None:
     if not valid(domain):
@@ -86,6 +89,7 @@ def test_normalising_is_idempotent_and_one_of_the_forms(domain: str) -> None:
     assert domain_forms(once) <= domain_forms(domain) | domain_forms(once)
 
 
+@settings(max_examples=50)  # four properties, each over IDNA in three forms
 @given(st.data(), domains())
 def test_rules_refuse_urls_of_a_blocked_domain_in_any_spelling(data: st.DataObject,
                                                                domain: str) -> None:
