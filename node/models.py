@@ -24,7 +24,8 @@ from node.hubs.hub.models import (
     PollVote,
 )
 from node.media.models import Media
-from node.network.models import NetworkItem, NetworkPeer
+from node.network.models import NetworkEvent, NetworkEventTag, NetworkItem, NetworkPeer
+from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
     NewsItem,
@@ -41,6 +42,7 @@ __all__ = [
     "CallSeries",
     "ConductVersion",
     "Delivery",
+    "DigestMail",
     "EventAttendance",
     "FederationPolicyRow",
     "FederationRule",
@@ -58,13 +60,17 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Media",
+    "NetworkEvent",
+    "NetworkEventTag",
     "NetworkItem",
     "NetworkNews",
     "NetworkPeer",
+    "NewsDigest",
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
     "NewsSubmitAttempt",
+    "NewsSubscriber",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",

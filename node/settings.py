@@ -85,6 +85,10 @@ class Settings:
     delivery_workers: int = 2
     timezone: str = DEFAULT_ZONE  # IANA name: how pages show times unless a hub has its own
     websub_hub: str = ""  # IONODE_WEBSUB_HUB: the WebSub hub the news feed names; off if ""
+    #: the operator's SMTP server for the newswire's e-mail (node.newswire.digest.smtp):
+    #: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS); "" = none
+    smtp_url: str = ""
+    mail_from: str = ""  # the From address of that e-mail; "" = news@<host>
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -145,6 +149,8 @@ class Settings:
             delivery_workers=_int(env, "IONODE_DELIVERY_WORKERS", 2),
             timezone=_zone(env),
             websub_hub=_websub_hub(env),
+            smtp_url=env.get("IONODE_SMTP_URL", "").strip(),
+            mail_from=env.get("IONODE_MAIL_FROM", "").strip(),
         )
         return settings.with_overrides(**overrides)
 

@@ -18,6 +18,7 @@ from node.network.follows import (
     unfollow_peer,
 )
 from node.network.policy import POLICIES, set_follow_policy
+from node.network.sources import SOURCE, find_source, follow_source
 from node.network.status import followers, following, status_lines
 from node.runtime import Node, NodeAccess
 
@@ -42,6 +43,26 @@ def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
         node.engine.dispose()
     what = "relay" if args.relay else "node"
     print(f"ionode: this node asked to follow the {what} {target.uri} (pending until accepted)")
+    return 0
+
+
+def cmd_source_add(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    node = nodes.open(args)
+    try:
+        target = _looked_up(node, find_source(node, args.target))
+        with node.engine.begin() as conn:
+            follow_source(node, conn, target)
+    finally:
+        node.engine.dispose()
+    print(f"ionode: this node asked to follow the source {target.uri} (pending until accepted)")
+    return 0
+
+
+def cmd_source_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    rows = nodes.with_node(args, lambda node, conn: following(conn), read_only=True)
+    for r in rows:
+        if r.kind == SOURCE:
+            print(f"{r.actor}\t{r.state}\t{r.received} received")
     return 0
 
 
@@ -125,3 +146,13 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     add("policy", cmd_policy, "who may follow this node").add_argument("policy",
                                                                        choices=POLICIES)
     add("status", cmd_status, "follows with their state, followers, items received")
+    source = network.add_parser("source", help="follow any actor that publishes events "
+                                "or news: a Mobilizon group, a Gancio instance, a Mastodon "
+                                "account, a Lemmy community, a hub"
+                                ).add_subparsers(dest="source_action", required=True)
+    source_add = source.add_parser("add", parents=[common], help="follow a source")
+    source_add.add_argument("target", help="@group@mobilizon.example, !community@lemmy."
+                            "example, an actor or profile URL, or a site URL")
+    source_add.set_defaults(run=lambda args: cmd_source_add(nodes, args))
+    source.add_parser("list", parents=[common], help="the sources this node follows"
+                      ).set_defaults(run=lambda args: cmd_source_list(nodes, args))

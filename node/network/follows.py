@@ -134,10 +134,13 @@ def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) ->
         conn.execute(update(_peer).where(_peer.c.id == found.id).values(kind=kind))
 
 
-def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bool) -> str:
+def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bool,
+                kind: str | None = None) -> str:
     """Record a pending follow of ``target`` by the node actor and queue the Follow.
 
     A follow already pending or accepted is refused; a rejected one may be asked again.
+    ``kind`` names what the peer is when it is neither a node nor a relay (``source``:
+    :mod:`node.network.sources`).
     """
     me = node_actor(conn)
     now = node.clock()
@@ -154,7 +157,7 @@ def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bo
                                             created_at=now, **values))
     else:
         conn.execute(update(_follow).where(_follow.c.id == existing.id).values(**values))
-    remember_peer(conn, target.uri, "relay" if relay else "node", now)
+    remember_peer(conn, target.uri, kind or ("relay" if relay else "node"), now)
     document = (relay_follow(follow_id=follow_id, node_uri=me.uri, relay_uri=target.uri)
                 if relay else activity("Follow", id=follow_id, actor=me.uri,
                                        object=target.uri, to=[target.uri]))

@@ -24,9 +24,11 @@ from node.activitypub.models import Follow
 from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_remote, update_remote
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
+from node.network.event_index import index_event, unindex_event
 from node.network.models import NetworkItem, NetworkPeer
 from node.network.policy import follow_policy
 from node.network.rules import follows_public
+from node.network.sources import followed_source, group_hub
 from node.network.unwrap import Received, unwrap
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -47,7 +49,9 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     node_uri = f"{ctx.base_url}/actor"
     if ctx.is_local(sender) or not await ctx.db(lambda c: followed_peer(c, node_uri, sender)):
         return False
-    received = await unwrap(ctx, announce.get("object"), sender)
+    source = await ctx.db(lambda c: followed_source(c, node_uri, sender))
+    received = await unwrap(ctx, announce.get("object"), sender,
+                            await group_hub(ctx, sender) if source else None)
     if ctx.policy is not None:  # the relayed item's author, hub or host may be blocked
         rules = await ctx.policy.current()
         refused = (rules.refusal(received.uri) or rules.refusal(received.actor)
@@ -71,14 +75,18 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
         if problem is not None:
             raise Ignore(problem)
         conn.execute(delete(_item).where(_item.c.object_uri == received.uri))
+        unindex_event(conn, received.uri)
     elif received.action == "unshare":  # the hub's moderation reaches the network too
-        conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
-                                         _item.c.hub_uri == received.hub))
+        gone = conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
+                                                _item.c.hub_uri == received.hub)).rowcount
+        if gone:
+            unindex_event(conn, received.uri)
     elif received.action == "update":
         assert received.document is not None
         result = update_remote(conn, received.document, str(received.actor))
         if result.problem is not None:
             raise Ignore(result.problem)
+        reindex(conn, received.uri, received.document)
     else:
         assert received.document is not None
         if is_tombstoned(conn, received.uri, authors_of(received.document)):
@@ -98,6 +106,15 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
         object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
         received_at=now))
+    index_event(conn, received.uri, document, hub=received.hub,
+                origin_host=host_of(received.uri))
+
+
+def reindex(conn: Connection, uri: str, document: Mapping[str, Any]) -> None:
+    """An edited Event moves on the calendar (only one the network brought)."""
+    row = conn.execute(select(_item.c.hub_uri).where(_item.c.object_uri == uri)).first()
+    if row is not None:
+        index_event(conn, uri, document, hub=row.hub_uri, origin_host=host_of(uri))
 
 
 async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:

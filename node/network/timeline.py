@@ -26,8 +26,9 @@ from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
 from node.network.models import NetworkItem
 
-#: The kinds a reader can filter by: the ActivityStreams types hubs publish.
-KINDS = ("Note", "Article", "Event", "Question")
+#: The kinds a reader can filter by: the ActivityStreams types hubs publish, and
+#: Lemmy's posts (Pages).
+KINDS = ("Note", "Article", "Event", "Question", "Page")
 PAGE = 20
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]

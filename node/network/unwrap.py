@@ -99,10 +99,19 @@ async def _authored(ctx: HandlerContext, shared: Mapping[str, Any], sender: str,
         document = dict(inner)
     else:
         document = await fetch_object(ctx, uri)
-    if author not in refs(document.get("attributedTo")) or not same_host(uri, author):
+    if not (_authors(document, author, hub) and same_host(uri, author)):
         raise Ignore("relayed object is not its activity's actor's own")
     action = "store" if shared.get("type") == "Create" else "update"
     return Received(action, uri, author, hub, document)
+
+
+def _authors(document: Mapping[str, Any], author: str, hub: str | None) -> bool:
+    """The Create's actor wrote the object: it is attributed to them or, as Mobilizon
+    publishes a group's events (FEDERATION.md), attributed to the announcing group with
+    the member as its ``actor`` (the organizer)."""
+    attributed = refs(document.get("attributedTo"))
+    return author in attributed or (
+        hub is not None and hub in attributed and author in refs(document.get("actor")))
 
 
 async def _deleted(ctx: HandlerContext, shared: Mapping[str, Any], hub: str | None, *,

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from node.activitypub.local_actors import find_by_username
 from node.newswire.conduct.rules import DOCUMENTS, clauses
 from node.newswire.conduct.service import current, publish_version
+from node.newswire.digest import cli as digest_cli
 from node.newswire.errors import NewsError
 from node.newswire.forwards.service import forward_item
 from node.newswire.log.service import log_page
@@ -156,8 +157,9 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
-    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct`` and
-    the network newswire's ``follow|unfollow|following|network|pick``."""
+    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct``, the
+    network newswire's ``follow|unfollow|following|network|pick`` and the weekly
+    ``digest|subscribers``."""
     news = sub.add_parser("news", help="the newswire").add_subparsers(dest="action_",
                                                                        required=True)
     submit = news.add_parser("submit", parents=[common], help="submit news to the queue")
@@ -206,3 +208,4 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     conduct.add_argument("--document", choices=DOCUMENTS, default="conduct")
     conduct.set_defaults(run=partial(cmd_conduct, nodes))
     network_cli.register(news, common, nodes)
+    digest_cli.register(news, common, nodes)

@@ -32,6 +32,7 @@ from node.network.follows import (
 )
 from node.network.policy import POLICIES, follow_policy, set_follow_policy
 from node.network.refusal import NetworkRefusal
+from node.network.sources import find_source, follow_source
 from node.network.status import followers, following
 from node.runtime import Node, node_of
 from node.web.account_settings_views import field
@@ -44,6 +45,8 @@ PAGE = "/admin/network"
 SAVED = {
     "follow": N_("The follow request is sent; it stays pending until the other side "
                  "accepts it."),
+    "source": N_("The follow request is sent to the source; what it publishes arrives "
+                 "once it accepts."),
     "unfollow": N_("This node no longer follows it; the other side is told."),
     "approve": N_("The request is accepted: that node now receives this node's public "
                   "activity."),
@@ -65,6 +68,8 @@ REFUSALS = (
     N_("this node does not follow %(uri)s"),
     N_("no pending follow request from %(actor)s"),
     N_("follow policy must be one of %(choices)s, not %(given)s"),
+    N_("name the source to follow: @group@mobilizon.example, an actor URL or a site URL"),
+    N_("%(uri)s is a %(kind)s, not an actor that publishes"),
 )
 
 
@@ -87,7 +92,8 @@ async def network_response(request: Request, *, status: int = 200,
     context = {
         **await run_in_threadpool(_data, node_of(request)), "policies": POLICIES,
         "flash": SAVED.get(request.query_params.get("saved", ""), ""),
-        "error": "", "error_for": "", "target": "", "relay": False, **values,
+        "error": "", "error_for": "", "target": "", "relay": False, "source": "",
+        **values,
     }
     return await render(request, "admin_network.html", context, status=status)
 
@@ -120,6 +126,25 @@ async def follow_submit(request: Request, login: Login) -> Response:
         return await network_response(request, status=400, error=refusal(exc),
                                       error_for="follow", target=target, relay=relay)
     return _done("follow")
+
+
+@admin_required
+async def source_submit(request: Request, login: Login) -> Response:
+    """POST /admin/network/source: look the source up, then ask to follow it."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    target, node = field(form, "source"), node_of(request)
+
+    def save(peer: FollowTarget) -> None:
+        with node.engine.begin() as conn:
+            follow_source(node, conn, peer)
+
+    try:
+        await run_in_threadpool(save, await find_source(node, target))
+    except ActorError as exc:
+        return await network_response(request, status=400, error=refusal(exc),
+                                      error_for="source", source=target)
+    return _done("source")
 
 
 @admin_required
@@ -186,6 +211,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(PAGE, network_page, methods=["GET"]),
         Route(f"{PAGE}/follow", follow_submit, methods=["POST"]),
+        Route(f"{PAGE}/source", source_submit, methods=["POST"]),
         Route(f"{PAGE}/unfollow", unfollow_submit, methods=["POST"]),
         Route(f"{PAGE}/approve", _answer(True), methods=["POST"]),
         Route(f"{PAGE}/reject", _answer(False), methods=["POST"]),

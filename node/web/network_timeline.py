@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import refs
 from node.hubs.hub.dashboard import Item
+from node.network.event_facts import EventFacts, event_facts
 from node.network.timeline import Filters, TimelineItem, TimelinePage, timeline_page
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
@@ -36,8 +37,8 @@ from node.web.templating import render
 
 #: The kinds as the filter and the cards name them, and the card each is drawn as.
 KIND_NAMES = {"Note": N_("Note"), "Article": N_("Article"), "Event": N_("Event"),
-              "Question": N_("Question")}
-CARD_KINDS = {"Event": "event", "Question": "poll", "Article": "minutes"}
+              "Question": N_("Question"), "Page": N_("Page")}
+CARD_KINDS = {"Event": "event", "Question": "poll", "Article": "minutes", "Page": "minutes"}
 LIMITS = {"node": 255, "hub": 1024, "kind": 64}  # the columns' sizes
 
 
@@ -51,6 +52,7 @@ class Entry:
     hub_uri: str  # "" when the item names no hub
     node: str  # the origin host
     node_url: str
+    facts: EventFacts | None = None  # an Event: all its source said (place, status...)
 
 
 def filters_of(request: Request) -> Filters | None:
@@ -93,7 +95,8 @@ def entries(node: Node, conn: Connection, page: TimelinePage, lang: str,
                    reader_zone=reader)
     return [Entry(card=card(item, view), kind=row.type, hub=people.get(row.hub or ""),
                   hub_uri=web_url(row.hub), node=row.origin_host,
-                  node_url=f"https://{row.origin_host}/")
+                  node_url=f"https://{row.origin_host}/",
+                  facts=event_facts(row.document) if row.type == "Event" else None)
             for item, row in zip(items, page.items, strict=True)]
 
 

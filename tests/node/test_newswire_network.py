@@ -6,6 +6,7 @@ followers, on the front page and in the public log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 from node.activitypub.models import Follow, Interaction
 from node.activitypub.vocab import PUBLIC, activity, isoformat
 from node.clock import Clock
+from node.newswire.digest.build import make_digest
+from node.newswire.digest.models import NewsDigest
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.network_news.models import NetworkNews
 from node.newswire.network_news.sources import find_source, follow_source
@@ -182,6 +185,13 @@ def test_a_moderator_picks_an_item_and_news_announces_it(h: Harness, settings: S
                              object=first["object_uri"], to=[PUBLIC]))
     front = h.client.get("/news", headers={"accept": "text/html"}).text
     assert "Strike day 1" not in front and "Strike day 2" in front
+    # The week's digest gathers the picked item still standing, with its origin node (the
+    # CLI's pick was stamped by the wall clock, so the week ends now)
+    with h.node.engine.begin() as conn:
+        made = make_digest(h.node, conn, slot_at=h.now, end=datetime.now(UTC))
+    assert made is not None and made.entries == 1
+    [digest] = rows(h, NewsDigest.__table__)  # type: ignore[attr-defined]
+    assert [(e["title"], e["origin"]) for e in digest["entries"]] == [("Strike day 2", OTHER)]
 
 
 def test_the_sources_page_lists_and_unfollows(h: Harness, settings: Settings,

@@ -6,7 +6,7 @@
   once per object id, with its origin (author, handle, host, the source it came by).
   A picked one is also a ``news_item`` in state ``picked`` (no new column).
 
-Revision ID: 0017_newsnet
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 19:50:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_newsnet"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

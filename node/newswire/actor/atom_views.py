@@ -1,9 +1,11 @@
-"""``/news/feed.atom``: the approved news as Atom 1.0 (RFC 4287), written by the hubs'
-Atom writer (:mod:`node.hubs.hub.atom`), with the same ETag and caching as a hub's feed."""
+"""``/news/feed.atom``: the approved news and the weekly digests as Atom 1.0 (RFC 4287),
+written by the hubs' Atom writer (:mod:`node.hubs.hub.atom`), with the same ETag and
+caching as a hub's feed."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +20,7 @@ from node.hubs.hub.atom import FeedEntry, FeedInfo, atom_feed
 from node.hubs.hub.atom_views import MEDIA_TYPE
 from node.newswire.actor.front import news_page
 from node.newswire.actor.service import KIND
+from node.newswire.digest.progress import Digest, digests
 from node.newswire.websub.rules import link_header
 from node.runtime import node_of
 
@@ -29,6 +32,7 @@ def news_feed(engine: Engine, hub_url: str = "") -> bytes | None:
         if actor is None:
             return None
         entries, _ = news_page(conn)
+        weekly, _ = digests(conn, limit=5)
     name = actor.display_name or actor.username
     feed_entries = [FeedEntry(id=e.object_uri, title=e.title,
                               url=e.source_url if e.picked else e.object_uri,
@@ -36,11 +40,24 @@ def news_feed(engine: Engine, hub_url: str = "") -> bytes | None:
                               published=as_utc(e.approved_at), updated=as_utc(e.approved_at),
                               content_html=e.content_html, summary_html=e.summary_html)
                     for e in entries]
+    feed_entries += [digest_entry(d, actor.uri, name, base=actor.uri) for d in weekly]
+    feed_entries.sort(key=lambda e: e.updated, reverse=True)
     info = FeedInfo(id=f"{actor.uri}/feed.atom", title=name, self_url=f"{actor.uri}/feed.atom",
                     alternate_url=actor.uri, author_name=name, author_uri=actor.uri,
                     updated=max([as_utc(actor.updated_at), *(e.updated for e in feed_entries)]),
                     hub_url=hub_url)
     return atom_feed(info, feed_entries)
+
+
+def digest_entry(d: Digest, actor_uri: str, name: str, base: str) -> FeedEntry:
+    """A digest in the newswire's feed: its title, and a link to its page."""
+    url = f"{base}/digests/{d.id}"
+    summary = html.escape(f"The news approved from {d.period_start:%Y-%m-%d} to "
+                          f"{d.period_end:%Y-%m-%d}.")
+    return FeedEntry(id=d.object_uri or url, title=d.title, url=url, author_name=name,
+                     author_uri=actor_uri, published=as_utc(d.created_at),
+                     updated=as_utc(d.created_at), content_html=f"<p>{summary}</p>",
+                     summary_html=summary)
 
 
 async def feed_endpoint(request: Request) -> Response:

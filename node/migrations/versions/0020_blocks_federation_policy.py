@@ -7,8 +7,8 @@
 * ``news_log.item_id`` becomes nullable: a block is a logged moderation decision about
   no news item.
 
-Revision ID: 0018_blocks
-Revises: 0017_newsnet
+Revision ID: 0020_blocks
+Revises: 0019
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018_blocks"
-down_revision: str | None = "0017_newsnet"
+revision: str = "0020_blocks"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
