@@ -22,6 +22,7 @@ from node.activitypub import actor_views, discovery
 from node.activitypub.actors import ActorCache
 from node.activitypub.authorized_fetch import SignedGetMiddleware
 from node.activitypub.dispatch import Dispatcher
+from node.activitypub.federation_store import FederationPolicy
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.handlers import register_all
 from node.activitypub.inbox_front import InboxFront
@@ -30,6 +31,7 @@ from node.activitypub.local_actors import SigningKeys, ensure_node_actor
 from node.activitypub.outbox import Outbox
 from node.activitypub.signatures import sign_request
 from node.activitypub.transport import delivery_client, fetch_transport
+from node.activitypub.urls import host_of
 from node.clock import Clock, system_clock
 from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
@@ -85,11 +87,13 @@ def build_node(
     outbox = hub_wiring.install_links(network_wiring.install_relay(Outbox(base_url=settings.url)))
     bells = Bells()
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
+    policy = FederationPolicy(engine, host_of(settings.url))
     fetcher = SafeFetcher(
         transport=transport or fetch_transport(allow_private=settings.fetch_private_allowed),
         allow_private=settings.fetch_private_allowed,
         sign=signer,
         user_agent=user_agent(settings),
+        gate=policy.url_refusal,
     )
     client = (
         httpx.AsyncClient(transport=transport, headers={"User-Agent": user_agent(settings)})
@@ -105,6 +109,7 @@ def build_node(
             hub_wiring.register_handlers(register_all(Dispatcher())))),
         writer=InboxWriter(engine, wakeup=bells.inbox),
         delivery_client=client,
+        policy=policy,
         actor_sources=hub_wiring.actor_sources(),
         pages=html_pages(),
         bells=bells,

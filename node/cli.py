@@ -35,7 +35,7 @@ DOMAIN_COMMANDS = ("node.accounts.cli", "node.hubs.hub.cli", "node.hubs.updates.
                    "node.hubs.events.cli", "node.hubs.calls.cli",
                    "node.hubs.polls.cli", "node.hubs.feeds.cli",
                    "node.hubs.hub.cli_items", "node.network.cli", "node.newswire.cli",
-                   "node.newswire.reports.cli")
+                   "node.newswire.reports.cli", "node.newswire.blocks.cli")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError, NewsError)
 

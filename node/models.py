@@ -1,6 +1,7 @@
 """Every table of the node, imported in one place so migrations see the whole schema."""
 
 from node.accounts.models import Account, Invite, LoginAttempt, LoginSession
+from node.activitypub.federation_store import FederationPolicyRow, FederationRule
 from node.activitypub.models import (
     Delivery,
     Follow,
@@ -44,6 +45,8 @@ __all__ = [
     "Delivery",
     "DigestMail",
     "EventAttendance",
+    "FederationPolicyRow",
+    "FederationRule",
     "FeedEntry",
     "FeedSubscription",
     "Follow",

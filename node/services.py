@@ -11,6 +11,7 @@ import httpx
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.actors import ActorCache
 from node.activitypub.dispatch import Dispatcher
+from node.activitypub.federation_store import FederationPolicy
 from node.activitypub.fetch import SafeFetcher
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.inbox_store import InboxWriter
@@ -36,7 +37,8 @@ class MailRenderer(Protocol):
 
 @dataclass
 class Services:
-    """Fetching, key cache, publishing, handler registry, the inbox writer, what
+    """Fetching, key cache, publishing, handler registry, the inbox writer, the
+    federation policy, what
     domain packages add to actor documents, the pages the web layer renders, and the
     bells that wake idle workers."""
 
@@ -46,6 +48,8 @@ class Services:
     dispatcher: Dispatcher
     writer: InboxWriter
     delivery_client: httpx.AsyncClient
+    #: blocks and the allowlist, the one policy every path asks (ARCHITECTURE.md section 7)
+    policy: FederationPolicy
     actor_sources: ActorSources = field(default_factory=ActorSources)
     pages: HtmlPages = field(default_factory=HtmlPages)
     #: Where uploaded images are kept; None: ``<data>/media`` (:func:`node.media.store.store_of`)

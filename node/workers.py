@@ -64,7 +64,7 @@ def inbox_worker(node: Node, index: int = 0, tag: str = "") -> InboxWorker:
 def delivery_worker(node: Node, index: int = 0, tag: str = "") -> DeliveryWorker:
     return DeliveryWorker(engine=node.engine, client=node.services.delivery_client,
                           clock=node.clock, worker_id=f"delivery-{index}@{tag}"[:64],
-                          bell=node.services.bells.delivery)
+                          bell=node.services.bells.delivery, policy=node.services.policy)
 
 
 def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event,

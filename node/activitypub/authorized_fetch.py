@@ -5,6 +5,10 @@ by a key we can verify, so a blocked server cannot read them anonymously. The ac
 and key documents stay public, or two servers that both require signatures could never
 fetch each other's keys (INTEROP.md, "Actor documents"). A verified signer is exposed
 to the views as ``request.state.signed_actor`` whatever the mode.
+
+A GET signed by a key of a domain the federation policy refuses (blocked, or not on
+the allowlist) gets a 403 on every path: that is where a blocked server can be told
+from an anonymous reader (:mod:`node.activitypub.policy_gate`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from node.activitypub.asgi_errors import send_json_error
 from node.activitypub.authenticate import authenticate_request, request_url
 from node.activitypub.negotiation import wants_activity_json
+from node.activitypub.policy_gate import FORBIDDEN, signer_refusal
 from node.activitypub.signatures import Rejected
 from node.runtime import Node
 
@@ -47,6 +52,11 @@ class SignedGetMiddleware:
         required = needs_signature(scope["path"], accept,
                                    authorized_fetch=self.node.settings.authorized_fetch)
         problem = "this server requires signed requests (authorized fetch)"
+        if names & SIGNATURE_HEADERS:  # a blocked signer reads nothing, signed or not
+            refused = signer_refusal(await self.node.services.policy.current(), headers)
+            if refused is not None:
+                await send_json_error(send, FORBIDDEN, refused, [(b"vary", b"Signature")])
+                return
         # Never verify on actor, key and discovery documents: verifying needs the
         # signer's key, and two nodes fetching each other's keys with signed GETs
         # would otherwise chase each other until a deadline.

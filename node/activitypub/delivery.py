@@ -49,6 +49,7 @@ from node.activitypub.classify import (
 )
 from node.activitypub.delivery_pipeline import Claimed, Material, Mode, Pipeline, Signed
 from node.activitypub.delivery_slots import Slots
+from node.activitypub.federation_store import FederationPolicy
 from node.activitypub.keys import load_rsa_private
 from node.activitypub.models import Delivery, Follow, LocalActor, OutboxActivity
 from node.activitypub.signatures import sign_request
@@ -164,6 +165,9 @@ class DeliveryWorker:
     #: it (or its poll) instead of looking every ``idle_sleep``
     bell: Bell | None = None
     sign_threads: int = 2
+    #: blocks and the allowlist: a row to a refused inbox is marked failed, never sent
+    policy: FederationPolicy | None = None
+    _refused: dict[int, str] = field(default_factory=dict, init=False)
     _keys: dict[int, tuple[str, PrivateKey]] = field(default_factory=dict, init=False)
     _bodies: dict[int, bytes] = field(default_factory=dict, init=False)
     _pipeline: Pipeline | None = field(default=None, init=False)
@@ -223,6 +227,10 @@ class DeliveryWorker:
         if not rows:
             return Claimed()
         jobs = [Job(**{k: row[k] for k in Job.__dataclass_fields__}) for row in rows]
+        if self.policy is not None:  # queued before a block, or to a host not allowed
+            rules = self.policy.rules()
+            self._refused.update((j.id, f"not delivered: {reason}") for j in jobs
+                                 if (reason := rules.refusal(j.inbox)) is not None)
         health = self._load(jobs)
         send, pushed = plan_batch(jobs, health, now)
         probes = [j for j in send
@@ -258,7 +266,11 @@ class DeliveryWorker:
     def _sign_one(
         self, job: Job, body: bytes | None, key: tuple[str, PrivateKey] | None
     ) -> Result | Signed:
-        """The body and signed headers of ``job``, or its Result if it cannot be signed."""
+        """The body and signed headers of ``job``, or its Result if it cannot be signed
+        (or may not be sent: the federation policy refuses its inbox)."""
+        refused = self._refused.pop(job.id, None)
+        if refused is not None:
+            return Result(job, Failed(refused))
         if body is None or key is None:
             return Result(job, Failed("activity or sender no longer exists"))
         try:

@@ -3,9 +3,10 @@
 Rules (SECURITY.md "Identity and origin" and "Fetching"):
 
 * the address policy (:mod:`node.activitypub.ssrf`) before every hop, and again at
-  connect time inside the guarded transport; at most 3 redirects, followed by hand so
-  policy and signature are re-applied on each hop (Fedify CVE-2025-23221), never from
-  https down to http;
+  connect time inside the guarded transport; the federation policy (blocks and the
+  allowlist, :mod:`node.activitypub.federation_policy`) before every hop too; at most 3
+  redirects, followed by hand so policy and signature are re-applied on each hop
+  (Fedify CVE-2025-23221), never from https down to http;
 * one total deadline for the whole fetch -- redirects, connects and body -- because
   per-operation timeouts let a dripping server hold a fetch forever (Mastodon
   CVE-2023-36461);
@@ -47,6 +48,9 @@ ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 Signer = Callable[[str, str, dict[str, str]], dict[str, str]]
+#: The federation policy's verdict on a URL (:mod:`.federation_store`): a reason to
+#: refuse, or None; the flag says whether the fetch is federation (signed) or a feed
+Gate = Callable[[str, bool], Awaitable[str | None]]
 T = TypeVar("T")
 Finish = Callable[[str, httpx.Response], Awaitable[T]]
 
@@ -142,10 +146,12 @@ class SafeFetcher:
         deadline: float = 10.0,
         max_bytes: int = 1_000_000,
         max_redirects: int = 3,
+        gate: Gate | None = None,
     ) -> None:
         self._transport, self._allow_private, self._sign = transport, allow_private, sign
         self._user_agent, self._deadline = user_agent, deadline
         self._max_bytes, self._max_redirects = max_bytes, max_redirects
+        self._gate = gate
 
     @property
     def allow_private(self) -> bool:
@@ -255,6 +261,8 @@ class SafeFetcher:
 
     async def _get(self, url: str, extra: dict[str, str], sign: bool) -> httpx.Response:
         reason = check_url(url, allow_private=self._allow_private)
+        if not reason and self._gate is not None:  # blocks, the allowlist: every hop
+            reason = await self._gate(url, sign)
         if reason:
             raise BlockedAddress(f"{url}: {reason}")
         headers = {**extra, "Accept-Encoding": "gzip", "User-Agent": self._user_agent}

@@ -18,6 +18,7 @@ from node.clock import Clock
 
 if TYPE_CHECKING:
     from node.activitypub.actors import ActorCache
+    from node.activitypub.federation_store import FederationPolicy
     from node.activitypub.fetch import SafeFetcher
     from node.activitypub.outbox import Outbox
 
@@ -40,6 +41,8 @@ class HandlerContext:
     item_id: int
     recipient: str | None
     batch: DbBatch | None = None  # set while items are processed side by side
+    #: blocks and the allowlist: what a handler fetches is judged too (fetch_object)
+    policy: FederationPolicy | None = None
 
     async def db(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` in one transaction, in a worker thread (shared with the

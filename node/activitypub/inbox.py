@@ -19,6 +19,7 @@ from node.activitypub.dispatch import object_type_of
 from node.activitypub.inbox_store import DuplicateActivityId, ReceivedActivity
 from node.activitypub.json_budget import budget_problem
 from node.activitypub.origin import check_origin
+from node.activitypub.policy_gate import FORBIDDEN, signer_refusal
 from node.activitypub.remote_actor import ActorKey
 from node.activitypub.signatures import Rejected
 from node.activitypub.vocab import ref
@@ -98,13 +99,27 @@ async def authenticate(node: Node, raw_target: tuple[bytes, bytes],
 
 async def accept_activity(node: Node, path: str, raw_target: tuple[bytes, bytes],
                           headers: Sequence[tuple[str, str]], body: bytes) -> None:
-    """Store the activity POSTed to inbox ``path`` once it is durable, or refuse it."""
+    """Store the activity POSTed to inbox ``path`` once it is durable, or refuse it.
+
+    The federation policy refuses a blocked signer or actor with a 403 before the key
+    is fetched and the signature checked, and a blocked key owner right after.
+    """
     check_media_type(headers)
+    rules = await node.services.policy.current()
+    refused = signer_refusal(rules, headers)
+    if refused is not None:
+        raise InboxRefusal(FORBIDDEN, refused)
     activity = parse_activity(body)
+    refused = rules.refusal(ref(activity.get("actor")))
+    if refused is not None:
+        raise InboxRefusal(FORBIDDEN, refused)
     key = await authenticate(node, raw_target, headers, body)
     problem = check_origin(activity, key.owner)
     if problem is not None:
         raise InboxRefusal(401, problem)
+    refused = rules.refusal(key.owner)
+    if refused is not None:
+        raise InboxRefusal(FORBIDDEN, refused)
     item = ReceivedActivity(
         activity_id=activity["id"],
         actor=key.owner,

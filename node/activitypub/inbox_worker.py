@@ -90,7 +90,7 @@ def handler_context(node: Node, item_id: int, recipient: str | None, *,
     return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
                           fetcher=services.fetcher, actors=services.actors,
                           outbox=services.outbox, item_id=item_id, recipient=recipient,
-                          batch=batch)
+                          batch=batch, policy=services.policy)
 
 
 @dataclass
@@ -223,7 +223,9 @@ class InboxWorker:
             return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
         context = handler_context(self.node, row["id"], row["recipient"], batch=batch)
         try:
-            problem = await proof_problem(self.node.services.actors, activity, self.node.clock())
+            rules = await self.node.services.policy.current()
+            problem = rules.activity_refusal(activity, row["actor"]) or await proof_problem(
+                self.node.services.actors, activity, self.node.clock())
             if problem is not None:
                 raise Ignore(problem)
             if not await self._hooked(context, activity, row["type"]):

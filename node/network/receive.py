@@ -59,6 +59,13 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     source = await ctx.db(lambda c: followed_source(c, node_uri, sender))
     received = await unwrap(ctx, announce.get("object"), sender,
                             await group_hub(ctx, sender) if source else None)
+    if ctx.policy is not None:  # the relayed item's author, hub or host may be blocked
+        rules = await ctx.policy.current()
+        refused = (rules.refusal(received.uri) or rules.refusal(received.actor)
+                   or rules.refusal(received.hub)
+                   or rules.document_refusal(received.document or {}))
+        if refused is not None:
+            raise Ignore(refused)
     if ctx.is_local(received.uri):
         raise Ignore("our own object, relayed back to us")
     if received.action == "profile":  # a hub's Update{Group}: the directory's entry

@@ -73,10 +73,11 @@ class NewsLogEntry(SQLModel, table=True):
     __tablename__ = "news_log"
 
     id: int | None = Field(default=None, primary_key=True)
+    # None for a decision on no news item: a report or a block (issue 10 items 7, 8)
     item_id: int | None = Field(default=None, foreign_key="news_item.id", index=True)
     # a decision on a report (node/newswire/reports) names the report, not a news item
     report_id: int | None = Field(default=None, index=True)
-    action: str = Field(max_length=16)  # approved | edited | rejected | dismissed | removed ...
+    action: str = Field(max_length=16)  # approved | edited | rejected | dismissed | blocked ...
     title: str = Field(max_length=200)
     clause: str = Field(default="", max_length=300)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -40,4 +40,15 @@ REFUSALS = (
     N_("name the source: @news@other.example, an actor URL or a site URL"),
     N_("there is no such network news item"),
     N_("this item is already in the newswire"),
+    # blocks and the allowlist (node.newswire.blocks.service)
+    N_("a block needs a public reason"),
+    N_("the reason may have at most 500 characters"),
+    N_("name an account (@user@host or its URL) or a domain (example.org)"),
+    N_("cannot find the account %(target)s: %(reason)s"),
+    N_("%(target)s is already blocked"),
+    N_("%(target)s is not blocked"),
+    N_("%(target)s is already on the allowlist"),
+    N_("%(target)s is not on the allowlist"),
+    N_("the mode must be open or allowlist"),
+    N_("this node cannot block itself"),
 )

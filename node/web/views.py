@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from node.runtime import node_of
 from node.web import (
+    admin_blocks_views,
     admin_network_views,
     admin_views,
     calendar_pages,
@@ -88,6 +89,7 @@ def routes() -> list[BaseRoute]:
         Route("/account/password", password_submit, methods=["POST"]),
         *admin_views.routes(),
         *admin_network_views.routes(),
+        *admin_blocks_views.routes(),
         *invite_views.routes(),
         *hub_admin_views.routes(),
         *poll_vote_view.routes(),

@@ -67,6 +67,10 @@ async def fetch_object(ctx: HandlerContext, uri: str | None) -> dict[str, Any]:
     authors = refs(fetched.document.get("attributedTo"))
     if not authors or not all(same_host(author, uri) for author in authors):
         raise Ignore("fetched object is attributed to an actor on another host")
+    if ctx.policy is not None:  # an account blocked on an allowed host
+        refused = (await ctx.policy.current()).document_refusal(fetched.document)
+        if refused is not None:
+            raise Ignore(refused)
     return fetched.document
 
 

@@ -2,6 +2,7 @@
 
 An entry holds what was decided, when, on which news (its title), the clause cited
 and the moderator's role; never the submitter's contact, never the moderator's name.
+Blocks and the allowlist are logged here too, with their public reason, on no news.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ _item = NewsItem.__table__  # type: ignore[attr-defined]
 class LogEntry:
     id: int
     at: datetime
-    action: str  # approved | edited | rejected; on a report: dismissed | removed | forwarded
+    #: approved | edited | rejected | picked; on a report: dismissed | removed |
+    #: forwarded; blocked | unblocked | allowed | disallowed | mode (issue 10 item 8:
+    #: ``title`` is then the domain, account or mode, ``note`` the public reason)
+    action: str
     title: str
     clause: str
     note: str
@@ -34,7 +38,7 @@ class LogEntry:
 def log_page(conn: Connection, before: int | None = None,
              limit: int = PAGE) -> tuple[list[LogEntry], int | None]:
     """A page of entries and the cursor of the next (older) page, if any."""
-    # a decision on a report has no news item (node/newswire/reports): an outer join
+    # a decision on a report or a block has no news item: an outer join
     query = (select(_log, _item.c.object_uri).outerjoin(_item, _item.c.id == _log.c.item_id)
              .order_by(_log.c.id.desc()).limit(limit + 1))
     if before is not None:

@@ -1,0 +1,121 @@
+"""Blocks from the moderators' side (issue 10 item 8): the service's refusals, ``ionode
+block`` and ``ionode allow``, the /admin/blocks page, and the policy cache that several
+processes share through the version counter."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
+from node.newswire.blocks.service import Target, block
+from node.newswire.errors import NewsError
+from tests.conftest import NOW
+from tests.node.admin_support import add_admin, page_token, signed_in
+from tests.node.cli_support import PASSWORD, cli_flags, run_cli
+from tests.node.harness import Harness, rows
+from tests.node.test_blocks import create, h
+from tests.node.web_support import add_organizer
+
+__all__ = ["h"]  # the fixture, shared with test_blocks
+
+
+def test_refusals_a_reason_is_required_and_a_block_is_not_made_twice(h: Harness) -> None:
+    with h.node.engine.begin() as conn:
+        with pytest.raises(NewsError, match="public reason"):
+            block(h.node, conn, Target("domain", "spam.example"), "  ", role="admin")
+        block(h.node, conn, Target("domain", "spam.example"), "spam", role="admin")
+        with pytest.raises(NewsError, match="already blocked"):
+            block(h.node, conn, Target("domain", "spam.example"), "spam", role="admin")
+        with pytest.raises(NewsError, match="cannot block itself"):
+            block(h.node, conn, Target("domain", h.node.settings.url.split("//")[1]
+                                       .split(":")[0]), "x", role="admin")
+    assert [r["target"] for r in rows(h, FederationRule.__table__)] == ["spam.example"]
+
+
+def test_the_block_and_allow_commands(database_url: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    flags = cli_flags(database_url, tmp_path)
+    assert run_cli(["user", "create", "ada", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0  # the first user: a node admin
+    assert run_cli(["user", "create", "bo", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0  # neither admin nor news moderator
+    capsys.readouterr()
+    assert run_cli(["block", "add", "Spam.Example.", "--reason", "spam waves", "--as", "ada"],
+                   flags, monkeypatch) == 0
+    assert "blocked the domain spam.example" in capsys.readouterr().out
+    assert run_cli(["block", "add", "https://ok.example/users/troll", "--reason", "threats",
+                    "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["block", "add", "x.example", "--reason", "r", "--as", "bo"],
+                   flags, monkeypatch) == 1
+    assert "only the node's admins and news moderators" in capsys.readouterr().err
+    assert run_cli(["block", "mode", "allowlist", "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["allow", "add", "friends.example", "--as", "ada"], flags, monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli(["block", "list"], flags, monkeypatch) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0] == "mode\tallowlist"
+    assert [line.split("\t")[:2] for line in listed[1:]] == [
+        ["domain", "spam.example"], ["account", "https://ok.example/users/troll"],
+        ["allowed", "friends.example"]]
+    assert "spam waves" in listed[1]
+    assert run_cli(["block", "remove", "spam.example", "--as", "ada"], flags, monkeypatch) == 0
+    assert run_cli(["allow", "remove", "friends.example", "--as", "ada"], flags,
+                   monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli(["allow", "list"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == "mode\tallowlist\n"
+    assert run_cli(["news", "log"], flags, monkeypatch) == 0
+    actions = [line.split("\t")[2] for line in capsys.readouterr().out.splitlines()]
+    assert actions == ["disallowed", "unblocked", "allowed", "mode", "blocked", "blocked"]
+
+
+def test_the_blocks_page_is_for_moderators_and_refuses_as_the_service_does(h: Harness) -> None:
+    add_admin(h.node.engine, "ada")
+    add_organizer(h.node.engine, "bo")
+    browse = partial(TestClient, h.client.app, base_url=h.node.settings.url,
+                     follow_redirects=False)
+    answer = browse().get("/admin/blocks")
+    assert answer.status_code == 303 and "/login" in answer.headers["location"]
+    assert signed_in(browse(), "bo").get("/admin/blocks").status_code == 403
+    ada = signed_in(browse(), "ada")
+    token = page_token(ada, "/admin/blocks")
+    refused = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": "spam.example", "reason": " "})
+    assert refused.status_code == 400 and "a block needs a public reason" in refused.text
+    assert 'value="spam.example"' in refused.text  # what was typed comes back
+    done = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": "SPAM.example.", "reason": "spam waves"})
+    assert done.status_code == 303
+    spammer = h.remote.add_actor("spam.example", "x")  # refused at once: cache dropped
+    assert h.post_activity(spammer, create(spammer, 1, "buy", h)).status_code == 403
+    assert "spam waves" in ada.get("/news/log").text
+
+
+def test_another_process_sees_a_change_when_its_snapshot_is_stale(engine: Engine) -> None:
+    """Two caches on one database, as two processes have: the version counter tells."""
+    now = [0.0]
+    theirs = FederationPolicy(engine, "here.example", ttl=2.0, monotonic=lambda: now[0])
+    assert theirs.rules().refusal("https://spam.example/users/x") is None
+    with engine.begin() as conn:  # `ionode block add` in another process
+        add_rule(conn, "domain", "spam.example", "spam", NOW)
+    assert theirs.rules().refusal("https://spam.example/users/x") is None  # still fresh
+    now[0] = 2.5
+    assert theirs.rules().refusal("https://spam.example/users/x") is not None
+    snapshot = theirs.rules()
+    now[0] = 5.0
+    assert theirs.rules() is snapshot  # nothing changed: the same snapshot
+
+
+def test_allowlist_mode_never_refuses_the_node_itself(engine: Engine) -> None:
+    policy = FederationPolicy(engine, "localhost:8000")
+    with engine.begin() as conn:
+        bump(conn, "allowlist")
+    rules = policy.rules()
+    assert rules.refusal("http://localhost:8000/users/ana") is None
+    assert rules.refusal("http://elsewhere.example/users/bo") is not None
