@@ -77,7 +77,8 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
-    outbox = network_wiring.install_relay(Outbox(base_url=settings.url))
+    outbox = hub_wiring.install_crosspost(
+        network_wiring.install_relay(Outbox(base_url=settings.url)))
     bells = Bells()
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     fetcher = SafeFetcher(

@@ -12,6 +12,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
+from node.hubs.crosspost.models import CrosspostTarget
 from node.hubs.hub.models import (
     CallSeries,
     EventAttendance,
@@ -23,7 +24,7 @@ from node.hubs.hub.models import (
     PollVote,
 )
 from node.media.models import Media
-from node.network.models import NetworkItem, NetworkPeer
+from node.network.models import ItemOrigin, NetworkItem, NetworkPeer
 from node.newswire.models import (
     ConductVersion,
     NewsItem,
@@ -37,6 +38,7 @@ __all__ = [
     "Account",
     "CallSeries",
     "ConductVersion",
+    "CrosspostTarget",
     "Delivery",
     "EventAttendance",
     "FeedEntry",
@@ -49,6 +51,7 @@ __all__ = [
     "InboxItem",
     "Interaction",
     "Invite",
+    "ItemOrigin",
     "LocalActor",
     "LoginAttempt",
     "LoginSession",

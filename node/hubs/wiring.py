@@ -6,6 +6,9 @@ from starlette.routing import BaseRoute
 
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
+from node.activitypub.outbox import Outbox
+from node.hubs.crosspost import inbound as crosspost_inbound
+from node.hubs.crosspost.targets import TargetDeliveries
 from node.hubs.events import calendar_views, rsvp
 from node.hubs.hub import atom_views, featured, inbound, inbound_updates
 from node.hubs.polls import votes as poll_votes
@@ -20,7 +23,15 @@ def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
     poll_votes.register(dispatcher)
     inbound.register(dispatcher)
     inbound_updates.register(dispatcher)
+    crosspost_inbound.register(dispatcher)
     return dispatcher
+
+
+def install_crosspost(outbox: Outbox) -> Outbox:
+    """An author's Create, Update and Delete of a cross-posted item reach every remote
+    target hub (:mod:`node.hubs.crosspost.targets`)."""
+    outbox.add_hook(TargetDeliveries())
+    return outbox
 
 
 def routes() -> list[BaseRoute]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from node.columns import timestamp
@@ -47,3 +47,23 @@ class NetworkItem(SQLModel, table=True):
     origin_host: str = Field(max_length=255, index=True)
     via: str = Field(max_length=1024)
     received_at: datetime = timestamp(index=True)
+
+
+class ItemOrigin(SQLModel, table=True):
+    """One hub an item was posted in: every hub known to share it, keyed by object id.
+
+    Issue 9 items 5 and 6: an item that reached this node by several paths (a hub here
+    published it, a cross-post target hub Announced it, a followed node relayed a hub's
+    Announce) is shown once, with "posted in: hub A @ node 1, hub B @ node 2". The
+    ``network_item`` row keeps the first origin (the timeline's filters); this table
+    keeps every one (:mod:`node.network.origins`).
+    """
+
+    __tablename__ = "item_origin"
+    __table_args__ = (UniqueConstraint("object_uri", "hub_uri", name="uq_item_origin"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    object_uri: str = Field(max_length=1024, index=True)
+    hub_uri: str = Field(max_length=1024)
+    origin_host: str = Field(max_length=255)
+    seen_at: datetime = timestamp()

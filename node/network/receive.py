@@ -25,6 +25,7 @@ from node.activitypub.remote_objects import apply_delete, is_tombstoned, store_r
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
 from node.network.models import NetworkItem, NetworkPeer
+from node.network.origins import add_origin, drop_origin
 from node.network.policy import follow_policy
 from node.network.rules import follows_public
 from node.network.unwrap import Received, unwrap
@@ -67,6 +68,7 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
     elif received.action == "unshare":  # the hub's moderation reaches the network too
         conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
                                          _item.c.hub_uri == received.hub))
+        drop_origin(conn, received.uri, received.hub)
     elif received.action == "update":
         assert received.document is not None
         result = update_remote(conn, received.document, str(received.actor))
@@ -83,7 +85,10 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
 
 
 def record_origin(conn: Connection, received: Received, sender: str, now: datetime) -> None:
-    """The item's origin (hub and node), recorded the first time the object arrives."""
+    """The item's origin (hub and node), recorded the first time the object arrives;
+    every hub that shares it is kept besides (:mod:`node.network.origins`)."""
+    if received.hub is not None:
+        add_origin(conn, received.uri, received.hub, now)
     if conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first():
         return
     document = received.document or {}

@@ -10,7 +10,7 @@ Everything is sanitised again here (:func:`node.web.markup.sanitized_markup`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Item, Series
+from node.network.origins import Origin
 from node.web.dates import Shown, shown
 from node.web.i18n import N_
 from node.web.item_text import plain_text
@@ -62,6 +63,7 @@ class Card:
     cadence: Cadence | None = None
     likes: int = 0
     vote_url: str = ""  # a poll of this node: where the vote form posts
+    posted_in: tuple[Origin, ...] = ()  # every hub it was posted in (node.network.origins)
 
     @property
     def excerpt(self) -> str:
@@ -82,6 +84,7 @@ class Reading:
     series: dict[int, Series]
     base: str  # the node's URL: its own polls take votes here
     reader_zone: str | None = None  # the signed-in reader's own zone, if they set one
+    origins: dict[str, list[Origin]] = field(default_factory=dict)  # by object id
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -157,7 +160,8 @@ def card(item: Item, reading: Reading) -> Card:
         notice=_notice_text(notice, item.uri) if notice else "",
         cadence=cadence(reading.series.get(item.series_id or 0)),
         likes=reading.likes.get(item.uri, 0),
-        vote_url=_vote_url(item, reading.base))
+        vote_url=_vote_url(item, reading.base),
+        posted_in=tuple(reading.origins.get(item.uri, ())))
 
 
 def _vote_url(item: Item, base: str) -> str:

@@ -13,9 +13,11 @@ the hub's posting policy (:func:`node.hubs.hub.policy.decide`), like a member's 
   FEP-8b32 proof (so receivers can verify it), else naming the Create by id. The
   author is addressed too, so Mastodon tells them the hub shared the post;
 * held: stored with a ``held`` item for the moderation queue; nothing is Announced;
-* refused: nothing is recorded for the hub and nothing is Announced. The activity is
-  marked ignored with the reason, unless someone here follows the author; then the
-  protocol handler stores the post as usual, for them (it is still not in the hub).
+* refused: nothing is recorded for the hub and nothing is Announced; the hub answers
+  the author with ``Reject{Create}`` and its reason (:mod:`node.hubs.crosspost.answers`,
+  as Lemmy does), so a cross-posting organizer sees why. The activity is marked ignored
+  with the reason, unless someone here follows the author; then the protocol handler
+  stores the post as usual, for them (it is still not in the hub).
 
 Only public posts count (Public in ``to`` or ``cc``): a direct or followers-only
 mention of a hub is not a submission and is left to the protocol handler.
@@ -52,10 +54,12 @@ from node.activitypub.remote_objects import (
     store_remote,
 )
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
+from node.hubs.crosspost.answers import reject_create
 from node.hubs.events.rules import EventError, spec_from_document
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import Decision, decide
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
+from node.network.origins import add_origin
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
@@ -110,7 +114,10 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
             or author not in refs(document.get("attributedTo"))):
         return False
     inbox = None if ctx.is_local(author) else await _preferred_inbox(ctx, author)
-    return await ctx.db(lambda conn: _take(ctx, conn, create, document, hubs, inbox))
+    taken = await ctx.db(lambda conn: _take(ctx, conn, create, document, hubs, inbox))
+    if isinstance(taken, str):  # refused by every hub: the Rejects are sent, then ignored
+        raise Ignore(taken)
+    return taken
 
 
 def item_kind(document: Mapping[str, Any]) -> str | None:
@@ -125,7 +132,10 @@ async def _preferred_inbox(ctx: HandlerContext, actor: str) -> str:
 
 
 def _take(ctx: HandlerContext, conn: Connection, create: Mapping[str, Any],
-          document: Mapping[str, Any], hub_uris: Sequence[str], inbox: str | None) -> bool:
+          document: Mapping[str, Any], hub_uris: Sequence[str],
+          inbox: str | None) -> bool | str:
+    """True when a hub took the post; False to leave it to the protocol handler; the
+    hubs' reasons when every hub refused it (after their ``Reject`` s are queued)."""
     uri = str(ref(document))
     if is_tombstoned(conn, uri, authors_of(document)):
         raise Ignore("object was deleted before its Create arrived")
@@ -136,17 +146,22 @@ def _take(ctx: HandlerContext, conn: Connection, create: Mapping[str, Any],
     author = actor_of(create)
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author) for t in fresh}
     taken = [t for t in fresh if decisions[t.name].state != "refused"]
+    now = ctx.clock()
+    for target in (t for t in fresh if decisions[t.name].state == "refused"):
+        reject_create(conn, ctx.outbox, target.actor, create_id=str(create.get("id")),
+                      object_uri=uri, author=author, inbox=inbox,
+                      reason=decisions[target.name].reason, now=now)
     if not taken:
         if followed_here(conn, author):
             return False
-        raise Ignore("; ".join(f"{name}: {d.reason}" for name, d in decisions.items()))
-    now = ctx.clock()
+        return "; ".join(f"{name}: {d.reason}" for name, d in decisions.items())
     if not ctx.is_local(uri):
         store_remote(conn, document, now)
     for target in taken:
         _record(conn, target, document, author, decisions[target.name], now,
                 origin="local" if ctx.is_local(uri) else "remote")
         if decisions[target.name].state == "published":
+            add_origin(conn, uri, target.actor.uri, now)
             announce_remote(conn, ctx.outbox, target.actor,
                             shared_forms(uri, create), author, inbox, now)
     return True
