@@ -14,7 +14,7 @@ Per target, one status (issue 9 item 6):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -67,7 +67,8 @@ def _remote(conn: Connection, target: Any) -> TargetStatus:
         return replace(base, state="delivered")
     if sent.state in ("failed", "gone"):
         return replace(base, state="failed", reason=sent.last_error)
-    return replace(base, state="failing", reason=sent.last_error, next_retry=sent.due_at)
+    due = sent.due_at if sent.due_at.tzinfo else sent.due_at.replace(tzinfo=UTC)  # SQLite
+    return replace(base, state="failing", reason=sent.last_error, next_retry=due)
 
 
 def target_statuses(conn: Connection, uri: str) -> list[TargetStatus]:
