@@ -4,9 +4,11 @@ Issue 9 item 6: the organizer who cross-posted an item sees, per target hub, whe
 is queued, delivered (no answer yet: held for moderation there, or not yet read),
 published, held for moderation (a hub here), refused (with the hub's reason) or failing
 (with the next retry and the last error), from :mod:`node.hubs.hub.crossposts`. While
-any answer is outstanding the page refreshes itself every :data:`REFRESH` seconds with
-a ``<meta http-equiv="refresh">``: live without JavaScript, nothing for the CSP to
-allow. Only the author sees it (anyone else gets the same 404 as for no such item).
+any answer is outstanding, ``/static/targets.js`` (a file: the CSP allows no inline
+script) fetches the table again every :data:`REFRESH` seconds into an ``aria-live``
+region, with a button to stop; without JavaScript a "Refresh" link does it by hand.
+(Not ``<meta http-equiv="refresh">``: a timed reload fails WCAG 2.2.1, as axe-core
+says.) Only the author sees it (anyone else gets the same 404 as for no such item).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ async def targets_page(request: Request, login: Login) -> Response:
     retries = {s.hub_uri: shown(s.next_retry, zone, lang, now)
                for s in statuses if s.next_retry is not None}
     context = {"item_url": uri.removeprefix(node.settings.url), "item_title": _title(document),
+               "page_url": request.url.path,
                "statuses": statuses, "labels": STATE_LABELS, "retries": retries,
                "refresh": REFRESH if any(s.state in OPEN_STATES for s in statuses) else 0}
     return await render(request, "item_targets.html", context)

@@ -217,7 +217,8 @@ def test_the_targets_page_shows_each_status_to_the_author_only(world: World) -> 
     world.site.sign_in("nate")
     page = world.site.client.get(path, headers=HTML)
     assert page.status_code == 200
-    assert '<meta http-equiv="refresh" content="10">' in page.text
+    assert 'id="target-status" aria-live="polite" data-live="10"' in page.text
+    assert '<script src="/static/targets.js" defer></script>' in page.text
     for text in ("Published", "Held for moderation", "Delivered, waiting for the hub",
                  "Failing", "next try", "@quiet@down.example"):
         assert text in page.text
