@@ -149,6 +149,20 @@ def test_one_object_to_every_hub_and_each_answer_per_target(world: World) -> Non
             "dockers @ philly.example"]
 
 
+def test_a_hub_that_takes_the_item_out_again_is_no_longer_listed(world: World) -> None:
+    oak = world.group(OAK, "dockers")
+    uri = cross_post(world, oak)
+    announce = {"id": f"{oak.uri}/shares/1", "type": "Announce", "actor": oak.uri,
+                "object": uri, "to": [PUBLIC]}
+    world.deliver(oak, {"@context": AS, **announce})
+    world.deliver(oak, {"@context": AS, "id": f"{oak.uri}/undo/1", "type": "Undo",
+                        "actor": oak.uri, "object": announce, "to": [PUBLIC]})
+    assert world.statuses(uri)[-1] == ("@dockers@oakland.example", "refused",
+                                       "taken out of the hub by its moderators")
+    with world.site.node.engine.connect() as conn:
+        assert [o.name for o in posted_in(conn, [uri])[uri]] == ["portshutdown"]
+
+
 def test_a_reject_by_a_hub_that_was_no_target_changes_nothing(world: World) -> None:
     oak, stranger = world.group(OAK, "dockers"), world.group(CLOSED, "quiet")
     uri = cross_post(world, oak)

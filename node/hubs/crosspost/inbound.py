@@ -8,6 +8,9 @@ A remote target hub answers a cross-post from its own node (FEP-1b12):
 * ``Reject`` of the author's ``Create`` by the target hub: refused, with the reason
   the hub gave (``summary``, else ``content``; kept as plain text).
 * nothing: delivered, waiting for the hub (held for moderation, or not yet read).
+* ``Undo{Announce}`` by a hub that had published it: a steward took it out again
+  (moderation); refused, with :data:`REMOVED` as the reason, and no longer one of the
+  hubs it is posted in.
 
 Only the hub itself can answer for itself: the activity's actor (authenticated by its
 HTTP signature) must be the target hub the row names.
@@ -28,10 +31,12 @@ from node.activitypub.models import OutboxActivity
 from node.activitypub.vocab import ref
 from node.hubs.crosspost.answers import MAX_REASON
 from node.hubs.crosspost.models import CrosspostTarget
-from node.network.origins import add_origin
+from node.network.origins import add_origin, drop_origin
 
 _target = CrosspostTarget.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+#: The reason kept when a hub undoes its Announce (an Undo carries none).
+REMOVED = "taken out of the hub by its moderators"
 
 
 def announced_uri(announce: Mapping[str, Any]) -> str | None:
@@ -103,6 +108,32 @@ async def on_reject(ctx: HandlerContext, reject: Mapping[str, Any]) -> bool:
     return bool(await ctx.db(record))
 
 
+async def on_undo(ctx: HandlerContext, undo: Mapping[str, Any]) -> bool:
+    """A target hub undid its Announce of our object. Never consumes the Undo (the
+    protocol handler takes the share back too)."""
+    hub = actor_of(undo)
+    shared = undo.get("object")
+    if not isinstance(shared, Mapping) or shared.get("type") != "Announce" \
+            or ref(shared.get("actor")) != hub:
+        return False
+    uri = announced_uri(shared)
+    if uri is None or not ctx.is_local(uri) or ctx.is_local(hub):
+        return False
+    now = ctx.clock()
+
+    def removed(conn: Connection) -> None:
+        done = conn.execute(update(_target).where(
+            _target.c.object_uri == uri, _target.c.hub_uri == hub,
+            _target.c.state == "published").values(
+            state="refused", reason=REMOVED, updated_at=now))
+        if done.rowcount:
+            drop_origin(conn, uri, hub)
+
+    await ctx.db(removed)
+    return False
+
+
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.add_hook("Announce", on_announce)
     dispatcher.add_hook("Reject", on_reject)
+    dispatcher.add_hook("Undo", on_undo)
