@@ -279,3 +279,25 @@ def test_a_target_must_be_a_hub(world: World) -> None:
     group = world.group(OAK, "dockers")
     found = world.site.client.portal.call(remote_hub, world.site.node, group.uri)  # type: ignore[union-attr]
     assert found == RemoteHub(group.uri, "@dockers@oakland.example", f"https://{OAK}/inbox")
+
+
+def test_the_compose_forms_take_hubs_of_other_nodes(world: World) -> None:
+    oak = world.group(OAK, "dockers")
+    world.site.sign_in("nate")
+    posted = world.site.send("/hubs/portshutdown/post/update",
+                             {"text": "Form post", "also_to": f"dockers {oak.uri}"})
+    assert posted.status_code == 303 and posted.headers["location"].endswith("/targets")
+    from_account = world.site.send("/account/post", {"text": "Account post",
+                                                     "hub": "portshutdown",
+                                                     "elsewhere": oak.uri})
+    assert from_account.status_code == 303
+    assert from_account.headers["location"].endswith("/targets")
+    world.drain()
+    assert [c["object"]["content"] for c in world.sent(OAK, "Create")] == [
+        "<p>Form post</p>", "<p>Account post</p>"]
+    assert world.statuses(posted.headers["location"].removesuffix("/targets")
+                          .replace("/objects/", f"{BASE}/objects/")) == [
+        ("portshutdown", "published", None), ("dockers", "held", "waiting for a moderator"),
+        ("@dockers@oakland.example", "delivered", None)]
+    refused = world.site.send("/account/post", {"text": "x", "elsewhere": "@nobody"})
+    assert refused.status_code == 400
