@@ -13,7 +13,8 @@ says.) Only the author sees it (anyone else gets the same 404 as for no such ite
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ from node.web.item_text import plain_text
 from node.web.queries import object_uri
 from node.web.templating import render
 
+T = TypeVar("T")
 #: Seconds between refreshes while a target has not answered.
 REFRESH = 10
 #: States that may still change without the author doing anything.
@@ -86,7 +88,7 @@ async def targets_page(request: Request, login: Login) -> Response:
     return await render(request, "item_targets.html", context)
 
 
-def _with_conn(node: Node, work: Any) -> Any:
+def _with_conn(node: Node, work: Callable[[Connection], T]) -> T:
     with node.engine.connect() as conn:
         return work(conn)
 

@@ -11,13 +11,15 @@ published is the hub's ``Announce``, refused is this ``Reject``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from node.activitypub.models import LocalActor
 from node.activitypub.outbox import Outbox
-from node.activitypub.vocab import activity
+from node.activitypub.vocab import activity, ref
 
 #: The longest reason sent (a moderator's reason is already capped at 500 characters).
 MAX_REASON = 500
@@ -35,3 +37,12 @@ def reject_create(conn: Connection, outbox: Outbox, hub: LocalActor, *, create_i
                         summary=reason[:MAX_REASON])
     return outbox.publish(conn, actor=hub, activity=document, now=now, to_followers=False,
                           inboxes=[inbox]).deliveries
+
+
+def reject_all(conn: Connection, outbox: Outbox, refusals: Sequence[tuple[LocalActor, str]],
+               create: Mapping[str, Any], object_uri: str, inbox: str | None,
+               now: datetime) -> int:
+    """Each refusing hub's ``Reject`` of the received ``create``, with its reason."""
+    return sum(reject_create(conn, outbox, hub, create_id=str(create.get("id")),
+                             object_uri=object_uri, author=str(ref(create.get("actor"))),
+                             inbox=inbox, reason=reason, now=now) for hub, reason in refusals)
