@@ -40,6 +40,8 @@ from node.network import wiring as network_wiring
 from node.newswire import wiring as news_wiring
 from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
+from node.newswire.digest.tasks import digest_tasks
+from node.newswire.tasks import news_tasks
 from node.node_record import record_url
 from node.periodic import PeriodicTask
 from node.runtime import Node
@@ -49,6 +51,7 @@ from node.supervision import supervised
 from node.wakeups import Bells
 from node.web import views as web_views
 from node.web.install import install_web
+from node.web.mail import MailTemplates
 from node.web.pages import html_pages
 from node.workers import spawn_workers, stop_gracefully
 
@@ -56,7 +59,7 @@ from node.workers import spawn_workers, stop_gracefully
 def background_tasks() -> list[PeriodicTask]:
     """Every periodic job of the node, run by whichever process runs its workers (``serve``
     with workers, or ``ionode worker``): one list, so both run the same jobs."""
-    return periodic_tasks() + media_tasks()
+    return periodic_tasks() + media_tasks() + news_tasks() + digest_tasks()
 
 
 def all_routes() -> list[BaseRoute]:
@@ -104,6 +107,7 @@ def build_node(
         actor_sources=hub_wiring.actor_sources(),
         pages=html_pages(),
         bells=bells,
+        mail=MailTemplates(settings),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)

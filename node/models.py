@@ -25,6 +25,7 @@ from node.hubs.hub.models import (
 )
 from node.media.models import Media
 from node.network.models import ItemOrigin, NetworkItem, NetworkPeer
+from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
     NewsItem,
@@ -32,6 +33,8 @@ from node.newswire.models import (
     NewsModerator,
     NewsSubmitAttempt,
 )
+from node.newswire.network_news.models import NetworkNews
+from node.newswire.websub.models import WebSubPing
 from node.node_record import NodeSetting
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "ConductVersion",
     "CrosspostTarget",
     "Delivery",
+    "DigestMail",
     "EventAttendance",
     "FeedEntry",
     "FeedSubscription",
@@ -57,14 +61,18 @@ __all__ = [
     "LoginSession",
     "Media",
     "NetworkItem",
+    "NetworkNews",
     "NetworkPeer",
+    "NewsDigest",
     "NewsItem",
     "NewsLogEntry",
     "NewsModerator",
     "NewsSubmitAttempt",
+    "NewsSubscriber",
     "NodeSetting",
     "OutboxActivity",
     "PollVote",
     "RemoteActor",
     "StoredObject",
+    "WebSubPing",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
 
 import httpx
 
@@ -15,6 +17,21 @@ from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
 from node.media.store import MediaStore
 from node.wakeups import Bells
+
+
+class RenderedMail(NamedTuple):
+    subject: str
+    text: str
+    html: str
+
+
+class MailRenderer(Protocol):
+    """Renders an e-mail's subject, plain-text and HTML parts from the web layer's
+    templates (``mail/<template>.txt`` and ``.html``) in language ``lang``: domains
+    that send mail get the renderer here instead of importing the web layer."""
+
+    def __call__(self, template: str, lang: str,
+                 context: Mapping[str, Any]) -> RenderedMail: ...
 
 
 @dataclass
@@ -35,3 +52,5 @@ class Services:
     media_store: MediaStore | None = None
     #: what this process's idle workers wait on (the inbox writer rings ``inbox``)
     bells: Bells = field(default_factory=Bells)
+    #: the e-mail templates (node.web.mail), for the newswire's confirmation and digest mail
+    mail: MailRenderer | None = None

@@ -84,6 +84,11 @@ class Settings:
     inbox_workers: int = 2
     delivery_workers: int = 2
     timezone: str = DEFAULT_ZONE  # IANA name: how pages show times unless a hub has its own
+    websub_hub: str = ""  # IONODE_WEBSUB_HUB: the WebSub hub the news feed names; off if ""
+    #: the operator's SMTP server for the newswire's e-mail (node.newswire.digest.smtp):
+    #: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS); "" = none
+    smtp_url: str = ""
+    mail_from: str = ""  # the From address of that e-mail; "" = news@<host>
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +148,9 @@ class Settings:
             inbox_workers=_int(env, "IONODE_INBOX_WORKERS", 2),
             delivery_workers=_int(env, "IONODE_DELIVERY_WORKERS", 2),
             timezone=_zone(env),
+            websub_hub=_websub_hub(env),
+            smtp_url=env.get("IONODE_SMTP_URL", "").strip(),
+            mail_from=env.get("IONODE_MAIL_FROM", "").strip(),
         )
         return settings.with_overrides(**overrides)
 
@@ -242,3 +250,15 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _websub_hub(env: Mapping[str, str]) -> str:
+    """``IONODE_WEBSUB_HUB``: an absolute URL (https, or http on loopback), or off."""
+    raw = env.get("IONODE_WEBSUB_HUB", "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or (
+            parts.scheme == "http" and not is_loopback_host(parts.hostname)):
+        raise SettingsError(f"IONODE_WEBSUB_HUB must be an https:// URL, got {raw!r}")
+    return raw

@@ -34,6 +34,7 @@ from anyio.abc import TaskGroup
 from node.activitypub.delivery import DeliveryWorker
 from node.activitypub.inbox_worker import InboxWorker
 from node.db import database_label, is_postgres, sqlite_path
+from node.newswire.digest.tasks import digest_sender
 from node.periodic import PeriodicTask, run_periodic
 from node.runtime import Node
 from node.settings import SettingsError
@@ -88,6 +89,9 @@ def spawn_workers(node: Node, group: TaskGroup, stop: anyio.Event,
                                            writer=node.services.writer))
     for i in range(node.settings.delivery_workers):
         start(f"delivery worker {i}", partial(delivery_worker(node, i, tag).run, stop))
+    sender = digest_sender(node, f"digest@{tag}")
+    if sender is not None:  # the newswire's mail, at the SMTP server's pace
+        start("digest mail sender", partial(sender.run, stop))
     return started
 
 

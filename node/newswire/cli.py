@@ -10,17 +10,22 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from node.activitypub.local_actors import find_by_username
 from node.newswire.conduct.rules import DOCUMENTS, clauses
 from node.newswire.conduct.service import current, publish_version
+from node.newswire.digest import cli as digest_cli
 from node.newswire.errors import NewsError
+from node.newswire.forwards.service import forward_item
 from node.newswire.log.service import log_page
 from node.newswire.moderation.roles import (
+    NO_SUCH_USER,
     add_moderator,
     list_moderators,
     remove_moderator,
     role_of_user,
 )
 from node.newswire.moderation.service import approve, reject, waiting
+from node.newswire.network_news import cli as network_cli
 from node.newswire.submissions.rules import check_submission
 from node.newswire.submissions.service import store_submission, tracking_link
 from node.runtime import Node, NodeAccess
@@ -54,6 +59,18 @@ def cmd_submit(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
     item_id, link = nodes.with_node(args, work).split("\t")
     print(f"ionode: news {item_id} is waiting for a moderator; follow it privately at\n{link}")
+    return 0
+
+
+def cmd_forward(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    def work(node: Node, conn: Connection) -> int:
+        steward = find_by_username(conn, args.as_user.strip().lstrip("@"))
+        if steward is None:
+            raise NewsError(NO_SUCH_USER)
+        return forward_item(node, conn, args.hub, args.item, by=steward.uri)
+
+    item_id = nodes.with_node(args, work)
+    print(f"ionode: {args.item} is news {item_id}, waiting for a moderator")
     return 0
 
 
@@ -140,7 +157,9 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
-    """Add ``ionode news submit|queue|approve|reject|log|moderator|conduct``."""
+    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct``, the
+    network newswire's ``follow|unfollow|following|network|pick`` and the weekly
+    ``digest|subscribers``."""
     news = sub.add_parser("news", help="the newswire").add_subparsers(dest="action_",
                                                                        required=True)
     submit = news.add_parser("submit", parents=[common], help="submit news to the queue")
@@ -153,6 +172,13 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     submit.add_argument("--name", help="the submitter's name, published with the news")
     submit.add_argument("--email", help="a contact e-mail for the moderators, never published")
     submit.set_defaults(run=partial(cmd_submit, nodes))
+    forward = news.add_parser("forward", parents=[common],
+                              help="send an item of a hub to the newswire's queue")
+    forward.add_argument("hub", metavar="HUB")
+    forward.add_argument("item", metavar="ITEM_URL")
+    forward.add_argument("--as", dest="as_user", required=True, metavar="NAME",
+                         help="an admin or moderator of the hub")
+    forward.set_defaults(run=partial(cmd_forward, nodes))
     news.add_parser("queue", parents=[common], help="news waiting for a moderator"
                     ).set_defaults(run=partial(cmd_queue, nodes))
     ok = news.add_parser("approve", parents=[common], help="publish news to @news's followers")
@@ -181,3 +207,5 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     conduct.add_argument("--file", help="the new version (Markdown), for edit")
     conduct.add_argument("--document", choices=DOCUMENTS, default="conduct")
     conduct.set_defaults(run=partial(cmd_conduct, nodes))
+    network_cli.register(news, common, nodes)
+    digest_cli.register(news, common, nodes)

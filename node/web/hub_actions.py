@@ -27,6 +27,8 @@ from node.hubs.polls.service import close_poll, create_poll
 from node.hubs.polls.votes import vote
 from node.hubs.updates.service import post_update
 from node.media.files import attach
+from node.newswire.errors import NewsError
+from node.newswire.forwards.service import forward_item
 from node.runtime import Node
 from node.web.hub_forms import (
     FormError,
@@ -172,6 +174,16 @@ def edit(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     return "edited"
 
 
+def to_newswire(node: Node, conn: Connection, access: Access, form: FormData) -> str:
+    """Send the item to the node's newswire queue (issue 10 item 2: a hub forwarding
+    one of its items); the newswire's refusal is shown as the form's."""
+    try:
+        forward_item(node, conn, access.name, item_uri(form), by=access.actor_uri)
+    except NewsError as exc:
+        raise FormError(str(exc)) from exc
+    return "forwarded"
+
+
 def close(node: Node, conn: Connection, access: Access, form: FormData) -> str:
     uri, _ = _in_hub(conn, access, form)
     close_poll(node, conn, access.username, uri)
@@ -214,6 +226,7 @@ ACTIONS: dict[str, Action] = {
     "items/pin": pin, "items/unpin": unpin, "items/delete": delete, "items/remove": remove,
     "polls/close": close, "polls/vote": cast,
     "events/move": move, "events/cancel": cancel,
+    "items/newswire": to_newswire,
 }
 
 FLASHES = {
@@ -236,4 +249,5 @@ FLASHES = {
     "event-edited": N_("Saved: followers got the new version (and a note, if the time, "
                        "place or way to join changed)."),
     "cancelled": N_("Cancelled: followers got the change and a note saying so."),
+    "forwarded": N_("Sent to the newswire: it waits for a news moderator."),
 }

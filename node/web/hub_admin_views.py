@@ -23,6 +23,7 @@ from node.accounts.sessions import Login
 from node.activitypub.local_actors import ActorError
 from node.hubs.crosspost.resolve import resolve_targets, split_targets
 from node.media.checks import ImageError
+from node.newswire.forwards.service import forwarded
 from node.runtime import Node, node_of
 from node.text import TextError
 from node.web.auth import Endpoint, login_required
@@ -117,8 +118,10 @@ def done(access: Access, code: str) -> RedirectResponse:
 async def manage_page(request: Request, access: Access, *, status: int = 200,
                       error: str = "") -> Response:
     data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock()))
+    sent = await reading(request, lambda node, conn: forwarded(
+        conn, [item.uri for item in data.items])) if access.steward else set()
     flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
-    context = {**_hub(access), "data": data, "error": error, "flash": flash,
+    context = {**_hub(access), "data": data, "error": error, "flash": flash, "sent": sent,
                "kinds": KIND_LABELS, "admin_pages": admin_links(access),
                "current_page": "manage"}
     return await render(request, "hub_manage.html", context, status=status)

@@ -31,4 +31,13 @@ REFUSALS = (
     N_("the text is the same as the current version"),
     N_("only the node's admins and news moderators may moderate the news"),
     N_("This tracking link is unknown."),
+    N_("only the hub's admins and moderators may send its items to the newswire"),
+    N_("that item is not published in this hub"),
+    N_("this item was already sent to the newswire"),
+    N_("the newswire already follows that source"),
+    N_("the newswire does not follow that source"),
+    N_("the newswire cannot follow itself"),
+    N_("name the source: @news@other.example, an actor URL or a site URL"),
+    N_("there is no such network news item"),
+    N_("this item is already in the newswire"),
 )

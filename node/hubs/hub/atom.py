@@ -41,6 +41,7 @@ class FeedInfo:
     updated: datetime
     subtitle_html: str = ""
     icon: str | None = None
+    hub_url: str = ""  # a WebSub hub (W3C WebSub section 4: discovery)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def atom_feed(info: FeedInfo, entries: Sequence[FeedEntry]) -> bytes:
     ET.SubElement(feed, "link", {"rel": "self", "type": ATOM_TYPE, "href": info.self_url})
     ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html",
                                  "href": info.alternate_url})
+    if info.hub_url:
+        ET.SubElement(feed, "link", {"rel": "hub", "href": info.hub_url})
     _author(feed, info.author_name, info.author_uri)
     _text(feed, "generator", "ionode")
     if info.icon:

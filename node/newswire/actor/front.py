@@ -1,4 +1,5 @@
-"""The approved news, newest approval first, for the front page and the Atom feed.
+"""The approved and picked news, newest decision first, for the front page and the Atom
+feed (a picked item is a network item whose original the page links).
 
 Keyset pagination (``before`` = the id of the last item shown): a page costs the same
 however deep it is, and items approved meanwhile never shift a page.
@@ -31,6 +32,8 @@ class NewsEntry:
     submitter_name: str
     edited: bool
     approved_at: datetime
+    picked: bool = False  # a network item a moderator picked (the network newswire)
+    origin_handle: str = ""  # the picked item's author
 
 
 def news_page(conn: Connection, before: int | None = None,
@@ -38,7 +41,7 @@ def news_page(conn: Connection, before: int | None = None,
     """A page of approved news and the cursor of the next (older) page, if any."""
     query = (select(_item, _object.c.document)
              .join(_object, _object.c.uri == _item.c.object_uri)
-             .where(_item.c.state == "approved", _object.c.deleted_at.is_(None))
+             .where(_item.c.state.in_(("approved", "picked")), _object.c.deleted_at.is_(None))
              .order_by(_item.c.decided_at.desc(), _item.c.id.desc()).limit(limit + 1))
     if before is not None:
         mark = conn.execute(select(_item.c.decided_at).where(_item.c.id == before)).scalar()
@@ -55,6 +58,9 @@ def _entry(row: object) -> NewsEntry:
     doc = m["document"] if isinstance(m["document"], dict) else {}
     return NewsEntry(
         id=m["id"], object_uri=m["object_uri"], title=m["title"],
-        summary_html=str(doc.get("summary") or ""), content_html=str(doc.get("content") or ""),
+        # a picked Note's summary is a content warning, if anything: show its text
+        summary_html=str(doc.get("content" if m["state"] == "picked" else "summary") or ""),
+        content_html=str(doc.get("content") or ""),
         source_url=m["source_url"], submitter_name=m["submitter_name"], edited=m["edited"],
-        approved_at=m["decided_at"])
+        approved_at=m["decided_at"], picked=m["state"] == "picked",
+        origin_handle=m["submitter_handle"] if m["state"] == "picked" else "")

@@ -40,14 +40,18 @@ def _link_list(links: Sequence[str]) -> str:
 
 def news_article(*, object_id: str, actor_uri: str, title: str, markdown: str,
                  links: Sequence[str], source_url: str, submitter_name: str,
-                 edited: bool, now: datetime) -> dict[str, Any]:
-    """The Article document, before its proof."""
+                 edited: bool, now: datetime, submitter_uri: str = "") -> dict[str, Any]:
+    """The Article document, before its proof. ``submitter_uri`` (a hub that sent its
+    item) links the submitter's name."""
     body = body_html(markdown)
     content = body + _link_list(links)
     if source_url:
         href = html.escape(source_url)
         content += f'<p>Source: <a href="{href}">{href}</a></p>'
-    if submitter_name:
+    if submitter_name and submitter_uri:
+        content += (f'<p>Submitted by <a href="{html.escape(submitter_uri)}">'
+                    f"{html.escape(submitter_name)}</a></p>")
+    elif submitter_name:
         content += f"<p>Submitted by {html.escape(submitter_name)}</p>"
     if edited:
         content += f"<p><em>{EDITED_NOTE}</em></p>"

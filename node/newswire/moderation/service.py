@@ -25,6 +25,7 @@ from node.newswire.fediverse.reply import send_reply
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.moderation.article import news_article
 from node.newswire.submissions.rules import check_body, check_title
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 NOT_WAITING = "this news item is not waiting in the queue"
@@ -50,6 +51,7 @@ class Waiting:
     submitted_at: datetime
     submitter_actor: str = ""  # news from the fediverse: who sent it, linked by handle
     submitter_handle: str = ""
+    submitter_inbox: str = ""  # "" for a hub of this node that sent its item
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def waiting(conn: Connection, limit: int = QUEUE_LIMIT) -> list[Waiting]:
                         .order_by(_item.c.id).limit(limit))
     return [Waiting(r.id, r.title, r.body, list(r.links or []), r.source_url,
                     r.submitter_name, r.contact_email, r.submitted_at, r.submitter_actor,
-                    r.submitter_handle) for r in rows]
+                    r.submitter_handle, r.submitter_inbox) for r in rows]
 
 
 def _waiting_row(conn: Connection, item_id: int) -> Any:
@@ -95,6 +97,7 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     article = news_article(object_id=outbox.new_id("objects"), actor_uri=actor.uri,
                            title=new_title, markdown=new_body, links=list(row.links or []),
                            source_url=row.source_url, submitter_name=row.submitter_name,
+                           submitter_uri=row.submitter_actor,
                            edited=edited, now=now)
     create = activity("Create", id=outbox.new_id("activities"), actor=actor.uri,
                       object=str(article["id"]), published=now, to=[PUBLIC],
@@ -111,6 +114,7 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     _log_entry(conn, item_id, "approved", new_title, role, now)
     send_reply(conn, outbox, actor, row, title=new_title, article_uri=str(article["id"]),
                citation="", now=now)
+    queue_ping(conn, node.settings.websub_hub, f"{actor.uri}/feed.atom", now)
     return Approved(str(article["id"]), published.deliveries, edited)
 
 

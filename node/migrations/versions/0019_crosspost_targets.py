@@ -6,8 +6,8 @@ published, refused with its reason) and the ``Create`` whose delivery shows whet
 is failing. ``item_origin`` lists every hub known to share an item, so an item reached
 by several paths is shown once with all of them.
 
-Revision ID: 0017_crosspost
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 19:50:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_crosspost"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""A hub sends one of its items to the newswire (issue 10 item 2c)."""
