@@ -84,7 +84,8 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
-    outbox = hub_wiring.install_links(network_wiring.install_relay(Outbox(base_url=settings.url)))
+    outbox = hub_wiring.install_crosspost(hub_wiring.install_links(
+        network_wiring.install_relay(Outbox(base_url=settings.url))))
     bells = Bells()
     signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
     policy = FederationPolicy(engine, host_of(settings.url))

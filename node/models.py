@@ -13,6 +13,7 @@ from node.activitypub.models import (
     RemoteActor,
     StoredObject,
 )
+from node.hubs.crosspost.models import CrosspostTarget
 from node.hubs.hub.models import (
     CallSeries,
     EventAttendance,
@@ -24,7 +25,13 @@ from node.hubs.hub.models import (
     PollVote,
 )
 from node.media.models import Media
-from node.network.models import NetworkEvent, NetworkEventTag, NetworkItem, NetworkPeer
+from node.network.models import (
+    ItemOrigin,
+    NetworkEvent,
+    NetworkEventTag,
+    NetworkItem,
+    NetworkPeer,
+)
 from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import (
     ConductVersion,
@@ -42,6 +49,7 @@ __all__ = [
     "Account",
     "CallSeries",
     "ConductVersion",
+    "CrosspostTarget",
     "Delivery",
     "DigestMail",
     "EventAttendance",
@@ -57,6 +65,7 @@ __all__ = [
     "InboxItem",
     "Interaction",
     "Invite",
+    "ItemOrigin",
     "LocalActor",
     "LoginAttempt",
     "LoginSession",

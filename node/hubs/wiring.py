@@ -7,6 +7,8 @@ from starlette.routing import BaseRoute
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.dispatch import Dispatcher
 from node.activitypub.outbox import Outbox
+from node.hubs.crosspost import inbound as crosspost_inbound
+from node.hubs.crosspost.targets import TargetDeliveries
 from node.hubs.events import calendar_views, rsvp
 from node.hubs.hub import atom_views, featured, inbound, inbound_updates, linked_inbound
 from node.hubs.hub.linked_items import LocalLinks
@@ -23,12 +25,20 @@ def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
     inbound.register(dispatcher)
     inbound_updates.register(dispatcher)
     linked_inbound.register(dispatcher)
+    crosspost_inbound.register(dispatcher)
     return dispatcher
 
 
 def install_links(outbox: Outbox) -> Outbox:
     """Hubs of this node linked to each other see each other's shares as they are written."""
     outbox.add_hook(LocalLinks())
+    return outbox
+
+
+def install_crosspost(outbox: Outbox) -> Outbox:
+    """An author's Create, Update and Delete of a cross-posted item reach every remote
+    target hub (:mod:`node.hubs.crosspost.targets`)."""
+    outbox.add_hook(TargetDeliveries())
     return outbox
 
 

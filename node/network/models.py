@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from node.columns import timestamp
@@ -147,3 +147,21 @@ class NetworkHub(SQLModel, table=True):
     last_activity: datetime | None = timestamp(nullable=True)
     refreshed_at: datetime | None = timestamp(nullable=True)  # None: to be fetched
     created_at: datetime = timestamp()
+class ItemOrigin(SQLModel, table=True):
+    """One hub an item was posted in: every hub known to share it, keyed by object id.
+
+    Issue 9 items 5 and 6: an item that reached this node by several paths (a hub here
+    published it, a cross-post target hub Announced it, a followed node relayed a hub's
+    Announce) is shown once, with "posted in: hub A @ node 1, hub B @ node 2". The
+    ``network_item`` row keeps the first origin (the timeline's filters); this table
+    keeps every one (:mod:`node.network.origins`).
+    """
+
+    __tablename__ = "item_origin"
+    __table_args__ = (UniqueConstraint("object_uri", "hub_uri", name="uq_item_origin"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    object_uri: str = Field(max_length=1024, index=True)
+    hub_uri: str = Field(max_length=1024)
+    origin_host: str = Field(max_length=255)
+    seen_at: datetime = timestamp()

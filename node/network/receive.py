@@ -33,6 +33,7 @@ from node.activitypub.vocab import is_public
 from node.network.directory import heard_of, refresh_group
 from node.network.event_index import index_event, unindex_event
 from node.network.models import NetworkItem, NetworkPeer
+from node.network.origins import add_origin, drop_origin
 from node.network.policy import follow_policy
 from node.network.rules import follows_public
 from node.network.sources import followed_source, group_hub
@@ -92,6 +93,7 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
                                                 _item.c.hub_uri == received.hub)).rowcount
         if gone:
             unindex_event(conn, received.uri)
+        drop_origin(conn, received.uri, received.hub)
     elif received.action == "update":
         assert received.document is not None
         result = update_remote(conn, received.document, str(received.actor))
@@ -109,7 +111,10 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
 
 
 def record_origin(conn: Connection, received: Received, sender: str, now: datetime) -> None:
-    """The item's origin (hub and node), recorded the first time the object arrives."""
+    """The item's origin (hub and node), recorded the first time the object arrives;
+    every hub that shares it is kept besides (:mod:`node.network.origins`)."""
+    if received.hub is not None:
+        add_origin(conn, received.uri, received.hub, now)
     if conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first():
         return
     document = received.document or {}

@@ -19,12 +19,16 @@ from starlette.responses import RedirectResponse, Response
 
 from node.accounts.sessions import Login
 from node.activitypub.models import LocalActor
+from node.hubs.crosspost.resolve import resolve_targets, split_targets
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.hub.your_hubs import your_hubs
 from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import current_login, login_required
 from node.web.forms import read_form, verify_session_form
+from node.web.hub_forms import field
 from node.web.i18n import N_, Text, refusal
+from node.web.item_targets_view import targets_path
 from node.web.queries import ActorLink, local_actors
 from node.web.templating import render
 
@@ -55,7 +59,7 @@ async def account_response(request: Request, login: Login, *, status: int = 200,
     data = await run_in_threadpool(_page_data, node.engine, node.settings.host,
                                    login.actor.uri)
     saved = SAVED.get(request.query_params.get("saved", ""), "")
-    context = {**data, "text": "", "selected": [], "error": "", "error_for": "",
+    context = {**data, "text": "", "selected": [], "elsewhere": "", "error": "", "error_for": "",
                "flash": saved, "posted": request.query_params.get("posted") == "1",
                "display_name": login.actor.display_name, "timezone": login.account.timezone,
                **values}
@@ -95,14 +99,16 @@ def chosen_hubs(form: FormData) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-async def _publish(request: Request, actor: LocalActor, text: str, hubs: Sequence[str]) -> None:
+async def _publish(request: Request, actor: LocalActor, text: str, hubs: Sequence[str],
+                   elsewhere: Sequence[RemoteHub]) -> str:
     node = node_of(request)
 
-    def publish() -> None:
+    def publish() -> str:
         with node.engine.begin() as conn:
-            post_update(node, conn, actor.username, text, list(hubs))
+            return str(post_update(node, conn, actor.username, text, list(hubs),
+                                   remote=elsewhere).note["id"])
 
-    await run_in_threadpool(publish)
+    return await run_in_threadpool(publish)
 
 
 @login_required
@@ -117,10 +123,17 @@ async def account_post(request: Request, login: Login) -> Response:
     error = text_error(text)
     if not error and (len(hubs) > MAX_HUBS or not set(hubs) <= known):
         error = N_("Choose hubs from the list on this page.")
+    elsewhere = field(form, "elsewhere")
     if error:
-        return await _page(request, status=400, text=text, selected=hubs, error=error)
-    try:
-        await _publish(request, login.actor, text, hubs)
+        return await _page(request, status=400, text=text, selected=hubs, error=error,
+                           elsewhere=elsewhere)
+    try:  # hubs of other nodes by handle (cross-posting): looked up before the transaction
+        targets = await resolve_targets(node, split_targets(elsewhere))
+        remote, hubs = targets.remote, list(dict.fromkeys([*hubs, *targets.local]))
+        uri = await _publish(request, login.actor, text, hubs, remote)
     except ValueError as exc:  # the publishing service refuses with a message for the author
-        return await _page(request, status=400, text=text, selected=hubs, error=refusal(exc))
+        return await _page(request, status=400, text=text, selected=hubs, error=refusal(exc),
+                           elsewhere=elsewhere)
+    if remote or len(hubs) > 1:  # a cross-post: where it stands in each hub
+        return RedirectResponse(targets_path(node, uri), status_code=303)
     return RedirectResponse(POSTED, status_code=303)

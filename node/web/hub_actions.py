@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
 from node.hubs.calls.service import cancel_call, create_call, move_occurrence
+from node.hubs.crosspost.resolve import Targets
 from node.hubs.events.service import cancel_event, create_event, move_event
 from node.hubs.hub.featured import set_pinned
 from node.hubs.hub.follow_requests import approve, reject
@@ -45,45 +46,48 @@ from node.web.i18n import N_
 from node.web.uploads import ImageUpload
 
 Attachments = Sequence[dict[str, Any]]
-Poster = Callable[[Node, Connection, Access, Values, Attachments], str]
+Poster = Callable[[Node, Connection, Access, Values, Attachments, Targets], str]
 Action = Callable[[Node, Connection, Access, FormData], str]
 
 
 def _update(node: Node, conn: Connection, access: Access, values: Values,
-            attachments: Attachments) -> str:
-    result = post_update(node, conn, access.username, update_text(values), [access.name],
-                         attachments)
+            attachments: Attachments, targets: Targets) -> str:
+    result = post_update(node, conn, access.username, update_text(values),
+                         [access.name, *targets.local], attachments, remote=targets.remote)
     return str(result.note["id"])
 
 
 def _minutes(node: Node, conn: Connection, access: Access, values: Values,
-             attachments: Attachments) -> str:
+             attachments: Attachments, targets: Targets) -> str:
     given = minutes_input(values)
-    result = post_minutes(node, conn, access.username, [access.name], title=given.title,
-                          markdown=given.markdown, summary=given.summary,
-                          attachments=given.attachments)
+    result = post_minutes(node, conn, access.username, [access.name, *targets.local],
+                          title=given.title, markdown=given.markdown, summary=given.summary,
+                          attachments=given.attachments, remote=targets.remote)
     return str(result.object["id"])
 
 
 def _event(node: Node, conn: Connection, access: Access, values: Values,
-           attachments: Attachments) -> str:
-    result = create_event(node, conn, author=access.username, hubs=[access.name],
-                          spec=event_spec(values), past=past(values), attachments=attachments)
+           attachments: Attachments, targets: Targets) -> str:
+    result = create_event(node, conn, author=access.username,
+                          hubs=[access.name, *targets.local], spec=event_spec(values),
+                          past=past(values), attachments=attachments, remote=targets.remote)
     return str(result.object["id"])
 
 
 def _call(node: Node, conn: Connection, access: Access, values: Values,
-          attachments: Attachments) -> str:
+          attachments: Attachments, targets: Targets) -> str:
     spec, rrule = call_input(values)
+    if targets.local:
+        raise FormError(N_("A call goes into this hub only; add hubs of other nodes."))
     result = create_call(node, conn, author=access.username, hub=access.name, spec=spec,
-                         rrule=rrule, past=past(values))
+                         rrule=rrule, past=past(values), remote=targets.remote)
     return str(result.event["id"])
 
 
 def _poll(node: Node, conn: Connection, access: Access, values: Values,
-          attachments: Attachments) -> str:
-    result = create_poll(node, conn, access.username, [access.name],
-                         poll_spec(values, node.clock()))
+          attachments: Attachments, targets: Targets) -> str:
+    result = create_poll(node, conn, access.username, [access.name, *targets.local],
+                         poll_spec(values, node.clock()), remote=targets.remote)
     return str(result.object["id"])
 
 
@@ -94,15 +98,18 @@ IMAGE_KINDS = ("update", "event")
 
 
 def post_kind(node: Node, conn: Connection, access: Access, kind: str, values: Values,
-              image: ImageUpload | None = None) -> str:
-    """Post one item of ``kind`` into the hub; the hub's decision (published or held).
+              image: ImageUpload | None = None,
+              targets: Targets | None = None) -> tuple[str, str]:
+    """Post one item of ``kind`` into the hub (and the other ``targets``, looked up
+    already: :mod:`node.hubs.crosspost`); its URI and this hub's decision (published
+    or held).
 
     ``image``, already checked, is stored by its poster and attached to the item."""
     attachments = []
     if image is not None and kind in IMAGE_KINDS:
         attachments.append(attach(node, conn, image.image, image.alt, access.actor_uri))
-    uri = POSTERS[kind](node, conn, access, values, attachments)
-    return item_state(conn, access.target, uri)
+    uri = POSTERS[kind](node, conn, access, values, attachments, targets or Targets())
+    return uri, item_state(conn, access.target, uri)
 
 
 def item_uri(form: FormData) -> str:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.local_actors import ActorError
+from node.hubs.crosspost.resolve import resolve_targets, split_targets
 from node.media.checks import ImageError
 from node.newswire.forwards.service import forwarded
 from node.runtime import Node, node_of
@@ -38,6 +39,7 @@ from node.web.hub_manage import (
     manage_data,
 )
 from node.web.i18n import N_, Sentence, Text, as_sentence, refusal
+from node.web.item_targets_view import targets_path
 from node.web.item_text import source_text
 from node.web.templating import render
 from node.web.uploads import image_upload, read_upload_form
@@ -171,13 +173,16 @@ async def post(request: Request, login: Login) -> Response:
         values = form_values(form, kind)
         try:
             image = await image_upload(request, form) if kind in IMAGE_KINDS else None
-            state = await in_transaction(
-                request, lambda node, conn: post_kind(node, conn, access, kind, values, image))
+            targets = await resolve_targets(node_of(request), split_targets(values["also_to"]))
+            uri, state = await in_transaction(request, lambda node, conn: post_kind(
+                node, conn, access, kind, values, image, targets))
         except REFUSALS as exc:  # every service refuses with a message for the organizer
             return await compose_page(request, access, kind, values, status=400,
                                       error=shown(exc))
     finally:
         await form.close()
+    if targets.local or targets.remote:  # a cross-post: where it stands in each hub
+        return RedirectResponse(targets_path(node_of(request), uri), status_code=303)
     return done(access, "held" if state == "held" else "posted")
 
 

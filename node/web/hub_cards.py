@@ -19,6 +19,7 @@ from markupsafe import Markup
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Item, Series
 from node.hubs.hub.links import hub_handle
+from node.network.origins import Origin
 from node.web.dates import Shown, shown
 from node.web.i18n import N_
 from node.web.item_text import plain_text
@@ -65,6 +66,7 @@ class Card:
     vote_url: str = ""  # a poll of this node: where the vote form posts
     origin: ActorLink | None = None  # the linked hub it came from (its handle names the node)
     object_uri: str = ""  # the item's id, for a steward's "hide" of a linked item
+    posted_in: tuple[Origin, ...] = ()  # every hub it was posted in (node.network.origins)
 
     @property
     def origin_node(self) -> str:
@@ -91,6 +93,8 @@ class Reading:
     base: str  # the node's URL: its own polls take votes here
     reader_zone: str | None = None  # the signed-in reader's own zone, if they set one
     origins: dict[str, ActorLink] = field(default_factory=dict)  # linked hubs by URI
+    #: every hub each item was posted in, by object id (node.network.origins)
+    posted_in: dict[str, list[Origin]] = field(default_factory=dict)
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -167,7 +171,8 @@ def card(item: Item, reading: Reading) -> Card:
         cadence=cadence(reading.series.get(item.series_id or 0)),
         likes=reading.likes.get(item.uri, 0),
         vote_url=_vote_url(item, reading.base),
-        origin=origin_of(item.linked_from, reading.origins), object_uri=item.uri)
+        origin=origin_of(item.linked_from, reading.origins), object_uri=item.uri,
+        posted_in=tuple(reading.posted_in.get(item.uri, ())))
 
 
 def origin_of(hub_uri: str, known: dict[str, ActorLink]) -> ActorLink | None:

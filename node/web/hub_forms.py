@@ -24,13 +24,14 @@ from node.zones import parse_local, zone
 
 KINDS = ("update", "minutes", "event", "call", "poll")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "update": ("text", "image_alt"),
-    "minutes": ("title", "summary", "body", "attachments"),
+    "update": ("text", "image_alt", "also_to"),
+    "minutes": ("title", "summary", "body", "attachments", "also_to"),
     "event": ("title", "start", "end", "timezone", "place_name", "place_address",
-              "online_url", "capacity", "description", "past", "image_alt"),
+              "online_url", "capacity", "description", "past", "image_alt", "also_to"),
     "call": ("title", "start", "duration", "timezone", "repeat", "weeks", "rrule", "call_url",
-             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past"),
-    "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad"),
+             "dial_in", "access_code", "facilitator", "agenda", "breakout_rooms", "past",
+             "also_to"),
+    "poll": ("question", "options", "choice", "ends_in", "ends_unit", "keypad", "also_to"),
 }
 DEFAULTS: dict[str, dict[str, str]] = {
     "call": {"duration": "60", "repeat": "once"},

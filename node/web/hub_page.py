@@ -26,6 +26,7 @@ from node.activitypub.models import LocalActor
 from node.hubs.hub.dashboard import Dashboard, build_dashboard
 from node.hubs.hub.models import Hub, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
+from node.network.origins import posted_in
 from node.runtime import node_of
 from node.web.auth import current_login, reader_zone
 from node.web.hub_cards import Reading, card
@@ -51,9 +52,11 @@ def _load(request: Request, actor: LocalActor) -> tuple[Hub, Dashboard, Reading]
         people = authors(conn, {item.author for item in board.shown}, node.settings.host)
         origins = authors(conn, {item.linked_from for item in board.shown},
                           node.settings.host)
+        shared = posted_in(conn, [item.uri for item in board.shown])
     reading = Reading(zone=hub.timezone or node.settings.timezone, lang=locale_of(request),
                       now=now, authors=people, likes=board.likes, notices=board.notices,
-                      series=board.series, base=node.settings.url, origins=origins)
+                      series=board.series, base=node.settings.url, origins=origins,
+                      posted_in=shared)
     return hub, board, reading
 
 

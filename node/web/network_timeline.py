@@ -26,6 +26,7 @@ from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import refs
 from node.hubs.hub.dashboard import Item
 from node.network.event_facts import EventFacts, event_facts
+from node.network.origins import posted_in
 from node.network.timeline import Filters, TimelineItem, TimelinePage, timeline_page
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
@@ -92,7 +93,7 @@ def entries(node: Node, conn: Connection, page: TimelinePage, lang: str,
                      node.settings.host)
     view = Reading(zone=node.settings.timezone, lang=lang, now=node.clock(), authors=people,
                    likes={}, notices={}, series={}, base=node.settings.url,
-                   reader_zone=reader)
+                   reader_zone=reader, posted_in=posted_in(conn, [i.uri for i in items]))
     return [Entry(card=card(item, view), kind=row.type, hub=people.get(row.hub or ""),
                   hub_uri=web_url(row.hub), node=row.origin_host,
                   node_url=f"https://{row.origin_host}/",

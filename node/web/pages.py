@@ -21,6 +21,7 @@ from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem
 from node.media.srcsets import COLUMN_SIZES, srcsets
+from node.network.origins import posted_in
 from node.newswire.forwards.service import forwardable_hub
 from node.runtime import Node, node_of
 from node.web.auth import current_login, reader_zone
@@ -94,11 +95,14 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
         rsvp = rsvp_page(conn, node, obj, login) if obj.type == "Event" else None
         sets = srcsets(conn, node.settings.url, [image.url for image in item_images(document)])
         forward = forwardable_hub(conn, obj.uri, login.actor.uri) if login else None
+        origins = posted_in(conn, [obj.uri]).get(obj.uri, [])
+    mine = login is not None and obj.local and obj.attributed_to == login.actor.uri
     event = event_page(document, zone, lang, now, reader_zone(login))
     return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
             "rsvp": rsvp, "srcsets": sets, "column_sizes": COLUMN_SIZES, "forward_hub": forward,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,
-            "share": item_share(obj, hub[1] if hub else "", event)}
+            "share": item_share(obj, hub[1] if hub else "", event), "origins": origins,
+            "targets_url": f"{obj.uri.removeprefix(node.settings.url)}/targets" if mine else ""}
 
 
 def hub_of(conn: Connection, uri: str) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from node.hubs.calls.rules import parse_rrule
 from node.hubs.calls.service import cancel_call, create_call, list_calls, move_occurrence
+from node.hubs.crosspost.cli import remote_only, to_option, with_targets
 from node.hubs.events import cli_edit
 from node.hubs.events.cli import as_option, changed_text, past_option, refusals
 from node.hubs.events.rules import CallDetails, EventSpec, Online, check
@@ -41,9 +42,9 @@ def cmd_call_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
                            location=Online(call.call_url) if call.call_url else None))
     if args.rrule:
         parse_rrule(args.rrule, spec.start, spec.timezone)
-    result = nodes.with_node(args, lambda node, conn: create_call(
+    result = with_targets(nodes, args, lambda node, conn, targets: create_call(
         node, conn, author=args.as_user, hub=args.hub, spec=spec, rrule=args.rrule,
-        past=args.past))
+        past=args.past, remote=remote_only(targets, "a call goes into its one --hub here")))
     kind = "call series" if result.series_id is not None else "call"
     print(f"ionode: published {kind} {result.event['id']} ({result.deliveries} deliveries "
           "queued)")
@@ -87,6 +88,7 @@ def _call_parsers(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) 
     as_option(create)
     create.add_argument("--hub", required=True, metavar="NAME")
     create.add_argument("--title", required=True)
+    to_option(create)
     create.add_argument("--start", required=True, help='local time, "2026-12-14 19:00"')
     create.add_argument("--duration", type=int, required=True, metavar="MIN")
     create.add_argument("--timezone", required=True, help="IANA name, America/New_York")

@@ -11,6 +11,7 @@ dashboards list, so no call shows twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.hubs.calls.rules import Recurrence, parse_rrule
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import EventSpec, check, spec_from_document
 from node.hubs.events.service import (
@@ -56,8 +58,12 @@ class CallResult:
 
 
 def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: EventSpec,
-                rrule: str | None = None, past: bool = False) -> CallResult:
+                rrule: str | None = None, past: bool = False,
+                remote: Sequence[RemoteHub] = ()) -> CallResult:
     """``ionode call create``: a one-off call, or a series and its next occurrences.
+
+    ``remote`` hubs (other nodes, :mod:`node.hubs.crosspost`) get the call, or the
+    series; the occurrences a series materialises later go into its hub here.
 
     Refused like an event (:func:`node.hubs.events.checks.careful`): a start in the past
     unless ``past``, a dial-in no phone could dial.
@@ -67,7 +73,7 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
         raise HubError(Text(N_("a call needs call details")))
     careful(check(spec), node.clock(), past=past)
     if not rrule:
-        result = publish_event(node, conn, actor, [target], spec)
+        result = publish_event(node, conn, actor, [target], spec, remote=remote)
         return CallResult(result.object, None, [], result.deliveries)
     spec = check(spec)
     recurrence = parse_rrule(rrule, spec.start, spec.timezone)
@@ -81,7 +87,7 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
     assert inserted is not None
     series_id = int(inserted[0])
     result = publish_event(node, conn, actor, [target], spec, series_id=series_id, dated=False,
-                           id=uri)
+                           id=uri, remote=remote)
     made = materialise_series(node, conn, series_row(conn, uri))
     return CallResult(result.object, series_id, [ref_of(m) for m in made],
                       result.deliveries + sum(m.deliveries for m in made))

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from node.hubs.crosspost.cli import to_option, with_targets
+from node.hubs.crosspost.resolve import Targets
 from node.hubs.events import cli_edit
 from node.hubs.events.rules import EventSpec, Online, Place, check
 from node.hubs.events.service import EventChange, cancel_event, create_event, move_event
@@ -60,13 +62,14 @@ def cmd_event_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
         capacity=args.capacity, description=args.description or ""))
     given = given_image(args.image, args.alt)  # the compose form's checks and messages
 
-    def work(node: Node, conn: Connection) -> ItemResult:
+    def work(node: Node, conn: Connection, targets: Targets) -> ItemResult:
         attachments = [] if given is None else [
             attach(node, conn, *given, organizer(conn, args.as_user).uri)]
-        return create_event(node, conn, author=args.as_user, hubs=args.hub, spec=spec,
-                            past=args.past, attachments=attachments)
+        return create_event(node, conn, author=args.as_user, hubs=[*args.hub, *targets.local],
+                            spec=spec, past=args.past, attachments=attachments,
+                            remote=targets.remote)
 
-    result = nodes.with_node(args, work)
+    result = with_targets(nodes, args, work)
     print(f"ionode: published event {_placed(result)}")
     return 0
 
@@ -110,6 +113,7 @@ def _event_parsers(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess)
     create = event.add_parser("create", parents=[common], help="publish an event")
     as_option(create)
     create.add_argument("--hub", action="append", required=True, metavar="NAME")
+    to_option(create)
     create.add_argument("--title", required=True)
     create.add_argument("--start", required=True, help='local time, "2026-12-12 19:00"')
     create.add_argument("--end", required=True, help="local time")

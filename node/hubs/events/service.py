@@ -23,6 +23,7 @@ from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, activity, isoformat, refs
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import (
     CallDetails,
@@ -78,8 +79,10 @@ class EventChange:
 def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequence[HubTarget],
                   spec: EventSpec, *, series_id: int | None = None,
                   dated: bool = True, id: str | None = None,
-                  attachments: Sequence[Mapping[str, Any]] = ()) -> ItemResult:
-    """Validate ``spec``, then Create it by ``author`` into ``hubs`` under their policies.
+                  attachments: Sequence[Mapping[str, Any]] = (),
+                  remote: Sequence[RemoteHub] = ()) -> ItemResult:
+    """Validate ``spec``, then Create it by ``author`` into ``hubs`` under their policies
+    (and into ``remote`` hubs of other nodes, :mod:`node.hubs.crosspost`).
 
     ``attachments``: ``Image`` objects (an uploaded picture, :mod:`node.media.service`)."""
     if not hubs:
@@ -93,12 +96,13 @@ def publish_event(node: Node, conn: Connection, author: LocalActor, hubs: Sequen
     return publish_item(node, conn, author=author, obj=doc, kind=spec.kind, hubs=hubs,
                         starts_at=spec.start.astimezone(UTC) if dated else None,
                         ends_at=spec.end.astimezone(UTC) if dated else None,
-                        series_id=series_id)
+                        series_id=series_id, remote=remote)
 
 
 def create_event(node: Node, conn: Connection, *, author: str, hubs: Sequence[str],
                  spec: EventSpec, past: bool = False,
-                 attachments: Sequence[Mapping[str, Any]] = ()) -> ItemResult:
+                 attachments: Sequence[Mapping[str, Any]] = (),
+                 remote: Sequence[RemoteHub] = ()) -> ItemResult:
     """``ionode event create``: an Event by organizer ``author`` into the named hubs.
 
     Refused as a careful organizer tool would (:func:`node.hubs.events.checks.careful`): in
@@ -107,7 +111,8 @@ def create_event(node: Node, conn: Connection, *, author: str, hubs: Sequence[st
     careful(check(spec), node.clock(), past=past)
     actor = organizer(conn, author)
     targets = [load_hub(conn, name) for name in dict.fromkeys(hubs)]
-    return publish_event(node, conn, actor, targets, spec, attachments=attachments)
+    return publish_event(node, conn, actor, targets, spec, attachments=attachments,
+                         remote=remote)
 
 
 def hubs_of(conn: Connection, uri: str) -> list[HubTarget]:

@@ -13,9 +13,9 @@ the hub's posting policy (:func:`node.hubs.hub.policy.decide`), like a member's 
   FEP-8b32 proof (so receivers can verify it), else naming the Create by id. The
   author is addressed too, so Mastodon tells them the hub shared the post;
 * held: stored with a ``held`` item for the moderation queue; nothing is Announced;
-* refused: nothing is recorded for the hub and nothing is Announced. The activity is
-  marked ignored with the reason, unless someone here follows the author; then the
-  protocol handler stores the post as usual, for them (it is still not in the hub).
+* refused: nothing is recorded or Announced; the hub answers ``Reject{Create}`` with the
+  reason (:mod:`node.hubs.crosspost.answers`) and the activity is marked ignored, unless
+  someone here follows the author: the protocol handler then stores it for them alone.
 
 Only public posts count (Public in ``to`` or ``cc``): a direct or followers-only
 mention of a hub is not a submission and is left to the protocol handler.
@@ -52,10 +52,12 @@ from node.activitypub.remote_objects import (
     store_remote,
 )
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
+from node.hubs.crosspost.answers import reject_all
 from node.hubs.events.rules import EventError, spec_from_document
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import Decision, decide
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
+from node.network.origins import add_origin
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
@@ -110,7 +112,10 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
             or author not in refs(document.get("attributedTo"))):
         return False
     inbox = None if ctx.is_local(author) else await _preferred_inbox(ctx, author)
-    return await ctx.db(lambda conn: _take(ctx, conn, create, document, hubs, inbox))
+    taken = await ctx.db(lambda conn: _take(ctx, conn, create, document, hubs, inbox))
+    if isinstance(taken, str):  # refused by every hub: the Rejects are queued, then ignored
+        raise Ignore(taken)
+    return taken
 
 
 def item_kind(document: Mapping[str, Any]) -> str | None:
@@ -125,28 +130,32 @@ async def _preferred_inbox(ctx: HandlerContext, actor: str) -> str:
 
 
 def _take(ctx: HandlerContext, conn: Connection, create: Mapping[str, Any],
-          document: Mapping[str, Any], hub_uris: Sequence[str], inbox: str | None) -> bool:
+          document: Mapping[str, Any], hubs: Sequence[str], inbox: str | None) -> bool | str:
+    """Taken (True), the protocol handler's (False), or every hub's refusal (reasons)."""
     uri = str(ref(document))
     if is_tombstoned(conn, uri, authors_of(document)):
         raise Ignore("object was deleted before its Create arrived")
-    targets = [t for t in (hub_by_uri(conn, h) for h in hub_uris) if t is not None]
+    targets = [t for t in (hub_by_uri(conn, h) for h in hubs) if t is not None]
     fresh = [t for t in targets if not _already_in(conn, t, uri)]
     if not fresh:
         return bool(targets)  # a repeated delivery: the hubs already decided
     author = actor_of(create)
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author) for t in fresh}
     taken = [t for t in fresh if decisions[t.name].state != "refused"]
+    now = ctx.clock()
+    refused = [(t.actor, d.reason) for t in fresh if (d := decisions[t.name]).state == "refused"]
+    reject_all(conn, ctx.outbox, refused, create, uri, inbox, now)
     if not taken:
         if followed_here(conn, author):
             return False
-        raise Ignore("; ".join(f"{name}: {d.reason}" for name, d in decisions.items()))
-    now = ctx.clock()
+        return "; ".join(f"{name}: {d.reason}" for name, d in decisions.items())
     if not ctx.is_local(uri):
         store_remote(conn, document, now)
     for target in taken:
         _record(conn, target, document, author, decisions[target.name], now,
                 origin="local" if ctx.is_local(uri) else "remote")
         if decisions[target.name].state == "published":
+            add_origin(conn, uri, target.actor.uri, now)
             announce_remote(conn, ctx.outbox, target.actor,
                             shared_forms(uri, create), author, inbox, now)
     return True

@@ -29,6 +29,7 @@ from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, announce_both
 from node.hubs.minutes.rules import article_html
 from node.messages import N_, Text
+from node.network.origins import drop_origin
 from node.runtime import Node
 from node.text import TagLinks, as_tags, post_html
 
@@ -164,6 +165,7 @@ def delete_item(node: Node, conn: Connection, author_name: str, uri: str) -> int
     published = item_hubs(conn, uri, "published")
     deliveries = tombstone_object(node, conn, author_name, uri)
     conn.execute(delete(_item).where(_item.c.object_uri == uri))
+    drop_origin(conn, uri)
     delete_activity = conn.execute(select(_outbox.c.document).where(
         _outbox.c.object_uri == uri, _outbox.c.type == "Delete")
         .order_by(_outbox.c.id.desc())).scalar()

@@ -4,8 +4,9 @@ A held post was stored but not shared. A steward (admin or moderator of the hub,
 node operator through the CLI, who acts as ``by=None``) either publishes it, and the
 hub Announces it in both forms as it would have at once (FEP-1b12 "The Announce
 activity": groups MAY require manual approval by moderators), or refuses it with a
-reason kept in the item's note. A refused post is never Announced; nothing is sent to
-its author (FEP-1b12 makes a ``Reject`` optional, and Mastodon ignores one for a Create).
+reason kept in the item's note. A refused post is never Announced; a remote author gets
+the hub's ``Reject{Create}`` with the reason (FEP-1b12 makes it optional and Mastodon
+ignores it; an ionode author's targets page shows it, :mod:`node.hubs.crosspost`).
 
 A steward may also remove a published item (code-of-conduct moderation): the item is
 refused with the reason, unpinned, and the hub sends ``Undo{Announce}`` for each
@@ -25,11 +26,13 @@ from node.activitypub.models import OutboxActivity, StoredObject
 from node.activitypub.outbox import Outbox
 from node.activitypub.proofs import strip_proof
 from node.activitypub.vocab import activity, ref
+from node.hubs.crosspost.answers import reject_create
 from node.hubs.hub.inbound import announce_remote, cached_inbox, received_create, shared_forms
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, HubTarget, announce_both
 from node.messages import N_, Text
+from node.network.origins import add_origin, drop_origin
 from node.runtime import Node
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -79,6 +82,7 @@ def publish_held(node: Node, conn: Connection, target: HubTarget, uri: str,
     now = node.clock()
     conn.execute(update(_item).where(_item.c.id == item.id).values(
         state="published", note=None, updated_at=now))
+    add_origin(conn, uri, target.actor.uri, now)
     outbox = node.services.outbox
     if item.origin == "local":
         create = _local_create(conn, uri)
@@ -94,8 +98,15 @@ def refuse_held(node: Node, conn: Connection, target: HubTarget, uri: str,
     require_steward(conn, target, by)
     item = _held(conn, target, uri)
     note = _reason(reason, DEFAULT_REASON)
+    now = node.clock()
     conn.execute(update(_item).where(_item.c.id == item.id).values(
-        state="refused", note=note, updated_at=node.clock()))
+        state="refused", note=note, updated_at=now))
+    if item.origin == "remote":  # the author's server hears why (a local one sees the item)
+        create = received_create(conn, item.author_uri, uri)
+        if create is not None and isinstance(create.get("id"), str):
+            reject_create(conn, node.services.outbox, target.actor, create_id=create["id"],
+                          object_uri=uri, author=item.author_uri,
+                          inbox=cached_inbox(conn, item.author_uri), reason=note, now=now)
 
 
 def remove_item(node: Node, conn: Connection, target: HubTarget, uri: str, *,
@@ -113,6 +124,7 @@ def remove_item(node: Node, conn: Connection, target: HubTarget, uri: str, *,
     now = node.clock()
     conn.execute(update(_item).where(_item.c.id == item.id).values(
         state="refused", note=note, pinned=False, updated_at=now))
+    drop_origin(conn, uri, target.actor.uri)
     return undo_shares(conn, node.services.outbox, target, item, now)
 
 

@@ -2,8 +2,9 @@
 
 Posting policies (issue "Hubs"): ``members`` (members post, others are refused),
 ``followers`` (anyone following the hub posts), ``moderated`` (admins and moderators
-post; everyone else's posts wait in the moderation queue). Admins and moderators
-always publish.
+post; everyone else's posts wait in the moderation queue), ``open`` (anyone's public post
+is published at once: a campaign hub that takes cross-posts from the whole network,
+issue 9 item 6). Admins and moderators always publish.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, select
 from node.activitypub.models import Follow
 from node.hubs.hub.models import Hub, HubMember
 
-POSTING_POLICIES = ("members", "followers", "moderated")
+POSTING_POLICIES = ("members", "followers", "moderated", "open")
 FOLLOW_POLICIES = ("open", "approval")
 ROLES = ("admin", "moderator", "member")
 STEWARDS = frozenset({"admin", "moderator"})
@@ -51,6 +52,8 @@ def decide(conn: Connection, hub: Hub, hub_uri: str, author_uri: str) -> Decisio
     if role in STEWARDS:
         return Decision("published")
     policy = hub.posting_policy
+    if policy == "open":
+        return Decision("published")
     if policy == "members":
         if role is not None:
             return Decision("published")

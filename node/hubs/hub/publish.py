@@ -20,9 +20,11 @@ from node.activitypub.local_actors import ActorError, find_by_username
 from node.activitypub.models import LocalActor
 from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import PUBLIC, activity, ref
+from node.hubs.crosspost.targets import RemoteHub, address, record
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.policy import Decision, decide
 from node.messages import N_, Text
+from node.network.origins import add_origin
 from node.runtime import Node
 
 _hub = Hub.__table__  # type: ignore[attr-defined]
@@ -117,8 +119,13 @@ def publish_item(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     series_id: int | None = None,
+    remote: Sequence[RemoteHub] = (),
 ) -> ItemResult:
-    """Create ``obj`` by ``author`` and put it into each hub under its policy."""
+    """Create ``obj`` by ``author`` and put it into each hub under its policy.
+
+    ``remote`` hubs (on other nodes, :mod:`node.hubs.crosspost`) are addressed too and
+    get the ``Create`` in their inboxes; each answers from its own node. A local hub
+    that refuses the author refuses the whole post, so the organizer hears it at once."""
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author.uri) for t in hubs}
     refused = [f"{name}: {d.reason}" for name, d in decisions.items() if d.state == "refused"]
     if refused:
@@ -127,6 +134,8 @@ def publish_item(
             username=author.username, value='; '.join(refused)))
     now = node.clock()
     outbox = node.services.outbox
+    obj = address(obj, [t.actor.uri for t in hubs], remote)
+    record(conn, str(obj["id"]), remote, now)
     create = activity("Create", id=outbox.new_id("activities"), actor=author.uri,
                       object=str(obj["id"]), published=now,
                       to=obj.get("to", [PUBLIC]), cc=obj.get("cc", []))
@@ -141,6 +150,7 @@ def publish_item(
             series_id=series_id, starts_at=starts_at, ends_at=ends_at, created_at=now,
             updated_at=now, note=decisions[target.name].reason or None))
         if state == "published":
+            add_origin(conn, ref(signed_object) or "", target.actor.uri, now)
             deliveries += announce_both(conn, outbox, target.actor, signed_object,
                                         published.activity, now)
     return ItemResult(object=signed_object, deliveries=deliveries, decisions=decisions)

@@ -19,6 +19,8 @@ ionode terms (all in :data:`NAMESPACE`):
 * ``series`` (IRI): the series Event an occurrence belongs to.
 * ``recurrenceId``: the occurrence's original start (RFC 5545 RECURRENCE-ID, UTC); a
   moved occurrence keeps it while its ``startTime`` changes.
+* ``postedTo`` (set of IRIs): every hub a cross-posted item was addressed to, here and on
+  other nodes (:mod:`node.hubs.crosspost.targets`).
 
 FEP-8a8e terms (``https://w3id.org/fep/8a8e/``): ``timezone``, ``joinMode``,
 ``attendees``, ``eventStatus``; schema.org ``maximumAttendeeCapacity``,
@@ -58,6 +60,7 @@ TERMS: Final[dict[str, Any]] = {
     "series": _iri("ionode:series"),
     "recurrenceId": {"@id": "ionode:recurrenceId",
                      "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
+    "postedTo": {"@id": "ionode:postedTo", "@type": "@id", "@container": "@set"},
 }
 
 EVENT_TERMS: Final[dict[str, Any]] = {

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.hub.publish import HubError, ItemResult, load_hub, organizer, publish_item
 from node.hubs.hub.settings import one_line
 from node.hubs.minutes.rules import (
@@ -24,7 +25,8 @@ from node.text import TagLinks, as_tags
 
 def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequence[str], *,
                  title: str, markdown: str, summary: str = "",
-                 attachments: Sequence[tuple[str, str]] = ()) -> ItemResult:
+                 attachments: Sequence[tuple[str, str]] = (),
+                 remote: Sequence[RemoteHub] = ()) -> ItemResult:
     """Publish minutes (or a report) by ``author_name`` into the named hubs."""
     author = organizer(conn, author_name)
     name = one_line(title, Text(N_("a title")), MAX_TITLE)
@@ -53,4 +55,5 @@ def post_minutes(node: Node, conn: Connection, author_name: str, hub_names: Sequ
         article["tag"] = tags
     if hubs:
         article["audience"] = hubs[0].actor.uri
-    return publish_item(node, conn, author=author, obj=article, kind="minutes", hubs=hubs)
+    return publish_item(node, conn, author=author, obj=article, kind="minutes", hubs=hubs,
+                        remote=remote)

@@ -14,6 +14,7 @@ from typing import Any
 
 from node.activitypub.actors import LookupFailed
 from node.activitypub.vocab import ref
+from node.hubs.crosspost.cli import to_option, with_targets
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollError, PollSpec
 from node.hubs.polls.service import close_poll, create_poll, stored_question
@@ -34,8 +35,9 @@ def spec_from_args(args: argparse.Namespace, node: Node) -> PollSpec:
 
 
 def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    result = nodes.with_node(args, lambda node, conn: create_poll(
-        node, conn, args.as_user, args.hub, spec_from_args(args, node)))
+    result = with_targets(nodes, args, lambda node, conn, targets: create_poll(
+        node, conn, args.as_user, [*args.hub, *targets.local], spec_from_args(args, node),
+        remote=targets.remote))
     print(f"ionode: published poll {result.object['id']} ({result.deliveries} deliveries queued)")
     for hub, decision in result.decisions.items():
         if decision.state == "held":
@@ -117,6 +119,7 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     create.add_argument("--as", dest="as_user", required=True, metavar="USER")
     create.add_argument("--hub", action="append", default=[], required=True, metavar="NAME")
     create.add_argument("--question", metavar="TEXT", help="the question (Markdown)")
+    to_option(create)
     create.add_argument("--option", action="append", default=[], metavar="TEXT",
                         help=f"an option (repeat, {polls.MIN_OPTIONS} to {polls.MAX_OPTIONS})")
     create.add_argument("--multiple", action="store_true", help="voters may pick several")

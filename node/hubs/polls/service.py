@@ -30,6 +30,7 @@ from node.activitypub.models import LocalActor, OutboxActivity, RemoteActor, Sto
 from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, refs
 from node.db import upsert_insert
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.hub.models import HubItem, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import ItemResult, load_hub, organizer, publish_item
@@ -58,8 +59,9 @@ class VoteOutcome:
 
 
 def create_poll(node: Node, conn: Connection, author_name: str, hub_names: Sequence[str],
-                spec: PollSpec) -> ItemResult:
-    """Publish the Question by ``author_name`` into the named hubs (kind ``poll``)."""
+                spec: PollSpec, remote: Sequence[RemoteHub] = ()) -> ItemResult:
+    """Publish the Question by ``author_name`` into the named hubs (kind ``poll``), and
+    into ``remote`` hubs of other nodes (:mod:`node.hubs.crosspost`)."""
     author = organizer(conn, author_name, PollError)
     if not hub_names:
         raise PollError(Text(N_("a poll goes into at least one hub (--hub)")))
@@ -68,7 +70,7 @@ def create_poll(node: Node, conn: Connection, author_name: str, hub_names: Seque
                                  author=author.uri, hubs=[t.actor.uri for t in hubs],
                                  now=node.clock())
     return publish_item(node, conn, author=author, obj=document, kind="poll", hubs=hubs,
-                        ends_at=spec.end_time)
+                        ends_at=spec.end_time, remote=remote)
 
 
 def _our_items(uri: str) -> list[Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
+from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.hub.publish import load_hub, organizer, publish_item
 from node.runtime import Node
 from node.text import TagLinks, as_tags, post_html
@@ -26,11 +27,13 @@ class PostResult:
 
 def post_update(node: Node, conn: Connection, author_name: str, text: str,
               hub_names: Sequence[str] = (),
-              attachments: Sequence[Mapping[str, Any]] = ()) -> PostResult:
+              attachments: Sequence[Mapping[str, Any]] = (),
+              remote: Sequence[RemoteHub] = ()) -> PostResult:
     """Publish an update (a public Note) by ``author_name`` into the named hubs.
 
     ``attachments`` are ``Image`` objects (:meth:`node.media.service.StoredImage.as_object`),
-    shown by Mastodon under the text."""
+    shown by Mastodon under the text. ``remote`` hubs are on other nodes (cross-posting,
+    :mod:`node.hubs.crosspost`)."""
     author = organizer(conn, author_name)
     hubs = [load_hub(conn, name) for name in dict.fromkeys(hub_names)]
     now = node.clock()
@@ -51,5 +54,6 @@ def post_update(node: Node, conn: Connection, author_name: str, text: str,
         note["tag"] = tags  # Hashtag and Mention entries, as Mastodon reads them
     if hubs:
         note["audience"] = hubs[0].actor.uri
-    result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs)
+    result = publish_item(node, conn, author=author, obj=note, kind="update", hubs=hubs,
+                          remote=remote)
     return PostResult(note=result.object, deliveries=result.deliveries)
