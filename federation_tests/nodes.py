@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,17 +125,28 @@ _CLI_LOCK = threading.Lock()  # standard streams are the process's: one command 
 
 
 def _cli_in_process(argv: list[str], stdin: str) -> tuple[int, str, str]:
-    """``ionode ARGV`` through ``node.cli.main``: exit code, stdout, stderr."""
+    """``ionode ARGV`` through ``node.cli.main``: exit code, stdout, stderr.
+
+    It runs on a thread of its own: a command calls ``asyncio.run``, which refuses a
+    thread with a running loop, and the browser tier's Playwright keeps one running on
+    the main thread.
+    """
     out, err = io.StringIO(), io.StringIO()
     with _CLI_LOCK, redirect_stdout(out), redirect_stderr(err):
         saved, sys.stdin = sys.stdin, io.StringIO(stdin)
         try:
-            code = cli_main(argv)
-        except SystemExit as exit_:  # argparse refuses the arguments
-            code = exit_.code if isinstance(exit_.code, int) else 2
+            with ThreadPoolExecutor(1) as pool:
+                code = pool.submit(_exit_code, argv).result()
         finally:
             sys.stdin = saved
     return code, out.getvalue(), err.getvalue()
+
+
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return cli_main(argv)
+    except SystemExit as exit_:  # argparse refuses the arguments
+        return exit_.code if isinstance(exit_.code, int) else 2
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
