@@ -32,7 +32,7 @@ from node.activitypub.vocab import is_public, ref
 from node.network.backfill import enqueue
 from node.network.directory import learn_group
 from node.network.models import NetworkItem
-from node.network.receive import record_origin
+from node.network.receive import forget_item, record_origin
 from node.network.unwrap import Received, unwrap
 
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
@@ -210,7 +210,8 @@ async def take(ctx: HandlerContext, cursor: Cursor, item: object, *, limits: Lim
 def keep(conn: Connection, received: Received, via: str, now: datetime) -> str:
     """``stored``, ``duplicate`` (it came before, by any path) or ``applied`` (a Delete)."""
     if received.action == "delete":
-        apply_delete(conn, received.uri, str(received.actor), now)
+        if apply_delete(conn, received.uri, str(received.actor), now) is None:
+            forget_item(conn, received.uri)  # off the timeline and the calendar too
         return "applied"
     if received.action == "unshare" or received.document is None:
         return "applied"

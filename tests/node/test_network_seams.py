@@ -1,0 +1,90 @@
+"""Seams between the network's paths (issue 9 items 2, 4, 5, 7): whichever path brings,
+edits, deletes or takes back an item (a linked hub, a followed node, a backfill), the
+network calendar (``network_event``), the timeline (``network_item``) and "posted in"
+(``item_origin``) stay right."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from node.activitypub.vocab import PUBLIC
+from node.clock import Clock
+from node.hubs.hub.models import HubItem
+from node.network import backfill_walk
+from node.network.models import ItemOrigin, NetworkEvent, NetworkItem
+from node.network.origins import posted_in
+from node.network.receive import keep
+from node.network.unwrap import Received
+from node.settings import Settings
+from tests.node.harness import Harness, rows
+from tests.node.hub_harness import hub_node
+from tests.node.linked_hubs_support import (
+    accept,
+    ask_link,
+    oakland,
+)
+from tests.node.network_support import FakeGroup
+
+_events = NetworkEvent.__table__  # type: ignore[attr-defined]
+_network = NetworkItem.__table__  # type: ignore[attr-defined]
+_origins = ItemOrigin.__table__  # type: ignore[attr-defined]
+_linked = HubItem.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
+    with hub_node(settings, clock) as harness:
+        yield harness
+
+
+@pytest.fixture
+def linked(h: Harness) -> FakeGroup:
+    dockers, _ = oakland(h)
+    accept(h, dockers, ask_link(h, dockers))
+    return dockers
+
+
+HUB_A, HUB_B = "https://a.example/hubs/one", "https://b.example/hubs/two"
+URI = "https://a.example/objects/e1"
+
+
+def _event_doc() -> dict[str, object]:
+    return {"id": URI, "type": "Event", "name": "Strike", "attributedTo":
+            "https://a.example/users/joan", "to": [PUBLIC],
+            "startTime": "2026-12-12T07:00:00Z", "published": "2026-11-20T10:00:00Z"}
+
+
+def test_one_hub_unsharing_leaves_the_item_shown_for_the_other_hub(h: Harness) -> None:
+    """The item was posted in two hubs; the first one (the timeline's origin) took it
+    out: it stayed on the calendar but left the timeline, though hub two still shares it."""
+    doc = _event_doc()
+    with h.node.engine.begin() as conn:
+        for hub in (HUB_A, HUB_B):
+            keep(conn, Received("store", URI, "https://a.example/users/joan", hub, doc),
+                 "https://a.example/actor", h.now)
+        keep(conn, Received("unshare", URI, HUB_A, HUB_A), "https://a.example/actor", h.now)
+        assert [o.hub_uri for o in posted_in(conn, [URI])[URI]] == [HUB_B]
+    (item,) = rows(h, _network, _network.c.object_uri == URI)
+    (indexed,) = rows(h, _events, _events.c.object_uri == URI)
+    assert item["hub_uri"] == indexed["hub_uri"] == HUB_B
+    with h.node.engine.begin() as conn:
+        keep(conn, Received("unshare", URI, HUB_B, HUB_B), "https://b.example/actor", h.now)
+    assert rows(h, _network, _network.c.object_uri == URI) == []
+    assert rows(h, _events, _events.c.object_uri == URI) == []
+
+
+def test_a_delete_met_by_a_backfill_takes_a_known_event_off_the_calendar(
+        h: Harness) -> None:
+    """A backfill's Delete tombstoned the object but left its timeline and calendar rows."""
+    doc = _event_doc()
+    with h.node.engine.begin() as conn:
+        keep(conn, Received("store", URI, "https://a.example/users/joan", HUB_A, doc),
+             "https://a.example/actor", h.now)
+        assert backfill_walk.keep(conn, Received(
+            "delete", URI, "https://a.example/users/joan", HUB_A), HUB_A, h.now) == "applied"
+    assert rows(h, _events, _events.c.object_uri == URI) == []
+    assert rows(h, _network, _network.c.object_uri == URI) == []
+    assert rows(h, _origins, _origins.c.object_uri == URI) == []
+
