@@ -21,11 +21,15 @@ from node.settings import Settings
 from tests.node.harness import Harness, rows
 from tests.node.hub_harness import hub_node
 from tests.node.linked_hubs_support import (
+    OAKLAND,
     accept,
+    announce_create,
     ask_link,
+    event,
     oakland,
+    share,
 )
-from tests.node.network_support import FakeGroup
+from tests.node.network_support import FakeGroup, signed
 
 _events = NetworkEvent.__table__  # type: ignore[attr-defined]
 _network = NetworkItem.__table__  # type: ignore[attr-defined]
@@ -44,6 +48,47 @@ def linked(h: Harness) -> FakeGroup:
     dockers, _ = oakland(h)
     accept(h, dockers, ask_link(h, dockers))
     return dockers
+
+
+def test_a_linked_hub_s_edit_and_delete_move_the_network_calendar(
+        h: Harness, linked: FakeGroup) -> None:
+    """The linked path indexed the Event on arrival, but its Update did not move it and
+    its Delete left it on the network calendar (and in "posted in")."""
+    joan = h.remote.actors[f"https://{OAKLAND}/users/joan"]
+    rally = event(joan, linked, 1, h.now)
+    share(h, linked, announce_create(linked, joan, rally, 1, h.now))
+    (row,) = rows(h, _events, _events.c.object_uri == rally["id"])
+    assert row["starts_at"].day == 12
+    moved = event(joan, linked, 1, h.now, start="2026-12-13T07:00:00-08:00",
+                  updated="2026-11-22T10:00:00Z")
+    share(h, linked, announce_create(linked, joan, moved, 2, h.now, kind="Update"))
+    (row,) = rows(h, _events, _events.c.object_uri == rally["id"])
+    assert row["starts_at"].day == 13
+    tombstone = signed(joan, {"id": f"https://{OAKLAND}/activities/d1", "type": "Delete",
+                              "actor": joan.uri, "to": [PUBLIC],
+                              "object": {"id": rally["id"], "type": "Tombstone"}}, h.now)
+    share(h, linked, signed(linked, {"id": f"{linked.uri}/announces/d1", "type": "Announce",
+                                     "actor": linked.uri, "object": tombstone,
+                                     "to": [PUBLIC]}, h.now))
+    assert rows(h, _events, _events.c.object_uri == rally["id"]) == []
+    assert rows(h, _origins, _origins.c.object_uri == rally["id"]) == []
+
+
+def test_a_linked_hub_taking_an_item_back_is_no_longer_listed_as_posting_it(
+        h: Harness, linked: FakeGroup) -> None:
+    """A linked hub's ``Undo{Announce}`` (its moderation) was handled by no hook: the
+    item stayed on our hub's page, on the calendar, and "posted in" the hub."""
+    joan = h.remote.actors[f"https://{OAKLAND}/users/joan"]
+    rally = event(joan, linked, 1, h.now)
+    shared = announce_create(linked, joan, rally, 1, h.now)
+    share(h, linked, shared)
+    undo = signed(linked, {"id": f"{linked.uri}/undos/1", "type": "Undo",
+                           "actor": linked.uri, "object": shared, "to": [PUBLIC]}, h.now)
+    assert rows(h, _linked, _linked.c.origin == "linked") != []
+    share(h, linked, undo)  # what the hub's moderation sends its followers
+    assert rows(h, _linked, _linked.c.origin == "linked") == []
+    assert rows(h, _origins, _origins.c.object_uri == rally["id"]) == []
+    assert rows(h, _events, _events.c.object_uri == rally["id"]) == []
 
 
 HUB_A, HUB_B = "https://a.example/hubs/one", "https://b.example/hubs/two"
