@@ -6,6 +6,7 @@ network calendar (``network_event``), the timeline (``network_item``) and "poste
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -13,13 +14,17 @@ from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.hubs.hub.models import HubItem
 from node.network import backfill_walk
+from node.network.backfill_run import run_due
 from node.network.models import ItemOrigin, NetworkEvent, NetworkItem
 from node.network.origins import posted_in
 from node.network.receive import keep
 from node.network.unwrap import Received
 from node.settings import Settings
+from tests.conftest import NOW
+from tests.node.backfill_support import publish_history
 from tests.node.harness import Harness, rows
 from tests.node.hub_harness import hub_node
+from tests.node.hub_support import MovableClock
 from tests.node.linked_hubs_support import (
     OAKLAND,
     accept,
@@ -133,3 +138,25 @@ def test_a_delete_met_by_a_backfill_takes_a_known_event_off_the_calendar(
     assert rows(h, _network, _network.c.object_uri == URI) == []
     assert rows(h, _origins, _origins.c.object_uri == URI) == []
 
+
+
+@pytest.fixture
+def hb(settings: Settings, moving: MovableClock) -> Iterator[Harness]:
+    with hub_node(settings, moving) as harness:
+        yield harness
+
+
+def test_a_linked_hub_s_backfilled_history_shows_on_the_linking_hub_s_page(
+        hb: Harness, moving: MovableClock) -> None:
+    """Linking a hub backfilled its outbox into ``network_item`` only: the hub page that
+    linked it showed none of that history as linked items."""
+    _, theirs = publish_history(hb.remote, NOW)
+    accept(hb, theirs, ask_link(hb, theirs))
+    moving.now += timedelta(seconds=2)
+    assert hb.client.portal is not None
+    assert hb.client.portal.call(lambda: run_due(hb.node, worker="test")) == 1
+    history = rows(hb, _linked, _linked.c.origin == "linked")
+    assert len(history) == 6 and {r["linked_from"] for r in history} == {theirs.uri}
+    assert len(rows(hb, _network)) == 6  # and on the network timeline, once each
+    page = hb.client.get("/hubs/portshutdown", headers={"accept": "text/html"}).text
+    assert page.count("from Portshutdown @ oakland.example") >= 4

@@ -120,6 +120,16 @@ def apply_received(conn: Connection, received: Received, sender: str,
         unshare(conn, received.uri, sender)  # no longer "posted in" that hub
 
 
+def backfilled(conn: Connection, follower: str, followed: str,
+               document: Mapping[str, Any], now: datetime) -> None:
+    """A backfill hook (:class:`node.services.BackfillHook`): an item of the history of
+    a hub that our hubs link goes on their pages as a linked item, as it would have had
+    it been shared after the link (new, or already here through another path)."""
+    hubs = following_hubs(conn, followed)
+    if hubs:
+        add_linked(conn, hubs, followed, document, now)
+
+
 class LocalLinks:
     """The outbox hook keeping links between hubs of this node (no inbox round trip)."""
 
