@@ -34,10 +34,11 @@ class NetworkItem(SQLModel, table=True):
     """A remote item received through a followed node or relay, once per object id."""
 
     __tablename__ = "network_item"
-    __table_args__ = (  # the network timeline's filtered pages (node/network/timeline.py)
-        Index("ix_network_item_host_page", "origin_host", "id"),
-        Index("ix_network_item_hub_page", "hub_uri", "id"),
-        Index("ix_network_item_type_page", "object_type", "id"),
+    __table_args__ = (  # the network timeline's pages, newest publication first
+        Index("ix_network_item_page", "published_at", "id"),
+        Index("ix_network_item_host_page", "origin_host", "published_at", "id"),
+        Index("ix_network_item_hub_page", "hub_uri", "published_at", "id"),
+        Index("ix_network_item_type_page", "object_type", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,6 +48,9 @@ class NetworkItem(SQLModel, table=True):
     origin_host: str = Field(max_length=255, index=True)
     via: str = Field(max_length=1024)
     received_at: datetime = timestamp(index=True)
+    #: when it was published (never after it arrived): the timeline's order, so a
+    #: backfill's old items go below newer ones instead of on top
+    published_at: datetime = timestamp()
 
 
 class NetworkEvent(SQLModel, table=True):

@@ -115,10 +115,11 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
     if conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first():
         return
     document = received.document or {}
+    published = parse_time(document.get("published"))
     conn.execute(insert(_item).values(
         object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
-        received_at=now))
+        received_at=now, published_at=min(published or now, now)))
     index_event(conn, received.uri, document, hub=received.hub,
                 origin_host=host_of(received.uri))
     if received.hub is not None:  # the directory learns of the hub, and of its activity

@@ -1,12 +1,13 @@
 """The network timeline: public items that arrived from followed nodes and relays.
 
 Issue 9 item 5: every node shows the movement's public activity it received, newest
-first, filtered by origin node (host), hub and kind, a page at a time. Pages are a
-keyset on ``network_item.id`` (the order items arrived in): ``before`` lists the items
-that arrived before the cursor, so a page shows the same items however many arrive
-meanwhile, and a deep page costs what the first one does (no OFFSET). Each filter has
-its own ``(column, id)`` index (migration ``0015``), so a filtered page walks only the
-matching rows.
+first by publication (a backfill's weeks-old history goes below what is new, not on
+top), filtered by origin node (host), hub (any hub it was posted in: ``item_origin``)
+and kind, a page at a time. Pages are a keyset on ``(published_at, id)``: ``before``
+names the last item shown and lists those published before it, so a page shows the
+same items however many arrive meanwhile, and a deep page costs what the first one
+does (no OFFSET). Each filter has its own ``(column, published_at, id)`` index, so a
+filtered page walks only the matching rows.
 
 An item is stored once per object id (``network_item.object_uri`` is unique), so it is
 listed once whichever paths brought it. Deleted objects are left out by the query;
@@ -20,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
-from node.network.models import NetworkItem
+from node.network.models import ItemOrigin, NetworkItem
 
 #: The kinds a reader can filter by: the ActivityStreams types hubs publish, and
 #: Lemmy's posts (Pages).
@@ -32,6 +33,7 @@ KINDS = ("Note", "Article", "Event", "Question", "Page")
 PAGE = 20
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
+_origin = ItemOrigin.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -68,19 +70,24 @@ class TimelinePage:
 
 def timeline_page(conn: Connection, filters: Filters, *, before: int | None = None,
                   limit: int = PAGE) -> TimelinePage:
-    """One page of the timeline, newest arrival first."""
+    """One page of the timeline, newest publication first (ties: newest arrival)."""
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
                     _item.c.origin_host, _item.c.received_at, _objects.c.published,
                     _objects.c.document)
              .join(_objects, _objects.c.uri == _item.c.object_uri)
              .where(_objects.c.deleted_at.is_(None))
-             .order_by(_item.c.id.desc()).limit(limit + 1))
+             .order_by(_item.c.published_at.desc(), _item.c.id.desc()).limit(limit + 1))
     if before is not None:
-        query = query.where(_item.c.id < before)
+        at = conn.execute(select(_item.c.published_at).where(_item.c.id == before)).scalar()
+        if at is None:  # the cursor's item is gone (deleted): nothing older to name
+            return TimelinePage([], None)
+        query = query.where(or_(_item.c.published_at < at,
+                                and_(_item.c.published_at == at, _item.c.id < before)))
     if filters.node:
         query = query.where(_item.c.origin_host == filters.node.lower())
-    if filters.hub:
-        query = query.where(_item.c.hub_uri == filters.hub)
+    if filters.hub:  # any hub it was posted in (item_origin), not only the first
+        query = query.where(or_(_item.c.hub_uri == filters.hub, exists().where(
+            _origin.c.object_uri == _item.c.object_uri, _origin.c.hub_uri == filters.hub)))
     if filters.kind:
         query = query.where(_item.c.object_type == filters.kind)
     rows = conn.execute(query).all()

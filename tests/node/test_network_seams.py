@@ -6,7 +6,7 @@ network calendar (``network_event``), the timeline (``network_item``) and "poste
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from node.network.backfill_run import run_due
 from node.network.models import ItemOrigin, NetworkEvent, NetworkItem
 from node.network.origins import posted_in
 from node.network.receive import keep
+from node.network.timeline import Filters, timeline_page
 from node.network.unwrap import Received
 from node.settings import Settings
 from tests.conftest import NOW
@@ -160,3 +161,44 @@ def test_a_linked_hub_s_backfilled_history_shows_on_the_linking_hub_s_page(
     assert len(rows(hb, _network)) == 6  # and on the network timeline, once each
     page = hb.client.get("/hubs/portshutdown", headers={"accept": "text/html"}).text
     assert page.count("from Portshutdown @ oakland.example") >= 4
+
+
+def _note(n: int, published: str) -> dict[str, object]:
+    return {"id": f"https://a.example/objects/n{n}", "type": "Note", "to": [PUBLIC],
+            "attributedTo": "https://a.example/users/joan", "content": f"<p>{n}</p>",
+            "published": published}
+
+
+def _store(h: Harness, doc: dict[str, object], hub: str, now: datetime) -> None:
+    with h.node.engine.begin() as conn:
+        keep(conn, Received("store", str(doc["id"]), "https://a.example/users/joan", hub,
+                            doc), "https://a.example/actor", now)
+
+
+def test_the_timeline_is_in_publication_order_not_arrival(h: Harness) -> None:
+    """A backfill's weeks-old items arrived last and were listed on top as new."""
+    _store(h, _note(1, "2026-11-21T11:00:00Z"), HUB_A, h.now)
+    later = h.now + timedelta(minutes=5)
+    for n, day in ((2, 10), (3, 9), (4, 8)):  # a backfill walks newest first
+        _store(h, _note(n, f"2026-11-{day:02d}T10:00:00Z"), HUB_A, later)
+    _store(h, _note(5, "2030-01-01T00:00:00Z"), HUB_A, later)  # a date ahead: not on top
+    with h.node.engine.connect() as conn:
+        first = timeline_page(conn, Filters(), limit=2)
+        assert [i.uri[-2:] for i in first.items] == ["n5", "n1"]
+        assert first.before is not None
+        rest = timeline_page(conn, Filters(), before=first.before, limit=2)
+        assert [i.uri[-2:] for i in rest.items] == ["n2", "n3"]
+        assert rest.before is not None
+        last = timeline_page(conn, Filters(), before=rest.before, limit=2)
+        assert [i.uri[-2:] for i in last.items] == ["n4"] and last.before is None
+
+
+def test_the_hub_filter_finds_an_item_by_any_hub_it_was_posted_in(h: Harness) -> None:
+    """The hub filter read ``network_item.hub_uri``, the first origin only."""
+    doc = _note(1, "2026-11-21T11:00:00Z")
+    _store(h, doc, HUB_A, h.now)
+    _store(h, doc, HUB_B, h.now)  # the same item, posted in a second hub
+    with h.node.engine.connect() as conn:
+        for hub in (HUB_A, HUB_B):
+            assert [i.uri for i in timeline_page(conn, Filters(hub=hub)).items] == [doc["id"]]
+        assert timeline_page(conn, Filters(hub="https://c.example/hubs/x")).items == []
