@@ -6,7 +6,7 @@ network calendar (``network_event``), the timeline (``network_item``) and "poste
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,8 @@ from node.clock import Clock
 from node.hubs.hub.models import HubItem
 from node.network import backfill_walk
 from node.network.backfill_run import run_due
+from node.network.calendar import Filters as CalendarFilters
+from node.network.calendar import between
 from node.network.models import ItemOrigin, NetworkEvent, NetworkItem
 from node.network.origins import posted_in
 from node.network.receive import keep
@@ -202,3 +204,18 @@ def test_the_hub_filter_finds_an_item_by_any_hub_it_was_posted_in(h: Harness) ->
         for hub in (HUB_A, HUB_B):
             assert [i.uri for i in timeline_page(conn, Filters(hub=hub)).items] == [doc["id"]]
         assert timeline_page(conn, Filters(hub="https://c.example/hubs/x")).items == []
+
+
+def test_the_calendar_s_hub_filter_finds_an_event_by_any_hub_it_was_posted_in(
+        h: Harness) -> None:
+    """The calendar's hub filter read ``network_event.hub_uri``, the first origin only."""
+    with h.node.engine.begin() as conn:
+        for hub in (HUB_A, HUB_B):
+            keep(conn, Received("store", URI, "https://a.example/users/joan", hub,
+                                _event_doc()), "https://a.example/actor", h.now)
+    start, end = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    with h.node.engine.connect() as conn:
+        for hub in (HUB_A, HUB_B):
+            found = between(conn, start, end, CalendarFilters(hub=hub))
+            assert [r.uri for r in found] == [URI]
+        assert between(conn, start, end, CalendarFilters(hub="https://c.example/h")) == []
