@@ -32,6 +32,7 @@ from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
 from node.network.directory import heard_of, refresh_group
 from node.network.event_index import index_event, unindex_event
+from node.network.item_index import index_item, unindex_item
 from node.network.models import ItemOrigin, NetworkEvent, NetworkItem, NetworkPeer
 from node.network.origins import add_origin, drop_origin
 from node.network.policy import follow_policy
@@ -116,10 +117,12 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
         return
     document = received.document or {}
     published = parse_time(document.get("published"))
-    conn.execute(insert(_item).values(
+    inserted = conn.execute(insert(_item).values(
         object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
         received_at=now, published_at=min(published or now, now)))
+    item_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+    index_item(conn, item_id, document, received.hub)
     index_event(conn, received.uri, document, hub=received.hub,
                 origin_host=host_of(received.uri))
     if received.hub is not None:  # the directory learns of the hub, and of its activity
@@ -128,6 +131,8 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
 
 def forget_item(conn: Connection, uri: str) -> None:
     """A deleted object leaves the timeline, the calendar and every "posted in"."""
+    unindex_item(conn, list(conn.execute(
+        select(_item.c.id).where(_item.c.object_uri == uri)).scalars()))
     conn.execute(delete(_item).where(_item.c.object_uri == uri))
     unindex_event(conn, uri)
     drop_origin(conn, uri)
@@ -145,6 +150,7 @@ def unshare(conn: Connection, uri: str, hub: str) -> None:
     left = conn.execute(select(_origin.c.hub_uri).where(_origin.c.object_uri == uri)
                         .order_by(_origin.c.id).limit(1)).scalar()
     if left is None:
+        unindex_item(conn, [row.id])
         conn.execute(delete(_item).where(_item.c.id == row.id))
         unindex_event(conn, uri)
         return
@@ -153,10 +159,13 @@ def unshare(conn: Connection, uri: str, hub: str) -> None:
 
 
 def reindex(conn: Connection, uri: str, document: Mapping[str, Any]) -> None:
-    """An edited Event moves on the calendar (only one the network brought)."""
-    row = conn.execute(select(_item.c.hub_uri).where(_item.c.object_uri == uri)).first()
+    """An edited Event moves on the calendar, an edited item's tags and region follow
+    (only for items the network brought)."""
+    row = conn.execute(select(_item.c.id, _item.c.hub_uri)
+                       .where(_item.c.object_uri == uri)).first()
     if row is not None:
         index_event(conn, uri, document, hub=row.hub_uri, origin_host=host_of(uri))
+        index_item(conn, row.id, document, row.hub_uri)
 
 
 async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:

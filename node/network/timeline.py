@@ -2,12 +2,14 @@
 
 Issue 9 item 5: every node shows the movement's public activity it received, newest
 first by publication (a backfill's weeks-old history goes below what is new, not on
-top), filtered by origin node (host), hub (any hub it was posted in: ``item_origin``)
-and kind, a page at a time. Pages are a keyset on ``(published_at, id)``: ``before``
-names the last item shown and lists those published before it, so a page shows the
-same items however many arrive meanwhile, and a deep page costs what the first one
-does (no OFFSET). Each filter has its own ``(column, published_at, id)`` index, so a
-filtered page walks only the matching rows.
+top), filtered by origin node (host), hub (any hub it was posted in: ``item_origin``),
+kind, tag and region (read as the network calendar reads them:
+:mod:`node.network.item_index`), a page at a time. Pages are a keyset on
+``(published_at, id)``: ``before`` names the last item shown and lists those
+published before it, so a page shows the same items however many arrive meanwhile,
+and a deep page costs what the first one does (no OFFSET). Each filter has its own
+``(column, published_at, id)`` index (tags: ``(tag, item_id)``), so a filtered page
+walks only the matching rows.
 
 An item is stored once per object id (``network_item.object_uri`` is unique), so it is
 listed once whichever paths brought it. Deleted objects are left out by the query;
@@ -25,7 +27,7 @@ from sqlalchemy import Connection, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
-from node.network.models import ItemOrigin, NetworkItem
+from node.network.models import ItemOrigin, NetworkItem, NetworkItemTag
 
 #: The kinds a reader can filter by: the ActivityStreams types hubs publish, and
 #: Lemmy's posts (Pages).
@@ -34,6 +36,7 @@ PAGE = 20
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _origin = ItemOrigin.__table__  # type: ignore[attr-defined]
+_tag = NetworkItemTag.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,14 @@ class Filters:
     node: str = ""
     hub: str = ""
     kind: str = ""
+    tag: str = ""  # lower case, without "#"
+    region: str = ""  # lower case
 
     def query(self) -> dict[str, str]:
         """The filters that are set, as GET parameters (for the next page's link)."""
         return {k: v for k, v in (("node", self.node), ("hub", self.hub),
-                                  ("kind", self.kind)) if v}
+                                  ("kind", self.kind), ("tag", self.tag),
+                                  ("region", self.region)) if v}
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,11 @@ def timeline_page(conn: Connection, filters: Filters, *, before: int | None = No
             _origin.c.object_uri == _item.c.object_uri, _origin.c.hub_uri == filters.hub)))
     if filters.kind:
         query = query.where(_item.c.object_type == filters.kind)
+    if filters.region:
+        query = query.where(_item.c.region == filters.region)
+    if filters.tag:
+        query = query.where(exists().where(_tag.c.item_id == _item.c.id,
+                                           _tag.c.tag == filters.tag))
     rows = conn.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -219,3 +219,31 @@ def test_the_calendar_s_hub_filter_finds_an_event_by_any_hub_it_was_posted_in(
             found = between(conn, start, end, CalendarFilters(hub=hub))
             assert [r.uri for r in found] == [URI]
         assert between(conn, start, end, CalendarFilters(hub="https://c.example/h")) == []
+
+
+def test_the_timeline_filters_by_tag_and_region_as_the_calendar_does(h: Harness) -> None:
+    """Issue 9 item 5 names tag and region filters; the timeline had neither."""
+    tagged = {**_note(1, "2026-11-21T10:00:00Z"), "tag": [
+        {"type": "Hashtag", "name": "#RentStrike"}],
+        "location": {"type": "Place", "address": {"addressRegion": "Pennsylvania"}}}
+    _store(h, tagged, HUB_A, h.now)
+    _store(h, _note(2, "2026-11-21T11:00:00Z"), HUB_B, h.now)
+    with h.node.engine.connect() as conn:
+        def uris(**given: str) -> list[str]:
+            return [i.uri[-2:] for i in timeline_page(conn, Filters(**given)).items]
+        assert uris() == ["n2", "n1"]
+        assert uris(tag="rentstrike") == uris(region="pennsylvania") == ["n1"]
+        assert uris(tag="climate") == uris(region="ohio") == []
+    edited = {**tagged, "tag": [{"type": "Hashtag", "name": "#Climate"}],
+              "updated": "2026-11-21T11:30:00Z"}
+    with h.node.engine.begin() as conn:  # an Update re-indexes the tags
+        keep(conn, Received("update", str(edited["id"]), "https://a.example/users/joan",
+                            HUB_A, edited), "https://a.example/actor", h.now)
+    with h.node.engine.connect() as conn:
+        assert [i.uri[-2:] for i in timeline_page(conn, Filters(tag="climate")).items] \
+            == ["n1"]
+        assert timeline_page(conn, Filters(tag="rentstrike")).items == []
+    page = h.client.get("/network", params={"tag": "#Climate"},
+                        headers={"accept": "text/html"}).text
+    assert 'name="tag" value="climate"' in page and "objects/n1" in page
+    assert "objects/n2" not in page
