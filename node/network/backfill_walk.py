@@ -27,12 +27,18 @@ from node.activitypub.authorship import authors_of
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fetch import FetchFailed
 from node.activitypub.handling import HandlerContext
-from node.activitypub.remote_objects import apply_delete, is_tombstoned, parse_time, store_remote
+from node.activitypub.remote_objects import (
+    apply_delete,
+    is_tombstoned,
+    parse_time,
+    store_remote,
+    update_remote,
+)
 from node.activitypub.vocab import is_public, ref
 from node.network.backfill import enqueue
 from node.network.directory import learn_group
 from node.network.models import NetworkItem
-from node.network.receive import forget_item, record_origin
+from node.network.receive import forget_item, record_origin, reindex
 from node.network.unwrap import Received, unwrap
 from node.services import BackfillHook
 
@@ -233,5 +239,10 @@ def keep(conn: Connection, received: Received, via: str, now: datetime) -> str:
         raise Ignore("deleted by its author")
     known = conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first()
     store_remote(conn, received.document, now)
+    # an edit this node missed (it was down, or followed after the original came):
+    # taken when newer, and the calendar and the tags follow it
+    if received.action == "update" and received.actor is not None and update_remote(
+            conn, received.document, received.actor).problem is None:
+        reindex(conn, received.uri, received.document)
     record_origin(conn, received, via, now)
     return "duplicate" if known else "stored"

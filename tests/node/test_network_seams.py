@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.hubs.hub.models import HubItem
@@ -43,6 +44,7 @@ _events = NetworkEvent.__table__  # type: ignore[attr-defined]
 _network = NetworkItem.__table__  # type: ignore[attr-defined]
 _origins = ItemOrigin.__table__  # type: ignore[attr-defined]
 _linked = HubItem.__table__  # type: ignore[attr-defined]
+_objects = StoredObject.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -247,3 +249,20 @@ def test_the_timeline_filters_by_tag_and_region_as_the_calendar_does(h: Harness)
                         headers={"accept": "text/html"}).text
     assert 'name="tag" value="climate"' in page and "objects/n1" in page
     assert "objects/n2" not in page
+
+
+def test_an_edit_met_by_a_backfill_updates_an_item_already_here(h: Harness) -> None:
+    """A backfill's Update of an object stored earlier (by a relay, before the edit
+    this node missed) was counted a duplicate and the old version stayed on show."""
+    doc = _event_doc()
+    with h.node.engine.begin() as conn:
+        keep(conn, Received("store", URI, "https://a.example/users/joan", HUB_A, doc),
+             "https://a.example/actor", h.now)
+        moved = {**doc, "startTime": "2026-12-19T07:00:00Z", "name": "Strike, moved",
+                 "updated": "2026-11-21T11:00:00Z"}
+        assert backfill_walk.keep(conn, Received(
+            "update", URI, "https://a.example/users/joan", HUB_A, moved), HUB_A,
+            h.now) == "duplicate"
+    (stored,) = rows(h, _objects, _objects.c.uri == URI)
+    (indexed,) = rows(h, _events, _events.c.object_uri == URI)
+    assert stored["document"]["name"] == "Strike, moved" and indexed["starts_at"].day == 19
