@@ -113,6 +113,8 @@ async def directory(request: Request) -> Response:
     reader = login.actor.uri if login is not None else None
     context = await in_transaction(request, lambda node, conn: _page(node, conn, filters,
                                                                      after, reader))
+    # the operator follows a hub of another node for the whole node (/admin/network)
+    context["operator"] = login is not None and login.account.is_admin
     return await render(request, "network_directory.html", context)
 
 
