@@ -94,7 +94,8 @@ def populate(app: Any, count: int) -> None:
                                 "deleted_at": at if n % 50 == 0 else None})
                 items.append({"object_uri": doc["id"], "object_type": doc["type"],
                               "hub_uri": hub(n), "origin_host": host(n),
-                              "via": f"https://{host(n)}/actor", "received_at": at})
+                              "via": f"https://{host(n)}/actor", "received_at": at,
+                              "published_at": at})
                 if doc["type"] == "Event":
                     events.append(_event_row(n, doc))
                     tags += [{"event_id": n + 1, "tag": t} for t in hashtags(doc)]

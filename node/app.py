@@ -115,6 +115,7 @@ def build_node(
         pages=html_pages(),
         bells=bells,
         mail=MailTemplates(settings),
+        backfilled=hub_wiring.backfill_hooks(),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 import httpx
+from sqlalchemy import Connection
 
 from node.activitypub.actor_sources import ActorSources
 from node.activitypub.actors import ActorCache
@@ -35,6 +37,16 @@ class MailRenderer(Protocol):
                  context: Mapping[str, Any]) -> RenderedMail: ...
 
 
+class BackfillHook(Protocol):
+    """What another domain does, in the same transaction, with an item a backfill
+    keeps (new or already here): ``follower`` is our actor that follows ``followed``,
+    the actor whose history is walked. Hubs put a linked hub's history on the pages of
+    the hubs that link it (:mod:`node.hubs.hub.linked_items`)."""
+
+    def __call__(self, conn: Connection, follower: str, followed: str,
+                 document: Mapping[str, Any], now: datetime) -> None: ...
+
+
 @dataclass
 class Services:
     """Fetching, key cache, publishing, handler registry, the inbox writer, the
@@ -58,3 +70,5 @@ class Services:
     bells: Bells = field(default_factory=Bells)
     #: the e-mail templates (node.web.mail), for the newswire's confirmation and digest mail
     mail: MailRenderer | None = None
+    #: what the domains add to each item a backfill keeps (:mod:`node.network.backfill_walk`)
+    backfilled: Sequence[BackfillHook] = ()

@@ -10,9 +10,17 @@ from node.activitypub.outbox import Outbox
 from node.hubs.crosspost import inbound as crosspost_inbound
 from node.hubs.crosspost.targets import TargetDeliveries
 from node.hubs.events import calendar_views, rsvp
-from node.hubs.hub import atom_views, featured, inbound, inbound_updates, linked_inbound
+from node.hubs.hub import (
+    atom_views,
+    featured,
+    inbound,
+    inbound_updates,
+    linked_inbound,
+    linked_items,
+)
 from node.hubs.hub.linked_items import LocalLinks
 from node.hubs.polls import votes as poll_votes
+from node.services import BackfillHook
 
 
 def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
@@ -49,3 +57,8 @@ def routes() -> list[BaseRoute]:
 def actor_sources() -> ActorSources:
     """What Group actor documents get from hubs: pinned items, the header image."""
     return featured.actor_sources()
+
+
+def backfill_hooks() -> list[BackfillHook]:
+    """What hubs do with what a backfill keeps: a linked hub's history on our hubs."""
+    return [linked_items.backfilled]

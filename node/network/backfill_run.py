@@ -102,7 +102,7 @@ async def run_one(node: Node, row: Mapping[Any, Any], worker: str) -> str:
             break
         began = clock()
         try:
-            await step(ctx, cursor, limits)
+            await step(ctx, cursor, limits, node.services.backfilled)
         except StepFailed as exc:
             return await _failed(node, row_id, worker, cursor, elapsed, exc)
         elapsed += (clock() - began).total_seconds()

@@ -16,7 +16,7 @@ is then refused as deleted); an ``Update`` stores the object as it was last edit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,13 +27,20 @@ from node.activitypub.authorship import authors_of
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fetch import FetchFailed
 from node.activitypub.handling import HandlerContext
-from node.activitypub.remote_objects import apply_delete, is_tombstoned, parse_time, store_remote
+from node.activitypub.remote_objects import (
+    apply_delete,
+    is_tombstoned,
+    parse_time,
+    store_remote,
+    update_remote,
+)
 from node.activitypub.vocab import is_public, ref
 from node.network.backfill import enqueue
 from node.network.directory import learn_group
 from node.network.models import NetworkItem
-from node.network.receive import record_origin
+from node.network.receive import forget_item, record_origin, reindex
 from node.network.unwrap import Received, unwrap
+from node.services import BackfillHook
 
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 NODE_TYPES = frozenset({"Application", "Service", "Organization"})
@@ -91,17 +98,19 @@ def items_of(page: Mapping[str, Any]) -> list[Any]:
     return list(found) if isinstance(found, list) else []
 
 
-async def step(ctx: HandlerContext, cursor: Cursor, limits: Limits) -> None:
-    """Advance ``cursor`` by one document."""
+async def step(ctx: HandlerContext, cursor: Cursor, limits: Limits,
+               hooks: Sequence[BackfillHook] = ()) -> None:
+    """Advance ``cursor`` by one document; ``hooks`` see each item kept."""
     if cursor.phase == "start":
-        await _start(ctx, cursor, limits)
+        await _start(ctx, cursor, limits, hooks)
     elif cursor.phase == "outbox" and cursor.next_url:
-        await _outbox_page(ctx, cursor, limits, cursor.next_url)
+        await _outbox_page(ctx, cursor, limits, cursor.next_url, hooks)
     else:
         cursor.finish(cursor.outcome or "nothing more to read")
 
 
-async def _start(ctx: HandlerContext, cursor: Cursor, limits: Limits) -> None:
+async def _start(ctx: HandlerContext, cursor: Cursor, limits: Limits,
+                 hooks: Sequence[BackfillHook]) -> None:
     """The actor's document (a Group enters the directory) and its ``featured``."""
     document = await fetch(ctx, cursor.actor)
     now = ctx.clock()
@@ -118,7 +127,7 @@ async def _start(ctx: HandlerContext, cursor: Cursor, limits: Limits) -> None:
             await _queue_hubs(ctx, cursor, items_of(page), limits)
         else:
             for item in items_of(page)[:limits.items]:
-                await take(ctx, cursor, item, pinned=True, limits=limits)
+                await take(ctx, cursor, item, pinned=True, limits=limits, hooks=hooks)
     outbox = ref(document.get("outbox"))
     cursor.phase, cursor.next_url = "outbox", outbox
     if outbox is None:
@@ -151,7 +160,7 @@ async def _queue_hubs(ctx: HandlerContext, cursor: Cursor, listed: list[Any],
 
 
 async def _outbox_page(ctx: HandlerContext, cursor: Cursor, limits: Limits,
-                       url: str) -> None:
+                       url: str, hooks: Sequence[BackfillHook]) -> None:
     document = await fetch(ctx, url)
     if document.get("type") in COLLECTIONS:
         first = document.get("first")
@@ -164,7 +173,7 @@ async def _outbox_page(ctx: HandlerContext, cursor: Cursor, limits: Limits,
         if cursor.seen >= limits.items:
             cursor.finish(f"reached the limit of {limits.items} items")
             return
-        if not await take(ctx, cursor, item, limits=limits):
+        if not await take(ctx, cursor, item, limits=limits, hooks=hooks):
             cursor.finish("reached the age limit")
             return
     following = ref(document.get("next"))
@@ -182,8 +191,10 @@ def _too_old(document: object, limits: Limits) -> bool:
 
 
 async def take(ctx: HandlerContext, cursor: Cursor, item: object, *, limits: Limits,
-               pinned: bool = False) -> bool:
-    """Verify and store one item; False when it is past the age limit (stop here)."""
+               pinned: bool = False, hooks: Sequence[BackfillHook] = ()) -> bool:
+    """Verify and store one item; False when it is past the age limit (stop here).
+    An item kept (new, or here already by another path) goes to ``hooks`` too, in the
+    same transaction: a hub linking the walked hub shows its history."""
     if not pinned and _too_old(item, limits):
         return False
     try:
@@ -195,7 +206,7 @@ async def take(ctx: HandlerContext, cursor: Cursor, item: object, *, limits: Lim
         if received.document is not None and not is_public(received.document):
             raise Ignore("not public")
         now = ctx.clock()
-        outcome = await ctx.db(lambda conn: keep(conn, received, cursor.actor, now))
+        outcome = await ctx.db(lambda conn: _kept(conn, received, cursor, now, hooks))
     except (Ignore, Retry) as exc:
         cursor.refused += 1
         cursor.last_error = str(exc)[:500]
@@ -207,10 +218,20 @@ async def take(ctx: HandlerContext, cursor: Cursor, item: object, *, limits: Lim
     return True
 
 
+def _kept(conn: Connection, received: Received, cursor: Cursor, now: datetime,
+          hooks: Sequence[BackfillHook]) -> str:
+    outcome = keep(conn, received, cursor.actor, now)
+    if outcome != "applied" and received.document is not None:
+        for hook in hooks:
+            hook(conn, cursor.follower, cursor.actor, received.document, now)
+    return outcome
+
+
 def keep(conn: Connection, received: Received, via: str, now: datetime) -> str:
     """``stored``, ``duplicate`` (it came before, by any path) or ``applied`` (a Delete)."""
     if received.action == "delete":
-        apply_delete(conn, received.uri, str(received.actor), now)
+        if apply_delete(conn, received.uri, str(received.actor), now) is None:
+            forget_item(conn, received.uri)  # off the timeline and the calendar too
         return "applied"
     if received.action == "unshare" or received.document is None:
         return "applied"
@@ -218,5 +239,10 @@ def keep(conn: Connection, received: Received, via: str, now: datetime) -> str:
         raise Ignore("deleted by its author")
     known = conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first()
     store_remote(conn, received.document, now)
+    # an edit this node missed (it was down, or followed after the original came):
+    # taken when newer, and the calendar and the tags follow it
+    if received.action == "update" and received.actor is not None and update_remote(
+            conn, received.document, received.actor).problem is None:
+        reindex(conn, received.uri, received.document)
     record_origin(conn, received, via, now)
     return "duplicate" if known else "stored"

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import Connection, Select, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.clock import as_utc
 from node.network.event_index import SPAN
-from node.network.models import NetworkEvent, NetworkEventTag
+from node.network.models import ItemOrigin, NetworkEvent, NetworkEventTag
 
 KINDS = ("event", "call")
 MONTH_LIMIT = 5000  # a month grid reads at most this many (a day shows a few)
@@ -32,6 +32,7 @@ FEED_PAST = timedelta(days=30)
 _event = NetworkEvent.__table__  # type: ignore[attr-defined]
 _tag = NetworkEventTag.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
+_origin = ItemOrigin.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         _objects.c.deleted_at.is_(None))
     if filters.node:
         query = query.where(_event.c.origin_host == filters.node.lower())
-    if filters.hub:
-        query = query.where(_event.c.hub_uri == filters.hub)
+    if filters.hub:  # any hub it was posted in (item_origin), not only the first
+        query = query.where(or_(_event.c.hub_uri == filters.hub, exists().where(
+            _origin.c.object_uri == _event.c.object_uri, _origin.c.hub_uri == filters.hub)))
     if filters.kind:
         query = query.where(_event.c.kind == filters.kind)
     if filters.region:

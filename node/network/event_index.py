@@ -69,7 +69,7 @@ def hashtags(doc: Mapping[str, Any]) -> list[str]:
     return found[:MAX_TAGS]
 
 
-def _hub_region(conn: Connection, hub: str | None) -> str:
+def hub_region(conn: Connection, hub: str | None) -> str:
     """The region a hub's Group document names (ionode: its ``location`` Place)."""
     if not hub:
         return ""
@@ -89,7 +89,7 @@ def index_event(conn: Connection, uri: str, doc: Mapping[str, Any], *, hub: str 
         unindex_event(conn, uri)
         return False
     start, end = times
-    region = (place_region(doc.get("location")) or _hub_region(conn, hub)).lower()
+    region = (place_region(doc.get("location")) or hub_region(conn, hub)).lower()
     values = {"kind": "call" if doc.get("itemKind") == "call" else "event",
               "starts_at": start, "ends_at": end, "long": end - start > SPAN,
               "region": region, "title": _text(doc.get("name"))[:200],

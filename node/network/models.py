@@ -34,10 +34,12 @@ class NetworkItem(SQLModel, table=True):
     """A remote item received through a followed node or relay, once per object id."""
 
     __tablename__ = "network_item"
-    __table_args__ = (  # the network timeline's filtered pages (node/network/timeline.py)
-        Index("ix_network_item_host_page", "origin_host", "id"),
-        Index("ix_network_item_hub_page", "hub_uri", "id"),
-        Index("ix_network_item_type_page", "object_type", "id"),
+    __table_args__ = (  # the network timeline's pages, newest publication first
+        Index("ix_network_item_page", "published_at", "id"),
+        Index("ix_network_item_host_page", "origin_host", "published_at", "id"),
+        Index("ix_network_item_hub_page", "hub_uri", "published_at", "id"),
+        Index("ix_network_item_type_page", "object_type", "published_at", "id"),
+        Index("ix_network_item_region_page", "region", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,6 +49,11 @@ class NetworkItem(SQLModel, table=True):
     origin_host: str = Field(max_length=255, index=True)
     via: str = Field(max_length=1024)
     received_at: datetime = timestamp(index=True)
+    #: when it was published (never after it arrived): the timeline's order, so a
+    #: backfill's old items go below newer ones instead of on top
+    published_at: datetime = timestamp()
+    #: lower case, as the calendar's: its Place's region, else its hub's (the filter)
+    region: str = Field(default="", max_length=200)
 
 
 class NetworkEvent(SQLModel, table=True):
@@ -90,6 +97,19 @@ class NetworkEventTag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="network_event.id", index=True)
     tag: str = Field(max_length=200)
+class NetworkItemTag(SQLModel, table=True):
+    """A hashtag of a network item, lower-cased without ``#``: the timeline's tag filter
+    (the calendar's is :class:`NetworkEventTag`). No foreign key: a row left by an item
+    taken out another way matches no item."""
+
+    __tablename__ = "network_item_tag"
+    __table_args__ = (Index("ix_network_item_tag_tag", "tag", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(index=True)
+    tag: str = Field(max_length=200)
+
+
 class NetworkBackfill(SQLModel, table=True):
     """The history pull of one followed actor (issue 9 item 4): a resumable job row.
 

@@ -32,7 +32,8 @@ from node.activitypub.urls import host_of
 from node.activitypub.vocab import is_public
 from node.network.directory import heard_of, refresh_group
 from node.network.event_index import index_event, unindex_event
-from node.network.models import NetworkItem, NetworkPeer
+from node.network.item_index import index_item, unindex_item
+from node.network.models import ItemOrigin, NetworkEvent, NetworkItem, NetworkPeer
 from node.network.origins import add_origin, drop_origin
 from node.network.policy import follow_policy
 from node.network.rules import follows_public
@@ -42,6 +43,8 @@ from node.network.unwrap import Received, unwrap
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _peer = NetworkPeer.__table__  # type: ignore[attr-defined]
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
+_origin = ItemOrigin.__table__  # type: ignore[attr-defined]
+_event = NetworkEvent.__table__  # type: ignore[attr-defined]
 
 
 def followed_peer(conn: Connection, node_uri: str, sender: str) -> bool:
@@ -86,14 +89,9 @@ def keep(conn: Connection, received: Received, sender: str, now: datetime) -> No
         problem = apply_delete(conn, received.uri, str(received.actor), now)
         if problem is not None:
             raise Ignore(problem)
-        conn.execute(delete(_item).where(_item.c.object_uri == received.uri))
-        unindex_event(conn, received.uri)
+        forget_item(conn, received.uri)
     elif received.action == "unshare":  # the hub's moderation reaches the network too
-        gone = conn.execute(delete(_item).where(_item.c.object_uri == received.uri,
-                                                _item.c.hub_uri == received.hub)).rowcount
-        if gone:
-            unindex_event(conn, received.uri)
-        drop_origin(conn, received.uri, received.hub)
+        unshare(conn, received.uri, str(received.hub))
     elif received.action == "update":
         assert received.document is not None
         result = update_remote(conn, received.document, str(received.actor))
@@ -118,21 +116,56 @@ def record_origin(conn: Connection, received: Received, sender: str, now: dateti
     if conn.execute(select(_item.c.id).where(_item.c.object_uri == received.uri)).first():
         return
     document = received.document or {}
-    conn.execute(insert(_item).values(
+    published = parse_time(document.get("published"))
+    inserted = conn.execute(insert(_item).values(
         object_uri=received.uri, object_type=str(document.get("type", "Object"))[:64],
         hub_uri=received.hub, origin_host=host_of(received.uri), via=sender,
-        received_at=now))
+        received_at=now, published_at=min(published or now, now)))
+    item_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+    index_item(conn, item_id, document, received.hub)
     index_event(conn, received.uri, document, hub=received.hub,
                 origin_host=host_of(received.uri))
     if received.hub is not None:  # the directory learns of the hub, and of its activity
         heard_of(conn, received.hub, parse_time(document.get("published")) or now, now)
 
 
+def forget_item(conn: Connection, uri: str) -> None:
+    """A deleted object leaves the timeline, the calendar and every "posted in"."""
+    unindex_item(conn, list(conn.execute(
+        select(_item.c.id).where(_item.c.object_uri == uri)).scalars()))
+    conn.execute(delete(_item).where(_item.c.object_uri == uri))
+    unindex_event(conn, uri)
+    drop_origin(conn, uri)
+
+
+def unshare(conn: Connection, uri: str, hub: str) -> None:
+    """``hub`` took ``uri`` out: it is no longer "posted in" it. The item leaves the
+    timeline and calendar only when no other hub still shares it; else the next hub
+    that shares it becomes its origin (the hub filters read it)."""
+    drop_origin(conn, uri, hub)
+    row = conn.execute(select(_item.c.id, _item.c.hub_uri)
+                       .where(_item.c.object_uri == uri)).first()
+    if row is None or row.hub_uri != hub:
+        return
+    left = conn.execute(select(_origin.c.hub_uri).where(_origin.c.object_uri == uri)
+                        .order_by(_origin.c.id).limit(1)).scalar()
+    if left is None:
+        unindex_item(conn, [row.id])
+        conn.execute(delete(_item).where(_item.c.id == row.id))
+        unindex_event(conn, uri)
+        return
+    conn.execute(update(_item).where(_item.c.id == row.id).values(hub_uri=left))
+    conn.execute(update(_event).where(_event.c.object_uri == uri).values(hub_uri=left))
+
+
 def reindex(conn: Connection, uri: str, document: Mapping[str, Any]) -> None:
-    """An edited Event moves on the calendar (only one the network brought)."""
-    row = conn.execute(select(_item.c.hub_uri).where(_item.c.object_uri == uri)).first()
+    """An edited Event moves on the calendar, an edited item's tags and region follow
+    (only for items the network brought)."""
+    row = conn.execute(select(_item.c.id, _item.c.hub_uri)
+                       .where(_item.c.object_uri == uri)).first()
     if row is not None:
         index_event(conn, uri, document, hub=row.hub_uri, origin_host=host_of(uri))
+        index_item(conn, row.id, document, row.hub_uri)
 
 
 async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> bool:

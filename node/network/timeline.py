@@ -1,12 +1,15 @@
 """The network timeline: public items that arrived from followed nodes and relays.
 
 Issue 9 item 5: every node shows the movement's public activity it received, newest
-first, filtered by origin node (host), hub and kind, a page at a time. Pages are a
-keyset on ``network_item.id`` (the order items arrived in): ``before`` lists the items
-that arrived before the cursor, so a page shows the same items however many arrive
-meanwhile, and a deep page costs what the first one does (no OFFSET). Each filter has
-its own ``(column, id)`` index (migration ``0015``), so a filtered page walks only the
-matching rows.
+first by publication (a backfill's weeks-old history goes below what is new, not on
+top), filtered by origin node (host), hub (any hub it was posted in: ``item_origin``),
+kind, tag and region (read as the network calendar reads them:
+:mod:`node.network.item_index`), a page at a time. Pages are a keyset on
+``(published_at, id)``: ``before`` names the last item shown and lists those
+published before it, so a page shows the same items however many arrive meanwhile,
+and a deep page costs what the first one does (no OFFSET). Each filter has its own
+``(column, published_at, id)`` index (tags: ``(tag, item_id)``), so a filtered page
+walks only the matching rows.
 
 An item is stored once per object id (``network_item.object_uri`` is unique), so it is
 listed once whichever paths brought it. Deleted objects are left out by the query;
@@ -20,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
-from node.network.models import NetworkItem
+from node.network.models import ItemOrigin, NetworkItem, NetworkItemTag
 
 #: The kinds a reader can filter by: the ActivityStreams types hubs publish, and
 #: Lemmy's posts (Pages).
@@ -32,6 +35,8 @@ KINDS = ("Note", "Article", "Event", "Question", "Page")
 PAGE = 20
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
+_origin = ItemOrigin.__table__  # type: ignore[attr-defined]
+_tag = NetworkItemTag.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,14 @@ class Filters:
     node: str = ""
     hub: str = ""
     kind: str = ""
+    tag: str = ""  # lower case, without "#"
+    region: str = ""  # lower case
 
     def query(self) -> dict[str, str]:
         """The filters that are set, as GET parameters (for the next page's link)."""
         return {k: v for k, v in (("node", self.node), ("hub", self.hub),
-                                  ("kind", self.kind)) if v}
+                                  ("kind", self.kind), ("tag", self.tag),
+                                  ("region", self.region)) if v}
 
 
 @dataclass(frozen=True)
@@ -68,21 +76,31 @@ class TimelinePage:
 
 def timeline_page(conn: Connection, filters: Filters, *, before: int | None = None,
                   limit: int = PAGE) -> TimelinePage:
-    """One page of the timeline, newest arrival first."""
+    """One page of the timeline, newest publication first (ties: newest arrival)."""
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
                     _item.c.origin_host, _item.c.received_at, _objects.c.published,
                     _objects.c.document)
              .join(_objects, _objects.c.uri == _item.c.object_uri)
              .where(_objects.c.deleted_at.is_(None))
-             .order_by(_item.c.id.desc()).limit(limit + 1))
+             .order_by(_item.c.published_at.desc(), _item.c.id.desc()).limit(limit + 1))
     if before is not None:
-        query = query.where(_item.c.id < before)
+        at = conn.execute(select(_item.c.published_at).where(_item.c.id == before)).scalar()
+        if at is None:  # the cursor's item is gone (deleted): nothing older to name
+            return TimelinePage([], None)
+        query = query.where(or_(_item.c.published_at < at,
+                                and_(_item.c.published_at == at, _item.c.id < before)))
     if filters.node:
         query = query.where(_item.c.origin_host == filters.node.lower())
-    if filters.hub:
-        query = query.where(_item.c.hub_uri == filters.hub)
+    if filters.hub:  # any hub it was posted in (item_origin), not only the first
+        query = query.where(or_(_item.c.hub_uri == filters.hub, exists().where(
+            _origin.c.object_uri == _item.c.object_uri, _origin.c.hub_uri == filters.hub)))
     if filters.kind:
         query = query.where(_item.c.object_type == filters.kind)
+    if filters.region:
+        query = query.where(_item.c.region == filters.region)
+    if filters.tag:
+        query = query.where(exists().where(_tag.c.item_id == _item.c.id,
+                                           _tag.c.tag == filters.tag))
     rows = conn.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -104,8 +104,10 @@ async def network_response(request: Request, *, status: int = 200,
 
 @admin_required
 async def network_page(request: Request, login: Login) -> Response:
-    """GET /admin/network."""
-    return await network_response(request)
+    """GET /admin/network (``?source=`` fills in the source form: the directory's
+    "Follow from this node" button lands here)."""
+    return await network_response(request,
+                                  source=request.query_params.get("source", "")[:1024])
 
 
 def _done(what: str) -> Response:

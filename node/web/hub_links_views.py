@@ -72,8 +72,11 @@ async def links_page(request: Request, access: Access, *, status: int = 200,
 
 @login_required
 async def links_view(request: Request, login: Login) -> Response:
-    """GET /hubs/{name}/links: the hub's links, both ways, and the form to add one."""
-    return await links_page(request, await steward_access(request, login, STEWARDS))
+    """GET /hubs/{name}/links: the hub's links, both ways, and the form to add one
+    (``?hub=`` fills it in: the directory's "Link with" button lands here)."""
+    typed = request.query_params.get("hub", "")[:300]
+    return await links_page(request, await steward_access(request, login, STEWARDS),
+                            typed=typed)
 
 
 @login_required

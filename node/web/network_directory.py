@@ -6,7 +6,7 @@ a few rows), reads the reader's search and filters from GET parameters (a plain 
 no JavaScript), and offers per hub what the reader can do: follow it (this node's hubs
 through the remote-follow page every hub has, another node's hubs from their own page,
 or by their handle in any fediverse app) and, for the stewards of a hub here, link
-their hub to it (the hub settings' links section, the handle filled in).
+their hub to it (the hub's links page, the handle filled in).
 """
 
 from __future__ import annotations
@@ -113,6 +113,8 @@ async def directory(request: Request) -> Response:
     reader = login.actor.uri if login is not None else None
     context = await in_transaction(request, lambda node, conn: _page(node, conn, filters,
                                                                      after, reader))
+    # the operator follows a hub of another node for the whole node (/admin/network)
+    context["operator"] = login is not None and login.account.is_admin
     return await render(request, "network_directory.html", context)
 
 

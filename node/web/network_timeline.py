@@ -5,9 +5,10 @@ module turns its rows into the hub cards (:mod:`node.web.hub_cards`), so times,
 authors, avatars and sanitised Markdown read as they do on a hub page, and adds what a
 hub page does not need: the item's kind, its origin hub and node (links, never a raw
 URL as text) and a link that narrows the timeline to that hub. Filters are GET
-parameters (``node``, ``hub``, ``kind``) set by a small form that needs no JavaScript;
-a value nothing can match (an unknown host, a NUL) gives an empty page, not an error.
-Times are in the node's zone, and in the signed-in reader's own beside them.
+parameters (``node``, ``hub``, ``kind``, ``tag``, ``region``) set by a small form
+that needs no JavaScript; a value nothing can match (an unknown host, a NUL) gives
+an empty page, not an error. Times are in the node's zone, and in the signed-in
+reader's own beside them.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from node.web.templating import render
 KIND_NAMES = {"Note": N_("Note"), "Article": N_("Article"), "Event": N_("Event"),
               "Question": N_("Question"), "Page": N_("Page")}
 CARD_KINDS = {"Event": "event", "Question": "poll", "Article": "minutes", "Page": "minutes"}
-LIMITS = {"node": 255, "hub": 1024, "kind": 64}  # the columns' sizes
+LIMITS = {"node": 255, "hub": 1024, "kind": 64, "tag": 200, "region": 200}  # columns
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def filters_of(request: Request) -> Filters | None:
     values = {name: request.query_params.get(name, "").strip() for name in LIMITS}
     if any(len(v) > LIMITS[k] or not v.isprintable() for k, v in values.items()):
         return None
-    return Filters(node=values["node"].lower(), hub=values["hub"], kind=values["kind"])
+    return Filters(node=values["node"].lower(), hub=values["hub"], kind=values["kind"],
+                   tag=values["tag"].lstrip("#").lower(), region=values["region"].lower())
 
 
 def cursor(request: Request) -> int | None:

@@ -48,5 +48,5 @@ def add_item(engine: Engine, n: int, at: datetime, *, host: str = HOSTS[0],
             deleted_at=at + timedelta(minutes=1) if deleted else None))
         conn.execute(insert(_items).values(
             object_uri=uri, object_type=kind, hub_uri=hub, origin_host=host,
-            via=f"https://{host}/actor", received_at=at))
+            via=f"https://{host}/actor", received_at=at, published_at=at))
     return uri

@@ -209,3 +209,35 @@ def test_downgrade_to_0003_and_back_keeps_a_populated_node(own_database: Engine)
         assert conn.execute(text("SELECT digest FROM feed_entry")).scalar_one() is None
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
+
+
+def test_network_items_before_0025_review2_take_their_publication_time(
+        tmp_path: Path) -> None:
+    # Given items received before the timeline was ordered by publication, when the
+    # node upgrades, then each takes its object's published time, never one after it
+    # arrived, and one with no object its arrival time.
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0024")
+    arrived = "2026-11-21 12:00:00.000000"
+    with engine.begin() as conn:
+        for n, published in ((1, "2026-11-01 10:00:00.000000"),
+                             (2, "2030-01-01 00:00:00.000000")):
+            conn.execute(text(
+                "INSERT INTO stored_object (uri, type, attributed_to, local, document,"
+                " published, received_at) VALUES (:uri, 'Note', 'a', 0, '{}', :p, :r)"),
+                {"uri": f"https://a.example/{n}", "p": published, "r": arrived})
+        for n in (1, 2, 3):
+            conn.execute(text(
+                "INSERT INTO network_item (object_uri, object_type, origin_host, via,"
+                " received_at) VALUES (:uri, 'Note', 'a.example', 'v', :r)"),
+                {"uri": f"https://a.example/{n}", "r": arrived})
+    migrate(engine)
+    with engine.connect() as conn:
+        found = conn.execute(text(
+            "SELECT published_at, region FROM network_item ORDER BY id")).all()
+    engine.dispose()
+    assert [str(r[0])[:19] for r in found] == [
+        "2026-11-01 10:00:00", "2026-11-21 12:00:00", "2026-11-21 12:00:00"]
+    assert {r[1] for r in found} == {""}

@@ -190,7 +190,31 @@ def test_a_hub_steward_is_offered_to_link_their_hub(h: Harness) -> None:
         set_member(conn, target, f"{h.node.settings.url}/users/nate", "admin", h.now)
     assert login(h.client, "nate").status_code == 200  # followed to the account page
     text = h.client.get("/network/directory", params={"node": BERLIN}).text
-    assert 'href="/hubs/occupyphilly/settings?link=mieten%40berlin.example#links"' in text
+    # the links page, whose form takes the handle (the settings page has no links form)
+    link = "/hubs/occupyphilly/links?hub=%40mieten%40berlin.example"
+    assert f'href="{link}#link-hub"' in text
     assert text.count("Link with occupyphilly") == 2
+    landed = h.client.get(link, headers={"accept": "text/html"})
+    assert landed.status_code == 200
+    assert 'name="hub" type="text" value="@mieten@berlin.example"' in landed.text
     own = h.client.get("/network/directory", params={"q": "occupy"}).text
     assert "Link with" not in own  # not with itself
+
+
+def test_the_operator_follows_a_remote_hub_from_the_directory(h: Harness) -> None:
+    """Follow of a remote hub only pointed at its own page: nothing let the operator
+    follow it for this node from the directory."""
+    from tests.node.admin_support import add_admin, login
+
+    visitor = h.client.get("/network/directory", params={"node": BERLIN}).text
+    assert "Follow from this node" not in visitor
+    add_admin(h.node.engine)
+    assert login(h.client, "ada").status_code == 200  # followed to the account page
+    client = h.client
+    text = client.get("/network/directory", params={"node": BERLIN}).text
+    link = "/admin/network?source=%40mieten%40berlin.example"
+    assert f'href="{link}#source"' in text
+    landed = client.get(link).text
+    assert 'name="source" value="@mieten@berlin.example"' in landed
+    own = client.get("/network/directory", params={"q": "occupy"}).text
+    assert "Follow from this node" not in own  # this node's hubs need no follow

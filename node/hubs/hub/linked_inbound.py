@@ -98,7 +98,29 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
     return True
 
 
+async def on_undo(ctx: HandlerContext, undo: Mapping[str, Any]) -> bool:
+    """A linked hub's stewards took an item out (``Undo{Announce}``, sent to the hub's
+    followers by its moderation): off the pages of our hubs that follow it, and no
+    longer "posted in" that hub. The hub's HTTP signature vouches for its own Undo
+    (:func:`node.network.unwrap.unwrap`); an Undo of our own object is the protocol's."""
+    sender = actor_of(undo)
+    shared = undo.get("object")
+    if ctx.is_local(sender) or not isinstance(shared, Mapping) \
+            or shared.get("type") != "Announce":
+        return False
+    hubs = await ctx.db(lambda conn: following_hubs(conn, sender))
+    if not hubs:
+        return False
+    received = await unwrap(ctx, undo, sender, sender)
+    if ctx.is_local(received.uri):
+        return False
+    now = ctx.clock()
+    await ctx.db(lambda conn: apply_received(conn, received, sender, hubs, now))
+    return True
+
+
 def register(dispatcher: Dispatcher) -> Dispatcher:
     dispatcher.add_hook("Follow", on_follow)
     dispatcher.add_hook("Announce", on_announce)
+    dispatcher.add_hook("Undo", on_undo)
     return dispatcher

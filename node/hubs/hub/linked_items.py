@@ -35,8 +35,7 @@ from node.activitypub.vocab import is_public, ref
 from node.hubs.hub.inbound import item_kind, item_times
 from node.hubs.hub.links import LINKED
 from node.hubs.hub.models import Hub, HubItem
-from node.network.models import NetworkItem
-from node.network.receive import record_origin
+from node.network.receive import forget_item, record_origin, reindex, unshare
 from node.network.unwrap import Received
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -44,7 +43,6 @@ _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _hub = Hub.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
-_network = NetworkItem.__table__  # type: ignore[attr-defined]
 
 
 def following_hubs(conn: Connection, hub_uri: str) -> list[int]:
@@ -108,14 +106,28 @@ def apply_received(conn: Connection, received: Received, sender: str,
         if outcome.problem is not None and "newer" not in outcome.problem:
             raise Ignore(outcome.problem)
         refresh_times(conn, received.uri, now)  # the author's own Update may have come first
+        stored = _document(conn, received.uri)
+        if stored is not None:  # the network calendar moves the Event too
+            reindex(conn, received.uri, stored)
     elif received.action == "delete":
         problem = apply_delete(conn, received.uri, str(received.actor), now)
         if problem is not None:
             raise Ignore(problem)
         drop_linked(conn, received.uri)
-        conn.execute(delete(_network).where(_network.c.object_uri == received.uri))
+        forget_item(conn, received.uri)  # off the network timeline and calendar too
     else:  # unshare: the linked hub's stewards took the item out
         drop_linked(conn, received.uri, sender)
+        unshare(conn, received.uri, sender)  # no longer "posted in" that hub
+
+
+def backfilled(conn: Connection, follower: str, followed: str,
+               document: Mapping[str, Any], now: datetime) -> None:
+    """A backfill hook (:class:`node.services.BackfillHook`): an item of the history of
+    a hub that our hubs link goes on their pages as a linked item, as it would have had
+    it been shared after the link (new, or already here through another path)."""
+    hubs = following_hubs(conn, followed)
+    if hubs:
+        add_linked(conn, hubs, followed, document, now)
 
 
 class LocalLinks:
