@@ -40,6 +40,12 @@ REFUSALS = (
     N_("name the source: @news@other.example, an actor URL or a site URL"),
     N_("there is no such network news item"),
     N_("this item is already in the newswire"),
+    # merging duplicates and news moderators (node.newswire.moderation)
+    N_("a news item cannot be merged into itself"),
+    N_("there is no news item of that number waiting or published to merge into"),
+    N_("there is no organizer of that name on this node"),
+    N_("that organizer is already a news moderator"),
+    N_("that organizer is not a news moderator"),
     # blocks and the allowlist (node.newswire.blocks.service)
     N_("a block needs a public reason"),
     N_("the reason may have at most 500 characters"),
