@@ -20,6 +20,8 @@ REFUSALS = (
     N_("this form was filled in by a program: the last field must stay empty"),
     N_("too many submissions from your address: try again in an hour"),
     N_("this news item is not waiting in the queue"),
+    N_("this news came from an account or domain this node blocks, or its original post is "
+       "gone: it cannot be published (reject it)"),
     N_("the note may have at most 1000 characters"),
     N_("this node has no Code of Conduct yet: publish one first "
        "(ionode news conduct edit --file FILE)"),
