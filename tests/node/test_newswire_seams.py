@@ -5,30 +5,46 @@ defect found when the features were merged."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.newswire.blocks.service import Target, block
+from node.newswire.digest.build import make_digest
 from node.newswire.errors import NewsError
 from node.newswire.models import NewsItem
 from node.newswire.moderation.service import approve
+from node.newswire.reports.decisions import act
+from node.newswire.reports.service import file_report
+from node.newswire.reports.targets import object_target
 from node.newswire.submissions.rules import check_submission
 from node.newswire.submissions.service import store_submission
+from node.newswire.websub.models import WebSubPing
 from node.settings import Settings
 from tests.node.harness import Harness, running_node
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
+_ping = WebSubPing.__table__  # type: ignore[attr-defined]
+HUB_URL = "https://websub.example/"
 
 
 @pytest.fixture
 def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
-    with running_node(settings, clock) as harness:
+    with running_node(settings.with_overrides(websub_hub=HUB_URL), clock) as harness:
         yield harness
+
+
+def pings_waiting(h: Harness) -> int:
+    """The pings queued and not sent yet; the caller then marks them sent."""
+    with h.node.engine.begin() as conn:
+        found = len(conn.execute(select(_ping.c.id).where(_ping.c.state == "queued")).all())
+        conn.execute(update(_ping).values(state="sent"))
+    return found
 
 
 def fediverse_news(h: Harness, actor: str, note: str, title: str = "Port shut") -> int:
@@ -73,3 +89,34 @@ def test_news_from_a_sender_blocked_while_it_waited_cannot_be_published(h: Harne
     with h.node.engine.begin() as conn:
         assert approve(h.node, conn, fine, role="admin").object_uri
     assert state(h, fine) == "approved"
+
+
+def test_news_removed_after_a_report_and_a_new_digest_ping_the_websub_hub(
+    h: Harness,
+) -> None:
+    item_id = fediverse_news(h, "https://ok.example/users/ana", "https://ok.example/n/1")
+    with h.node.engine.begin() as conn:
+        uri = approve(h.node, conn, item_id, role="admin").object_uri
+    assert pings_waiting(h) == 1  # the approval's
+    with h.node.engine.begin() as conn:
+        made = make_digest(h.node, conn, slot_at=h.now, end=h.now + timedelta(minutes=1))
+    assert made is not None and made.entries == 1
+    assert pings_waiting(h) == 1  # the digest is a new entry of the news feed
+    with h.node.engine.begin() as conn:
+        target = object_target(conn, uri, base_url=h.node.settings.url)
+        filed = file_report(conn, h.node.services.outbox, target, reason_key="spam",
+                            comment="", now=h.now, source="web",
+                            host=h.node.settings.host)
+        act(h.node, conn, filed.id, role="admin", action="removed")
+    assert state(h, item_id) == "removed"
+    assert pings_waiting(h) == 1  # the feed lost the entry: readers are told
+
+
+def test_blocking_the_author_of_a_picked_item_pings_the_websub_hub(h: Harness) -> None:
+    with h.node.engine.begin() as conn:
+        conn.execute(insert(_object).values(
+            uri="https://evil.example/a/1", type="Article",
+            attributed_to="https://evil.example/users/x", local=False, received_at=h.now,
+            document={"id": "https://evil.example/a/1", "type": "Article"}))
+    blocked(h, Target("domain", "evil.example"))
+    assert pings_waiting(h) == 1

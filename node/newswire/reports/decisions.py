@@ -21,6 +21,7 @@ from node.hubs.hub.items import delete_item
 from node.newswire.errors import NewsError
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.reports.service import ReportRow, close, report
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 ACTIONS = ("removed", "forwarded")
@@ -73,8 +74,11 @@ def _remove(node: Node, conn: Connection, found: ReportRow, now: datetime) -> in
         if author is None:
             continue
         deliveries += delete_item(node, conn, author.username, uri)
-        conn.execute(update(_news).where(_news.c.object_uri == uri)
-                     .values(state="removed", decided_at=now))
+        news = conn.execute(update(_news).where(_news.c.object_uri == uri)
+                            .values(state="removed", decided_at=now))
+        if news.rowcount:  # the news feed lost an entry: its WebSub readers must hear it
+            queue_ping(conn, node.settings.websub_hub,
+                       f"{node.settings.url}/news/feed.atom", now)
         removed += 1
     if not removed:
         raise NewsError(NOTHING_TO_REMOVE)
