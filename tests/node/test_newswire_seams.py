@@ -13,9 +13,12 @@ from sqlalchemy import insert, select, update
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
+from node.hubs.hub.members import set_member
+from node.hubs.hub.publish import load_hub
 from node.newswire.blocks.service import Target, block
 from node.newswire.digest.build import make_digest
 from node.newswire.errors import NewsError
+from node.newswire.forwards.service import forward_item
 from node.newswire.models import NewsItem
 from node.newswire.moderation.service import approve
 from node.newswire.reports.decisions import act
@@ -26,6 +29,7 @@ from node.newswire.submissions.service import store_submission
 from node.newswire.websub.models import WebSubPing
 from node.settings import Settings
 from tests.node.harness import Harness, running_node
+from tests.node.reports_support import an_update, report_node
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
@@ -120,3 +124,31 @@ def test_blocking_the_author_of_a_picked_item_pings_the_websub_hub(h: Harness) -
             document={"id": "https://evil.example/a/1", "type": "Article"}))
     blocked(h, Target("domain", "evil.example"))
     assert pings_waiting(h) == 1
+
+
+def test_removing_a_reported_hub_item_removes_the_news_forwarded_from_it(
+    settings: Settings, clock: Clock
+) -> None:
+    with report_node(settings, clock) as site:
+        nate = f"{settings.url}/users/nate"
+        with site.node.engine.begin() as conn:
+            set_member(conn, load_hub(conn, "portshutdown"), nate, "admin", site.now)
+        published = an_update(site, "Buy cheap watches at the gates")
+        queued = an_update(site, "Buy more watches at the gates")
+        with site.node.engine.begin() as conn:
+            first = forward_item(site.node, conn, "portshutdown", published, by=nate)
+            article = approve(site.node, conn, first, role="admin").object_uri
+            second = forward_item(site.node, conn, "portshutdown", queued, by=nate)
+        assert "Buy cheap watches" in site.client.get("/news").text
+        for uri in (published, queued):
+            with site.node.engine.begin() as conn:
+                target = object_target(conn, uri, base_url=settings.url)
+                filed = file_report(conn, site.node.services.outbox, target,
+                                    reason_key="spam", comment="", now=site.now,
+                                    source="web", host=settings.host)
+                act(site.node, conn, filed.id, role="admin", action="removed")
+        assert state(site, first) == "removed" and state(site, second) == "removed"
+        with site.node.engine.connect() as conn:
+            assert conn.execute(select(_object.c.deleted_at)
+                                .where(_object.c.uri == article)).scalar() is not None
+        assert "Buy cheap watches" not in site.client.get("/news").text
