@@ -17,6 +17,7 @@ from node.newswire.digest import cli as digest_cli
 from node.newswire.errors import NewsError
 from node.newswire.forwards.service import forward_item
 from node.newswire.log.service import log_page
+from node.newswire.moderation.merge import merge
 from node.newswire.moderation.roles import (
     NO_SUCH_USER,
     add_moderator,
@@ -108,6 +109,16 @@ def cmd_reject(nodes: NodeAccess, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    def work(node: Node, conn: Connection) -> Any:
+        return merge(node, conn, args.id, into=args.into,
+                     role=role_of_user(conn, args.as_user))
+
+    done = nodes.with_node(args, work)
+    print(f"ionode: news {done.id} merged as a duplicate into {done.into} ({done.into_title})")
+    return 0
+
+
 def cmd_log(nodes: NodeAccess, args: argparse.Namespace) -> int:
     entries, _ = nodes.with_node(args, lambda node, conn: log_page(conn, args.before),
                                  read_only=True)
@@ -157,7 +168,7 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
-    """Add ``ionode news submit|forward|queue|approve|reject|log|moderator|conduct``, the
+    """Add ``ionode news submit|forward|queue|approve|reject|merge|log|moderator|conduct``, the
     network newswire's ``follow|unfollow|following|network|pick`` and the weekly
     ``digest|subscribers``."""
     news = sub.add_parser("news", help="the newswire").add_subparsers(dest="action_",
@@ -194,6 +205,13 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     no.add_argument("--clause", required=True, help="the number of a Code of Conduct clause")
     no.add_argument("--note", help="a public note beside the clause")
     no.set_defaults(run=partial(cmd_reject, nodes))
+    dup = news.add_parser("merge", parents=[common],
+                          help="close waiting news as a duplicate of another item")
+    dup.add_argument("id", type=int)
+    dup.add_argument("--into", type=int, required=True, metavar="ID",
+                     help="the news item it duplicates (waiting or published)")
+    dup.add_argument("--as", dest="as_user", required=True, metavar="NAME")
+    dup.set_defaults(run=partial(cmd_merge, nodes))
     log = news.add_parser("log", parents=[common], help="the public moderation log")
     log.add_argument("--before", type=int, help="entries older than this id")
     log.set_defaults(run=partial(cmd_log, nodes))

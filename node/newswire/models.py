@@ -30,10 +30,11 @@ class NewsItem(SQLModel, table=True):
     source_url: str = Field(default="", max_length=1024)
     submitter_name: str = Field(default="", max_length=100)
     contact_email: str = Field(default="", max_length=254)  # never published
-    state: str = Field(max_length=16)  # waiting | approved | rejected
+    state: str = Field(max_length=16)  # waiting | approved | rejected | merged | ...
     edited: bool = False
     object_uri: str | None = Field(default=None, max_length=1024)
     clause: str = Field(default="", max_length=300)  # the clause a rejection cites
+    merged_into: int | None = None  # state merged: the news item this one duplicates
     # a submission from the fediverse: who sent it, where to reply, and the object it was
     submitter_actor: str = Field(default="", max_length=1024)
     submitter_handle: str = Field(default="", max_length=300)  # @user@host

@@ -4,7 +4,8 @@ The queue is for node admins and news moderators (:mod:`node.newswire.moderation
 anonymous visitors are sent to sign in, other organizers get a 403. Approving may edit
 the title and text (the published Article then says it was edited); rejecting cites a
 clause of the current Code of Conduct. Editing the Code of Conduct and the Principles
-of Accountability is for node admins only. Every form carries the session's CSRF token.
+of Accountability is for node admins only. Merging closes an item as a duplicate of
+another (waiting or published) one. Every form carries the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from node.accounts.sessions import Login
 from node.newswire.conduct.rules import DOCUMENTS, clauses
 from node.newswire.conduct.service import current, publish_version
 from node.newswire.errors import NewsError
+from node.newswire.moderation.merge import NO_TARGET, candidates, merge
 from node.newswire.moderation.roles import NOT_MODERATOR, role_of
 from node.newswire.moderation.service import approve, reject, waiting
 from node.runtime import Node, node_of
@@ -36,6 +38,7 @@ from node.web.templating import render
 SAVED = {
     "approved": N_("The news is published and on its way to the newswire's followers."),
     "rejected": N_("The news is rejected; the decision is in the public log."),
+    "merged": N_("The news is merged as a duplicate; the decision is in the public log."),
     "conduct": N_("The new version is published."),
 }
 
@@ -64,7 +67,7 @@ def moderator_required(endpoint: Any) -> Endpoint:
 def _queue(node: Node) -> dict[str, Any]:
     with node.engine.connect() as conn:
         conduct = current(conn, "conduct")
-        return {"items": waiting(conn), "conduct": conduct,
+        return {"items": waiting(conn), "conduct": conduct, "candidates": candidates(conn),
                 "clauses": clauses(conduct.markdown) if conduct else []}
 
 
@@ -120,6 +123,23 @@ async def reject_submit(request: Request, login: Login, role: str) -> Response:
     return RedirectResponse("/news/queue?saved=rejected", status_code=303)
 
 
+@moderator_required
+async def merge_submit(request: Request, login: Login, role: str) -> Response:
+    """POST /news/queue/{id}/merge: close the item as a duplicate of item ``into``."""
+    form = await read_form(request)
+    verify_session_form(request, form, login)
+    item_id, into = _item_id(request), field(form, "into").strip().lstrip("#")
+    try:
+        if not into.isdigit() or len(into) > 12:
+            raise NewsError(NO_TARGET)
+        await in_transaction(request, lambda node, conn: merge(
+            node, conn, item_id, into=int(into), role=role))
+    except NewsError as exc:
+        return await queue_response(request, status=400, error=str(exc), error_for=item_id,
+                                    typed={"into": into})
+    return RedirectResponse("/news/queue?saved=merged", status_code=303)
+
+
 def _documents(node: Node) -> dict[str, Any]:
     with node.engine.connect() as conn:
         return {doc: current(conn, doc) for doc in DOCUMENTS}
@@ -162,6 +182,7 @@ def routes() -> list[BaseRoute]:
         Route("/news/queue", queue_page, methods=["GET"]),
         Route("/news/queue/{id}/approve", approve_submit, methods=["POST"]),
         Route("/news/queue/{id}/reject", reject_submit, methods=["POST"]),
+        Route("/news/queue/{id}/merge", merge_submit, methods=["POST"]),
         Route("/news/conduct/edit", conduct_edit, methods=["GET"]),
         Route("/news/conduct/edit", conduct_submit, methods=["POST"]),
     ]

@@ -20,6 +20,8 @@ REFUSALS = (
     N_("this form was filled in by a program: the last field must stay empty"),
     N_("too many submissions from your address: try again in an hour"),
     N_("this news item is not waiting in the queue"),
+    N_("this news came from an account or domain this node blocks, or its original post is "
+       "gone: it cannot be published (reject it)"),
     N_("the note may have at most 1000 characters"),
     N_("this node has no Code of Conduct yet: publish one first "
        "(ionode news conduct edit --file FILE)"),
@@ -40,6 +42,12 @@ REFUSALS = (
     N_("name the source: @news@other.example, an actor URL or a site URL"),
     N_("there is no such network news item"),
     N_("this item is already in the newswire"),
+    # merging duplicates and news moderators (node.newswire.moderation)
+    N_("a news item cannot be merged into itself"),
+    N_("there is no news item of that number waiting or published to merge into"),
+    N_("there is no organizer of that name on this node"),
+    N_("that organizer is already a news moderator"),
+    N_("that organizer is not a news moderator"),
     # blocks and the allowlist (node.newswire.blocks.service)
     N_("a block needs a public reason"),
     N_("the reason may have at most 500 characters"),

@@ -19,6 +19,7 @@ from node.runtime import node_of
 from node.web import (
     admin_blocks_views,
     admin_network_views,
+    admin_news_moderators_views,
     admin_views,
     calendar_pages,
     digest_admin_views,
@@ -91,6 +92,7 @@ def routes() -> list[BaseRoute]:
         *admin_views.routes(),
         *admin_network_views.routes(),
         *admin_blocks_views.routes(),
+        *admin_news_moderators_views.routes(),
         *invite_views.routes(),
         *hub_admin_views.routes(),
         *poll_vote_view.routes(),

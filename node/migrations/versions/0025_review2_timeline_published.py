@@ -8,7 +8,7 @@ page indexes walk ``(filter, published_at, id)``. Existing rows take their objec
 ``network_item_tag`` are what the timeline's region and tag filters read, as the
 calendar's (items stored before this are indexed as they are next updated).
 
-Revision ID: 0025_review2
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-04 21:00:00
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025_review2"
+revision: str = "0025"
 down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

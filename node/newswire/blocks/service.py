@@ -38,6 +38,7 @@ from node.hosts import BadURL
 from node.messages import N_, Text
 from node.newswire.errors import NewsError
 from node.newswire.models import NewsLogEntry
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 MAX_REASON = 500
@@ -121,6 +122,9 @@ def block(node: Node, conn: Connection, target: Target, reason: str, *, role: st
         raise NewsError(Text(ALREADY, target=target.value))
     hidden, _ = withdraw(conn, target.kind, target.value, local, now)
     _logged(conn, "blocked", target.value, reason, role, now)
+    if hidden:  # a picked item of theirs may have left the news feed: tell its readers
+        queue_ping(conn, node.settings.websub_hub, f"{node.settings.url}/news/feed.atom",
+                   now)
     return hidden
 
 

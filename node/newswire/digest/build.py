@@ -26,6 +26,7 @@ from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.models import NewsItem
 from node.newswire.moderation.article import plain_summary
 from node.newswire.network_news.models import NetworkNews
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 WEEK = timedelta(days=7)
@@ -130,6 +131,8 @@ def make_digest(node: Node, conn: Connection, *, slot_at: datetime, end: datetim
     conn.execute(update(_digest).where(_digest.c.id == digest_id)
                  .values(object_uri=article["id"]))
     queued = queue_mails(conn, digest_id, now)
+    # the digest is an entry of the news feed (node.newswire.actor.atom_views): push it
+    queue_ping(conn, node.settings.websub_hub, f"{node.settings.url}/news/feed.atom", now)
     return Made(digest_id, title, len(entries), queued, str(article["id"]))
 
 

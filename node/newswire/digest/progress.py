@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from node.newswire.digest.models import DigestMail, NewsDigest
+from node.newswire.digest.withdrawn import live
 
 STATES = ("queued", "sending", "sent", "failed", "bounced")
 PAGE = 20
@@ -64,7 +65,9 @@ def digests(conn: Connection, before: int | None = None, limit: int = PAGE,
 
 
 def digest(conn: Connection, digest_id: int) -> Digest | None:
+    """One digest with its entries, less those withdrawn since (its page)."""
     row = conn.execute(select(_digest).where(_digest.c.id == digest_id)).first()
     if row is None:
         return None
-    return _digest_of(row, mail_counts(conn, [digest_id])[digest_id], True)
+    found = _digest_of(row, mail_counts(conn, [digest_id])[digest_id], True)
+    return replace(found, entries=live(conn, found.entries))

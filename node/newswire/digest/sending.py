@@ -37,6 +37,7 @@ from node.newswire.digest import claims
 from node.newswire.digest.models import DigestMail, NewsDigest, NewsSubscriber
 from node.newswire.digest.smtp import SmtpServer, message, personal, template
 from node.newswire.digest.subscribers import unsubscribe_url
+from node.newswire.digest.withdrawn import live, withdrawn
 from node.runtime import Node
 from node.services import MailRenderer, RenderedMail
 
@@ -76,7 +77,8 @@ def recipients(engine: Engine, ids: Sequence[int]) -> list[Recipient]:
 def digest_context(engine: Engine, digest_id: int, base_url: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(select(_digest).where(_digest.c.id == digest_id)).one()
-    return {"title": row.title, "entries": list(row.entries or []),
+        entries = live(conn, list(row.entries or []))
+    return {"title": row.title, "entries": entries,
             "period_start": row.period_start, "period_end": row.period_end,
             "page_url": f"{base_url}/news/digests/{digest_id}", "unsubscribe_url": MARK}
 
@@ -91,6 +93,7 @@ class DigestSender:
         self._bodies: dict[tuple[int, str], RenderedMail] = {}
         self._templates: dict[tuple[int, str], bytes | None] = {}
         self._eight_bit = False  # the server takes BODY=8BITMIME (RFC 6152)
+        self._gone: dict[int, frozenset[str]] = {}  # withdrawn entries, when rendered
         self._stop: anyio.Event | None = None
 
     async def run(self, stop: anyio.Event, idle: float = 10.0) -> None:
@@ -111,6 +114,7 @@ class DigestSender:
         if not ids:
             return 0
         batch = await anyio.to_thread.run_sync(recipients, engine, ids)
+        await anyio.to_thread.run_sync(self._forget_changed, {r.digest_id for r in batch})
         smtp = self.server.client()
         try:
             await smtp.connect()
@@ -189,6 +193,20 @@ class DigestSender:
         engine = self.node.engine
         return await anyio.to_thread.run_sync(lambda: fn(engine, *args, **kwargs))
 
+    def _forget_changed(self, digest_ids: set[int]) -> None:
+        """Drop the rendered mails of a digest one of whose entries was withdrawn since
+        they were rendered, so the rest of its subscribers never get that entry."""
+        with self.node.engine.connect() as conn:
+            for digest_id in digest_ids:
+                entries = conn.execute(select(_digest.c.entries)
+                                       .where(_digest.c.id == digest_id)).scalar()
+                gone = withdrawn(conn, list(entries or []))
+                if self._gone.get(digest_id, gone) != gone:
+                    self._bodies = {k: v for k, v in self._bodies.items() if k[0] != digest_id}
+                    self._templates = {k: v for k, v in self._templates.items()
+                                       if k[0] != digest_id}
+                self._gone[digest_id] = gone
+
     async def _body(self, r: Recipient) -> RenderedMail:
         """The digest rendered once per (digest, language), the unsubscribe link a mark."""
         key = (r.digest_id, r.lang)
@@ -200,6 +218,7 @@ class DigestSender:
             if len(self._bodies) >= 8:  # a few digests x languages: bounded memory
                 self._bodies.clear()
                 self._templates.clear()
+                self._gone.clear()
             self._bodies[key] = body
         return body
 

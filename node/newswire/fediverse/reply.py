@@ -29,9 +29,16 @@ def _mention(actor: str, handle: str) -> str:
             f"@<span>{user}</span></a></span>")
 
 
-def outcome_text(*, title: str, article_uri: str | None, citation: str) -> str:
-    """The sentence after the mention (HTML): published with its link, or rejected."""
+def outcome_text(*, title: str, article_uri: str | None, citation: str,
+                 merged: bool = False) -> str:
+    """The sentence after the mention (HTML): published with its link, rejected, or
+    merged into news the newswire already has (``title``/``article_uri`` are then that
+    item's)."""
     name = html.escape(title)
+    if merged:
+        where = (f': <a href="{html.escape(article_uri)}">{html.escape(article_uri)}</a>'
+                 if article_uri else "")
+        return f"Your news was merged as a duplicate into “{name}”{where}"
     if article_uri:
         link = html.escape(article_uri)
         return (f"Your news “{name}” was approved and published: "
@@ -53,7 +60,8 @@ def reply_note(*, object_id: str, news_uri: str, submitter: str, handle: str,
 
 
 def send_reply(conn: Connection, outbox: Outbox, news: LocalActor, row: Any, *, title: str,
-               article_uri: str | None, citation: str, now: datetime) -> int:
+               article_uri: str | None, citation: str, now: datetime,
+               merged: bool = False) -> int:
     """Queue the reply to the sender of news item ``row``; the deliveries queued (0 for
     news not from the fediverse)."""
     if not row.submitter_actor or not row.submitter_inbox:
@@ -62,7 +70,8 @@ def send_reply(conn: Connection, outbox: Outbox, news: LocalActor, row: Any, *, 
                       submitter=row.submitter_actor, handle=row.submitter_handle,
                       in_reply_to=row.submitted_object or row.source_url,
                       text_html=outcome_text(title=title, article_uri=article_uri,
-                                             citation=citation), now=now)
+                                             citation=citation, merged=merged),
+                      now=now)
     create = activity("Create", id=outbox.new_id("activities"), actor=news.uri,
                       object=note["id"], published=now, to=[row.submitter_actor], cc=[])
     return outbox.publish(conn, actor=news, activity=create, obj=note, now=now,

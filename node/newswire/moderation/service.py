@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC, activity
 from node.newswire.actor.service import newswire_actor
 from node.newswire.conduct.rules import cite
@@ -29,11 +30,14 @@ from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 NOT_WAITING = "this news item is not waiting in the queue"
+SENDER_BLOCKED = ("this news came from an account or domain this node blocks, or its "
+                  "original post is gone: it cannot be published (reject it)")
 QUEUE_LIMIT = 200
 MAX_NOTE = 1000
 NOTE_TOO_LONG = "the note may have at most 1000 characters"
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
+_object = StoredObject.__table__  # type: ignore[attr-defined]
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
 
 
@@ -83,10 +87,29 @@ def _log_entry(conn: Connection, item_id: int, action: str, title: str, role: st
                                      clause=clause, note=note, role=role, at=now))
 
 
+def _check_sender(node: Node, conn: Connection, row: Any) -> None:
+    """Refuse news whose sender, or the post or hub item it was sent as, is blocked now.
+
+    A block made while the news waited (issue 10 item 8: "content from blocked actors
+    never appears ... whether it arrives directly, ... forwarded") tombstones the stored
+    post but not the queued copy of its text: publishing it would bring it back.
+    """
+    rules = node.services.policy.rules(conn)
+    if rules.refusal(row.submitter_actor or None) or rules.refusal(row.submitted_object):
+        raise NewsError(SENDER_BLOCKED)
+    if row.submitted_object:
+        stored = conn.execute(select(_object.c.attributed_to, _object.c.deleted_at)
+                              .where(_object.c.uri == row.submitted_object)).first()
+        if stored is not None and (stored.deleted_at is not None
+                                   or rules.refusal(stored.attributed_to)):
+            raise NewsError(SENDER_BLOCKED)
+
+
 def approve(node: Node, conn: Connection, item_id: int, *, role: str,
             title: str | None = None, body: str | None = None) -> Approved:
     """Publish the item as an Article by ``@news``; a changed title or body is an edit."""
     row = _waiting_row(conn, item_id)
+    _check_sender(node, conn, row)
     new_title = check_title(title) if title is not None else row.title
     new_body = check_body(body) if body is not None else row.body
     edited = new_title != row.title or new_body.strip() != row.body.strip()

@@ -21,6 +21,7 @@ from node.hubs.hub.items import delete_item
 from node.newswire.errors import NewsError
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.reports.service import ReportRow, close, report
+from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 ACTIONS = ("removed", "forwarded")
@@ -61,10 +62,24 @@ def dismiss(node: Node, conn: Connection, report_id: int, *, role: str,
     return found
 
 
+def _forwarded_news(conn: Connection, uri: str) -> list[str]:
+    """The news made from hub item ``uri`` (:mod:`node.newswire.forwards`): its waiting
+    copy leaves the queue, its published Article is removed with it."""
+    rows = conn.execute(select(_news.c.id, _news.c.state, _news.c.object_uri).where(
+        _news.c.submitted_object == uri, _news.c.state.in_(("waiting", "approved")))).all()
+    waiting = [r.id for r in rows if r.state == "waiting"]
+    if waiting:
+        conn.execute(update(_news).where(_news.c.id.in_(waiting), _news.c.state == "waiting")
+                     .values(state="removed"))
+    return [r.object_uri for r in rows if r.state == "approved" and r.object_uri]
+
+
 def _remove(node: Node, conn: Connection, found: ReportRow, now: datetime) -> int:
-    """Delete each reported local item that still stands; the deliveries queued."""
+    """Delete each reported local item that still stands, and the news forwarded from
+    it (the same text, republished by @news); the deliveries queued."""
     deliveries = removed = 0
-    for uri in found.object_uris:
+    uris = list(found.object_uris)
+    for uri in uris:
         row = conn.execute(select(_objects.c.attributed_to, _objects.c.local,
                                   _objects.c.deleted_at).where(_objects.c.uri == uri)).first()
         if row is None or not row.local or row.deleted_at is not None:
@@ -73,8 +88,12 @@ def _remove(node: Node, conn: Connection, found: ReportRow, now: datetime) -> in
         if author is None:
             continue
         deliveries += delete_item(node, conn, author.username, uri)
-        conn.execute(update(_news).where(_news.c.object_uri == uri)
-                     .values(state="removed", decided_at=now))
+        uris += [u for u in _forwarded_news(conn, uri) if u not in uris]
+        news = conn.execute(update(_news).where(_news.c.object_uri == uri)
+                            .values(state="removed", decided_at=now))
+        if news.rowcount:  # the news feed lost an entry: its WebSub readers must hear it
+            queue_ping(conn, node.settings.websub_hub,
+                       f"{node.settings.url}/news/feed.atom", now)
         removed += 1
     if not removed:
         raise NewsError(NOTHING_TO_REMOVE)

@@ -41,6 +41,8 @@ class Tracking:
     object_uri: str | None
     clause: str
     edited: bool
+    merged_title: str = ""  # state merged: the item it was merged into, and its page
+    merged_uri: str | None = None
 
 
 def token_hash(token: str) -> str:
@@ -104,6 +106,12 @@ def track(conn: Connection, token: str) -> Tracking | None:
     row = conn.execute(select(_item).where(_item.c.token_hash == token_hash(token))).first()
     if row is None:
         return None
+    into = None
+    if row.state == "merged" and row.merged_into is not None:
+        into = conn.execute(select(_item.c.title, _item.c.state, _item.c.object_uri)
+                            .where(_item.c.id == row.merged_into)).first()
     return Tracking(title=row.title, state=row.state, submitted_at=row.submitted_at,
                     decided_at=row.decided_at, object_uri=row.object_uri, clause=row.clause,
-                    edited=row.edited)
+                    edited=row.edited, merged_title=into.title if into else "",
+                    merged_uri=into.object_uri if into and into.state in ("approved",
+                                                                          "picked") else None)
