@@ -211,7 +211,7 @@ def test_downgrade_to_0003_and_back_keeps_a_populated_node(own_database: Engine)
     assert diff == []
 
 
-def test_network_items_before_0025_review2_take_their_publication_time(
+def test_network_items_before_0025_take_their_publication_time(
         tmp_path: Path) -> None:
     # Given items received before the timeline was ordered by publication, when the
     # node upgrades, then each takes its object's published time, never one after it
