@@ -24,7 +24,7 @@ def make_node(
     started: list[NodeProcess] = []
     databases: list[str] = []
 
-    def make(name: str, serve_flags: tuple[str, ...] = ()) -> NodeProcess:
+    def make(name: str, serve_flags: tuple[str, ...] = (), wait: bool = True) -> NodeProcess:
         data = tmp_path / name
         data.mkdir()
         database = f"sqlite:///{data / 'ionode.db'}"
@@ -35,8 +35,10 @@ def make_node(
         node = NodeProcess(name=name, database=database, data_dir=data,
                            serve_flags=serve_flags)
         node.cli("migrate")
-        node.start()
+        node.launch()
         started.append(node)
+        if wait:
+            node.wait_started()
         return node
 
     yield make
