@@ -8,7 +8,8 @@ three scenarios, in order:
 
 The delivery schedule is the production one (the first retry comes 16-20 s after a
 failure, :mod:`node.activitypub.retry`); rather than wait for it, the test moves the
-failed rows' ``due_at`` to now, which is what the passing of time does to them.
+failed rows' ``due_at`` to now, and the end of any open circuit-breaker window for the
+node's host (``host_health.open_until``) too, which is what the passing of time does.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from itertools import permutations
 from sqlalchemy import update
 
 from federation_tests.nodes import MakeNode, NodeProcess, wait_for
-from node.activitypub.models import Delivery
+from node.activitypub.models import Delivery, HostHealth
+from node.activitypub.urls import host_of
 from node.wakeups import DELIVERY, notify
 
 PASSWORD = "correct horse battery\n"
 _delivery = Delivery.__table__  # type: ignore[attr-defined]
+_health = HostHealth.__table__  # type: ignore[attr-defined]
 
 
 def items(node: NodeProcess, text: str) -> list[dict[str, object]]:
@@ -51,13 +54,24 @@ def to_node(sender: NodeProcess, receiver: NodeProcess) -> list[dict[str, object
 
 
 def make_due_now(node: NodeProcess, receiver: NodeProcess) -> None:
-    """Retries to ``receiver`` due now (waking the workers on PostgreSQL)."""
+    """Retries to ``receiver`` due now, its host's breaker closed (waking the workers on
+    PostgreSQL)."""
     node.query("SELECT 1")  # opens the engine
+    now = datetime.now(UTC)
     with node._engine.begin() as conn:  # type: ignore[union-attr]
         conn.execute(update(_delivery).where(
-            _delivery.c.state == "queued", _delivery.c.inbox.like(f"{receiver.url}/%"))
-            .values(due_at=datetime.now(UTC)))
+            _delivery.c.state == "queued", _delivery.c.inbox.like(f"{receiver.url}/%"),
+            _delivery.c.due_at > now).values(due_at=now))
+        conn.execute(update(_health).where(_health.c.host == host_of(receiver.url),
+                                           _health.c.open_until > now).values(open_until=now))
         notify(conn, DELIVERY)
+
+
+def caught_up(node: NodeProcess, receiver: NodeProcess) -> bool:
+    """All of ``node``'s deliveries to ``receiver`` sent; a retry that failed while the
+    receiver was still starting is made due again."""
+    make_due_now(node, receiver)
+    return all(r["state"] == "sent" for r in to_node(node, receiver))
 
 
 def test_a_mesh_of_five_nodes(make_node: MakeNode) -> None:
@@ -102,12 +116,11 @@ def test_a_mesh_of_five_nodes(make_node: MakeNode) -> None:
                  f"{node.name}'s post did not reach the nodes that were up")
     e.start()  # the same port and database
     for node in others:
-        make_due_now(node, e)
+        wait_for(lambda n=node: caught_up(n, e), 30,
+                 f"{node.name}'s deliveries to E did not all end as sent")
     for node in others:
         text = f"Missed call from {node.name}"
         wait_for(lambda t=text: len(items(e, t)) == 1, 30, f"E never got {node.name}'s post")
-        wait_for(lambda n=node: all(r["state"] == "sent" for r in to_node(n, e)), 30,
-                 f"{node.name}'s deliveries to E did not all end as sent")
     assert len(e.query("SELECT id FROM network_item")) == 8
     bodies = [str(r["activity_id"]) for r in e.query("SELECT activity_id FROM inbox_item")]
     assert len(bodies) == len(set(bodies))  # the database's dedupe: each activity once
