@@ -184,6 +184,10 @@ class FedifyPeer:
     def follow(self, target: str) -> dict[str, str]:
         return dict(self._call("POST", "follow", target=target))
 
+    def publish_event(self, **fields: str) -> dict[str, Any]:
+        """``Create{Event}`` to every follower (name, start, end, location, content)."""
+        return dict(self._call("POST", "event", **fields))
+
     def unfollow(self, target: str) -> dict[str, str]:
         return dict(self._call("POST", "unfollow", target=target))
 

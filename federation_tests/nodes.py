@@ -80,11 +80,18 @@ class NodeProcess:
         return out if check else out + err
 
     def start(self) -> None:
-        log = (self.data_dir / "server.log").open("wb")
-        self.process = subprocess.Popen(
-            [*IONODE, "serve", *self.flags(), "--host", self.host, "--port", str(self.port),
-             *self.serve_flags],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env())
+        self.launch()
+        self.wait_started()
+
+    def launch(self) -> None:
+        """Start ``ionode serve`` without waiting: nodes launched together boot in parallel."""
+        with (self.data_dir / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [*IONODE, "serve", *self.flags(), "--host", self.host, "--port",
+                 str(self.port), *self.serve_flags],
+                stdout=log, stderr=subprocess.STDOUT, env=self.env())
+
+    def wait_started(self) -> None:
         wait_for(lambda: _answers(f"{self.url}/.well-known/nodeinfo"), 30,
                  f"{self.name} did not start; see {self.data_dir / 'server.log'}")
 
@@ -116,9 +123,12 @@ class NodeProcess:
 
 
 class MakeNode(Protocol):
-    """The ``make_node`` fixture: a started node; ``serve_flags`` for its ``serve``."""
+    """The ``make_node`` fixture: a started node; ``serve_flags`` for its ``serve``;
+    ``wait=False``: launched only, the caller calls ``wait_started`` (after launching
+    the others, so that they boot in parallel)."""
 
-    def __call__(self, name: str, serve_flags: tuple[str, ...] = ()) -> NodeProcess: ...
+    def __call__(self, name: str, serve_flags: tuple[str, ...] = (),
+                 wait: bool = True) -> NodeProcess: ...
 
 
 _CLI_LOCK = threading.Lock()  # standard streams are the process's: one command at a time

@@ -29,12 +29,16 @@ import {
   Create,
   Delete,
   Endpoints,
+  Event,
   Follow,
   isActor,
   Person,
+  Place,
+  PUBLIC_COLLECTION,
   Undo,
   Update,
 } from "@fedify/fedify/vocab";
+import { Temporal } from "@js-temporal/polyfill"; // Fedify's own (its vocab's times)
 import { configure, getLogger, getTextFormatter, withFilter } from "@logtape/logtape";
 
 // Fedify 2.x declares Node >= 22. The one thing it uses that Node 20 lacks is the global
@@ -173,8 +177,11 @@ federation
   .mapHandle((ctx, username) => (username === USER ? USER : null))
   .setKeyPairsDispatcher((ctx, identifier) => (identifier === USER ? keyPairs : []));
 
+// Who follows `tester` (accepted at once, as an open account does): actor id -> actor.
+const followers = new Map();
+
 federation.setFollowersDispatcher("/users/{identifier}/followers",
-  () => ({ items: [] }));
+  () => ({ items: [...followers.values()] }));
 federation.setOutboxDispatcher("/users/{identifier}/outbox", () => ({ items: [] }));
 federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
   software: { name: "fedify-interop-peer", version: "1.0.0" },
@@ -211,6 +218,17 @@ async function record(ctx, activity, fetchObject) {
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Accept, (ctx, activity) => record(ctx, activity, false))
+  .on(Follow, async (ctx, follow) => {
+    await record(ctx, follow, false);
+    const follower = await follow.getActor();
+    if (follower?.id == null || follow.objectId?.href !== ctx.getActorUri(USER).href) return;
+    followers.set(follower.id.href, follower);
+    await ctx.sendActivity({ identifier: USER }, follower, new Accept({
+      id: new URL(`/accepts/${crypto.randomUUID()}`, ORIGIN),
+      actor: ctx.getActorUri(USER),
+      object: follow,
+    }));
+  })
   .on(Create, (ctx, activity) => record(ctx, activity, true))
   .on(Announce, (ctx, activity) => record(ctx, activity, true))
   .on(Update, (ctx, activity) => record(ctx, activity, false))
@@ -248,6 +266,7 @@ async function control(request, url) {
   if (route === "GET /_control/outgoing") return outgoing;
   if (route === "GET /_control/errors") return errors;
   if (route === "GET /_control/actor") return { id: ctx.getActorUri(USER).href };
+  if (route === "POST /_control/event") return publishEvent(ctx, url.searchParams);
   if (!target) throw Object.assign(new Error("missing ?target="), { status: 400 });
   if (route === "GET /_control/lookup") {
     const actor = await lookupActor(ctx, target);
@@ -291,6 +310,31 @@ async function control(request, url) {
     return { undo: undo.id.href, object: actor.id.href };
   }
   throw Object.assign(new Error(`no route ${route}`), { status: 404 });
+}
+
+// `Create{Event}` to every follower: ?name=&start=&end=&location= (ISO 8601 instants).
+async function publishEvent(ctx, params) {
+  const id = crypto.randomUUID();
+  const event = new Event({
+    id: new URL(`/events/${id}`, ORIGIN),
+    attribution: ctx.getActorUri(USER),
+    name: params.get("name"),
+    content: params.get("content") ?? "",
+    startTime: Temporal.Instant.from(params.get("start")),
+    endTime: Temporal.Instant.from(params.get("end")),
+    location: new Place({ name: params.get("location") }),
+    to: PUBLIC_COLLECTION,
+    cc: ctx.getFollowersUri(USER),
+  });
+  const create = new Create({
+    id: new URL(`/creates/${id}`, ORIGIN),
+    actor: ctx.getActorUri(USER),
+    object: event,
+    to: PUBLIC_COLLECTION,
+    cc: ctx.getFollowersUri(USER),
+  });
+  await ctx.sendActivity({ identifier: USER }, [...followers.values()], create);
+  return { create: create.id.href, event: event.id.href, followers: followers.size };
 }
 
 // ---- HTTP ------------------------------------------------------------------------

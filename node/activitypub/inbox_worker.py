@@ -225,7 +225,7 @@ class InboxWorker:
         try:
             rules = await self.node.services.policy.current()
             problem = rules.activity_refusal(activity, row["actor"]) or await proof_problem(
-                self.node.services.actors, activity, self.node.clock())
+                self.node.services.actors, activity, self.node.clock(), context.is_local)
             if problem is not None:
                 raise Ignore(problem)
             if not await self._hooked(context, activity, row["type"]):
