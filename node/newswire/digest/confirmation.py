@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from aiosmtplib import SMTPException
-
 from node.newswire.digest.smtp import message, send_one, smtp_server
 from node.newswire.digest.subscribers import RESEND_AFTER as RESEND_AFTER
 from node.newswire.errors import NewsError
@@ -37,6 +35,9 @@ async def send_confirmation(node: Node, email: str, token: str, lang: str) -> bo
     host = node.settings.host.split(":")[0]
     msg = message(rendered, sender=server.sender, to=email, now=node.clock(),
                   message_id=f"<confirm-{token[:16]}@{host}>")
+    # Imported here: a node without an SMTP server never loads aiosmtplib (issue 7, 1.14).
+    from aiosmtplib import SMTPException
+
     try:
         await send_one(server, msg)
     except (SMTPException, OSError) as exc:

@@ -17,18 +17,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-import aiosmtplib
 
 from node.clock import as_utc
 from node.messages import N_, Text
 from node.newswire.errors import NewsError
 from node.services import RenderedMail
 from node.settings import Settings, is_loopback_host
+
+if TYPE_CHECKING:  # imported where a mail is made or sent: see SmtpServer.client
+    from email.message import EmailMessage
+
+    import aiosmtplib
 
 NO_SMTP = N_("no SMTP server is set: set IONODE_SMTP_URL (smtp://user:pass@host:587 or "
              "smtps://user:pass@host:465)")
@@ -48,6 +50,10 @@ class SmtpServer:
     sender: str
 
     def client(self) -> aiosmtplib.SMTP:
+        # Imported here, not at the top: aiosmtplib (and the email modules it loads) stays
+        # out of the memory of a node that sends no mail (issue 7, item 1.14).
+        import aiosmtplib
+
         return aiosmtplib.SMTP(hostname=self.hostname, port=self.port,
                                username=self.username, password=self.password,
                                use_tls=self.use_tls, start_tls=self.start_tls,
@@ -79,6 +85,10 @@ def message(rendered: RenderedMail, *, sender: str, to: str, now: datetime,
             message_id: str, unsubscribe: str | None = None,
             cte: str | None = None) -> EmailMessage:
     """The MIME message: a plain-text part and its HTML alternative (RFC 2046 5.1.4)."""
+    # Imported here: email.message with its policies and header parser is about 0.5 MB
+    # resident, needed only when a mail is made (issue 7, item 1.14).
+    from email.message import EmailMessage
+
     msg = EmailMessage()
     msg["Subject"] = rendered.subject
     msg["From"] = sender
@@ -110,6 +120,8 @@ def template(rendered: RenderedMail, *, sender: str, now: datetime,
     if any(len(line.encode()) > MAX_8BIT_LINE
            for part in (rendered.text, rendered.html) for line in part.splitlines()):
         return None
+    from email import policy  # only when a mail is made: see message()
+
     msg = message(rendered, sender=sender, to=TO_MARK, now=now, message_id=ID_MARK,
                   unsubscribe=unsubscribe_mark, cte="8bit")
     return msg.as_bytes(policy=policy.SMTP)
@@ -126,6 +138,8 @@ def personal(template_bytes: bytes, *, to: str, message_id: str, unsubscribe_mar
 
 async def send_one(server: SmtpServer, msg: EmailMessage) -> None:
     """One message on its own connection (the confirmation mail)."""
+    import aiosmtplib  # only when a mail is sent: see SmtpServer.client
+
     await aiosmtplib.send(msg, hostname=server.hostname, port=server.port,
                           username=server.username, password=server.password,
                           use_tls=server.use_tls, start_tls=server.start_tls,

@@ -5,6 +5,7 @@ task, once a minute) and the sending worker (started beside the delivery workers
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import anyio
 from sqlalchemy import select
@@ -14,10 +15,11 @@ from node.clock import as_utc
 from node.newswire.digest.build import Made, make_digest
 from node.newswire.digest.models import NewsDigest
 from node.newswire.digest.schedule import last_slot, read_schedule
-from node.newswire.digest.sending import DigestSender
-from node.newswire.digest.smtp import smtp_server
 from node.periodic import PeriodicTask
 from node.runtime import Node
+
+if TYPE_CHECKING:
+    from node.newswire.digest.sending import DigestSender
 
 _digest = NewsDigest.__table__  # type: ignore[attr-defined]
 
@@ -61,4 +63,9 @@ def digest_sender(node: Node, worker: str) -> DigestSender | None:
     """The sending worker, when the node has an SMTP server and mail templates."""
     if not node.settings.smtp_url or node.services.mail is None:
         return None
+    # Imported here: the sender pulls in aiosmtplib and the email package (about 1 MB
+    # resident), which a node without IONODE_SMTP_URL never uses (issue 7, item 1.14).
+    from node.newswire.digest.sending import DigestSender
+    from node.newswire.digest.smtp import smtp_server
+
     return DigestSender(node, smtp_server(node.settings), node.services.mail, worker[:64])
