@@ -5,6 +5,7 @@ the test lets it go (to interrupt the sending worker at a known step)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,19 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from node.newswire.digest.build import Made
+from node.newswire.digest.subscribers import confirm, subscribe
+from node.newswire.digest.tasks import digest_now
+from node.newswire.moderation.service import approve
+from node.newswire.submissions.rules import check_submission
+from node.newswire.submissions.service import store_submission
+from node.runtime import Node
+from node.settings import Settings
+from tests.conftest import NOW
+from tests.node.web_support import MovableClock, web_app
 
 
 class Mailbox:
@@ -74,3 +88,55 @@ def smtp_url(mailbox: Mailbox) -> Iterator[str]:
     finally:
         mailbox.release.set()
         controller.stop()
+
+
+BASE = "https://philly.example"
+
+
+@pytest.fixture
+def movable() -> MovableClock:
+    return MovableClock(NOW)
+
+
+@pytest.fixture
+def app(settings: Settings, movable: MovableClock, smtp_url: str) -> Starlette:
+    return web_app(dataclasses.replace(settings, smtp_url=smtp_url,
+                                       mail_from="news@philly.example"), movable)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app, base_url=BASE, follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def node(app: Starlette, client: TestClient) -> Node:
+    found = app.state.node
+    assert isinstance(found, Node)
+    return found
+
+
+def approved_news(node: Node, title: str) -> None:
+    with node.engine.begin() as conn:
+        item_id, _ = store_submission(conn, check_submission(
+            title=title, body=f"What happened: **{title}**.", links=[],
+            source_url="https://example.org/src", submitter_name="Rosa", contact_email=""),
+            now=node.clock())
+        approve(node, conn, item_id, role="admin")
+
+
+def subscribed(node: Node, *addresses: str) -> None:
+    """Confirmed subscribers, as if each had followed the link in the mail."""
+    with node.engine.begin() as conn:
+        for address in addresses:
+            token = subscribe(conn, address, "en", node.clock())
+            assert token is not None
+            confirm(conn, token, node.clock())
+
+
+def weekly_digest(node: Node, movable: MovableClock) -> Made:
+    movable.advance(hours=1)
+    made = digest_now(node, node.clock())
+    assert made is not None
+    return made

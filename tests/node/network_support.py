@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from node.activitypub.proofs import create_proof
 from node.activitypub.vocab import PUBLIC, activity, isoformat
+from node.network.follows import find_peer, follow_peer
 from tests.fakes.remote import FakeActor, FakeFediverse
+from tests.node.harness import Harness
 
 PEER = "oakland.example"
 
@@ -82,3 +87,21 @@ def node_announce(node: FakeActor, shared: dict[str, Any] | str, n: int,
     return signed(node, activity("Announce", id=f"{node.uri}/relayed/{n}", actor=node.uri,
                                  object=shared, to=[PUBLIC], cc=[f"{node.uri}/followers"]),
                   now)
+
+
+def subscribe(h: Harness, target: str, *, relay: bool = False) -> dict[str, Any]:
+    """Our node actor follows ``target``; the Follow sent is returned (not yet accepted)."""
+    peer = asyncio.run(find_peer(h.node, target, relay=relay))
+    with h.node.engine.begin() as conn:
+        follow_peer(h.node, conn, peer, relay=relay)
+    h.drain()
+    (sent,) = [orjson.loads(r.content) for r in h.remote.received
+               if r.method == "POST" and b'"Follow"' in r.content]
+    return dict(sent)
+
+
+def accepted_by(h: Harness, peer: FakeActor, follow: dict[str, Any]) -> None:
+    accept = {"id": f"{peer.uri}/accepts/1", "type": "Accept", "actor": peer.uri,
+              "object": follow}
+    assert h.post_activity(peer, accept).status_code == 202
+    h.drain()

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from node.activitypub.federation_store import FederationPolicy, add_rule, bump
 from node.activitypub.models import Follow, InboxItem, StoredObject
 from node.activitypub.signatures import sign_request
-from node.activitypub.vocab import PUBLIC, isoformat
+from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
 from node.network.models import NetworkItem
 from node.network.timeline import Filters, timeline_page
@@ -27,20 +27,22 @@ from node.newswire.blocks.service import Target, allow, block, set_mode
 from node.newswire.log.service import log_page
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
+from tests.node.blocks_support import create
 from tests.node.delivery_support import World
 from tests.node.harness import Harness, rows, running_node
 from tests.node.network_support import (
     PEER,
+    accepted_by,
     add_group,
     add_node_actor,
     hub_announce,
     node_announce,
     note,
+    subscribe,
 )
-from tests.node.test_network_receive import accepted_by, subscribe
-from tests.node.test_newswire_network import OTHER, article, followed_source, send
-from tests.node.test_newswire_network import create as news_create
-from tests.node.test_newswire_network import page as news_page
+from tests.node.newswire_network_support import OTHER, article, followed_source, send
+from tests.node.newswire_network_support import create as news_create
+from tests.node.newswire_network_support import page as news_page
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
@@ -69,11 +71,6 @@ def followed_here(h: Harness, actor: FakeActor) -> None:
             created_at=h.now, updated_at=h.now))
 
 
-def create(actor: FakeActor, n: int, text: str, h: Harness) -> dict[str, Any]:
-    obj = {"id": f"https://{actor.host}/notes/{n}", "type": "Note", "attributedTo": actor.uri,
-           "content": f"<p>{text}</p>", "to": [PUBLIC], "published": isoformat(h.now)}
-    return {"id": f"https://{actor.host}/creates/{n}", "type": "Create", "actor": actor.uri,
-            "object": obj, "to": [PUBLIC]}
 
 
 def inbox_item(h: Harness, activity_id: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ processes share through the version counter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -12,16 +13,22 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
+from node.clock import Clock
 from node.newswire.blocks.service import Target, block
 from node.newswire.errors import NewsError
+from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.admin_support import add_admin, page_token, signed_in
+from tests.node.blocks_support import create
 from tests.node.cli_support import PASSWORD, cli_flags, run_cli
-from tests.node.harness import Harness, rows
-from tests.node.test_blocks import create, h
+from tests.node.harness import Harness, rows, running_node
 from tests.node.web_support import add_organizer
 
-__all__ = ["h"]  # the fixture, shared with test_blocks
+
+@pytest.fixture
+def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
+    with running_node(settings, clock) as harness:
+        yield harness
 
 
 def test_refusals_a_reason_is_required_and_a_block_is_not_made_twice(h: Harness) -> None:

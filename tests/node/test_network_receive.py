@@ -14,7 +14,7 @@ import pytest
 from node.activitypub.models import Follow, InboxItem, OutboxActivity, StoredObject
 from node.activitypub.vocab import PUBLIC
 from node.clock import Clock
-from node.network.follows import find_peer, follow_peer, known_peer, unfollow_peer
+from node.network.follows import find_peer, known_peer, unfollow_peer
 from node.network.models import NetworkItem
 from node.network.status import following, received_items, status_lines
 from node.settings import Settings
@@ -22,12 +22,14 @@ from tests.fakes.remote import FakeActor
 from tests.node.harness import Harness, rows, running_node
 from tests.node.network_support import (
     PEER,
+    accepted_by,
     add_group,
     add_node_actor,
     hub_announce,
     node_announce,
     note,
     signed,
+    subscribe,
 )
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -43,22 +45,8 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
         yield harness
 
 
-def subscribe(h: Harness, target: str, *, relay: bool = False) -> dict[str, Any]:
-    """Our node actor follows ``target``; the Follow sent is returned (not yet accepted)."""
-    peer = asyncio.run(find_peer(h.node, target, relay=relay))
-    with h.node.engine.begin() as conn:
-        follow_peer(h.node, conn, peer, relay=relay)
-    h.drain()
-    (sent,) = [orjson.loads(r.content) for r in h.remote.received
-               if r.method == "POST" and b'"Follow"' in r.content]
-    return dict(sent)
 
 
-def accepted_by(h: Harness, peer: FakeActor, follow: dict[str, Any]) -> None:
-    accept = {"id": f"{peer.uri}/accepts/1", "type": "Accept", "actor": peer.uri,
-              "object": follow}
-    assert h.post_activity(peer, accept).status_code == 202
-    h.drain()
 
 
 @pytest.fixture

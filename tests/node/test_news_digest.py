@@ -3,90 +3,59 @@ double opt-in, one mail per confirmed subscriber with both parts and RFC 8058 he
 one-click unsubscription, bounces and retries, a worker interrupted mid-send, the
 schedule, the pages and the Atom entry."""
 
+# ruff: noqa: F811  (the fixtures imported from digest_support are the tests' parameters)
+
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import anyio
-import pytest
 from sqlalchemy import Engine, select
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from node.activitypub.models import OutboxActivity
 from node.app import background_tasks
-from node.newswire.digest.build import Made
 from node.newswire.digest.claims import INTERRUPTED
 from node.newswire.digest.models import DigestMail, NewsSubscriber
 from node.newswire.digest.schedule import Schedule, last_slot, next_slot, set_schedule
 from node.newswire.digest.sending import CLAIM_TTL
-from node.newswire.digest.subscribers import confirm, subscribe
-from node.newswire.digest.tasks import digest_now, digest_sender, due_digest, make_due
-from node.newswire.moderation.service import approve
-from node.newswire.submissions.rules import check_submission
-from node.newswire.submissions.service import store_submission
+from node.newswire.digest.subscribers import subscribe
+from node.newswire.digest.tasks import digest_sender, due_digest, make_due
 from node.runtime import Node
-from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.admin_support import add_admin, page_token, signed_in
-from tests.node.digest_support import Mailbox, mailbox, smtp_url  # noqa: F401
-from tests.node.web_support import MovableClock, form_token, web_app
+from tests.node.digest_support import (  # noqa: F401
+    BASE,
+    Mailbox,
+    app,
+    approved_news,
+    client,
+    mailbox,
+    movable,
+    node,
+    smtp_url,
+    subscribed,
+    weekly_digest,
+)
+from tests.node.web_support import MovableClock, form_token
 
-BASE = "https://philly.example"
 _mail = DigestMail.__table__  # type: ignore[attr-defined]
 _sub = NewsSubscriber.__table__  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def movable() -> MovableClock:
-    return MovableClock(NOW)
 
 
-@pytest.fixture
-def app(settings: Settings, movable: MovableClock, smtp_url: str) -> Starlette:  # noqa: F811
-    return web_app(dataclasses.replace(settings, smtp_url=smtp_url,
-                                       mail_from="news@philly.example"), movable)
 
 
-@pytest.fixture
-def client(app: Starlette) -> Iterator[TestClient]:
-    with TestClient(app, base_url=BASE, follow_redirects=False) as c:
-        yield c
 
 
-@pytest.fixture
-def node(app: Starlette, client: TestClient) -> Node:
-    found = app.state.node
-    assert isinstance(found, Node)
-    return found
 
 
-def approved_news(node: Node, title: str) -> None:
-    with node.engine.begin() as conn:
-        item_id, _ = store_submission(conn, check_submission(
-            title=title, body=f"What happened: **{title}**.", links=[],
-            source_url="https://example.org/src", submitter_name="Rosa", contact_email=""),
-            now=node.clock())
-        approve(node, conn, item_id, role="admin")
 
 
-def subscribed(node: Node, *addresses: str) -> None:
-    """Confirmed subscribers, as if each had followed the link in the mail."""
-    with node.engine.begin() as conn:
-        for address in addresses:
-            token = subscribe(conn, address, "en", node.clock())
-            assert token is not None
-            confirm(conn, token, node.clock())
 
 
-def weekly_digest(node: Node, movable: MovableClock) -> Made:
-    movable.advance(hours=1)
-    made = digest_now(node, node.clock())
-    assert made is not None
-    return made
 
 
 def send_all(node: Node, worker: str = "test") -> int:
@@ -109,7 +78,7 @@ def link_in(text: str, path: str) -> str:
 
 
 def test_double_opt_in_then_one_digest_with_both_parts_and_one_click_unsubscribe(
-        client: TestClient, node: Node, mailbox: Mailbox,  # noqa: F811
+        client: TestClient, node: Node, mailbox: Mailbox,
         movable: MovableClock) -> None:
     token = form_token(client, "/news")
     answer = client.post("/news/subscribe", data={"csrf_token": token, "website": "",
@@ -162,7 +131,7 @@ def test_double_opt_in_then_one_digest_with_both_parts_and_one_click_unsubscribe
 
 
 def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_digest(
-        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:  # noqa: F811
+        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:
     approved_news(node, "Port of Oakland shut down")
     addresses = [f"s{i}@example.org" for i in range(5)]
     subscribed(node, *addresses)
@@ -191,7 +160,7 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_digest(
 
 
 def test_a_worker_killed_during_data_never_sends_that_mail_again(
-        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:  # noqa: F811
+        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:
     approved_news(node, "Port of Oakland shut down")
     subscribed(node, "a@example.org", "b@example.org")
     mailbox.hold = ("DATA", "a@example.org")
@@ -220,7 +189,7 @@ def test_a_worker_killed_during_data_never_sends_that_mail_again(
 
 
 def test_a_permanent_refusal_bounces_and_a_temporary_one_is_retried(
-        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:  # noqa: F811
+        node: Node, mailbox: Mailbox, movable: MovableClock) -> None:
     approved_news(node, "Port of Oakland shut down")
     subscribed(node, "gone@example.org", "busy@example.org", "ok@example.org")
     mailbox.refuse = {"gone@example.org": "550 5.1.1 No such user",
@@ -268,7 +237,7 @@ def test_the_schedule_makes_each_week_s_digest_once_with_page_atom_and_article(
 
 
 def test_subscribing_is_limited_and_refuses_bad_addresses(client: TestClient,
-                                                          mailbox: Mailbox) -> None:  # noqa: F811
+                                                          mailbox: Mailbox) -> None:
     token = form_token(client, "/news")
     bad = client.post("/news/subscribe", data={"csrf_token": token, "email": "not-mail"})
     assert bad.status_code == 400 and "not valid" in bad.text

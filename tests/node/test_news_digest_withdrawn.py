@@ -13,13 +13,15 @@ from node.newswire.reports.decisions import act
 from node.newswire.reports.service import file_report
 from node.newswire.reports.targets import object_target
 from node.runtime import Node
-from tests.node.digest_support import Mailbox, mailbox, smtp_url  # noqa: F401
-from tests.node.test_news_digest import (  # noqa: F401
+from tests.node.digest_support import (  # noqa: F401  # noqa: F401
+    Mailbox,
     app,
     approved_news,
     client,
+    mailbox,
     movable,
     node,
+    smtp_url,
     subscribed,
     weekly_digest,
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,17 +18,22 @@ from node.newswire.digest.build import make_digest
 from node.newswire.digest.models import NewsDigest
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.network_news.models import NetworkNews
-from node.newswire.network_news.sources import find_source, follow_source
 from node.settings import Settings
-from tests.fakes.remote import FakeActor
 from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import MASTO, Harness, rows, running_node
 from tests.node.network_support import signed
+from tests.node.newswire_network_support import (
+    NEWS,
+    OTHER,
+    article,
+    create,
+    followed_source,
+    page,
+    send,
+)
 from tests.node.newswire_support import make_moderator
 from tests.node.web_support import add_organizer, form_token, login
 
-OTHER = "oakland.example"
-NEWS = "https://philly.example/news"
 _net = NetworkNews.__table__  # type: ignore[attr-defined]
 _news = NewsItem.__table__  # type: ignore[attr-defined]
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
@@ -45,42 +49,14 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
         yield harness
 
 
-def send(h: Harness, actor: FakeActor, document: dict[str, Any]) -> None:
-    assert h.post_activity(actor, document).status_code == 202
-    h.drain()
 
 
-def followed_source(h: Harness) -> FakeActor:
-    """Oakland's @news, followed by our @news (asked through the service, accepted)."""
-    source = h.remote.add_actor(OTHER, "news")
-    assert h.client.portal is not None
-    target = h.client.portal.call(find_source, h.node, source.uri)
-    with h.node.engine.begin() as conn:
-        follow_source(h.node, conn, target)
-    h.drain()
-    [sent] = h.remote.deliveries(f"{source.uri}/inbox")
-    assert (sent["type"], sent["actor"], sent["object"]) == ("Follow", NEWS, source.uri)
-    send(h, source, {"id": f"{source.uri}#accepts/1", "type": "Accept", "actor": source.uri,
-                     "object": {"type": "Follow", "actor": NEWS, "object": source.uri}})
-    return source
 
 
-def article(author: FakeActor, n: int, title: str, h: Harness, **extra: Any) -> dict[str, Any]:
-    return {"@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"https://{author.host}/objects/{n}", "type": "Article",
-            "attributedTo": author.uri, "name": title, "content": f"<p>{title} today.</p>",
-            "url": f"https://{author.host}/news/{n}", "to": [PUBLIC],
-            "cc": [f"{author.uri}/followers"], "published": isoformat(h.now), **extra}
 
 
-def create(author: FakeActor, obj: dict[str, Any], kind: str = "Create",
-           suffix: str = "") -> dict[str, Any]:
-    return activity(kind, id=f"{obj['id']}/{kind.lower()}{suffix}", actor=author.uri,
-                    object=obj, to=[PUBLIC])
 
 
-def page(h: Harness) -> str:
-    return h.client.get("/news/network").text
 
 
 def test_a_followed_newswire_is_kept_once_with_its_origin_and_follows_edits(h: Harness
