@@ -1,6 +1,7 @@
-"""Linked hubs in the browser: the assembly's steward asks to link the dockers' hub by
-its handle, the dockers' steward accepts the link request (and links back), and the
-dockers' next update shows on the assembly's page, marked with where it comes from."""
+"""Linked hubs in the browser: the assembly's steward asks to link the longshore
+workers' hub by its handle, their steward accepts the link request (and links back), and
+the longshore hub's next update shows on the assembly's page, marked with where it comes
+from. (Each browser test's hub name is its own: the tier shares one node per worker.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.browser.harness import (
     sign_in,
 )
 
-DOCKERS, DOCKERS_TITLE = "dockers", "Dockers Local 10"
+DOCKERS, DOCKERS_TITLE = "longshore", "Longshore Local 10"
 
 
 def test_a_steward_links_a_hub_the_other_accepts_and_its_item_shows(site: Site,
