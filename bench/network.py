@@ -49,8 +49,13 @@ def start_nodes(count: int, root: Path) -> list[NodeProcess]:
         data.mkdir()
         nodes.append(NodeProcess(name=f"n{n}", database=f"sqlite:///{data / 'ionode.db'}",
                                  data_dir=data))
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda node: (node.cli("migrate"), node.start()), nodes))
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda node: (node.cli("migrate"), node.start()), nodes))
+    except BaseException:  # one did not start: stop those that did, leave no process
+        for node in nodes:
+            node.stop()
+        raise
     return nodes
 
 
