@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
+
+from sqlalchemy import Connection
 
 from node.activitypub.following import FollowTarget
 from node.network.backfill import backfill_again, progress, progress_line
@@ -39,27 +41,32 @@ def _looked_up(node: Node, lookup: Coroutine[Any, Any, FollowTarget]) -> FollowT
     return asyncio.run(run())
 
 
-def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
+def _look_up_then(nodes: NodeAccess, args: argparse.Namespace,
+                  lookup: Callable[[Node], Coroutine[Any, Any, FollowTarget]],
+                  act: Callable[[Node, Connection, FollowTarget], object]) -> FollowTarget:
+    """Find the target (WebFinger, actor fetch), then act on it in one transaction."""
     node = nodes.open(args)
     try:
-        target = _looked_up(node, find_peer(node, args.target, relay=args.relay))
+        target = _looked_up(node, lookup(node))
         with node.engine.begin() as conn:
-            follow_peer(node, conn, target, relay=args.relay)
+            act(node, conn, target)
     finally:
         node.engine.dispose()
+    return target
+
+
+def cmd_follow(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    target = _look_up_then(
+        nodes, args, lambda node: find_peer(node, args.target, relay=args.relay),
+        lambda node, conn, found: follow_peer(node, conn, found, relay=args.relay))
     what = "relay" if args.relay else "node"
     print(f"ionode: this node asked to follow the {what} {target.uri} (pending until accepted)")
     return 0
 
 
 def cmd_source_add(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    node = nodes.open(args)
-    try:
-        target = _looked_up(node, find_source(node, args.target))
-        with node.engine.begin() as conn:
-            follow_source(node, conn, target)
-    finally:
-        node.engine.dispose()
+    target = _look_up_then(nodes, args, lambda node: find_source(node, args.target),
+                           follow_source)
     print(f"ionode: this node asked to follow the source {target.uri} (pending until accepted)")
     return 0
 
@@ -73,13 +80,8 @@ def cmd_source_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_unfollow(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    node = nodes.open(args)
-    try:
-        target = _looked_up(node, peer_to_unfollow(node, args.target))
-        with node.engine.begin() as conn:
-            unfollow_peer(node, conn, target)
-    finally:
-        node.engine.dispose()
+    target = _look_up_then(nodes, args, lambda node: peer_to_unfollow(node, args.target),
+                           unfollow_peer)
     print(f"ionode: this node no longer follows {target.uri}")
     return 0
 
