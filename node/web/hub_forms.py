@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import FormData
 
-from node.hubs.calls.rules import MAX_OCCURRENCES
+from node.hubs.events.recurrence import MAX_OCCURRENCES
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollSpec

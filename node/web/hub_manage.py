@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor, StoredObject
+from node.hubs.hub import times
 from node.hubs.hub.dashboard import ONGOING
 from node.hubs.hub.follow_requests import pending
 from node.hubs.hub.models import HubItem
@@ -185,14 +186,14 @@ def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView
     views = []
     for row in rows:
         document = row.document if isinstance(row.document, dict) else {}
-        if not polls.is_open(document, now):
+        if not times.is_open(document, now):
             continue
         tally = polls.tally_of(document)
         views.append(PollView(
             uri=row.object_uri, content=sanitized_markup(text_of(document, "content")),
             options=list(zip(polls.options_of(document), tally.counts, strict=False)),
             multiple=polls.is_multiple(document), voters=tally.voters,
-            closes=polls.ends_at(document),
+            closes=times.ends_at(document),
             can_close=row.author_uri == access.actor_uri or access.steward))
     return views
 

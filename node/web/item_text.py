@@ -32,7 +32,7 @@ def plain_text(content: str, limit: int | None = None) -> str:
 def source_text(document: Mapping[str, Any]) -> str:
     """Text to start an edit from: the Markdown source if kept, else the content as text.
 
-    The attachments list that :func:`node.hubs.minutes.rules.article_html` appends is left out,
+    The attachments list that :func:`node.hubs.hub.articles.article_html` appends is left out,
     since an edit appends it again.
     """
     source = document.get("source")

@@ -16,6 +16,7 @@ from datetime import datetime
 from gettext import ngettext
 from typing import Any
 
+from node.hubs.hub import times
 from node.hubs.polls import rules as polls
 
 
@@ -85,7 +86,7 @@ def poll_view(document: Mapping[str, Any], now: datetime) -> PollView:
                     for name, count, percent in zip(names, counts,
                                                     shares(counts, voters, multiple),
                                                     strict=True))
-    closed = polls.closed_at(document, now)
+    closed = times.closed_at(document, now)
     return PollView(options=options, multiple=multiple, voters=voters,
-                    voters_label=voters_label(voters), ends=polls.ends_at(document),
+                    voters_label=voters_label(voters), ends=times.ends_at(document),
                     closed_at=closed)

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select
 from node.activitypub.models import OutboxActivity, StoredObject
 from node.cli import main
 from node.clock import Clock
+from node.hubs.hub.articles import MAX_MARKDOWN, article_html
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import HubError
-from node.hubs.minutes.rules import MAX_MARKDOWN, article_html
 from node.hubs.minutes.service import post_minutes
 from node.settings import Settings
 from tests.node.harness import Harness

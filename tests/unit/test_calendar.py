@@ -9,8 +9,8 @@ from typing import Any
 from dateutil.rrule import rruleset, rrulestr
 from icalendar import Calendar
 
-from node.hubs.calls.rules import parse_rrule
 from node.hubs.events.calendar import SeriesEntry, feed, single
+from node.hubs.events.recurrence import parse_rrule
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check, event_document
 from node.zones import parse_local
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from node.hubs.calls.rules import MAX_OCCURRENCES, Recurrence, ScheduleError, parse_rrule
+from node.hubs.events.recurrence import MAX_OCCURRENCES, Recurrence, ScheduleError, parse_rrule
 from node.zones import ZoneError, parse_local, when_text, zone
 
 NY = "America/New_York"

@@ -11,11 +11,11 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from node.hubs.calls.rules import parse_rrule
 from node.hubs.calls.service import cancel_call, create_call, list_calls, move_occurrence
 from node.hubs.crosspost.cli import remote_only, to_option, with_targets
 from node.hubs.events import cli_edit
 from node.hubs.events.cli import as_option, changed_text, past_option, refusals
+from node.hubs.events.recurrence import parse_rrule
 from node.hubs.events.rules import CallDetails, EventSpec, Online, check
 from node.hubs.hub.publish import HubError
 from node.runtime import NodeAccess

@@ -13,7 +13,8 @@ import logging
 import anyio
 from sqlalchemy import select
 
-from node.hubs.calls.service import materialise_series, series_row
+from node.hubs.calls.service import materialise_series
+from node.hubs.events.series import series_row
 from node.hubs.hub.models import CallSeries
 from node.hubs.hub.publish import HubError
 from node.runtime import Node

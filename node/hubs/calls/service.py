@@ -1,7 +1,8 @@
 """Conference calls: one-off calls, recurring series and their occurrences.
 
 A call is an Event with call details (ionode context terms, in words too). A series is
-a :class:`CallSeries` row plus a series Event carrying its RRULE (``rrule`` term); its
+a :class:`CallSeries` row plus a series Event carrying its RRULE (``rrule`` term,
+:mod:`node.hubs.events.recurrence`; the row is read by :mod:`node.hubs.events.series`); its
 upcoming occurrences are materialised as their own Events (``series`` and
 ``recurrenceId`` terms; hub items of kind ``call`` with ``series_id`` and dates), each
 of which can be moved or cancelled alone (:mod:`node.hubs.events.service`: Update + Note).
@@ -19,10 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from node.activitypub.models import StoredObject
-from node.hubs.calls.rules import Recurrence, parse_rrule
 from node.hubs.crosspost.targets import RemoteHub
 from node.hubs.events.checks import careful
+from node.hubs.events.recurrence import Recurrence, parse_rrule
 from node.hubs.events.rules import EventSpec, check, spec_from_document
+from node.hubs.events.series import occurrence_documents, series_details, series_row
 from node.hubs.events.service import (
     EventChange,
     StoredEvent,
@@ -93,31 +95,8 @@ def create_call(node: Node, conn: Connection, *, author: str, hub: str, spec: Ev
                       result.deliveries + sum(m.deliveries for m in made))
 
 
-def series_details(spec: EventSpec) -> dict[str, Any]:
-    """The call details a series row keeps beside its Event."""
-    call = spec.call
-    assert call is not None
-    return {"title": spec.title, "call_url": call.call_url, "dial_in": call.dial_in,
-            "facilitator": call.facilitator, "breakout_rooms": list(call.breakout_rooms)}
-
-
 def ref_of(result: ItemResult) -> str:
     return str(result.object["id"])
-
-
-def series_row(conn: Connection, uri: str) -> CallSeries | None:
-    row = conn.execute(select(_series).where(_series.c.object_uri == uri)).first()
-    return CallSeries(**row._mapping) if row is not None else None
-
-
-def occurrence_documents(conn: Connection, series_id: int) -> list[dict[str, Any]]:
-    """The Event documents of a series' materialised occurrences (not the series itself)."""
-    rows = conn.execute(
-        select(_objects.c.document).select_from(
-            _item.join(_objects, _objects.c.uri == _item.c.object_uri))
-        .where(_item.c.series_id == series_id, _objects.c.deleted_at.is_(None))
-    ).scalars().all()
-    return [dict(d) for d in rows if isinstance(d, dict) and d.get("recurrenceId")]
 
 
 def due_starts(series: CallSeries, spec: EventSpec, now: datetime) -> list[datetime]:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from node.hubs.calls.rules import Recurrence
+from node.hubs.events.recurrence import Recurrence
 from node.hubs.events.rules import EventSpec, Online, Place, facts, spec_from_document
 
 if TYPE_CHECKING:  # icalendar is imported where a calendar is made, not at start-up

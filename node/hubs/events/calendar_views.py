@@ -36,9 +36,9 @@ from starlette.routing import BaseRoute, Route
 from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor, StoredObject
 from node.activitypub.vocab import is_public
-from node.hubs.calls.service import occurrence_documents, series_row
 from node.hubs.events import calendar
 from node.hubs.events.rsvp import attendees_endpoint, event_row
+from node.hubs.events.series import occurrence_documents, series_row
 from node.hubs.hub.links import hub_handle, linked_origins
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, load_hub

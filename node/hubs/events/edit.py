@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Connection, update
 
 from node.activitypub.models import LocalActor
-from node.hubs.calls.service import occurrence_documents, series_details, series_row
 from node.hubs.events.checks import careful
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check, spec_from_document
+from node.hubs.events.series import occurrence_documents, series_details, series_row
 from node.hubs.events.service import (
     EventChange,
     StoredEvent,

@@ -3,7 +3,7 @@
 Mastodon shows an Event only as ``name``, ``summary`` and a link, and ignores later
 Updates (INTEROP.md "Objects"), so :func:`summary_text` spells the date, the time with
 its timezone abbreviation and the place or call link in plain words. Times are wall
-times in an IANA timezone (FEP-8a8e ``timezone``, see :mod:`node.hubs.calls.rules`). Our own
+times in an IANA timezone (FEP-8a8e ``timezone``, see :mod:`node.hubs.events.recurrence`). Our own
 documents read back into an :class:`EventSpec` (:func:`spec_from_document`), so an edit
 rebuilds the whole document and sends it with a newer ``updated``; received Events are
 read the same way, with every field but ``startTime`` optional.
@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.html import sanitize_html
-from node.hubs.calls.rules import Recurrence
+from node.hubs.events.recurrence import Recurrence
+from node.hubs.hub.times import event_times, event_zone
 from node.hubs.hub.vocab import EVENT_CANCELLED, EVENT_SCHEDULED, event_context
 from node.messages import N_, Text
 from node.text import post_html
-from node.zones import ZoneError, clock_text, day_text, read_instant, when_text, zone, zone_or_utc
+from node.zones import ZoneError, clock_text, day_text, read_instant, when_text, zone
 
 MAX_NAME = 200
 MAX_ROOMS = 20
@@ -307,19 +308,18 @@ def spec_from_document(doc: dict[str, Any]) -> EventSpec:
     section 3.6.1: an event without DTEND ends when it starts), no name is "(untitled
     event)". Only an Event without a readable start is refused, with :class:`EventError`.
     """
-    tz = zone_or_utc(_str(doc.get("timezone")))  # optional: UTC if absent or unknown
-    start = read_instant(doc.get("startTime"), tz)
-    if start is None:
+    tz = event_zone(doc)  # optional: UTC if absent or unknown
+    times = event_times(doc)
+    if times is None:
         raise EventError(Text(
             N_("the event %(value)s has no readable startTime"),
             value=repr(doc.get('id'))))
-    end = read_instant(doc.get("endTime"), tz)
+    start, end = times
     source = doc.get("source")
     capacity = doc.get("maximumAttendeeCapacity")
     rrule, series = doc.get("rrule"), doc.get("series")
     return EventSpec(
-        title=title_of(doc.get("name")), timezone=tz.key, start=start,
-        end=end if end is not None and end >= start else start,
+        title=title_of(doc.get("name")), timezone=tz.key, start=start, end=end,
         location=_location_of(doc.get("location")),
         capacity=capacity if isinstance(capacity, int) and not isinstance(capacity, bool)
         else None,

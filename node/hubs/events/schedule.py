@@ -8,7 +8,7 @@ operators, so a month of a busy hub costs one indexed query, not a parse per ite
 A call series publishes its occurrences only a few weeks ahead
 (:mod:`node.hubs.calls.service`), but a calendar shows its whole RRULE: the occurrences
 later than the last published one are expanded from the series' rule with the same
-:class:`~node.hubs.calls.rules.Recurrence` the materialiser uses (DST-correct wall
+:class:`~node.hubs.events.recurrence.Recurrence` the materialiser uses (DST-correct wall
 times), cached per rule. Published occurrences are shown as they are (moved,
 cancelled); a cancelled series shows its unpublished occurrences cancelled, as its
 iCalendar VEVENT carries STATUS:CANCELLED.
@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Select, and_, func, null, or_, select, text
 
 from node.activitypub.models import LocalActor, StoredObject
 from node.clock import as_utc
-from node.hubs.calls.rules import Recurrence
+from node.hubs.events.recurrence import Recurrence
 from node.hubs.events.rules import is_cancelled, title_of
 from node.hubs.hub.models import CallSeries, Hub, HubItem
 from node.zones import ZoneError, read_instant, zone

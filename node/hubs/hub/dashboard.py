@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Select, func, select
 from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
 from node.hubs.hub.models import CallSeries, Hub, HubItem, HubMember
 from node.hubs.hub.notices import notice_target, notices_of
-from node.hubs.polls.rules import is_open as poll_is_open
+from node.hubs.hub.times import is_open as poll_is_open
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]

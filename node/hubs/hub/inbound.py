@@ -53,10 +53,10 @@ from node.activitypub.remote_objects import (
 )
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
 from node.hubs.crosspost.answers import reject_all
-from node.hubs.events.rules import EventError, spec_from_document
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.policy import Decision, decide
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
+from node.hubs.hub.times import event_times
 from node.network.origins import add_origin
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
@@ -183,19 +183,18 @@ def item_times(document: Mapping[str, Any]) -> dict[str, datetime | None]:
     the source of truth; the item only indexes it). Stored in UTC (``node.columns``).
 
     An Event's times are read as its page and calendars read them
-    (:func:`node.hubs.events.rules.spec_from_document`: a time without offset is in the
+    (:func:`node.hubs.hub.times.event_times`: a time without offset is in the
     event's own ``timezone``), so the index that orders the dashboard and picks the
     calendar window agrees with what is shown; an Event that does not read falls back
     on the plain reading (no offset is UTC)."""
     start, end = parse_time(document.get("startTime")), parse_time(document.get("endTime"))
     if document.get("type") == "Event":
-        try:
-            spec = spec_from_document(dict(document))
-        except (EventError, ValueError, TypeError):
+        times = event_times(document)
+        if times is None:
             return {"starts_at": start, "ends_at": end}
         # no readable end stays None: the dashboard keeps it "ongoing" a while
-        return {"starts_at": spec.start.astimezone(UTC),
-                "ends_at": None if end is None else spec.end.astimezone(UTC)}
+        return {"starts_at": times[0].astimezone(UTC),
+                "ends_at": None if end is None else times[1].astimezone(UTC)}
     return {"starts_at": start, "ends_at": end}
 
 

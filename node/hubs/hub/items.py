@@ -24,10 +24,10 @@ from node.activitypub.models import LocalActor, OutboxActivity, StoredObject
 from node.activitypub.proofs import strip_proof
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import PUBLIC, activity, isoformat, refs
+from node.hubs.hub.articles import article_html
 from node.hubs.hub.inbound import hub_by_uri
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, announce_both
-from node.hubs.minutes.rules import article_html
 from node.messages import N_, Text
 from node.network.origins import drop_origin
 from node.runtime import Node

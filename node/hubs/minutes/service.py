@@ -9,12 +9,12 @@ from sqlalchemy import Connection
 
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
 from node.hubs.crosspost.targets import RemoteHub
+from node.hubs.hub.articles import article_html
 from node.hubs.hub.publish import HubError, ItemResult, load_hub, organizer, publish_item
 from node.hubs.hub.settings import one_line
 from node.hubs.minutes.rules import (
     MAX_ATTACHMENTS,
     MAX_TITLE,
-    article_html,
     attachment,
     plain_summary,
 )

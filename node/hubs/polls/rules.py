@@ -28,9 +28,9 @@ import nh3
 from node.activitypub.context import object_context
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.hubs.hub.publish import HubError
+from node.hubs.hub.times import closed_at
 from node.messages import N_, Text
 from node.text import post_html
-from node.zones import read_instant
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
@@ -223,31 +223,6 @@ def voters_text(count: int) -> str:
 def is_multiple(document: Mapping[str, Any]) -> bool:
     """``anyOf`` (several choices per voter) rather than ``oneOf``."""
     return isinstance(document.get("anyOf"), list)
-
-
-def ends_at(document: Mapping[str, Any]) -> datetime | None:
-    """The poll's ``endTime``; None when it has none or it cannot be read."""
-    return read_instant(document.get("endTime"))
-
-
-def closed_at(document: Mapping[str, Any], now: datetime) -> datetime | None:
-    """When the poll closed, or None while it is open: the one "is the poll closed" rule
-    of the dashboard, the manage page, the poll page and voting.
-
-    ``closed`` (any value) closes it, at that time if readable, else at its end or
-    ``now``. Otherwise an ``endTime`` that has passed closes it. An ``endTime`` that
-    cannot be read is no known end: the poll stays open until its origin sends
-    ``closed`` (Mastodon likewise treats a poll without ``endTime`` as open).
-    """
-    if document.get("closed"):
-        return read_instant(document.get("closed")) or ends_at(document) or now
-    end = ends_at(document)
-    return end if end is not None and end <= now else None
-
-
-def is_open(document: Mapping[str, Any], now: datetime) -> bool:
-    """True while the poll takes votes (:func:`closed_at`)."""
-    return closed_at(document, now) is None
 
 
 def closed_reason(document: Mapping[str, Any], now: datetime) -> str | None:

@@ -31,6 +31,7 @@ from node.activitypub.outbox import Outbox
 from node.activitypub.vocab import activity, refs
 from node.db import upsert_insert
 from node.hubs.crosspost.targets import RemoteHub
+from node.hubs.hub import times
 from node.hubs.hub.models import HubItem, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import ItemResult, load_hub, organizer, publish_item
@@ -229,7 +230,7 @@ def close_poll(node: Node, conn: Connection, closer_name: str, uri: str) -> int:
                "moderator of its hub may"),
             closer_name=closer_name))
     now = node.clock()
-    end = polls.ends_at(document)
+    end = times.ends_at(document)
     return _close(node, conn, document, min(now, end) if end else now, now)
 
 
@@ -280,7 +281,7 @@ def _settle(node: Node, conn: Connection, uri: str) -> int:
         locked = lock_question(conn, uri)
         if locked is None or locked.get("closed"):
             return 0
-        end = polls.ends_at(locked)
+        end = times.ends_at(locked)
         _close(node, conn, locked, end or now, now)
         return 1
     if polls.tally_of(document) == _last_published(conn, _author(conn, document), uri):

@@ -1,4 +1,7 @@
-"""Times of events and calls, pure: IANA zones, wall times, and RRULE call series.
+"""Recurring events, pure: an RRULE series in an IANA timezone, expanded and described.
+
+A call series is the one recurring Event today (:mod:`node.hubs.calls`); the rule lives
+with events so calendars and event documents read it without depending on calls.
 
 A series is an RFC 5545 RRULE (section 3.3.10) anchored at a first start in an IANA
 timezone. Occurrences are expanded with ``dateutil.rrule`` over *naive local* wall
