@@ -100,7 +100,7 @@ def test_remote_polls_with_an_unusual_end_render_as_open(settings: Settings,
                                                          clock: Clock) -> None:
     # Regression: a remote Question whose endTime has no offset made the hub page answer
     # 500 (naive compared with aware); an unreadable endTime made the dashboard call the
-    # poll closed while its own page called it open. One rule (polls.rules.closed_at):
+    # poll closed while its own page called it open. One rule (hub.times.closed_at):
     # no offset is UTC, an unreadable end is no known end, so the poll is open.
     app = create_app(settings, clock=clock, start_workers=False)
     now, base = clock(), settings.url
