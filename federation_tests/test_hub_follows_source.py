@@ -8,18 +8,14 @@ as the source's, with its place; removing the source sends ``Undo{Follow}``."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from federation_tests.fake_peer import FakePeer
+from federation_tests.gancio_support import gancio_create, gancio_event
 from federation_tests.nodes import MakeNode, wait_for
-from tests.fixtures.remote.fakes import load
-
-GANCIO = "https://gancio.example/federation/u/gancio"
-CET = timezone(timedelta(hours=1))
 
 
 @pytest.fixture
@@ -30,58 +26,62 @@ def gancio() -> Iterator[FakePeer]:
     peer.stop()
 
 
-def gancio_event(peer: FakePeer, start: datetime) -> dict[str, Any]:
-    """The recorded Gancio Event, moved onto the peer and to ``start`` (CET offsets)."""
-    event = load("gancio.example/event-bike-repair.json")
-    event.update(id=f"{peer.url}/objects/421", url=f"{peer.url}/event/bike-repair-workshop",
-                 attributedTo=peer.actor(), cc=[f"{peer.actor()}/followers"],
-                 startTime=start.astimezone(CET).isoformat(timespec="milliseconds"),
-                 endTime=(start + timedelta(hours=2, minutes=30)).astimezone(CET)
-                 .isoformat(timespec="milliseconds"))
-    assert GANCIO not in str(event)
-    return event
-
-
 def test_a_hub_follows_a_gancio_instance_and_its_event_shows_on_the_hub_calendar(
-        make_node: MakeNode, gancio: FakePeer) -> None:
+    make_node: MakeNode, gancio: FakePeer
+) -> None:
     node = make_node("a")
     node.cli("hub", "create", "bikes", "--title", "Bike Kitchen")
     hub = f"{node.url}/hubs/bikes"
     out = node.cli("hub", "source", "add", "bikes", gancio.actor())
     assert f"bikes asked to follow {gancio.actor()}" in out
-    wait_for(lambda: node.query("SELECT id FROM follow WHERE follower = :h AND following = :g "
-                                "AND state = 'accepted'", h=hub, g=gancio.actor()), 30,
-             "the hub never received the source's Accept")
+    wait_for(
+        lambda: node.query(
+            "SELECT id FROM follow WHERE follower = :h AND following = :g AND state = 'accepted'",
+            h=hub,
+            g=gancio.actor(),
+        ),
+        30,
+        "the hub never received the source's Accept",
+    )
     (follow,) = [a for a in gancio.inbox_of(None) if a["type"] == "Follow"]
     assert follow["actor"] == hub  # the hub's Group actor follows, signed as the hub
     assert f"{gancio.actor()}\tfollowing" in node.cli("hub", "source", "list", "bikes")
 
-    start = (datetime.now(UTC) + timedelta(days=3)).replace(hour=16, minute=30, second=0,
-                                                            microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(
+        hour=16, minute=30, second=0, microsecond=0
+    )
     event = gancio_event(gancio, start)
-    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{event['id']}#c",
-              "type": "Create", "actor": gancio.actor(), "object": event,
-              "to": event["to"], "cc": event["cc"]}
-    assert gancio.send(gancio.actor(), f"{node.url}/inbox", create) == 202
-    (row,) = wait_for(lambda: node.query(
-        "SELECT object_uri, linked_from, starts_at FROM hub_item WHERE origin = 'linked'"),
-        30, "the source's Event never reached the hub")
+    assert gancio.send(gancio.actor(), f"{node.url}/inbox", gancio_create(gancio, event)) == 202
+    (row,) = wait_for(
+        lambda: node.query(
+            "SELECT object_uri, linked_from, starts_at FROM hub_item WHERE origin = 'linked'"
+        ),
+        30,
+        "the source's Event never reached the hub",
+    )
     assert (row["object_uri"], row["linked_from"]) == (event["id"], gancio.actor())
     month = start.astimezone(UTC).strftime("%Y-%m")
     calendar = httpx.get(f"{hub}/calendar?month={month}", timeout=10).text
     assert "Bike repair workshop" in calendar
     page = httpx.get(hub, headers={"Accept": "text/html"}, timeout=10).text
-    for shown in ("Bike repair workshop", 'class="badge source-mark"',
-                  "Centro sociale La Fucina", "Via dei Volsci 26, Bologna",
-                  "https://stream.example/fucina", event["id"]):
+    for shown in (
+        "Bike repair workshop",
+        'class="badge source-mark"',
+        "Centro sociale La Fucina",
+        "Via dei Volsci 26, Bologna",
+        "https://stream.example/fucina",
+        event["id"],
+    ):
         assert shown in page, shown
     assert "Bike repair workshop" in httpx.get(f"{hub}/calendar.ics", timeout=10).text
 
     out = node.cli("hub", "source", "remove", "bikes", gancio.actor())
     assert "1 items taken off its page" in out
-    wait_for(lambda: [a for a in gancio.inbox_of(None) if a["type"] == "Undo"], 30,
-             "the source never received the Undo")
+    wait_for(
+        lambda: [a for a in gancio.inbox_of(None) if a["type"] == "Undo"],
+        30,
+        "the source never received the Undo",
+    )
     (undo,) = [a for a in gancio.inbox_of(None) if a["type"] == "Undo"]
     assert undo["object"]["id"] == follow["id"] and undo["actor"] == hub
-    assert "Bike repair workshop" not in httpx.get(f"{hub}/calendar?month={month}",
-                                                   timeout=10).text
+    assert "Bike repair workshop" not in httpx.get(f"{hub}/calendar?month={month}", timeout=10).text

@@ -28,11 +28,14 @@ async def source_add(request: Request, login: Login) -> Response:
     typed = field(form, "source")
     try:
         found = await find_hub_source(node_of(request), typed)
-        await in_transaction(request, lambda node, conn: add_source(
-            node, conn, access.target, found, by=access.actor_uri))
+        await in_transaction(
+            request,
+            lambda node, conn: add_source(node, conn, access.target, found, by=access.actor_uri),
+        )
     except REFUSALS as exc:
-        return await links_page(request, access, status=400, source_error=shown(exc),
-                                source_typed=typed)
+        return await links_page(
+            request, access, status=400, source_error=shown(exc), source_typed=typed
+        )
     return back_to(access, "links", "source-asked")
 
 
@@ -41,13 +44,19 @@ async def source_remove(request: Request, login: Login) -> Response:
     """POST /hubs/{name}/sources/remove: stop following (``Undo{Follow}``)."""
     form, access = await steward_form(request, login, STEWARDS)
     try:
-        await in_transaction(request, lambda node, conn: remove_source(
-            node, conn, access.target, field(form, "source"), by=access.actor_uri))
+        await in_transaction(
+            request,
+            lambda node, conn: remove_source(
+                node, conn, access.target, field(form, "source"), by=access.actor_uri
+            ),
+        )
     except REFUSALS as exc:
         return await links_page(request, access, status=400, source_error=shown(exc))
     return back_to(access, "links", "source-removed")
 
 
 def routes() -> list[BaseRoute]:
-    return [Route("/hubs/{name}/sources/add", source_add, methods=["POST"]),
-            Route("/hubs/{name}/sources/remove", source_remove, methods=["POST"])]
+    return [
+        Route("/hubs/{name}/sources/add", source_add, methods=["POST"]),
+        Route("/hubs/{name}/sources/remove", source_remove, methods=["POST"]),
+    ]

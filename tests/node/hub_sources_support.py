@@ -24,17 +24,24 @@ def ask_follow(h: Harness, source: FakeActor, target: str | None = None) -> dict
     with h.node.engine.begin() as conn:
         add_source(h.node, conn, load_hub(conn, HUB), found)
     h.drain()
-    (follow,) = [orjson.loads(r.content) for r in h.remote.received
-                 if r.method == "POST" and b'"Follow"' in r.content
-                 and source.uri.encode() in r.content]
+    (follow,) = [
+        orjson.loads(r.content)
+        for r in h.remote.received
+        if r.method == "POST" and b'"Follow"' in r.content and source.uri.encode() in r.content
+    ]
     return dict(follow)
 
 
-def answer(h: Harness, source: FakeActor, follow: dict[str, Any], kind: str = "Accept",
-           n: int = 1) -> None:
+def answer(
+    h: Harness, source: FakeActor, follow: dict[str, Any], kind: str = "Accept", n: int = 1
+) -> None:
     """The source accepts (or rejects) the hub's follow."""
-    document = {"@context": "https://www.w3.org/ns/activitystreams",
-                "id": f"{source.uri}#answers/{n}", "type": kind, "actor": source.uri,
-                "object": follow}
+    document = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{source.uri}#answers/{n}",
+        "type": kind,
+        "actor": source.uri,
+        "object": follow,
+    }
     assert h.post_activity(source, document).status_code == 202
     h.drain()

@@ -33,23 +33,27 @@ def site(settings: Settings, remote: FakeFediverse) -> Iterator[Site]:
         yield opened
 
 
-def test_a_steward_follows_a_source_from_the_links_page(site: Site,
-                                                       remote: FakeFediverse) -> None:
+def test_a_steward_follows_a_source_from_the_links_page(site: Site, remote: FakeFediverse) -> None:
     ana = remote.add_actor("mastodon.example", "ana")
     dockers = add_group(remote, "oakland.example", "dockers")
     remote.objects["https://mastodon.example/notes/1"] = {
-        "id": "https://mastodon.example/notes/1", "type": "Note"}
+        "id": "https://mastodon.example/notes/1",
+        "type": "Note",
+    }
     site.sign_in("nate")
     page = site.client.get(LINKS, headers=HTML).text
     assert 'id="sources-heading"' in page and "This hub follows no sources yet." in page
-    for typed, reason in ((dockers.uri, "link it instead"),
-                          ("https://mastodon.example/notes/1", "is not an actor")):
+    for typed, reason in (
+        (dockers.uri, "link it instead"),
+        ("https://mastodon.example/notes/1", "is not an actor"),
+    ):
         refused = site.send(f"/hubs/{HUB}/sources/add", {"source": typed})
         assert refused.status_code == 400 and 'id="source-error"' in refused.text
         error = refused.text.split('id="source-error">', 1)[1].split("<", 1)[0]
         assert reason in error and f'value="{typed}"' in refused.text, error
-    assert site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri}, token=False
-                     ).status_code == 403
+    assert (
+        site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri}, token=False).status_code == 403
+    )
     done = site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri})
     assert done.status_code == 303 and done.headers["location"].endswith("?done=source-asked")
     assert site.outbox() == ["Follow"]
@@ -60,10 +64,10 @@ def test_a_steward_follows_a_source_from_the_links_page(site: Site,
     assert again.status_code == 400 and "already follows" in again.text
     for state, shown in (("accepted", "following"), ("rejected", "refused")):
         with site.node.engine.begin() as conn:
-            conn.execute(update(_follow).where(_follow.c.following == ana.uri)
-                         .values(state=state))
+            conn.execute(update(_follow).where(_follow.c.following == ana.uri).values(state=state))
         assert f'<td class="source-state">{shown}' in site.client.get(
-            LINKS, headers=HTML).text.replace('<span class="refused">', "")
+            LINKS, headers=HTML
+        ).text.replace('<span class="refused">', "")
     site.sign_in("mia")
     assert site.client.get(LINKS, headers=HTML).status_code == 403
     assert site.send(f"/hubs/{HUB}/sources/remove", {"source": ana.uri}).status_code == 403

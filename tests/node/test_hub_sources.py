@@ -55,9 +55,15 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
 def hub_rows(h: Harness) -> dict[str, tuple[str, str, str, datetime | None]]:
     """The hub's items by object id: (origin, where from, state, start in UTC)."""
     with h.node.engine.connect() as conn:
-        return {r.object_uri: (r.origin, r.linked_from, r.state,
-                               r.starts_at.astimezone(UTC) if r.starts_at else None)
-                for r in conn.execute(select(_items))}
+        return {
+            r.object_uri: (
+                r.origin,
+                r.linked_from,
+                r.state,
+                r.starts_at.astimezone(UTC) if r.starts_at else None,
+            )
+            for r in conn.execute(select(_items))
+        }
 
 
 def states(h: Harness) -> list[tuple[str, str]]:
@@ -79,24 +85,34 @@ def test_the_hub_follows_a_mobilizon_group_and_its_event_shows_whole(h: Harness)
     with h.node.engine.connect() as conn:  # a source is no linked hub
         assert links(conn, load_hub(conn, HUB)) == []
         assert conn.execute(select(_backfill.c.actor_uri, _backfill.c.follower)).all() == [
-            (group.uri, hub_uri)]  # its history is pulled, as a link's is
+            (group.uri, hub_uri)
+        ]  # its history is pulled, as a link's is
     event = load(MOBILIZON_EVENT)
     h.remote.objects[event["id"]] = event  # no proof in the Announce: refetched
     assert h.post_activity(group, mobilizon_announce(group, organizer, event)).status_code == 202
     h.drain()
-    assert hub_rows(h) == {event["id"]: ("linked", group.uri, "published",
-                                         datetime(2026, 12, 12, 17, tzinfo=UTC))}
+    assert hub_rows(h) == {
+        event["id"]: ("linked", group.uri, "published", datetime(2026, 12, 12, 17, tzinfo=UTC))
+    }
     with h.node.engine.connect() as conn:  # on the network calendar too, once
         assert list(conn.execute(select(_event.c.object_uri)).scalars()) == [event["id"]]
     for path in (f"/hubs/{HUB}", f"/hubs/{HUB}/agenda"):
         page = h.client.get(path, headers=HTML).text
         assert "Rent strike assembly" in page, path
     page = h.client.get(f"/hubs/{HUB}", headers=HTML).text
-    for shown in ("source-mark", "Climatejustice", "Bourse du Travail", "Tentative",
-                  "the organizers approve each participant",
-                  "anyone may take part without an account", "MOVEMENTS_POLITICS",
-                  "Europe/Paris", "100 places", "Wheelchair accessible",
-                  f'href="{event["url"]}"'):
+    for shown in (
+        "source-mark",
+        "Climatejustice",
+        "Bourse du Travail",
+        "Tentative",
+        "the organizers approve each participant",
+        "anyone may take part without an account",
+        "MOVEMENTS_POLITICS",
+        "Europe/Paris",
+        "100 places",
+        "Wheelchair accessible",
+        f'href="{event["url"]}"',
+    ):
         assert shown in page, shown
     assert "Linked hub" not in page
     month = h.client.get(f"/hubs/{HUB}/calendar?month=2026-12", headers=HTML).text
@@ -113,24 +129,43 @@ def test_a_gancio_event_is_created_moved_and_deleted_on_the_hub(h: Harness) -> N
     event = load(GANCIO_EVENT)
     assert h.post_activity(gancio, gancio_create(event)).status_code == 202
     h.drain()
-    assert hub_rows(h) == {event["id"]: ("linked", gancio.uri, "published",
-                                         datetime(2026, 12, 5, 16, 30, tzinfo=UTC))}
+    assert hub_rows(h) == {
+        event["id"]: ("linked", gancio.uri, "published", datetime(2026, 12, 5, 16, 30, tzinfo=UTC))
+    }
     page = h.client.get(f"/hubs/{HUB}", headers=HTML).text
-    for shown in ("Bike repair workshop", "source-mark", "Centro sociale La Fucina",
-                  "Via dei Volsci 26, Bologna", "https://stream.example/fucina"):
+    for shown in (
+        "Bike repair workshop",
+        "source-mark",
+        "Centro sociale La Fucina",
+        "Via dei Volsci 26, Bologna",
+        "https://stream.example/fucina",
+    ):
         assert shown in page, shown
-    moved = {**event, "startTime": "2026-12-06T10:00:00.000+01:00",
-             "endTime": "2026-12-06T12:00:00.000+01:00", "updated": "2026-11-21T11:00:00Z"}
-    update = {**gancio_create(moved), "type": "Update",
-              "id": "https://gancio.example/federation/m/421#update"}
+    moved = {
+        **event,
+        "startTime": "2026-12-06T10:00:00.000+01:00",
+        "endTime": "2026-12-06T12:00:00.000+01:00",
+        "updated": "2026-11-21T11:00:00Z",
+    }
+    update = {
+        **gancio_create(moved),
+        "type": "Update",
+        "id": "https://gancio.example/federation/m/421#update",
+    }
     assert h.post_activity(gancio, update).status_code == 202
     h.drain()
     assert hub_rows(h)[event["id"]][3] == datetime(2026, 12, 6, 9, tzinfo=UTC)
     with h.node.engine.connect() as conn:  # the network calendar moved it too
-        assert conn.execute(select(_event.c.starts_at)).scalar_one().astimezone(UTC) == \
-            datetime(2026, 12, 6, 9, tzinfo=UTC)
-    delete = activity("Delete", id="https://gancio.example/federation/m/421#delete",
-                      actor=gancio.uri, object=event["id"], to=[PUBLIC])
+        assert conn.execute(select(_event.c.starts_at)).scalar_one().astimezone(UTC) == datetime(
+            2026, 12, 6, 9, tzinfo=UTC
+        )
+    delete = activity(
+        "Delete",
+        id="https://gancio.example/federation/m/421#delete",
+        actor=gancio.uri,
+        object=event["id"],
+        to=[PUBLIC],
+    )
     assert h.post_activity(gancio, delete).status_code == 202
     h.drain()
     assert hub_rows(h) == {}
@@ -147,17 +182,24 @@ def test_a_lemmy_page_and_a_mastodon_note_reach_the_hub_page(h: Harness) -> None
     page = announce["object"]["object"]
     h.remote.objects[page["id"]] = page
     assert h.post_activity(community, announce).status_code == 202
-    note = {"id": f"{ana.uri}/statuses/1", "type": "Note", "attributedTo": ana.uri,
-            "content": "<p>General assembly tonight</p>", "to": [PUBLIC],
-            "published": "2026-11-21T10:00:00Z"}
-    create = activity("Create", id=f"{ana.uri}/statuses/1/activity", actor=ana.uri,
-                      object=note, to=[PUBLIC])
+    note = {
+        "id": f"{ana.uri}/statuses/1",
+        "type": "Note",
+        "attributedTo": ana.uri,
+        "content": "<p>General assembly tonight</p>",
+        "to": [PUBLIC],
+        "published": "2026-11-21T10:00:00Z",
+    }
+    create = activity(
+        "Create", id=f"{ana.uri}/statuses/1/activity", actor=ana.uri, object=note, to=[PUBLIC]
+    )
     assert h.post_activity(ana, create).status_code == 202
     h.drain()
     rows = hub_rows(h)
     assert {uri: row[:3] for uri, row in rows.items()} == {
         page["id"]: ("linked", community.uri, "published"),
-        note["id"]: ("linked", ana.uri, "published")}
+        note["id"]: ("linked", ana.uri, "published"),
+    }
     shown = h.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
     assert "General assembly tonight" in shown and "Six months of organizing" in shown
     assert shown.count('class="badge source-mark"') == 2 and "Linked hub" not in shown
@@ -188,10 +230,10 @@ def test_a_rejecting_source_reads_as_refused_and_unfollowing_sends_undo(h: Harne
     with h.node.engine.begin() as conn:
         assert remove_source(h.node, conn, load_hub(conn, HUB), gancio.uri) == 1
     h.drain()
-    undo = [a for a in h.remote.deliveries("https://gancio.example/inbox")
-            if a["type"] == "Undo"]
+    undo = [a for a in h.remote.deliveries("https://gancio.example/inbox") if a["type"] == "Undo"]
     assert [(u["actor"], u["object"]["type"], u["object"]["id"]) for u in undo] == [
-        (f"{h.node.settings.url}/hubs/{HUB}", "Follow", follow["id"])]
+        (f"{h.node.settings.url}/hubs/{HUB}", "Follow", follow["id"])
+    ]
     assert hub_rows(h) == {} and states(h) == [(ana.uri, "rejected")]
     assert h.post_activity(gancio, gancio_create(event)).status_code == 202
     h.drain()
@@ -202,32 +244,48 @@ def test_what_a_hub_cannot_follow_as_a_source(h: Harness) -> None:
     ana = add(h.remote, "mastodon.example", "users/ana")
     dockers = add_group(h.remote, "oakland.example", "dockers")  # an ionode hub
     h.remote.objects["https://mastodon.example/notes/1"] = {
-        "id": "https://mastodon.example/notes/1", "type": "Note"}
-    for target, reason in (("  ", "name the source"),
-                           ("@nobody@nowhere.example", "cannot find"),
-                           ("https://mastodon.example/notes/1", "not an actor"),
-                           (dockers.uri, "link it instead"),
-                           (f"{h.node.settings.url}/hubs/{HUB}", "link it instead"),
-                           (f"@{HUB}@{h.node.settings.host}", "link it instead")):
+        "id": "https://mastodon.example/notes/1",
+        "type": "Note",
+    }
+    for target, reason in (
+        ("  ", "name the source"),
+        ("@nobody@nowhere.example", "cannot find"),
+        ("https://mastodon.example/notes/1", "not an actor"),
+        (dockers.uri, "link it instead"),
+        (f"{h.node.settings.url}/hubs/{HUB}", "link it instead"),
+        (f"@{HUB}@{h.node.settings.host}", "link it instead"),
+    ):
         with pytest.raises(HubError, match=reason):
             asyncio.run(find_hub_source(h.node, target))
     answer(h, ana, ask_follow(h, ana))
     found = asyncio.run(find_hub_source(h.node, ana.uri))
-    refused(h, "already follows", lambda conn: add_source(
-        h.node, conn, load_hub(conn, HUB), found))
+    refused(h, "already follows", lambda conn: add_source(h.node, conn, load_hub(conn, HUB), found))
     with h.node.engine.begin() as conn:
-        mia = create_local_actor(conn, base_url=h.node.settings.url, kind="person",
-                                 username="mia", now=h.now)
+        mia = create_local_actor(
+            conn, base_url=h.node.settings.url, kind="person", username="mia", now=h.now
+        )
         set_member(conn, load_hub(conn, HUB), mia.uri, "member", h.now)
-    refused(h, "not an admin or moderator", lambda conn: remove_source(h.node, conn, load_hub(conn, HUB), ana.uri,
-                                              by=mia.uri))
-    refused(h, "not a source", lambda conn: remove_source(
-        h.node, conn, load_hub(conn, HUB), "https://elsewhere.example/users/x"))
+    refused(
+        h,
+        "not an admin or moderator",
+        lambda conn: remove_source(h.node, conn, load_hub(conn, HUB), ana.uri, by=mia.uri),
+    )
+    refused(
+        h,
+        "not a source",
+        lambda conn: remove_source(
+            h.node, conn, load_hub(conn, HUB), "https://elsewhere.example/users/x"
+        ),
+    )
 
 
-def test_the_hub_source_commands(h: Harness, settings: Settings, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_hub_source_commands(
+    h: Harness,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     ana = add(h.remote, "mastodon.example", "users/ana")
     group = add(h.remote, "mobilizon.example", "@climatejustice", "Group")
     answer(h, ana, ask_follow(h, ana))
@@ -236,14 +294,20 @@ def test_the_hub_source_commands(h: Harness, settings: Settings, tmp_path: Path,
     assert run_cli(["hub", "source", "list", HUB], flags, monkeypatch) == 0
     out = capsys.readouterr().out
     assert f"{ana.uri}\tfollowing" in out and f"{group.uri}\tpending" in out
-    assert run_cli(["hub", "source", "add", HUB, f"{h.node.settings.url}/hubs/{HUB}"],
-                   flags, monkeypatch) == 1
+    assert (
+        run_cli(
+            ["hub", "source", "add", HUB, f"{h.node.settings.url}/hubs/{HUB}"], flags, monkeypatch
+        )
+        == 1
+    )
     assert "link it instead" in capsys.readouterr().err
-    assert run_cli(["hub", "source", "remove", HUB, "@ana@mastodon.example"], flags,
-                   monkeypatch) == 0
+    assert (
+        run_cli(["hub", "source", "remove", HUB, "@ana@mastodon.example"], flags, monkeypatch) == 0
+    )
     assert f"no longer follows {ana.uri}" in capsys.readouterr().out
-    assert run_cli(["hub", "source", "remove", HUB, "@ana@mastodon.example"], flags,
-                   monkeypatch) == 1
+    assert (
+        run_cli(["hub", "source", "remove", HUB, "@ana@mastodon.example"], flags, monkeypatch) == 1
+    )
     assert "not a source" in capsys.readouterr().err
     assert states(h) == [(group.uri, "pending")]
 
@@ -251,8 +315,7 @@ def test_the_hub_source_commands(h: Harness, settings: Settings, tmp_path: Path,
 def test_only_the_hub_that_follows_a_source_shows_its_items(h: Harness) -> None:
     gancio = add(h.remote, "gancio.example", "federation/u/gancio", "Application")
     with h.node.engine.begin() as conn:
-        create_hub(conn, base_url=h.node.settings.url, name="bikes", title="Bikes",
-                   now=h.now)
+        create_hub(conn, base_url=h.node.settings.url, name="bikes", title="Bikes", now=h.now)
     answer(h, gancio, ask_follow(h, gancio))
     event = load(GANCIO_EVENT)
     assert h.post_activity(gancio, gancio_create(event)).status_code == 202

@@ -19,8 +19,11 @@ from node.hubs.hub.sources import add_source, find_hub_source, known_source, rem
 from node.hubs.hub.sources import sources as hub_sources
 from node.runtime import Node, NodeAccess
 
-STATES = {"pending": "pending (asked, no answer yet)", "accepted": "following",
-          "rejected": "refused by the source"}
+STATES = {
+    "pending": "pending (asked, no answer yet)",
+    "accepted": "following",
+    "rejected": "refused by the source",
+}
 
 
 def _found(node: Node, target: str) -> LinkTarget:
@@ -59,8 +62,9 @@ def cmd_remove(nodes: NodeAccess, args: argparse.Namespace) -> int:
 
 
 def cmd_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    rows = nodes.with_node(args, lambda node, conn: hub_sources(conn, load_hub(conn, args.name)),
-                           read_only=True)
+    rows = nodes.with_node(
+        args, lambda node, conn: hub_sources(conn, load_hub(conn, args.name)), read_only=True
+    )
     for row in rows:
         print(f"{row.uri}\t{STATES.get(row.state, row.state)}")
     if not rows:
@@ -68,16 +72,20 @@ def cmd_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
     return 0
 
 
-def register_source_commands(hub: Any, common: argparse.ArgumentParser,
-                             nodes: NodeAccess) -> None:
+def register_source_commands(hub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> None:
     """Add ``ionode hub source add|list|remove`` to the ``ionode hub`` subcommands."""
     source = hub.add_parser("source", help="fediverse sources a hub follows").add_subparsers(
-        dest="source_action", required=True)
-    target_help = ("@group@mobilizon.example, !community@lemmy.example, "
-                   "@user@mastodon.example or an actor URL")
-    add = source.add_parser("add", parents=[common],
-                            help="follow a Mobilizon group, Gancio instance, Mastodon "
-                                 "account or Lemmy community as the hub")
+        dest="source_action", required=True
+    )
+    target_help = (
+        "@group@mobilizon.example, !community@lemmy.example, @user@mastodon.example or an actor URL"
+    )
+    add = source.add_parser(
+        "add",
+        parents=[common],
+        help="follow a Mobilizon group, Gancio instance, Mastodon "
+        "account or Lemmy community as the hub",
+    )
     add.add_argument("name", metavar="HUB")
     add.add_argument("target", metavar="TARGET", help=target_help)
     add.set_defaults(run=partial(cmd_add, nodes))

@@ -29,8 +29,8 @@ from node.activitypub.handlers.common import actor_of
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, LocalActor
 from node.activitypub.vocab import ref
-from node.hubs.hub.links import LINKED
 from node.hubs.hub.linked_items import add_linked, drop_linked, refresh_times
+from node.hubs.hub.links import LINKED
 from node.hubs.hub.models import Hub, HubItem, HubSource
 from node.network.receive import keep
 from node.network.source_receive import published
@@ -45,21 +45,36 @@ _source = HubSource.__table__  # type: ignore[attr-defined]
 
 def source_hubs(conn: Connection, sender: str) -> list[int]:
     """Our live hubs that follow ``sender`` as a source and whose follow it accepted."""
-    return list(conn.execute(
-        select(_hub.c.id).select_from(
-            _source.join(_hub, _hub.c.id == _source.c.hub_id)
-            .join(_actor, _actor.c.id == _hub.c.actor_id)
-            .join(_follow, (_follow.c.follower == _actor.c.uri)
-                  & (_follow.c.following == _source.c.actor_uri)))
-        .where(_source.c.actor_uri == sender, _follow.c.state == "accepted",
-               _actor.c.deleted_at.is_(None))
-        .order_by(_hub.c.id)).scalars())
+    return list(
+        conn.execute(
+            select(_hub.c.id)
+            .select_from(
+                _source.join(_hub, _hub.c.id == _source.c.hub_id)
+                .join(_actor, _actor.c.id == _hub.c.actor_id)
+                .join(
+                    _follow,
+                    (_follow.c.follower == _actor.c.uri)
+                    & (_follow.c.following == _source.c.actor_uri),
+                )
+            )
+            .where(
+                _source.c.actor_uri == sender,
+                _follow.c.state == "accepted",
+                _actor.c.deleted_at.is_(None),
+            )
+            .order_by(_hub.c.id)
+        ).scalars()
+    )
 
 
 def _own_post(conn: Connection, uri: str) -> bool:
     """Some hub holds ``uri`` as its own post (not a linked item): its handlers decide."""
-    return conn.execute(select(_item.c.id).where(
-        _item.c.object_uri == uri, _item.c.origin != LINKED).limit(1)).first() is not None
+    return (
+        conn.execute(
+            select(_item.c.id).where(_item.c.object_uri == uri, _item.c.origin != LINKED).limit(1)
+        ).first()
+        is not None
+    )
 
 
 async def _hubs(ctx: HandlerContext, activity: Mapping[str, Any]) -> tuple[str, list[int]]:
@@ -74,8 +89,9 @@ async def _hubs(ctx: HandlerContext, activity: Mapping[str, Any]) -> tuple[str, 
     return sender, await ctx.db(find)
 
 
-def keep_for_hubs(conn: Connection, received: Received, sender: str, hub_ids: list[int],
-                  now: datetime) -> None:
+def keep_for_hubs(
+    conn: Connection, received: Received, sender: str, hub_ids: list[int], now: datetime
+) -> None:
     """Kept as the node keeps a source's item, then on (or off) the following hubs."""
     keep(conn, received, sender, now)
     if received.action == "store" and received.document is not None:
