@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import HubError, load_hub
 from node.hubs.hub.service import create_hub
 from node.hubs.hub.sources import add_source, find_hub_source, remove_source, sources
+from node.network.backfill_run import run_due
 from node.network.models import NetworkBackfill, NetworkEvent
 from node.settings import Settings
 from tests.fixtures.remote.fakes import load
@@ -31,6 +32,7 @@ from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import Harness
 from tests.node.hub_harness import HUB, hub_node, refused
 from tests.node.hub_sources_support import answer, ask_follow
+from tests.node.hub_support import MovableClock
 from tests.node.network_support import add_group
 from tests.node.source_support import (
     GANCIO_EVENT,
@@ -322,3 +324,48 @@ def test_only_the_hub_that_follows_a_source_shows_its_items(h: Harness) -> None:
     h.drain()
     assert "Bike repair workshop" in h.client.get(f"/hubs/{HUB}", headers=HTML).text
     assert "Bike repair workshop" not in h.client.get("/hubs/bikes", headers=HTML).text
+
+
+def test_the_history_of_a_source_is_backfilled_onto_the_hub(
+    settings: Settings, moving: MovableClock
+) -> None:
+    """On the source's Accept its outbox is walked (Mastodon's shape: ``Create``s of
+    Notes without proofs, each refetched from its origin) and lands on the hub."""
+    with hub_node(settings, moving) as h:
+        ana = add(h.remote, "mastodon.example", "users/ana")
+        outbox, notes = f"{ana.uri}/outbox", []
+        for n in (1, 2):
+            note = {
+                "id": f"{ana.uri}/statuses/{n}",
+                "type": "Note",
+                "attributedTo": ana.uri,
+                "content": f"<p>Earlier assembly {n}</p>",
+                "to": [PUBLIC],
+                "published": f"2026-11-1{n}T10:00:00Z",
+            }
+            h.remote.objects[note["id"]] = note
+            notes.append(note)
+        h.remote.objects[outbox] = {
+            "id": outbox,
+            "type": "OrderedCollection",
+            "totalItems": 2,
+            "first": f"{outbox}?page=true",
+        }
+        h.remote.objects[f"{outbox}?page=true"] = {
+            "id": f"{outbox}?page=true",
+            "type": "OrderedCollectionPage",
+            "partOf": outbox,
+            "orderedItems": [
+                activity("Create", id=f"{n['id']}/activity", actor=ana.uri, object=n, to=[PUBLIC])
+                for n in reversed(notes)
+            ],
+        }
+        answer(h, ana, ask_follow(h, ana))
+        moving.now += timedelta(seconds=2)
+        assert h.client.portal is not None
+        assert h.client.portal.call(lambda: run_due(h.node, worker="test")) == 1
+        assert {uri: row[:3] for uri, row in hub_rows(h).items()} == {
+            n["id"]: ("linked", ana.uri, "published") for n in notes
+        }
+        page = h.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
+        assert "Earlier assembly 1" in page and "Earlier assembly 2" in page
