@@ -64,9 +64,10 @@ class Link:
 
 
 def hub_handle(uri: str) -> str:
-    """``@name@host`` of a hub's URI (``https://host/hubs/name``; Lemmy's ``/c/name``)."""
+    """``@name@host`` of a hub's URI (``https://host/hubs/name``; Lemmy's ``/c/name``,
+    Mobilizon's ``/@name``)."""
     host = uri.split("://", 1)[-1].split("/", 1)[0]
-    return f"@{uri.rstrip('/').rsplit('/', 1)[-1]}@{host}"
+    return f"@{uri.rstrip('/').rsplit('/', 1)[-1].lstrip('@')}@{host}"
 
 
 def linked_origins(conn: Connection, hub_id: int) -> dict[str, str]:
