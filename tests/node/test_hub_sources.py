@@ -18,7 +18,7 @@ from sqlalchemy import select
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC, activity
 from node.clock import Clock
-from node.hubs.hub.links import links, set_hidden
+from node.hubs.hub.links import LinkTarget, link, links, set_hidden, unlink
 from node.hubs.hub.members import set_member
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import HubError, load_hub
@@ -371,3 +371,17 @@ def test_the_history_of_a_source_is_backfilled_onto_the_hub(
         }
         page = h.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
         assert "Earlier assembly 1" in page and "Earlier assembly 2" in page
+
+
+def test_a_source_is_not_linked_and_a_link_is_not_removed_as_a_source(h: Harness) -> None:
+    community = add(h.remote, "lemmy.example", "c/tenants", "Group")
+    answer(h, community, ask_follow(h, community))
+    refused(
+        h,
+        "as a source; remove the source first",
+        lambda conn: link(h.node, conn, load_hub(conn, HUB), LinkTarget(community.uri, None)),
+    )
+    refused(
+        h, "is not linked to", lambda conn: unlink(h.node, conn, load_hub(conn, HUB), community.uri)
+    )
+    assert states(h) == [(community.uri, "accepted")]

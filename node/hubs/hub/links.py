@@ -123,6 +123,9 @@ def link(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
     require_steward(conn, target, by)
     if other.uri == target.actor.uri:
         raise HubError(Text(N_("a hub cannot link to itself")))
+    if other.uri in source_uris(conn, int(target.hub.id or 0)):
+        raise HubError(Text(N_("%(name)s follows %(uri)s as a source; remove the source "
+                               "first"), name=target.name, uri=other.uri))
     if other.inbox is None and not _live_local_hub(conn, other.uri):
         raise HubError(Text(N_("no hub %(uri)s on this node"), uri=other.uri))
     existing = conn.execute(select(_follow.c.id, _follow.c.state).where(
