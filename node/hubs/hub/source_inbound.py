@@ -84,7 +84,8 @@ async def _hubs(ctx: HandlerContext, activity: Mapping[str, Any]) -> tuple[str, 
         return sender, []
 
     def find(conn: Connection) -> list[int]:
-        return [] if _own_post(conn, uri) else source_hubs(conn, sender)
+        hubs = source_hubs(conn, sender)  # most senders are no hub's source: asked first
+        return [] if not hubs or _own_post(conn, uri) else hubs
 
     return sender, await ctx.db(find)
 
