@@ -17,6 +17,7 @@ from node.hubs.hub import (
     inbound_updates,
     linked_inbound,
     linked_items,
+    source_inbound,
 )
 from node.hubs.hub.linked_items import LocalLinks
 from node.hubs.polls import votes as poll_votes
@@ -26,13 +27,17 @@ from node.services import BackfillHook
 def register_handlers(dispatcher: Dispatcher) -> Dispatcher:
     """Hub handlers and hooks, beside the protocol's own.
 
-    Hook order matters: a vote on a local poll is taken before a post into a hub.
+    Hook order matters: a vote on a local poll is taken before a post into a hub; a
+    followed source's edits and deletes of what hubs hold only as its items before the
+    hubs' own, its Creates after a post into a hub.
     """
     rsvp.register(dispatcher)
     poll_votes.register(dispatcher)
+    source_inbound.register_edits(dispatcher)
     inbound.register(dispatcher)
     inbound_updates.register(dispatcher)
     linked_inbound.register(dispatcher)
+    source_inbound.register(dispatcher)
     crosspost_inbound.register(dispatcher)
     return dispatcher
 

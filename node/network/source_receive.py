@@ -48,21 +48,32 @@ async def on_published(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool
     sender = await _source(ctx, activity)
     if sender is None:
         return False
+    received = await published(ctx, activity, sender)
+    if received is None:
+        return False  # not something the network shows: the protocol's handlers decide
+    now = ctx.clock()
+    await ctx.db(lambda conn: keep(conn, received, sender, now))
+    return True
+
+
+async def published(ctx: HandlerContext, activity: Mapping[str, Any],
+                    sender: str) -> Received | None:
+    """What the source ``sender``'s ``Create`` or ``Update`` asks to keep (an Update of
+    an item we never got is stored), None for a type the network does not show. Shared
+    with the hubs that follow sources (:mod:`node.hubs.hub.source_inbound`)."""
     document = await object_document(ctx, activity)
     uri = ref(document)
     if document.get("type") not in TAKEN or uri is None:
-        return False  # not something the network shows: the protocol's handlers decide
+        return None
     if not same_host(uri, sender):
         raise Ignore("a source's object on another host")
     if not is_public(document):
         raise Ignore("a source's item that is not public")
     action = "store" if activity.get("type") == "Create" else "update"
-    received = Received(action, uri, sender, await group_hub(ctx, sender), document)
+    hub = await group_hub(ctx, sender)
     if action == "update" and not await ctx.db(lambda c: _known(c, uri)):
-        received = Received("store", uri, sender, received.hub, document)
-    now = ctx.clock()
-    await ctx.db(lambda conn: keep(conn, received, sender, now))
-    return True
+        action = "store"
+    return Received(action, uri, sender, hub, document)
 
 
 def _known(conn: Connection, uri: str) -> bool:

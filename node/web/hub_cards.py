@@ -19,6 +19,7 @@ from markupsafe import Markup
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Item, Series
 from node.hubs.hub.links import hub_handle
+from node.network.event_facts import EventFacts, event_facts
 from node.network.origins import Origin
 from node.web.dates import Shown, shown
 from node.web.i18n import N_
@@ -67,6 +68,8 @@ class Card:
     origin: ActorLink | None = None  # the linked hub it came from (its handle names the node)
     object_uri: str = ""  # the item's id, for a steward's "hide" of a linked item
     posted_in: tuple[Origin, ...] = ()  # every hub it was posted in (node.network.origins)
+    source: bool = False  # ``origin`` is a source the hub follows, not a linked hub
+    facts: EventFacts | None = None  # a source's Event: all it said (status, joining...)
 
     @property
     def origin_node(self) -> str:
@@ -95,6 +98,8 @@ class Reading:
     origins: dict[str, ActorLink] = field(default_factory=dict)  # linked hubs by URI
     #: every hub each item was posted in, by object id (node.network.origins)
     posted_in: dict[str, list[Origin]] = field(default_factory=dict)
+    #: the actors the hub follows as sources (node.hubs.hub.sources), not as linked hubs
+    sources: frozenset[str] = frozenset()
 
 
 def _text(document: dict[str, Any], key: str) -> str:
@@ -156,6 +161,7 @@ def card(item: Item, reading: Reading) -> Card:
     title = spec.title if spec is not None else _text(doc, "name")
     body, more = _body(item)
     notice = reading.notices.get(item.uri, "")
+    from_source = bool(item.linked_from) and item.linked_from in reading.sources
     return Card(
         uri=web_url(item.uri), kind=item.kind,
         title=title,
@@ -172,7 +178,9 @@ def card(item: Item, reading: Reading) -> Card:
         likes=reading.likes.get(item.uri, 0),
         vote_url=_vote_url(item, reading.base),
         origin=origin_of(item.linked_from, reading.origins), object_uri=item.uri,
-        posted_in=tuple(reading.posted_in.get(item.uri, ())))
+        posted_in=tuple(reading.posted_in.get(item.uri, ())),
+        source=from_source,
+        facts=event_facts(doc) if from_source and doc.get("type") == "Event" else None)
 
 
 def origin_of(hub_uri: str, known: dict[str, ActorLink]) -> ActorLink | None:

@@ -1,4 +1,5 @@
-"""A hub's linked hubs page (``/hubs/{name}/links``), for its stewards.
+"""A hub's linked hubs page (``/hubs/{name}/links``), for its stewards, with the
+sources it follows (:mod:`node.web.hub_sources_views` adds and removes them).
 
 Link another hub by its handle (``@portshutdown@oakland.example``, found through
 WebFinger by :func:`node.hubs.hub.links.find_hub`, as ``ionode hub link`` does), see
@@ -22,6 +23,7 @@ from node.accounts.sessions import Login
 from node.hubs.hub.follow_requests import pending
 from node.hubs.hub.links import Link, find_hub, hidden_items, link, links, set_hidden, unlink
 from node.hubs.hub.policy import STEWARDS
+from node.hubs.hub.sources import sources
 from node.runtime import node_of
 from node.web.auth import login_required
 from node.web.hub_admin_views import REFUSALS, in_transaction, reading, shown
@@ -35,6 +37,10 @@ from node.web.templating import render
 
 FLASHES = {"asked": N_("Link requested: it starts when the other hub's stewards accept."),
            "unlinked": N_("Unlinked: the hub's items no longer show here."),
+           "source-asked": N_("Follow requested: the source's items show here once it "
+                              "accepts."),
+           "source-removed": N_("No longer following the source: its items no longer show "
+                                "here."),
            "unhidden": N_("The item shows on the hub page again.")}
 
 
@@ -47,26 +53,41 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class SourceView:
+    """A source the hub follows (:mod:`node.hubs.hub.sources`) as the page lists it."""
+
+    actor: Person
+    state: str  # pending | accepted | rejected
+
+
+@dataclass(frozen=True)
 class Overview:
     links: list[LinkView]
     hidden: list[tuple[str, str]]  # (its web link or "", its id)
     requests: int  # link requests waiting on the requests page
+    sources: list[SourceView]
 
 
 def overview(conn: Connection, access: Access, host: str) -> Overview:
     found = [LinkView(person(conn, item.uri, host), item) for item in links(conn, access.target)]
     waiting = sum(1 for r in pending(conn, access.target) if r.link)
+    followed = [SourceView(person(conn, s.uri, host), s.state)
+                for s in sources(conn, access.target)]
     return Overview(found, [(web_url(u), u) for u in hidden_items(conn, access.target)],
-                    waiting)
+                    waiting, followed)
 
 
 async def links_page(request: Request, access: Access, *, status: int = 200,
-                     error: str = "", typed: str = "") -> Response:
+                     error: str = "", typed: str = "", source_error: str = "",
+                     source_typed: str = "") -> Response:
     host = node_of(request).settings.host
     seen = await reading(request, lambda node, conn: overview(conn, access, host))
-    flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
+    failed = error or source_error
+    flash = "" if failed else FLASHES.get(request.query_params.get("done", ""), "")
     context = {**admin_context(access, "links"), "links": seen.links, "hidden": seen.hidden,
-               "waiting": seen.requests, "error": error, "flash": flash, "typed": typed}
+               "waiting": seen.requests, "error": error, "flash": flash, "typed": typed,
+               "sources": seen.sources, "source_error": source_error,
+               "source_typed": source_typed}
     return await render(request, "hub_links.html", context, status=status)
 
 

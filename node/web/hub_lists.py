@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from node.hubs.hub.dashboard import MINUTES, UPDATES, page_of
+from node.hubs.hub.links import source_uris
 from node.hubs.hub.publish import HubError, load_hub
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
@@ -55,7 +56,7 @@ def _list(node: Node, conn: Connection, name: str, which: str, before: int | Non
     zone = target.hub.timezone or node.settings.timezone
     view = Reading(zone=zone, lang=lang, now=node.clock(), authors=people, likes={},
                    notices={}, series={}, base=node.settings.url, reader_zone=reader,
-                   origins=origins)
+                   origins=origins, sources=frozenset(source_uris(conn, target.hub.id)))
     actor = target.actor
     return {"actor": actor, "hub_path": f"/hubs/{name}", "heading": LISTS[which][1],
             "items": [card(item, view) for item in page.items], "zone": zone,

@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from node.activitypub.models import LocalActor
 from node.hubs.hub.dashboard import Dashboard, build_dashboard
+from node.hubs.hub.links import source_uris
 from node.hubs.hub.models import Hub, PollVote
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.network.origins import posted_in
@@ -53,10 +54,11 @@ def _load(request: Request, actor: LocalActor) -> tuple[Hub, Dashboard, Reading]
         origins = authors(conn, {item.linked_from for item in board.shown},
                           node.settings.host)
         shared = posted_in(conn, [item.uri for item in board.shown])
+        followed = frozenset(source_uris(conn, int(hub.id or 0)))
     reading = Reading(zone=hub.timezone or node.settings.timezone, lang=locale_of(request),
                       now=now, authors=people, likes=board.likes, notices=board.notices,
                       series=board.series, base=node.settings.url, origins=origins,
-                      posted_in=shared)
+                      posted_in=shared, sources=followed)
     return hub, board, reading
 
 

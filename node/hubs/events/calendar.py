@@ -89,9 +89,11 @@ def _link(doc: dict[str, Any]) -> str:
 
 
 def vevent(doc: dict[str, Any], *, uid: str | None = None,
-           recurrence_id: datetime | None = None, origin: str = "") -> Event:
-    """The VEVENT of one of our Event documents; ``origin`` names the linked hub a hub's
-    calendar shows it from (in the description, and as a category)."""
+           recurrence_id: datetime | None = None, origin: str = "",
+           source: bool = False) -> Event:
+    """The VEVENT of one of our Event documents; ``origin`` names the linked hub (or the
+    ``source`` the hub follows) a hub's calendar shows it from (in the description, and
+    as a category)."""
     from icalendar import Event, vRecur
 
     spec = spec_from_document(doc)
@@ -109,7 +111,8 @@ def vevent(doc: dict[str, Any], *, uid: str | None = None,
     event.add("summary", spec.title)
     link = _link(doc)
     described = _description(spec, link)
-    event.add("description", f"From the linked hub {origin}\n\n{described}" if origin
+    via = "the source" if source else "the linked hub"
+    event.add("description", f"From {via} {origin}\n\n{described}" if origin
               else described)
     if origin:
         event.add("categories", [origin])
@@ -182,8 +185,8 @@ def block(events: Sequence[Event]) -> Block:
                  _years(events))
 
 
-def event_block(doc: dict[str, Any], origin: str = "") -> Block:
-    return block([vevent(doc, origin=origin)])
+def event_block(doc: dict[str, Any], origin: str = "", source: bool = False) -> Block:
+    return block([vevent(doc, origin=origin, source=source)])
 
 
 def series_block(entry: SeriesEntry) -> Block:

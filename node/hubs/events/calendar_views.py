@@ -39,7 +39,7 @@ from node.activitypub.vocab import is_public
 from node.hubs.events import calendar
 from node.hubs.events.rsvp import attendees_endpoint, event_row
 from node.hubs.events.series import occurrence_documents, series_row
-from node.hubs.hub.links import hub_handle, linked_origins
+from node.hubs.hub.links import hub_handle, linked_origins, source_uris
 from node.hubs.hub.models import Hub, HubItem
 from node.hubs.hub.publish import HubError, load_hub
 from node.hubs.hub.vocab import ionode_context_document
@@ -127,38 +127,44 @@ def documents(conn: Connection, uris: list[str]) -> dict[str, dict[str, Any]]:
 def feed_blocks(conn: Connection, cache: calendar.BlockCache, now: datetime,
                 hub_id: int | None = None) -> list[calendar.Block]:
     """The feed's blocks, serialised only for objects that changed since last time."""
-    origins = {} if hub_id is None else {
-        uri: hub_handle(hub) for uri, hub in linked_origins(conn, hub_id).items()}
-    wanted = [_marked(w, origins) for w in plan(calendar_rows(conn, now, hub_id))]
+    linked = {} if hub_id is None else linked_origins(conn, hub_id)
+    followed = set() if hub_id is None else source_uris(conn, hub_id)
+    origins = {uri: hub_handle(hub) for uri, hub in linked.items()}
+    from_source = {uri for uri, hub in linked.items() if hub in followed}
+    wanted = [_marked(w, origins, from_source)
+              for w in plan(calendar_rows(conn, now, hub_id))]
     cached = cache.get_many([w.key for w in wanted])
     docs = documents(conn, [u for w, c in zip(wanted, cached, strict=True) if c is None
                             for u in w.uris])
     blocks = []
     for w, made in zip(wanted, cached, strict=True):
         if made is None and all(u in docs for u in w.uris):
-            made = _serialise(cache, w, [docs[u] for u in w.uris], origins.get(w.uris[0], ""))
+            made = _serialise(cache, w, [docs[u] for u in w.uris], origins.get(w.uris[0], ""),
+                              w.uris[0] in from_source)
         if made is not None:
             blocks.append(made)
     return blocks
 
 
-def _marked(wanted: Wanted, origins: dict[str, str]) -> Wanted:
-    """A linked hub's lone event is its own block in a hub's feed: marked with its origin
-    (the node's feed, and the origin hub's, show it unmarked)."""
+def _marked(wanted: Wanted, origins: dict[str, str], from_source: set[str]) -> Wanted:
+    """A linked hub's or a source's lone event is its own block in a hub's feed: marked
+    with its origin (the node's feed, and the origin hub's, show it unmarked)."""
     origin = origins.get(wanted.uris[0])
     if origin is None or wanted.series:
         return wanted
-    return Wanted(("linked", origin, wanted.key), wanted.uris)
+    mark = "source" if wanted.uris[0] in from_source else "linked"
+    return Wanted((mark, origin, wanted.key), wanted.uris)
 
 
 def _serialise(cache: calendar.BlockCache, wanted: Wanted,
-               docs: list[dict[str, Any]], origin: str = "") -> calendar.Block | None:
+               docs: list[dict[str, Any]], origin: str = "",
+               source: bool = False) -> calendar.Block | None:
     """The block of one event or series; None (logged) when its documents cannot be
     read: one odd item, such as a remote Event without a start, never fails the feed."""
     first, *rest = docs
     try:
         made = (calendar.series_block(calendar.SeriesEntry(first, rest)) if wanted.series
-                else calendar.event_block(first, origin))
+                else calendar.event_block(first, origin, source))
     except Exception:
         log.warning("calendar: skipping %s, which cannot be exported", wanted.uris[0],
                     exc_info=True)

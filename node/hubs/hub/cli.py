@@ -11,6 +11,7 @@ from typing import Any
 from node.hubs.hub import cli_governance
 from node.hubs.hub.cli_images import register_image_command
 from node.hubs.hub.cli_links import register_link_commands
+from node.hubs.hub.cli_sources import register_source_commands
 from node.hubs.hub.members import members, remove_member, resolve_member, set_member
 from node.hubs.hub.policy import ROLES
 from node.hubs.hub.publish import load_hub, organizer
@@ -92,3 +93,4 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     cli_governance.register_hub_actions(hub, common, nodes)
     register_image_command(hub, common, nodes)
     register_link_commands(hub, common, nodes)
+    register_source_commands(hub, common, nodes)

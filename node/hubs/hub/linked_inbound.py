@@ -3,7 +3,8 @@
 * ``Follow`` of one of our hubs by a ``Group`` is a link request: it waits for a steward
   (:mod:`node.hubs.hub.follow_requests`) whatever the hub's follow policy, since a link
   is a relation between two assemblies that each side's stewards decide on.
-* ``Announce`` by a hub one of our hubs follows (accepted): FEP-1b12
+* ``Announce`` by a hub or a source (:mod:`node.hubs.hub.sources`) one of our hubs
+  follows (accepted): FEP-1b12
   ``Announce{Create{...}}`` and ``Announce{object}`` of an item, ``Announce{Update}``,
   ``Announce{Delete}`` and ``Undo{Announce}``. Each is unwrapped and authenticated the
   way the network domain takes what followed nodes relay (:func:`node.network.unwrap.unwrap`,
@@ -28,6 +29,7 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.models import Follow, StoredObject
 from node.activitypub.vocab import is_public, ref
 from node.hubs.hub.linked_items import apply_received, following_hubs
+from node.network.sources import group_hub
 from node.network.unwrap import Received, unwrap
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -85,10 +87,11 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> bool:
         return False  # a share of our own object: the protocol counts it
     known = await ctx.db(lambda conn: _stored(conn, shared)) if isinstance(shared, str) \
         else None
+    hub = await group_hub(ctx, sender)  # a followed Mastodon account's boost names no hub
     if known is not None:  # Announce{object id} of an item already here: no refetch
-        received = Received("store", str(shared), None, sender, known)
+        received = Received("store", str(shared), None, hub, known)
     else:
-        received = await unwrap(ctx, shared, sender, sender)
+        received = await unwrap(ctx, shared, sender, hub)
     if ctx.is_local(received.uri):
         raise Ignore("our own object, shared back to us by a linked hub")
     if received.document is not None and not is_public(received.document):

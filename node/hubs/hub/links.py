@@ -19,6 +19,7 @@ across an unlink and a new link); unlinking (``Undo{Follow}``) takes out the res
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
@@ -26,7 +27,7 @@ from node.activitypub.actors import LookupFailed
 from node.activitypub.models import Follow, LocalActor, RemoteActor
 from node.activitypub.resolve import ResolveFailed, parse_account, resolve_account
 from node.activitypub.vocab import activity, without_context
-from node.hubs.hub.models import HubItem
+from node.hubs.hub.models import HubItem, HubSource
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget, load_hub
 from node.messages import N_, Text
@@ -36,6 +37,7 @@ _follow = Follow.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
+_source = HubSource.__table__  # type: ignore[attr-defined]
 LINKED = "linked"
 HIDDEN = "hidden"
 
@@ -62,9 +64,10 @@ class Link:
 
 
 def hub_handle(uri: str) -> str:
-    """``@name@host`` of a hub's URI (``https://host/hubs/name``; Lemmy's ``/c/name``)."""
+    """``@name@host`` of a hub's URI (``https://host/hubs/name``; Lemmy's ``/c/name``,
+    Mobilizon's ``/@name``)."""
     host = uri.split("://", 1)[-1].split("/", 1)[0]
-    return f"@{uri.rstrip('/').rsplit('/', 1)[-1]}@{host}"
+    return f"@{uri.rstrip('/').rsplit('/', 1)[-1].lstrip('@')}@{host}"
 
 
 def linked_origins(conn: Connection, hub_id: int) -> dict[str, str]:
@@ -120,6 +123,9 @@ def link(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
     require_steward(conn, target, by)
     if other.uri == target.actor.uri:
         raise HubError(Text(N_("a hub cannot link to itself")))
+    if other.uri in source_uris(conn, int(target.hub.id or 0)):
+        raise HubError(Text(N_("%(name)s follows %(uri)s as a source; remove the source "
+                               "first"), name=target.name, uri=other.uri))
     if other.inbox is None and not _live_local_hub(conn, other.uri):
         raise HubError(Text(N_("no hub %(uri)s on this node"), uri=other.uri))
     existing = conn.execute(select(_follow.c.id, _follow.c.state).where(
@@ -127,6 +133,13 @@ def link(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
     if existing is not None and existing.state in ("pending", "accepted"):
         raise HubError(Text(N_("%(name)s already asked to link %(uri)s (%(state)s)"),
                             name=target.name, uri=other.uri, state=existing.state))
+    return ask_follow(node, conn, target, other, existing.id if existing else None)
+
+
+def ask_follow(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
+               existing: int | None) -> str:
+    """The hub's follow of ``other`` (row ``existing`` asked again), pending, and the
+    ``Follow`` to its inbox (none for a hub of this node): a link or a source."""
     now, outbox = node.clock(), node.services.outbox
     follow_id = outbox.new_id("activities")
     values = {"activity_id": follow_id, "state": "pending", "updated_at": now}
@@ -134,7 +147,7 @@ def link(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
         conn.execute(insert(_follow).values(follower=target.actor.uri, following=other.uri,
                                             created_at=now, **values))
     else:
-        conn.execute(update(_follow).where(_follow.c.id == existing.id).values(**values))
+        conn.execute(update(_follow).where(_follow.c.id == existing).values(**values))
     if other.inbox is not None:
         document = activity("Follow", id=follow_id, actor=target.actor.uri,
                             object=other.uri, to=[other.uri])
@@ -162,9 +175,16 @@ def unlink(node: Node, conn: Connection, target: HubTarget, other: str,
     require_steward(conn, target, by)
     row = conn.execute(select(_follow).where(_follow.c.follower == target.actor.uri,
                                              _follow.c.following == other)).first()
-    if row is None:
+    if row is None or other in source_uris(conn, int(target.hub.id or 0)):
         raise HubError(Text(N_("%(name)s is not linked to %(uri)s"), name=target.name,
                             uri=other))
+    return unfollow(node, conn, target, row)
+
+
+def unfollow(node: Node, conn: Connection, target: HubTarget, row: Any) -> int:
+    """Drop the hub's follow ``row`` (a link or a source), send ``Undo{Follow}`` and
+    take out the items it brought; how many left the page."""
+    other = str(row.following)
     conn.execute(delete(_follow).where(_follow.c.id == row.id))
     inbox = conn.execute(select(_remote.c.shared_inbox, _remote.c.inbox)
                          .where(_remote.c.uri == other)).first()
@@ -196,6 +216,12 @@ def known_hub(node: Node, conn: Connection, who: str) -> str:
     return str(uri)
 
 
+def source_uris(conn: Connection, hub_id: int) -> set[str]:
+    """The actors the hub follows as sources, not as linked hubs (``hub_source``)."""
+    return set(conn.execute(select(_source.c.actor_uri)
+                            .where(_source.c.hub_id == hub_id)).scalars())
+
+
 def is_group(conn: Connection, uri: str) -> bool:
     """A Group actor: a hub of this node, or a remote Group in the actor cache."""
     local = conn.execute(select(_actor.c.kind).where(_actor.c.uri == uri)).scalar()
@@ -210,7 +236,9 @@ def links(conn: Connection, target: HubTarget) -> list[Link]:
     rows = conn.execute(select(_follow.c.follower, _follow.c.following, _follow.c.state)
                         .where(or_(_follow.c.follower == me, _follow.c.following == me))
                         .order_by(_follow.c.id)).all()
-    ours = {r.following: r.state for r in rows if r.follower == me}
+    followed_sources = source_uris(conn, int(target.hub.id or 0))
+    ours = {r.following: r.state for r in rows if r.follower == me
+            and r.following not in followed_sources}
     theirs = {r.follower: r.state for r in rows if r.following == me
               and is_group(conn, r.follower)}
     return [Link(uri, ours.get(uri), theirs.get(uri))

@@ -165,3 +165,18 @@ class FeedEntry(SQLModel, table=True):
     object_uri: str = Field(max_length=1024)
     seen_at: datetime = timestamp()
     digest: str | None = Field(default=None, max_length=64)  # a calendar event's last source
+
+
+class HubSource(SQLModel, table=True):
+    """A fediverse actor a hub follows as a source (issue 9 item 3): a Mobilizon group,
+    a Gancio instance, a Mastodon account, a Lemmy community. The hub's ``follow`` row
+    holds the state (pending, accepted, rejected); this row tells a source from a
+    linked hub, so the "Linked hubs" list and the cards name each for what it is."""
+
+    __tablename__ = "hub_source"
+    __table_args__ = (UniqueConstraint("hub_id", "actor_uri", name="uq_hub_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int = Field(foreign_key="hub.id")
+    actor_uri: str = Field(max_length=1024, index=True)
+    created_at: datetime = timestamp()

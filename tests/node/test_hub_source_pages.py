@@ -1,0 +1,81 @@
+"""The "Sources" section of a hub's linked hubs page in-process: a steward has the hub
+follow a Mastodon account by URL (an ionode hub or a Note refused by the form, with the
+reason), sees it pending, then following or refused, and stops following it; a member
+who is no steward can do none of it, and a form without its CSRF token is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import update
+
+from node.activitypub.models import Follow
+from node.settings import Settings
+from tests.fakes.remote import FakeFediverse
+from tests.node.hub_pages_support import HTML, HUB, Site, open_site
+from tests.node.network_support import add_group
+
+_follow = Follow.__table__  # type: ignore[attr-defined]
+LINKS = f"/hubs/{HUB}/links"
+
+
+@pytest.fixture
+def remote() -> FakeFediverse:
+    return FakeFediverse()
+
+
+@pytest.fixture
+def site(settings: Settings, remote: FakeFediverse) -> Iterator[Site]:
+    with open_site(settings, transport=remote.transport()) as opened:
+        opened.person("nate", "admin")
+        opened.person("mia", "member")
+        yield opened
+
+
+def test_a_steward_follows_a_source_from_the_links_page(site: Site, remote: FakeFediverse) -> None:
+    ana = remote.add_actor("mastodon.example", "ana")
+    dockers = add_group(remote, "oakland.example", "dockers")
+    remote.objects["https://mastodon.example/notes/1"] = {
+        "id": "https://mastodon.example/notes/1",
+        "type": "Note",
+    }
+    site.sign_in("nate")
+    page = site.client.get(LINKS, headers=HTML).text
+    assert 'id="sources-heading"' in page and "This hub follows no sources yet." in page
+    for typed, reason in (
+        (dockers.uri, "link it instead"),
+        ("https://mastodon.example/notes/1", "is not an actor"),
+    ):
+        refused = site.send(f"/hubs/{HUB}/sources/add", {"source": typed})
+        assert refused.status_code == 400 and 'id="source-error"' in refused.text
+        error = refused.text.split('id="source-error">', 1)[1].split("<", 1)[0]
+        assert reason in error and f'value="{typed}"' in refused.text, error
+    assert (
+        site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri}, token=False).status_code == 403
+    )
+    done = site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=source-asked")
+    assert site.outbox() == ["Follow"]
+    listing = site.client.get(f"{LINKS}?done=source-asked", headers=HTML).text
+    assert "Follow requested" in listing and "asked, waiting for an answer" in listing
+    assert "@ana@mastodon.example" in listing and "No linked hubs yet." in listing
+    again = site.send(f"/hubs/{HUB}/sources/add", {"source": ana.uri})
+    assert again.status_code == 400 and "already follows" in again.text
+    for state, shown in (("accepted", "following"), ("rejected", "refused")):
+        with site.node.engine.begin() as conn:
+            conn.execute(update(_follow).where(_follow.c.following == ana.uri).values(state=state))
+        assert f'<td class="source-state">{shown}' in site.client.get(
+            LINKS, headers=HTML
+        ).text.replace('<span class="refused">', "")
+    site.sign_in("mia")
+    assert site.client.get(LINKS, headers=HTML).status_code == 403
+    assert site.send(f"/hubs/{HUB}/sources/remove", {"source": ana.uri}).status_code == 403
+    site.sign_in("nate")
+    removed = site.send(f"/hubs/{HUB}/sources/remove", {"source": ana.uri})
+    assert removed.status_code == 303
+    assert removed.headers["location"].endswith("?done=source-removed")
+    assert site.outbox() == ["Follow", "Undo"]
+    assert "This hub follows no sources yet." in site.client.get(LINKS, headers=HTML).text
+    unknown = site.send(f"/hubs/{HUB}/sources/remove", {"source": ana.uri})
+    assert unknown.status_code == 400 and "is not a source of" in unknown.text
