@@ -101,9 +101,18 @@ def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
     shown = filters or DirectoryFilters()
     query = shown.query()
     more = f"{PAGE}?{urlencode({**query, 'after': page.after})}" if page.after else ""
-    return {"entries": [listed(node, e) for e in page.entries], "filters": shown,
+    return {**feed_links(node.settings.url, query), "entries": [listed(node, e) for e in page.entries], "filters": shown,
             "facets": facets(conn), "more": more, "filtered": filters is None or bool(query),
             "my_hubs": steward_hubs(conn, reader), "first_page": after is None}
+
+
+def feed_links(base: str, query: dict[str, str]) -> dict[str, str]:
+    """The page's Atom feed and calendar, with the reader's filters (the calendar also
+    as ``webcal://``, which makes a browser hand it to the calendar app)."""
+    tail = f"?{urlencode(query)}" if query else ""
+    ics = f"{base}{PAGE}.ics{tail}"
+    return {"atom_url": f"{PAGE}.atom{tail}", "ics_url": ics,
+            "webcal_url": "webcal://" + ics.split("://", 1)[1]}
 
 
 async def directory(request: Request) -> Response:
