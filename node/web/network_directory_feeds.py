@@ -34,11 +34,11 @@ from starlette.routing import BaseRoute, Route
 
 from node.activitypub.models import LocalActor
 from node.clock import as_utc
+from node.html import sanitize_html
 from node.hubs.events import calendar
 from node.hubs.events.calendar_views import CALENDAR, block_cache, feed_blocks
 from node.hubs.hub.atom import ATOM_TYPE, FeedEntry, FeedInfo, atom_feed
 from node.hubs.hub.models import Hub
-from node.html import sanitize_html
 from node.network.calendar import Filters
 from node.network.directory import sync_local
 from node.network.directory_query import (
