@@ -185,7 +185,8 @@ def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
     for hub in nodes.with_node(args, read):
         tags = " ".join(f"#{t}" for t in hub.tags)
         followers = "?" if hub.followers is None else str(hub.followers)
-        print("\t".join((f"@{hub.handle}" if hub.handle else hub.uri, hub.title, hub.region or "-", tags or "-",
+        handle = f"@{hub.handle}" if hub.handle else hub.uri  # what --to takes
+        print("\t".join((handle, hub.title, hub.region or "-", tags or "-",
                          f"{followers} followers", hub.uri)))
     return 0
 

@@ -69,44 +69,71 @@ def _with(path: str, query: dict[str, str]) -> str:
 def _entry(hub: DirectoryEntry, now: datetime) -> FeedEntry:
     updated = as_utc(hub.last_activity or hub.created_at or now)
     learned = as_utc(hub.created_at or updated)
-    where = [f"@{hub.handle}" if hub.handle else hub.uri, hub.host,
-             *([hub.region] if hub.region else [])]
+    where = [
+        f"@{hub.handle}" if hub.handle else hub.uri,
+        hub.host,
+        *([hub.region] if hub.region else []),
+    ]
     return FeedEntry(
-        id=hub.uri, title=hub.title, url=hub.url or hub.uri, author_name=hub.title,
-        author_uri=hub.uri, published=min(learned, updated), updated=updated,
+        id=hub.uri,
+        title=hub.title,
+        url=hub.url or hub.uri,
+        author_name=hub.title,
+        author_uri=hub.uri,
+        published=min(learned, updated),
+        updated=updated,
         content_html=sanitize_html(hub.summary),
-        summary_html=escape(" · ".join(where)), categories=tuple(hub.tags))
+        summary_html=escape(" · ".join(where)),
+        categories=tuple(hub.tags),
+    )
 
 
-def directory_atom(node: Node, conn: Connection, filters: DirectoryFilters | None,
-                   after: int | None, name: str) -> bytes:
+def directory_atom(
+    node: Node, conn: Connection, filters: DirectoryFilters | None, after: int | None, name: str
+) -> bytes:
     """The Atom document of one page of the hubs ``filters`` let through."""
     now = node.clock()
     sync_local(conn, node.settings.url, node.services.actor_sources.extras, now)
-    page = (activity_page(conn, filters, after=after, limit=FEED_SIZE) if filters
-            else DirectoryPage([], None))
+    page = (
+        activity_page(conn, filters, after=after, limit=FEED_SIZE)
+        if filters
+        else DirectoryPage([], None)
+    )
     query = (filters or DirectoryFilters()).query()
     base = node.settings.url
     entries = [_entry(hub, now) for hub in page.entries]
     info = FeedInfo(
-        id=f"{base}{ATOM_PATH}", title=f"{name} · hub directory",
+        id=f"{base}{ATOM_PATH}",
+        title=f"{name} · hub directory",
         self_url=base + _with(ATOM_PATH, {**query, **({"after": str(after)} if after else {})}),
-        alternate_url=base + _with(PAGE, query), author_name=name, author_uri=base,
+        alternate_url=base + _with(PAGE, query),
+        author_name=name,
+        author_uri=base,
         updated=max([e.updated for e in entries] or [now]),
-        next_url=base + _with(ATOM_PATH, {**query, "after": str(page.after)})
-        if page.after else "")
+        next_url=base + _with(ATOM_PATH, {**query, "after": str(page.after)}) if page.after else "",
+    )
     return atom_feed(info, entries)
 
 
 def _hub_ids(conn: Connection, uris: list[str]) -> list[int]:
     if not uris:
         return []
-    return list(conn.execute(select(_hubs.c.id).join(_actors, _actors.c.id == _hubs.c.actor_id)
-                             .where(_actors.c.uri.in_(uris))).scalars())
+    return list(
+        conn.execute(
+            select(_hubs.c.id)
+            .join(_actors, _actors.c.id == _hubs.c.actor_id)
+            .where(_actors.c.uri.in_(uris))
+        ).scalars()
+    )
 
 
-def directory_calendar(node: Node, conn: Connection, cache: calendar.BlockCache,
-                       filters: DirectoryFilters | None, name: str) -> bytes:
+def directory_calendar(
+    node: Node,
+    conn: Connection,
+    cache: calendar.BlockCache,
+    filters: DirectoryFilters | None,
+    name: str,
+) -> bytes:
     """The VCALENDAR of the events and calls of the hubs ``filters`` let through."""
     now = node.clock()
     blocks: list[calendar.Block] = []
@@ -116,8 +143,9 @@ def directory_calendar(node: Node, conn: Connection, cache: calendar.BlockCache,
         ours = _hub_ids(conn, matching_local(conn, filters))
         if ours:
             blocks += feed_blocks(conn, cache, now, hub_ids=ours)
-    return calendar.assemble(f"{name} · hub directory", blocks,
-                             "Calls and actions of the hubs in the directory")
+    return calendar.assemble(
+        f"{name} · hub directory", blocks, "Calls and actions of the hubs in the directory"
+    )
 
 
 def _name(node: Node) -> str:
@@ -128,8 +156,9 @@ async def atom(request: Request) -> Response:
     """GET /network/directory.atom; an ``ETag`` lets readers poll with ``If-None-Match``
     (RFC 9110 section 13.1.2)."""
     filters, after = filters_of(request), cursor(request)
-    body = await in_transaction(request, lambda node, conn: directory_atom(
-        node, conn, filters, after, _name(node)))
+    body = await in_transaction(
+        request, lambda node, conn: directory_atom(node, conn, filters, after, _name(node))
+    )
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
     if etag in request.headers.get("if-none-match", ""):
@@ -140,8 +169,9 @@ async def atom(request: Request) -> Response:
 async def ics(request: Request) -> Response:
     """GET /network/directory.ics (subscribed as ``webcal://``)."""
     filters, cache = filters_of(request), block_cache(request)
-    body = await in_transaction(request, lambda node, conn: directory_calendar(
-        node, conn, cache, filters, _name(node)))
+    body = await in_transaction(
+        request, lambda node, conn: directory_calendar(node, conn, cache, filters, _name(node))
+    )
     return Response(body, 200, {"Cache-Control": "public, max-age=300"}, media_type=CALENDAR)
 
 

@@ -43,13 +43,27 @@ async def post_here(request: Request, login: Login) -> Response:
     source, kind = request.query_params.get("from", ""), request.query_params.get("kind", "")
     if chosen and source in names and kind in KINDS:
         return RedirectResponse(compose_url(source, kind, chosen[0]), status_code=303)
-    target = await reading(request, lambda node, conn: describe(
-        conn, chosen[0], node.settings.url)) if chosen else None
-    default = source if source in names else (
-        target.value if target is not None and target.value in names else
-        (names[0] if names else ""))
-    context = {"target": target, "hubs": mine, "default": default,
-               "kind": kind if kind in KINDS else "update", "kinds": KIND_LABELS}
+    target = (
+        await reading(request, lambda node, conn: describe(conn, chosen[0], node.settings.url))
+        if chosen
+        else None
+    )
+    default = (
+        source
+        if source in names
+        else (
+            target.value
+            if target is not None and target.value in names
+            else (names[0] if names else "")
+        )
+    )
+    context = {
+        "target": target,
+        "hubs": mine,
+        "default": default,
+        "kind": kind if kind in KINDS else "update",
+        "kinds": KIND_LABELS,
+    }
     return await render(request, "post_here.html", context, status=200 if target else 400)
 
 

@@ -59,11 +59,11 @@ def picked(values: Iterable[object], base_url: str) -> list[str]:
         account = parse_account(text) if not text.startswith(("https://", "http://")) else None
         if account is not None and account[1] == own:
             text = account[0]
-        elif text.startswith(f"{base_url}/hubs/") and "/" not in text[len(base_url) + 6:]:
-            text = text[len(base_url) + 6:]
+        elif text.startswith(f"{base_url}/hubs/") and "/" not in text[len(base_url) + 6 :]:
+            text = text[len(base_url) + 6 :]
         if text not in found:
             found.append(text)
-    return found[:MAX_TARGETS + 1]
+    return found[: MAX_TARGETS + 1]
 
 
 def _known(conn: Connection, values: list[str], base_url: str) -> dict[str, Pick]:
@@ -72,14 +72,21 @@ def _known(conn: Connection, values: list[str], base_url: str) -> dict[str, Pick
         return {}
     ids = {f"{base_url}/hubs/{v}" if "/" not in v and "@" not in v else v: v for v in values}
     handles = {v.lstrip("@").lower(): v for v in values if "@" in v}
-    rows = conn.execute(select(_hub).where(or_(
-        _hub.c.actor_uri.in_(list(ids)), _hub.c.handle.in_(list(handles))))).all()
+    rows = conn.execute(
+        select(_hub).where(or_(_hub.c.actor_uri.in_(list(ids)), _hub.c.handle.in_(list(handles))))
+    ).all()
     found = {}
     for row in rows:
         value = ids.get(row.actor_uri) or handles.get(row.handle.lower())
         if value is not None:
-            found[value] = Pick(value, row.title, f"@{row.handle}" if row.handle else
-                                row.actor_uri, bool(row.local), CHOSEN, True)
+            found[value] = Pick(
+                value,
+                row.title,
+                f"@{row.handle}" if row.handle else row.actor_uri,
+                bool(row.local),
+                CHOSEN,
+                True,
+            )
     return found
 
 
@@ -87,21 +94,20 @@ def describe(conn: Connection, value: str, base_url: str) -> Pick:
     """The hub ``value`` names, as the directory knows it (else the value itself)."""
     local = "@" not in value and "/" not in value
     return _known(conn, [value], base_url).get(value) or Pick(
-        value, value, f"@{value}@{host_of(base_url)}" if local else value, local, CHOSEN,
-        True)
+        value, value, f"@{value}@{host_of(base_url)}" if local else value, local, CHOSEN, True
+    )
 
 
 def _entry(conn: Connection, uri: str, base_url: str, group: str) -> Pick:
     prefix = f"{base_url}/hubs/"
-    value = uri[len(prefix):] if uri.startswith(prefix) else uri
+    value = uri[len(prefix) :] if uri.startswith(prefix) else uri
     known = _known(conn, [value], base_url).get(value)
     title = known.title if known else value
     handle = known.handle if known else uri
     return Pick(value, title, handle, uri.startswith(prefix), group, False)
 
 
-def pick_list(conn: Connection, access: Access, base_url: str, chosen: list[str]
-              ) -> list[Pick]:
+def pick_list(conn: Connection, access: Access, base_url: str, chosen: list[str]) -> list[Pick]:
     """Every hub to offer on ``access``'s compose form, the ``chosen`` ones ticked:
     those chosen first (wherever they came from), then the organizer's own hubs, then
     the hubs linked with this one."""
@@ -109,10 +115,9 @@ def pick_list(conn: Connection, access: Access, base_url: str, chosen: list[str]
     offered = {value: describe(conn, value, base_url) for value in chosen}
     for hub in your_hubs(conn, access.actor_uri):
         if hub.name != access.name and hub.name not in offered:
-            offered[hub.name] = Pick(hub.name, hub.title, f"@{hub.name}@{host}", True, YOURS,
-                                     False)
+            offered[hub.name] = Pick(hub.name, hub.title, f"@{hub.name}@{host}", True, YOURS, False)
     for link in links(conn, access.target):
-        if (link.ours == "accepted" or link.theirs == "accepted"):
+        if link.ours == "accepted" or link.theirs == "accepted":
             pick = _entry(conn, link.uri, base_url, LINKED)
             if pick.value != access.name and pick.value not in offered:
                 offered[pick.value] = pick

@@ -30,11 +30,11 @@ def test_an_organizer_posts_into_a_hub_found_in_the_directory(site: Site, page: 
     expect(hubs).to_have_count(1)
     # the feeds of this search: Atom, and the calendar to subscribe to, with the search
     feed = page.get_by_role("link", name="Atom feed")
-    assert parse_qs(urlsplit(feed.get_attribute("href") or "").query) == {
-        "q": ["tideway caucus"]}
+    assert parse_qs(urlsplit(feed.get_attribute("href") or "").query) == {"q": ["tideway caucus"]}
     webcal = page.get_by_role("link", name="Subscribe to their calls and actions")
-    expect(webcal).to_have_attribute("href", f"webcal://{site.url.split('://', 1)[1]}"
-                                     "/network/directory.ics?q=tideway+caucus")
+    expect(webcal).to_have_attribute(
+        "href", f"webcal://{site.url.split('://', 1)[1]}/network/directory.ics?q=tideway+caucus"
+    )
     expect(page.locator('link[rel="alternate"][type="application/atom+xml"]')).to_have_count(1)
     expect(page.locator('link[rel="alternate"][type="text/calendar"]')).to_have_count(1)
     assert_accessible(page)
@@ -68,7 +68,8 @@ def test_from_the_compose_form_to_the_directory_and_back(site: Site, page: Page)
     page.get_by_role("button", name="Search", exact=True).click()  # keeps the form in mind
     assert_accessible(page)
     page.locator("li.directory-hub").first.get_by_role(
-        "link", name=f"Post in {FINDER_TITLE}").click()
+        "link", name=f"Post in {FINDER_TITLE}"
+    ).click()
     expect(page).to_have_url(f"{site.url}/hubs/{HUB}/post/poll?to={FINDER}")
     expect(page.get_by_role("checkbox", name=FINDER_TITLE, exact=False)).to_be_checked()
     assert_accessible(page)
