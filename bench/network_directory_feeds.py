@@ -70,7 +70,7 @@ async def run(args: argparse.Namespace) -> None:
                 "Atom by tag": "/network/directory.atom?tag=housing",
                 "iCalendar, every hub": "/network/directory.ics",
                 "iCalendar by tag": "/network/directory.ics?tag=topic2",
-                "iCalendar by node": "/network/directory.ics?node=node3.example",
+                "iCalendar by node": "/network/directory.ics?node=node2.example",
             }
             async with client_of(app) as client:
                 for name, path in pages.items():
