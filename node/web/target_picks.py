@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, or_, select
 
+from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.resolve import parse_account
 from node.activitypub.urls import host_of
 from node.hubs.crosspost.resolve import MAX_TARGETS
@@ -49,7 +50,7 @@ def picked(values: Iterable[object], base_url: str) -> list[str]:
     :data:`MAX_TARGETS` plus one (so that too many is refused, not cut short); a hub of
     this node given as ``@name@host`` or by its URL becomes its name."""
     found: list[str] = []
-    own = host_of(base_url)
+    own, prefix = host_of(base_url), f"{base_url}/hubs/"
     for value in values:
         if not isinstance(value, str):
             continue
@@ -59,8 +60,8 @@ def picked(values: Iterable[object], base_url: str) -> list[str]:
         account = parse_account(text) if not text.startswith(("https://", "http://")) else None
         if account is not None and account[1] == own:
             text = account[0]
-        elif text.startswith(f"{base_url}/hubs/") and "/" not in text[len(base_url) + 6 :]:
-            text = text[len(base_url) + 6 :]
+        elif text.startswith(prefix) and USERNAME_RE.fullmatch(text[len(prefix) :]):
+            text = text[len(prefix) :]
         if text not in found:
             found.append(text)
     return found[: MAX_TARGETS + 1]
