@@ -37,5 +37,5 @@ def test_backfill_on_follow(make_node: MakeNode) -> None:
     assert f"backfill {hub}: done (finished)" in status and "2 stored" in status
     assert "0 refused" in status
     listed = b.cli("network", "directory", "--search", "may day")
-    assert listed.startswith(f"portshutdown@127.0.0.1:{a.port}\tWest Coast Port Shutdown\t"
+    assert listed.startswith(f"@portshutdown@127.0.0.1:{a.port}\tWest Coast Port Shutdown\t"
                              "-\t-\t0 followers")

@@ -14,7 +14,7 @@ Filters are those of the timeline plus the calendar's own: origin node, hub, kin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,9 @@ class Filters:
     kind: str = ""
     tag: str = ""
     region: str = ""
+    #: only events posted in one of these hubs (a subquery of hub ids: the directory's
+    #: calendar, :func:`node.network.directory_query.matching`); None: any hub
+    hubs: Select[Any] | None = field(default=None, compare=False)
 
     def query(self) -> dict[str, str]:
         """The filters that are set, as GET parameters (for the pages' links)."""
@@ -95,6 +98,9 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     if filters.hub:  # any hub it was posted in (item_origin), not only the first
         query = query.where(or_(_event.c.hub_uri == filters.hub, exists().where(
             _origin.c.object_uri == _event.c.object_uri, _origin.c.hub_uri == filters.hub)))
+    if filters.hubs is not None:
+        query = query.where(or_(_event.c.hub_uri.in_(filters.hubs), exists().where(
+            _origin.c.object_uri == _event.c.object_uri, _origin.c.hub_uri.in_(filters.hubs))))
     if filters.kind:
         query = query.where(_event.c.kind == filters.kind)
     if filters.region:

@@ -164,7 +164,10 @@ def _lines_about(node: Node, uri: str) -> list[str]:
 
 
 def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
-    """The hub directory, one hub a line: handle, title, region, tags, followers."""
+    """The hub directory, one hub a line: handle, title, region, tags, followers, id.
+
+    The handle is written as ``@name@host``, which is what ``--to`` on the posting
+    commands takes (a hub without a name: its id, which ``--to`` takes too)."""
     filters = DirectoryFilters(search=args.search or "", tag=(args.tag or "").lower(),
                                region=args.region or "", node=(args.node or "").lower())
 
@@ -182,7 +185,8 @@ def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
     for hub in nodes.with_node(args, read):
         tags = " ".join(f"#{t}" for t in hub.tags)
         followers = "?" if hub.followers is None else str(hub.followers)
-        print("\t".join((hub.handle or hub.uri, hub.title, hub.region or "-", tags or "-",
+        handle = f"@{hub.handle}" if hub.handle else hub.uri  # what --to takes
+        print("\t".join((handle, hub.title, hub.region or "-", tags or "-",
                          f"{followers} followers", hub.uri)))
     return 0
 
@@ -229,7 +233,8 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     source_add.set_defaults(run=lambda args: cmd_source_add(nodes, args))
     source.add_parser("list", parents=[common], help="the sources this node follows"
                       ).set_defaults(run=lambda args: cmd_source_list(nodes, args))
-    directory = add("directory", cmd_directory, "the hubs this node knows (search, filter)")
+    directory = add("directory", cmd_directory, "the hubs this node knows (search, filter); "
+                    "the first column is the handle to give to --to when posting")
     directory.add_argument("--search", help="words of a hub's title, handle or mission")
     directory.add_argument("--tag", help="only hubs with this tag (without #)")
     directory.add_argument("--region", help="only hubs of this region")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from node.network.models import NetworkHub
 
@@ -50,6 +51,7 @@ class DirectoryEntry:
     url: str
     followers: int | None
     last_activity: datetime | None
+    created_at: datetime | None = None  # when this node learned of the hub
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,49 @@ def directory_page(conn: Connection, filters: DirectoryFilters, *, after: int | 
         if last is not None:
             query = query.where(or_(_hub.c.sort_key > last.sort_key,
                                     and_(_hub.c.sort_key == last.sort_key, _hub.c.id > after)))
+    return _page(conn, query, limit)
+
+
+def _page(conn: Connection, query: Select[Any], limit: int) -> DirectoryPage:
     rows = conn.execute(query).all()
     more = len(rows) > limit
     entries = [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
                               r.region, r.tags.split(), r.host, r.url, r.followers,
-                              r.last_activity) for r in rows[:limit]]
+                              r.last_activity, r.created_at) for r in rows[:limit]]
     return DirectoryPage(entries, entries[-1].id if more else None)
+
+
+def _activity() -> ColumnElement[datetime]:
+    """When a hub was last seen active: its last item, else when we learned of it."""
+    return func.coalesce(_hub.c.last_activity, _hub.c.created_at)
+
+
+def activity_page(conn: Connection, filters: DirectoryFilters, *, after: int | None = None,
+                  limit: int = PAGE) -> DirectoryPage:
+    """One page of hubs, the most recently active first (the directory's Atom feed),
+    starting after hub ``after``: the keyset ``(activity, id)`` descending, as
+    :func:`directory_page` pages by title."""
+    activity = _activity()
+    query = select(_hub).where(*_where(filters)).order_by(activity.desc(), _hub.c.id.desc()) \
+        .limit(limit + 1)
+    if after is not None:
+        last = conn.execute(select(activity.label("at")).where(_hub.c.id == after)).first()
+        if last is not None:
+            query = query.where(or_(activity < last.at,
+                                    and_(activity == last.at, _hub.c.id < after)))
+    return _page(conn, query, limit)
+
+
+def matching(filters: DirectoryFilters) -> Select[Any]:
+    """The actor ids of every listed hub under ``filters``, as a subquery (the
+    directory's calendar reads the events of these hubs)."""
+    return select(_hub.c.actor_uri).where(*_where(filters))
+
+
+def matching_local(conn: Connection, filters: DirectoryFilters) -> list[str]:
+    """The actor ids of this node's own hubs under ``filters`` (a few)."""
+    return list(conn.execute(select(_hub.c.actor_uri).where(
+        *_where(filters), _hub.c.local.is_(True)).order_by(_hub.c.id)).scalars())
 
 
 @dataclass(frozen=True)

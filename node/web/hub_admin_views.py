@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +42,7 @@ from node.web.hub_manage import (
 from node.web.i18n import N_, Sentence, Text, as_sentence, refusal
 from node.web.item_targets_view import targets_path
 from node.web.item_text import source_text
+from node.web.target_picks import pick_list, picked
 from node.web.templating import render
 from node.web.uploads import image_upload, read_upload_form
 from node.zones import ZoneError
@@ -141,22 +143,32 @@ def kind_of(request: Request) -> str:
 
 
 async def compose_page(request: Request, access: Access, kind: str, values: Values | None,
-                       *, status: int = 200, error: str = "") -> Response:
+                       *, chosen: list[str] | None = None, status: int = 200,
+                       error: str = "") -> Response:
     if values is None:
         zone = await reading(request, lambda node, conn: default_timezone(
             conn, access.target, node.settings.timezone))
         values = blank_values(kind, {"timezone": zone})
+    picks = await reading(request, lambda node, conn: pick_list(
+        conn, access, node.settings.url, chosen or []))
+    if kind == "call":  # a call goes into its own hub and hubs elsewhere only
+        picks = [p for p in picks if p.checked or not p.local]
+    find = f"/network/directory?{urlencode({'post_from': access.name, 'post_kind': kind})}"
     context = {**_hub(access), "kind": kind, "label": KIND_LABELS[kind], "v": values,
                "error": error, "action": f"/hubs/{access.name}/post/{kind}",
-               "with_image": kind in IMAGE_KINDS}
+               "with_image": kind in IMAGE_KINDS, "picks": picks, "find_hubs": find}
     return await render(request, "hub_post.html", context, status=status)
 
 
 @login_required
 async def compose(request: Request, login: Login) -> Response:
-    """GET /hubs/{name}/post/{kind}: the form for one kind of item."""
+    """GET /hubs/{name}/post/{kind}: the form for one kind of item; ``?to=`` ticks hubs
+    chosen in the directory ("Post here")."""
     kind = kind_of(request)
-    return await compose_page(request, await hub_access(request, login), kind, None)
+    access = await hub_access(request, login)
+    chosen = [v for v in picked(request.query_params.getlist("to"),
+                                node_of(request).settings.url) if v != access.name]
+    return await compose_page(request, access, kind, None, chosen=chosen)
 
 
 @login_required
@@ -171,14 +183,17 @@ async def post(request: Request, login: Login) -> Response:
         verify_session_form(request, form, login)
         access = await hub_access(request, login)
         values = form_values(form, kind)
+        chosen = [v for v in picked(form.getlist("pick"), node_of(request).settings.url)
+                  if v != access.name]
         try:
             image = await image_upload(request, form) if kind in IMAGE_KINDS else None
-            targets = await resolve_targets(node_of(request), split_targets(values["also_to"]))
+            targets = await resolve_targets(node_of(request),
+                                            [*chosen, *split_targets(values["also_to"])])
             uri, state = await in_transaction(request, lambda node, conn: post_kind(
                 node, conn, access, kind, values, image, targets))
         except REFUSALS as exc:  # every service refuses with a message for the organizer
-            return await compose_page(request, access, kind, values, status=400,
-                                      error=shown(exc))
+            return await compose_page(request, access, kind, values, chosen=chosen,
+                                      status=400, error=shown(exc))
     finally:
         await form.close()
     if targets.local or targets.remote:  # a cross-post: where it stands in each hub

@@ -22,8 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor
 from node.hubs.hub.models import Hub, HubMember
+from node.hubs.hub.your_hubs import your_hubs
 from node.network.directory import sync_local
 from node.network.directory_query import (
     DirectoryEntry,
@@ -35,10 +37,12 @@ from node.network.directory_query import (
 from node.runtime import Node
 from node.web.auth import current_login
 from node.web.hub_admin_views import in_transaction
+from node.web.hub_forms import KINDS
 from node.web.markup import sanitized_markup
 from node.web.templating import render
 
 PAGE = "/network/directory"
+POST_HERE = "/network/post"
 LIMITS = {"q": 200, "tag": 60, "region": 200, "node": 255}
 STEWARDS = ("admin", "moderator")
 _actors = LocalActor.__table__  # type: ignore[attr-defined]
@@ -54,6 +58,7 @@ class Listed:
     mission: Markup  # the Group's summary, sanitised again as it is shown
     follow_url: str  # this node's remote-follow page, or the hub's own page
     handle: str  # @name@host, for any fediverse app's search
+    pick: str  # how a compose form names it as a target: its name here, else its id
 
 
 def filters_of(request: Request) -> DirectoryFilters | None:
@@ -91,7 +96,26 @@ def listed(node: Node, entry: DirectoryEntry) -> Listed:
     name = entry.handle.split("@", 1)[0]
     follow = f"/hubs/{quote(name)}/follow" if entry.local and name else entry.url
     return Listed(entry, sanitized_markup(entry.summary), follow,
-                  f"@{entry.handle}" if entry.handle else "")
+                  f"@{entry.handle}" if entry.handle else "",
+                  name if entry.local and name else entry.uri)
+
+
+def posting(request: Request) -> dict[str, str]:
+    """The hub and kind a compose form's "Find a hub in the directory" came from: kept
+    by the page's links, so that "Post here" goes straight back to that form."""
+    values = {k: request.query_params.get(k, "") for k in ("post_from", "post_kind")}
+    if not USERNAME_RE.fullmatch(values["post_from"]) or values["post_kind"] not in KINDS:
+        return {}
+    return values
+
+
+def post_here(entry: Listed, posting: dict[str, str]) -> str:
+    """Where "Post here" leads: the compose form the reader came from, else the page
+    where they choose which of their hubs they post from."""
+    if posting:
+        return (f"/hubs/{posting['post_from']}/post/{posting['post_kind']}?"
+                + urlencode({"to": entry.pick}))
+    return f"{POST_HERE}?{urlencode({'to': entry.pick})}"
 
 
 def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
@@ -101,9 +125,20 @@ def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
     shown = filters or DirectoryFilters()
     query = shown.query()
     more = f"{PAGE}?{urlencode({**query, 'after': page.after})}" if page.after else ""
-    return {"entries": [listed(node, e) for e in page.entries], "filters": shown,
+    return {**feed_links(node.settings.url, query),
+            "entries": [listed(node, e) for e in page.entries], "filters": shown,
             "facets": facets(conn), "more": more, "filtered": filters is None or bool(query),
-            "my_hubs": steward_hubs(conn, reader), "first_page": after is None}
+            "my_hubs": steward_hubs(conn, reader), "first_page": after is None,
+            "member_of": [h.name for h in your_hubs(conn, reader)] if reader else []}
+
+
+def feed_links(base: str, query: dict[str, str]) -> dict[str, str]:
+    """The page's Atom feed and calendar, with the reader's filters (the calendar also
+    as ``webcal://``, which makes a browser hand it to the calendar app)."""
+    tail = f"?{urlencode(query)}" if query else ""
+    ics = f"{base}{PAGE}.ics{tail}"
+    return {"atom_url": f"{PAGE}.atom{tail}", "ics_url": ics,
+            "webcal_url": "webcal://" + ics.split("://", 1)[1]}
 
 
 async def directory(request: Request) -> Response:
@@ -115,6 +150,10 @@ async def directory(request: Request) -> Response:
                                                                      after, reader))
     # the operator follows a hub of another node for the whole node (/admin/network)
     context["operator"] = login is not None and login.account.is_admin
+    context["posting"] = posting(request) if context["member_of"] else {}
+    context["post_here"] = post_here
+    if context["posting"] and context["more"]:
+        context["more"] += "&" + urlencode(context["posting"])
     return await render(request, "network_directory.html", context)
 
 

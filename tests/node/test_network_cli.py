@@ -12,6 +12,8 @@ from sqlalchemy import Engine, insert, select
 
 from node.activitypub.models import Follow, LocalActor
 from node.cli import main
+from node.hubs.hub.models import HubItem
+from tests.node.cli_support import PASSWORD, run_cli
 
 NODE = "https://philly.example"
 PEER = "https://oakland.example/actor"
@@ -105,13 +107,34 @@ def test_directory_lists_searches_and_filters(flags: list[str], monkeypatch: pyt
                         WHEN, followers=3)
     assert run(["network", "directory"], flags, monkeypatch) == 0
     out = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in out] == ["klima@berlin.example",
-                                                     "tenants@oakland.example"]
+    assert [line.split("\t")[0] for line in out] == ["@klima@berlin.example",
+                                                     "@tenants@oakland.example"]
     assert run(["network", "directory", "--tag", "housing"], flags, monkeypatch) == 0
-    assert capsys.readouterr().out == ("tenants@oakland.example\tTenants\tCA\t#housing\t"
+    assert capsys.readouterr().out == ("@tenants@oakland.example\tTenants\tCA\t#housing\t"
                                        "3 followers\thttps://oakland.example/hubs/tenants\n")
     assert run(["network", "directory", "--search", "KLIMA MISSION"], flags, monkeypatch) == 0
-    assert capsys.readouterr().out.startswith("klima@berlin.example\t")
+    assert capsys.readouterr().out.startswith("@klima@berlin.example\t")
     assert run(["network", "directory", "--region", "berlin", "--node", "oakland.example"],
                flags, monkeypatch) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_the_directory_handle_is_what_to_takes(flags: list[str],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str],
+                                               engine: Engine) -> None:
+    assert run_cli(["user", "create", "nate", "--password-stdin"], flags, monkeypatch,
+                   PASSWORD) == 0
+    for name in ("portshutdown", "dockers"):
+        assert run(["hub", "create", name, "--title", name.title(), "--admin", "nate"],
+                   flags, monkeypatch) == 0
+    capsys.readouterr()
+    assert run(["network", "directory", "--search", "dockers"], flags, monkeypatch) == 0
+    handle = capsys.readouterr().out.split("\t")[0]
+    assert handle == "@dockers@philly.example"
+    assert run(["post", "--as", "nate", "--hub", "portshutdown", "--to", handle, "Both"],
+               flags, monkeypatch) == 0
+    items = HubItem.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        posted_in = conn.execute(select(items.c.hub_id)).scalars().all()
+    assert len(posted_in) == len(set(posted_in)) == 2  # one item, in both hubs

@@ -91,3 +91,17 @@ def test_titles_come_from_name_else_the_start_of_the_text() -> None:
     title = plain_title(None, long)
     assert title.endswith("…") and len(title) <= 81 and "  " not in title
     assert plain_title(None, "<p></p>") == "(untitled)"
+
+
+def test_categories_and_the_next_page_link_rfc_5005() -> None:
+    """Tags as ``category term`` (RFC 4287 section 4.2.2); a paged feed's ``next``."""
+    later = f"{HUB}/feed.atom?after=7"
+    root = ET.fromstring(atom_feed(info(next_url=later),
+                                   [entry(1, categories=("labour", "a&b <c>"))]))
+    links = {link.get("rel"): link.get("href") for link in root.findall("a:link", NS)}
+    assert links["next"] == later
+    [item] = root.findall("a:entry", NS)
+    assert [c.get("term") for c in item.findall("a:category", NS)] == ["labour", "a&b <c>"]
+    parsed = feedparser.parse(atom_feed(info(), [entry(1, categories=("labour",))]))
+    assert parsed.bozo == 0 and [t.term for t in parsed.entries[0].tags] == ["labour"]
+    assert "next" not in {link.rel for link in parsed.feed.links}

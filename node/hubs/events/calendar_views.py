@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -56,8 +56,10 @@ _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 
 
-def calendar_rows(conn: Connection, now: datetime, hub_id: int | None = None) -> list[Any]:
-    """Published event and call items of live hubs (one hub, or all) in the window.
+def calendar_rows(conn: Connection, now: datetime, hub_id: int | None = None,
+                  hub_ids: Collection[int] | None = None) -> list[Any]:
+    """Published event and call items of live hubs (one hub, or all) in the window;
+    with ``hub_ids``, the own items of those hubs (what linked hubs shared is theirs).
 
     Only index columns: documents are read for what the block cache does not hold.
     """
@@ -73,6 +75,8 @@ def calendar_rows(conn: Connection, now: datetime, hub_id: int | None = None) ->
              .order_by(_item.c.id))
     if hub_id is not None:
         query = query.where(_item.c.hub_id == hub_id)
+    if hub_ids is not None:
+        query = query.where(_item.c.hub_id.in_(list(hub_ids)), _item.c.linked_from.is_(None))
     return list(conn.execute(query))
 
 
@@ -125,14 +129,15 @@ def documents(conn: Connection, uris: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def feed_blocks(conn: Connection, cache: calendar.BlockCache, now: datetime,
-                hub_id: int | None = None) -> list[calendar.Block]:
+                hub_id: int | None = None, *, hub_ids: Collection[int] | None = None
+                ) -> list[calendar.Block]:
     """The feed's blocks, serialised only for objects that changed since last time."""
     linked = {} if hub_id is None else linked_origins(conn, hub_id)
     followed = set() if hub_id is None else source_uris(conn, hub_id)
     origins = {uri: hub_handle(hub) for uri, hub in linked.items()}
     from_source = {uri for uri, hub in linked.items() if hub in followed}
     wanted = [_marked(w, origins, from_source)
-              for w in plan(calendar_rows(conn, now, hub_id))]
+              for w in plan(calendar_rows(conn, now, hub_id, hub_ids))]
     cached = cache.get_many([w.key for w in wanted])
     docs = documents(conn, [u for w, c in zip(wanted, cached, strict=True) if c is None
                             for u in w.uris])

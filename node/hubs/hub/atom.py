@@ -42,6 +42,7 @@ class FeedInfo:
     subtitle_html: str = ""
     icon: str | None = None
     hub_url: str = ""  # a WebSub hub (W3C WebSub section 4: discovery)
+    next_url: str = ""  # the next (older) page of a paged feed (RFC 5005 section 3)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class FeedEntry:
     updated: datetime
     content_html: str
     summary_html: str = ""
+    categories: tuple[str, ...] = ()  # ``category term`` (RFC 4287 section 4.2.2)
 
 
 def plain_title(name: object, content_html: str) -> str:
@@ -92,6 +94,8 @@ def _entry(feed: ET.Element, item: FeedEntry) -> None:
     _text(entry, "published", isoformat(item.published))
     ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": item.url})
     _author(entry, item.author_name, item.author_uri)
+    for term in item.categories:
+        ET.SubElement(entry, "category", {"term": term})
     if item.summary_html:
         _text(entry, "summary", item.summary_html, type="html")
     _text(entry, "content", item.content_html, type="html")
@@ -116,6 +120,8 @@ def atom_feed(info: FeedInfo, entries: Sequence[FeedEntry]) -> bytes:
                                  "href": info.alternate_url})
     if info.hub_url:
         ET.SubElement(feed, "link", {"rel": "hub", "href": info.hub_url})
+    if info.next_url:
+        ET.SubElement(feed, "link", {"rel": "next", "type": ATOM_TYPE, "href": info.next_url})
     _author(feed, info.author_name, info.author_uri)
     _text(feed, "generator", "ionode")
     if info.icon:
