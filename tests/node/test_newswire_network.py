@@ -235,7 +235,8 @@ def test_a_pick_whose_original_is_deleted_is_withdrawn_with_an_undo(h: Harness) 
     assert PUBLIC in undo["to"] and f"{NEWS}/followers" in undo["cc"]
     assert [d["type"] for d in h.remote.deliveries(f"https://{OTHER}/inbox")] == [
         "Announce", "Announce", "Undo"]  # the author hears of it too
-    assert [r["state"] for r in rows(h, _news)] == ["withdrawn", "picked"]
+    assert {r["title"]: r["state"] for r in rows(h, _news)} == {"Walkout 1": "withdrawn",
+                                                                "Walkout 2": "picked"}
     withdrawn = [e for e in rows(h, _log) if e["action"] == "withdrawn"]
     assert [(e["title"], e["role"]) for e in withdrawn] == [("Walkout 1", "node")]
     log = h.client.get("/news/log").text

@@ -32,8 +32,7 @@ from node.newswire.websub.service import queue_ping
 from node.runtime import Node
 
 WITHDRAWN = "withdrawn"
-BY_NODE = "node"  # the log's role when no moderator decided
-NOTE = "the original was deleted by its author"
+BY_NODE = "node"  # the log's role when no moderator decided (the page says why)
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
@@ -78,7 +77,7 @@ def withdraw_pick(node: Node, conn: Connection, pick: Any) -> bool:
         outbox.publish(conn, actor=news, activity=undo, now=now,
                        inboxes=_author_inbox(conn, pick.submitter_actor))
     conn.execute(insert(_log).values(item_id=pick.id, action=WITHDRAWN, title=pick.title,
-                                     clause="", note=NOTE, role=BY_NODE, at=now))
+                                     clause="", note="", role=BY_NODE, at=now))
     queue_ping(conn, node.settings.websub_hub, f"{news.uri}/feed.atom", now)
     return True
 
