@@ -85,8 +85,13 @@ class ModerationQueue:
 
     async def page(self, request: Request, *, status: int = 200, **values: Any) -> Response:
         data = await run_in_threadpool(self.load, node_of(request))
-        context = {"flash": self.saved.get(request.query_params.get("saved", ""), ""),
-                   "error": "", **self.defaults, **data, **values}
+        context = {
+            "flash": self.saved.get(request.query_params.get("saved", ""), ""),
+            "error": "",
+            **self.defaults,
+            **data,
+            **values,
+        }
         return await render(request, self.template, context, status=status)
 
     def page_route(self) -> Route:
@@ -97,14 +102,18 @@ class ModerationQueue:
 
         return Route(self.path, moderator_required(get), methods=["GET"])
 
-    async def decide(self, request: Request, thing_id: int,
-                     work: Callable[[Node, Connection], object], saved: str,
-                     **typed: Any) -> Response:
+    async def decide(
+        self,
+        request: Request,
+        thing_id: int,
+        work: Callable[[Node, Connection], object],
+        saved: str,
+        **typed: Any,
+    ) -> Response:
         """Run ``work`` in one transaction: a 303 to the page with ``saved``, or the page
         again (400) with the refusal beside ``thing_id`` and ``typed`` kept."""
         try:
             await in_transaction(request, work)
         except NewsError as exc:
-            return await self.page(request, status=400, error=str(exc), error_for=thing_id,
-                                   **typed)
+            return await self.page(request, status=400, error=str(exc), error_for=thing_id, **typed)
         return RedirectResponse(f"{self.path}?saved={saved}", status_code=303)

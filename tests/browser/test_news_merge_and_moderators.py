@@ -52,7 +52,8 @@ def _option(page: Page, title: str) -> str:
 
 
 def test_an_admin_makes_an_organizer_a_news_moderator_and_removes_them(
-        site: Site, page: Page, browser: Browser) -> None:
+    site: Site, page: Page, browser: Browser
+) -> None:
     name = _unique("mod")
     site.cli("user", "create", name, "--password-stdin", stdin=PASSWORD + "\n")
     sign_in(page, site.url, ORGANIZER)

@@ -43,16 +43,21 @@ _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 
 def deleted_picks(conn: Connection, limit: int = 50) -> list[Any]:
     """Picked news items whose original is tombstoned, oldest first."""
-    return list(conn.execute(
-        select(_item.c.id, _item.c.title, _item.c.submitted_object, _item.c.submitter_actor)
-        .join(_object, _object.c.uri == _item.c.submitted_object)
-        .where(_item.c.state == "picked", _object.c.deleted_at.is_not(None))
-        .order_by(_item.c.id).limit(limit)))
+    return list(
+        conn.execute(
+            select(_item.c.id, _item.c.title, _item.c.submitted_object, _item.c.submitter_actor)
+            .join(_object, _object.c.uri == _item.c.submitted_object)
+            .where(_item.c.state == "picked", _object.c.deleted_at.is_not(None))
+            .order_by(_item.c.id)
+            .limit(limit)
+        )
+    )
 
 
 def _author_inbox(conn: Connection, author: str) -> list[str]:
-    row = conn.execute(select(_remote.c.shared_inbox, _remote.c.inbox)
-                       .where(_remote.c.uri == author)).first()
+    row = conn.execute(
+        select(_remote.c.shared_inbox, _remote.c.inbox).where(_remote.c.uri == author)
+    ).first()
     inbox = (row.shared_inbox or row.inbox) if row is not None else None
     return [inbox] if inbox else []
 
@@ -60,24 +65,55 @@ def _author_inbox(conn: Connection, author: str) -> list[str]:
 def withdraw_pick(node: Node, conn: Connection, pick: Any) -> bool:
     """Withdraw one pick (a :func:`deleted_picks` row); False when another process did."""
     now = node.clock()
-    claimed = conn.execute(update(_item).where(_item.c.id == pick.id, _item.c.state == "picked")
-                           .values(state=WITHDRAWN, decided_at=now))
+    claimed = conn.execute(
+        update(_item)
+        .where(_item.c.id == pick.id, _item.c.state == "picked")
+        .values(state=WITHDRAWN, decided_at=now)
+    )
     if claimed.rowcount != 1:
         return False
-    news = newswire_actor(conn, base_url=node.settings.url, now=now,
-                          node_name=node.settings.node_name)
+    news = newswire_actor(
+        conn, base_url=node.settings.url, now=now, node_name=node.settings.node_name
+    )
     outbox = node.services.outbox
-    announces = conn.execute(select(_outbox.c.document).where(
-        _outbox.c.actor_id == news.id, _outbox.c.type == "Announce",
-        _outbox.c.object_uri == pick.submitted_object).order_by(_outbox.c.id)).scalars()
+    announces = conn.execute(
+        select(_outbox.c.document)
+        .where(
+            _outbox.c.actor_id == news.id,
+            _outbox.c.type == "Announce",
+            _outbox.c.object_uri == pick.submitted_object,
+        )
+        .order_by(_outbox.c.id)
+    ).scalars()
     for document in announces:
         shared = {k: v for k, v in strip_proof(dict(document)).items() if k != "@context"}
-        undo = activity("Undo", id=outbox.new_id("activities"), actor=news.uri, object=shared,
-                        published=now, to=shared.get("to", []), cc=shared.get("cc", []))
-        outbox.publish(conn, actor=news, activity=undo, now=now,
-                       inboxes=_author_inbox(conn, pick.submitter_actor))
-    conn.execute(insert(_log).values(item_id=pick.id, action=WITHDRAWN, title=pick.title,
-                                     clause="", note="", role=BY_NODE, at=now))
+        undo = activity(
+            "Undo",
+            id=outbox.new_id("activities"),
+            actor=news.uri,
+            object=shared,
+            published=now,
+            to=shared.get("to", []),
+            cc=shared.get("cc", []),
+        )
+        outbox.publish(
+            conn,
+            actor=news,
+            activity=undo,
+            now=now,
+            inboxes=_author_inbox(conn, pick.submitter_actor),
+        )
+    conn.execute(
+        insert(_log).values(
+            item_id=pick.id,
+            action=WITHDRAWN,
+            title=pick.title,
+            clause="",
+            note="",
+            role=BY_NODE,
+            at=now,
+        )
+    )
     queue_ping(conn, node.settings.websub_hub, f"{news.uri}/feed.atom", now)
     return True
 
