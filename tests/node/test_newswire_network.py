@@ -31,6 +31,7 @@ from tests.node.newswire_network_support import (
     followed_source,
     page,
     send,
+    two_items_for_a_follower,
 )
 from tests.node.newswire_support import make_moderator
 from tests.node.web_support import add_organizer, form_token, login
@@ -126,12 +127,7 @@ def test_a_moderator_picks_an_item_and_news_announces_it(h: Harness, settings: S
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    bo = h.remote.add_actor(MASTO, "bo")  # a Mastodon follower of our @news
-    send(h, bo, {"id": f"{bo.uri}#follows/1", "type": "Follow", "actor": bo.uri,
-                 "object": NEWS})
-    source = followed_source(h)
-    for n in (1, 2):
-        send(h, source, create(source, article(source, n, f"Strike day {n}", h)))
+    source = two_items_for_a_follower(h, "Strike day")
     first, second = rows(h, _net)
     assert "Pick into the newswire" not in page(h)
     login(h.client, "mo")
@@ -206,12 +202,7 @@ def test_another_newswire_picking_our_news_is_counted_not_kept(h: Harness) -> No
 
 
 def test_a_pick_whose_original_is_deleted_is_withdrawn_with_an_undo(h: Harness) -> None:
-    bo = h.remote.add_actor(MASTO, "bo")  # a Mastodon follower of our @news
-    send(h, bo, {"id": f"{bo.uri}#follows/1", "type": "Follow", "actor": bo.uri,
-                 "object": NEWS})
-    source = followed_source(h)
-    for n in (1, 2):
-        send(h, source, create(source, article(source, n, f"Walkout {n}", h)))
+    source = two_items_for_a_follower(h, "Walkout")
     first, second = rows(h, _net)
     login(h.client, "mo")
     token = form_token(h.client, "/news/network")
