@@ -284,9 +284,14 @@ def test_a_blocked_account_gets_no_post_through_its_hosts_shared_inbox(h: Harnes
     assert _creates(h, "https://mastodon.example/inbox") == ["<p>news 1</p>",
                                                               "<p>news 2</p>"]  # bo's
     assert _creates(h, "https://solo.example/inbox") == ["<p>news 1</p>"]  # cy's only: none
-    to_solo = [str(r.url) for r in h.remote.received
-               if r.method == "POST" and r.url.host == "solo.example"]
-    assert to_solo == [f"{cy.uri}/inbox", "https://solo.example/inbox"]  # Accept, news 1
+    # their servers are told the follows are over, so they stop handing our posts on
+    rejects = [(d["actor"], d["object"]["actor"], d["object"]["id"])
+               for inbox in ("https://mastodon.example/inbox", "https://solo.example/inbox")
+               for d in h.remote.deliveries(inbox) if d["type"] == "Reject"]
+    assert sorted(rejects) == sorted([
+        (NEWS, ana.uri, f"{ana.uri}#follows/1"), (f"{h.node.settings.url}/actor", ana.uri,
+                                                  f"{ana.uri}#follows/2"),
+        (NEWS, cy.uri, f"{cy.uri}#follows/1")])
 
 
 def test_follower_inboxes_leave_blocked_accounts_out_before_sharing(world: World) -> None:
