@@ -1,7 +1,8 @@
 """The newswire across three nodes (issue 10, "Done means"): a submission on A approved
 by A's moderator reaches follower node B's @news and a Mastodon-shaped follower (a fake
 account on loopback recording its inbox, :mod:`federation_tests.fake_peer`) at once;
-B's moderator picks it into B's newswire, and B's Announce reaches B's followers."""
+B's moderator picks it into B's newswire, and B's Announce reaches B's followers; when A
+removes the news, B withdraws the pick (Undo{Announce})."""
 
 from __future__ import annotations
 
@@ -82,3 +83,15 @@ def test_approved_news_reaches_a_node_and_mastodon_then_is_picked(
     assert "pick" in b.cli("news", "log") and TITLE in b.cli("news", "log")
     creates = [x for x in mastodon.inbox_of("alice") if x.get("type") == "Create"]
     assert len(creates) == 1  # the Article reached alice once, the pick did not resend it
+
+    # A's moderator removes the news after a report: its Delete reaches B, whose @news
+    # withdraws the pick within seconds: alice gets B's Undo{Announce}, B's log says so
+    out = a.cli("report", "create", "--object", article, "--reason", "spam")
+    report_id = re.search(r"report (\d+) is", out).group(1)  # type: ignore[union-attr]
+    a.cli("report", "resolve", report_id, "--as", "mod", "--action", "removed")
+    (undo,) = wait_for(lambda: [x for x in mastodon.inbox_of("alice")
+                                if x.get("type") == "Undo"], 60,
+                       "alice never received B's Undo of its Announce")
+    assert undo["actor"] == f"{b.url}/news" and undo["object"]["id"] == announce["id"]
+    withdrawn = [line for line in b.cli("news", "log").splitlines() if "\twithdrawn\t" in line]
+    assert len(withdrawn) == 1 and TITLE in withdrawn[0] and withdrawn[0].endswith("\tnode")

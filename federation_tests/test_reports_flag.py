@@ -36,3 +36,4 @@ def test_a_report_on_remote_content_reaches_the_origins_queue_anonymously(
     assert report["object_uris"] is not None and str(note["uri"]) in str(report["object_uris"])
     assert "An advert" in str(report["comment"]) and "alice" not in str(report)
     assert report["state"] == "open" and report["kind"] == "item"
+    assert report["reason"] == "spam"  # the category travels in the Flag's summary

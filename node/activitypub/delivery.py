@@ -49,7 +49,7 @@ from node.activitypub.classify import (
 )
 from node.activitypub.delivery_pipeline import Claimed, Material, Mode, Pipeline, Signed
 from node.activitypub.delivery_slots import Slots
-from node.activitypub.federation_store import FederationPolicy
+from node.activitypub.federation_store import FederationPolicy, FederationRule
 from node.activitypub.keys import load_rsa_private
 from node.activitypub.models import Delivery, Follow, LocalActor, OutboxActivity
 from node.activitypub.signatures import sign_request
@@ -70,6 +70,7 @@ _delivery = Delivery.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+_rule = FederationRule.__table__  # type: ignore[attr-defined]
 
 #: Jobs signed per thread hand-off.
 SIGN_CHUNK = 10
@@ -117,11 +118,18 @@ def deliveries_for_followers(conn: Connection, actor_uri: str) -> list[str]:
     """The inboxes of ``actor_uri``'s accepted followers, one per shared inbox.
 
     Only ``accepted`` follows count (a Follow counted before its Accept leaked
-    followers-only posts at Pixelfed). A follower's shared inbox replaces its own.
+    followers-only posts at Pixelfed). A follower's shared inbox replaces its own, but
+    only after blocked accounts are left out: the delivery worker refuses a blocked
+    account's own inbox, not its server's shared inbox, so a blocked follower left in
+    the list would bring its host the post through the shared inbox. Without them, a
+    host whose only followers are blocked gets nothing (a block also cuts their follows:
+    :mod:`node.activitypub.federation_purge`; this holds whatever row is left).
     """
+    blocked = select(_rule.c.target).where(_rule.c.kind == "actor")
     rows = conn.execute(
         select(_follow.c.inbox, _follow.c.shared_inbox)
-        .where(_follow.c.following == actor_uri, _follow.c.state == "accepted")
+        .where(_follow.c.following == actor_uri, _follow.c.state == "accepted",
+               _follow.c.follower.not_in(blocked))
         .order_by(_follow.c.id)
     )
     return list(dict.fromkeys(shared or inbox for inbox, shared in rows if shared or inbox))

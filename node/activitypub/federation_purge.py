@@ -11,6 +11,12 @@ when it suspends a domain. The cost: lifting the block does not bring old items 
 
 Follows both ways are cut, so the blocked side gets no delivery and sends nothing we
 asked for (a block is the end of the relation, as Mastodon's domain block "suspend").
+A blocked *account* is also told that its follows are over (:func:`reject_follows`):
+its server keeps its own list of who follows whom and hands every post that reaches
+its shared inbox (for another follower there) to its local followers; Mastodon drops
+the follow on ``Reject{Follow}`` (``app/lib/activitypub/activity/reject.rb``, as its
+"remove follower" sends). The Reject goes to that server's shared inbox, the one
+address of it still served (the account's own inbox is refused like the account).
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from datetime import datetime
 from sqlalchemy import Column, ColumnElement, Connection, delete, or_, select, update
 
 from node.activitypub.federation_policy import Rules, domain_forms
+from node.activitypub.local_actors import find_by_uri
 from node.activitypub.models import Follow, StoredObject
+from node.activitypub.outbox import Outbox
+from node.activitypub.vocab import activity
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -60,3 +69,24 @@ def withdraw(conn: Connection, kind: str, target: str, local_host: str,
     if cut:
         conn.execute(delete(_follow).where(_follow.c.id.in_(cut)))
     return len(hidden), len(cut)
+
+
+def reject_follows(conn: Connection, outbox: Outbox, blocked: str, now: datetime) -> int:
+    """Queue ``Reject{Follow}`` from each local actor ``blocked`` follows (or asked to);
+    call before :func:`withdraw` cuts the rows. How many were queued."""
+    rows = conn.execute(select(_follow.c.following, _follow.c.activity_id, _follow.c.inbox,
+                               _follow.c.shared_inbox).where(_follow.c.follower == blocked)
+                        .order_by(_follow.c.id)).all()
+    queued = 0
+    for row in rows:
+        local, inbox = find_by_uri(conn, row.following), row.shared_inbox or row.inbox
+        if local is None or not inbox:
+            continue
+        follow = {"id": row.activity_id, "type": "Follow", "actor": blocked,
+                  "object": local.uri}
+        reject = activity("Reject", id=outbox.new_id("activities"), actor=local.uri,
+                          object=follow, published=now, to=[blocked])
+        outbox.publish(conn, actor=local, activity=reject, now=now, to_followers=False,
+                       inboxes=[inbox])
+        queued += 1
+    return queued

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from node.newswire.network_news.withdraw import withdraw_task
 from node.newswire.websub.service import send_due
 from node.periodic import PeriodicTask
 from node.runtime import Node
@@ -14,5 +15,7 @@ async def websub_pings(node: Node) -> int:
 
 
 def news_tasks() -> list[PeriodicTask]:
-    """WebSub pings every few seconds: readers hear of approved news within seconds."""
-    return [PeriodicTask("websub pings", timedelta(seconds=5), websub_pings)]
+    """WebSub pings every few seconds: readers hear of approved news within seconds; picks
+    whose original was deleted are withdrawn (``Undo{Announce}``) as often."""
+    return [PeriodicTask("websub pings", timedelta(seconds=5), websub_pings),
+            PeriodicTask("withdraw deleted picks", timedelta(seconds=5), withdraw_task)]

@@ -35,7 +35,7 @@ from node.runtime import Node, node_of
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction
 from node.web.i18n import N_
-from node.web.news_moderation_views import moderator_required
+from node.web.moderation_queue import moderator_required
 from node.web.news_views import field
 from node.web.templating import render
 

@@ -10,11 +10,10 @@ another (waiting or published) one. Every form carries the session's CSRF token.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -24,14 +23,18 @@ from node.newswire.conduct.rules import DOCUMENTS, clauses
 from node.newswire.conduct.service import current, publish_version
 from node.newswire.errors import NewsError
 from node.newswire.moderation.merge import NO_TARGET, candidates, merge
-from node.newswire.moderation.roles import NOT_MODERATOR, role_of
 from node.newswire.moderation.service import approve, reject, waiting
 from node.runtime import Node, node_of
 from node.web.admin_views import admin_required
-from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction
 from node.web.i18n import N_
+from node.web.moderation_queue import (
+    MAX_ID_DIGITS,
+    ModerationQueue,
+    decision_form,
+    moderator_required,
+)
 from node.web.news_views import field
 from node.web.templating import render
 
@@ -43,27 +46,6 @@ SAVED = {
 }
 
 
-def _role(node: Node, login: Login) -> str | None:
-    with node.engine.connect() as conn:
-        return role_of(conn, login.account.id)
-
-
-def moderator_required(endpoint: Any) -> Endpoint:
-    """``login_required``, a 403 for organizers who do not moderate the news; the
-    endpoint gets the moderator's role."""
-
-    @functools.wraps(endpoint)
-    async def guarded(request: Request, login: Login) -> Response:
-        role = await run_in_threadpool(_role, node_of(request), login)
-        if role is None:
-            raise HTTPException(403, NOT_MODERATOR)
-        response: Response = await endpoint(request, login, role)
-        return response
-
-    inner: LoginEndpoint = guarded
-    return login_required(inner)
-
-
 def _queue(node: Node) -> dict[str, Any]:
     with node.engine.connect() as conn:
         conduct = current(conn, "conduct")
@@ -71,73 +53,42 @@ def _queue(node: Node) -> dict[str, Any]:
                 "clauses": clauses(conduct.markdown) if conduct else []}
 
 
-async def queue_response(request: Request, *, status: int = 200, **values: Any) -> Response:
-    data = await run_in_threadpool(_queue, node_of(request))
-    context = {"flash": SAVED.get(request.query_params.get("saved", ""), ""), "error": "",
-               "error_for": 0, "typed": {}, **data, **values}
-    return await render(request, "news_queue.html", context, status=status)
-
-
-@moderator_required
-async def queue_page(request: Request, login: Login, role: str) -> Response:
-    """GET /news/queue."""
-    return await queue_response(request)
-
-
-def _item_id(request: Request) -> int:
-    value = str(request.path_params["id"])
-    if not value.isdigit() or len(value) > 12:
-        raise HTTPException(404)
-    return int(value)
+QUEUE = ModerationQueue("/news/queue", "news_queue.html", _queue, SAVED,
+                        {"error_for": 0, "typed": {}})
 
 
 @moderator_required
 async def approve_submit(request: Request, login: Login, role: str) -> Response:
     """POST /news/queue/{id}/approve: publish, with the moderators' edits if any."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    item_id = _item_id(request)
+    form, item_id = await decision_form(request, login)
     title, body = field(form, "title"), field(form, "body")
-    try:
-        await in_transaction(request, lambda node, conn: approve(
-            node, conn, item_id, role=role, title=title, body=body))
-    except NewsError as exc:
-        return await queue_response(request, status=400, error=str(exc), error_for=item_id,
-                                    typed={"title": title, "body": body})
-    return RedirectResponse("/news/queue?saved=approved", status_code=303)
+    return await QUEUE.decide(request, item_id, lambda node, conn: approve(
+        node, conn, item_id, role=role, title=title, body=body), "approved",
+        typed={"title": title, "body": body})
 
 
 @moderator_required
 async def reject_submit(request: Request, login: Login, role: str) -> Response:
     """POST /news/queue/{id}/reject: reject citing a clause; logged publicly."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    item_id = _item_id(request)
+    form, item_id = await decision_form(request, login)
     clause, note = field(form, "clause"), field(form, "note")
-    try:
-        await in_transaction(request, lambda node, conn: reject(
-            node, conn, item_id, role=role, clause=clause, note=note))
-    except NewsError as exc:
-        return await queue_response(request, status=400, error=str(exc), error_for=item_id,
-                                    typed={"note": note})
-    return RedirectResponse("/news/queue?saved=rejected", status_code=303)
+    return await QUEUE.decide(request, item_id, lambda node, conn: reject(
+        node, conn, item_id, role=role, clause=clause, note=note), "rejected",
+        typed={"note": note})
 
 
 @moderator_required
 async def merge_submit(request: Request, login: Login, role: str) -> Response:
     """POST /news/queue/{id}/merge: close the item as a duplicate of item ``into``."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    item_id, into = _item_id(request), field(form, "into").strip().lstrip("#")
-    try:
-        if not into.isdigit() or len(into) > 12:
+    form, item_id = await decision_form(request, login)
+    into = field(form, "into").strip().lstrip("#")
+
+    def work(node: Node, conn: Connection) -> object:
+        if not into.isdigit() or len(into) > MAX_ID_DIGITS:
             raise NewsError(NO_TARGET)
-        await in_transaction(request, lambda node, conn: merge(
-            node, conn, item_id, into=int(into), role=role))
-    except NewsError as exc:
-        return await queue_response(request, status=400, error=str(exc), error_for=item_id,
-                                    typed={"into": into})
-    return RedirectResponse("/news/queue?saved=merged", status_code=303)
+        return merge(node, conn, item_id, into=int(into), role=role)
+
+    return await QUEUE.decide(request, item_id, work, "merged", typed={"into": into})
 
 
 def _documents(node: Node) -> dict[str, Any]:
@@ -179,7 +130,7 @@ async def conduct_submit(request: Request, login: Login) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/news/queue", queue_page, methods=["GET"]),
+        QUEUE.page_route(),
         Route("/news/queue/{id}/approve", approve_submit, methods=["POST"]),
         Route("/news/queue/{id}/reject", reject_submit, methods=["POST"]),
         Route("/news/queue/{id}/merge", merge_submit, methods=["POST"]),

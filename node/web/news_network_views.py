@@ -37,7 +37,7 @@ from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction
 from node.web.i18n import N_
 from node.web.markup import sanitized_markup
-from node.web.news_moderation_views import moderator_required
+from node.web.moderation_queue import moderator_required
 from node.web.news_views import cursor, field
 from node.web.templating import render
 

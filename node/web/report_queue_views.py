@@ -12,23 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
+from sqlalchemy import Connection
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
-from node.newswire.errors import NewsError
 from node.newswire.reports.decisions import act, dismiss
 from node.newswire.reports.service import reports
-from node.runtime import Node, node_of
-from node.web.forms import read_form, verify_session_form
-from node.web.hub_admin_views import in_transaction
+from node.runtime import Node
 from node.web.i18n import N_
-from node.web.news_moderation_views import moderator_required
+from node.web.moderation_queue import ModerationQueue, decision_form, moderator_required
 from node.web.news_views import field
-from node.web.templating import render
 
 SAVED = {
     "dismissed": N_("The report is dismissed; the decision is in the public log."),
@@ -45,48 +40,26 @@ def _queue(node: Node) -> dict[str, Any]:
                                                    if r.state != "open"]}
 
 
-async def queue_response(request: Request, *, status: int = 200, **values: Any) -> Response:
-    data = await run_in_threadpool(_queue, node_of(request))
-    context = {"flash": SAVED.get(request.query_params.get("saved", ""), ""), "error": "",
-               "error_for": 0, **data, **values}
-    return await render(request, "reports_queue.html", context, status=status)
-
-
-def _report_id(request: Request) -> int:
-    value = str(request.path_params["id"])
-    if not value.isdigit() or len(value) > 12:
-        raise HTTPException(404)
-    return int(value)
-
-
-@moderator_required
-async def reports_page(request: Request, login: Login, role: str) -> Response:
-    """GET /news/reports."""
-    return await queue_response(request)
+QUEUE = ModerationQueue("/news/reports", "reports_queue.html", _queue, SAVED, {"error_for": 0})
 
 
 @moderator_required
 async def decide(request: Request, login: Login, role: str) -> Response:
     """POST /news/reports/{id}: ``decision`` is dismiss, removed or forwarded."""
-    form = await read_form(request)
-    verify_session_form(request, form, login)
-    report_id = _report_id(request)
+    form, report_id = await decision_form(request, login)
     decision, note = field(form, "decision"), field(form, "note")
-    try:
+
+    def work(node: Node, conn: Connection) -> object:
         if decision == "dismiss":
-            await in_transaction(request, lambda node, conn: dismiss(
-                node, conn, report_id, role=role, note=note))
-        else:
-            await in_transaction(request, lambda node, conn: act(
-                node, conn, report_id, role=role, action=decision, note=note))
-    except NewsError as exc:
-        return await queue_response(request, status=400, error=str(exc), error_for=report_id)
-    saved = "dismissed" if decision == "dismiss" else decision
-    return RedirectResponse(f"/news/reports?saved={saved}", status_code=303)
+            return dismiss(node, conn, report_id, role=role, note=note)
+        return act(node, conn, report_id, role=role, action=decision, note=note)
+
+    return await QUEUE.decide(request, report_id, work,
+                              "dismissed" if decision == "dismiss" else decision)
 
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/news/reports", reports_page, methods=["GET"]),
+        QUEUE.page_route(),
         Route("/news/reports/{id}", decide, methods=["POST"]),
     ]

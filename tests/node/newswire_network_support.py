@@ -7,7 +7,7 @@ from typing import Any
 from node.activitypub.vocab import PUBLIC, activity, isoformat
 from node.newswire.network_news.sources import find_source, follow_source
 from tests.fakes.remote import FakeActor
-from tests.node.harness import Harness
+from tests.node.harness import MASTO, Harness
 
 OTHER = "oakland.example"
 
@@ -51,3 +51,15 @@ def create(author: FakeActor, obj: dict[str, Any], kind: str = "Create",
 
 def page(h: Harness) -> str:
     return h.client.get("/news/network").text
+
+
+def two_items_for_a_follower(h: Harness, stem: str) -> FakeActor:
+    """A Mastodon follower ``bo`` of our @news, and Oakland's @news (followed) posting
+    ``<stem> 1`` and ``<stem> 2``; the source."""
+    bo = h.remote.add_actor(MASTO, "bo")
+    send(h, bo, {"id": f"{bo.uri}#follows/1", "type": "Follow", "actor": bo.uri,
+                 "object": NEWS})
+    source = followed_source(h)
+    for n in (1, 2):
+        send(h, source, create(source, article(source, n, f"{stem} {n}", h)))
+    return source

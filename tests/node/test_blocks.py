@@ -16,19 +16,21 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from node.activitypub.delivery import deliveries_for_followers
 from node.activitypub.federation_store import FederationPolicy, add_rule, bump
 from node.activitypub.models import Follow, InboxItem, StoredObject
 from node.activitypub.signatures import sign_request
-from node.activitypub.vocab import PUBLIC
+from node.activitypub.vocab import PUBLIC, activity
 from node.clock import Clock
 from node.network.models import NetworkItem
 from node.network.timeline import Filters, timeline_page
+from node.newswire.actor.service import newswire_actor
 from node.newswire.blocks.service import Target, allow, block, set_mode
 from node.newswire.log.service import log_page
 from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.blocks_support import create
-from tests.node.delivery_support import World
+from tests.node.delivery_support import ACTOR, World
 from tests.node.harness import Harness, rows, running_node
 from tests.node.network_support import (
     PEER,
@@ -40,7 +42,7 @@ from tests.node.network_support import (
     note,
     subscribe,
 )
-from tests.node.newswire_network_support import OTHER, article, followed_source, send
+from tests.node.newswire_network_support import NEWS, OTHER, article, followed_source, send
 from tests.node.newswire_network_support import create as news_create
 from tests.node.newswire_network_support import page as news_page
 
@@ -231,3 +233,75 @@ def test_network_news_of_a_blocked_author_or_source_never_shows(h: Harness) -> N
     blocked(h, Target("domain", OTHER))  # the source itself, later: its news goes too
     assert "Port of Oakland" not in news_page(h)
     assert "Port of Oakland" not in h.client.get("/news/network/feed.atom").text
+
+
+def _follows_news(h: Harness, actor: FakeActor) -> None:
+    assert h.post_activity(actor, {"id": f"{actor.uri}#follows/1", "type": "Follow",
+                                   "actor": actor.uri, "object": NEWS}).status_code == 202
+    h.drain()
+
+
+def _news_posts(h: Harness, n: int) -> None:
+    with h.node.engine.begin() as conn:
+        news = newswire_actor(conn, base_url=h.node.settings.url, now=h.now,
+                              node_name=h.node.settings.node_name)
+        outbox = h.node.services.outbox
+        note = {"id": outbox.new_id(), "type": "Note", "attributedTo": NEWS,
+                "content": f"<p>news {n}</p>", "to": [PUBLIC]}
+        outbox.publish(conn, actor=news, activity=activity(
+            "Create", id=outbox.new_id("activities"), actor=NEWS, object=note["id"],
+            to=[PUBLIC]), obj=note, now=h.now)
+    h.drain()
+
+
+def _creates(h: Harness, inbox: str) -> list[str]:
+    return [str(d["object"]["content"]) for d in h.remote.deliveries(inbox)
+            if d["type"] == "Create"]
+
+
+def test_a_blocked_account_gets_no_post_through_its_hosts_shared_inbox(h: Harness) -> None:
+    ana, bo = (h.remote.add_actor("mastodon.example", n) for n in ("ana", "bo"))
+    cy = h.remote.add_actor("solo.example", "cy")
+    for follower in (ana, bo, cy):
+        _follows_news(h, follower)
+    with h.node.engine.begin() as conn:  # ana follows the node actor too
+        conn.execute(insert(_follow).values(
+            follower=ana.uri, following=f"{h.node.settings.url}/actor", state="accepted",
+            activity_id=f"{ana.uri}#follows/2", inbox=f"{ana.uri}/inbox",
+            shared_inbox="https://mastodon.example/inbox", created_at=h.now,
+            updated_at=h.now))
+    _news_posts(h, 1)
+    assert _creates(h, "https://solo.example/inbox") == ["<p>news 1</p>"]
+    blocked(h, Target("actor", ana.uri))
+    blocked(h, Target("actor", cy.uri))
+    assert [r for r in rows(h, _follow) if r["follower"] in (ana.uri, cy.uri)] == []
+    with h.node.engine.begin() as conn:  # a follow row left behind, however it came
+        conn.execute(insert(_follow).values(
+            follower=cy.uri, following=NEWS, state="accepted", activity_id=f"{cy.uri}#f/9",
+            inbox=f"{cy.uri}/inbox", shared_inbox="https://solo.example/inbox",
+            created_at=h.now, updated_at=h.now))
+    _news_posts(h, 2)
+    assert _creates(h, "https://mastodon.example/inbox") == ["<p>news 1</p>",
+                                                              "<p>news 2</p>"]  # bo's
+    assert _creates(h, "https://solo.example/inbox") == ["<p>news 1</p>"]  # cy's only: none
+    # their servers are told the follows are over, so they stop handing our posts on
+    rejects = [(d["actor"], d["object"]["actor"], d["object"]["id"])
+               for inbox in ("https://mastodon.example/inbox", "https://solo.example/inbox")
+               for d in h.remote.deliveries(inbox) if d["type"] == "Reject"]
+    assert sorted(rejects) == sorted([
+        (NEWS, ana.uri, f"{ana.uri}#follows/1"), (f"{h.node.settings.url}/actor", ana.uri,
+                                                  f"{ana.uri}#follows/2"),
+        (NEWS, cy.uri, f"{cy.uri}#follows/1")])
+
+
+def test_follower_inboxes_leave_blocked_accounts_out_before_sharing(world: World) -> None:
+    world.follow("https://m.example/users/a", "https://m.example/users/a/inbox",
+                 shared="https://m.example/inbox")
+    world.follow("https://m.example/users/b", "https://m.example/users/b/inbox",
+                 shared="https://m.example/inbox")
+    world.follow("https://solo.example/u/c", "https://solo.example/u/c/inbox",
+                 shared="https://solo.example/inbox")
+    with world.engine.begin() as conn:
+        add_rule(conn, "actor", "https://m.example/users/a", "spam", world.clock())
+        add_rule(conn, "actor", "https://solo.example/u/c", "spam", world.clock())
+        assert deliveries_for_followers(conn, ACTOR) == ["https://m.example/inbox"]

@@ -18,6 +18,7 @@ from node.newswire.digest.build import make_digest
 from node.newswire.digest.models import NewsDigest
 from node.newswire.models import NewsItem, NewsLogEntry
 from node.newswire.network_news.models import NetworkNews
+from node.newswire.tasks import news_tasks
 from node.settings import Settings
 from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import MASTO, Harness, rows, running_node
@@ -30,6 +31,7 @@ from tests.node.newswire_network_support import (
     followed_source,
     page,
     send,
+    two_items_for_a_follower,
 )
 from tests.node.newswire_support import make_moderator
 from tests.node.web_support import add_organizer, form_token, login
@@ -125,12 +127,7 @@ def test_a_moderator_picks_an_item_and_news_announces_it(h: Harness, settings: S
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    bo = h.remote.add_actor(MASTO, "bo")  # a Mastodon follower of our @news
-    send(h, bo, {"id": f"{bo.uri}#follows/1", "type": "Follow", "actor": bo.uri,
-                 "object": NEWS})
-    source = followed_source(h)
-    for n in (1, 2):
-        send(h, source, create(source, article(source, n, f"Strike day {n}", h)))
+    source = two_items_for_a_follower(h, "Strike day")
     first, second = rows(h, _net)
     assert "Pick into the newswire" not in page(h)
     login(h.client, "mo")
@@ -202,3 +199,40 @@ def test_another_newswire_picking_our_news_is_counted_not_kept(h: Harness) -> No
     [counted] = rows(h, _interaction)
     assert (counted["type"], counted["actor"], counted["object_uri"]) == (
         "Announce", source.uri, ours)
+
+
+def test_a_pick_whose_original_is_deleted_is_withdrawn_with_an_undo(h: Harness) -> None:
+    source = two_items_for_a_follower(h, "Walkout")
+    first, second = rows(h, _net)
+    login(h.client, "mo")
+    token = form_token(h.client, "/news/network")
+    for entry in (first, second):
+        h.client.post(f"/news/network/{entry['id']}/pick", data={"csrf_token": token})
+    h.drain()
+    announces = [d for d in h.remote.deliveries(f"https://{MASTO}/inbox")
+                 if d["type"] == "Announce"]
+    assert [a["object"] for a in announces] == [first["object_uri"], second["object_uri"]]
+    send(h, source, activity("Delete", id=f"{first['object_uri']}#delete", actor=source.uri,
+                             object=first["object_uri"], to=[PUBLIC]))
+    [task] = [t for t in news_tasks() if t.name == "withdraw deleted picks"]
+    assert h.client.portal is not None
+    assert h.client.portal.call(task.run, h.node) == 1
+    assert h.client.portal.call(task.run, h.node) == 0  # once: no second Undo
+    h.drain()
+    [undo] = [d for d in h.remote.deliveries(f"https://{MASTO}/inbox") if d["type"] == "Undo"]
+    assert undo["actor"] == NEWS and undo["object"]["id"] == announces[0]["id"]
+    assert undo["object"]["type"] == "Announce" and undo["object"]["object"] == first[
+        "object_uri"]
+    assert PUBLIC in undo["to"] and f"{NEWS}/followers" in undo["cc"]
+    assert [d["type"] for d in h.remote.deliveries(f"https://{OTHER}/inbox")] == [
+        "Announce", "Announce", "Undo"]  # the author hears of it too
+    assert {r["title"]: r["state"] for r in rows(h, _news)} == {"Walkout 1": "withdrawn",
+                                                                "Walkout 2": "picked"}
+    withdrawn = [e for e in rows(h, _log) if e["action"] == "withdrawn"]
+    assert [(e["title"], e["role"]) for e in withdrawn] == [("Walkout 1", "node")]
+    log = h.client.get("/news/log").text
+    assert "pick withdrawn" in log and "this node, automatically" in log
+    front = h.client.get("/news", headers={"accept": "text/html"}).text
+    assert "Walkout 1" not in front and "Walkout 2" in front
+    feed = h.client.get("/news/feed.atom").text
+    assert "Walkout 1" not in feed and "Walkout 2" in feed

@@ -92,6 +92,7 @@ def test_a_signed_in_report_on_remote_content_is_flagged_without_the_reporter(
     [flag] = flags_sent(h)
     assert flag["actor"] == NODE_ACTOR and flag["object"] == [ana.uri, status]
     assert "Spam bot" in flag["content"] and "Reason: spam" in flag["content"]
+    assert flag["summary"] == "spam"
     assert "nate" not in str(flag) and "tag" not in flag
     [post] = [r for r in h.remote.received if r.method == "POST"]
     assert f'keyId="{NODE_ACTOR}#main-key"' in post.headers["signature"]
@@ -144,9 +145,26 @@ def test_an_incoming_mastodon_flag_lands_in_the_queue(h: Harness) -> None:
     assert filed["account_uri"] == "https://philly.example/users/nate"
     assert filed["comment"] == "Boo!! doxxing & threats"
     assert filed["reporter_actor"] == instance.uri and filed["flag_uri"] == flag["id"]
+    assert filed["reason"] == "unspecified"  # Mastodon's Flag carries no category
     login(h.client, "mo")
     queue = h.client.get("/news/reports").text
     assert "Meet at the gates at 6am" in queue and "Boo!! doxxing &amp; threats" in queue
+    assert "Category given by the reporting server: none (Mastodon" in queue
+
+
+def test_an_incoming_flag_with_a_category_keeps_it_for_the_moderators(h: Harness) -> None:
+    uri = an_update(h)
+    instance = h.remote.add_actor(MASTO, MASTO)
+    flag = dict(mastodon_flag(instance, uri), summary="violation",
+                content="Violated rule: 2. No harassment")
+    assert h.post_activity(instance, flag).status_code == 202
+    h.drain()
+    [filed] = rows(h, _report)
+    assert filed["reason"] == "violation" and filed["comment"] == "Violated rule: 2. No harassment"
+    login(h.client, "mo")
+    queue = h.client.get("/news/reports").text
+    assert "Category given by the reporting server: a violation of its rules" in queue
+    assert "Violated rule: 2. No harassment" in queue
 
 
 def test_a_flag_about_nothing_of_ours_is_ignored(h: Harness) -> None:

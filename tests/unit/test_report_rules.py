@@ -33,6 +33,7 @@ def test_an_anonymous_flag_has_mastodons_shape_and_no_reporter() -> None:
     assert flag["type"] == "Flag" and flag["actor"] == f"{NODE}/actor"
     assert flag["object"] == [ANA, STATUS]  # the account first, each object once
     assert flag["content"] == "Reason: spam\n\nSpam bot"
+    assert flag["summary"] == "spam"  # the category word, where Mastodon #24968 puts it
     assert "tag" not in flag and "https://www.w3.org/ns/activitystreams" in flag["@context"]
 
 
@@ -83,3 +84,34 @@ def test_reasons_and_comments() -> None:
         check_comment("x" * (MAX_COMMENT + 1))
     with pytest.raises(NewsError):
         check_comment("", honeypot="filled")
+
+
+@pytest.mark.parametrize(("reason", "word"), [
+    ("spam", "spam"), ("illegal", "legal"), ("other", "other"),
+    ("Code of Conduct v1, 2. No harassment, no doxxing.", "violation")])
+def test_our_flag_names_its_category_in_mastodons_words(reason: str, word: str) -> None:
+    flag = build_flag(flag_id="x", actor_uri=f"{NODE}/actor", account_uri=ANA,
+                      object_uris=[], comment="", reason=reason)
+    assert flag["summary"] == word and flag["content"].startswith(f"Reason: {reason}")
+
+
+def _read(flag: dict[str, object]) -> tuple[str, str]:
+    parsed = parse_flag({"type": "Flag", "actor": ANA, "object": [f"{NODE}/users/nate"],
+                         **flag}, is_local=lambda uri: uri.startswith(NODE),
+                        is_actor=lambda uri: True)
+    return parsed.category, parsed.comment
+
+
+def test_an_incoming_flag_keeps_its_category_and_comment() -> None:
+    assert _read({"summary": "Violation", "content": "Rule 2: no doxxing"}) == (
+        "violation", "Rule 2: no doxxing")
+    assert _read({"summary": "legal", "content": "<p>A court order</p>"}) == (
+        "illegal", "A court order")
+    assert _read({"summary": "spam"}) == ("spam", "")
+
+
+def test_a_flag_without_a_category_says_so_and_lemmys_reason_is_its_comment() -> None:
+    flag = json.loads(FIXTURE.read_text().replace("{actor}", ANA).replace("{status}", STATUS))
+    assert _read(flag) == ("unspecified", "Boo!! doxxing & threats")  # Mastodon's shape
+    assert _read({"summary": "Posts my address"}) == ("unspecified", "Posts my address")
+    assert _read({"summary": "Posts my address", "content": "x"}) == ("unspecified", "x")

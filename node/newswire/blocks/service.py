@@ -4,7 +4,8 @@ Node admins and news moderators decide (:mod:`node.newswire.moderation.roles`); 
 decision is written to the federation policy's tables (:mod:`node.activitypub.
 federation_store`, which every gate reads) and to the public moderation log with its
 public reason and the moderator's role, never their name. A new block also withdraws
-what is already here (:mod:`node.activitypub.federation_purge`). After the transaction
+what is already here (:mod:`node.activitypub.federation_purge`), and a blocked account's
+server is told its follows are over (``Reject{Follow}``). After the transaction
 commits, the caller calls ``node.services.policy.invalidate()``: this process then sees
 the change at once, other processes within seconds (the version counter).
 """
@@ -23,7 +24,7 @@ from node.activitypub.federation_policy import (
     domain_forms,
     normalise_domain,
 )
-from node.activitypub.federation_purge import withdraw
+from node.activitypub.federation_purge import reject_follows, withdraw
 from node.activitypub.federation_store import (
     FederationRule,
     add_rule,
@@ -120,6 +121,8 @@ def block(node: Node, conn: Connection, target: Target, reason: str, *, role: st
         raise NewsError(OWN_DOMAIN)
     if not add_rule(conn, target.kind, target.value, reason, now):
         raise NewsError(Text(ALREADY, target=target.value))
+    if target.kind == "actor":
+        reject_follows(conn, node.services.outbox, target.value, now)
     hidden, _ = withdraw(conn, target.kind, target.value, local, now)
     _logged(conn, "blocked", target.value, reason, role, now)
     if hidden:  # a picked item of theirs may have left the news feed: tell its readers

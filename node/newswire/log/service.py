@@ -24,7 +24,8 @@ _item = NewsItem.__table__  # type: ignore[attr-defined]
 class LogEntry:
     id: int
     at: datetime
-    #: approved | edited | rejected | picked; on a report: dismissed | removed |
+    #: approved | edited | rejected | picked | withdrawn (a pick whose original was
+    #: deleted; role ``node``); on a report: dismissed | removed |
     #: forwarded; blocked | unblocked | allowed | disallowed | mode (issue 10 item 8:
     #: ``title`` is then the domain, account or mode, ``note`` the public reason)
     action: str

@@ -6,7 +6,8 @@ Mastodon does (``app/lib/activitypub/activity/flag.rb``), only the objects that 
 ours are kept: our accounts, and our public items resolved to the local item they are
 (an item in a hub, or news). A Flag naming nothing of ours is ignored with the reason;
 one redelivered (same ``id``) makes no second report; a server may file at most
-:data:`HOST_LIMIT` an hour. The sender is kept for the moderators only.
+:data:`HOST_LIMIT` an hour. The sender is kept for the moderators only, the comment and
+the category (``summary``, when the sender gives one: :mod:`.rules`) with the report.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def store_flag(conn: Connection, parsed: IncomingFlag, *, base_url: str, host: s
     new_id = conn.execute(insert(_report).values(
         token_hash=None, source="remote", account_uri=target.account_uri,
         object_uris=list(target.object_uris), kind=target.kind, label=target.label,
-        local=True, reason="other", comment=parsed.comment, reporter_account_id=None,
+        local=True, reason=parsed.category, comment=parsed.comment, reporter_account_id=None,
         reporter_actor=parsed.actor, include_identity=False, flag_uri=parsed.id,
         forwarded_to="", state="open", action="", note="", created_at=now,
     )).inserted_primary_key

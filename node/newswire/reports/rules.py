@@ -8,6 +8,17 @@ so the reporter stays unknown (``ReportForwardingService``), and
 statuses, keeps those that are its own, takes ``content`` (capped at 5000 characters)
 as the comment and the Flag's ``id`` as the report's URI. We send the same; the
 reporter is named (in ``content`` and a ``Mention``) only when they agreed to it.
+
+Categories: Mastodon files a report as ``spam``, ``legal``, ``violation`` (of listed
+rules) or ``other`` (``app/models/report.rb``), but its Flag carries none: neither the
+serializer nor ``flag.rb`` has a category, and every report Mastodon receives is
+``other`` (mastodon/mastodon issues #31604, #31092; the unmerged pull request #24968
+proposes the category word in ``summary``). What Mastodon's moderators do read is
+``content``, so ours starts ``Reason: ...``; we also write the category word in
+``summary``, the proposed place, and read it back there (:data:`CATEGORIES`). A Flag
+without one is filed ``unspecified``: the moderators see that the sender gave none. Lemmy
+writes its free-text reason in ``summary``; it becomes the comment when ``content`` is
+empty.
 """
 
 from __future__ import annotations
@@ -23,6 +34,9 @@ from node.activitypub.vocab import ACTIVITY_CONTEXT, ref, refs
 from node.newswire.errors import NewsError
 
 FIXED_REASONS = ("spam", "illegal", "other")
+#: Mastodon's report categories (the ``summary`` word) and the reason key we file them as
+CATEGORIES = {"spam": "spam", "legal": "illegal", "violation": "violation", "other": "other"}
+UNSPECIFIED = "unspecified"  # an incoming Flag that names no category (Mastodon's own)
 CONDUCT_PREFIX = "conduct:"
 MAX_COMMENT = 1000
 MAX_REMOTE_COMMENT = 5000  # Mastodon's COMMENT_SIZE_LIMIT for an incoming Flag
@@ -50,6 +64,7 @@ class IncomingFlag:
     account_uris: tuple[str, ...]
     object_uris: tuple[str, ...]  # ours that are not actors
     comment: str
+    category: str = UNSPECIFIED  # spam | illegal | violation | other | unspecified
 
 
 def check_comment(comment: str, honeypot: str = "") -> str:
@@ -70,6 +85,14 @@ def reason_key(value: str) -> str:
     raise NewsError(REASON_NEEDED)
 
 
+def category_of(reason: str) -> str:
+    """The Mastodon category word of a reason text: ``illegal`` is ``legal``, a cited
+    clause of our Code of Conduct is a ``violation`` of a listed rule."""
+    if reason == "illegal":
+        return "legal"
+    return reason if reason in CATEGORIES else "violation"
+
+
 def flag_content(comment: str, reason: str, reporter: Reporter | None) -> str:
     """The Flag's ``content``: the reason, the comment and, only if agreed, who reports."""
     parts = [f"Reason: {reason}"]
@@ -87,7 +110,8 @@ def build_flag(*, flag_id: str, actor_uri: str, account_uri: str,
     objects = [uri for uri in dict.fromkeys([account_uri, *object_uris]) if uri]
     flag: dict[str, Any] = {"@context": list(ACTIVITY_CONTEXT), "id": flag_id, "type": "Flag",
                             "actor": actor_uri, "object": objects,
-                            "content": flag_content(comment, reason, reporter)}
+                            "content": flag_content(comment, reason, reporter),
+                            "summary": category_of(reason)}
     if reporter is not None:
         flag["tag"] = [{"type": "Mention", "href": reporter.uri, "name": reporter.handle}]
     return flag
@@ -110,6 +134,11 @@ def parse_flag(flag: Mapping[str, Any], *, is_local: Callable[[str], bool],
     ours = ours[:MAX_FLAG_OBJECTS]
     accounts = tuple(uri for uri in ours if is_actor(uri))
     objects = tuple(uri for uri in ours if uri not in accounts)
+    summary = plain_text(flag.get("summary"))
+    category = CATEGORIES.get(summary.lower(), UNSPECIFIED)
+    comment = plain_text(flag.get("content"))
+    if not comment and category == UNSPECIFIED:
+        comment = summary  # Lemmy's free-text reason
     return IncomingFlag(id=ref(flag.get("id")), actor=ref(flag.get("actor")) or "",
-                        account_uris=accounts, object_uris=objects,
-                        comment=plain_text(flag.get("content")))
+                        account_uris=accounts, object_uris=objects, comment=comment,
+                        category=category)
