@@ -210,7 +210,7 @@ def create_app(
                                          if start_workers else [])
                     if freeze_heap:
                         freeze_startup_objects()
-                        trimmer = Trimmer.for_glibc()
+                        trimmer = app.state.trimmer = Trimmer.for_glibc()
                         background.start_soon(supervised, "memory trim",
                                               partial(trim_forever, trimmer, stop), stop)
                     try:
