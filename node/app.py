@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio
 import httpx
@@ -38,6 +39,7 @@ from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
 from node.media import views as media_views
 from node.media.proxy import media_tasks
+from node.memory_trim import Trimmer, trim_forever
 from node.network import wiring as network_wiring
 from node.network.backfill_run import periodic_tasks as network_tasks
 from node.newswire import wiring as news_wiring
@@ -189,7 +191,9 @@ def create_app(
     (``ionode serve --workers 0``: web only); ``app.state.workers`` names them.
 
     ``freeze_heap`` is for the serving process (``ionode serve``), not for tests that
-    build many apps in one process: see :func:`freeze_startup_objects`.
+    build many apps in one process: see :func:`freeze_startup_objects`; that process
+    also gives back the memory malloc keeps free after a burst
+    (:mod:`node.memory_trim`).
     """
     node = build_node(settings, transport=transport, clock=clock)
 
@@ -206,6 +210,9 @@ def create_app(
                                          if start_workers else [])
                     if freeze_heap:
                         freeze_startup_objects()
+                        trimmer = app.state.trimmer = Trimmer.for_glibc()
+                        background.start_soon(supervised, "memory trim",
+                                              partial(trim_forever, trimmer, stop), stop)
                     try:
                         yield
                     finally:  # the server has stopped taking requests: workers finish

@@ -7,7 +7,21 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
+
+
+class TableModel(SQLModel):
+    """The base of every table model: SQLModel with pydantic's validators built on use.
+
+    SQLModel never validates a table model on ``__init__`` (it sets the attributes
+    through SQLAlchemy's instrumentation), so the pydantic core schema, validator and
+    serializer pydantic builds for each of the node's 45 tables at import served only
+    the rare ``model_validate``/``model_dump``; with ``defer_build`` each is built the
+    first time it is needed (pydantic's documented lazy build) and a serving process
+    holds less at start (issue 7, 1.14: idle memory).
+    """
+
+    model_config = {"defer_build": True}  # merged with SQLModel's from_attributes
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from node.columns import TableModel
 from node.settings import SettingsError
 
 URL_KEY = "url"
@@ -23,7 +24,7 @@ NAME, DESCRIPTION, REGISTRATIONS = "name", "description", "registrations"
 REGISTRATION_CHOICES = ("invite", "closed")
 
 
-class NodeSetting(SQLModel, table=True):
+class NodeSetting(TableModel, table=True):
     """One fact about the node, by key (``url``: the public base URL, set once; the
     admin page's live settings, see :mod:`node.accounts.node_settings`)."""
 

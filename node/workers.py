@@ -34,6 +34,7 @@ from anyio.abc import TaskGroup
 from node.activitypub.delivery import DeliveryWorker
 from node.activitypub.inbox_worker import InboxWorker
 from node.db import database_label, is_postgres, sqlite_path
+from node.memory_trim import Trimmer, trim_forever
 from node.newswire.digest.tasks import digest_sender
 from node.periodic import PeriodicTask, run_periodic
 from node.runtime import Node
@@ -120,6 +121,9 @@ async def serve_workers(node: Node, periodic: Sequence[PeriodicTask]) -> None:
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(_stop_on_signal, stop)
+            trimmer = Trimmer.for_glibc()  # malloc's freed memory back after bursts
+            group.start_soon(supervised, "memory trim", partial(trim_forever, trimmer, stop),
+                             stop)
             await run_workers(node, stop, periodic)
             group.cancel_scope.cancel()
     finally:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from node.columns import TableModel
 
 
-class Account(SQLModel, table=True):
+class Account(TableModel, table=True):
     """Credentials of a local Person actor."""
 
     __tablename__ = "account"
@@ -25,7 +27,7 @@ class Account(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
-class LoginSession(SQLModel, table=True):
+class LoginSession(TableModel, table=True):
     """A server-side session; the cookie holds only a random token whose hash is stored."""
 
     __tablename__ = "login_session"
@@ -38,7 +40,7 @@ class LoginSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class LoginAttempt(SQLModel, table=True):
+class LoginAttempt(TableModel, table=True):
     """Failed sign-ins, counted per username and per client address for rate limiting."""
 
     __tablename__ = "login_attempt"
@@ -49,7 +51,7 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
 
-class Invite(SQLModel, table=True):
+class Invite(TableModel, table=True):
     """A one-time sign-up link: the link holds a random token, the table only its hash."""
 
     __tablename__ = "invite"

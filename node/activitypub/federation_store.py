@@ -18,16 +18,16 @@ from datetime import datetime
 
 import anyio
 from sqlalchemy import Column, Connection, Engine, Text, UniqueConstraint, insert, select, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from node.activitypub.federation_policy import MODES, Rules, domain_forms, normalise_domain
 from node.activitypub.models import RemoteActor
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 KINDS = ("domain", "actor", "allow")  # a blocked domain, a blocked account, an allowed domain
 
 
-class FederationRule(SQLModel, table=True):
+class FederationRule(TableModel, table=True):
     """A blocked domain or account, or an allowed domain, with its public reason."""
 
     __tablename__ = "federation_rule"
@@ -40,7 +40,7 @@ class FederationRule(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class FederationPolicyRow(SQLModel, table=True):
+class FederationPolicyRow(TableModel, table=True):
     """The mode and the version counter (one row, id 1)."""
 
     __tablename__ = "federation_policy"

@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class LocalActor(SQLModel, table=True):
+class LocalActor(TableModel, table=True):
     """An actor this node speaks for: the node itself, an organizer, a hub, the newswire.
 
     One username namespace covers every kind (ARCHITECTURE.md section 2).
@@ -44,7 +44,7 @@ class LocalActor(SQLModel, table=True):
     deleted_at: datetime | None = timestamp(nullable=True)
 
 
-class RemoteActor(SQLModel, table=True):
+class RemoteActor(TableModel, table=True):
     """A cached remote actor document and its keys, refreshed by policy."""
 
     __tablename__ = "remote_actor"
@@ -65,7 +65,7 @@ class RemoteActor(SQLModel, table=True):
     gone: bool = False
 
 
-class Follow(SQLModel, table=True):
+class Follow(TableModel, table=True):
     """A follow relation between two actor URIs, either side local or remote.
 
     ``inbox`` and ``shared_inbox`` are the follower's, copied at acceptance so fan-out
@@ -87,7 +87,7 @@ class Follow(SQLModel, table=True):
     updated_at: datetime = timestamp()
 
 
-class StoredObject(SQLModel, table=True):
+class StoredObject(TableModel, table=True):
     """An ActivityStreams object, ours or a remote one we received, or its tombstone.
 
     A Delete that arrives before its Create leaves a row with ``deleted_at`` set and
@@ -112,7 +112,7 @@ class StoredObject(SQLModel, table=True):
     deleted_at: datetime | None = timestamp(nullable=True)
 
 
-class OutboxActivity(SQLModel, table=True):
+class OutboxActivity(TableModel, table=True):
     """An activity a local actor published; the outbox collection lists these."""
 
     __tablename__ = "outbox_activity"
@@ -129,7 +129,7 @@ class OutboxActivity(SQLModel, table=True):
     published: datetime = timestamp()
 
 
-class InboxItem(SQLModel, table=True):
+class InboxItem(TableModel, table=True):
     """A received, authenticated activity waiting for (or done with) its handler.
 
     The unique ``activity_id`` is the dedupe: a second delivery of the same activity
@@ -155,7 +155,7 @@ class InboxItem(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(TableModel, table=True):
     """One activity to one inbox: a row moving through the state machine in delivery.py."""
 
     __tablename__ = "delivery"
@@ -177,7 +177,7 @@ class Delivery(SQLModel, table=True):
     finished_at: datetime | None = timestamp(nullable=True)
 
 
-class HostHealth(SQLModel, table=True):
+class HostHealth(TableModel, table=True):
     """Per-host circuit breaker: consecutive failures and when the breaker closes again."""
 
     __tablename__ = "host_health"
@@ -189,7 +189,7 @@ class HostHealth(SQLModel, table=True):
     last_success_at: datetime | None = timestamp(nullable=True)
 
 
-class Interaction(SQLModel, table=True):
+class Interaction(TableModel, table=True):
     """A Like or Announce of an object by an actor; one per (type, actor, object).
 
     Undo removes the row; counting rows gives the public totals ("twinkle fingers").

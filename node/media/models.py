@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class Media(SQLModel, table=True):
+class Media(TableModel, table=True):
     """An uploaded image: its variants (``[{name, width, height}]``, smallest first)."""
 
     __tablename__ = "media"

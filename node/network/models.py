@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class NetworkPeer(SQLModel, table=True):
+class NetworkPeer(TableModel, table=True):
     """A node or relay this node's actor follows (or asked to follow)."""
 
     __tablename__ = "network_peer"
@@ -30,7 +30,7 @@ class NetworkPeer(SQLModel, table=True):
     received: int = 0
 
 
-class NetworkItem(SQLModel, table=True):
+class NetworkItem(TableModel, table=True):
     """A remote item received through a followed node or relay, once per object id."""
 
     __tablename__ = "network_item"
@@ -56,7 +56,7 @@ class NetworkItem(SQLModel, table=True):
     region: str = Field(default="", max_length=200)
 
 
-class NetworkEvent(SQLModel, table=True):
+class NetworkEvent(TableModel, table=True):
     """The network calendar's index of a received Event (issue 9 item 5): its start and
     end in UTC and what the calendar filters by, so a month or an agenda page of a node
     holding 100,000 network items reads one index range (node/network/calendar.py).
@@ -88,7 +88,7 @@ class NetworkEvent(SQLModel, table=True):
     status: str = Field(default="", max_length=16)  # confirmed | tentative | cancelled
 
 
-class NetworkEventTag(SQLModel, table=True):
+class NetworkEventTag(TableModel, table=True):
     """A hashtag of a network event, lower-cased without ``#``: the calendar's tag filter."""
 
     __tablename__ = "network_event_tag"
@@ -97,7 +97,7 @@ class NetworkEventTag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="network_event.id", index=True)
     tag: str = Field(max_length=200)
-class NetworkItemTag(SQLModel, table=True):
+class NetworkItemTag(TableModel, table=True):
     """A hashtag of a network item, lower-cased without ``#``: the timeline's tag filter
     (the calendar's is :class:`NetworkEventTag`). No foreign key: a row left by an item
     taken out another way matches no item."""
@@ -110,7 +110,7 @@ class NetworkItemTag(SQLModel, table=True):
     tag: str = Field(max_length=200)
 
 
-class NetworkBackfill(SQLModel, table=True):
+class NetworkBackfill(TableModel, table=True):
     """The history pull of one followed actor (issue 9 item 4): a resumable job row.
 
     One row per actor (``actor_uri`` is unique), claimed like any job row
@@ -142,7 +142,7 @@ class NetworkBackfill(SQLModel, table=True):
     updated_at: datetime = timestamp()
 
 
-class NetworkHub(SQLModel, table=True):
+class NetworkHub(TableModel, table=True):
     """A hub (Group actor) in the node's directory (issue 9 item 5): its own hubs and
     those learned through follows, relays and backfill, as its Group document says."""
 
@@ -167,7 +167,7 @@ class NetworkHub(SQLModel, table=True):
     last_activity: datetime | None = timestamp(nullable=True)
     refreshed_at: datetime | None = timestamp(nullable=True)  # None: to be fetched
     created_at: datetime = timestamp()
-class ItemOrigin(SQLModel, table=True):
+class ItemOrigin(TableModel, table=True):
     """One hub an item was posted in: every hub known to share it, keyed by object id.
 
     Issue 9 items 5 and 6: an item that reached this node by several paths (a hub here

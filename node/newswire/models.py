@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class NewsItem(SQLModel, table=True):
+class NewsItem(TableModel, table=True):
     """One submission and its state: waiting, approved (with its Article) or rejected."""
 
     __tablename__ = "news_item"
@@ -44,7 +44,7 @@ class NewsItem(SQLModel, table=True):
     decided_at: datetime | None = timestamp(nullable=True)
 
 
-class NewsModerator(SQLModel, table=True):
+class NewsModerator(TableModel, table=True):
     """An account given the news-moderator role (node admins have it without a row)."""
 
     __tablename__ = "news_moderator"
@@ -54,7 +54,7 @@ class NewsModerator(SQLModel, table=True):
     added_at: datetime = timestamp()
 
 
-class ConductVersion(SQLModel, table=True):
+class ConductVersion(TableModel, table=True):
     """One version of the Code of Conduct or the Principles of Accountability; every
     version is kept and published."""
 
@@ -68,7 +68,7 @@ class ConductVersion(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class NewsLogEntry(SQLModel, table=True):
+class NewsLogEntry(TableModel, table=True):
     """A public moderation decision: what, when, which clause, which moderator role."""
 
     __tablename__ = "news_log"
@@ -86,7 +86,7 @@ class NewsLogEntry(SQLModel, table=True):
     at: datetime = timestamp()
 
 
-class NewsSubmitAttempt(SQLModel, table=True):
+class NewsSubmitAttempt(TableModel, table=True):
     """A stored submission, counted against its client address (never its contact)."""
 
     __tablename__ = "news_submit_attempt"

@@ -5,7 +5,8 @@ The libraries below are used only by rare work (a mail sent, an image uploaded, 
 .ics or a feed read, a password checked, a migration run, PostgreSQL) or never by a
 serving node at all (tests, ``uvicorn --reload``), so ``ionode serve`` must not load
 them at start. A fresh interpreter builds the app as ``ionode serve`` does (without
-starting its lifespan) and reports which of them it holds.
+starting its lifespan) and reports which of them it holds, and which table models
+built their pydantic validators (none should: see ``node.columns.TableModel``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
+
+import pytest
 
 # module -> where it belongs instead of start-up
 DEFERRED = {
@@ -44,15 +47,36 @@ parser()  # every subcommand registered, as `ionode serve` does before running
 settings = settings_from(argparse.Namespace(url="http://127.0.0.1:8999", database=None,
                                             data=sys.argv[1]))
 create_app(settings, start_workers=False)
-print(json.dumps(sorted(set(sys.argv[2:]) & set(sys.modules))))
+from pydantic._internal._mock_val_ser import MockValSer
+from sqlmodel import SQLModel
+built = sorted(mapper.class_.__name__ for mapper in SQLModel._sa_registry.mappers
+               if not isinstance(mapper.class_.__pydantic_validator__, MockValSer))
+print(json.dumps({"loaded": sorted(set(sys.argv[2:]) & set(sys.modules)), "tables": len(
+    SQLModel.metadata.tables), "built": built}))
 """
 
 
-def test_serving_node_imports_no_optional_library_at_start(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What the probe found: optional libraries loaded, tables, validators built."""
+    tmp_path = tmp_path_factory.mktemp("idle")
     env = {k: v for k, v in os.environ.items() if not k.startswith("IONODE_")}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path / "data"), *DEFERRED],
         env=env, capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
-    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_serving_node_imports_no_optional_library_at_start(started: dict[str, Any]) -> None:
+    loaded = started["loaded"]
     assert {name: DEFERRED[name] for name in loaded} == {}
+
+
+def test_table_models_build_no_pydantic_validator_at_start(started: dict[str, Any]) -> None:
+    """SQLModel sets a table model's attributes without validating them, so each
+    table's pydantic validator and serializer wait for their first use
+    (``node.columns.TableModel``, ``defer_build``)."""
+    assert started["tables"] >= 45
+    assert started["built"] == []

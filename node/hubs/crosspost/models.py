@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class CrosspostTarget(SQLModel, table=True):
+class CrosspostTarget(TableModel, table=True):
     """One remote hub an item of ours was posted into."""
 
     __tablename__ = "crosspost_target"

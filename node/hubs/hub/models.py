@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class Hub(SQLModel, table=True):
+class Hub(TableModel, table=True):
     """A hub's settings beside its Group actor (``local_actor`` of kind ``group``)."""
 
     __tablename__ = "hub"
@@ -37,7 +37,7 @@ class Hub(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class HubMember(SQLModel, table=True):
+class HubMember(TableModel, table=True):
     """A member of a hub, local or remote (any fediverse account), with a role."""
 
     __tablename__ = "hub_member"
@@ -50,7 +50,7 @@ class HubMember(SQLModel, table=True):
     added_at: datetime = timestamp()
 
 
-class HubItem(SQLModel, table=True):
+class HubItem(TableModel, table=True):
     """One object posted into one hub, with its state under the hub's posting policy.
 
     ``origin`` leaves room for items of other hubs and outside feeds. ``starts_at`` and
@@ -85,7 +85,7 @@ class HubItem(SQLModel, table=True):
     linked_from: str | None = Field(default=None, max_length=1024)
 
 
-class CallSeries(SQLModel, table=True):
+class CallSeries(TableModel, table=True):
     """A recurring conference call: an RRULE in an IANA timezone, materialised ahead."""
 
     __tablename__ = "call_series"
@@ -103,7 +103,7 @@ class CallSeries(SQLModel, table=True):
     cancelled_at: datetime | None = timestamp(nullable=True)
 
 
-class PollVote(SQLModel, table=True):
+class PollVote(TableModel, table=True):
     """One actor's vote for one option of a Question: at most one per (poll, actor, option)."""
 
     __tablename__ = "poll_vote"
@@ -117,7 +117,7 @@ class PollVote(SQLModel, table=True):
     voted_at: datetime = timestamp()
 
 
-class EventAttendance(SQLModel, table=True):
+class EventAttendance(TableModel, table=True):
     """An RSVP: an actor who Joined an Event (FEP-8a8e), removed again by Leave."""
 
     __tablename__ = "event_attendance"
@@ -130,7 +130,7 @@ class EventAttendance(SQLModel, table=True):
     joined_at: datetime = timestamp()
 
 
-class FeedSubscription(SQLModel, table=True):
+class FeedSubscription(TableModel, table=True):
     """An outside RSS, Atom or iCalendar feed a hub republishes, polled with conditional GET."""
 
     __tablename__ = "feed_subscription"
@@ -152,7 +152,7 @@ class FeedSubscription(SQLModel, table=True):
     unsubscribed_at: datetime | None = timestamp(nullable=True)
 
 
-class FeedEntry(SQLModel, table=True):
+class FeedEntry(TableModel, table=True):
     """An entry already republished from a feed: each goes out once (a calendar event
     is then kept in step with its source, see :mod:`node.hubs.feeds.events`)."""
 

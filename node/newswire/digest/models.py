@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import UTCDateTime, timestamp
+from node.columns import TableModel, UTCDateTime, timestamp
 
 
-class NewsDigest(SQLModel, table=True):
+class NewsDigest(TableModel, table=True):
     """One digest: the period it gathers, its entries as they were then, its Article."""
 
     __tablename__ = "news_digest"
@@ -35,7 +35,7 @@ class NewsDigest(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class NewsSubscriber(SQLModel, table=True):
+class NewsSubscriber(TableModel, table=True):
     """An e-mail address and its consent: ``pending`` until the link in the confirmation
     mail is followed (only a SHA-256 of that one-time token is kept), then
     ``confirmed``; ``unsubscribed`` keeps the row so old mail rows still point at it."""
@@ -53,7 +53,7 @@ class NewsSubscriber(SQLModel, table=True):
     unsubscribed_at: datetime | None = timestamp(nullable=True)
 
 
-class DigestMail(SQLModel, table=True):
+class DigestMail(TableModel, table=True):
     """One digest to one subscriber, and how sending it went."""
 
     __tablename__ = "news_digest_mail"

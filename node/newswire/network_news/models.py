@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class NetworkNews(SQLModel, table=True):
+class NetworkNews(TableModel, table=True):
     """A Note or Article by a news source ``@news`` follows (or Announced by one), once
     per object id. The object itself is a ``stored_object`` row: edits and deletes of
     the original reach it there."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class NewsReport(SQLModel, table=True):
+class NewsReport(TableModel, table=True):
     """A report on items and/or an account, and what the moderators decided."""
 
     __tablename__ = "news_report"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from node.columns import timestamp
+from node.columns import TableModel, timestamp
 
 
-class WebSubPing(SQLModel, table=True):
+class WebSubPing(TableModel, table=True):
     """One notification of a WebSub hub that a feed (the topic) changed.
 
     Written in the transaction that changed the feed (an approval, a pick), sent by a

@@ -1,0 +1,119 @@
+"""Give back to the system the memory malloc keeps free after a burst (issue 7, 1.14).
+
+CPython asks the C allocator (glibc's ``malloc``) for every object over 512 bytes:
+request and activity bodies, JSON documents, SQL rows. When a burst has passed they
+are freed, but glibc returns only the free space at the very top of its heaps to the
+system; the free chunks between live ones stay in the process's resident memory. After
+a burst of 2,000 signed ``Create`` POSTs a node held about 8 MB so (``bench/memory.py``:
+``malloc_trim(0)`` called in the process dropped its RSS from 134 to 126 MB).
+
+``malloc_trim(0)`` (glibc, ``man 3 malloc_trim``) walks every arena and releases each
+whole free page with ``madvise(MADV_DONTNEED)``; the memory is reused by the next burst
+as fresh pages. malloc still counts a released chunk as free (``mallinfo2().fordblks``,
+``man 3 mallinfo``), so "much is free" cannot say when to trim: a check once a second
+trims when the free bytes have grown by :data:`THRESHOLD` above their lowest reading
+since the last trim, i.e. when that much was in use and has been freed since. A quiet or
+steadily busy process is never trimmed twice for the same memory. Without glibc (musl)
+the trimmer does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+from collections.abc import Callable
+
+import anyio
+
+log = logging.getLogger(__name__)
+
+#: Free bytes malloc may keep before they are given back.
+THRESHOLD = 4 * 1024 * 1024
+#: Seconds between two looks at malloc's free bytes.
+PERIOD = 1.0
+
+
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (glibc 2.33+), every field a ``size_t``."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+class Trimmer:
+    """``trim(0)`` when ``free()`` has grown by ``threshold`` bytes since its lowest
+    reading after the last trim; :meth:`for_glibc` reads and trims glibc's malloc."""
+
+    def __init__(
+        self,
+        free: Callable[[], int] | None,
+        trim: Callable[[int], int] | None,
+        threshold: int = THRESHOLD,
+    ) -> None:
+        self._free, self._trim = free, trim
+        self.threshold = threshold
+        self.trims = 0
+        self.lowest: int | None = None  # free bytes, lowest reading since the last trim
+
+    @classmethod
+    def for_glibc(cls, threshold: int = THRESHOLD, libc: str | None = None) -> Trimmer:
+        """The trimmer of this process's malloc; one that does nothing without glibc."""
+        path = libc or ctypes.util.find_library("c")
+        lib = ctypes.CDLL(path) if path is not None else None
+        mallinfo2 = getattr(lib, "mallinfo2", None)  # glibc 2.33+
+        malloc_trim = getattr(lib, "malloc_trim", None)
+        if mallinfo2 is None or malloc_trim is None:  # musl, or an older glibc
+            return cls(None, None, threshold)
+        mallinfo2.restype = _MallInfo2
+        mallinfo2.argtypes = []
+        malloc_trim.restype = ctypes.c_int
+        malloc_trim.argtypes = [ctypes.c_size_t]
+        return cls(lambda: int(mallinfo2().fordblks), malloc_trim, threshold)
+
+    @property
+    def available(self) -> bool:
+        return self._free is not None and self._trim is not None
+
+    def free_bytes(self) -> int:
+        """What malloc holds free, in bytes (0 without glibc)."""
+        return self._free() if self._free is not None else 0
+
+    def trim_if_worth(self) -> bool:
+        """Trim when :attr:`threshold` bytes were freed since the lowest reading; whether
+        it did."""
+        if self._trim is None:
+            return False
+        free = self.free_bytes()
+        if self.lowest is None or free < self.lowest:
+            self.lowest = free
+        if free - self.lowest < self.threshold:
+            return False
+        self._trim(0)
+        self.trims += 1
+        self.lowest = self.free_bytes()
+        return True
+
+
+async def trim_forever(trimmer: Trimmer, stop: anyio.Event, period: float = PERIOD) -> None:
+    """Every ``period`` seconds until ``stop``: :meth:`Trimmer.trim_if_worth`."""
+    if not trimmer.available:
+        log.debug("malloc_trim unavailable: freed memory stays with the allocator")
+        return
+    while not stop.is_set():
+        with anyio.move_on_after(period):
+            await stop.wait()
+        trimmer.trim_if_worth()

@@ -1,0 +1,100 @@
+"""Memory malloc keeps free is given back once a burst has passed (node.memory_trim)."""
+
+from __future__ import annotations
+
+import platform
+
+import anyio
+import pytest
+
+from node.memory_trim import Trimmer, trim_forever
+
+GLIBC = platform.libc_ver()[0] == "glibc"
+MB = 1024 * 1024
+
+
+class Malloc:
+    """Free bytes as a test sets them, and the trims asked for."""
+
+    def __init__(self) -> None:
+        self.free = 0
+        self.trimmed: list[int] = []
+
+    def trim(self, pad: int) -> int:
+        self.trimmed.append(self.free)
+        return 1
+
+
+def test_a_trim_follows_memory_freed_since_the_lowest_reading() -> None:
+    malloc = Malloc()
+    trimmer = Trimmer(lambda: malloc.free, malloc.trim, threshold=4 * MB)
+    malloc.free = 30 * MB  # free at start (e.g. start-up's garbage): the first reading
+    assert not trimmer.trim_if_worth()
+    malloc.free = 10 * MB  # a burst reuses 20 MB of it
+    assert not trimmer.trim_if_worth()
+    malloc.free = 13 * MB  # under the threshold above the lowest reading
+    assert not trimmer.trim_if_worth()
+    malloc.free = 31 * MB  # the burst is over: 21 MB freed since the lowest reading
+    assert trimmer.trim_if_worth()
+    assert malloc.trimmed == [31 * MB]
+    # released chunks still count as free: the same memory is not trimmed again
+    assert not trimmer.trim_if_worth()
+    assert not trimmer.trim_if_worth()
+    assert trimmer.trims == 1
+
+
+@pytest.mark.skipif(not GLIBC, reason="malloc_trim and mallinfo2 are glibc's")
+def test_glibc_memory_freed_between_live_blocks_is_trimmed() -> None:
+    trimmer = Trimmer.for_glibc()
+    assert trimmer.available
+    assert not trimmer.trim_if_worth()  # the first reading: nothing freed since
+    blocks = [bytes(64 * 1024) for _ in range(1024)]  # 64 MB from the heap (< mmap threshold)
+    assert not trimmer.trim_if_worth()  # in use: its lowest reading
+    kept = blocks[1::2]
+    del blocks  # 32 MB freed between the kept blocks: malloc cannot return it itself
+    assert trimmer.free_bytes() - (trimmer.lowest or 0) >= 16 * MB
+    trims = trimmer.trims
+    assert trimmer.trim_if_worth()
+    assert trimmer.trims == trims + 1
+    assert len(kept) == 512
+
+
+def test_without_malloc_trim_the_trimmer_does_nothing() -> None:
+    trimmer = Trimmer(None, None, threshold=0)
+    assert not trimmer.available
+    assert trimmer.free_bytes() == 0
+    assert not trimmer.trim_if_worth()
+
+    async def main() -> None:
+        with anyio.fail_after(5):  # returns at once: nothing to loop for
+            await trim_forever(trimmer, anyio.Event())
+
+    anyio.run(main)
+
+
+def test_the_loop_looks_each_period_until_stopped() -> None:
+    malloc = Malloc()
+    done = anyio.Event()
+
+    def freeing() -> int:
+        malloc.free += 10  # something is freed between every two looks
+        return malloc.free
+
+    def trim(pad: int) -> int:
+        malloc.trimmed.append(malloc.free)
+        if len(malloc.trimmed) == 3:
+            done.set()
+        return 1
+
+    trimmer = Trimmer(freeing, trim, threshold=1)
+
+    async def main() -> None:
+        stop = anyio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(trim_forever, trimmer, stop, 0.01)
+            with anyio.fail_after(5):
+                await done.wait()
+            stop.set()
+
+    anyio.run(main)
+    assert trimmer.trims >= 3
