@@ -167,7 +167,7 @@ class FeedEntry(TableModel, table=True):
     digest: str | None = Field(default=None, max_length=64)  # a calendar event's last source
 
 
-class HubSource(SQLModel, table=True):
+class HubSource(TableModel, table=True):
     """A fediverse actor a hub follows as a source (issue 9 item 3): a Mobilizon group,
     a Gancio instance, a Mastodon account, a Lemmy community. The hub's ``follow`` row
     holds the state (pending, accepted, rejected); this row tells a source from a
