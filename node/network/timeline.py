@@ -5,8 +5,9 @@ first by publication (a backfill's weeks-old history goes below what is new, not
 top), filtered by origin node (host), hub (any hub it was posted in: ``item_origin``),
 kind, tag and region (read as the network calendar reads them:
 :mod:`node.network.item_index`), a page at a time. Pages are a keyset on
-``(published_at, id)``: ``before`` names the last item shown and lists those
-published before it, so a page shows the same items however many arrive meanwhile,
+``(published_at, id)``: ``before`` carries the last shown item's publication time and
+id (:mod:`node.keyset`), not a reference to its row, so the next page is right even
+when that item was deleted meanwhile; a page shows the same items however many arrive,
 and a deep page costs what the first one does (no OFFSET). Each filter has its own
 ``(column, published_at, id)`` index (tags: ``(tag, item_id)``), so a filtered page
 walks only the matching rows.
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
+from node.keyset import TimeKey
 from node.network.models import ItemOrigin, NetworkItem, NetworkItemTag
 
 #: The kinds a reader can filter by: the ActivityStreams types hubs publish, and
@@ -71,24 +73,22 @@ class TimelineItem:
 @dataclass(frozen=True)
 class TimelinePage:
     items: list[TimelineItem]
-    before: int | None  # the cursor of the next (older) page, None on the last page
+    before: TimeKey | None  # the cursor of the next (older) page, None on the last page
 
 
-def timeline_page(conn: Connection, filters: Filters, *, before: int | None = None,
+def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None = None,
                   limit: int = PAGE) -> TimelinePage:
     """One page of the timeline, newest publication first (ties: newest arrival)."""
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
-                    _item.c.origin_host, _item.c.received_at, _objects.c.published,
-                    _objects.c.document)
+                    _item.c.origin_host, _item.c.received_at, _item.c.published_at,
+                    _objects.c.published, _objects.c.document)
              .join(_objects, _objects.c.uri == _item.c.object_uri)
              .where(_objects.c.deleted_at.is_(None))
              .order_by(_item.c.published_at.desc(), _item.c.id.desc()).limit(limit + 1))
     if before is not None:
-        at = conn.execute(select(_item.c.published_at).where(_item.c.id == before)).scalar()
-        if at is None:  # the cursor's item is gone (deleted): nothing older to name
-            return TimelinePage([], None)
-        query = query.where(or_(_item.c.published_at < at,
-                                and_(_item.c.published_at == at, _item.c.id < before)))
+        query = query.where(or_(_item.c.published_at < before.at,
+                                and_(_item.c.published_at == before.at,
+                                     _item.c.id < before.id)))
     if filters.node:
         query = query.where(_item.c.origin_host == filters.node.lower())
     if filters.hub:  # any hub it was posted in (item_origin), not only the first
@@ -107,4 +107,5 @@ def timeline_page(conn: Connection, filters: Filters, *, before: int | None = No
     items = [TimelineItem(r.id, r.object_uri, r.object_type, r.hub_uri, r.origin_host,
                           r.received_at, r.published, r.document) for r in rows
              if isinstance(r.document, dict) and is_public(r.document)]
-    return TimelinePage(items, rows[-1].id if more and rows else None)
+    last = rows[-1] if more and rows else None
+    return TimelinePage(items, TimeKey(last.published_at, last.id) if last else None)
