@@ -1,9 +1,10 @@
 """Reading the hub directory: search, filters and keyset pages (issue 9 item 5).
 
 Hubs are listed by title (``sort_key``, the lower-case title) then id, a page at a time:
-``after`` names the last hub of the page before, and the next page starts after its
-``(sort_key, id)``, so a deep page costs what the first does (no OFFSET) and hubs that
-are learned meanwhile never shift a page. The search reads the title, the handle, the
+``after`` carries the ``(sort_key, id)`` of the last hub of the page before
+(:mod:`node.keyset`) and the next page starts after it, so a deep page costs what the
+first does (no OFFSET), hubs learned meanwhile never shift a page, and a hub that is
+gone or renamed does not send the reader back to the first page. The search reads the title, the handle, the
 tags and the mission's text; tag, region and node narrow it. Placeholders (hubs seen in a
 relayed item and not fetched yet) are not listed.
 """
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from node.keyset import TextKey
 from node.network.models import NetworkHub
 
 _hub = NetworkHub.__table__  # type: ignore[attr-defined]
@@ -55,7 +57,7 @@ class DirectoryEntry:
 @dataclass(frozen=True)
 class DirectoryPage:
     entries: list[DirectoryEntry]
-    after: int | None  # the cursor of the next page; None on the last page
+    after: TextKey | None  # the cursor of the next page; None on the last page
 
 
 def _like(text: str) -> str:
@@ -81,22 +83,22 @@ def _where(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def directory_page(conn: Connection, filters: DirectoryFilters, *, after: int | None = None,
-                   limit: int = PAGE) -> DirectoryPage:
-    """One page of hubs in title order, starting after hub ``after``."""
+def directory_page(conn: Connection, filters: DirectoryFilters, *,
+                   after: TextKey | None = None, limit: int = PAGE) -> DirectoryPage:
+    """One page of hubs in title order, starting after the ``(sort_key, id)`` of
+    ``after`` (held by the cursor: the hub it came from may be gone or renamed)."""
     query = select(_hub).where(*_where(filters)).order_by(_hub.c.sort_key, _hub.c.id) \
         .limit(limit + 1)
     if after is not None:
-        last = conn.execute(select(_hub.c.sort_key).where(_hub.c.id == after)).first()
-        if last is not None:
-            query = query.where(or_(_hub.c.sort_key > last.sort_key,
-                                    and_(_hub.c.sort_key == last.sort_key, _hub.c.id > after)))
+        query = query.where(or_(_hub.c.sort_key > after.text,
+                                and_(_hub.c.sort_key == after.text, _hub.c.id > after.id)))
     rows = conn.execute(query).all()
     more = len(rows) > limit
     entries = [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
                               r.region, r.tags.split(), r.host, r.url, r.followers,
                               r.last_activity) for r in rows[:limit]]
-    return DirectoryPage(entries, entries[-1].id if more else None)
+    last = rows[limit - 1] if more else None
+    return DirectoryPage(entries, TextKey(last.sort_key, last.id) if last else None)
 
 
 @dataclass(frozen=True)
