@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, Select, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
@@ -79,12 +79,24 @@ class TimelinePage:
 def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None = None,
                   limit: int = PAGE) -> TimelinePage:
     """One page of the timeline, newest publication first (ties: newest arrival)."""
+    rows = conn.execute(timeline_query(filters, before, limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [TimelineItem(r.id, r.object_uri, r.object_type, r.hub_uri, r.origin_host,
+                          r.received_at, r.published, r.document) for r in rows
+             if isinstance(r.document, dict) and is_public(r.document)]
+    last = rows[-1] if more and rows else None
+    return TimelinePage(items, TimeKey(last.published_at, last.id) if last else None)
+
+
+def timeline_query(filters: Filters, before: TimeKey | None, limit: int) -> Select[Any]:
+    """The rows of a page (and the benchmark's plans, bench/network_timeline.py)."""
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
                     _item.c.origin_host, _item.c.received_at, _item.c.published_at,
                     _objects.c.published, _objects.c.document)
              .join(_objects, _objects.c.uri == _item.c.object_uri)
              .where(_objects.c.deleted_at.is_(None))
-             .order_by(_item.c.published_at.desc(), _item.c.id.desc()).limit(limit + 1))
+             .order_by(_item.c.published_at.desc(), _item.c.id.desc()).limit(limit))
     if before is not None:
         query = query.where(or_(_item.c.published_at < before.at,
                                 and_(_item.c.published_at == before.at,
@@ -101,11 +113,4 @@ def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None 
     if filters.tag:
         query = query.where(exists().where(_tag.c.item_id == _item.c.id,
                                            _tag.c.tag == filters.tag))
-    rows = conn.execute(query).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [TimelineItem(r.id, r.object_uri, r.object_type, r.hub_uri, r.origin_host,
-                          r.received_at, r.published, r.document) for r in rows
-             if isinstance(r.document, dict) and is_public(r.document)]
-    last = rows[-1] if more and rows else None
-    return TimelinePage(items, TimeKey(last.published_at, last.id) if last else None)
+    return query
