@@ -4,9 +4,9 @@ Hubs are listed by title (``sort_key``, the lower-case title) then id, a page at
 ``after`` carries the ``(sort_key, id)`` of the last hub of the page before
 (:mod:`node.keyset`) and the next page starts after it, so a deep page costs what the
 first does (no OFFSET), hubs learned meanwhile never shift a page, and a hub that is
-gone or renamed does not send the reader back to the first page. The search reads the title, the handle, the
-tags and the mission's text; tag, region and node narrow it. Placeholders (hubs seen in a
-relayed item and not fetched yet) are not listed.
+gone or renamed does not send the reader back to the first page. The search reads the
+title, the handle, the tags and the mission's text; tag, region and node narrow it.
+Placeholders (hubs seen in a relayed item and not fetched yet) are not listed.
 """
 
 from __future__ import annotations

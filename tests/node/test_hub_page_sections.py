@@ -15,12 +15,12 @@ from starlette.testclient import TestClient
 
 from node.accounts.models import Account
 from node.activitypub.models import LocalActor
+from node.activitypub.remote_objects import store_remote
+from node.activitypub.vocab import PUBLIC
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.events.rules import EventSpec, Place
 from node.hubs.events.service import cancel_event, create_event, move_event
-from node.activitypub.remote_objects import store_remote
-from node.activitypub.vocab import PUBLIC
 from node.hubs.hub.featured import set_pinned
 from node.hubs.hub.linked_items import add_linked
 from node.hubs.hub.models import HubItem

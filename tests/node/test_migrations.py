@@ -13,8 +13,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlmodel import SQLModel
 
 from node.activitypub.local_actors import create_local_actor
-from node.db import alembic_config, current_revision, make_engine, migrate
 from node.activitypub.vocab import PUBLIC
+from node.db import alembic_config, current_revision, make_engine, migrate
 from node.network.timeline import Filters, timeline_page
 from tests.storage import (
     backends,

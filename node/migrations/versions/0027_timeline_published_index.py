@@ -51,10 +51,10 @@ def upgrade() -> None:
     _fill_published(bind)
     _index_items(bind)
     with op.batch_alter_table("hub_item") as batch:
-        batch.alter_column("published_at", existing_type=sa.DateTime(timezone=True),
-                           nullable=False)
-    op.create_index("ix_hub_item_published", "hub_item",
-                    ["hub_id", "kind", "state", "published_at", "id"])
+        batch.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+    op.create_index(
+        "ix_hub_item_published", "hub_item", ["hub_id", "kind", "state", "published_at", "id"]
+    )
 
 
 def downgrade() -> None:
@@ -78,27 +78,38 @@ def _batches(bind: sa.Connection, query: str) -> Iterator[list[Any]]:
 
 def _fill_published(bind: sa.Connection) -> None:
     """Each hub item takes its object's ``published``, never one after it arrived."""
-    for rows in _batches(bind, "SELECT i.id FROM hub_item i WHERE i.id > :after"
-                               " AND i.published_at IS NULL ORDER BY i.id LIMIT :batch"):
-        bind.execute(sa.text(
-            "UPDATE hub_item SET published_at = COALESCE(("
-            " SELECT CASE WHEN o.published < hub_item.created_at THEN o.published"
-            " ELSE hub_item.created_at END"
-            " FROM stored_object o WHERE o.uri = hub_item.object_uri),"
-            " hub_item.created_at) WHERE id >= :low AND id <= :high"
-            " AND published_at IS NULL"), {"low": rows[0][0], "high": rows[-1][0]})
+    for rows in _batches(
+        bind,
+        "SELECT i.id FROM hub_item i WHERE i.id > :after"
+        " AND i.published_at IS NULL ORDER BY i.id LIMIT :batch",
+    ):
+        bind.execute(
+            sa.text(
+                "UPDATE hub_item SET published_at = COALESCE(("
+                " SELECT CASE WHEN o.published < hub_item.created_at THEN o.published"
+                " ELSE hub_item.created_at END"
+                " FROM stored_object o WHERE o.uri = hub_item.object_uri),"
+                " hub_item.created_at) WHERE id >= :low AND id <= :high"
+                " AND published_at IS NULL"
+            ),
+            {"low": rows[0][0], "high": rows[-1][0]},
+        )
 
 
 def _index_items(bind: sa.Connection) -> None:
     """Items with no region and no tags (those of before 0025) indexed from their
     documents; an item that has none stays as it was."""
     hub_regions: dict[str, str] = {}
-    for rows in _batches(bind, (
+    for rows in _batches(
+        bind,
+        (
             "SELECT i.id, i.hub_uri, o.document FROM network_item i"
             " JOIN stored_object o ON o.uri = i.object_uri"
             " WHERE i.id > :after AND i.region = ''"
             " AND NOT EXISTS (SELECT 1 FROM network_item_tag t WHERE t.item_id = i.id)"
-            " ORDER BY i.id LIMIT :batch")):
+            " ORDER BY i.id LIMIT :batch"
+        ),
+    ):
         regions, tags = [], []
         for item_id, hub, raw in rows:
             document = json.loads(raw) if isinstance(raw, str) else raw
@@ -111,8 +122,9 @@ def _index_items(bind: sa.Connection) -> None:
         if regions:
             bind.execute(sa.text("UPDATE network_item SET region = :r WHERE id = :i"), regions)
         if tags:
-            bind.execute(sa.text(
-                "INSERT INTO network_item_tag (item_id, tag) VALUES (:i, :t)"), tags)
+            bind.execute(
+                sa.text("INSERT INTO network_item_tag (item_id, tag) VALUES (:i, :t)"), tags
+            )
 
 
 def _text(value: Any) -> str:
@@ -136,17 +148,22 @@ def _hub_region(bind: sa.Connection, hub: str | None, known: dict[str, str]) -> 
     if not hub:
         return ""
     if hub not in known:
-        raw = bind.execute(sa.text("SELECT document FROM remote_actor WHERE uri = :u"),
-                           {"u": hub}).scalar()
+        raw = bind.execute(
+            sa.text("SELECT document FROM remote_actor WHERE uri = :u"), {"u": hub}
+        ).scalar()
         document = json.loads(raw) if isinstance(raw, str) else raw
         location = document.get("location") if isinstance(document, Mapping) else None
-        known[hub] = (_text(location.get("name"))[:200] or _place_region(location)
-                      if isinstance(location, Mapping) else "")
+        known[hub] = (
+            _text(location.get("name"))[:200] or _place_region(location)
+            if isinstance(location, Mapping)
+            else ""
+        )
     return known[hub]
 
 
-def _region(bind: sa.Connection, document: Mapping[str, Any], hub: str | None,
-            known: dict[str, str]) -> str:
+def _region(
+    bind: sa.Connection, document: Mapping[str, Any], hub: str | None, known: dict[str, str]
+) -> str:
     """``node.network.item_index.index_item``'s region: the item's Place, else its hub's."""
     region = _place_region(document.get("location")) or _hub_region(bind, hub, known)
     return region.lower()[:200]
