@@ -36,7 +36,7 @@ from node.app import create_app
 from node.clock import fixed_clock
 from node.keyset import TimeKey
 from node.network.models import ItemOrigin, NetworkItem, NetworkItemTag
-from node.network.timeline import Filters, timeline_query
+from node.network.timeline import Filters, sparse_filters, timeline_query
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 KINDS = ("Note", "Note", "Note", "Article", "Event", "Question")
@@ -129,10 +129,12 @@ def plans(app: Any, database: str) -> None:
                           ("hub (rare)", Filters(hub=RARE_HUB)),
                           ("tag (rare)", Filters(tag="raretag")),
                           ("region (rare)", Filters(region="rare region"))):
-        query = timeline_query(filters, None, 21).compile(
+        with engine.connect() as conn:
+            sparse = sparse_filters(conn, filters)
+        query = timeline_query(filters, None, 21, sparse).compile(
             dialect=engine.dialect, compile_kwargs={"literal_binds": True})
         with engine.connect() as conn:
-            print(f"-- plan, {name}:")
+            print(f"-- plan, {name} ({'sparse' if sparse else 'walk'}):")
             for row in conn.exec_driver_sql(explain + str(query)):
                 print("   ", " | ".join(str(v) for v in row))
 

@@ -8,9 +8,10 @@ kind, tag and region (read as the network calendar reads them:
 ``(published_at, id)``: ``before`` carries the last shown item's publication time and
 id (:mod:`node.keyset`), not a reference to its row, so the next page is right even
 when that item was deleted meanwhile; a page shows the same items however many arrive,
-and a deep page costs what the first one does (no OFFSET). Each filter has its own
-``(column, published_at, id)`` index (tags: ``(tag, item_id)``), so a filtered page
-walks only the matching rows.
+and a deep page costs what the first one does (no OFFSET). The node, kind and region
+filters have their own ``(column, published_at, id)`` index, so a filtered page walks
+only the matching rows; a hub or a tag is read the way that costs least for how many
+items it has (:func:`sparse_filters`).
 
 An item is stored once per object id (``network_item.object_uri`` is unique), so it is
 listed once whichever paths brought it. Deleted objects are left out by the query;
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, or_, select
+from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
@@ -35,6 +36,7 @@ from node.network.models import ItemOrigin, NetworkItem, NetworkItemTag
 #: Lemmy's posts (Pages).
 KINDS = ("Note", "Article", "Event", "Question", "Page")
 PAGE = 20
+SPARSE = 300  # a hub or tag with at most this many items is read through its index
 _item = NetworkItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _origin = ItemOrigin.__table__  # type: ignore[attr-defined]
@@ -77,9 +79,10 @@ class TimelinePage:
 
 
 def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None = None,
-                  limit: int = PAGE) -> TimelinePage:
+                  limit: int = PAGE, sparse_at: int = SPARSE) -> TimelinePage:
     """One page of the timeline, newest publication first (ties: newest arrival)."""
-    rows = conn.execute(timeline_query(filters, before, limit + 1)).all()
+    sparse = sparse_filters(conn, filters, sparse_at)
+    rows = conn.execute(timeline_query(filters, before, limit + 1, sparse)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     items = [TimelineItem(r.id, r.object_uri, r.object_type, r.hub_uri, r.origin_host,
@@ -89,8 +92,10 @@ def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None 
     return TimelinePage(items, TimeKey(last.published_at, last.id) if last else None)
 
 
-def timeline_query(filters: Filters, before: TimeKey | None, limit: int) -> Select[Any]:
-    """The rows of a page (and the benchmark's plans, bench/network_timeline.py)."""
+def timeline_query(filters: Filters, before: TimeKey | None, limit: int,
+                   sparse: frozenset[str] = frozenset()) -> Select[Any]:
+    """The rows of a page (and the benchmark's plans, bench/network_timeline.py);
+    ``sparse`` names the filters that match few items (:func:`sparse_filters`)."""
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
                     _item.c.origin_host, _item.c.received_at, _item.c.published_at,
                     _objects.c.published, _objects.c.document)
@@ -104,13 +109,49 @@ def timeline_query(filters: Filters, before: TimeKey | None, limit: int) -> Sele
     if filters.node:
         query = query.where(_item.c.origin_host == filters.node.lower())
     if filters.hub:  # any hub it was posted in (item_origin), not only the first
-        query = query.where(or_(_item.c.hub_uri == filters.hub, exists().where(
-            _origin.c.object_uri == _item.c.object_uri, _origin.c.hub_uri == filters.hub)))
+        shared = (_item.c.object_uri.in_(_hub_origins(filters.hub)) if "hub" in sparse
+                  else exists().where(_origin.c.object_uri == _item.c.object_uri,
+                                      _origin.c.hub_uri == filters.hub))
+        query = query.where(or_(_item.c.hub_uri == filters.hub, shared))
     if filters.kind:
         query = query.where(_item.c.object_type == filters.kind)
     if filters.region:
         query = query.where(_item.c.region == filters.region)
     if filters.tag:
-        query = query.where(exists().where(_tag.c.item_id == _item.c.id,
-                                           _tag.c.tag == filters.tag))
+        query = query.where(_item.c.id.in_(_tagged(filters.tag)) if "tag" in sparse
+                            else exists().where(_tag.c.item_id == _item.c.id,
+                                                _tag.c.tag == filters.tag))
     return query
+
+
+def _hub_origins(hub: str) -> Select[Any]:
+    return select(_origin.c.object_uri).where(_origin.c.hub_uri == hub)
+
+
+def _tagged(tag: str) -> Select[Any]:
+    return select(_tag.c.item_id).where(_tag.c.tag == tag)
+
+
+def sparse_filters(conn: Connection, filters: Filters,
+                   sparse_at: int = SPARSE) -> frozenset[str]:
+    """The hub and tag filters that match few items (at most ``sparse_at``), counted
+    on their own indexes (``ix_item_origin_hub_uri``, ``ix_network_item_tag_tag``) and
+    never past ``sparse_at + 1``.
+
+    A page of a common hub or tag walks the newest items and probes each: it meets a
+    page's worth soon. A rare one would walk every item for nothing (80 ms of CPU a
+    page on 100,000 items, bench/network_timeline.py), so its few matches are read
+    through its index and sorted instead, which costs in proportion to how many there
+    are (documents and all): on that bench the two cost the same near 300 matches."""
+    found = set()
+    if filters.hub and _few(conn, _hub_origins(filters.hub), sparse_at) and _few(
+            conn, select(_item.c.id).where(_item.c.hub_uri == filters.hub), sparse_at):
+        found.add("hub")
+    if filters.tag and _few(conn, _tagged(filters.tag), sparse_at):
+        found.add("tag")
+    return frozenset(found)
+
+
+def _few(conn: Connection, rows: Select[Any], sparse_at: int) -> bool:
+    counted = select(func.count()).select_from(rows.limit(sparse_at + 1).subquery())
+    return int(conn.execute(counted).scalar_one()) <= sparse_at
