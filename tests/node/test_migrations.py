@@ -347,3 +347,37 @@ def _utc(value: object) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     assert isinstance(moment, datetime)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_0027_fills_hub_items_in_batches_each_committed(at_0026: Engine) -> None:
+    # Given a node at 0026 with more hub items than one batch, when it upgrades, then
+    # the fill runs a batch a transaction (BEGIN, one UPDATE, COMMIT), not one for all.
+    from sqlalchemy import event
+
+    from node.hubs.hub.service import create_hub
+
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    with at_0026.begin() as conn:
+        create_hub(conn, base_url="https://h.example", name="h", title="H", now=when)
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state,"
+            " pinned, created_at, updated_at) VALUES (:h, :u, 'update', 'a', 'local',"
+            " 'published', :f, :n, :n)"),
+            [{"h": hub_id, "u": f"https://h.example/objects/{n}", "f": False, "n": when}
+             for n in range(2500)])
+    seen: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement in ("BEGIN", "COMMIT") or statement.startswith("UPDATE hub_item"):
+            seen.append(statement.split()[0])
+
+    event.listen(at_0026, "before_cursor_execute", keep)
+    try:
+        migrate(at_0026)
+    finally:
+        event.remove(at_0026, "before_cursor_execute", keep)
+    assert seen[:9] == ["BEGIN", "UPDATE", "COMMIT"] * 3
+    with at_0026.connect() as conn:
+        assert conn.execute(text(
+            "SELECT count(*) FROM hub_item WHERE published_at IS NULL")).scalar_one() == 0

@@ -14,13 +14,12 @@ timeline's hub filter has its index (issue 9 items 1 to 3 of the timeline's gaps
   history below what is new; ``ix_hub_item_published`` walks it per hub and kind.
 * ``ix_item_origin_hub_uri``: the timeline's hub filter reads ``item_origin`` by hub.
 
-The two fills walk their tables by id in batches of :data:`BATCH` rows (a keyset, one
-bounded read and one executemany a batch), so a large node never holds every document
-in memory nor sends one statement over the whole table. They run in the migration's
-transaction: ``node/migrations/env.py`` runs every pending migration in one (a
-failed upgrade leaves nothing half done); committing each batch would need
-``transaction_per_migration`` there, for every migration. Rows already filled are
-skipped, so the fills are safe to repeat.
+The two fills walk their tables by id in batches of :data:`BATCH` rows (a keyset), each
+batch read, written and committed in a transaction of its own (an Alembic autocommit
+block, ``env.py`` running each migration on its own), so a large node holds no huge
+transaction nor every document in memory. Rows already filled are skipped: a run that
+stops half-way (its schema changes are committed before the fills) goes on where it
+stopped, as the schema steps check what is there already.
 
 Revision ID: 0027
 Revises: 0026
@@ -44,12 +43,15 @@ MAX_TAGS = 20  # node.network.event_index.MAX_TAGS
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    with op.batch_alter_table("hub_item", recreate="never") as batch:
-        batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index("ix_item_origin_hub_uri", "item_origin", ["hub_uri"])
-    _fill_published(bind)
-    _index_items(bind)
+    inspector = sa.inspect(op.get_bind())
+    if "published_at" not in {c["name"] for c in inspector.get_columns("hub_item")}:
+        with op.batch_alter_table("hub_item", recreate="never") as batch:
+            batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+    if "ix_item_origin_hub_uri" not in {i["name"] for i in inspector.get_indexes("item_origin")}:
+        op.create_index("ix_item_origin_hub_uri", "item_origin", ["hub_uri"])
+    with op.get_context().autocommit_block():  # commits the steps above, then each batch
+        _fill_published(op.get_bind())
+        _index_items(op.get_bind())
     with op.batch_alter_table("hub_item") as batch:
         batch.alter_column("published_at", existing_type=sa.DateTime(timezone=True), nullable=False)
     op.create_index(
@@ -65,12 +67,20 @@ def downgrade() -> None:
 
 
 def _batches(bind: sa.Connection, query: str) -> Iterator[list[Any]]:
-    """Rows of ``query`` (``:after`` is the last id done) a batch at a time."""
+    """Rows of ``query`` (``:after`` is the last id done) a batch at a time, each batch
+    read and written in a transaction of its own (``bind`` is in autocommit mode: the
+    explicit BEGIN and COMMIT make one transaction of a batch, not one of each row)."""
     after = 0
     while True:
-        rows = list(bind.execute(sa.text(query), {"after": after, "batch": BATCH}).all())
-        if rows:
-            yield rows
+        bind.exec_driver_sql("BEGIN")
+        try:
+            rows = list(bind.execute(sa.text(query), {"after": after, "batch": BATCH}).all())
+            if rows:
+                yield rows
+        except BaseException:
+            bind.exec_driver_sql("ROLLBACK")
+            raise
+        bind.exec_driver_sql("COMMIT")
         if len(rows) < BATCH:
             return
         after = rows[-1][0]
