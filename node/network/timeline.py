@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, exists, or_, select
 
 from node.activitypub.models import StoredObject
 from node.activitypub.vocab import is_public
@@ -93,9 +93,10 @@ def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None 
 
 
 def timeline_query(filters: Filters, before: TimeKey | None, limit: int,
-                   sparse: frozenset[str] = frozenset()) -> Select[Any]:
+                   sparse: dict[str, list[int]] | None = None) -> Select[Any]:
     """The rows of a page (and the benchmark's plans, bench/network_timeline.py);
-    ``sparse`` names the filters that match few items (:func:`sparse_filters`)."""
+    ``sparse`` holds the items of the filters that match few (:func:`sparse_filters`)."""
+    sparse = sparse or {}
     query = (select(_item.c.id, _item.c.object_uri, _item.c.object_type, _item.c.hub_uri,
                     _item.c.origin_host, _item.c.received_at, _item.c.published_at,
                     _objects.c.published, _objects.c.document)
@@ -109,49 +110,51 @@ def timeline_query(filters: Filters, before: TimeKey | None, limit: int,
     if filters.node:
         query = query.where(_item.c.origin_host == filters.node.lower())
     if filters.hub:  # any hub it was posted in (item_origin), not only the first
-        shared = (_item.c.object_uri.in_(_hub_origins(filters.hub)) if "hub" in sparse
-                  else exists().where(_origin.c.object_uri == _item.c.object_uri,
-                                      _origin.c.hub_uri == filters.hub))
-        query = query.where(or_(_item.c.hub_uri == filters.hub, shared))
+        query = query.where(_item.c.id.in_(sparse["hub"]) if "hub" in sparse else or_(
+            _item.c.hub_uri == filters.hub,
+            exists().where(_origin.c.object_uri == _item.c.object_uri,
+                           _origin.c.hub_uri == filters.hub)))
     if filters.kind:
         query = query.where(_item.c.object_type == filters.kind)
     if filters.region:
         query = query.where(_item.c.region == filters.region)
     if filters.tag:
-        query = query.where(_item.c.id.in_(_tagged(filters.tag)) if "tag" in sparse
+        query = query.where(_item.c.id.in_(sparse["tag"]) if "tag" in sparse
                             else exists().where(_tag.c.item_id == _item.c.id,
                                                 _tag.c.tag == filters.tag))
     return query
 
 
-def _hub_origins(hub: str) -> Select[Any]:
-    return select(_origin.c.object_uri).where(_origin.c.hub_uri == hub)
-
-
-def _tagged(tag: str) -> Select[Any]:
-    return select(_tag.c.item_id).where(_tag.c.tag == tag)
-
-
 def sparse_filters(conn: Connection, filters: Filters,
-                   sparse_at: int = SPARSE) -> frozenset[str]:
-    """The hub and tag filters that match few items (at most ``sparse_at``), counted
-    on their own indexes (``ix_item_origin_hub_uri``, ``ix_network_item_tag_tag``) and
-    never past ``sparse_at + 1``.
+                   sparse_at: int = SPARSE) -> dict[str, list[int]]:
+    """The items of the hub and tag filters that match few (at most ``sparse_at``),
+    read through their own indexes (``ix_item_origin_hub_uri``, the hub page index,
+    ``ix_network_item_tag_tag``) and never past ``sparse_at + 1`` rows.
 
     A page of a common hub or tag walks the newest items and probes each: it meets a
     page's worth soon. A rare one would walk every item for nothing (80 ms of CPU a
-    page on 100,000 items, bench/network_timeline.py), so its few matches are read
-    through its index and sorted instead, which costs in proportion to how many there
-    are (documents and all): on that bench the two cost the same near 300 matches."""
-    found = set()
-    if filters.hub and _few(conn, _hub_origins(filters.hub), sparse_at) and _few(
-            conn, select(_item.c.id).where(_item.c.hub_uri == filters.hub), sparse_at):
-        found.add("hub")
-    if filters.tag and _few(conn, _tagged(filters.tag), sparse_at):
-        found.add("tag")
-    return frozenset(found)
+    page on 100,000 items, bench/network_timeline.py), so its few items are named by
+    id and sorted instead, which costs in proportion to how many there are: on that
+    bench the two cost the same near 300. The ids, not a subquery: given a subquery,
+    PostgreSQL still chose to walk."""
+    found: dict[str, list[int]] = {}
+    if filters.hub:
+        first = _few(conn, select(_item.c.id).where(_item.c.hub_uri == filters.hub),
+                     sparse_at)
+        shared = _few(conn, select(_item.c.id).join(
+            _origin, _origin.c.object_uri == _item.c.object_uri).where(
+            _origin.c.hub_uri == filters.hub), sparse_at) if first is not None else None
+        if first is not None and shared is not None:
+            found["hub"] = sorted({*first, *shared})
+    if filters.tag:
+        tagged = _few(conn, select(_tag.c.item_id).where(_tag.c.tag == filters.tag),
+                      sparse_at)
+        if tagged is not None:
+            found["tag"] = sorted(set(tagged))
+    return found
 
 
-def _few(conn: Connection, rows: Select[Any], sparse_at: int) -> bool:
-    counted = select(func.count()).select_from(rows.limit(sparse_at + 1).subquery())
-    return int(conn.execute(counted).scalar_one()) <= sparse_at
+def _few(conn: Connection, ids: Select[Any], sparse_at: int) -> list[int] | None:
+    """The ids ``ids`` selects, or None when there are more than ``sparse_at``."""
+    found = list(conn.execute(ids.limit(sparse_at + 1)).scalars())
+    return found if len(found) <= sparse_at else None
