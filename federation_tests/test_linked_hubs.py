@@ -34,11 +34,14 @@ def follow_state(node: NodeProcess, follower: str, following: str) -> str | None
 
 
 def linked(node: NodeProcess, hub: str, text: str) -> list[dict[str, object]]:
+    """The hub's linked items whose document holds ``text``, in the order they came (the
+    event before the notice of its move, which names it too: unordered, the row order
+    was the plan's, and changed with hub_item's indexes)."""
     rows = node.query(
         "SELECT i.object_uri, i.linked_from, i.starts_at, o.document FROM hub_item i "
         "JOIN stored_object o ON o.uri = i.object_uri JOIN hub h ON h.id = i.hub_id "
         "JOIN local_actor a ON a.id = h.actor_id WHERE i.origin = 'linked' "
-        "AND a.username = :hub AND o.deleted_at IS NULL", hub=hub)
+        "AND a.username = :hub AND o.deleted_at IS NULL ORDER BY i.id", hub=hub)
     return [r for r in rows if text in str(r["document"])]
 
 

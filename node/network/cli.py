@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from node.activitypub.following import FollowTarget
+from node.keyset import TextKey
 from node.network.backfill import backfill_again, progress, progress_line
 from node.network.backfill_run import run_due
 from node.network.directory import sync_local
@@ -174,7 +175,7 @@ def cmd_directory(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def read(node: Node, conn: Any) -> list[DirectoryEntry]:
         sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
         found: list[DirectoryEntry] = []
-        after: int | None = None
+        after: TextKey | None = None
         while True:
             page = directory_page(conn, filters, after=after, limit=200)
             found += page.entries

@@ -1,21 +1,24 @@
 """Reading the hub directory: search, filters and keyset pages (issue 9 item 5).
 
 Hubs are listed by title (``sort_key``, the lower-case title) then id, a page at a time:
-``after`` names the last hub of the page before, and the next page starts after its
-``(sort_key, id)``, so a deep page costs what the first does (no OFFSET) and hubs that
-are learned meanwhile never shift a page. The search reads the title, the handle, the
-tags and the mission's text; tag, region and node narrow it. Placeholders (hubs seen in a
-relayed item and not fetched yet) are not listed.
+``after`` carries the ``(sort_key, id)`` of the last hub of the page before
+(:mod:`node.keyset`) and the next page starts after it, so a deep page costs what the
+first does (no OFFSET), hubs learned meanwhile never shift a page, and a hub that is
+gone or renamed does not send the reader back to the first page. The search reads the
+title, the handle, the tags and the mission's text; tag, region and node narrow it.
+Placeholders (hubs seen in a relayed item and not fetched yet) are not listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, func, or_, select
 
+from node.keyset import TextKey, TimeKey
 from node.network.models import NetworkHub
 
 _hub = NetworkHub.__table__  # type: ignore[attr-defined]
@@ -57,7 +60,13 @@ class DirectoryEntry:
 @dataclass(frozen=True)
 class DirectoryPage:
     entries: list[DirectoryEntry]
-    after: int | None  # the cursor of the next page; None on the last page
+    after: TextKey | None  # the cursor of the next page; None on the last page
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    entries: list[DirectoryEntry]
+    after: TimeKey | None  # the cursor of the next page; None on the last page
 
 
 def _like(text: str) -> str:
@@ -83,26 +92,25 @@ def _where(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def directory_page(conn: Connection, filters: DirectoryFilters, *, after: int | None = None,
-                   limit: int = PAGE) -> DirectoryPage:
-    """One page of hubs in title order, starting after hub ``after``."""
+def directory_page(conn: Connection, filters: DirectoryFilters, *,
+                   after: TextKey | None = None, limit: int = PAGE) -> DirectoryPage:
+    """One page of hubs in title order, starting after the ``(sort_key, id)`` of
+    ``after`` (held by the cursor: the hub it came from may be gone or renamed)."""
     query = select(_hub).where(*_where(filters)).order_by(_hub.c.sort_key, _hub.c.id) \
         .limit(limit + 1)
     if after is not None:
-        last = conn.execute(select(_hub.c.sort_key).where(_hub.c.id == after)).first()
-        if last is not None:
-            query = query.where(or_(_hub.c.sort_key > last.sort_key,
-                                    and_(_hub.c.sort_key == last.sort_key, _hub.c.id > after)))
-    return _page(conn, query, limit)
-
-
-def _page(conn: Connection, query: Select[Any], limit: int) -> DirectoryPage:
+        query = query.where(or_(_hub.c.sort_key > after.text,
+                                and_(_hub.c.sort_key == after.text, _hub.c.id > after.id)))
     rows = conn.execute(query).all()
     more = len(rows) > limit
-    entries = [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
-                              r.region, r.tags.split(), r.host, r.url, r.followers,
-                              r.last_activity, r.created_at) for r in rows[:limit]]
-    return DirectoryPage(entries, entries[-1].id if more else None)
+    last = rows[limit - 1] if more else None
+    return DirectoryPage(_entries(rows[:limit]), TextKey(last.sort_key, last.id) if last else None)
+
+
+def _entries(rows: Sequence[Row[Any]]) -> list[DirectoryEntry]:
+    return [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
+                           r.region, r.tags.split(), r.host, r.url, r.followers,
+                           r.last_activity, r.created_at) for r in rows]
 
 
 def _activity() -> ColumnElement[datetime]:
@@ -110,20 +118,21 @@ def _activity() -> ColumnElement[datetime]:
     return func.coalesce(_hub.c.last_activity, _hub.c.created_at)
 
 
-def activity_page(conn: Connection, filters: DirectoryFilters, *, after: int | None = None,
-                  limit: int = PAGE) -> DirectoryPage:
+def activity_page(conn: Connection, filters: DirectoryFilters, *,
+                  after: TimeKey | None = None, limit: int = PAGE) -> ActivityPage:
     """One page of hubs, the most recently active first (the directory's Atom feed),
-    starting after hub ``after``: the keyset ``(activity, id)`` descending, as
-    :func:`directory_page` pages by title."""
+    starting after the ``(activity, id)`` ``after`` holds, descending, as
+    :func:`directory_page` pages by title (the hub the cursor came from may be gone)."""
     activity = _activity()
-    query = select(_hub).where(*_where(filters)).order_by(activity.desc(), _hub.c.id.desc()) \
-        .limit(limit + 1)
+    query = select(_hub, activity.label("at")).where(*_where(filters)) \
+        .order_by(activity.desc(), _hub.c.id.desc()).limit(limit + 1)
     if after is not None:
-        last = conn.execute(select(activity.label("at")).where(_hub.c.id == after)).first()
-        if last is not None:
-            query = query.where(or_(activity < last.at,
-                                    and_(activity == last.at, _hub.c.id < after)))
-    return _page(conn, query, limit)
+        query = query.where(or_(activity < after.at,
+                                and_(activity == after.at, _hub.c.id < after.id)))
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return ActivityPage(_entries(rows[:limit]), TimeKey(last.at, last.id) if last else None)
 
 
 def matching(filters: DirectoryFilters) -> Select[Any]:

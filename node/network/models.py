@@ -178,7 +178,8 @@ class ItemOrigin(TableModel, table=True):
     """
 
     __tablename__ = "item_origin"
-    __table_args__ = (UniqueConstraint("object_uri", "hub_uri", name="uq_item_origin"),)
+    __table_args__ = (UniqueConstraint("object_uri", "hub_uri", name="uq_item_origin"),
+                      Index("ix_item_origin_hub_uri", "hub_uri"))  # the timeline's hub filter
 
     id: int | None = Field(default=None, primary_key=True)
     object_uri: str = Field(max_length=1024, index=True)

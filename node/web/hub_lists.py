@@ -1,10 +1,12 @@
 """``/hubs/{name}/updates`` and ``/hubs/{name}/minutes``: all of a hub's updates or
 minutes, newest first, a page at a time.
 
+Items are in publication order (a linked hub's backfilled history below what is new).
 Pages are a keyset: ``?before=<cursor>`` lists the items older than the cursor (the
-``hub_item`` id where the previous page stopped), so a page shows the same items however
-many arrive meanwhile, and a deep page costs what the first one does (no OFFSET). The
-hub page shows the newest few and links here for the rest.
+publication time and id of the row where the previous page stopped, :mod:`node.keyset`:
+the values, so a deleted boundary item changes nothing), so a page shows the same items
+however many arrive meanwhile, and a deep page costs what the first one does (no
+OFFSET). The hub page shows the newest few and links here for the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from node.hubs.hub.dashboard import MINUTES, UPDATES, page_of
 from node.hubs.hub.links import source_uris
 from node.hubs.hub.publish import HubError, load_hub
+from node.keyset import TimeKey, parse_time_key
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
@@ -33,17 +36,18 @@ LIST_PAGE = 20
 LISTS = {"updates": (UPDATES, N_("Updates")), "minutes": (MINUTES, N_("Minutes"))}
 
 
-def before_of(request: Request) -> int | None:
-    """The cursor: a positive item id, or none (the newest page); anything else is a 404."""
+def before_of(request: Request) -> TimeKey | None:
+    """The cursor of an "Older" link, or none (the newest page); anything else is a 404."""
     given = request.query_params.get("before")
     if given is None:
         return None
-    if not given.isdigit() or not 0 < int(given) < 2**63:
+    key = parse_time_key(given)
+    if key is None:
         raise HTTPException(404)
-    return int(given)
+    return key
 
 
-def _list(node: Node, conn: Connection, name: str, which: str, before: int | None,
+def _list(node: Node, conn: Connection, name: str, which: str, before: TimeKey | None,
           lang: str, reader: str | None) -> dict[str, Any] | None:
     try:
         target = load_hub(conn, name)

@@ -26,6 +26,7 @@ from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor
 from node.hubs.hub.models import Hub, HubMember
 from node.hubs.hub.your_hubs import your_hubs
+from node.keyset import TextKey, parse_text_key
 from node.network.directory import sync_local
 from node.network.directory_query import (
     DirectoryEntry,
@@ -71,13 +72,15 @@ def filters_of(request: Request) -> DirectoryFilters | None:
                             region=values["region"], node=values["node"].lower())
 
 
-def cursor(request: Request) -> int | None:
+def cursor(request: Request) -> TextKey | None:
+    """The ``after`` cursor (the last listed hub's sort key and id); else a 400."""
     value = request.query_params.get("after")
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18 or int(value) < 1:
-        raise HTTPException(400, "after must be a positive number")
-    return int(value)
+    key = parse_text_key(value) if len(value) <= 350 and "\x00" not in value else None
+    if key is None:
+        raise HTTPException(400, "after must be the cursor of a More link")
+    return key
 
 
 def steward_hubs(conn: Connection, actor_uri: str | None) -> list[str]:
@@ -119,12 +122,12 @@ def post_here(entry: Listed, posting: dict[str, str]) -> str:
 
 
 def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
-          after: int | None, reader: str | None) -> dict[str, Any]:
+          after: TextKey | None, reader: str | None) -> dict[str, Any]:
     sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
     page = directory_page(conn, filters, after=after) if filters else DirectoryPage([], None)
     shown = filters or DirectoryFilters()
     query = shown.query()
-    more = f"{PAGE}?{urlencode({**query, 'after': page.after})}" if page.after else ""
+    more = f"{PAGE}?{urlencode({**query, 'after': str(page.after)})}" if page.after else ""
     return {**feed_links(node.settings.url, query),
             "entries": [listed(node, e) for e in page.entries], "filters": shown,
             "facets": facets(conn), "more": more, "filtered": filters is None or bool(query),

@@ -28,6 +28,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from sqlalchemy import Connection, select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -39,12 +40,13 @@ from node.hubs.events import calendar
 from node.hubs.events.calendar_views import CALENDAR, block_cache, feed_blocks
 from node.hubs.hub.atom import ATOM_TYPE, FeedEntry, FeedInfo, atom_feed
 from node.hubs.hub.models import Hub
+from node.keyset import TimeKey, parse_time_key
 from node.network.calendar import Filters
 from node.network.directory import sync_local
 from node.network.directory_query import (
+    ActivityPage,
     DirectoryEntry,
     DirectoryFilters,
-    DirectoryPage,
     activity_page,
     matching,
     matching_local,
@@ -52,7 +54,7 @@ from node.network.directory_query import (
 from node.runtime import Node
 from node.web.hub_admin_views import in_transaction
 from node.web.network_calendar_ics import network_blocks
-from node.web.network_directory import PAGE, cursor, filters_of
+from node.web.network_directory import PAGE, filters_of
 
 ATOM_PATH = f"{PAGE}.atom"
 ICS_PATH = f"{PAGE}.ics"
@@ -89,7 +91,8 @@ def _entry(hub: DirectoryEntry, now: datetime) -> FeedEntry:
 
 
 def directory_atom(
-    node: Node, conn: Connection, filters: DirectoryFilters | None, after: int | None, name: str
+    node: Node, conn: Connection, filters: DirectoryFilters | None, after: TimeKey | None,
+    name: str
 ) -> bytes:
     """The Atom document of one page of the hubs ``filters`` let through."""
     now = node.clock()
@@ -97,7 +100,7 @@ def directory_atom(
     page = (
         activity_page(conn, filters, after=after, limit=FEED_SIZE)
         if filters
-        else DirectoryPage([], None)
+        else ActivityPage([], None)
     )
     query = (filters or DirectoryFilters()).query()
     base = node.settings.url
@@ -152,10 +155,21 @@ def _name(node: Node) -> str:
     return node.settings.node_name or node.settings.host
 
 
+def time_cursor(request: Request) -> TimeKey | None:
+    """The feed's ``after`` cursor (the last listed hub's activity and id); else a 400."""
+    value = request.query_params.get("after")
+    if value is None:
+        return None
+    key = parse_time_key(value)
+    if key is None:
+        raise HTTPException(400, "after must be the cursor of a next link")
+    return key
+
+
 async def atom(request: Request) -> Response:
     """GET /network/directory.atom; an ``ETag`` lets readers poll with ``If-None-Match``
     (RFC 9110 section 13.1.2)."""
-    filters, after = filters_of(request), cursor(request)
+    filters, after = filters_of(request), time_cursor(request)
     body = await in_transaction(
         request, lambda node, conn: directory_atom(node, conn, filters, after, _name(node))
     )

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import refs
 from node.hubs.hub.dashboard import Item
+from node.keyset import TimeKey, parse_time_key
 from node.network.event_facts import EventFacts, event_facts
 from node.network.origins import posted_in
 from node.network.timeline import Filters, TimelineItem, TimelinePage, timeline_page
@@ -67,14 +68,16 @@ def filters_of(request: Request) -> Filters | None:
                    tag=values["tag"].lstrip("#").lower(), region=values["region"].lower())
 
 
-def cursor(request: Request) -> int | None:
-    """The ``before`` keyset cursor: a positive item id; anything else is a 400."""
+def cursor(request: Request) -> TimeKey | None:
+    """The ``before`` keyset cursor (the last shown item's time and id); anything else
+    is a 400."""
     value = request.query_params.get("before")
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18 or int(value) < 1:
-        raise HTTPException(400, "before must be a positive number")
-    return int(value)
+    key = parse_time_key(value)
+    if key is None:
+        raise HTTPException(400, "before must be a cursor of an Older link")
+    return key
 
 
 def as_item(row: TimelineItem) -> Item:
@@ -103,12 +106,12 @@ def entries(node: Node, conn: Connection, page: TimelinePage, lang: str,
             for item, row in zip(items, page.items, strict=True)]
 
 
-def _page(node: Node, conn: Connection, filters: Filters | None, before: int | None,
+def _page(node: Node, conn: Connection, filters: Filters | None, before: TimeKey | None,
           lang: str, reader: str | None) -> dict[str, Any]:
     page = timeline_page(conn, filters, before=before) if filters else TimelinePage([], None)
     shown = filters or Filters()
     query = shown.query()
-    older = f"/network?{urlencode({**query, 'before': page.before})}" if page.before else ""
+    older = f"/network?{urlencode({**query, 'before': str(page.before)})}" if page.before else ""
     return {"entries": entries(node, conn, page, lang, reader), "filters": shown,
             "kinds": KIND_NAMES, "older": older, "zone": node.settings.timezone,
             "feed_url": "/network/feed.atom" + (f"?{urlencode(query)}" if query else ""),

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.activitypub.models import LocalActor
+from node.keyset import TimeKey, parse_time_key
 from node.newswire.actor.front import news_page
 from node.newswire.conduct.rules import DOCUMENTS
 from node.newswire.conduct.service import Version, current, history, version_of
@@ -53,7 +54,19 @@ def cursor(request: Request) -> int | None:
     return int(value)
 
 
-def _front(node: Node, before: int | None, account_id: int | None) -> dict[str, Any]:
+def news_cursor(request: Request) -> TimeKey | None:
+    """The front page's ``before`` cursor (the last entry's decision time and id, as
+    its "Older news" link wrote it); anything else is a 400."""
+    value = request.query_params.get("before")
+    if value is None:
+        return None
+    key = parse_time_key(value)
+    if key is None:
+        raise HTTPException(400, "before must be the cursor of an Older news link")
+    return key
+
+
+def _front(node: Node, before: TimeKey | None, account_id: int | None) -> dict[str, Any]:
     with node.engine.connect() as conn:
         entries, older = news_page(conn, before)
         moderates = role_of(conn, account_id) is not None
@@ -63,7 +76,7 @@ def _front(node: Node, before: int | None, account_id: int | None) -> dict[str, 
 async def news_front(request: Request, actor: LocalActor) -> Response:
     """``/news`` for browsers: approved news, newest first, a page at a time."""
     node, login = node_of(request), await current_login(request)
-    data = await run_in_threadpool(_front, node, cursor(request),
+    data = await run_in_threadpool(_front, node, news_cursor(request),
                                    login.account.id if login else None)
     context = {"actor": actor, "handle": f"@{actor.username}@{node.settings.host}",
                "alternate": actor.uri, "summaries": {e.id: sanitized_markup(e.summary_html)

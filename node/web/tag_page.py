@@ -3,7 +3,8 @@
 Every ``#hashtag`` a post shows links here (:class:`node.text.TagLinks`), so a reader
 who follows one finds the other posts about it instead of a 404. Times are in the
 node's timezone (the items come from several hubs), and in the reader's own beside it.
-The list is a keyset (``?before=``), as the hubs' lists are (:mod:`node.web.hub_lists`).
+The list is a keyset (``?before=``, the ``hub_item`` id where the walk stopped: a
+value, so a deleted item there changes nothing), in the order items arrived here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from node.text import HASHTAG
 from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
 from node.web.hub_cards import Reading, card
-from node.web.hub_lists import LIST_PAGE, before_of
+from node.web.hub_lists import LIST_PAGE
 from node.web.i18n import locale_of
 from node.web.queries import authors
 from node.web.templating import render
@@ -37,6 +38,16 @@ def tag_name(given: str) -> str:
     if len(given) > MAX_TAG or match is None:
         raise HTTPException(404)
     return given.casefold()
+
+
+def before_of(request: Request) -> int | None:
+    """The cursor: a positive item id, or none (the newest page); anything else is a 404."""
+    given = request.query_params.get("before")
+    if given is None:
+        return None
+    if not given.isdigit() or not 0 < int(given) < 2**63:
+        raise HTTPException(404)
+    return int(given)
 
 
 def _listed(node: Node, conn: Connection, tag: str, before: int | None, lang: str,

@@ -62,3 +62,29 @@ def test_visitor_opens_the_network_calendar_and_switches_to_the_agenda(site: Sit
     expect(item.get_by_role("link", name="Add to calendar: Rent strike assembly")
            ).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_kind_select_shows_its_whole_label_on_desktop_and_phone(site: Site,
+                                                                    page: Page) -> None:
+    """The select was narrower than its text at 1280 px ("Events and call"): it is at
+    least as wide as the same select laid out alone, at both widths."""
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{site.url}/network/calendar")
+        kind = page.get_by_label("Kind", exact=True)
+        expect(kind).to_have_value("")
+        expect(kind.locator("option:checked")).to_have_text("Events and calls")
+        shown, natural = kind.evaluate(
+            """select => {
+                 const alone = select.cloneNode(true);
+                 alone.removeAttribute("id");
+                 alone.style.cssText = "position:absolute;visibility:hidden;max-width:none";
+                 document.body.append(alone);
+                 const sizes = [select.getBoundingClientRect().width,
+                                alone.getBoundingClientRect().width];
+                 alone.remove();
+                 return sizes;
+               }""")
+        assert shown >= natural - 0.5, (width, shown, natural)
+        box = kind.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width  # inside the page

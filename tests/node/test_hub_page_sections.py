@@ -9,16 +9,21 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy import update as update_table
 from starlette.testclient import TestClient
 
 from node.accounts.models import Account
 from node.activitypub.models import LocalActor
+from node.activitypub.remote_objects import store_remote
+from node.activitypub.vocab import PUBLIC
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.events.rules import EventSpec, Place
 from node.hubs.events.service import cancel_event, create_event, move_event
 from node.hubs.hub.featured import set_pinned
+from node.hubs.hub.linked_items import add_linked
+from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
 from node.hubs.hub.settings import HubSettings, apply_settings
@@ -33,6 +38,8 @@ from tests.node.hub_pages_support import BASE, HTML, HUB, Site, a_series, sectio
 MADRID = "Europe/Madrid"
 _account = Account.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
+
+_items = HubItem.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -116,7 +123,7 @@ def test_a_notice_sits_on_its_event_not_among_the_updates(site: Site) -> None:
 def test_keyset_pages_hold_still_while_updates_arrive(site: Site) -> None:
     posted = [update(site, f"Update number {n}") for n in range(26)]
     first = site.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
-    older = re.search(r'href="(/hubs/portshutdown/updates\?before=\d+)"', first)
+    older = re.search(r'href="(/hubs/portshutdown/updates\?before=[\w.~]+)"', first)
     assert older, "a link to the older page"
     before = site.client.get(older.group(1), headers=HTML).text
     for n in range(5):
@@ -129,7 +136,36 @@ def test_keyset_pages_hold_still_while_updates_arrive(site: Site) -> None:
     assert site.client.get(f"/hubs/{HUB}/updates?before=x", headers=HTML).status_code == 404
     assert site.client.get(f"/hubs/{HUB}/updates?before=-1", headers=HTML).status_code == 404
     # the hub page links to the list where its own few updates end
-    assert re.search(r'href="/hubs/portshutdown/updates\?before=\d+"', hub_page(site))
+    assert re.search(r'href="/hubs/portshutdown/updates\?before=[\w.~]+"', hub_page(site))
+
+
+def test_older_is_right_when_the_boundary_update_was_deleted(site: Site) -> None:
+    """The cursor carries the last card's publication time and id, not its row."""
+    posted = [update(site, f"Update number {n}") for n in range(26)]
+    first = site.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
+    older = re.search(r'href="(/hubs/portshutdown/updates\?before=[\w.~]+)"', first)
+    assert older and cards(first) == posted[::-1][:20]
+    with site.node.engine.begin() as conn:  # the last card's item is gone
+        conn.execute(delete(_items).where(_items.c.object_uri == posted[6]))
+    assert cards(site.client.get(older.group(1), headers=HTML).text) == posted[5::-1]
+
+
+def test_a_links_backfilled_history_goes_below_what_is_new(site: Site) -> None:
+    """Linked items are listed by publication: weeks-old history that arrived last
+    (a link's backfill) is not on top of the hub's own new updates."""
+    update(site, "Fresh news of the port")
+    old = "https://oak.example/objects/history"
+    document = {"id": old, "type": "Note", "to": [PUBLIC], "content": "<p>Old history</p>",
+                "attributedTo": "https://oak.example/users/ana",
+                "published": (NOW - timedelta(days=20)).isoformat()}
+    with site.node.engine.begin() as conn:
+        store_remote(conn, document, NOW)
+        hub_id = load_hub(conn, HUB).hub.id
+        assert hub_id is not None
+        add_linked(conn, [hub_id], "https://oak.example/hubs/dockers", document, NOW)
+    for page in (section(hub_page(site), "updates"),
+                 site.client.get(f"/hubs/{HUB}/updates", headers=HTML).text):
+        assert page.index("Fresh news of the port") < page.index("Old history")
 
 
 def test_times_are_in_the_hubs_zone_in_the_readers_language(site: Site) -> None:

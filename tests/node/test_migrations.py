@@ -9,11 +9,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import SQLModel
 
 from node.activitypub.local_actors import create_local_actor
+from node.activitypub.vocab import PUBLIC
 from node.db import alembic_config, current_revision, make_engine, migrate
+from node.network.timeline import Filters, timeline_page
 from tests.storage import (
     backends,
     create_postgres_database,
@@ -163,8 +165,9 @@ def _populate(engine: Engine) -> None:
                       "doc": json.dumps({"id": uri, "type": "Event"}), "now": when})
         conn.execute(text(
             "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state, "
-            "pinned, starts_at, created_at, updated_at) VALUES (:hub, :uri, 'event', "
-            "'https://h.example/hubs/h', 'feed', 'published', :f, :now, :now, :now)"),
+            "pinned, starts_at, created_at, updated_at, published_at) VALUES (:hub, :uri, "
+            "'event', 'https://h.example/hubs/h', 'feed', 'published', :f, :now, :now, :now, "
+            ":now)"),
             {"hub": hub_id, "uri": uri, "f": False, "now": when})
         subscription = conn.execute(text(
             "INSERT INTO feed_subscription (hub_id, url, title, next_poll_at, failures, "
@@ -241,3 +244,140 @@ def test_network_items_before_0025_take_their_publication_time(
     assert [str(r[0])[:19] for r in found] == [
         "2026-11-01 10:00:00", "2026-11-21 12:00:00", "2026-11-21 12:00:00"]
     assert {r[1] for r in found} == {""}
+
+
+@pytest.fixture(params=backends())
+def at_0026(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database of this test's own, migrated to 0026 only."""
+    from alembic import command
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+        command.upgrade(alembic_config(engine), "0026")
+        yield engine
+        engine.dispose()
+        return
+    name = run_database_name("at0026")
+    engine = make_engine(create_postgres_database(name))
+    try:
+        command.upgrade(alembic_config(engine), "0026")
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(name)
+
+
+def _received(conn: Connection, n: int, document: dict[str, object], hub: str | None,
+              published: datetime, arrived: datetime) -> None:
+    """A network item as the receive path stored it before 0025 indexed tags and
+    regions: its object, and its row with no region and no tags."""
+    uri = f"https://oak.example/objects/{n}"
+    conn.execute(text(
+        "INSERT INTO stored_object (uri, type, attributed_to, local, document, published,"
+        " received_at) VALUES (:uri, 'Note', 'https://oak.example/users/ana', :f, :doc,"
+        " :p, :r)"), {"uri": uri, "f": False, "p": published, "r": arrived,
+                      "doc": json.dumps({"id": uri, "type": "Note", "to": [PUBLIC],
+                                         **document})})
+    conn.execute(text(
+        "INSERT INTO network_item (object_uri, object_type, hub_uri, origin_host, via,"
+        " received_at, published_at, region) VALUES (:uri, 'Note', :hub, 'oak.example',"
+        " 'v', :r, :p, '')"), {"uri": uri, "hub": hub, "r": arrived, "p": published})
+
+
+def test_items_of_before_0025_get_tags_and_region_and_hub_items_their_publication(
+        at_0026: Engine) -> None:
+    # Given a node at 0026 holding network items received before 0025 (no region, no
+    # tags) and hub items of a link's backfill, when it upgrades, then the items have
+    # the tags and region the receive path gives them, the hub items their object's
+    # publication time (never after they arrived), and the timeline filters find them.
+    from node.hubs.hub.service import create_hub
+
+    arrived = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    early = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    hub = "https://oak.example/hubs/tenants"
+    with at_0026.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO remote_actor (uri, host, kind, preferred_username, display_name,"
+            " inbox, multikeys, document, fetched_at, gone) VALUES (:u, 'oak.example',"
+            " 'Group', 'tenants', 'Tenants', :i, '{}', :d, :t, :f)"),
+            {"u": hub, "i": f"{hub}/inbox", "t": arrived, "f": False, "d": json.dumps(
+                {"id": hub, "type": "Group", "location": {"type": "Place",
+                                                          "name": "California"}})})
+        tags = [{"type": "Hashtag", "name": "#RentStrike"},
+                {"type": "Hashtag", "name": "#rentstrike"}, {"type": "Mention", "name": "x"}]
+        _received(conn, 1, {"tag": tags, "location": {"type": "Place", "address": {
+            "type": "PostalAddress", "addressRegion": " Bay  Area "}}}, hub, early, arrived)
+        _received(conn, 2, {"tag": [{"type": "Hashtag", "name": "#housing"}]}, hub,
+                  early, arrived)
+        _received(conn, 3, {}, None, early, arrived)
+        create_hub(conn, base_url="https://h.example", name="h", title="H", now=arrived)
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        for n, published in ((1, early), (2, datetime(2030, 1, 1, tzinfo=UTC)), (9, None)):
+            if n == 9:  # an item whose object is not stored: its arrival
+                uri = "https://oak.example/objects/gone"
+            else:
+                uri = f"https://oak.example/objects/{n}"
+                conn.execute(text("UPDATE stored_object SET published = :p WHERE uri = :u"),
+                             {"p": published, "u": uri})
+            conn.execute(text(
+                "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state,"
+                " pinned, created_at, updated_at, linked_from) VALUES (:hub, :uri,"
+                " 'update', 'a', 'linked', 'published', :f, :now, :now, :via)"),
+                {"hub": hub_id, "uri": uri, "f": False, "now": arrived, "via": hub})
+    migrate(at_0026)
+    with at_0026.connect() as conn:
+        regions = conn.execute(text(
+            "SELECT object_uri, region FROM network_item ORDER BY id")).all()
+        tags = conn.execute(text(
+            "SELECT i.object_uri, t.tag FROM network_item_tag t JOIN network_item i"
+            " ON i.id = t.item_id ORDER BY t.id")).all()
+        published = conn.execute(text(
+            "SELECT published_at FROM hub_item ORDER BY id")).scalars().all()
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        found = timeline_page(conn, Filters(tag="rentstrike", region="bay area"))
+    assert [r[1] for r in regions] == ["bay area", "california", ""]
+    assert [(uri[-1], tag) for uri, tag in tags] == [
+        ("1", "rentstrike"), ("2", "housing")]
+    assert [_utc(p) for p in published] == [early, arrived, arrived]
+    assert [item.uri[-1] for item in found.items] == ["1"]
+    assert diff == []
+
+
+def _utc(value: object) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_0027_fills_hub_items_in_batches_each_committed(at_0026: Engine) -> None:
+    # Given a node at 0026 with more hub items than one batch, when it upgrades, then
+    # the fill runs a batch a transaction (BEGIN, one UPDATE, COMMIT), not one for all.
+    from sqlalchemy import event
+
+    from node.hubs.hub.service import create_hub
+
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    with at_0026.begin() as conn:
+        create_hub(conn, base_url="https://h.example", name="h", title="H", now=when)
+        hub_id = conn.execute(text("SELECT id FROM hub")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO hub_item (hub_id, object_uri, kind, author_uri, origin, state,"
+            " pinned, created_at, updated_at) VALUES (:h, :u, 'update', 'a', 'local',"
+            " 'published', :f, :n, :n)"),
+            [{"h": hub_id, "u": f"https://h.example/objects/{n}", "f": False, "n": when}
+             for n in range(2500)])
+    seen: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement in ("BEGIN", "COMMIT") or statement.startswith("UPDATE hub_item"):
+            seen.append(statement.split()[0])
+
+    event.listen(at_0026, "before_cursor_execute", keep)
+    try:
+        migrate(at_0026)
+    finally:
+        event.remove(at_0026, "before_cursor_execute", keep)
+    assert seen[:9] == ["BEGIN", "UPDATE", "COMMIT"] * 3
+    with at_0026.connect() as conn:
+        assert conn.execute(text(
+            "SELECT count(*) FROM hub_item WHERE published_at IS NULL")).scalar_one() == 0

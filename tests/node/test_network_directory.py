@@ -112,6 +112,19 @@ def test_keyset_pages_hold_still_when_hubs_arrive(h: Harness) -> None:
         assert third.after is None
 
 
+def test_the_next_page_is_right_when_the_boundary_hub_is_gone(h: Harness) -> None:
+    """The cursor holds the last hub's title key and id: that hub gone (or renamed),
+    the next page still starts after it, not back at the first page."""
+    with h.node.engine.begin() as conn:
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        first = directory_page(conn, DirectoryFilters(), limit=2)
+        assert [e.title for e in first.entries] == ["Klimastreik", "Mietenwahnsinn"]
+        conn.execute(_hubs.delete().where(_hubs.c.title == "Mietenwahnsinn"))
+    page = h.client.get("/network/directory", params={"after": str(first.after)}).text
+    assert "Oakland Tenants Union" in page and "Occupy Philly" in page
+    assert "Klimastreik" not in page and "Mietenwahnsinn" not in page
+
+
 def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     page = h.client.get("/network/directory", params={"q": "housing"})
     assert page.status_code == 200
@@ -122,7 +135,8 @@ def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     assert "@mieten@berlin.example" in text and "<script>" not in text
     assert "Link with" not in text  # visitors steward no hub here
     assert h.client.get("/network/directory", params={"after": "x"}).status_code == 400
-    paged = h.client.get("/network/directory", params={"tag": "housing", "after": "1"})
+    assert h.client.get("/network/directory", params={"after": "7"}).status_code == 400
+    paged = h.client.get("/network/directory", params={"tag": "housing", "after": "a~1"})
     assert paged.status_code == 200 and "Back to the first page" in paged.text
     nothing = h.client.get("/network/directory", params={"q": "a\x00b"})
     assert nothing.status_code == 200 and "No hub matches this search." in nothing.text

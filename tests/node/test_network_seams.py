@@ -21,7 +21,7 @@ from node.network.calendar import between
 from node.network.models import ItemOrigin, NetworkEvent, NetworkItem
 from node.network.origins import posted_in
 from node.network.receive import keep
-from node.network.timeline import Filters, timeline_page
+from node.network.timeline import Filters, sparse_filters, timeline_page
 from node.network.unwrap import Received
 from node.settings import Settings
 from tests.conftest import NOW
@@ -206,6 +206,38 @@ def test_the_hub_filter_finds_an_item_by_any_hub_it_was_posted_in(h: Harness) ->
         for hub in (HUB_A, HUB_B):
             assert [i.uri for i in timeline_page(conn, Filters(hub=hub)).items] == [doc["id"]]
         assert timeline_page(conn, Filters(hub="https://c.example/hubs/x")).items == []
+
+
+def test_a_rare_and_a_common_hub_or_tag_page_alike(h: Harness) -> None:
+    """A hub or tag with few items is read through its index and sorted, a common one
+    by walking the newest items (sparse_filters): both give the same pages."""
+    tag = [{"type": "Hashtag", "name": "#Dockers"}]
+    for n in range(1, 12):
+        doc = {**_note(n, f"2026-11-{n + 5:02d}T10:00:00Z"), **({"tag": tag} if n % 2 else {})}
+        _store(h, doc, HUB_A if n % 3 else HUB_B, h.now)
+        if n % 4 == 0:
+            _store(h, doc, HUB_B, h.now)  # also posted in hub B: item_origin only
+    with h.node.engine.connect() as conn:
+        assert set(sparse_filters(conn, Filters(hub=HUB_B, tag="dockers"))) == {"hub", "tag"}
+        assert sparse_filters(conn, Filters(hub=HUB_B, tag="dockers"), 2) == {}
+
+        def pages(filters: Filters, sparse_at: int) -> list[list[str]]:
+            found, before = [], None
+            while True:
+                page = timeline_page(conn, filters, before=before, limit=2,
+                                     sparse_at=sparse_at)
+                found.append([i.uri.rsplit("/n", 1)[1] for i in page.items])
+                if page.before is None:
+                    return found
+                before = page.before
+
+        for filters, expected in (
+                (Filters(hub=HUB_B), ["9", "8", "6", "4", "3"]),
+                (Filters(tag="dockers"), ["11", "9", "7", "5", "3", "1"]),
+                (Filters(hub=HUB_B, tag="dockers"), ["9", "3"])):
+            rare, common = pages(filters, 300), pages(filters, 0)
+            assert rare == common
+            assert [n for page in rare for n in page] == expected
 
 
 def test_the_calendar_s_hub_filter_finds_an_event_by_any_hub_it_was_posted_in(

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from starlette.testclient import TestClient
 
 from node.accounts.models import Account
+from node.network.models import NetworkItem
 from node.settings import Settings
 from tests.conftest import NOW
 from tests.node.network_timeline_support import HOSTS, add_hub, add_item
@@ -99,18 +100,35 @@ def test_pages_are_a_stable_keyset_while_items_arrive(client: TestClient,
         add_item(engine, n, at(n))
     first = client.get("/network").text
     assert shown(first) == list(range(45, 25, -1))
-    older = re.search(r'href="(/network\?before=\d+)"', first)
+    older = re.search(r'href="(/network\?before=[\w.~]+)"', first)
     assert older
     for n in range(46, 50):  # arrive while the reader pages
         add_item(engine, n, at(n))
     second = client.get(older.group(1)).text
     assert shown(second) == list(range(25, 5, -1))
-    last = re.search(r'href="(/network\?before=\d+)"', second)
+    last = re.search(r'href="(/network\?before=[\w.~]+)"', second)
     assert last
     third = client.get(last.group(1)).text
     assert shown(third) == [5, 4, 3, 2, 1]
     assert "before=" not in third
     assert client.get("/network?before=abc").status_code == 400
+    assert client.get("/network?before=25").status_code == 400  # a row id alone
+
+
+def test_older_after_the_boundary_item_was_deleted(client: TestClient,
+                                                   engine: Engine) -> None:
+    """The cursor carries the last item's time and id: the page after it is right even
+    when that item is gone (it named a row before, and "Older" came back empty)."""
+    for n in range(1, 31):
+        add_item(engine, n, at(n))
+    first = client.get("/network").text
+    assert shown(first) == list(range(30, 10, -1))
+    older = re.search(r'href="(/network\?before=[\w.~]+)"', first)
+    assert older
+    with engine.begin() as conn:  # item 11, the last one shown, is deleted
+        conn.execute(delete(NetworkItem.__table__).where(  # type: ignore[attr-defined]
+            NetworkItem.__table__.c.object_uri.endswith("/item-11")))  # type: ignore[attr-defined]
+    assert shown(client.get(older.group(1)).text) == list(range(10, 0, -1))
 
 
 def test_next_page_keeps_the_filters(client: TestClient, engine: Engine) -> None:
@@ -118,7 +136,7 @@ def test_next_page_keeps_the_filters(client: TestClient, engine: Engine) -> None
         add_item(engine, n, at(n), host=HOSTS[n % 2], kind="Note")
     first = client.get("/network", params={"node": OAK, "kind": "Note"}).text
     assert shown(first) == list(range(48, 9, -2))
-    link = re.search(r'href="(/network\?[^"]*before=\d+)"', first)
+    link = re.search(r'href="(/network\?[^"]*before=[\w.~]+)"', first)
     assert link and "node=oakland.example" in link.group(1) and "kind=Note" in link.group(1)
     assert shown(client.get(link.group(1).replace("&amp;", "&")).text) == [8, 6, 4, 2]
 

@@ -251,6 +251,29 @@ def test_the_front_page_pages_through_approved_news_newest_first(
     assert "News number 2<" in second and "News number 0<" in second
     assert "News number 22" not in second and 'rel="next"' not in second
     assert client.get("/news?before=abc").status_code == 400
+    assert client.get("/news?before=3").status_code == 400  # a row id alone
+
+
+def test_older_news_is_right_when_the_boundary_entry_was_taken_down(
+    client: TestClient, engine: Engine, movable: MovableClock
+) -> None:
+    """The cursor carries the last entry's decision time and id: with that entry gone,
+    "Older news" still goes on after it (it named the row, and went back to page 1)."""
+    signed_in(client, "ada")
+    for number in range(22):
+        movable.advance(hours=2)
+        tracking_path(submit(client, title=f"News number {number}"))
+        assert moderate(client, only_waiting(engine), "approve",
+                        title=f"News number {number}", body="text") == 303
+    first = client.get("/news").text
+    assert "News number 2<" in first and "News number 1<" not in first
+    older = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    with engine.begin() as conn:  # the last entry shown is taken down
+        conn.execute(_item.update().where(_item.c.title == "News number 2")
+                     .values(state="removed"))
+    second = client.get(older.replace("&amp;", "&")).text
+    assert "News number 1<" in second and "News number 0<" in second
+    assert "News number 21" not in second and "News number 2<" not in second
 
 
 def only_waiting(engine: Engine) -> int:

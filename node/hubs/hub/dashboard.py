@@ -11,8 +11,12 @@ No item is shown twice: a pinned item is shown once, among the pinned, and left 
 the other sections; a weekly call is shown once, as its next occurrence; the short Note
 that tells Mastodon readers an event moved or was cancelled (a *notice*, see
 :mod:`node.hubs.hub.notices`) is attached to its event instead of listed as an update.
-Updates and minutes are pages of a keyset (``hub_item.id`` below a cursor), so a page
-stays the same while new items arrive (no OFFSET).
+Every section lists newest publication first (``hub_item.published_at``: the object's
+``published``, never after it arrived, so a link's backfilled history goes below what
+is new, not on top). Updates and minutes are pages of a keyset on
+``(published_at, id)`` below a cursor that carries both values (:mod:`node.keyset`):
+a page stays the same while new items arrive (no OFFSET), and the next one is right
+even when the item it stopped at was deleted meanwhile.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
 from node.hubs.hub.models import CallSeries, Hub, HubItem, HubMember
 from node.hubs.hub.notices import notice_target, notices_of
 from node.hubs.hub.times import is_open as poll_is_open
+from node.keyset import TimeKey
 
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
@@ -63,6 +68,7 @@ class Item:
     pinned: bool = False
     series_id: int | None = None
     linked_from: str = ""  # the linked hub it came through (origin ``linked``)
+    sort_at: datetime | None = None  # ``hub_item.published_at``: the lists' order
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class Page:
     """Items newest first, and the cursor of the next (older) page, if there is one."""
 
     items: list[Item]
-    before: int | None
+    before: TimeKey | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,8 @@ def items_query(hub_id: int) -> Select[Any]:
     return (
         select(_item.c.id, _item.c.object_uri, _item.c.kind, _item.c.starts_at,
                _item.c.ends_at, _item.c.pinned, _item.c.series_id, _object.c.document,
-               _object.c.published, _object.c.attributed_to, _item.c.linked_from)
+               _object.c.published, _object.c.attributed_to, _item.c.linked_from,
+               _item.c.published_at)
         .join(_object, _object.c.uri == _item.c.object_uri)
         .where(_item.c.hub_id == hub_id, _item.c.state == "published",
                _object.c.deleted_at.is_(None))
@@ -118,16 +125,18 @@ def rows(conn: Connection, query: Select[Any]) -> list[Item]:
     return [Item(uri=r.object_uri, kind=r.kind, document=r.document or {},
                  starts_at=r.starts_at, ends_at=r.ends_at, published=r.published, id=r.id,
                  author=r.attributed_to or "", pinned=bool(r.pinned), series_id=r.series_id,
-                 linked_from=getattr(r, "linked_from", None) or "")
+                 linked_from=getattr(r, "linked_from", None) or "",
+                 sort_at=getattr(r, "published_at", None))
             for r in conn.execute(query)]
 
 
-def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *, before: int | None,
-            limit: int, skip_pinned: bool = False) -> Page:
+def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *,
+            before: TimeKey | None, limit: int, skip_pinned: bool = False) -> Page:
     """One keyset page of ``kinds`` below ``before`` (newest first), notices left out.
 
     Reads a few rows more than it shows, so a page full of notices still fills; the
-    cursor is the id of the last row read for the page, so the next page starts there.
+    cursor is the publication time and id of the last row read for the page, so the
+    next page starts there.
     """
     shown: list[Item] = []
     cursor = before
@@ -137,7 +146,7 @@ def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *, before: in
         for item in batch:
             if len(shown) == limit:
                 return Page(shown, cursor)
-            cursor = item.id
+            cursor = key_of(item)
             if item.uri not in targets:
                 shown.append(item)
         if len(batch) < limit * 2 + 1:
@@ -145,20 +154,33 @@ def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *, before: in
     return Page(shown, cursor)
 
 
-def _newest(conn: Connection, hub_id: int, kinds: Collection[str], before: int | None,
+def key_of(item: Item) -> TimeKey:
+    """Where a list stopped: the item's publication time and id."""
+    assert item.sort_at is not None
+    return TimeKey(item.sort_at, item.id)
+
+
+def newest_first(query: Select[Any], before: TimeKey | None) -> Select[Any]:
+    """``query`` newest publication first (ties: newest row), below ``before``."""
+    if before is not None:
+        query = query.where(or_(_item.c.published_at < before.at,
+                                and_(_item.c.published_at == before.at,
+                                     _item.c.id < before.id)))
+    return query.order_by(_item.c.published_at.desc(), _item.c.id.desc())
+
+
+def _newest(conn: Connection, hub_id: int, kinds: Collection[str], before: TimeKey | None,
             limit: int, skip_pinned: bool) -> list[Item]:
     """The newest ``limit`` items of ``kinds`` below ``before``: one query a kind, each a
-    backwards walk of ``ix_hub_item_kind`` (one query for several kinds would sort every
-    item of those kinds, documents and all: 50 ms for 4,000 updates)."""
+    backwards walk of ``ix_hub_item_published`` (one query for several kinds would sort
+    every item of those kinds, documents and all: 50 ms for 4,000 updates)."""
     found: list[Item] = []
     for kind in kinds:
         query = items_query(hub_id).where(_item.c.kind == kind)
         if skip_pinned:
             query = query.where(_item.c.pinned.is_(False))
-        if before is not None:
-            query = query.where(_item.c.id < before)
-        found += rows(conn, query.order_by(_item.c.id.desc()).limit(limit))
-    return sorted(found, key=lambda item: item.id, reverse=True)[:limit]
+        found += rows(conn, newest_first(query, before).limit(limit))
+    return sorted(found, key=lambda item: (key_of(item).at, item.id), reverse=True)[:limit]
 
 
 def _upcoming(conn: Connection, base: Select[Any], now: datetime) -> list[Item]:
@@ -192,11 +214,12 @@ def build_dashboard(conn: Connection, hub: Hub, actor: LocalActor, now: datetime
     """Everything the hub page shows, in a handful of bounded, indexed queries."""
     assert hub.id is not None
     base = items_query(hub.id)
-    pinned = rows(conn, base.where(_item.c.pinned.is_(True)).order_by(_item.c.id.desc())
+    pinned = rows(conn, newest_first(base.where(_item.c.pinned.is_(True)), None)
                   .limit(PINNED))
     upcoming = _upcoming(conn, base, now)
-    scanned = rows(conn, base.where(_item.c.kind == "poll", _item.c.pinned.is_(False))
-                   .order_by(_item.c.id.desc()).limit(POLLS_SCANNED))
+    scanned = rows(conn, newest_first(base.where(_item.c.kind == "poll",
+                                                  _item.c.pinned.is_(False)), None)
+                   .limit(POLLS_SCANNED))
     polls = [p for p in scanned if poll_is_open(p.document, now)][:OPEN_POLLS]
     results = [p for p in scanned if not poll_is_open(p.document, now)][:RESULTS]
     updates = page_of(conn, hub.id, UPDATES, before=None, limit=PAGE, skip_pinned=True)

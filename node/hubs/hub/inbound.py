@@ -177,6 +177,12 @@ def _already_in(conn: Connection, target: HubTarget, uri: str) -> bool:
         _item.c.hub_id == target.hub.id, _item.c.object_uri == uri)).first() is not None
 
 
+def published_at(document: Mapping[str, Any], now: datetime) -> datetime:
+    """When a received item was published, for the hub page's order: its ``published``,
+    never later than its arrival (a date ahead would pin it on top), else its arrival."""
+    return min(parse_time(document.get("published")) or now, now)
+
+
 def item_times(document: Mapping[str, Any]) -> dict[str, datetime | None]:
     """The hub item's index of a document's times: an Event's start and end, a
     Question's close. Written on Create and again on every Update (the document stays
@@ -204,7 +210,8 @@ def _record(conn: Connection, target: HubTarget, document: Mapping[str, Any], au
         hub_id=target.hub.id, object_uri=ref(document), kind=item_kind(document),
         author_uri=author,
         origin=origin, state=decision.state, pinned=False, **item_times(document),
-        created_at=now, updated_at=now, note=decision.reason or None))
+        created_at=now, updated_at=now, published_at=published_at(document, now),
+        note=decision.reason or None))
 
 
 def as_received(received: Mapping[str, Any]) -> str | dict[str, Any]:

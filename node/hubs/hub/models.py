@@ -13,7 +13,12 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
-from node.columns import TableModel, timestamp
+from node.columns import TableModel, UTCDateTime, timestamp
+
+
+def _arrival(context: Any) -> Any:
+    """A ``hub_item`` written without its publication time takes its arrival."""
+    return context.get_current_parameters().get("created_at")
 
 
 class Hub(TableModel, table=True):
@@ -61,6 +66,8 @@ class HubItem(TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("hub_id", "object_uri", name="uq_hub_item"),
         Index("ix_hub_item_kind", "hub_id", "kind", "state", "id"),
+        # the hub page's sections and lists, newest publication first (issue 9)
+        Index("ix_hub_item_published", "hub_id", "kind", "state", "published_at", "id"),
         Index("ix_hub_item_start", "hub_id", "starts_at"),
         Index("ix_hub_item_starts_at", "starts_at"),  # the node's calendar (every hub)
         Index("ix_hub_item_pinned", "hub_id", "pinned", "id"),  # the hub page's pinned
@@ -80,6 +87,10 @@ class HubItem(TableModel, table=True):
     ends_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    # when the object was published (never after it arrived here): the pages' order, so a
+    # link's backfilled history goes below what is new; unset, it is ``created_at``
+    published_at: datetime = Field(default=None, sa_column=Column(
+        UTCDateTime(), nullable=False, default=_arrival))
     note: str | None = Field(default=None, sa_column=Column(Text))  # why held or refused
     # origin ``linked``: the linked hub (Group URI) whose Announce brought the item
     linked_from: str | None = Field(default=None, max_length=1024)

@@ -10,17 +10,26 @@ costs about the same and "older" goes on from there (a keyset, never OFFSET).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from node.activitypub.models import StoredObject
-from node.hubs.hub.dashboard import Item, Page, rows
+from node.hubs.hub.dashboard import Item, rows
 from node.hubs.hub.models import HubItem
 
 SCAN = 400  # rows one page reads at most, whatever it finds
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class TaggedPage:
+    """Items newest first, and the id where the walk stopped (None: the last page)."""
+
+    items: list[Item]
+    before: int | None
 
 
 def hashtags_of(document: dict[str, Any]) -> set[str]:
@@ -35,7 +44,7 @@ def hashtags_of(document: dict[str, Any]) -> set[str]:
     return found
 
 
-def tagged_page(conn: Connection, tag: str, *, before: int | None, limit: int) -> Page:
+def tagged_page(conn: Connection, tag: str, *, before: int | None, limit: int) -> TaggedPage:
     """Up to ``limit`` published items tagged ``tag``, newest first; an item posted into
     several hubs is listed once on a page (at its newest hub row)."""
     wanted = tag.lstrip("#").casefold()
@@ -51,8 +60,8 @@ def tagged_page(conn: Connection, tag: str, *, before: int | None, limit: int) -
     seen: set[str] = set()
     for item in batch:
         if len(shown) == limit:
-            return Page(shown, shown[-1].id)
+            return TaggedPage(shown, shown[-1].id)
         if item.uri not in seen and wanted in hashtags_of(item.document):
             seen.add(item.uri)
             shown.append(item)
-    return Page(shown, batch[-1].id if len(batch) == SCAN else None)
+    return TaggedPage(shown, batch[-1].id if len(batch) == SCAN else None)

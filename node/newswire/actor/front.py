@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, or_, select
 
 from node.activitypub.models import StoredObject
+from node.keyset import TimeKey
 from node.newswire.models import NewsItem
 
 PAGE = 20
@@ -36,21 +37,23 @@ class NewsEntry:
     origin_handle: str = ""  # the picked item's author
 
 
-def news_page(conn: Connection, before: int | None = None,
-              limit: int = PAGE) -> tuple[list[NewsEntry], int | None]:
-    """A page of approved news and the cursor of the next (older) page, if any."""
+def news_page(conn: Connection, before: TimeKey | None = None,
+              limit: int = PAGE) -> tuple[list[NewsEntry], TimeKey | None]:
+    """A page of approved news and the cursor of the next (older) page, if any: the
+    last entry's decision time and id (:mod:`node.keyset`), so the page after it is
+    right even when that entry was taken down meanwhile (a cursor naming its row sent
+    the reader back to the first page)."""
     query = (select(_item, _object.c.document)
              .join(_object, _object.c.uri == _item.c.object_uri)
              .where(_item.c.state.in_(("approved", "picked")), _object.c.deleted_at.is_(None))
              .order_by(_item.c.decided_at.desc(), _item.c.id.desc()).limit(limit + 1))
     if before is not None:
-        mark = conn.execute(select(_item.c.decided_at).where(_item.c.id == before)).scalar()
-        if mark is not None:
-            query = query.where(or_(_item.c.decided_at < mark,
-                                    and_(_item.c.decided_at == mark, _item.c.id < before)))
+        query = query.where(or_(_item.c.decided_at < before.at,
+                                and_(_item.c.decided_at == before.at, _item.c.id < before.id)))
     rows = conn.execute(query).all()
     entries = [_entry(row) for row in rows[:limit]]
-    return entries, (entries[-1].id if len(rows) > limit else None)
+    last = entries[-1] if len(rows) > limit else None
+    return entries, (TimeKey(last.approved_at, last.id) if last else None)
 
 
 def _entry(row: object) -> NewsEntry:
