@@ -58,6 +58,7 @@ class Stream:
     probe: bench.Load | None = None
     ended: float = 0.0  # seconds: the last request of the stream answered
     server_cpu: float = 0.0  # during the stream
+    total_cpu: float = 0.0  # from the stream's start until the backlog was empty
     client_cpu: float = 0.0
     others_cpu: float = 0.0
 
@@ -124,6 +125,7 @@ async def stream(opts: argparse.Namespace, node: bench.Child, url: str, signed: 
     tasks: list[asyncio.Task[None]] = []
     try:
         cpu, server_cpu, busy = time.process_time(), node.cpu_seconds(), bench.machine_busy()
+        cpu_at_start = server_cpu
         started = time.perf_counter()
         sampler = asyncio.create_task(sample(started))
         prober = asyncio.create_task(fire_probe()) if probe else None
@@ -142,6 +144,7 @@ async def stream(opts: argparse.Namespace, node: bench.Child, url: str, signed: 
         result.client_cpu, result.server_cpu = cpu, server_cpu
         result.others_cpu = bench.machine_busy() - busy - cpu - server_cpu
         await drain_backlog(node, result, started, opts)
+        result.total_cpu = node.cpu_seconds() - cpu_at_start
         sampler.cancel()
     finally:
         await session.close()
@@ -174,7 +177,7 @@ def between(samples: list[Sample], start: float, end: float) -> tuple[Sample, Sa
 
 def steady_from(opts: argparse.Namespace) -> float:
     """Where the steady window starts: 10 s in, or a third of a shorter stream."""
-    return min(STEADY_FROM, opts.seconds / 3)
+    return float(min(STEADY_FROM, opts.seconds / 3))
 
 
 def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
@@ -220,13 +223,18 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
           f"({result.server_cpu / max(1, result.statuses.count(202) + probe) * 1000:.2f} ms "
           f"per request incl. processing so far), client {result.client_cpu / result.ended:.0%}"
           f", others {result.others_cpu / result.ended:.0%} of a core")
+    handled = max(1, result.statuses.count(202) + probe)
+    print(f"all in: server CPU {result.total_cpu:.1f} s until the backlog was empty "
+          f"({result.total_cpu / handled * 1000:.2f} ms per request, accepted and processed;"
+          f" Accepts still on the wire not included)")
     print(f"actor documents fetched {fetched}, Accepts delivered {posted}, follows stored "
           f"{follows}; statuses {summary(result.statuses)}")
     ceiling_rate = rate(ceiling.accepted, ceiling.wall)
     figures = {"accepted/s": accepted_rate, "processed/s": processed_rate,
                "server CPU ms/request": result.server_cpu * 1000 / max(
                    1, result.statuses.count(202) + probe),
-               "drained s after the stream": samples[-1].at - result.ended}
+               "drained s after the stream": samples[-1].at - result.ended,
+               "server CPU ms/request, all in": result.total_cpu * 1000 / handled}
     if result.probe is not None:
         probe_rate = rate(result.probe.accepted, result.probe.wall)
         ratio = probe_rate / ceiling_rate

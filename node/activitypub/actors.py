@@ -20,12 +20,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
+from typing import Any
 from urllib.parse import urldefrag
 from weakref import WeakValueDictionary
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from node.activitypub.db_batch import DbBatch
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
@@ -65,8 +66,16 @@ class _Entry:
     gone: bool = False
 
 
+#: Built once: a statement made per call spent most of its time building itself and its
+#: cache key (issue 7, 1.13: every new follower's actor is read and stored).
+_LOAD_ROW = select(_remote).where(_remote.c.uri == bindparam("uri"))
+_UPSERT_COLUMNS = ("host", "kind", "preferred_username", "display_name", "inbox",
+                   "shared_inbox", "key_id", "public_key_pem", "multikeys", "document",
+                   "fetched_at", "gone")
+
+
 def _load_row(conn: Connection, uri: str) -> _Entry | None:
-    row = conn.execute(select(_remote).where(_remote.c.uri == uri)).first()
+    row = conn.execute(_LOAD_ROW, {"uri": uri}).first()
     if row is None:
         return None
     info = parse_actor(dict(row.document or {}), row.uri)
@@ -83,16 +92,23 @@ def _uri_for_key(engine: Engine, key_id: str) -> str | None:
     return uris[0] if len(uris) == 1 else None
 
 
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (uri) DO UPDATE`` setting every column to the new row's."""
+    statement = upsert_insert(dialect, _remote)
+    return statement.on_conflict_do_update(
+        index_elements=["uri"], set_={name: statement.excluded[name] for name in _UPSERT_COLUMNS})
+
+
 def _upsert(conn: Connection, info: RemoteActorInfo, at: datetime) -> None:
     """Insert or update the row of ``info.uri`` (``ON CONFLICT``: SQLite and PostgreSQL)."""
-    values = {
-        "host": info.host, "kind": info.kind, "preferred_username": info.preferred_username,
-        "display_name": info.name, "inbox": info.inbox, "shared_inbox": info.shared_inbox,
-        "key_id": info.key_id, "public_key_pem": info.public_key_pem,
-        "multikeys": info.multikeys, "document": info.document, "fetched_at": at, "gone": False,
-    }
-    statement = upsert_insert(conn.dialect.name, _remote).values(uri=info.uri, **values)
-    conn.execute(statement.on_conflict_do_update(index_elements=["uri"], set_=values))
+    conn.execute(_upsert_statement(conn.dialect.name), {
+        "uri": info.uri, "host": info.host, "kind": info.kind,
+        "preferred_username": info.preferred_username, "display_name": info.name,
+        "inbox": info.inbox, "shared_inbox": info.shared_inbox, "key_id": info.key_id,
+        "public_key_pem": info.public_key_pem, "multikeys": info.multikeys,
+        "document": info.document, "fetched_at": at, "gone": False,
+    })
 
 
 def _mark_gone(engine: Engine, uri: str) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from node.activitypub.outbox import Outbox
 
 if TYPE_CHECKING:
-    from node.activitypub.db_batch import DbBatch
+    from node.activitypub.db_batch import DbBatch, SharedReads
 
 T = TypeVar("T")
 
@@ -43,6 +43,8 @@ class HandlerContext:
     batch: DbBatch | None = None  # set while items are processed side by side
     #: blocks and the allowlist: what a handler fetches is judged too (fetch_object)
     policy: FederationPolicy | None = None
+    #: set while items that cannot change what they read are processed side by side
+    reads: SharedReads | None = None
 
     async def db(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` in one transaction, in a worker thread (shared with the
@@ -55,6 +57,13 @@ class HandlerContext:
                 return work(conn)
 
         return await anyio.to_thread.run_sync(run)
+
+    async def read_shared(self, key: tuple[str, str], work: Callable[[Connection], T]) -> T:
+        """``db(work)``, asked once for ``key`` by the items processed beside this one
+        (:class:`~node.activitypub.db_batch.SharedReads`); ``work`` must only read."""
+        if self.reads is None:
+            return await self.db(work)
+        return await self.reads.read(key, lambda: self.db(work))
 
     @property
     def is_local(self) -> Callable[[str], bool]:

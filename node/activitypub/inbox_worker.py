@@ -27,7 +27,7 @@ import anyio
 import orjson
 from sqlalchemy.engine import RowMapping
 
-from node.activitypub.db_batch import DbBatch
+from node.activitypub.db_batch import DbBatch, SharedReads
 from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
@@ -83,14 +83,16 @@ def failed(reason: str, attempts: int | None = None) -> Outcome:
 
 
 def handler_context(node: Node, item_id: int, recipient: str | None, *,
-                    batch: DbBatch | None = None) -> HandlerContext:
+                    batch: DbBatch | None = None,
+                    reads: SharedReads | None = None) -> HandlerContext:
     """The services of ``node`` a handler may use, for one stored item (never the node);
-    ``batch`` routes its database work into a group commit while items run side by side."""
+    ``batch`` routes its database work into a group commit while items run side by side,
+    and ``reads`` lets them share what they all read (the followed actor)."""
     services = node.services
     return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
                           fetcher=services.fetcher, actors=services.actors,
                           outbox=services.outbox, item_id=item_id, recipient=recipient,
-                          batch=batch, policy=services.policy)
+                          batch=batch, policy=services.policy, reads=reads)
 
 
 @dataclass
@@ -184,11 +186,12 @@ class InboxWorker:
         for row in segment:
             chains.setdefault(row["actor"], []).append(row)
         bound = anyio.Semaphore(SIDE_BY_SIDE)
+        reads = SharedReads()  # INDEPENDENT items never change what they share
 
         async def chain(rows: list[RowMapping]) -> None:
             async with bound:
                 for row in rows:
-                    outcomes[row["id"]] = await self._guarded(row, batch)
+                    outcomes[row["id"]] = await self._guarded(row, batch, reads)
 
         async with anyio.create_task_group() as group:
             for rows in chains.values():
@@ -206,22 +209,25 @@ class InboxWorker:
         outcome = await self._guarded(row, None)
         await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
-    async def _guarded(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
+    async def _guarded(self, row: RowMapping, batch: DbBatch | None,
+                       reads: SharedReads | None = None) -> Outcome:
         """The item's outcome; an error outside the handler's own handling fails it."""
         try:
-            return await self._outcome(row, batch)
+            return await self._outcome(row, batch, reads)
         except Exception as exc:
             reason = describe(exc)
             log.error("inbox item %s could not be processed (%s); marked failed",
                       row["id"], reason[:200])
             return failed(reason, int(row["attempts"]) + 1)
 
-    async def _outcome(self, row: RowMapping, batch: DbBatch | None) -> Outcome:
+    async def _outcome(self, row: RowMapping, batch: DbBatch | None,
+                       reads: SharedReads | None) -> Outcome:
         activity = orjson.loads(row["body"])
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
-        context = handler_context(self.node, row["id"], row["recipient"], batch=batch)
+        context = handler_context(self.node, row["id"], row["recipient"], batch=batch,
+                                  reads=reads)
         try:
             rules = await self.node.services.policy.current()
             problem = rules.activity_refusal(activity, row["actor"]) or await proof_problem(

@@ -25,6 +25,7 @@ from node.activitypub.vocab import is_public
 
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
+_INSERT_ACTIVITY = insert(_outbox)
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,11 @@ class Outbox:
         signed = self.sign(actor, document, now)
         body = orjson.dumps(signed)
         assert actor.id is not None
-        row_id = conn.execute(
-            insert(_outbox).values(
-                uri=signed["id"], actor_id=actor.id, type=signed["type"],
-                object_uri=_object_id(signed), public=is_public(signed),
-                document=signed, body=body, published=now,
-            )
-        ).inserted_primary_key
+        row_id = conn.execute(_INSERT_ACTIVITY, {  # one statement for all: built once
+            "uri": signed["id"], "actor_id": actor.id, "type": signed["type"],
+            "object_uri": _object_id(signed), "public": is_public(signed),
+            "document": signed, "body": body, "published": now,
+        }).inserted_primary_key
         assert row_id is not None
         targets = list(inboxes)
         if to_followers:

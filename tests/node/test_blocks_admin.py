@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import anyio
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
+from node.activitypub.federation_policy import Rules
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
 from node.clock import Clock
 from node.newswire.blocks.service import Target, block
@@ -126,3 +128,26 @@ def test_allowlist_mode_never_refuses_the_node_itself(engine: Engine) -> None:
     rules = policy.rules()
     assert rules.refusal("http://localhost:8000/users/ana") is None
     assert rules.refusal("http://elsewhere.example/users/bo") is not None
+
+
+async def test_a_stale_snapshot_is_looked_up_once_for_every_request_waiting(
+        engine: Engine) -> None:
+    """Many requests in flight when the snapshot goes stale: one thread hop, one answer."""
+    now = [0.0]
+    policy = FederationPolicy(engine, "here.example", ttl=2.0, monotonic=lambda: now[0])
+    first = await policy.current()
+    assert policy.looks == 1
+    with engine.begin() as conn:  # a block added by another process meanwhile
+        add_rule(conn, "domain", "spam.example", "spam", NOW)
+    now[0] = 2.5
+    seen: list[Rules] = []
+
+    async def request() -> None:
+        seen.append(await policy.current())
+
+    async with anyio.create_task_group() as group:
+        for _ in range(30):
+            group.start_soon(request)
+    assert policy.looks == 2  # not 31
+    assert len({id(rules) for rules in seen}) == 1 and seen[0] is not first
+    assert seen[0].refusal("https://spam.example/users/x") is not None  # the new rule

@@ -25,7 +25,7 @@ async def local_actor(ctx: HandlerContext, uri: str | None) -> LocalActor:
     """The live local actor at ``uri``, or :class:`Ignore`."""
     if uri is None or not ctx.is_local(uri):
         raise Ignore(f"{uri!r} is not an actor of this node")
-    found = await ctx.db(lambda conn: find_by_uri(conn, uri))
+    found = await ctx.read_shared(("local_actor", uri), lambda conn: find_by_uri(conn, uri))
     if found is None or found.deleted_at is not None:
         raise Ignore(f"no actor {uri!r} on this node")
     return found
