@@ -23,6 +23,7 @@ from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
 from node.hubs.updates.service import post_update
 from node.network.models import NetworkItem
+from node.newswire.blocks.service import Target, block
 from node.settings import Settings
 from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import Harness, rows
@@ -255,3 +256,19 @@ def test_a_linked_hub_sharing_our_own_item_counts_as_a_boost(h: Harness,
     assert linked_rows(h) == []
     (boost,) = rows(h, _interactions, _interactions.c.object_uri == ours)
     assert boost["type"] == "Announce" and boost["actor"] == linked.uri
+
+
+def test_a_linked_hubs_share_of_a_blocked_accounts_item_is_refused(h: Harness,
+                                                                   linked: FakeGroup) -> None:
+    """Announce{object id}: the item is refetched from its origin and only then names its
+    author, whom this node blocked; the block holds on this path as on a node follow's."""
+    troll = h.remote.add_actor(OAKLAND, "troll")
+    with h.node.engine.begin() as conn:
+        block(h.node, conn, Target("actor", troll.uri), "harassment", role="moderator")
+    h.node.services.policy.invalidate()
+    rally = event(troll, linked, 7, h.now)
+    h.remote.objects[rally["id"]] = rally
+    share(h, linked, announce_id(linked, rally["id"], 7))
+    assert linked_rows(h) == [] and rows(h, _objects, _objects.c.uri == rally["id"]) == []
+    (item,) = rows(h, _inbox, _inbox.c.type == "Announce")
+    assert item["state"] == "ignored" and troll.uri in item["error"]
