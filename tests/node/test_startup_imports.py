@@ -27,7 +27,9 @@ HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg
          "sqlalchemy.dialects.postgresql",
          # the first request of a kind: a signature made or checked (its key read), a page
          # or mail rendered, a date shown, HTML sanitised
-         "cryptography", "jinja2", "babel", "nh3")
+         "cryptography", "jinja2", "babel", "nh3",
+         # httpx's own stack: the node fetches and delivers through aiohttp
+         "httpcore", "h11")
 PROBE = """
 import asyncio, json, sys
 from pathlib import Path
