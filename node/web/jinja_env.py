@@ -108,9 +108,11 @@ def build_environment(settings: Settings) -> Environment:
     # Whitespace inside {% trans %} is collapsed, in extraction (babel.cfg) as here.
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        _gettext, _ngettext, newstyle=True, pgettext=_pgettext)
-    env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
-                                for code in available_locales()]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+    )
+    env.globals["languages"] = [
+        (code, LANGUAGE_NAMES.get(code, code)) for code in available_locales()
+    ]
     env.globals["csrf_token"] = _csrf_token
     env.globals["node_name"] = settings.node_name  # pages get the live one from render
     env.globals["node_description"] = ""
