@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-import nh3
+if TYPE_CHECKING:  # nh3 (1.6 MB) loads at the first HTML sanitised (issue 7, 1.14)
+    import nh3
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u",
@@ -50,6 +52,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 @cache
 def _cleaner() -> nh3.Cleaner:
+    import nh3
+
     # Relative links are refused: in remote HTML they would point into *this* node.
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),

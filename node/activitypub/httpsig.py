@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from node.activitypub.digest import digest_header, digest_problem
 from node.activitypub.sigtypes import (
     Fields,
@@ -351,6 +349,8 @@ def sign(
     names = [REQUEST_TARGET, "host", "date"]
     names += ["digest", "content-type"] if has_body else ["accept"]
     names = [name for name in names if name.startswith("(") or name in fields]
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     algorithm = "rsa-sha256" if isinstance(private_key, rsa.RSAPrivateKey) else "hs2019"
     sig = CavageSignature(key_id, algorithm, tuple(names), b"")
     signed = signing_string(sig, method, target, fields)

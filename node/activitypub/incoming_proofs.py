@@ -18,8 +18,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from node.activitypub.actors import ActorCache, LookupFailed
 from node.activitypub.dispatch import Retry
 from node.activitypub.proofs import ProofRejected, proof_method, verify_proof
@@ -48,6 +46,8 @@ async def proof_problem(actors: ActorCache, activity: Mapping[str, Any], now: da
             if key.retryable:
                 raise Retry(f"proof key {method}: {key.reason}")
             return f"proof key {method}: {key.reason}"
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         if not isinstance(key.public_key, Ed25519PublicKey):
             return f"proof key {method} is not an Ed25519 key"
         result = verify_proof(document, key.public_key, now=now)

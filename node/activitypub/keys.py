@@ -9,11 +9,13 @@ prefix ``0xed01`` followed by the 32 raw key bytes).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import base58
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+if TYPE_CHECKING:  # cryptography is imported when a key is first made or read (issue 7, 1.14)
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 ED25519_PUB_MULTICODEC = b"\xed\x01"
 RSA_KEY_BITS = 2048
@@ -35,6 +37,9 @@ class ActorKeys:
 
 def generate_actor_keys() -> ActorKeys:
     """Fresh RSA-2048 and Ed25519 keys for a new actor."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
     ed_key = ed25519.Ed25519PrivateKey.generate()
     return ActorKeys(
@@ -51,6 +56,8 @@ def generate_actor_keys() -> ActorKeys:
 
 def public_pem(key: rsa.RSAPublicKey) -> str:
     """SubjectPublicKeyInfo PEM, the form Mastodon publishes in ``publicKeyPem``."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")
@@ -64,6 +71,9 @@ def load_rsa_private(pem: str) -> rsa.RSAPrivateKey:
     code and read back from our own database, so the check is skipped (the option
     pyca/cryptography provides for exactly this case).
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = serialization.load_pem_private_key(pem.encode("ascii"), password=None,
                                              unsafe_skip_rsa_key_validation=True)
     if not isinstance(key, rsa.RSAPrivateKey):
@@ -72,11 +82,15 @@ def load_rsa_private(pem: str) -> rsa.RSAPrivateKey:
 
 
 def load_ed25519_private(raw: bytes) -> ed25519.Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return ed25519.Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def load_public_pem(pem: str) -> PublicKeyTypes:
     """Load a remote ``publicKeyPem`` (SPKI, or PKCS#1 ``RSA PUBLIC KEY`` as some send)."""
+    from cryptography.hazmat.primitives import serialization
+
     data = pem.strip().encode("ascii", "replace")
     try:
         return serialization.load_pem_public_key(data)
@@ -100,4 +114,6 @@ def decode_ed25519_multikey(value: str) -> ed25519.Ed25519PublicKey:
         raise KeyFormatError("publicKeyMultibase is not valid base58btc") from exc
     if len(decoded) != 34 or not decoded.startswith(ED25519_PUB_MULTICODEC):
         raise KeyFormatError("publicKeyMultibase is not an ed25519-pub multikey")
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return ed25519.Ed25519PublicKey.from_public_bytes(decoded[2:])

@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from node.activitypub.keys import generate_actor_keys, load_ed25519_private, load_rsa_private
 from node.activitypub.models import LocalActor
 from node.messages import N_, Text
+
+if TYPE_CHECKING:  # cryptography loads at first use (issue 7, 1.14)
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 ACTOR_KINDS = ("node", "person", "group", "service", "newswire")
 #: kinds with exactly one actor per node, at a fixed path (ARCHITECTURE.md section 2)

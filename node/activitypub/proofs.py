@@ -28,12 +28,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import base58
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:  # cryptography loads at first use (issue 7, 1.14)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -145,6 +149,8 @@ def verify_proof_signature(
 def _verify(
     document: Mapping[str, Any], public_key: Ed25519PublicKey, now: datetime | None
 ) -> ProofVerified:
+    from cryptography.exceptions import InvalidSignature
+
     if not isinstance(document, Mapping):
         raise _Rejected("document is not a JSON object")
     proof = _select_proof(document)

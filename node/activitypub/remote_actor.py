@@ -21,14 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from typing import TYPE_CHECKING, Any
 
 from node.activitypub.fetch import same_url
 from node.activitypub.keys import KeyFormatError, decode_ed25519_multikey, load_public_pem
 from node.activitypub.urls import host_of, same_origin
 from node.hosts import BadURL
+
+if TYPE_CHECKING:  # cryptography loads at first use (issue 7, 1.14)
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 MAX_URL, MAX_HOST, MAX_USERNAME, MAX_NAME, MAX_SUMMARY = 1024, 255, 255, 500, 20_000

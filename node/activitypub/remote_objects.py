@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from node.activitypub.authorship import (
@@ -37,6 +36,8 @@ MAX_LIST = 100
 
 def clean_text(value: str) -> str:
     """Plain text: every tag removed, entities kept escaped for the templates."""
+    import nh3
+
     return nh3.clean(value, tags=set())
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 from http_sfv.dictionary import Dictionary
 from http_sfv.item import InnerList, Item
 
@@ -266,6 +265,8 @@ def sign(
         components.append("content-digest")
     components.params["created"] = int(now.timestamp())
     components.params["keyid"] = key_id
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     rsa_key = isinstance(private_key, rsa.RSAPrivateKey)
     components.params["alg"] = "rsa-v1_5-sha256" if rsa_key else "ed25519"
     base = signature_base(components, request_parts(method, url, header_fields(out)))

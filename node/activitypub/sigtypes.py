@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+if TYPE_CHECKING:  # cryptography is imported at the first signature (issue 7, 1.14)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 Scheme: TypeAlias = Literal["cavage", "rfc9421"]
 HeaderInput: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
-PrivateKey: TypeAlias = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PrivateKey: TypeAlias = "rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey"
 Fields: TypeAlias = dict[str, list[str]]
 
 #: Smallest RSA modulus accepted (the draft-cavage test key has 1024 bits).
@@ -84,6 +84,9 @@ class SignatureClaim:
 
 def _checker(algorithm: str | None, key: PublicKeyTypes) -> _Check | Rejected:
     """The verification function for ``algorithm`` and ``key``, or why there is none."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         return Rejected(f"RSA key of {key.key_size} bits is too short")
     if algorithm in INFERRED_ALGORITHMS:
@@ -107,6 +110,8 @@ def _checker(algorithm: str | None, key: PublicKeyTypes) -> _Check | Rejected:
 def _rsa_check(
     key: rsa.RSAPublicKey, pad: padding.AsymmetricPadding, digest: hashes.HashAlgorithm
 ) -> _Check:
+    from cryptography.exceptions import InvalidSignature
+
     def check(data: bytes, signature: bytes) -> bool:
         try:
             key.verify(signature, data, pad, digest)
@@ -118,6 +123,8 @@ def _rsa_check(
 
 
 def _ed25519_check(key: ed25519.Ed25519PublicKey) -> _Check:
+    from cryptography.exceptions import InvalidSignature
+
     def check(data: bytes, signature: bytes) -> bool:
         try:
             key.verify(signature, data)
@@ -130,6 +137,9 @@ def _ed25519_check(key: ed25519.Ed25519PublicKey) -> _Check:
 
 def private_sign(key: PrivateKey, data: bytes) -> bytes:
     """RSASSA-PKCS1-v1_5 SHA-256 for RSA keys, Ed25519 otherwise."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
     return key.sign(data)

@@ -5,12 +5,10 @@ redirects), Mastodon GHSA-xfrj-c749-jxxq (IPv4 inside IPv6), Lemmy GHSA-c482-7gj
 
 * :func:`check_url` -- scheme and literal-host policy, applied before every hop (so tests
   with an injected ``httpx.MockTransport`` enforce it too);
-* :class:`GuardedBackend` -- an ``httpcore`` network backend whose ``connect_tcp``
-  resolves the name once, refuses if ANY answer is forbidden (stricter than skipping bad
-  answers: a name mixing public and internal addresses is a rebinding attempt or a
-  misconfiguration, and refusing gives one clear error), then connects to the vetted IP
-  literal, so no second resolution can differ. httpcore passes the origin hostname
-  separately to ``start_tls`` (``server_hostname``): SNI and certificate checks use it.
+* :func:`address_problem` and :class:`RefusedAddress` -- the connect-time checks of the
+  aiohttp client (:mod:`node.activitypub.transport_aiohttp`) that fetches and delivers;
+* :mod:`node.activitypub.ssrf_httpcore` -- the same guard as an ``httpcore`` transport,
+  kept apart so that a node does not load httpcore (~0.8 MB) it never uses.
 
 No proxy is ever used: with a proxy the connect-time check would see the proxy's address.
 """
@@ -19,14 +17,11 @@ from __future__ import annotations
 
 import errno
 import socket
-import ssl
-import typing
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from urllib.parse import urlsplit
 
 import anyio
-import httpcore
 import httpx
 
 IPAddress = IPv4Address | IPv6Address
@@ -112,7 +107,8 @@ def check_url(url: str, *, allow_private: bool) -> str | None:
 
     Only ``http``/``https`` (no ``file:``, ``data:``, ``ftp:``...), no credentials, IP
     literals checked at once, ``localhost`` names only when private addresses are allowed.
-    Other names are checked when the connection is made (:class:`GuardedBackend`).
+    Other names are checked when the connection is made (the resolver and socket factory
+    of :mod:`node.activitypub.transport_aiohttp`).
     """
     try:
         parts = urlsplit(url)
@@ -143,160 +139,6 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
         if ip not in found:
             found.append(ip)
     return found
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore backend that vets every resolved address before connecting.
-
-    ``resolver`` and ``inner`` are injectable so tests can simulate DNS answers and
-    routes without touching anything but loopback.
-    """
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool,
-        resolver: Resolver | None = None,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._allow_private = allow_private
-        self._resolver: Resolver = resolver or system_resolver
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def vetted_addresses(self, host: str, port: int) -> Sequence[IPAddress]:
-        """The addresses of ``host``; raise :class:`BlockedAddress` if any is forbidden."""
-        try:
-            addresses: Sequence[IPAddress] = [ip_address(host.strip("[]"))]
-        except ValueError:
-            try:
-                addresses = await self._resolver(host, port)
-            except OSError as exc:
-                raise httpx.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
-        if not addresses:
-            raise httpx.ConnectError(f"{host!r} has no addresses")
-        for ip in addresses:
-            reason = check_address(ip, allow_private=self._allow_private)
-            if reason:
-                raise BlockedAddress(f"{host!r} resolves to {ip}: {reason}")
-        return addresses
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            with anyio.fail_after(timeout):
-                addresses = await self.vetted_addresses(host, port)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from exc
-        failure: Exception | None = None
-        for ip in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(ip), port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
-
-    async def sleep(self, seconds: float) -> None:
-        await anyio.sleep(seconds)
-
-
-def _raise_mapped(exc: Exception) -> typing.NoReturn:
-    """Re-raise httpcore's exception as the httpx class of the same name (public twins)."""
-    for cls in type(exc).__mro__:
-        if cls.__module__.split(".")[0] == "httpcore":
-            target = getattr(httpx, cls.__name__, httpx.TransportError)
-            if isinstance(target, type) and issubclass(target, httpx.TransportError):
-                raise target(str(exc)) from exc
-    raise exc
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: typing.AsyncIterable[bytes]) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
-        try:
-            async for part in self._stream:
-                yield part
-        except Exception as exc:
-            _raise_mapped(exc)
-
-    async def aclose(self) -> None:
-        closer = getattr(self._stream, "aclose", None)
-        if closer is not None:
-            await closer()
-
-
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """A minimal httpx transport over an ``httpcore.AsyncConnectionPool`` using
-    :class:`GuardedBackend`; built on public httpx/httpcore APIs only (swapping the
-    private ``_pool`` of ``httpx.AsyncHTTPTransport`` could silently drop the guard).
-    The URL policy is applied here too, so every user of the transport gets it.
-    """
-
-    def __init__(self, pool: httpcore.AsyncConnectionPool, *, allow_private: bool) -> None:
-        self._pool, self._allow_private = pool, allow_private
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        reason = check_url(str(request.url), allow_private=self._allow_private)
-        if reason:
-            raise BlockedAddress(reason)
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        try:
-            response = await self._pool.handle_async_request(core_request)
-        except Exception as exc:
-            _raise_mapped(exc)
-        assert isinstance(response.stream, typing.AsyncIterable)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream),
-            extensions=response.extensions,
-        )
-
-    async def aclose(self) -> None:
-        await self._pool.aclose()
-
-
-def guarded_transport(
-    *,
-    allow_private: bool,
-    resolver: Resolver | None = None,
-    inner: httpcore.AsyncNetworkBackend | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-) -> httpx.AsyncBaseTransport:
-    """The transport every outgoing fetch uses; production passes only ``allow_private``
-    (``Settings.fetch_private_allowed``), ``resolver``/``inner``/``ssl_context`` are for tests.
-    """
-    backend = GuardedBackend(allow_private=allow_private, resolver=resolver, inner=inner)
-    pool = httpcore.AsyncConnectionPool(  # httpx's default limits
-        ssl_context=ssl_context,
-        network_backend=backend,
-        max_connections=100,
-        max_keepalive_connections=20,
-        keepalive_expiry=30.0,
-    )
-    return GuardedTransport(pool, allow_private=allow_private)
 
 
 class RefusedAddress(OSError):

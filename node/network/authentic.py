@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from node.activitypub.actors import LookupFailed
 from node.activitypub.dispatch import Retry
 from node.activitypub.handling import HandlerContext
@@ -45,6 +43,8 @@ async def check_proof(ctx: HandlerContext, document: Mapping[str, Any]) -> str |
         if key.retryable:
             raise Retry(f"proof key {method}: {key.reason}")
         return Tampered(f"proof key {method}: {key.reason}")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if not isinstance(key.public_key, Ed25519PublicKey):
         return Tampered(f"proof key {method} is not an Ed25519 key")
     verified = verify_proof(document, key.public_key, now=ctx.clock())

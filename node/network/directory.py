@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, func, insert, select, update
 
 from node.activitypub.actor_document import actor_document
@@ -39,6 +38,8 @@ MAX_TAGS = 20
 
 def plain_text(markup: str) -> str:
     """The text of an HTML fragment, as the search reads it."""
+    import nh3
+
     return " ".join(html.unescape(nh3.clean(markup, tags=set())).split())
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
 
 from node.hubs.events.month import Day, Month, by_day, layout
 from node.hubs.events.schedule import Entry
@@ -23,10 +21,15 @@ from node.hubs.hub.links import hub_handle
 from node.web.i18n import parse_accept_language
 from node.web.queries import web_url
 
+if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7, 1.14)
+    from babel import Locale
+
 
 def week_locale(lang: str, accept_language: str | None) -> Locale:
     """The locale whose first weekday the grid uses: the browser's first tag of the
     page's language when it names a region (``en-US``), else the page's language."""
+    from babel import Locale, UnknownLocaleError
+
     for tag in parse_accept_language(accept_language):
         try:
             found = Locale.parse(tag, sep="-")
@@ -97,6 +100,8 @@ class DayView:
 @lru_cache(maxsize=4096)
 def clock(hour: int, minute: int, lang: str) -> str:
     """``7:00 PM``, ``19:00``: CLDR's short time; a month repeats few, so they are kept."""
+    from babel.dates import format_time
+
     return format_time(time(hour, minute), "short", locale=lang)
 
 
@@ -113,6 +118,8 @@ def item_view(entry: Entry, local: datetime, lang: str, links: Links, *,
 
 
 def _day_view(day: Day[Entry], lang: str, links: Links) -> DayView:
+    from babel.dates import format_date
+
     return DayView(iso=day.date.isoformat(), number=day.date.day,
                    label=format_date(day.date, "full", locale=lang), in_month=day.in_month,
                    today=day.today,
@@ -130,6 +137,8 @@ class MonthView:
 
 def month_view(month: Month, locale: Locale, lang: str, tz: ZoneInfo, today: date,
                entries: list[Entry], links: Links) -> MonthView:
+    from babel import Locale
+
     first = locale.first_week_day
     names = Locale.parse(lang).days["stand-alone"]
     order = [(first + n) % 7 for n in range(7)]
@@ -149,6 +158,8 @@ class AgendaDay:
 
 
 def agenda_view(entries: list[Entry], lang: str, tz: ZoneInfo, links: Links) -> list[AgendaDay]:
+    from babel.dates import format_date
+
     return [AgendaDay(iso=day.isoformat(), label=format_date(day, "full", locale=lang),
                       items=[item_view(e, e.start.astimezone(tz), lang, links) for e in group])
             for day, group in by_day(entries, tz)]
@@ -156,4 +167,6 @@ def agenda_view(entries: list[Entry], lang: str, tz: ZoneInfo, links: Links) -> 
 
 def month_label(month: Month, lang: str) -> str:
     """``December 2026``, ``diciembre de 2026``: CLDR's month-and-year pattern."""
+    from babel.dates import format_skeleton
+
     return format_skeleton("yMMMM", month.first, locale=lang)

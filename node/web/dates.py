@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, format_time, format_timedelta
+from typing import TYPE_CHECKING
 
 from node.zones import zone_or_utc
+
+if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7, 1.14)
+    from babel import Locale
 
 DASH = " \u2013 "  # between the start and end of a span
 JUST_NOW = timedelta(minutes=1)  # closer than this, "in 0 seconds" says nothing useful
@@ -31,6 +32,8 @@ NEAR = timedelta(days=7)  # closer than this, a time also says "in 3 days" / "2 
 
 @lru_cache(maxsize=32)
 def _locale(code: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -48,6 +51,8 @@ def local(moment: datetime, zone: str) -> datetime:
 
 def day(moment: datetime, zone: str, lang: str, now: datetime | None = None) -> str:
     """The date in ``zone``: weekday, day and month, and the year unless it is this year's."""
+    from babel.dates import format_skeleton
+
     shown = local(moment, zone)
     same_year = now is not None and local(now, zone).year == shown.year
     return format_skeleton("MMMEd" if same_year else "yMMMEd", shown, locale=_locale(lang))
@@ -55,6 +60,8 @@ def day(moment: datetime, zone: str, lang: str, now: datetime | None = None) -> 
 
 def clock(moment: datetime, zone: str, lang: str) -> str:
     """The time of day in ``zone`` with the zone's abbreviation (``7:00 PM CET``)."""
+    from babel.dates import format_time
+
     shown = local(moment, zone)
     return f"{format_time(shown, 'short', locale=_locale(lang))} {shown.tzname() or zone}"
 
@@ -68,6 +75,8 @@ def span(start: datetime, end: datetime | None, zone: str, lang: str,
          now: datetime | None = None) -> str:
     """An event's time: ``Sat, Dec 12, 7:00 AM - 11:00 AM PST`` (an en dash); the end's
     date too when it ends on another day; just the start without an end."""
+    from babel.dates import format_time
+
     if end is None or aware(end) <= aware(start):
         return instant(start, zone, lang, now)
     first, last = local(start, zone), local(end, zone)
@@ -79,6 +88,8 @@ def span(start: datetime, end: datetime | None, zone: str, lang: str,
 
 def relative(moment: datetime, now: datetime, lang: str) -> str:
     """``in 3 days``, ``2 hours ago``, ``hace 2 horas``: how far ``moment`` is from now."""
+    from babel.dates import format_timedelta
+
     return format_timedelta(aware(moment) - aware(now), add_direction=True,
                             threshold=1.5, granularity="minute", locale=_locale(lang))
 

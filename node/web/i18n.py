@@ -17,15 +17,16 @@ from __future__ import annotations
 import functools
 from io import BytesIO
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from babel.core import negotiate_locale
-from babel.support import Translations
 from starlette.requests import Request
 
 from node.messages import N_ as N_
 from node.messages import Text as Text
 from node.messages import refusal as refusal
+
+if TYPE_CHECKING:  # Babel loads with the first page or mail (issue 7, 1.14)
+    from babel.support import Translations
 
 LOCALES: Final = Path(__file__).parent / "locales"
 DOMAIN: Final = "messages"
@@ -91,6 +92,8 @@ def available_locales() -> tuple[str, ...]:
 @functools.cache
 def translations(locale: str) -> Translations:
     """The compiled catalogue of ``locale`` (one of :func:`available_locales`)."""
+    from babel.support import Translations
+
     path = LOCALES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():  # English without its catalogue: the msgids are English
         return Translations()
@@ -129,6 +132,8 @@ def choose_locale(cookie: str | None, accept_language: str | None) -> str:
     locales = available_locales()
     if cookie in locales:
         return cookie
+    from babel.core import negotiate_locale
+
     found = negotiate_locale(parse_accept_language(accept_language), locales, sep="-")
     by_lower = {code.lower(): code for code in locales}  # Babel keeps the header's case
     return by_lower.get((found or "").lower(), DEFAULT_LOCALE)

@@ -12,15 +12,16 @@ from node.settings import Settings
 from node.web.errors import exception_handlers
 from node.web.security import SecurityHeadersMiddleware
 from node.web.server_errors import ServerErrorPages
-from node.web.templating import build_environment
+from node.web.templating import TemplatesOnDemand
 
 
 def install_web(app: Starlette, settings: Settings) -> None:
-    """Put the Jinja2 environment on ``app.state.jinja``, add middleware and handlers."""
+    """Put the (lazily built) Jinja2 environment on ``app.state.jinja``, add middleware
+    and handlers."""
     if getattr(app.state, "web_installed", False):
         return
     app.state.web_installed = True
-    app.state.jinja = build_environment(settings)
+    app.state.jinja = TemplatesOnDemand(settings)
     app.add_middleware(ServerErrorPages)  # inside the headers: its 500 page gets them
     app.add_middleware(SecurityHeadersMiddleware)
     for key, handler in exception_handlers().items():

@@ -11,8 +11,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import nh3
-
 from node.hubs.events.rules import event_when, spec_from_document
 
 _BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
@@ -21,6 +19,8 @@ _ATTACHMENTS = "<p>Attachments:</p>"
 
 def plain_text(content: str, limit: int | None = None) -> str:
     """Stored HTML as plain text: paragraphs and breaks become line ends."""
+    import nh3
+
     text = html.unescape(nh3.clean(_BREAKS.sub("\n", content), tags=set()))
     text = "\n".join(line.strip() for line in text.split("\n")).strip()
     text = re.sub(r"\n{3,}", "\n\n", text)

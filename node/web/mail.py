@@ -11,9 +11,7 @@ mail is not a page, and the pages' CSP does not apply to it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from node.services import RenderedMail
 from node.settings import Settings
@@ -21,6 +19,9 @@ from node.web import dates
 from node.web.i18n import DEFAULT_LOCALE, available_locales, translations
 from node.web.templating import TEMPLATES
 from node.zones import shown_time
+
+if TYPE_CHECKING:  # jinja2 loads with the first mail rendered (issue 7, 1.14)
+    from jinja2 import Environment
 
 
 class MailTemplates:
@@ -34,6 +35,8 @@ class MailTemplates:
         lang = lang if lang in available_locales() else DEFAULT_LOCALE
         env = self._envs.get(lang)
         if env is None:
+            from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
             env = Environment(loader=FileSystemLoader(TEMPLATES / "mail"),
                               autoescape=select_autoescape(["html"], default=False),
                               undefined=StrictUndefined, trim_blocks=True,

@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from babel import Locale
-from babel.dates import format_date
 
 from node.hubs.events.month import Day, Month, layout, local_dates, midnight
 from node.hubs.events.schedule import Entry
 from node.web.calendar_view import DayView, Links, MonthView, item_view, month_label
+
+if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7, 1.14)
+    from babel import Locale
 
 DAY_LIMIT = 5
 
@@ -50,6 +51,8 @@ def _trim(entries: list[Entry], tz: ZoneInfo) -> tuple[list[Entry], Counter[date
 
 
 def _day(day: Day[Entry], lang: str, links: Links) -> DayView:
+    from babel.dates import format_date
+
     return DayView(iso=day.date.isoformat(), number=day.date.day,
                    label=format_date(day.date, "full", locale=lang), in_month=day.in_month,
                    today=day.today,
@@ -62,6 +65,8 @@ def capped_month(month: Month, locale: Locale, lang: str, tz: ZoneInfo, today: d
                  ) -> tuple[MonthView, dict[str, tuple[int, str]]]:
     """The grid, and for each day with more than :data:`DAY_LIMIT` entries how many more
     and the link to them (``more_link`` of the agenda cursor)."""
+    from babel import Locale
+
     first = locale.first_week_day
     names = Locale.parse(lang).days["stand-alone"]
     order = [(first + n) % 7 for n in range(7)]

@@ -1,157 +1,61 @@
 """The Jinja2 environment of one node and the ``render`` helper every HTML view uses.
 
-The environment is built from settings by ``create_app`` and kept on
-``app.state.jinja`` (no module-global environment, so two nodes in one process, as in
-the tests, never share state). Autoescaping is always on; the only ``Markup`` a
-template receives comes from :func:`node.web.markup.sanitized_markup`.
+The environment is built from settings at the first page rendered (``create_app`` puts
+a :class:`TemplatesOnDemand` on ``app.state.jinja``; no module-global environment, so
+two nodes in one process, as in the tests, never share state). Autoescaping is always
+on; the only ``Markup`` a template receives comes from
+:func:`node.web.markup.sanitized_markup`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from datetime import UTC, datetime
-from functools import partial
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from node.media.proxy import proxied_url
 from node.runtime import node_of
 from node.settings import Settings
-from node.web import dates
 from node.web.auth import current_login
-from node.web.forms import finish_form_response, form_token
-from node.web.i18n import (
-    DEFAULT_LOCALE,
-    LANGUAGE_NAMES,
-    available_locales,
-    locale_of,
-    translated,
-    translations,
-    translator,
-)
+from node.web.forms import finish_form_response
+from node.web.i18n import locale_of, translated, translator
 from node.web.live_profile import cached_profile, live_profile
-from node.web.zone_choices import known_zone, zone_groups
-from node.zones import shown_time
+from node.web.page_state import TEMPLATES, rendering, rendering_lang
 
-TEMPLATES = Path(__file__).parent / "templates"
+if TYPE_CHECKING:  # jinja2 loads with the first page (node.web.jinja_env)
+    from jinja2 import Environment
 
+__all__ = ["TEMPLATES", "TemplatesOnDemand", "environment_of", "render"]
 
-@pass_context
-def _csrf_token(context: Context) -> str:
-    """``{{ csrf_token() }}`` in a form: the token the POST handler will check."""
-    request = context["request"]
-    assert isinstance(request, Request)
-    return form_token(request)
+class TemplatesOnDemand:
+    """The node's Jinja2 environment, built when the first page is rendered.
 
+    jinja2 and the compiled templates cost an idle node ~2 MB (issue 7, item 1.14), so
+    ``create_app`` puts this holder on ``app.state.jinja`` and
+    :mod:`node.web.jinja_env` is imported at the first :func:`render`.
+    """
 
-# The language of the page being rendered, for macros imported without context (their
-# context has no ``request``); set by :func:`render` around each rendering.
-_rendering: ContextVar[Translations | None] = ContextVar("rendering", default=None)
-_rendering_lang: ContextVar[str] = ContextVar("rendering_lang", default=DEFAULT_LOCALE)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._environment: Environment | None = None
 
+    def environment(self) -> Environment:
+        if self._environment is None:
+            from node.web.jinja_env import build_environment
 
-def _translations(context: Context) -> Translations:
-    request = context.get("request")
-    if isinstance(request, Request):
-        return translator(request)
-    return _rendering.get() or translations(DEFAULT_LOCALE)
-
-
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    """``{{ _("text") }}`` and ``{% trans %}``: the message in the request's language."""
-    return _translations(context).gettext(message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return _translations(context).ngettext(singular, plural, n)
-
-
-@pass_context
-def _pgettext(context: Context, msgctxt: str, message: str) -> str:
-    return str(_translations(context).pgettext(msgctxt, message))
-
-
-def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
-    """``{{ moment | timestamp }}`` in the node's zone, ``| timestamp(hub_zone)`` in a
-    hub's: a readable wall time with its zone (naive datetimes from SQLite are UTC)."""
-
-    def timestamp(moment: datetime | None, zone: str | None = None) -> str:
-        return shown_time(moment, zone or default_zone)
-
-    return timestamp
-
-
-def _local_time_in(default_zone: str) -> Callable[..., str]:
-    """``{{ moment | local_time(zone) }}``: the instant in the page's language (Babel,
-    :mod:`node.web.dates`), in ``zone`` (else the node's)."""
-
-    @pass_context
-    def local_time(context: Context, moment: datetime | None, zone: str | None = None) -> str:
-        if moment is None:
-            return ""
-        lang = context.get("lang") or _rendering_lang.get()  # macros without context
-        return dates.instant(moment, zone or default_zone, str(lang))
-
-    return local_time
-
-
-def _iso(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.isoformat()
-
-
-def build_environment(settings: Settings) -> Environment:
-    """The node's template environment: autoescape on, undefined names are errors."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=settings.is_loopback,
-        extensions=["jinja2.ext.i18n"],
-    )
-    # Whitespace inside {% trans %} is collapsed, in extraction (babel.cfg) as here.
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        _gettext, _ngettext, newstyle=True, pgettext=_pgettext)
-    env.globals["languages"] = [(code, LANGUAGE_NAMES.get(code, code))
-                                for code in available_locales()]
-    env.globals["csrf_token"] = _csrf_token
-    env.globals["node_name"] = settings.node_name  # pages get the live one from render
-    env.globals["node_description"] = ""
-    env.globals["node_host"] = settings.host
-    env.globals["node_url"] = settings.url
-    env.globals["zone_groups"] = zone_groups
-    env.globals["known_zone"] = known_zone
-    env.filters["timestamp"] = _timestamp_in(settings.timezone)
-    env.filters["iso"] = _iso
-    # Remote images only through the node's signed proxy, never hot-linked (node.media.proxy)
-    env.globals["proxied"] = partial(proxied_url, settings.secret_key, settings.url)
-    env.filters["proxied"] = env.globals["proxied"]  # {{ actor.icon_url | proxied }}
-    env.filters["local_time"] = _local_time_in(settings.timezone)
-    return env
+            self._environment = build_environment(self.settings)
+        return self._environment
 
 
 def environment_of(request: Request) -> Environment:
     """The environment on ``app.state.jinja``, built from the node's settings on first use
     when ``create_app`` did not put one there (pages then still render)."""
-    env = getattr(request.app.state, "jinja", None)
-    if not isinstance(env, Environment):
-        env = build_environment(node_of(request).settings)
-        request.app.state.jinja = env
-    return env
+    templates = getattr(request.app.state, "jinja", None)
+    if not isinstance(templates, TemplatesOnDemand):
+        templates = TemplatesOnDemand(node_of(request).settings)
+        request.app.state.jinja = templates
+    return templates.environment()
 
 
 MESSAGE_KEYS = ("error", "flash")
@@ -193,13 +97,13 @@ async def render(
     values = {"request": request, "login": login, "lang": locale_of(request),
               **described, **(context or {})}
     _translate_messages(request, values)
-    active = _rendering.set(translator(request))
-    active_lang = _rendering_lang.set(values["lang"])
+    active = rendering.set(translator(request))
+    active_lang = rendering_lang.set(values["lang"])
     try:
         html = environment_of(request).get_template(name).render(values)
     finally:
-        _rendering_lang.reset(active_lang)
-        _rendering.reset(active)
+        rendering_lang.reset(active_lang)
+        rendering.reset(active)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     finish_form_response(request, response, signed_in=login is not None)
     return response

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from node.activitypub.fetch import FetchedDocument, FetchFailed, NotModified, SafeFetcher
-from node.activitypub.ssrf import IPAddress, guarded_transport
+from node.activitypub.ssrf import IPAddress
+from node.activitypub.ssrf_httpcore import guarded_transport
 from node.hubs.feeds.rules import FEED_ACCEPT, FEED_MEDIA_TYPES
 from tests.fixtures.remote.fakes import Chunks, FakeRemote, raw
 

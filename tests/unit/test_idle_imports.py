@@ -2,9 +2,11 @@
 
 Every module a process imports stays resident: its code objects, classes and tables.
 The libraries below are used only by rare work (a mail sent, an image uploaded, an
-.ics or a feed read, a password checked, a migration run, PostgreSQL) or never by a
-serving node at all (tests, ``uvicorn --reload``), so ``ionode serve`` must not load
-them at start. A fresh interpreter builds the app as ``ionode serve`` does (without
+.ics or a feed read, a password checked, a migration run, PostgreSQL), by the first
+request of a kind (a page rendered, a signature made or checked, HTML sanitised) or
+never by a serving node at all (tests, ``uvicorn --reload``), so ``ionode serve`` must
+not load them at start (cryptography alone is ~8 MB, jinja2, Babel and nh3 ~4 MB). A
+fresh interpreter builds the app as ``ionode serve`` does (without
 starting its lifespan) and reports which of them it holds, and which table models
 built their pydantic validators (none should: see ``node.columns.TableModel``).
 """
@@ -29,6 +31,12 @@ DEFERRED = {
     "feedparser": "hub feed subscriptions, when a feed is read",
     "markdown_it": "node.text, when a post is written",
     "argon2": "node.accounts.passwords, when a password is checked",
+    "cryptography": "node.activitypub.keys and sigtypes, when a key is made, read or used",
+    "jinja2": "node.web.jinja_env, at the first page or mail rendered",
+    "babel": "node.web.i18n and node.web.dates, at the first page, date or mail",
+    "nh3": "node.html and the plain-text helpers, when HTML is sanitised",
+    "httpcore": "node.activitypub.ssrf_httpcore only: the node's HTTP goes through aiohttp",
+    "h11": "httpcore's HTTP/1.1, never used by a serving node",
     "alembic": "migrations, run apart from the serving process",
     "psycopg": "PostgreSQL only",
     "watchfiles": "uvicorn --reload, never used by ionode",

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, select, update
 
 from node.activitypub.dispatch import Dispatcher
@@ -50,6 +49,8 @@ def announced_uri(announce: Mapping[str, Any]) -> str | None:
 
 def reason_of(answer: Mapping[str, Any]) -> str:
     """The hub's reason, as plain text (its ``summary``, else its ``content``)."""
+    import nh3
+
     for key in ("summary", "content"):
         value = answer.get(key)
         if isinstance(value, str) and value.strip():

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import nh3
-
 from node.activitypub.vocab import isoformat
 
 if TYPE_CHECKING:
@@ -63,6 +61,8 @@ class FeedEntry:
 
 def plain_title(name: object, content_html: str) -> str:
     """The object's ``name``, else the start of its text (Atom requires a title)."""
+    import nh3
+
     if isinstance(name, str) and name.strip():
         return " ".join(name.split())
     text = " ".join(html.unescape(nh3.clean(content_html, tags=set())).split())

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import nh3
-
 from node.activitypub.context import object_context
 from node.activitypub.vocab import PUBLIC, isoformat
 from node.hubs.hub.publish import HubError
@@ -271,6 +269,8 @@ def closed_document(document: Mapping[str, Any], at: datetime) -> dict[str, Any]
 
 def question_text(document: Mapping[str, Any]) -> str:
     """The question as one line of plain text (for the CLI)."""
+    import nh3
+
     content = document.get("content")
     if not isinstance(content, str):
         return ""

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import nh3
-
 from node.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, isoformat
 from node.newswire.submissions.rules import body_html
 
@@ -27,6 +25,8 @@ EDITED_NOTE = "Edited by the newswire's moderators."
 
 def plain_summary(content_html: str) -> str:
     """The start of the text, plain, escaped for the HTML ``summary`` field."""
+    import nh3
+
     text = " ".join(html.unescape(nh3.clean(content_html, tags=set())).split())
     if len(text) > SUMMARY_CHARS:
         text = text[: SUMMARY_CHARS - 1].rstrip() + "…"

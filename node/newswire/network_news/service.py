@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, insert, select
 
 from node.activitypub.models import RemoteActor, StoredObject
@@ -64,6 +63,8 @@ class NetworkEntry:
 
 def title_of(document: dict[str, Any]) -> str:
     """``name``, else the start of the text, plain."""
+    import nh3
+
     name = document.get("name")
     if isinstance(name, str) and name.strip():
         text = " ".join(name.split())

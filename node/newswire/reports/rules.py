@@ -28,8 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import nh3
-
 from node.activitypub.vocab import ACTIVITY_CONTEXT, ref, refs
 from node.newswire.errors import NewsError
 
@@ -119,6 +117,8 @@ def build_flag(*, flag_id: str, actor_uri: str, account_uri: str,
 
 def plain_text(content: object, limit: int = MAX_REMOTE_COMMENT) -> str:
     """A remote comment as plain text: tags dropped, entities decoded, capped."""
+    import nh3
+
     if not isinstance(content, str):
         return ""
     text = html.unescape(nh3.clean(content.replace("<br>", "\n").replace("</p>", "\n\n"),

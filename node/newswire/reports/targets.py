@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import nh3
 from sqlalchemy import Connection, select
 
 from node.activitypub.local_actors import find_by_uri
@@ -39,6 +38,8 @@ class Target:
 
 
 def _short(text: str) -> str:
+    import nh3
+
     words = " ".join(nh3.clean(text, tags=set()).split())
     return words if len(words) <= MAX_LABEL else words[: MAX_LABEL - 1].rstrip() + "…"
 
