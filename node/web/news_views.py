@@ -165,7 +165,8 @@ async def conduct_page(request: Request) -> Response:
     """GET /news/conduct[?document=conduct&version=N]: the documents and every version."""
     document = request.query_params.get("document", "conduct")
     version = request.query_params.get("version")
-    if document not in DOCUMENTS or (version is not None and not (version.isascii() and version.isdigit())):
+    number = version is None or (version.isascii() and version.isdigit())
+    if document not in DOCUMENTS or not number:
         raise HTTPException(404)
     data = await run_in_threadpool(_conduct, node_of(request), document,
                                    int(version) if version else None)
