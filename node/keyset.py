@@ -22,7 +22,8 @@ _MAX_ID = 2**63 - 1
 
 
 def _id_of(text: str) -> int | None:
-    if not text.isdigit() or len(text) > 19 or not 0 < int(text) <= _MAX_ID:
+    # ASCII only: str.isdigit is true of "²", which int() refuses
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 0 < int(text) <= _MAX_ID:
         return None
     return int(text)
 

@@ -46,7 +46,7 @@ def check_token(
     if not binding or not token:
         return False
     issued_text, _, signature = token.partition(".")
-    if not issued_text.isdigit() or len(issued_text) > 12:
+    if not (issued_text.isascii() and issued_text.isdigit()) or len(issued_text) > 12:
         return False
     issued = int(issued_text)
     age = now.timestamp() - issued

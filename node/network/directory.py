@@ -26,6 +26,7 @@ from node.activitypub.models import Follow, LocalActor, OutboxActivity
 from node.activitypub.urls import host_of
 from node.activitypub.vocab import ref
 from node.clock import as_utc
+from node.db import upsert_insert
 from node.html import sanitize_html
 from node.network.models import NetworkHub
 
@@ -90,8 +91,14 @@ def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
         values["followers"] = followers
     found = conn.execute(select(_hub).where(_hub.c.actor_uri == uri)).first()
     if found is None:
-        conn.execute(insert(_hub).values(actor_uri=uri, created_at=now, **values))
-        return
+        # ON CONFLICT: two readers of the directory (page, feeds) may both find no row;
+        # the one that waited for the other's commit then updates that row instead
+        added = conn.execute(upsert_insert(conn.dialect.name, _hub).values(
+            actor_uri=uri, created_at=now, **values).on_conflict_do_nothing(
+            index_elements=["actor_uri"]))
+        if added.rowcount:
+            return
+        found = conn.execute(select(_hub).where(_hub.c.actor_uri == uri)).one()
     changed = {k: v for k, v in values.items()
                if k != "refreshed_at" and getattr(found, k) != v}
     if changed or found.refreshed_at is None or not local:  # a page view writes nothing

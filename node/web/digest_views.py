@@ -52,7 +52,7 @@ def period_days(request: Request, shown: list[Digest]) -> dict[int, tuple[str, s
 
 def _number(request: Request, name: str) -> int:
     value = str(request.path_params[name])
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise HTTPException(404)
     return int(value)
 

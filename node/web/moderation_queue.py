@@ -61,7 +61,7 @@ def moderator_required(endpoint: Any) -> Endpoint:
 def path_id(request: Request) -> int:
     """The ``{id}`` of the path; a 404 for anything but a short number."""
     value = str(request.path_params["id"])
-    if not value.isdigit() or len(value) > MAX_ID_DIGITS:
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_ID_DIGITS:
         raise HTTPException(404)
     return int(value)
 

@@ -84,7 +84,7 @@ async def merge_submit(request: Request, login: Login, role: str) -> Response:
     into = field(form, "into").strip().lstrip("#")
 
     def work(node: Node, conn: Connection) -> object:
-        if not into.isdigit() or len(into) > MAX_ID_DIGITS:
+        if not (into.isascii() and into.isdigit()) or len(into) > MAX_ID_DIGITS:
             raise NewsError(NO_TARGET)
         return merge(node, conn, item_id, into=int(into), role=role)
 

@@ -74,7 +74,7 @@ async def network_view(request: Request) -> Response:
 
 def _network_id(request: Request) -> int:
     value = str(request.path_params["id"])
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise HTTPException(404)
     return int(value)
 

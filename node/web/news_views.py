@@ -49,7 +49,7 @@ def cursor(request: Request) -> int | None:
     value = request.query_params.get("before")
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 12 or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) < 1:
         raise HTTPException(400, "before must be a positive number")
     return int(value)
 
@@ -165,7 +165,8 @@ async def conduct_page(request: Request) -> Response:
     """GET /news/conduct[?document=conduct&version=N]: the documents and every version."""
     document = request.query_params.get("document", "conduct")
     version = request.query_params.get("version")
-    if document not in DOCUMENTS or (version is not None and not version.isdigit()):
+    number = version is None or (version.isascii() and version.isdigit())
+    if document not in DOCUMENTS or not number:
         raise HTTPException(404)
     data = await run_in_threadpool(_conduct, node_of(request), document,
                                    int(version) if version else None)

@@ -45,7 +45,7 @@ def before_of(request: Request) -> int | None:
     given = request.query_params.get("before")
     if given is None:
         return None
-    if not given.isdigit() or not 0 < int(given) < 2**63:
+    if not (given.isascii() and given.isdigit()) or not 0 < int(given) < 2**63:
         raise HTTPException(404)
     return int(given)
 

@@ -3,6 +3,8 @@ filtered and paged by keyset; refreshed by a hub's Update{Group}, relayed or not
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -232,3 +234,27 @@ def test_the_operator_follows_a_remote_hub_from_the_directory(h: Harness) -> Non
     assert 'name="source" value="@mieten@berlin.example"' in landed
     own = client.get("/network/directory", params={"q": "occupy"}).text
     assert "Follow from this node" not in own  # this node's hubs need no follow
+
+
+def test_two_requests_learning_one_new_hub_at_once_both_succeed(h: Harness) -> None:
+    """The directory page and its feeds run :func:`sync_local` on every read: two that
+    first see a hub at once both found no row and both inserted it, and the second's
+    unique key violation was a 500 (each waits for the other's commit at the INSERT)."""
+    doc = group_doc(OAKLAND, "docks", "Docks", "Unload", "California", [])
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with h.node.engine.begin() as conn:
+                learn_group(conn, doc, h.now)
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
+
+    with h.node.engine.begin() as conn:
+        learn_group(conn, doc, h.now)
+        other = threading.Thread(target=second)
+        other.start()
+        time.sleep(0.5)  # the second finds no row and waits at its INSERT for this commit
+    other.join(timeout=30)
+    assert not other.is_alive() and failures == []
+    assert len(rows(h, _hubs, _hubs.c.actor_uri == doc["id"])) == 1

@@ -170,3 +170,14 @@ def test_the_page_links_both_feeds_with_its_filters(h: Harness) -> None:
     assert 'href="webcal://philly.example/network/directory.ics?tag=housing"' in page
     every = h.client.get("/network/directory").text
     assert 'href="webcal://philly.example/network/directory.ics"' in every
+
+
+def test_control_characters_of_a_remote_hub_do_not_break_the_feed(h: Harness) -> None:
+    """XML 1.0 forbids most C0 controls, which JSON and PostgreSQL text carry: one
+    remote Group named with one made the whole directory feed unreadable."""
+    bad = group("bad.example", "bad", "Bad\x01 hub\x1b", "Nowhere\x02", ["x\x08y"])
+    bad["summary"] = "<p>mission\x07</p>"
+    with h.node.engine.begin() as conn:
+        learn_group(conn, bad, h.now)
+    entry = next(e for e in atom(h).entries if e.id == "https://bad.example/hubs/bad")
+    assert entry.title == "Bad hub" and [t.term for t in entry.tags] == ["xy"]

@@ -292,3 +292,16 @@ def test_approving_unchanged_text_is_no_edit_whatever_the_line_ends(
     with engine.connect() as conn:
         assert conn.execute(select(_log.c.action)).scalars().all() == ["approved"]
         assert conn.execute(select(_item.c.edited)).scalar_one() is False
+
+
+def test_an_id_of_other_digits_is_not_found(client: TestClient, engine: Engine) -> None:
+    """An id of "²" passes ``str.isdigit`` and fails ``int``: the queue answered a 500."""
+    submit(client)
+    item_id = only_item(engine)
+    mo = signed_in(client, "mo")
+    token = page_token(mo, "/news/queue")
+    for path in ("/news/queue/%C2%B2/approve", "/news/reports/%C2%B2"):
+        answer = mo.post(path, data={"csrf_token": token, "title": "t", "body": "b"})
+        assert answer.status_code == 404, (path, answer.status_code)
+    merged = mo.post(f"/news/queue/{item_id}/merge", data={"csrf_token": token, "into": "²"})
+    assert merged.status_code == 400

@@ -105,3 +105,13 @@ def test_categories_and_the_next_page_link_rfc_5005() -> None:
     parsed = feedparser.parse(atom_feed(info(), [entry(1, categories=("labour",))]))
     assert parsed.bozo == 0 and [t.term for t in parsed.entries[0].tags] == ["labour"]
     assert "next" not in {link.rel for link in parsed.feed.links}
+
+
+@given(st.text(max_size=40))
+def test_any_text_makes_a_well_formed_feed(text: str) -> None:
+    """Titles, tags and names come from remote documents: XML 1.0 forbids some of what
+    they may hold (C0 controls, U+FFFE), which ElementTree writes as it is."""
+    text = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)  # not in UTF-8
+    made = entry(1, title=text, author_name=text, categories=(text or "t",))
+    root = ET.fromstring(atom_feed(info(title=text), [made]))
+    assert root.find("a:entry/a:title", NS) is not None

@@ -70,6 +70,7 @@ def test_series_in_words() -> None:
     ("FREQ=DAILY;BYHOUR=9,17;COUNT=4", "the time of day comes from the start"),
     ("FREQ=DAILY;COUNT=3;UNTIL=20270101", "give COUNT or UNTIL, not both"),
     ("FREQ=DAILY;COUNT=501", f"COUNT must be a number from 1 to {MAX_OCCURRENCES}"),
+    ("FREQ=DAILY;COUNT=\u00b2", "COUNT must be a number"),  # isdigit, yet int() refuses it
     ("FREQ=DAILY;UNTIL=20300101", f"more than {MAX_OCCURRENCES} occurrences"),
     ("FREQ=WEEKLY;BYDAY=TU;COUNT=3", "must be the first occurrence of the RRULE"),
     ("FREQ=WEEKLY;BYDAY=XX;COUNT=3", "cannot read the RRULE"),

@@ -85,3 +85,9 @@ def test_new_secrets_are_random_and_long() -> None:
     values = {new_secret() for _ in range(50)}
     assert len(values) == 50
     assert all(len(v) >= 43 for v in values)
+
+
+def test_a_token_whose_time_is_other_digits_is_refused_not_raised() -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` raises: a forged token made a 500."""
+    signature = make_token(SECRET, BROWSER, NOW).partition(".")[2]
+    assert not check_token(SECRET, BROWSER, f"\u00b2.{signature}", NOW)

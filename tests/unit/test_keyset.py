@@ -47,3 +47,10 @@ def test_a_text_key_keeps_a_title_with_tildes() -> None:
     assert parse_text_key(str(key)) == key
     assert parse_text_key("~3") == TextKey("", 3)
     assert parse_text_key("title") is None and parse_text_key("title~x") is None
+
+
+@pytest.mark.parametrize("ident", ["²", "1²", "٣", "\uff13"])
+def test_an_id_of_other_scripts_digits_is_not_a_cursor(ident: str) -> None:
+    """``str.isdigit`` is true of "²", which ``int`` refuses: a page answered a 500."""
+    assert parse_time_key(f"20261204T223005.000120Z~{ident}") is None
+    assert parse_text_key(f"title~{ident}") is None

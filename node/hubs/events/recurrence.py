@@ -74,7 +74,7 @@ def _check_parts(parts: dict[str, str]) -> None:
     if "COUNT" in parts and "UNTIL" in parts:
         raise ScheduleError(Text(N_("give COUNT or UNTIL, not both (RFC 5545)")))
     count = parts.get("COUNT", "1")
-    if not count.isdigit() or not 1 <= int(count) <= MAX_OCCURRENCES:
+    if not (count.isascii() and count.isdigit()) or not 1 <= int(count) <= MAX_OCCURRENCES:
         raise ScheduleError(Text(
             N_("COUNT must be a number from 1 to %(MAX_OCCURRENCES)s"),
             MAX_OCCURRENCES=MAX_OCCURRENCES))

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"
 TITLE_CHARS = 80
+#: What XML 1.0 forbids (section 2.2, ``Char``) and ElementTree writes unescaped: the C0
+#: controls but tab, newline and return, and U+FFFE, U+FFFF. Remote titles, tags and
+#: regions may hold them (JSON and PostgreSQL text do); one made a feed unreadable.
+_C0 = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0D))
+_NON_CHARS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
 @dataclass(frozen=True)
@@ -129,4 +134,13 @@ def atom_feed(info: FeedInfo, entries: Sequence[FeedEntry]) -> bytes:
     for item in entries:
         _entry(feed, item)
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return _xml_chars(document)
+
+
+def _xml_chars(document: bytes) -> bytes:
+    """``document`` (UTF-8) without the characters XML 1.0 forbids: their bytes never
+    occur inside another character's UTF-8 sequence, so they are dropped as bytes."""
+    document = document.translate(None, _C0)
+    for sequence in _NON_CHARS:
+        document = document.replace(sequence, b"")
     return document
