@@ -107,6 +107,19 @@ def directory_page(conn: Connection, filters: DirectoryFilters, *,
     return DirectoryPage(_entries(rows[:limit]), TextKey(last.sort_key, last.id) if last else None)
 
 
+def title_key(conn: Connection, hub_id: int) -> TextKey | None:
+    """Where a former ``?after=<id>`` link points: that hub's title key and id; None
+    when it is gone (the first page then, :mod:`node.keyset`)."""
+    text = conn.execute(select(_hub.c.sort_key).where(_hub.c.id == hub_id)).scalar()
+    return TextKey(text, hub_id) if text is not None else None
+
+
+def activity_key(conn: Connection, hub_id: int) -> TimeKey | None:
+    """As :func:`title_key`, for the Atom feed's order (activity, id)."""
+    at = conn.execute(select(_activity()).where(_hub.c.id == hub_id)).scalar()
+    return TimeKey(at, hub_id) if at is not None else None
+
+
 def _entries(rows: Sequence[Row[Any]]) -> list[DirectoryEntry]:
     return [DirectoryEntry(r.id, r.actor_uri, bool(r.local), r.handle, r.title, r.summary,
                            r.region, r.tags.split(), r.host, r.url, r.followers,

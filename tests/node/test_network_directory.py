@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from node.activitypub.vocab import PUBLIC, activity
 from node.clock import Clock
@@ -125,6 +125,20 @@ def test_the_next_page_is_right_when_the_boundary_hub_is_gone(h: Harness) -> Non
     assert "Klimastreik" not in page and "Mietenwahnsinn" not in page
 
 
+def test_a_former_bare_id_cursor_still_pages(h: Harness) -> None:
+    """A link written before the cursors carried values (``?after=<hub id>``) reads that
+    hub's title key; a hub that is gone gives the first page, never an error page."""
+    with h.node.engine.begin() as conn:
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        mieten = conn.execute(select(_hubs.c.id).where(_hubs.c.title == "Mietenwahnsinn")).scalar()
+    page = h.client.get("/network/directory", params={"after": str(mieten)})
+    assert page.status_code == 200
+    assert "Oakland Tenants Union" in page.text and "West Coast Port Shutdown" in page.text
+    assert "Klimastreik" not in page.text and "Mietenwahnsinn" not in page.text
+    gone = h.client.get("/network/directory", params={"after": "987654321"})
+    assert gone.status_code == 200 and "Klimastreik" in gone.text
+
+
 def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     page = h.client.get("/network/directory", params={"q": "housing"})
     assert page.status_code == 200
@@ -135,7 +149,7 @@ def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     assert "@mieten@berlin.example" in text and "<script>" not in text
     assert "Link with" not in text  # visitors steward no hub here
     assert h.client.get("/network/directory", params={"after": "x"}).status_code == 400
-    assert h.client.get("/network/directory", params={"after": "7"}).status_code == 400
+    assert h.client.get("/network/directory", params={"after": "7x"}).status_code == 400
     paged = h.client.get("/network/directory", params={"tag": "housing", "after": "a~1"})
     assert paged.status_code == 200 and "Back to the first page" in paged.text
     nothing = h.client.get("/network/directory", params={"q": "a\x00b"})
