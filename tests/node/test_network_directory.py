@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from node.activitypub.vocab import PUBLIC, activity
 from node.clock import Clock
 from node.hubs.hub.models import Hub
 from node.hubs.hub.service import create_hub
 from node.network.backfill_run import refresh_directory
-from node.network.directory import learn_group, sync_local
+from node.network.directory import forget, heard_of, learn_group, sync_local
 from node.network.directory_query import DirectoryFilters, directory_page, facets
-from node.network.models import NetworkHub
+from node.network.models import NetworkHub, NetworkHubTag
 from node.settings import Settings
 from tests.node.backfill_support import follow_accepted
 from tests.node.harness import Harness, rows, running_node
@@ -32,6 +32,7 @@ from tests.node.network_support import (
 )
 
 _hubs = NetworkHub.__table__  # type: ignore[attr-defined]
+_hub_tags = NetworkHubTag.__table__  # type: ignore[attr-defined]
 _local_hub = Hub.__table__  # type: ignore[attr-defined]
 OAKLAND, BERLIN = "oakland.example", "berlin.example"
 
@@ -97,6 +98,32 @@ def test_search_and_filters(h: Harness) -> None:
     assert found.tags == ["climate", "housing", "labor", "ports"]
     assert found.regions == ["Berlin", "California", "Pennsylvania"]
     assert found.nodes == [BERLIN, OAKLAND, "philly.example"]
+
+
+def hub_tags(conn: Connection) -> set[tuple[str, str]]:
+    return {(r.title, r.tag) for r in conn.execute(
+        select(_hubs.c.title, _hub_tags.c.tag).join(_hubs, _hubs.c.id == _hub_tags.c.hub_id))}
+
+
+def test_the_tag_list_follows_the_directorys_writers(h: Harness) -> None:
+    """The tag list reads ``network_hub_tag`` (a seek a tag, not every hub's row): a
+    hub's new tags, a placeholder fetched, a hub forgotten or gone all show at once."""
+    with h.node.engine.begin() as conn:
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        assert ("Klimastreik", "climate") in hub_tags(conn)
+        learn_group(conn, group_doc(BERLIN, "klima", "Klimastreik", "", "Berlin",
+                                    ["Klima", "fridays"]), h.now)
+        heard_of(conn, f"https://{OAKLAND}/hubs/new", h.now, h.now)  # a placeholder
+        assert facets(conn).tags == ["fridays", "housing", "klima", "labor", "ports"]
+        learn_group(conn, group_doc(OAKLAND, "new", "New Hub", "", "", ["zines"]), h.now)
+        forget(conn, f"https://{OAKLAND}/hubs/tenants")
+        conn.execute(update(_local_hub).values(tags=[]))
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        assert facets(conn).tags == ["fridays", "housing", "klima", "labor", "ports", "zines"]
+        forget(conn, f"https://{BERLIN}/hubs/mieten")
+        assert "housing" not in facets(conn).tags
+        assert ("New Hub", "zines") in hub_tags(conn)
+        assert not any(title == "Oakland Tenants Union" for title, _ in hub_tags(conn))
 
 
 def test_keyset_pages_hold_still_when_hubs_arrive(h: Harness) -> None:
