@@ -70,7 +70,7 @@ async def run(args: argparse.Namespace) -> None:
             pages = {
                 "directory page": "/network/directory",
                 "Atom, first page (50 hubs)": "/network/directory.atom",
-                "Atom, a deep page": f"/network/directory.atom?after={deep}",  # a bare id: read back
+                "Atom, a deep page": f"/network/directory.atom?after={deep}",  # a bare id
                 "Atom by tag": "/network/directory.atom?tag=housing",
                 "iCalendar, every hub": "/network/directory.ics",
                 "iCalendar by tag": "/network/directory.ics?tag=topic2",

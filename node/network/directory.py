@@ -90,8 +90,9 @@ def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
         values["followers"] = followers
     found = conn.execute(select(_hub).where(_hub.c.actor_uri == uri)).first()
     if found is None:
-        added = conn.execute(insert(_hub).values(actor_uri=uri, created_at=now, **values))
-        set_tags(conn, added.inserted_primary_key[0], values["tags"].split())
+        added = conn.execute(insert(_hub).values(actor_uri=uri, created_at=now, **values)
+                             .returning(_hub.c.id)).scalar_one()
+        set_tags(conn, added, values["tags"].split())
         return
     changed = {k: v for k, v in values.items()
                if k != "refreshed_at" and getattr(found, k) != v}

@@ -171,6 +171,9 @@ async def test_a_stale_snapshot_is_looked_up_once_for_every_request_waiting(
     assert seen[0].refusal("https://spam.example/users/x") is not None  # the new rule
 
 
+_RULES = FederationRule.__table__  # type: ignore[attr-defined]
+
+
 def _ada(h: Harness) -> tuple[TestClient, str]:
     add_admin(h.node.engine, "ada")
     ada = signed_in(TestClient(h.client.app, base_url=h.node.settings.url,
@@ -188,7 +191,7 @@ def test_a_profile_url_blocks_the_account_by_its_actor_id(h: Harness) -> None:
     done = ada.post("/admin/blocks/add", data={
         "csrf_token": token, "target": "https://ok.example/@troll", "reason": "threats"})
     assert done.status_code == 303
-    assert [r["target"] for r in rows(h, FederationRule.__table__)] == [troll.uri]
+    assert [r["target"] for r in rows(h, _RULES)] == [troll.uri]
     page = ada.get(done.headers["location"]).text
     assert f"blocked by its actor id, the one its activities carry: {troll.uri}" in page
     assert h.post_activity(troll, create(troll, 1, "hello", h)).status_code == 403
@@ -205,7 +208,7 @@ def test_an_account_that_cannot_be_found_is_a_clear_refusal(h: Harness) -> None:
             "csrf_token": token, "target": typed, "reason": "threats"})
         assert refused.status_code == 400
         assert f"cannot find the account {typed}" in refused.text and reason in refused.text
-    assert rows(h, FederationRule.__table__) == []
+    assert rows(h, _RULES) == []
 
 
 def test_a_known_actor_id_is_blocked_without_a_fetch(h: Harness) -> None:
@@ -217,5 +220,5 @@ def test_a_known_actor_id_is_blocked_without_a_fetch(h: Harness) -> None:
     done = ada.post("/admin/blocks/add", data={
         "csrf_token": token, "target": known.uri, "reason": "threats"})
     assert done.status_code == 303
-    assert [r["target"] for r in rows(h, FederationRule.__table__)] == [known.uri]
+    assert [r["target"] for r in rows(h, _RULES)] == [known.uri]
     assert all(r.method == "POST" for r in h.remote.received[fetched:])  # no GET

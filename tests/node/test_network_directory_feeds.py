@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from node.clock import Clock
 from node.hubs.hub.models import Hub
 from node.network.directory import heard_of, learn_group
-from node.network.models import NetworkHub
 from node.network.event_index import index_event
+from node.network.models import NetworkHub
 from node.settings import Settings
 from node.web import network_directory_feeds
 from tests.conftest import NOW
@@ -150,7 +150,7 @@ def test_atom_reads_a_former_bare_id_cursor(h: Harness) -> None:
     after = atom(h, f"?after={west}")
     assert [e.title for e in after.entries] == ["Klimastreik", "Oakland Tenants"]
     gone = atom(h, "?after=987654321")
-    assert [e.title for e in gone.entries][0] == "West Coast Port Shutdown"
+    assert gone.entries[0].title == "West Coast Port Shutdown"
 
 
 def test_atom_pages_by_keyset_with_a_next_link(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,6 @@ from starlette.testclient import TestClient
 
 from node.activitypub.remote_objects import store_remote
 from node.activitypub.vocab import PUBLIC
-
 from node.app import create_app
 from node.clock import fixed_clock
 from node.hubs.hub.linked_items import add_linked
