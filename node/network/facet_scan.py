@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-_NAMES = frozenset({
-    ("network_hub_tag", "tag", ""),
-    ("network_hub", "region", "refreshed_at IS NOT NULL AND region <> ''"),
-    ("network_hub", "host", "refreshed_at IS NOT NULL"),
-})
+_NAMES = frozenset(
+    {
+        ("network_hub_tag", "tag", ""),
+        ("network_hub", "region", "refreshed_at IS NOT NULL AND region <> ''"),
+        ("network_hub", "host", "refreshed_at IS NOT NULL"),
+    }
+)
 
 
-def distinct_values(conn: Connection, table: str, column: str, where: str,
-                    limit: int) -> list[str]:
+def distinct_values(conn: Connection, table: str, column: str, where: str, limit: int) -> list[str]:
     """The first ``limit`` distinct values of ``table.column`` (indexed) in order, among
     rows matching ``where`` (SQL; only the fixed choices of :data:`_NAMES`)."""
     if (table, column, where) not in _NAMES:

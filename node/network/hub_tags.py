@@ -24,14 +24,14 @@ _tag = NetworkHubTag.__table__  # type: ignore[attr-defined]
 MAX_TAG = 200  # the column's length
 
 
-
 def set_tags(conn: Connection, hub_id: int, tags: Iterable[str]) -> None:
     """``hub_id``'s tags are ``tags`` now: rows no longer named go, new ones come."""
     wanted = {t[:MAX_TAG] for t in tags if t}
     held = set(conn.execute(select(_tag.c.tag).where(_tag.c.hub_id == hub_id)).scalars())
     if held - wanted:
-        conn.execute(delete(_tag).where(_tag.c.hub_id == hub_id,
-                                        _tag.c.tag.in_(sorted(held - wanted))))
+        conn.execute(
+            delete(_tag).where(_tag.c.hub_id == hub_id, _tag.c.tag.in_(sorted(held - wanted)))
+        )
     if wanted - held:
         conn.execute(insert(_tag), [{"hub_id": hub_id, "tag": t} for t in sorted(wanted - held)])
 

@@ -49,9 +49,7 @@ def upgrade() -> None:
 
 
 def _fill(conn: sa.Connection) -> None:
-    hubs = sa.table(
-        "network_hub", sa.column("id"), sa.column("tags"), sa.column("refreshed_at")
-    )
+    hubs = sa.table("network_hub", sa.column("id"), sa.column("tags"), sa.column("refreshed_at"))
     tags = sa.table("network_hub_tag", sa.column("hub_id"), sa.column("tag"))
     last = 0
     while True:
