@@ -10,6 +10,11 @@ to the row they came from. The id breaks ties, so no row is skipped or shown twi
 Written into links as ``<value>~<id>``: a UTC instant (``20261204T223000.000000Z``)
 or a text (URL-encoded by the link). Unreadable cursors parse to None; the pages
 answer them with a client error.
+
+Links written before the cursors carried values named a row by its bare id
+(``?before=123``); bookmarks and search engines still hold them.
+:func:`parse_row_id` reads one, and each list reads that row's values back (or shows
+its first page when the row is gone): a formerly valid link never becomes an error page.
 """
 
 from __future__ import annotations
@@ -71,3 +76,8 @@ def parse_text_key(text: str) -> TextKey | None:
     if not sep or found is None:
         return None
     return TextKey(value, found)
+
+
+def parse_row_id(text: str) -> int | None:
+    """The row id of a former cursor (a bare positive integer); None when it is not one."""
+    return _id_of(text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_type
+from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_type, same_url
 from node.activitypub.remote_actor import parse_actor
 from node.activitypub.urls import split_url
 from node.hosts import BadURL, canonical_host
@@ -88,9 +88,27 @@ def _failed(target: str, what: str, failure: FetchFailed) -> ResolveFailed:
 
 
 async def _resolve_url(fetcher: SafeFetcher, url: str) -> str | ResolveFailed:
-    fetched = await fetcher.fetch_activity(url)
+    """The actor id behind ``url``: the actor's own URL, or a profile page's
+    (Mastodon's ``https://host/@name`` serves the actor whose id is
+    ``https://host/users/name``). A profile's document is only a pointer: the actor is
+    read again from its own id, which must be on the profile's host, so a page can
+    never name someone else's account."""
+    fetched = await fetcher.fetch_activity(url, check_id=False)
     if isinstance(fetched, FetchFailed):
         return _failed(url, "fetching the actor", fetched)
+    claimed = fetched.document.get("id")
+    if not isinstance(claimed, str):
+        return ResolveFailed(url, "the document has no id")
+    if not same_url(claimed, fetched.url):
+        try:
+            same_host = split_url(claimed)[1] == split_url(fetched.url)[1]
+        except BadURL as exc:
+            return ResolveFailed(url, f"the document's id: {exc}")
+        if not same_host:
+            return ResolveFailed(url, f"the document names an actor on another host: {claimed}")
+        fetched = await fetcher.fetch_activity(claimed)
+        if isinstance(fetched, FetchFailed):
+            return _failed(url, "fetching the actor", fetched)
     info = parse_actor(fetched.document, fetched.url)
     if isinstance(info, str):
         return ResolveFailed(url, f"not a usable actor: {info}")

@@ -28,6 +28,7 @@ from node.activitypub.vocab import ref
 from node.clock import as_utc
 from node.db import upsert_insert
 from node.html import sanitize_html
+from node.network.hub_tags import drop_tags, set_tags
 from node.network.models import NetworkHub
 
 _hub = NetworkHub.__table__  # type: ignore[attr-defined]
@@ -95,14 +96,17 @@ def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
         # the one that waited for the other's commit then updates that row instead
         added = conn.execute(upsert_insert(conn.dialect.name, _hub).values(
             actor_uri=uri, created_at=now, **values).on_conflict_do_nothing(
-            index_elements=["actor_uri"]))
-        if added.rowcount:
+            index_elements=["actor_uri"]).returning(_hub.c.id)).scalar()
+        if added is not None:
+            set_tags(conn, added, values["tags"].split())
             return
         found = conn.execute(select(_hub).where(_hub.c.actor_uri == uri)).one()
     changed = {k: v for k, v in values.items()
                if k != "refreshed_at" and getattr(found, k) != v}
     if changed or found.refreshed_at is None or not local:  # a page view writes nothing
         conn.execute(update(_hub).where(_hub.c.id == found.id).values(**values))
+    if "tags" in changed or found.refreshed_at is None:
+        set_tags(conn, found.id, values["tags"].split())
 
 
 def refresh_group(conn: Connection, document: Mapping[str, Any], now: datetime) -> None:
@@ -115,7 +119,10 @@ def refresh_group(conn: Connection, document: Mapping[str, Any], now: datetime) 
 
 def forget(conn: Connection, hub_uri: str) -> None:
     """A placeholder whose actor turned out not to be a Group (a person's boost)."""
-    conn.execute(_hub.delete().where(_hub.c.actor_uri == hub_uri, _hub.c.local.is_(False)))
+    gone = list(conn.execute(select(_hub.c.id).where(
+        _hub.c.actor_uri == hub_uri, _hub.c.local.is_(False))).scalars())
+    drop_tags(conn, gone)
+    conn.execute(_hub.delete().where(_hub.c.id.in_(gone)))
 
 
 def heard_of(conn: Connection, hub_uri: str, when: datetime, now: datetime) -> None:
@@ -178,4 +185,5 @@ def sync_local(conn: Connection, base_url: str, extras: ActorExtras | None,
         stale = stale.where(_hub.c.actor_uri.not_in(live))
     gone = list(conn.execute(stale).scalars())
     if gone:
+        drop_tags(conn, gone)
         conn.execute(_hub.delete().where(_hub.c.id.in_(gone)))

@@ -92,6 +92,13 @@ def timeline_page(conn: Connection, filters: Filters, *, before: TimeKey | None 
     return TimelinePage(items, TimeKey(last.published_at, last.id) if last else None)
 
 
+def timeline_key(conn: Connection, item_id: int) -> TimeKey | None:
+    """Where a former ``?before=<id>`` link points: that item's time and id; None when
+    it is gone (the reader gets the first page, :mod:`node.keyset`)."""
+    at = conn.execute(select(_item.c.published_at).where(_item.c.id == item_id)).scalar()
+    return TimeKey(at, item_id) if at is not None else None
+
+
 def timeline_query(filters: Filters, before: TimeKey | None, limit: int,
                    sparse: dict[str, list[int]] | None = None) -> Select[Any]:
     """The rows of a page (and the benchmark's plans, bench/network_timeline.py);

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -56,8 +57,12 @@ def _data(node: Node) -> dict[str, Any]:
 
 async def blocks_response(request: Request, *, status: int = 200, **values: Any) -> Response:
     """The page; ``values`` carry a refused form (``error_for``) and what was typed."""
-    context = {**await run_in_threadpool(_data, node_of(request)),
+    data = await run_in_threadpool(_data, node_of(request))
+    account = request.query_params.get("account", "")  # shown only if it is a block here
+    listed = {rule.target for rule in data["view"].actors}
+    context = {**data,
                "flash": SAVED.get(request.query_params.get("saved", ""), ""),
+               "blocked_account": account if account in listed else "",
                "error": "", "error_for": "", "target": "", "reason": "", "domain": "",
                **values}
     return await render(request, "admin_blocks.html", context, status=status)
@@ -70,14 +75,15 @@ async def blocks_page(request: Request, login: Login, role: str) -> Response:
 
 
 async def _change(request: Request, what: str, work: Callable[[Node, Connection], object],
-                  **typed: str) -> Response:
+                  account: str = "", **typed: str) -> Response:
     try:
         await in_transaction(request, work)
     except NewsError as exc:
         return await blocks_response(request, status=400, error=refusal(exc),
                                      error_for=what, **typed)
     node_of(request).services.policy.invalidate()
-    return RedirectResponse(f"{PAGE}?saved={what}", status_code=303)
+    shown = f"&{urlencode({'account': account})}" if account else ""
+    return RedirectResponse(f"{PAGE}?saved={what}{shown}", status_code=303)
 
 
 @moderator_required
@@ -92,7 +98,8 @@ async def block_submit(request: Request, login: Login, role: str) -> Response:
         return await blocks_response(request, status=400, error=refusal(exc),
                                      error_for="block", target=text, reason=reason)
     return await _change(request, "block", lambda node, conn: block(
-        node, conn, target, reason, role=role), target=text, reason=reason)
+        node, conn, target, reason, role=role),
+        account=target.value if target.kind == "actor" else "", target=text, reason=reason)
 
 
 @moderator_required

@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from node.hubs.hub.dashboard import MINUTES, UPDATES, page_of
+from node.hubs.hub.dashboard import MINUTES, UPDATES, item_key, page_of
 from node.hubs.hub.links import source_uris
 from node.hubs.hub.publish import HubError, load_hub
-from node.keyset import TimeKey, parse_time_key
+from node.keyset import TimeKey, parse_row_id, parse_time_key
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
@@ -36,25 +36,29 @@ LIST_PAGE = 20
 LISTS = {"updates": (UPDATES, N_("Updates")), "minutes": (MINUTES, N_("Minutes"))}
 
 
-def before_of(request: Request) -> TimeKey | None:
-    """The cursor of an "Older" link, or none (the newest page); anything else is a 404."""
+def before_of(request: Request) -> TimeKey | int | None:
+    """The cursor of an "Older" link, a former link's bare item id
+    (:func:`node.keyset.parse_row_id`), or none (the newest page); anything else is a
+    404."""
     given = request.query_params.get("before")
     if given is None:
         return None
-    key = parse_time_key(given)
+    key = parse_time_key(given) or parse_row_id(given)
     if key is None:
         raise HTTPException(404)
     return key
 
 
-def _list(node: Node, conn: Connection, name: str, which: str, before: TimeKey | None,
+def _list(node: Node, conn: Connection, name: str, which: str, given: TimeKey | int | None,
           lang: str, reader: str | None) -> dict[str, Any] | None:
     try:
         target = load_hub(conn, name)
     except HubError:
         return None
     assert target.hub.id is not None
-    page = page_of(conn, target.hub.id, LISTS[which][0], before=before, limit=LIST_PAGE)
+    kinds = LISTS[which][0]
+    before = item_key(conn, target.hub.id, kinds, given) if isinstance(given, int) else given
+    page = page_of(conn, target.hub.id, kinds, before=before, limit=LIST_PAGE)
     people = authors(conn, {item.author for item in page.items}, node.settings.host)
     origins = authors(conn, {item.linked_from for item in page.items}, node.settings.host)
     zone = target.hub.timezone or node.settings.timezone

@@ -26,7 +26,7 @@ from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import LocalActor
 from node.hubs.hub.models import Hub, HubMember
 from node.hubs.hub.your_hubs import your_hubs
-from node.keyset import TextKey, parse_text_key
+from node.keyset import TextKey, parse_row_id, parse_text_key
 from node.network.directory import sync_local
 from node.network.directory_query import (
     DirectoryEntry,
@@ -34,6 +34,7 @@ from node.network.directory_query import (
     DirectoryPage,
     directory_page,
     facets,
+    title_key,
 )
 from node.runtime import Node
 from node.web.auth import current_login
@@ -72,12 +73,14 @@ def filters_of(request: Request) -> DirectoryFilters | None:
                             region=values["region"], node=values["node"].lower())
 
 
-def cursor(request: Request) -> TextKey | None:
-    """The ``after`` cursor (the last listed hub's sort key and id); else a 400."""
+def cursor(request: Request) -> TextKey | int | None:
+    """The ``after`` cursor (the last listed hub's sort key and id), or a former link's
+    bare hub id (:func:`node.keyset.parse_row_id`); else a 400."""
     value = request.query_params.get("after")
     if value is None:
         return None
-    key = parse_text_key(value) if len(value) <= 350 and "\x00" not in value else None
+    readable = len(value) <= 350 and "\x00" not in value
+    key = (parse_text_key(value) or parse_row_id(value)) if readable else None
     if key is None:
         raise HTTPException(400, "after must be the cursor of a More link")
     return key
@@ -122,8 +125,9 @@ def post_here(entry: Listed, posting: dict[str, str]) -> str:
 
 
 def _page(node: Node, conn: Connection, filters: DirectoryFilters | None,
-          after: TextKey | None, reader: str | None) -> dict[str, Any]:
+          given: TextKey | int | None, reader: str | None) -> dict[str, Any]:
     sync_local(conn, node.settings.url, node.services.actor_sources.extras, node.clock())
+    after = title_key(conn, given) if isinstance(given, int) else given
     page = directory_page(conn, filters, after=after) if filters else DirectoryPage([], None)
     shown = filters or DirectoryFilters()
     query = shown.query()

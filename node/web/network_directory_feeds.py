@@ -40,13 +40,14 @@ from node.hubs.events import calendar
 from node.hubs.events.calendar_views import CALENDAR, block_cache, feed_blocks
 from node.hubs.hub.atom import ATOM_TYPE, FeedEntry, FeedInfo, atom_feed
 from node.hubs.hub.models import Hub
-from node.keyset import TimeKey, parse_time_key
+from node.keyset import TimeKey, parse_row_id, parse_time_key
 from node.network.calendar import Filters
 from node.network.directory import sync_local
 from node.network.directory_query import (
     ActivityPage,
     DirectoryEntry,
     DirectoryFilters,
+    activity_key,
     activity_page,
     matching,
     matching_local,
@@ -91,12 +92,13 @@ def _entry(hub: DirectoryEntry, now: datetime) -> FeedEntry:
 
 
 def directory_atom(
-    node: Node, conn: Connection, filters: DirectoryFilters | None, after: TimeKey | None,
-    name: str
+    node: Node, conn: Connection, filters: DirectoryFilters | None,
+    given: TimeKey | int | None, name: str
 ) -> bytes:
     """The Atom document of one page of the hubs ``filters`` let through."""
     now = node.clock()
     sync_local(conn, node.settings.url, node.services.actor_sources.extras, now)
+    after = activity_key(conn, given) if isinstance(given, int) else given
     page = (
         activity_page(conn, filters, after=after, limit=FEED_SIZE)
         if filters
@@ -155,12 +157,13 @@ def _name(node: Node) -> str:
     return node.settings.node_name or node.settings.host
 
 
-def time_cursor(request: Request) -> TimeKey | None:
-    """The feed's ``after`` cursor (the last listed hub's activity and id); else a 400."""
+def time_cursor(request: Request) -> TimeKey | int | None:
+    """The feed's ``after`` cursor (the last listed hub's activity and id), or a former
+    link's bare hub id (:func:`node.keyset.parse_row_id`); else a 400."""
     value = request.query_params.get("after")
     if value is None:
         return None
-    key = parse_time_key(value)
+    key = parse_time_key(value) or parse_row_id(value)
     if key is None:
         raise HTTPException(400, "after must be the cursor of a next link")
     return key

@@ -26,10 +26,16 @@ from starlette.routing import BaseRoute, Route
 from node.activitypub.remote_objects import parse_time
 from node.activitypub.vocab import refs
 from node.hubs.hub.dashboard import Item
-from node.keyset import TimeKey, parse_time_key
+from node.keyset import TimeKey, parse_row_id, parse_time_key
 from node.network.event_facts import EventFacts, event_facts
 from node.network.origins import posted_in
-from node.network.timeline import Filters, TimelineItem, TimelinePage, timeline_page
+from node.network.timeline import (
+    Filters,
+    TimelineItem,
+    TimelinePage,
+    timeline_key,
+    timeline_page,
+)
 from node.runtime import Node
 from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
@@ -68,13 +74,13 @@ def filters_of(request: Request) -> Filters | None:
                    tag=values["tag"].lstrip("#").lower(), region=values["region"].lower())
 
 
-def cursor(request: Request) -> TimeKey | None:
-    """The ``before`` keyset cursor (the last shown item's time and id); anything else
-    is a 400."""
+def cursor(request: Request) -> TimeKey | int | None:
+    """The ``before`` keyset cursor (the last shown item's time and id), or a former
+    link's bare item id (:func:`node.keyset.parse_row_id`); anything else is a 400."""
     value = request.query_params.get("before")
     if value is None:
         return None
-    key = parse_time_key(value)
+    key = parse_time_key(value) or parse_row_id(value)
     if key is None:
         raise HTTPException(400, "before must be a cursor of an Older link")
     return key
@@ -106,8 +112,9 @@ def entries(node: Node, conn: Connection, page: TimelinePage, lang: str,
             for item, row in zip(items, page.items, strict=True)]
 
 
-def _page(node: Node, conn: Connection, filters: Filters | None, before: TimeKey | None,
+def _page(node: Node, conn: Connection, filters: Filters | None, given: TimeKey | int | None,
           lang: str, reader: str | None) -> dict[str, Any]:
+    before = timeline_key(conn, given) if isinstance(given, int) else given
     page = timeline_page(conn, filters, before=before) if filters else TimelinePage([], None)
     shown = filters or Filters()
     query = shown.query()

@@ -19,8 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.activitypub.models import LocalActor
-from node.keyset import TimeKey, parse_time_key
-from node.newswire.actor.front import news_page
+from node.keyset import TimeKey, parse_row_id, parse_time_key
+from node.newswire.actor.front import news_key, news_page
 from node.newswire.conduct.rules import DOCUMENTS
 from node.newswire.conduct.service import Version, current, history, version_of
 from node.newswire.errors import NewsError
@@ -54,20 +54,22 @@ def cursor(request: Request) -> int | None:
     return int(value)
 
 
-def news_cursor(request: Request) -> TimeKey | None:
+def news_cursor(request: Request) -> TimeKey | int | None:
     """The front page's ``before`` cursor (the last entry's decision time and id, as
-    its "Older news" link wrote it); anything else is a 400."""
+    its "Older news" link wrote it), or a former link's bare entry id
+    (:func:`node.keyset.parse_row_id`); anything else is a 400."""
     value = request.query_params.get("before")
     if value is None:
         return None
-    key = parse_time_key(value)
+    key = parse_time_key(value) or parse_row_id(value)
     if key is None:
         raise HTTPException(400, "before must be the cursor of an Older news link")
     return key
 
 
-def _front(node: Node, before: TimeKey | None, account_id: int | None) -> dict[str, Any]:
+def _front(node: Node, given: TimeKey | int | None, account_id: int | None) -> dict[str, Any]:
     with node.engine.connect() as conn:
+        before = news_key(conn, given) if isinstance(given, int) else given
         entries, older = news_page(conn, before)
         moderates = role_of(conn, account_id) is not None
     return {"entries": entries, "older": older, "moderates": moderates}

@@ -3,8 +3,9 @@
 Every ``#hashtag`` a post shows links here (:class:`node.text.TagLinks`), so a reader
 who follows one finds the other posts about it instead of a 404. Times are in the
 node's timezone (the items come from several hubs), and in the reader's own beside it.
-The list is a keyset (``?before=``, the ``hub_item`` id where the walk stopped: a
-value, so a deleted item there changes nothing), in the order items arrived here.
+The list is a keyset (``?before=``, the publication time and id where the walk
+stopped, :mod:`node.keyset`), newest publication first like every other list; a former
+link's bare ``hub_item`` id reads that row's time (or gives the first page).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from node.hubs.hub.tagged import tagged_page
+from node.hubs.hub.tagged import tagged_key, tagged_page
+from node.keyset import TimeKey, parse_row_id, parse_time_key
 from node.runtime import Node
 from node.text import HASHTAG
 from node.web.auth import current_login, reader_zone
@@ -40,18 +42,21 @@ def tag_name(given: str) -> str:
     return given.casefold()
 
 
-def before_of(request: Request) -> int | None:
-    """The cursor: a positive item id, or none (the newest page); anything else is a 404."""
+def before_of(request: Request) -> TimeKey | int | None:
+    """The cursor of an "Older" link, a former link's bare item id, or none (the newest
+    page); anything else is a 404."""
     given = request.query_params.get("before")
     if given is None:
         return None
-    if not (given.isascii() and given.isdigit()) or not 0 < int(given) < 2**63:
+    key = parse_time_key(given) or parse_row_id(given)
+    if key is None:
         raise HTTPException(404)
-    return int(given)
+    return key
 
 
-def _listed(node: Node, conn: Connection, tag: str, before: int | None, lang: str,
+def _listed(node: Node, conn: Connection, tag: str, given: TimeKey | int | None, lang: str,
             reader: str | None) -> dict[str, Any]:
+    before = tagged_key(conn, given) if isinstance(given, int) else given
     page = tagged_page(conn, tag, before=before, limit=LIST_PAGE)
     people = authors(conn, {item.author for item in page.items}, node.settings.host)
     view = Reading(zone=node.settings.timezone, lang=lang, now=node.clock(), authors=people,

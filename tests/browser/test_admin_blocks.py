@@ -24,6 +24,14 @@ def test_a_moderator_blocks_a_domain_and_keeps_the_allowlist(site: Site, page: P
     row = blocks.get_by_role("row", name="troll.farm.example")
     expect(row).to_contain_text("Coordinated harassment of organizers")
 
+    page.get_by_label("Account or domain").fill("https://nowhere.invalid/@troll")
+    page.get_by_label("Public reason").fill("Threats")
+    page.get_by_role("button", name="Block", exact=True).click()  # a profile URL is looked
+    expect(page.get_by_role("alert")).to_contain_text(  # up; this one cannot be
+        "cannot find the account https://nowhere.invalid/@troll")
+    expect(page.get_by_label("Account or domain")).to_have_value("https://nowhere.invalid/@troll")
+
+    page.get_by_label("Public reason").fill("")
     page.get_by_label("Account or domain").fill("farm.example")
     page.get_by_role("button", name="Block", exact=True).click()  # no reason: the browser
     expect(page.get_by_label("Public reason")).to_be_focused()  # stops it (required)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import anyio
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from starlette.testclient import TestClient
 
 from node.activitypub.federation_policy import Rules
 from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
+from node.activitypub.models import RemoteActor
 from node.clock import Clock
+from node.db import make_engine
 from node.newswire.blocks.service import Target, block
 from node.newswire.errors import NewsError
 from node.settings import Settings
@@ -58,8 +60,13 @@ def test_the_block_and_allow_commands(database_url: str, tmp_path: Path,
     assert run_cli(["block", "add", "Spam.Example.", "--reason", "spam waves", "--as", "ada"],
                    flags, monkeypatch) == 0
     assert "blocked the domain spam.example" in capsys.readouterr().out
+    assert run_cli(["block", "add", "https://nowhere.invalid/@troll", "--reason", "threats",
+                    "--as", "ada"], flags, monkeypatch) == 1  # cannot be resolved
+    assert "cannot find the account https://nowhere.invalid/@troll" in capsys.readouterr().err
+    known(database_url, "https://ok.example/users/troll")  # an actor this node holds
     assert run_cli(["block", "add", "https://ok.example/users/troll", "--reason", "threats",
-                    "--as", "ada"], flags, monkeypatch) == 0
+                    "--as", "ada"], flags, monkeypatch) == 0  # stored with no fetch
+    assert "blocked the account https://ok.example/users/troll;" in capsys.readouterr().out
     assert run_cli(["block", "add", "x.example", "--reason", "r", "--as", "bo"],
                    flags, monkeypatch) == 1
     assert "only the node's admins and news moderators" in capsys.readouterr().err
@@ -82,6 +89,17 @@ def test_the_block_and_allow_commands(database_url: str, tmp_path: Path,
     assert run_cli(["news", "log"], flags, monkeypatch) == 0
     actions = [line.split("\t")[2] for line in capsys.readouterr().out.splitlines()]
     assert actions == ["disallowed", "unblocked", "allowed", "mode", "blocked", "blocked"]
+
+
+def known(database_url: str, uri: str) -> None:
+    """A remote actor this node has cached (as a delivery from it leaves it)."""
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(RemoteActor.__table__).values(  # type: ignore[attr-defined]
+            uri=uri, host=uri.split("/")[2], kind="Person", preferred_username="troll",
+            display_name="Troll", inbox=f"{uri}/inbox", multikeys={}, document={"id": uri},
+            fetched_at=NOW, gone=False))
+    engine.dispose()
 
 
 def test_the_blocks_page_is_for_moderators_and_refuses_as_the_service_does(h: Harness) -> None:
@@ -151,3 +169,56 @@ async def test_a_stale_snapshot_is_looked_up_once_for_every_request_waiting(
     assert policy.looks == 2  # not 31
     assert len({id(rules) for rules in seen}) == 1 and seen[0] is not first
     assert seen[0].refusal("https://spam.example/users/x") is not None  # the new rule
+
+
+_RULES = FederationRule.__table__  # type: ignore[attr-defined]
+
+
+def _ada(h: Harness) -> tuple[TestClient, str]:
+    add_admin(h.node.engine, "ada")
+    ada = signed_in(TestClient(h.client.app, base_url=h.node.settings.url,
+                               follow_redirects=False), "ada")
+    return ada, page_token(ada, "/admin/blocks")
+
+
+def test_a_profile_url_blocks_the_account_by_its_actor_id(h: Harness) -> None:
+    """A block typed as a profile URL (``https://host/@ana``) is stored as the actor id
+    the account's activities carry (``https://host/users/ana``): stored as typed, it
+    matched nothing, and the account's follows and posts went on."""
+    troll = h.remote.add_actor("ok.example", "troll")
+    h.remote.objects["https://ok.example/@troll"] = troll.document()  # Mastodon's profile
+    ada, token = _ada(h)
+    done = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": "https://ok.example/@troll", "reason": "threats"})
+    assert done.status_code == 303
+    assert [r["target"] for r in rows(h, _RULES)] == [troll.uri]
+    page = ada.get(done.headers["location"]).text
+    assert f"blocked by its actor id, the one its activities carry: {troll.uri}" in page
+    assert h.post_activity(troll, create(troll, 1, "hello", h)).status_code == 403
+
+
+def test_an_account_that_cannot_be_found_is_a_clear_refusal(h: Harness) -> None:
+    liar = h.remote.add_actor("ok.example", "liar")
+    h.remote.objects["https://ok.example/@other"] = {
+        **liar.document(), "id": "https://elsewhere.example/users/someone"}
+    ada, token = _ada(h)
+    for typed, reason in (("https://ok.example/@nobody", "no such account (404)"),
+                          ("https://ok.example/@other", "actor on another host")):
+        refused = ada.post("/admin/blocks/add", data={
+            "csrf_token": token, "target": typed, "reason": "threats"})
+        assert refused.status_code == 400
+        assert f"cannot find the account {typed}" in refused.text and reason in refused.text
+    assert rows(h, _RULES) == []
+
+
+def test_a_known_actor_id_is_blocked_without_a_fetch(h: Harness) -> None:
+    known = h.remote.add_actor("ok.example", "known")
+    assert h.post_activity(known, create(known, 1, "hi", h)).status_code == 202  # cached
+    del h.remote.actors[known.uri]  # its server is down now
+    fetched = len(h.remote.received)
+    ada, token = _ada(h)
+    done = ada.post("/admin/blocks/add", data={
+        "csrf_token": token, "target": known.uri, "reason": "threats"})
+    assert done.status_code == 303
+    assert [r["target"] for r in rows(h, _RULES)] == [known.uri]
+    assert all(r.method == "POST" for r in h.remote.received[fetched:])  # no GET

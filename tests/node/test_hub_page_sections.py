@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy import update as update_table
 from starlette.testclient import TestClient
 
@@ -120,6 +120,22 @@ def test_a_notice_sits_on_its_event_not_among_the_updates(site: Site) -> None:
     assert "cancelled" in next_up  # the card's class strikes the title through
 
 
+def test_a_former_bare_id_cursor_still_pages(site: Site) -> None:
+    """A link written before the cursors carried values (``?before=<item id>``) reads
+    that item's publication time; an id that is gone (or another hub's, or a minute
+    on the updates list) gives the first page, never an error page."""
+    posted = [update(site, f"Update number {n}") for n in range(8)]
+    items = HubItem.__table__  # type: ignore[attr-defined]
+    ids = site.run(lambda node, conn: dict(conn.execute(
+        select(items.c.object_uri, items.c.id)).all()))
+    older = site.client.get(f"/hubs/{HUB}/updates?before={ids[posted[5]]}", headers=HTML)
+    assert older.status_code == 200
+    assert cards(older.text) == posted[4::-1]
+    gone = site.client.get(f"/hubs/{HUB}/updates?before=987654321", headers=HTML)
+    assert gone.status_code == 200
+    assert cards(gone.text) == posted[::-1]
+
+
 def test_keyset_pages_hold_still_while_updates_arrive(site: Site) -> None:
     posted = [update(site, f"Update number {n}") for n in range(26)]
     first = site.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
@@ -135,6 +151,7 @@ def test_keyset_pages_hold_still_while_updates_arrive(site: Site) -> None:
     assert 'class="more"' not in before  # the last page links no further
     assert site.client.get(f"/hubs/{HUB}/updates?before=x", headers=HTML).status_code == 404
     assert site.client.get(f"/hubs/{HUB}/updates?before=-1", headers=HTML).status_code == 404
+    assert site.client.get(f"/hubs/{HUB}/updates?before=1x", headers=HTML).status_code == 404
     # the hub page links to the list where its own few updates end
     assert re.search(r'href="/hubs/portshutdown/updates\?before=[\w.~]+"', hub_page(site))
 

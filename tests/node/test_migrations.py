@@ -381,3 +381,51 @@ def test_0027_fills_hub_items_in_batches_each_committed(at_0026: Engine) -> None
     with at_0026.connect() as conn:
         assert conn.execute(text(
             "SELECT count(*) FROM hub_item WHERE published_at IS NULL")).scalar_one() == 0
+
+
+@pytest.fixture(params=backends())
+def at_0028(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database of this test's own, migrated to 0028 only."""
+    from alembic import command
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+        command.upgrade(alembic_config(engine), "0028")
+        yield engine
+        engine.dispose()
+        return
+    name = run_database_name("at0028")
+    engine = make_engine(create_postgres_database(name))
+    try:
+        command.upgrade(alembic_config(engine), "0028")
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(name)
+
+
+def test_0029_fills_the_directorys_hub_tags(at_0028: Engine) -> None:
+    # Given a directory of listed hubs with tags, a placeholder and a hub without tags,
+    # when the node upgrades, then each listed hub's tags are rows the tag list reads.
+    from node.network.directory_query import facets
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with at_0028.begin() as conn:
+        for n, tags, refreshed in ((1, " housing rent ", now), (2, " housing ", now),
+                                   (3, "", now), (4, " stale ", None)):
+            conn.execute(text(
+                "INSERT INTO network_hub (actor_uri, local, handle, title, sort_key, summary,"
+                " summary_text, region, tags, host, url, refreshed_at, created_at) VALUES"
+                " (:u, :f, '', 'T', 't', '', '', '', :tags, 'oak.example', :u, :r, :now)"),
+                {"u": f"https://oak.example/hubs/{n}", "f": False, "tags": tags,
+                 "r": refreshed, "now": now})
+    migrate(at_0028)
+    with at_0028.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT h.actor_uri, t.tag FROM network_hub_tag t JOIN network_hub h"
+            " ON h.id = t.hub_id ORDER BY h.id, t.tag")).all()
+        found = facets(conn)
+    assert [(uri[-1], tag) for uri, tag in rows] == [
+        ("1", "housing"), ("1", "rent"), ("2", "housing")]
+    assert found.tags == ["housing", "rent"]
+    assert found.nodes == ["oak.example"]

@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Connection, select, update
 
 from node.activitypub.vocab import PUBLIC, activity
 from node.clock import Clock
 from node.hubs.hub.models import Hub
 from node.hubs.hub.service import create_hub
 from node.network.backfill_run import refresh_directory
-from node.network.directory import learn_group, sync_local
+from node.network.directory import forget, heard_of, learn_group, sync_local
 from node.network.directory_query import DirectoryFilters, directory_page, facets
-from node.network.models import NetworkHub
+from node.network.models import NetworkHub, NetworkHubTag
 from node.settings import Settings
 from tests.node.backfill_support import follow_accepted
 from tests.node.harness import Harness, rows, running_node
@@ -34,6 +34,7 @@ from tests.node.network_support import (
 )
 
 _hubs = NetworkHub.__table__  # type: ignore[attr-defined]
+_hub_tags = NetworkHubTag.__table__  # type: ignore[attr-defined]
 _local_hub = Hub.__table__  # type: ignore[attr-defined]
 OAKLAND, BERLIN = "oakland.example", "berlin.example"
 
@@ -101,6 +102,32 @@ def test_search_and_filters(h: Harness) -> None:
     assert found.nodes == [BERLIN, OAKLAND, "philly.example"]
 
 
+def hub_tags(conn: Connection) -> set[tuple[str, str]]:
+    return {(r.title, r.tag) for r in conn.execute(
+        select(_hubs.c.title, _hub_tags.c.tag).join(_hubs, _hubs.c.id == _hub_tags.c.hub_id))}
+
+
+def test_the_tag_list_follows_the_directorys_writers(h: Harness) -> None:
+    """The tag list reads ``network_hub_tag`` (a seek a tag, not every hub's row): a
+    hub's new tags, a placeholder fetched, a hub forgotten or gone all show at once."""
+    with h.node.engine.begin() as conn:
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        assert ("Klimastreik", "climate") in hub_tags(conn)
+        learn_group(conn, group_doc(BERLIN, "klima", "Klimastreik", "", "Berlin",
+                                    ["Klima", "fridays"]), h.now)
+        heard_of(conn, f"https://{OAKLAND}/hubs/new", h.now, h.now)  # a placeholder
+        assert facets(conn).tags == ["fridays", "housing", "klima", "labor", "ports"]
+        learn_group(conn, group_doc(OAKLAND, "new", "New Hub", "", "", ["zines"]), h.now)
+        forget(conn, f"https://{OAKLAND}/hubs/tenants")
+        conn.execute(update(_local_hub).values(tags=[]))
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        assert facets(conn).tags == ["fridays", "housing", "klima", "labor", "ports", "zines"]
+        forget(conn, f"https://{BERLIN}/hubs/mieten")
+        assert "housing" not in facets(conn).tags
+        assert ("New Hub", "zines") in hub_tags(conn)
+        assert not any(title == "Oakland Tenants Union" for title, _ in hub_tags(conn))
+
+
 def test_keyset_pages_hold_still_when_hubs_arrive(h: Harness) -> None:
     with h.node.engine.begin() as conn:
         sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
@@ -127,6 +154,20 @@ def test_the_next_page_is_right_when_the_boundary_hub_is_gone(h: Harness) -> Non
     assert "Klimastreik" not in page and "Mietenwahnsinn" not in page
 
 
+def test_a_former_bare_id_cursor_still_pages(h: Harness) -> None:
+    """A link written before the cursors carried values (``?after=<hub id>``) reads that
+    hub's title key; a hub that is gone gives the first page, never an error page."""
+    with h.node.engine.begin() as conn:
+        sync_local(conn, h.node.settings.url, h.node.services.actor_sources.extras, h.now)
+        mieten = conn.execute(select(_hubs.c.id).where(_hubs.c.title == "Mietenwahnsinn")).scalar()
+    page = h.client.get("/network/directory", params={"after": str(mieten)})
+    assert page.status_code == 200
+    assert "Oakland Tenants Union" in page.text and "West Coast Port Shutdown" in page.text
+    assert "Klimastreik" not in page.text and "Mietenwahnsinn" not in page.text
+    gone = h.client.get("/network/directory", params={"after": "987654321"})
+    assert gone.status_code == 200 and "Klimastreik" in gone.text
+
+
 def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     page = h.client.get("/network/directory", params={"q": "housing"})
     assert page.status_code == 200
@@ -137,7 +178,7 @@ def test_the_page_searches_filters_and_offers_follow(h: Harness) -> None:
     assert "@mieten@berlin.example" in text and "<script>" not in text
     assert "Link with" not in text  # visitors steward no hub here
     assert h.client.get("/network/directory", params={"after": "x"}).status_code == 400
-    assert h.client.get("/network/directory", params={"after": "7"}).status_code == 400
+    assert h.client.get("/network/directory", params={"after": "7x"}).status_code == 400
     paged = h.client.get("/network/directory", params={"tag": "housing", "after": "a~1"})
     assert paged.status_code == 200 and "Back to the first page" in paged.text
     nothing = h.client.get("/network/directory", params={"q": "a\x00b"})

@@ -12,12 +12,13 @@ from typing import Any
 import feedparser
 import pytest
 from icalendar import Calendar
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from node.clock import Clock
 from node.hubs.hub.models import Hub
 from node.network.directory import heard_of, learn_group
 from node.network.event_index import index_event
+from node.network.models import NetworkHub
 from node.settings import Settings
 from node.web import network_directory_feeds
 from tests.conftest import NOW
@@ -134,6 +135,22 @@ def test_atom_honours_the_page_filters(h: Harness) -> None:
     )
     assert atom(h, "?q=%00").entries == []  # a filter that can match nothing
     assert h.client.get("/network/directory.atom?after=x").status_code == 400
+
+
+def test_atom_reads_a_former_bare_id_cursor(h: Harness) -> None:
+    """``?after=<hub id>`` (a link written before the cursors carried values) reads that
+    hub's activity; a hub that is gone gives the first page."""
+    hubs = NetworkHub.__table__  # type: ignore[attr-defined]
+    assert len(atom(h).entries) == 3  # reading the feed lists this node's own hubs too
+    with h.node.engine.connect() as conn:
+        west = conn.execute(
+            select(hubs.c.id).where(hubs.c.title == "West Coast Port Shutdown")
+        ).scalar()
+    assert west is not None
+    after = atom(h, f"?after={west}")
+    assert [e.title for e in after.entries] == ["Klimastreik", "Oakland Tenants"]
+    gone = atom(h, "?after=987654321")
+    assert gone.entries[0].title == "West Coast Port Shutdown"
 
 
 def test_atom_pages_by_keyset_with_a_next_link(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

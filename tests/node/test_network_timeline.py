@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, select, update
 from starlette.testclient import TestClient
 
 from node.accounts.models import Account
@@ -112,7 +112,29 @@ def test_pages_are_a_stable_keyset_while_items_arrive(client: TestClient,
     assert shown(third) == [5, 4, 3, 2, 1]
     assert "before=" not in third
     assert client.get("/network?before=abc").status_code == 400
-    assert client.get("/network?before=25").status_code == 400  # a row id alone
+    assert client.get("/network?before=25x").status_code == 400
+    assert client.get("/network?before=-25").status_code == 400
+
+
+def row_id(engine: Engine, n: int) -> int:
+    items = NetworkItem.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return int(conn.execute(select(items.c.id).where(
+            items.c.object_uri.endswith(f"/item-{n}"))).scalar_one())
+
+
+def test_a_former_bare_id_cursor_still_pages(client: TestClient, engine: Engine) -> None:
+    """Links written before the cursors carried values (``?before=<row id>``, held by
+    bookmarks and search engines) read that row's time and id; a row that is gone
+    gives the first page, never an error page."""
+    for n in range(1, 31):
+        add_item(engine, n, at(n))
+    page = client.get(f"/network?before={row_id(engine, 11)}")
+    assert page.status_code == 200
+    assert shown(page.text) == list(range(10, 0, -1))
+    gone = client.get("/network?before=987654321")
+    assert gone.status_code == 200
+    assert shown(gone.text) == list(range(30, 10, -1))
 
 
 def test_older_after_the_boundary_item_was_deleted(client: TestClient,

@@ -251,7 +251,16 @@ def test_the_front_page_pages_through_approved_news_newest_first(
     assert "News number 2<" in second and "News number 0<" in second
     assert "News number 22" not in second and 'rel="next"' not in second
     assert client.get("/news?before=abc").status_code == 400
-    assert client.get("/news?before=3").status_code == 400  # a row id alone
+    assert client.get("/news?before=3~x").status_code == 400
+    # a former link's bare entry id reads that entry's place; a gone one, the first page
+    with engine.connect() as conn:
+        third = conn.execute(select(_item.c.id).where(_item.c.title == "News number 3")).scalar()
+    former = client.get(f"/news?before={third}")
+    assert former.status_code == 200
+    assert "News number 2<" in former.text and "News number 0<" in former.text
+    assert "News number 3<" not in former.text and "News number 4<" not in former.text
+    gone = client.get("/news?before=987654321")
+    assert gone.status_code == 200 and "News number 22" in gone.text
 
 
 def test_older_news_is_right_when_the_boundary_entry_was_taken_down(

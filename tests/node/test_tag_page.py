@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from node.activitypub.remote_objects import store_remote
+from node.activitypub.vocab import PUBLIC
 from node.app import create_app
 from node.clock import fixed_clock
+from node.hubs.hub.linked_items import add_linked
 from node.hubs.hub.members import set_member
+from node.hubs.hub.models import HubItem
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
 from node.hubs.hub.settings import HubSettings, apply_settings
@@ -80,10 +86,43 @@ def test_older_posts_are_a_keyset_page_away(site: Site) -> None:
     posts = [update(site, f"Day {n} #strike") for n in range(23)]
     first = site.client.get("/tags/strike", headers=HTML).text
     assert listed(first) == posts[::-1][:20]
-    older = re.search(r'href="(/tags/strike\?before=\d+)"', first)
+    older = re.search(r'href="(/tags/strike\?before=[\w.~]+)"', first)
     assert older is not None
     update(site, "A new one #strike")  # arrives meanwhile: the next page holds still
     assert listed(site.client.get(older.group(1), headers=HTML).text) == posts[2::-1]
+    assert site.client.get("/tags/strike?before=x~1", headers=HTML).status_code == 404
+
+
+def test_a_former_bare_id_cursor_still_pages(site: Site) -> None:
+    """A link written before the cursors carried values (``?before=<hub_item id>``)
+    reads that row's publication time; a row that is gone gives the first page."""
+    posts = [update(site, f"Day {n} #strike") for n in range(5)]
+    items = HubItem.__table__  # type: ignore[attr-defined]
+    third = site.run(lambda node, conn: conn.execute(
+        select(items.c.id).where(items.c.object_uri == posts[3])).scalar_one())
+    page = site.client.get(f"/tags/strike?before={third}", headers=HTML)
+    assert page.status_code == 200 and listed(page.text) == posts[2::-1]
+    gone = site.client.get("/tags/strike?before=987654321", headers=HTML)
+    assert gone.status_code == 200 and listed(gone.text) == posts[::-1]
+
+
+def test_items_are_in_publication_order_not_arrival(site: Site) -> None:
+    """As every other list: weeks-old history that arrived last (a linked hub's
+    backfill) goes below a new post, not on top of it."""
+    update(site, "Fresh news #strike")
+    old = "https://oak.example/objects/history"
+    document = {"id": old, "type": "Note", "to": [PUBLIC], "content": "<p>Old history</p>",
+                "attributedTo": "https://oak.example/users/ana",
+                "tag": [{"type": "Hashtag", "name": "#strike"}],
+                "published": (NOW - timedelta(days=20)).isoformat()}
+    with site.node.engine.begin() as conn:
+        store_remote(conn, document, NOW)
+        hub_id = load_hub(conn, HUB).hub.id
+        assert hub_id is not None
+        add_linked(conn, [hub_id], "https://oak.example/hubs/dockers", document, NOW)
+    page = site.client.get("/tags/strike", headers=HTML).text
+    assert "Old history" in page
+    assert page.index("Fresh news") < page.index("Old history")
 
 
 def test_hashtags_are_read_from_the_documents_tag_array() -> None:

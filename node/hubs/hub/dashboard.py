@@ -154,6 +154,15 @@ def page_of(conn: Connection, hub_id: int, kinds: Collection[str], *,
     return Page(shown, cursor)
 
 
+def item_key(conn: Connection, hub_id: int, kinds: Collection[str],
+             item_id: int) -> TimeKey | None:
+    """Where a former ``?before=<id>`` link points: that item's publication time and
+    id, if it is still one of the hub's ``kinds``; None (the first page) otherwise."""
+    at = conn.execute(select(_item.c.published_at).where(
+        _item.c.id == item_id, _item.c.hub_id == hub_id, _item.c.kind.in_(kinds))).scalar()
+    return TimeKey(at, item_id) if at is not None else None
+
+
 def key_of(item: Item) -> TimeKey:
     """Where a list stopped: the item's publication time and id."""
     assert item.sort_at is not None

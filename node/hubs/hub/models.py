@@ -68,6 +68,8 @@ class HubItem(TableModel, table=True):
         Index("ix_hub_item_kind", "hub_id", "kind", "state", "id"),
         # the hub page's sections and lists, newest publication first (issue 9)
         Index("ix_hub_item_published", "hub_id", "kind", "state", "published_at", "id"),
+        # /tags/NAME: every hub's published items by publication (migration 0029)
+        Index("ix_hub_item_published_node", "state", "published_at", "id"),
         Index("ix_hub_item_start", "hub_id", "starts_at"),
         Index("ix_hub_item_starts_at", "starts_at"),  # the node's calendar (every hub)
         Index("ix_hub_item_pinned", "hub_id", "pinned", "id"),  # the hub page's pinned

@@ -56,6 +56,14 @@ def news_page(conn: Connection, before: TimeKey | None = None,
     return entries, (TimeKey(last.approved_at, last.id) if last else None)
 
 
+def news_key(conn: Connection, entry_id: int) -> TimeKey | None:
+    """Where a former ``?before=<id>`` link points: that entry's decision time and id;
+    None when it is gone or not (or no longer) approved: the first page then."""
+    at = conn.execute(select(_item.c.decided_at).where(
+        _item.c.id == entry_id, _item.c.state.in_(("approved", "picked")))).scalar()
+    return TimeKey(at, entry_id) if at is not None else None
+
+
 def _entry(row: object) -> NewsEntry:
     m = row._mapping  # type: ignore[attr-defined]
     doc = m["document"] if isinstance(m["document"], dict) else {}

@@ -61,15 +61,25 @@ def cmd_block(nodes: NodeAccess, args: argparse.Namespace) -> int:
     if args.action == "add":
         done = _changed(nodes, args, lambda node, conn, role, target: (target, block(
             node, conn, target, args.reason or "", role=role)))
-        print(f"ionode: blocked the {done[0].kind} {done[0].value}; "
+        print(f"ionode: blocked the {_named(done[0], args.target)}; "
               f"{done[1]} stored items withdrawn")
         return 0
     def lift(node: Node, conn: Connection, role: str, target: Target) -> Target:
         unblock(node, conn, target, role=role)
         return target
 
-    print(f"ionode: {_changed(nodes, args, lift).value} is no longer blocked")
+    print(f"ionode: the {_named(_changed(nodes, args, lift), args.target)} is no longer blocked")
     return 0
+
+
+def _named(target: Target, given: str) -> str:
+    """What a block names, and what the operator typed when it was resolved to that
+    (an account is stored as its actor id, the id activities carry)."""
+    if target.kind == "domain":
+        return f"domain {target.value}"
+    typed = given.strip()
+    return f"account {target.value}" + ("" if typed == target.value
+                                         else f" (resolved from {typed})")
 
 
 def show(nodes: NodeAccess, args: argparse.Namespace) -> int:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+import anyio
+from sqlalchemy import Connection, insert, select
 
 from node.activitypub.federation_policy import (
     MODES,
@@ -34,6 +35,7 @@ from node.activitypub.federation_store import (
     remove_rule,
 )
 from node.activitypub.fetch import canonical_url
+from node.activitypub.models import RemoteActor
 from node.activitypub.resolve import ResolveFailed, parse_account, resolve_account
 from node.hosts import BadURL
 from node.messages import N_, Text
@@ -55,6 +57,8 @@ BAD_MODE = N_("the mode must be open or allowlist")
 OWN_DOMAIN = N_("this node cannot block itself")
 
 _log = NewsLogEntry.__table__  # type: ignore[attr-defined]
+_remote = RemoteActor.__table__  # type: ignore[attr-defined]
+_rule = FederationRule.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -80,22 +84,42 @@ def domain_of(text: str) -> str:
         raise NewsError(NOT_A_TARGET) from exc
 
 
+def _known(node: Node, url: str) -> bool:
+    """Whether ``url`` is an actor id this node holds already (its cached actor, or an
+    account rule: lifting a block stored before blocks were resolved needs no fetch)."""
+    with node.engine.connect() as conn:
+        return conn.execute(select(_remote.c.id).where(_remote.c.uri == url).union_all(
+            select(_rule.c.id).where(_rule.c.kind == "actor", _rule.c.target == url)
+        ).limit(1)).first() is not None
+
+
 async def resolve_target(node: Node, text: str) -> Target:
-    """A domain, an actor URL (taken as given) or ``@user@host`` (looked up by WebFinger)."""
+    """A domain, or an account as its actor id: the id every gate compares with.
+
+    An account may be named by ``@user@host`` (WebFinger), its actor URL or its profile
+    URL (``https://host/@user``): all are looked up through the safe fetcher
+    (:func:`node.activitypub.resolve.resolve_account`) and the actor's own id is
+    stored. A block stored as typed (a profile URL) never matched the id an activity
+    carries, so the account's follows and posts went on. An actor id this node already
+    holds is taken as it is, with no fetch (its server may be down)."""
     text = text.strip()
     if "://" in text and text.split("://", 1)[1].strip("/").count("/"):
         try:
-            return Target("actor", canonical_url(text))
+            url = canonical_url(text)
         except BadURL as exc:
             raise NewsError(NOT_A_TARGET) from exc
-    if "@" in text:
+        if await anyio.to_thread.run_sync(_known, node, url):
+            return Target("actor", url)
+    elif "@" in text:
         if parse_account(text) is None:
             raise NewsError(NOT_A_TARGET)
-        found = await resolve_account(node.services.fetcher, text)
-        if isinstance(found, ResolveFailed):
-            raise NewsError(Text(LOOKUP_FAILED, target=text, reason=found.reason))
-        return Target("actor", found)
-    return Target("domain", domain_of(text))
+        url = text
+    else:
+        return Target("domain", domain_of(text))
+    found = await resolve_account(node.services.fetcher, url)
+    if isinstance(found, ResolveFailed):
+        raise NewsError(Text(LOOKUP_FAILED, target=text, reason=found.reason))
+    return Target("actor", found)
 
 
 def _reason(reason: str) -> str:
