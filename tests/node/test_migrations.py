@@ -17,7 +17,7 @@ from node.db import alembic_config, current_revision, make_engine, migrate
 from tests.storage import (
     backends,
     create_postgres_database,
-    drop_postgres_database,
+    drop_postgres_database_later,
     run_database_name,
 )
 
@@ -140,7 +140,7 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_database(name)
+        drop_postgres_database_later(name)
 
 
 def _populate(engine: Engine) -> None:
