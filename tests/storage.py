@@ -190,6 +190,10 @@ class PostgresTemplate:
             conn.exec_driver_sql(self._reset)
             for table, rows in self._seeded:  # the rows the migrations wrote
                 conn.execute(insert(table), rows)
+        # No connection kept between tests: a test may end every other connection to
+        # its database (tests/node/test_inbox_front.py), and the next reset then
+        # failed on the dead one ("terminating connection due to administrator command").
+        self.engine.dispose()
         return self.url
 
     def close(self) -> None:
