@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from federation_tests.nodes import MakeNode, NodeProcess
-from tests.storage import PostgresTemplate, SqliteTemplate, backends, finish_drops
+from tests.storage import (
+    SqliteTemplate,
+    backends,
+    create_postgres_database,
+    drop_postgres_database_later,
+    finish_drops,
+    run_database_name,
+)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -25,30 +32,24 @@ def node_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("node-template"))
 
 
-@pytest.fixture(scope="session")
-def node_postgres() -> Iterator[PostgresTemplate]:
-    """The database of each test's PostgreSQL node (one per xdist worker), migrated
-    once and put back as just migrated for each test: migrating a new database took
-    about 8 s a test, and dropping it as long again."""
-    database = PostgresTemplate("fed")
-    yield database
-    database.close()
-
-
 @pytest.fixture(params=backends())
 def make_node(
     request: pytest.FixtureRequest, tmp_path: Path, node_template: SqliteTemplate
 ) -> Iterator[MakeNode]:
     """A factory of started nodes; the first node uses the parametrised backend."""
     started: list[NodeProcess] = []
+    databases: list[str] = []
 
     def make(name: str, serve_flags: tuple[str, ...] = (), wait: bool = True) -> NodeProcess:
         data = tmp_path / name
         data.mkdir()
         database = node_template.fresh(data)
         if request.param == "postgresql" and not started:
-            database = request.getfixturevalue("node_postgres").fresh()
-        node = NodeProcess(name=name, database=database, data_dir=data, serve_flags=serve_flags)
+            db_name = run_database_name(f"fed_{name}")
+            database = create_postgres_database(db_name)
+            databases.append(db_name)
+        node = NodeProcess(name=name, database=database, data_dir=data,
+                           serve_flags=serve_flags)
         node.cli("migrate")  # the node's own setup (its URL, actor); no migration left
         node.launch()
         started.append(node)
@@ -59,3 +60,5 @@ def make_node(
     yield make
     for node in started:
         node.stop()
+    for db_name in databases:
+        drop_postgres_database_later(db_name)
