@@ -10,6 +10,10 @@ PYPROJECT_SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 PYTEST_WORKERS ?= 2
+# worksteal: a worker that runs out of tests takes half of the other's queue, so the slow
+# federation tests (5-20 s each, last in collection order) do not queue up behind one
+# worker at the end while the other sits idle (xdist's default `load` hands out chunks).
+PYTEST_DIST ?= worksteal
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
 CHROMIUM := /usr/bin/chromium
 
@@ -52,7 +56,7 @@ chromium:
 test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check node tests federation_tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) -p no:cacheprovider
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check node tests federation_tests bench

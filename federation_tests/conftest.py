@@ -12,9 +12,17 @@ from tests.storage import (
     SqliteTemplate,
     backends,
     create_postgres_database,
-    drop_postgres_database,
+    drop_postgres_database_later,
+    finish_drops,
     run_database_name,
 )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish() -> Iterator[None]:
+    """After the session's fixtures are gone, wait for the databases they drop."""
+    yield
+    finish_drops()
 
 
 @pytest.fixture(scope="session")
@@ -53,4 +61,4 @@ def make_node(
     for node in started:
         node.stop()
     for db_name in databases:
-        drop_postgres_database(db_name)
+        drop_postgres_database_later(db_name)

@@ -1,11 +1,15 @@
 """Fixtures of the browser tier: one node per test session (per xdist worker: each worker
-has its own free port and data directory), a Chromium and a fresh context (no cookies)
-per test.
+has its own free port and data directory), one Chromium for the tier's tests in a row and
+a fresh context (no cookies) per test.
 
-Chromium is started per test, not per session: while Playwright's sync API is started
-it keeps an asyncio loop running on the main thread, so every later test of the same
+Chromium lives as long as the ``tests/browser`` package's tests run one after another on
+a worker (package scope), not for the whole session: while Playwright's sync API is
+started it keeps an asyncio loop running on the main thread, so a later test of the same
 xdist worker that calls ``asyncio.run`` (most of the node tier) would fail with "cannot
-be called from a running event loop". A launch costs about half a second.
+be called from a running event loop". pytest ends a package's fixtures before it runs a
+test of another package, and xdist hands a worker the tier's tests in a row, so a worker
+starts Chromium about once rather than once per test (half a second to two seconds each).
+Contexts share no cookies, storage or cache, so the tests stay as isolated as before.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     started.node.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched

@@ -99,7 +99,10 @@ def chromium() -> Iterator[Browser]:
 
 
 def violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings on the page as it is now."""
+    """axe-core's serious and critical findings on the page as it is now (once it has
+    loaded: right after a click on a link axe-core could run on the next page before it
+    had a document, and fail with "Cannot read properties of null")."""
+    page.wait_for_load_state()
     found: list[dict[str, Any]] = _axe.run(page).response["violations"]
     return [v for v in found if v.get("impact") in BLOCKING]
 

@@ -12,7 +12,7 @@ import pytest
 from tests.storage import (
     backends,
     create_postgres_database,
-    drop_postgres_database,
+    drop_postgres_database_later,
     run_database_name,
 )
 
@@ -29,4 +29,4 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     try:
         yield url
     finally:
-        drop_postgres_database(name)
+        drop_postgres_database_later(name)

@@ -19,7 +19,7 @@ from node.network.timeline import Filters, timeline_page
 from tests.storage import (
     backends,
     create_postgres_database,
-    drop_postgres_database,
+    drop_postgres_database_later,
     run_database_name,
 )
 
@@ -142,7 +142,7 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_database(name)
+        drop_postgres_database_later(name)
 
 
 def _populate(engine: Engine) -> None:

@@ -26,7 +26,7 @@ from node.settings import Settings
 from tests.storage import (
     backends,
     create_postgres_database,
-    drop_postgres_database,
+    drop_postgres_database_later,
     run_database_name,
 )
 
@@ -476,4 +476,4 @@ def test_backup_restore_round_trip(backend: str, tmp_path: Path) -> None:
     finally:
         if backend == "postgresql":
             for name in names:
-                drop_postgres_database(name)
+                drop_postgres_database_later(name)
