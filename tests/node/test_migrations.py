@@ -264,7 +264,7 @@ def at_0026(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_database(name)
+        drop_postgres_database_later(name)
 
 
 def _received(conn: Connection, n: int, document: dict[str, object], hub: str | None,
@@ -401,7 +401,7 @@ def at_0028(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_database(name)
+        drop_postgres_database_later(name)
 
 
 def test_0029_fills_the_directorys_hub_tags(at_0028: Engine) -> None:
