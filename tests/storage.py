@@ -75,6 +75,7 @@ def create_postgres_database(name: str) -> str:
     It never drops an existing database first: names come from ``run_database_name``,
     so an existing one belongs to another run and creating fails loudly.
     """
+    wait_for_drop(name)  # a name used again (a worker's next test) waits for its drop
     admin_url = postgres_admin_url()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -96,7 +97,16 @@ def drop_postgres_database(name: str) -> None:
 
 
 _drops: list[Future[None]] = []
+_pending: dict[str, Future[None]] = {}  # the latest drop of each name
 _dropper: ThreadPoolExecutor | None = None
+
+
+def wait_for_drop(name: str) -> None:
+    """Wait until a background drop of ``name`` has finished, if one was queued: a test
+    that makes a database of the same name again must not race the drop of the last."""
+    pending = _pending.pop(name, None)
+    if pending is not None:
+        pending.result()
 
 
 def drop_postgres_database_later(name: str) -> None:
@@ -111,12 +121,15 @@ def drop_postgres_database_later(name: str) -> None:
     if _dropper is None:
         # several at once: drops that wait together share one flush of the server
         _dropper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drop-database")
-    _drops.append(_dropper.submit(drop_postgres_database, name))
+    dropping = _dropper.submit(drop_postgres_database, name)
+    _drops.append(dropping)
+    _pending[name] = dropping
 
 
 def finish_drops() -> None:
     """Wait for every ``drop_postgres_database_later``; raise the first failure."""
     failures: list[BaseException] = []
+    _pending.clear()
     while _drops:
         failure = _drops.pop().exception()
         if failure is not None:

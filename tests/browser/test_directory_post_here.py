@@ -13,8 +13,8 @@ from tests.browser.harness import HUB, ORGANIZER, Site, assert_accessible, sign_
 
 TARGET = "posthere_tideway"
 TARGET_TITLE = "Posthere Tideway Caucus"
-FINDER = "finder_quayside"
-FINDER_TITLE = "Finder Quayside Pickets"
+FINDER = "finder_wharfside"
+FINDER_TITLE = "Finder Wharfside Pickets"
 
 
 def test_an_organizer_posts_into_a_hub_found_in_the_directory(site: Site, page: Page) -> None:
@@ -64,7 +64,7 @@ def test_from_the_compose_form_to_the_directory_and_back(site: Site, page: Page)
     page.goto(f"{site.url}/hubs/{HUB}/post/poll")
     page.get_by_role("link", name="Find a hub in the directory").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hub directory")
-    page.get_by_label("Search", exact=True).fill("finder quayside")
+    page.get_by_label("Search", exact=True).fill("finder wharfside")
     page.get_by_role("button", name="Search", exact=True).click()  # keeps the form in mind
     assert_accessible(page)
     page.locator("li.directory-hub").first.get_by_role(

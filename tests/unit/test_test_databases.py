@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from tests import storage
@@ -46,3 +47,22 @@ def test_an_existing_database_is_never_dropped_to_make_room() -> None:
             storage.create_postgres_database(name)
     finally:
         storage.drop_postgres_database(name)
+
+
+@pytest.mark.skipif("postgresql" not in storage.backends(), reason="no PostgreSQL configured")
+def test_a_name_made_again_waits_for_its_background_drop() -> None:
+    """A worker's next test may make a database of the name its last test dropped on a
+    thread; the create waits for that drop instead of finding the name still taken."""
+    name = storage.run_database_name("again_probe")
+    for _ in range(3):
+        storage.create_postgres_database(name)
+        storage.drop_postgres_database_later(name)
+    storage.wait_for_drop(name)
+    admin = create_engine(storage.postgres_admin_url())
+    try:
+        with admin.connect() as conn:
+            left = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                {"n": name}).first()
+    finally:
+        admin.dispose()
+    assert left is None
