@@ -19,13 +19,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from node.hubs.hub.tagged import tagged_key, tagged_page
-from node.keyset import TimeKey, parse_row_id, parse_time_key
+from node.keyset import TimeKey
 from node.runtime import Node
 from node.text import HASHTAG
 from node.web.auth import current_login, reader_zone
 from node.web.hub_admin_views import reading
 from node.web.hub_cards import Reading, card
-from node.web.hub_lists import LIST_PAGE
+from node.web.hub_lists import LIST_PAGE, before_of
 from node.web.i18n import locale_of
 from node.web.queries import authors
 from node.web.templating import render
@@ -40,18 +40,6 @@ def tag_name(given: str) -> str:
     if len(given) > MAX_TAG or match is None:
         raise HTTPException(404)
     return given.casefold()
-
-
-def before_of(request: Request) -> TimeKey | int | None:
-    """The cursor of an "Older" link, a former link's bare item id, or none (the newest
-    page); anything else is a 404."""
-    given = request.query_params.get("before")
-    if given is None:
-        return None
-    key = parse_time_key(given) or parse_row_id(given)
-    if key is None:
-        raise HTTPException(404)
-    return key
 
 
 def _listed(node: Node, conn: Connection, tag: str, given: TimeKey | int | None, lang: str,
