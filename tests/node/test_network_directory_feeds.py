@@ -198,3 +198,55 @@ def test_control_characters_of_a_remote_hub_do_not_break_the_feed(h: Harness) ->
         learn_group(conn, bad, h.now)
     entry = next(e for e in atom(h).entries if e.id == "https://bad.example/hubs/bad")
     assert entry.title == "Bad hub" and [t.term for t in entry.tags] == ["xy"]
+
+
+def test_control_characters_of_a_remote_event_stay_out_of_the_calendar(h: Harness) -> None:
+    """RFC 5545 section 3.3.11: TEXT holds no CONTROL but HTAB (a newline is written
+    ``\\n``). icalendar writes the rest raw, so one remote Event named with a C0 control
+    (JSON and PostgreSQL text carry them) made every subscribed directory calendar
+    unreadable. A bare CR is a line break written ``\\n``, never a line end."""
+    tenants = f"https://{OAK}/hubs/tenants"
+    received(
+        h,
+        9,
+        "Rent\x01 strike\x1b \x7fdemo\x0b\x0c",
+        "2026-12-23T18:00:00Z",
+        host=OAK,
+        hub=tenants,
+        summary="At\x02 the\r park",
+        location={"type": "Place", "name": "Park\x08\rSide", "address": "1\x1f Main St"},
+    )
+    body = h.client.get("/network/directory.ics").content
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b""
+    for line in lines:
+        assert not any(b < 0x20 and b != 0x09 or b == 0x7F for b in line), line
+        assert len(line) <= 75, line  # folded (section 3.1)
+    assert "Rent strike demo" in summaries(h)
+
+
+def test_a_remote_event_whose_url_holds_a_line_break_does_not_break_the_calendar(
+    h: Harness,
+) -> None:
+    """icalendar refuses a URI with CR or LF (a ValueError): a remote Event whose
+    ``url`` held one was left out of every calendar (its page is then its id)."""
+    tenants = f"https://{OAK}/hubs/tenants"
+    received(
+        h,
+        10,
+        "Tenants' picket",
+        "2026-12-24T18:00:00Z",
+        host=OAK,
+        hub=tenants,
+        url="https://oakland.example/e/1\r\nATTENDEE:mailto:x@evil.example",
+    )
+    response = h.client.get("/network/directory.ics")
+    assert response.status_code == 200
+    assert b"ATTENDEE" not in response.content.replace(b"\r\n ", b"")
+    assert "Tenants' picket" in summaries(h)
+    (picket,) = [
+        e for e in Calendar.from_ical(response.content).walk("VEVENT")
+        if e["summary"] == "Tenants' picket"
+    ]
+    assert str(picket["url"]).startswith("https://oakland.example/")
+    assert "ATTENDEE" not in str(picket["url"])

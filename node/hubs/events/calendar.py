@@ -18,6 +18,7 @@ blocks by (object id, change stamp) so a large feed mostly concatenates cached b
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
@@ -36,6 +37,12 @@ if TYPE_CHECKING:  # icalendar is imported where a calendar is made, not at star
 PRODID = "-//ionode//hub calendars//EN"
 REFRESH = timedelta(hours=1)
 _END = b"END:VCALENDAR\r\n"
+#: RFC 5545 section 3.3.11: TEXT holds no CONTROL but HTAB (icalendar writes a newline
+#: as ``\n`` and the rest raw). CR and LF are left: outside TEXT they are only the line
+#: ends icalendar writes. A byte below 0x80 is never inside a UTF-8 sequence.
+_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: what a URI cannot hold (RFC 3986): icalendar refuses CR and LF in one
+_NOT_IN_URI = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,8 @@ def _link(doc: dict[str, Any]) -> str:
     value = doc.get("url")
     for candidate in value if isinstance(value, list) else [value]:
         href = candidate.get("href") if isinstance(candidate, dict) else candidate
-        if isinstance(href, str) and href.startswith(("https://", "http://")):
+        if (isinstance(href, str) and href.startswith(("https://", "http://"))
+                and not _NOT_IN_URI.search(href)):
             return href
     return str(doc["id"])
 
@@ -181,8 +189,8 @@ def block(events: Sequence[Event]) -> Block:
     holder = Calendar()
     for event in events:
         holder.add_component(event)
-    return Block(b"".join(e.to_ical() for e in events), frozenset(holder.get_used_tzids()),
-                 _years(events))
+    text = _CONTROLS.sub(b"", b"".join(e.to_ical() for e in events))
+    return Block(text, frozenset(holder.get_used_tzids()), _years(events))
 
 
 def event_block(doc: dict[str, Any], origin: str = "", source: bool = False) -> Block:
@@ -218,7 +226,7 @@ def assemble(name: str | None, blocks: Sequence[Block], description: str = "") -
         last = max(b.years[1] for b in blocks)
         for tzid in sorted(frozenset().union(*(b.tzids for b in blocks))):
             cal.add_component(_vtimezone(tzid, first, last))
-    head = bytes(cal.to_ical())
+    head = _CONTROLS.sub(b"", bytes(cal.to_ical()))
     assert head.endswith(_END)
     return head[: -len(_END)] + b"".join(b.text for b in blocks) + _END
 
