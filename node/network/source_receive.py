@@ -24,7 +24,7 @@ from node.activitypub.handlers.objects import object_document
 from node.activitypub.handling import HandlerContext
 from node.activitypub.models import StoredObject
 from node.activitypub.urls import same_host
-from node.activitypub.vocab import is_public, ref
+from node.activitypub.vocab import is_public, ref, refs
 from node.network.receive import keep
 from node.network.sources import followed_source, group_hub
 from node.network.unwrap import Received
@@ -67,6 +67,11 @@ async def published(ctx: HandlerContext, activity: Mapping[str, Any],
         return None
     if not same_host(uri, sender):
         raise Ignore("a source's object on another host")
+    if sender not in refs(document.get("attributedTo")):
+        # SECURITY.md "Identity and origin": the inbox lets an embedded object with no
+        # author through, and a fetched one may be a neighbour's on the same host; a
+        # source publishes its own (a boost is an Announce), as on_create requires
+        raise Ignore("a source's Create or Update of an object that is not its own")
     if not is_public(document):
         raise Ignore("a source's item that is not public")
     action = "store" if activity.get("type") == "Create" else "update"

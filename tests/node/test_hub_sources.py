@@ -385,3 +385,42 @@ def test_a_source_is_not_linked_and_a_link_is_not_removed_as_a_source(h: Harness
         h, "is not linked to", lambda conn: unlink(h.node, conn, load_hub(conn, HUB), community.uri)
     )
     assert states(h) == [(community.uri, "accepted")]
+
+
+def test_a_source_cannot_publish_another_accounts_object(h: Harness) -> None:
+    """SECURITY.md, "Identity and origin": a Create is the sender's own object. A
+    followed Mastodon account's ``Create`` of an object that names no author (the
+    inbox lets it through: nothing on it names someone else) under another account's
+    path, or of another account's status by its id, was stored and shown on the hub
+    as the source's item: any account on a shared instance could plant text at its
+    neighbours' URLs, or pass their posts off as its own publishing."""
+    ana = add(h.remote, "mastodon.example", "users/ana")
+    add(h.remote, "mastodon.example", "users/bob")
+    answer(h, ana, ask_follow(h, ana))
+    planted = {
+        "id": "https://mastodon.example/users/bob/statuses/7",
+        "type": "Note",
+        "content": "<p>Bob says: the picket is cancelled</p>",
+        "to": [PUBLIC],
+        "published": "2026-11-21T10:00:00Z",
+    }
+    bobs = {
+        "id": "https://mastodon.example/users/bob/statuses/8",
+        "type": "Note",
+        "attributedTo": "https://mastodon.example/users/bob",
+        "content": "<p>Bob's own words</p>",
+        "to": [PUBLIC],
+        "published": "2026-11-21T10:00:00Z",
+    }
+    h.remote.objects[bobs["id"]] = bobs
+    for n, obj in enumerate([planted, bobs["id"]]):
+        create = activity(
+            "Create", id=f"{ana.uri}/statuses/{n}/activity", actor=ana.uri, object=obj,
+            to=[PUBLIC],
+        )
+        assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    assert hub_rows(h) == {}
+    shown = h.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
+    assert "picket is cancelled" not in shown and "own words" not in shown
+    assert "picket is cancelled" not in h.client.get("/network").text
