@@ -175,7 +175,15 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 SQLITE_CACHE_KIB: int | None = 500
 
 
+def _lower(value: object) -> object:
+    """PostgreSQL's ``lower()`` in a UTF-8 database folds every letter; SQLite's folds
+    ASCII only, so ``lower(region) = 'île-de-france'`` matched ``Île-de-France`` on one
+    backend and not the other. No index is built on ``lower()``."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     if SQLITE_CACHE_KIB is not None:
         cursor.execute(f"PRAGMA cache_size=-{int(SQLITE_CACHE_KIB)}")

@@ -36,6 +36,7 @@ _local = LocalActor.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 MAX_TAGS = 20
+MAX_URL = 1024  # network_hub.url
 
 
 def plain_text(markup: str) -> str:
@@ -78,7 +79,9 @@ def entry_values(document: Mapping[str, Any]) -> dict[str, Any]:
         "title": title, "sort_key": title.lower(), "summary": summary,
         "summary_text": plain_text(summary).lower(), "region": region_of(document),
         "tags": f" {' '.join(tags)} " if tags else "", "host": host_of(uri),
-        "url": url if url and url.startswith(("https://", "http://")) else uri}
+        # a page URL longer than the column fits SQLite and not PostgreSQL: the id then
+        "url": url if url and url.startswith(("https://", "http://")) and len(url) <= MAX_URL
+        else uri}
 
 
 def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,

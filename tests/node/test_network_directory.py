@@ -299,3 +299,30 @@ def test_two_requests_learning_one_new_hub_at_once_both_succeed(h: Harness) -> N
     other.join(timeout=30)
     assert not other.is_alive() and failures == []
     assert len(rows(h, _hubs, _hubs.c.actor_uri == doc["id"])) == 1
+
+
+def test_a_group_with_an_overlong_page_url_is_listed_on_both_backends(h: Harness) -> None:
+    """``network_hub.url`` is ``VARCHAR(1024)``: SQLite stores a longer text, PostgreSQL
+    refused the row, so a remote Group whose ``url`` was longer never entered the
+    directory there (its Update failed in the inbox worker). A page URL that does not
+    fit is left for the Group's id, which does."""
+    long = group_doc("long.example", "longurl", "Long URL Hub", "Long", "Nowhere", [])
+    long["url"] = "https://long.example/" + "u" * 1500
+    with h.node.engine.begin() as conn:
+        learn_group(conn, long, h.now)
+    (row,) = rows(h, _hubs, _hubs.c.handle == "longurl@long.example")
+    assert row["url"] == "https://long.example/hubs/longurl"
+    assert "Long URL Hub" in titles(h, DirectoryFilters(search="long url"))
+
+
+def test_a_region_filter_folds_case_beyond_ascii_on_both_backends(h: Harness) -> None:
+    """SQLite's ``lower()`` folds ASCII only, PostgreSQL's every letter: a region
+    written ``Île-de-France`` matched ``île-de-france`` on PostgreSQL and nothing on
+    SQLite (nor did the facet's own value, lower-cased by the filter)."""
+    paris = group_doc("paris.example", "logement", "Droit au logement", "Logement",
+                      "Île-de-France", ["logement"])
+    with h.node.engine.begin() as conn:
+        learn_group(conn, paris, h.now)
+    for typed in ("Île-de-France", "île-de-france", "ÎLE-DE-FRANCE"):
+        assert titles(h, DirectoryFilters(region=typed)) == ["Droit au logement"], typed
+    assert titles(h, DirectoryFilters(search="ÉTÉ")) == []
