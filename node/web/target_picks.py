@@ -14,6 +14,7 @@ WebFinger round trip is needed).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, or_, select
@@ -29,6 +30,8 @@ from node.web.hub_manage import Access
 
 _hub = NetworkHub.__table__  # type: ignore[attr-defined]
 MAX_VALUE = 1024
+#: values of ``?to=`` or ``pick`` read at most (a form has at most 100 fields)
+MAX_EXAMINED = 100
 #: the groups of the list, in the order shown
 YOURS, LINKED, CHOSEN = "yours", "linked", "chosen"
 
@@ -49,9 +52,11 @@ def picked(values: Iterable[object], base_url: str) -> list[str]:
     """The ticked (or ``?to=``) values that can name a hub, each once, at most
     :data:`MAX_TARGETS` plus one (so that too many is refused, not cut short); a hub of
     this node given as ``@name@host`` or by its URL becomes its name."""
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered, and each lookup O(1)
     own, prefix = host_of(base_url), f"{base_url}/hubs/"
-    for value in values:
+    # a query string may repeat ``to`` thousands of times: read no further than what
+    # can be shown (a list de-duplicated them, quadratic, on the event loop)
+    for value in islice(values, MAX_EXAMINED):
         if not isinstance(value, str):
             continue
         text = value.strip()
@@ -62,9 +67,10 @@ def picked(values: Iterable[object], base_url: str) -> list[str]:
             text = account[0]
         elif text.startswith(prefix) and USERNAME_RE.fullmatch(text[len(prefix) :]):
             text = text[len(prefix) :]
-        if text not in found:
-            found.append(text)
-    return found[: MAX_TARGETS + 1]
+        found.setdefault(text)
+        if len(found) > MAX_TARGETS:
+            break
+    return list(found)
 
 
 def _known(conn: Connection, values: list[str], base_url: str) -> dict[str, Pick]:
