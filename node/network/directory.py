@@ -90,6 +90,11 @@ def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
     uri = ref(document)
     if uri is None or document.get("type") != "Group":
         return
+    if document.get("discoverable") is False and not local:
+        # the Group opts out of directories (Mastodon's, Mobilizon's ``discoverable``),
+        # as this node's own hubs can (:func:`sync_local` lists only discoverable ones)
+        forget(conn, uri)
+        return
     values = entry_values(document) | {"refreshed_at": now, "local": local}
     if followers is not None:
         values["followers"] = followers

@@ -326,3 +326,26 @@ def test_a_region_filter_folds_case_beyond_ascii_on_both_backends(h: Harness) ->
     for typed in ("Île-de-France", "île-de-france", "ÎLE-DE-FRANCE"):
         assert titles(h, DirectoryFilters(region=typed)) == ["Droit au logement"], typed
     assert titles(h, DirectoryFilters(search="ÉTÉ")) == []
+
+
+def test_a_group_that_asks_not_to_be_discovered_is_not_listed(h: Harness) -> None:
+    """A Group whose document says ``"discoverable": false`` (Mastodon's and Mobilizon's
+    opt-out of directories) was listed, and republished in the directory's Atom feed
+    and calendar, while this node's own hubs that say so were not (sync_local). It
+    leaves the directory when an Update says so, as a hub that is no Group does."""
+    hidden = group_doc("quiet.example", "quiet", "Quiet Assembly", "Not for search",
+                       "Leeds", ["quiet"])
+    with h.node.engine.begin() as conn:
+        learn_group(conn, {**hidden, "discoverable": False}, h.now)
+    assert "Quiet Assembly" not in titles(h, DirectoryFilters())
+    with h.node.engine.begin() as conn:
+        learn_group(conn, hidden, h.now)  # no opt-out said: listed
+    assert "Quiet Assembly" in titles(h, DirectoryFilters())
+    with h.node.engine.begin() as conn:
+        learn_group(conn, {**hidden, "discoverable": False}, h.now)
+    assert "Quiet Assembly" not in titles(h, DirectoryFilters())
+    assert rows(h, _hubs, _hubs.c.actor_uri == hidden["id"]) == []
+    with h.node.engine.connect() as conn:
+        assert "quiet" not in {tag for _, tag in hub_tags(conn)}
+        assert "quiet" not in facets(conn).tags
+    assert "Quiet Assembly" not in h.client.get("/network/directory.atom").text
