@@ -14,8 +14,8 @@ WebFinger round trip is needed).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 from sqlalchemy import Connection, or_, select
 

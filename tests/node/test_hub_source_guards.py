@@ -33,10 +33,13 @@ def _answer(request: httpx.Request) -> httpx.Response:
             f"acct:meta@{EVIL}": "http://169.254.169.254/latest/meta-data/",
             f"https://{EVIL}": "http://10.0.0.1/actor",
         }.get(resource, "http://127.0.0.1:5432/")
-        body = {"subject": resource, "links": [
-            {"rel": "self", "type": "application/activity+json", "href": href}]}
-        return httpx.Response(200, content=orjson.dumps(body),
-                              headers={"content-type": "application/jrd+json"})
+        body = {
+            "subject": resource,
+            "links": [{"rel": "self", "type": "application/activity+json", "href": href}],
+        }
+        return httpx.Response(
+            200, content=orjson.dumps(body), headers={"content-type": "application/jrd+json"}
+        )
     if request.url.path == "/users/hop":
         return httpx.Response(302, headers={"location": "http://[::ffff:7f00:1]/users/x"})
     return httpx.Response(404)

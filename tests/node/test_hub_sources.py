@@ -415,7 +415,10 @@ def test_a_source_cannot_publish_another_accounts_object(h: Harness) -> None:
     h.remote.objects[bobs["id"]] = bobs
     for n, obj in enumerate([planted, bobs["id"]]):
         create = activity(
-            "Create", id=f"{ana.uri}/statuses/{n}/activity", actor=ana.uri, object=obj,
+            "Create",
+            id=f"{ana.uri}/statuses/{n}/activity",
+            actor=ana.uri,
+            object=obj,
             to=[PUBLIC],
         )
         assert h.post_activity(ana, create).status_code == 202

@@ -220,7 +220,7 @@ def test_control_characters_of_a_remote_event_stay_out_of_the_calendar(h: Harnes
     lines = body.split(b"\r\n")
     assert lines[-1] == b""
     for line in lines:
-        assert not any(b < 0x20 and b != 0x09 or b == 0x7F for b in line), line
+        assert not any((b < 0x20 and b != 0x09) or b == 0x7F for b in line), line
         assert len(line) <= 75, line  # folded (section 3.1)
     assert "Rent strike demo" in summaries(h)
 
@@ -245,7 +245,8 @@ def test_a_remote_event_whose_url_holds_a_line_break_does_not_break_the_calendar
     assert b"ATTENDEE" not in response.content.replace(b"\r\n ", b"")
     assert "Tenants' picket" in summaries(h)
     (picket,) = [
-        e for e in Calendar.from_ical(response.content).walk("VEVENT")
+        e
+        for e in Calendar.from_ical(response.content).walk("VEVENT")
         if e["summary"] == "Tenants' picket"
     ]
     assert str(picket["url"]).startswith("https://oakland.example/")
