@@ -222,3 +222,18 @@ def test_a_known_actor_id_is_blocked_without_a_fetch(h: Harness) -> None:
     assert done.status_code == 303
     assert [r["target"] for r in rows(h, _RULES)] == [known.uri]
     assert all(r.method == "POST" for r in h.remote.received[fetched:])  # no GET
+
+
+def test_an_account_named_at_a_refused_address_is_never_fetched(h: Harness) -> None:
+    """SECURITY.md "Fetching": the profile URL or handle a moderator types is resolved
+    through the guarded fetcher, so an address on loopback, link-local or a private
+    network is refused without a request reaching it."""
+    ada, token = _ada(h)
+    for typed in ("http://127.0.0.1:5432/users/x", "https://169.254.169.254/users/x",
+                  "@x@[::1]", "https://[::ffff:a00:1]/@x"):
+        refused = ada.post("/admin/blocks/add", data={
+            "csrf_token": token, "target": typed, "reason": "threats"})
+        assert refused.status_code == 400, typed
+    assert not [r for r in h.remote.received
+                if r.url.host in ("127.0.0.1", "169.254.169.254", "::1", "::ffff:a00:1")]
+    assert rows(h, _RULES) == []
