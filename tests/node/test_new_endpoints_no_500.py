@@ -152,3 +152,13 @@ def test_no_source_typed_answers_500(site: Site, typed: str) -> None:
     for path in (f"/hubs/{HUB}/sources/add", f"/hubs/{HUB}/sources/remove"):
         response = site.send(path, {"source": typed})
         assert response.status_code < 500, (path, typed, response.text[:300])
+
+
+@pytest.mark.parametrize("raw", ["%ED%A0%80~1", "%FF%FE", "%C0%80", "%00", "%F4%90%80%80~2"])
+def test_bytes_that_are_no_utf8_answer_no_500(site: Site, raw: str) -> None:
+    """Percent-escapes of a surrogate, an overlong NUL or no UTF-8 at all, in every
+    parameter the new pages read."""
+    for path in PATHS:
+        for key in ("q", "tag", "region", "node", "after", "before", "to", "account"):
+            response = site.client.get(f"{path}?{key}={raw}", headers=HTML)
+            assert response.status_code < 500, (path, key, raw, response.text[:300])
