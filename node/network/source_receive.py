@@ -53,7 +53,17 @@ async def on_published(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool
         return False  # not something the network shows: the protocol's handlers decide
     now = ctx.clock()
     await ctx.db(lambda conn: keep(conn, received, sender, now))
-    return True
+    return goes_no_further(activity)
+
+
+def goes_no_further(activity: Mapping[str, Any]) -> bool:
+    """Whether a source's activity, once kept, ends the hooks' turn: an ``Update`` does
+    (kept is all there is to it); a ``Create`` or ``Delete`` goes on, so that the
+    newswire (a post addressed to ``@news``, a source ``@news`` follows) and the
+    protocol's handlers see it too. A hook that takes an activity ends the turn, and
+    the newswire's hooks come after the hubs' and the network's: a followed source's
+    submission to ``@news`` was kept on the hub and never queued."""
+    return activity.get("type") == "Update"
 
 
 async def published(ctx: HandlerContext, activity: Mapping[str, Any],
@@ -73,7 +83,7 @@ async def published(ctx: HandlerContext, activity: Mapping[str, Any],
         # source publishes its own (a boost is an Announce), as on_create requires
         raise Ignore("a source's Create or Update of an object that is not its own")
     if not is_public(document):
-        raise Ignore("a source's item that is not public")
+        return None  # not the network's; a direct note to @news is the newswire's
     action = "store" if activity.get("type") == "Create" else "update"
     hub = await group_hub(ctx, sender)
     if action == "update" and not await ctx.db(lambda c: _known(c, uri)):
@@ -94,7 +104,7 @@ async def on_deleted(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool:
         return False
     now = ctx.clock()
     await ctx.db(lambda conn: keep(conn, Received("delete", uri, sender, None), sender, now))
-    return True
+    return goes_no_further(activity)
 
 
 def register(dispatcher: Dispatcher) -> Dispatcher:

@@ -26,14 +26,16 @@ from node.hubs.hub.service import create_hub
 from node.hubs.hub.sources import add_source, find_hub_source, remove_source, sources
 from node.network.backfill_run import run_due
 from node.network.models import NetworkBackfill, NetworkEvent
+from node.newswire.models import NewsItem
 from node.settings import Settings
 from tests.fixtures.remote.fakes import load
 from tests.node.cli_support import cli_flags, run_cli
-from tests.node.harness import Harness
+from tests.node.harness import Harness, rows
 from tests.node.hub_harness import HUB, hub_node, refused
 from tests.node.hub_sources_support import answer, ask_follow
 from tests.node.hub_support import MovableClock
 from tests.node.network_support import add_group
+from tests.node.newswire_support import make_moderator, write_conduct
 from tests.node.source_support import (
     GANCIO_EVENT,
     MOBILIZON_EVENT,
@@ -41,9 +43,12 @@ from tests.node.source_support import (
     gancio_create,
     mobilizon_announce,
 )
+from tests.node.test_newswire_mentions import NEWS, mention
+from tests.node.web_support import add_organizer
 
 _items = HubItem.__table__  # type: ignore[attr-defined]
 _event = NetworkEvent.__table__  # type: ignore[attr-defined]
+_news = NewsItem.__table__  # type: ignore[attr-defined]
 _backfill = NetworkBackfill.__table__  # type: ignore[attr-defined]
 HTML = {"accept": "text/html"}
 
@@ -427,3 +432,27 @@ def test_a_source_cannot_publish_another_accounts_object(h: Harness) -> None:
     shown = h.client.get(f"/hubs/{HUB}/updates", headers=HTML).text
     assert "picket is cancelled" not in shown and "own words" not in shown
     assert "picket is cancelled" not in h.client.get("/network").text
+
+
+def test_a_source_mentioning_the_newswire_is_both_shown_and_submitted(h: Harness) -> None:
+    """Hooks take a Create in turn and the first that takes it ends the turn: the hubs'
+    source hook came before the newswire's, so a followed account's post addressed to
+    ``@news`` showed on the hub and was never queued as a news submission."""
+    add_organizer(h.node.engine, "mo")
+    make_moderator(h.node.engine, "mo", h.now)
+    write_conduct(h.node.engine, h.now)
+    ana = add(h.remote, "mastodon.example", "users/ana")
+    answer(h, ana, ask_follow(h, ana))
+    assert h.post_activity(ana, mention(ana)).status_code == 202
+    h.drain()
+    assert [row[:3] for row in hub_rows(h).values()] == [("linked", ana.uri, "published")]
+    (item,) = rows(h, _news, _news.c.state == "waiting")
+    assert item["title"] == "Port of Oakland shut down"
+    direct = mention(ana, 2, text="Dockers walk out", to=[NEWS], cc=[], tag=False)
+    assert h.post_activity(ana, direct).status_code == 202  # not public: not the hub's
+    h.drain()
+    assert len(hub_rows(h)) == 1
+    assert [r["title"] for r in rows(h, _news, _news.c.state == "waiting")] == [
+        "Port of Oakland shut down",
+        "Dockers walk out",
+    ]

@@ -33,7 +33,7 @@ from node.hubs.hub.linked_items import add_linked, drop_linked, refresh_times
 from node.hubs.hub.links import LINKED
 from node.hubs.hub.models import Hub, HubItem, HubSource
 from node.network.receive import keep
-from node.network.source_receive import published
+from node.network.source_receive import goes_no_further, published
 from node.network.unwrap import Received
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -113,7 +113,7 @@ async def on_published(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool
         return False  # not something hubs show: the protocol's handlers decide
     now = ctx.clock()
     await ctx.db(lambda conn: keep_for_hubs(conn, received, sender, hubs, now))
-    return True
+    return goes_no_further(activity)
 
 
 async def on_deleted(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool:
@@ -126,7 +126,7 @@ async def on_deleted(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool:
     now = ctx.clock()
     received = Received("delete", uri, sender, None)
     await ctx.db(lambda conn: keep_for_hubs(conn, received, sender, hubs, now))
-    return True
+    return goes_no_further(activity)
 
 
 def register_edits(dispatcher: Dispatcher) -> Dispatcher:
