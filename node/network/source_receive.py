@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 
 from node.activitypub.dispatch import Dispatcher, Ignore
 from node.activitypub.handlers.common import actor_of
@@ -25,6 +25,7 @@ from node.activitypub.handling import HandlerContext
 from node.activitypub.models import StoredObject
 from node.activitypub.urls import same_host
 from node.activitypub.vocab import is_public, ref, refs
+from node.network.models import ItemOrigin, NetworkItem
 from node.network.receive import keep
 from node.network.sources import followed_source, group_hub
 from node.network.unwrap import Received
@@ -32,6 +33,8 @@ from node.network.unwrap import Received
 #: What a source publishes that the network shows (Lemmy's posts are Pages).
 TAKEN = frozenset({"Note", "Article", "Page", "Question", "Event"})
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
+_items = NetworkItem.__table__  # type: ignore[attr-defined]
+_origins = ItemOrigin.__table__  # type: ignore[attr-defined]
 
 
 async def _source(ctx: HandlerContext, activity: Mapping[str, Any]) -> str | None:
@@ -52,8 +55,21 @@ async def on_published(ctx: HandlerContext, activity: Mapping[str, Any]) -> bool
     if received is None:
         return False  # not something the network shows: the protocol's handlers decide
     now = ctx.clock()
-    await ctx.db(lambda conn: keep(conn, received, sender, now))
+    await ctx.db(lambda conn: None if _kept(conn, received) else keep(conn, received,
+                                                                       sender, now))
     return goes_no_further(activity)
+
+
+def _kept(conn: Connection, received: Received) -> bool:
+    """A Create already kept whole (the hubs' source hook, earlier in this turn, kept
+    it for the hubs that follow the same source): keeping it again would count it twice."""
+    if received.action != "store":
+        return False
+    found = select(_items.c.id).where(_items.c.object_uri == received.uri)
+    if received.hub is not None:
+        found = found.where(exists().where(_origins.c.object_uri == received.uri,
+                                           _origins.c.hub_uri == received.hub))
+    return conn.execute(found.limit(1)).first() is not None
 
 
 def goes_no_further(activity: Mapping[str, Any]) -> bool:

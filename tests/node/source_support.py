@@ -47,9 +47,10 @@ def follow_and_accept(h: Harness, source: FakeActor) -> dict[str, Any]:
     with h.node.engine.begin() as conn:
         follow_source(h.node, conn, target)
     h.drain()
-    (follow,) = [orjson.loads(r.content) for r in h.remote.received
-                 if r.method == "POST" and b'"Follow"' in r.content
-                 and source.uri.encode() in r.content]
+    (follow,) = [sent for sent in (orjson.loads(r.content) for r in h.remote.received
+                                   if r.method == "POST" and b'"Follow"' in r.content
+                                   and source.uri.encode() in r.content)
+                 if sent["actor"] == f"{h.node.settings.url}/actor"]  # not a hub's
     accept = {"id": f"{source.uri}#accepts/1", "type": "Accept", "actor": source.uri,
               "object": follow}
     assert h.post_activity(source, accept).status_code == 202

@@ -25,7 +25,7 @@ from node.hubs.hub.publish import HubError, load_hub
 from node.hubs.hub.service import create_hub
 from node.hubs.hub.sources import add_source, find_hub_source, remove_source, sources
 from node.network.backfill_run import run_due
-from node.network.models import NetworkBackfill, NetworkEvent
+from node.network.models import NetworkBackfill, NetworkEvent, NetworkItem, NetworkPeer
 from node.newswire.models import NewsItem
 from node.settings import Settings
 from tests.fixtures.remote.fakes import load
@@ -40,6 +40,7 @@ from tests.node.source_support import (
     GANCIO_EVENT,
     MOBILIZON_EVENT,
     add,
+    follow_and_accept,
     gancio_create,
     mobilizon_announce,
 )
@@ -49,6 +50,8 @@ from tests.node.web_support import add_organizer
 _items = HubItem.__table__  # type: ignore[attr-defined]
 _event = NetworkEvent.__table__  # type: ignore[attr-defined]
 _news = NewsItem.__table__  # type: ignore[attr-defined]
+_peer = NetworkPeer.__table__  # type: ignore[attr-defined]
+_network_item = NetworkItem.__table__  # type: ignore[attr-defined]
 _backfill = NetworkBackfill.__table__  # type: ignore[attr-defined]
 HTML = {"accept": "text/html"}
 
@@ -456,3 +459,28 @@ def test_a_source_mentioning_the_newswire_is_both_shown_and_submitted(h: Harness
         "Port of Oakland shut down",
         "Dockers walk out",
     ]
+
+
+def test_a_source_both_the_node_and_a_hub_follow_is_kept_once(h: Harness) -> None:
+    """A source's Create goes on past the hubs' hook (the newswire may want it): the
+    network's own hook then finds it kept and counts it once."""
+    ana = add(h.remote, "mastodon.example", "users/ana")
+    answer(h, ana, ask_follow(h, ana))
+    follow_and_accept(h, ana)  # the node follows her too: its Follow is the last one
+    note = {
+        "id": f"{ana.uri}/statuses/1",
+        "type": "Note",
+        "attributedTo": ana.uri,
+        "content": "<p>Assembly at six</p>",
+        "to": [PUBLIC],
+        "published": "2026-11-21T10:00:00Z",
+    }
+    create = activity(
+        "Create", id=f"{ana.uri}/statuses/1/activity", actor=ana.uri, object=note, to=[PUBLIC]
+    )
+    assert h.post_activity(ana, create).status_code == 202
+    h.drain()
+    assert list(hub_rows(h)) == [note["id"]]
+    (peer,) = rows(h, _peer, _peer.c.actor_uri == ana.uri)
+    assert peer["received"] == 1
+    assert len(rows(h, _network_item, _network_item.c.object_uri == note["id"])) == 1
