@@ -13,10 +13,18 @@ from sqlalchemy import Engine
 
 import node.models  # noqa: F401  (every table registered before templates are built)
 from node.clock import Clock, fixed_clock
+from node.password_cost import PasswordCost
 from node.settings import Settings
 from tests.storage import PostgresTemplate, SqliteTemplate, backends, finish_drops, open_engine
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+
+#: The in-process nodes' password cost: argon2id at one pass over 1 MiB (the production
+#: t=3, 64 MiB, p=4 took 2.4 s a hash on the shared CI machine, a third of the node tier's
+#: setup; bench/RESULTS.md). Only code building Settings can choose it; the tests of the
+#: production cost (tests/unit/test_passwords.py, tests/node/test_password_cost.py and
+#: the rehash test of tests/node/test_web_auth.py) name PRODUCTION themselves.
+CHEAP_PASSWORDS = PasswordCost(time_cost=1, memory_cost=1024, parallelism=1)
 
 # The suite runs two workers on a two-core machine shared with other runs: an example
 # can take ten times its quiet-machine time there. Hypothesis' default 200 ms deadline
@@ -76,4 +84,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",
         data_dir=tmp_path,
         node_name="Philly GA",
+        password_cost=CHEAP_PASSWORDS,
     )
