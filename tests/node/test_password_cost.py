@@ -23,12 +23,18 @@ _account = Account.__table__  # type: ignore[attr-defined]
 
 #: Names an operator (or an attacker with a say in the unit file) might try.
 WEAKENING_ENV = {
-    name: value
-    for prefix in ("IONODE_PASSWORD_", "IONODE_ARGON2_", "IONODE_HASH_")
-    for name, value in ((f"{prefix}COST", "1"), (f"{prefix}TIME_COST", "1"),
-                        (f"{prefix}MEMORY_COST", "1024"), (f"{prefix}PARALLELISM", "1"))
-} | {"IONODE_PASSWORD_COST": "t=1,m=1024,p=1", "IONODE_TEST": "1", "IONODE_TESTING": "1",
-     "IONODE_FAST_PASSWORDS": "1", "IONODE_INSECURE_PASSWORDS": "1"}
+    f"IONODE_{group}_{what}": value
+    for group in ("PASSWORD", "ARGON2", "HASH")
+    for what, value in (("TIME_COST", "1"), ("MEMORY_COST", "1024"), ("PARALLELISM", "1"))
+}
+WEAKENING_ENV |= {
+    "IONODE_PASSWORD_COST": "t=1,m=1024,p=1",
+    "IONODE_ARGON2_COST": "1",
+    "IONODE_TEST": "1",
+    "IONODE_TESTING": "1",
+    "IONODE_FAST_PASSWORDS": "1",
+    "IONODE_INSECURE_PASSWORDS": "1",
+}
 
 
 def stored_cost(engine: Engine) -> tuple[int, int, int]:
