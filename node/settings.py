@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from node.hosts import BadURL, canonical_host
+from node.password_cost import PRODUCTION, PasswordCost
 from node.zones import DEFAULT_ZONE, ZoneError, check_zone
 
 DEFAULT_DATA_DIR = Path("data")
@@ -96,6 +97,9 @@ class Settings:
     backfill_days: int = 60
     backfill_seconds: int = 120
     backfill_hubs: int = 50
+    #: argon2id work per password hash (node.password_cost): set only by code that builds
+    #: Settings (the tests); :meth:`from_env` and node.json never change it
+    password_cost: PasswordCost = PRODUCTION
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

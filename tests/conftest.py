@@ -12,11 +12,21 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 import node.models  # noqa: F401  (every table registered before templates are built)
+from node.activitypub import local_actors
 from node.clock import Clock, fixed_clock
+from node.password_cost import PasswordCost
 from node.settings import Settings
+from tests.actor_keys import POOL
 from tests.storage import PostgresTemplate, SqliteTemplate, backends, finish_drops, open_engine
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+
+#: The in-process nodes' password cost: argon2id at one pass over 1 MiB (the production
+#: t=3, 64 MiB, p=4 took 2.4 s a hash on the shared CI machine, a third of the node tier's
+#: setup; bench/RESULTS.md). Only code building Settings can choose it; the tests of the
+#: production cost (tests/unit/test_passwords.py, tests/node/test_password_cost.py and
+#: the rehash test of tests/node/test_web_auth.py) name PRODUCTION themselves.
+CHEAP_PASSWORDS = PasswordCost(time_cost=1, memory_cost=1024, parallelism=1)
 
 # The suite runs two workers on a two-core machine shared with other runs: an example
 # can take ten times its quiet-machine time there. Hypothesis' default 200 ms deadline
@@ -34,6 +44,12 @@ def pytest_sessionfinish() -> Iterator[None]:
     """After the session's fixtures are gone, wait for the databases they drop."""
     yield
     finish_drops()
+
+
+@pytest.fixture(autouse=True)
+def pooled_actor_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New local actors take their keys from a per-worker pool (tests/actor_keys.py)."""
+    monkeypatch.setattr(local_actors, "generate_actor_keys", POOL)
 
 
 @pytest.fixture(scope="session")
@@ -76,4 +92,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",
         data_dir=tmp_path,
         node_name="Philly GA",
+        password_cost=CHEAP_PASSWORDS,
     )

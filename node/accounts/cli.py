@@ -34,6 +34,7 @@ def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def work(node: Node, conn: Connection) -> str:
         user = create_user(conn, base_url=node.settings.url, username=args.name,
                            password=password, now=node.clock(),
+                           cost=node.settings.password_cost,
                            display_name=args.display_name or "", admin=args.admin)
         return user.uri + (" (node admin)" if user.is_admin else "")
 

@@ -22,6 +22,7 @@ from node.accounts.node_settings import invites_open
 from node.accounts.service import AccountError
 from node.accounts.sessions import token_hash
 from node.accounts.users import User, create_user
+from node.password_cost import PasswordCost
 
 LIFETIME = timedelta(days=7)
 MAX_TOKEN = 128
@@ -74,14 +75,15 @@ def check_invite(conn: Connection, token: str, now: datetime) -> None:
 
 
 def redeem_invite(conn: Connection, token: str, *, base_url: str, username: str,
-                  password: str, now: datetime, display_name: str = "") -> User:
+                  password: str, now: datetime, cost: PasswordCost,
+                  display_name: str = "") -> User:
     """Use the link once and create the account, in the caller's transaction."""
     check_invite(conn, token, now)
     claimed = conn.execute(update(_invite).where(*_usable(token, now)).values(used_at=_utc(now)))
     if claimed.rowcount != 1:
         raise InviteError(INVALID)
     user = create_user(conn, base_url=base_url, username=username, password=password,
-                       now=now, display_name=display_name)
+                       now=now, cost=cost, display_name=display_name)
     conn.execute(update(_invite).where(_invite.c.token_hash == token_hash(token))
                  .values(used_by=user.account_id))
     return user

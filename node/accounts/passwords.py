@@ -1,5 +1,8 @@
-"""Password hashing with argon2id (RFC 9106 parameters of ``argon2-cffi``).
+"""Password hashing with argon2id at the node's :class:`~node.password_cost.PasswordCost`.
 
+The cost is passed in (``node.settings.password_cost``, always
+:data:`node.password_cost.PRODUCTION` for a node started from its environment); verifying
+reads the parameters from the stored hash, so only hashing and the rehash check take it.
 Passwords are normalised to Unicode NFC first, so the same password typed on a phone
 and on a laptop (which may compose accents differently) verifies the same.
 """
@@ -11,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from node.messages import N_, Text
+from node.password_cost import PRODUCTION, PasswordCost
 
 if TYPE_CHECKING:  # argon2 is loaded at the first sign-in, not at start-up
     from argon2 import PasswordHasher
@@ -24,10 +28,12 @@ class PasswordError(ValueError):
 
 
 @cache
-def _hasher() -> PasswordHasher:
+def _hasher(cost: PasswordCost) -> PasswordHasher:
     from argon2 import PasswordHasher
 
-    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+    # argon2id with argon2-cffi's 16-byte salt and 32-byte hash (RFC 9106 section 4)
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_cost,
+                          parallelism=cost.parallelism)
 
 
 def _normalise(password: str) -> str:
@@ -48,9 +54,9 @@ def check_policy(password: str) -> str:
     return password
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, cost: PasswordCost) -> str:
     """An argon2id hash of ``password`` (which must satisfy :func:`check_policy`)."""
-    return _hasher().hash(check_policy(password))
+    return _hasher(cost).hash(check_policy(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -61,22 +67,24 @@ def verify_password(password_hash: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
-        return _hasher().verify(password_hash, password)
+        return _hasher(PRODUCTION).verify(password_hash, password)  # the hash's parameters
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash uses older parameters and should be replaced at next sign-in."""
+def needs_rehash(password_hash: str, cost: PasswordCost) -> bool:
+    """True when the hash was made at another cost (older parameters) and should be
+    replaced at the next sign-in."""
     from argon2.exceptions import InvalidHashError
 
     try:
-        return _hasher().check_needs_rehash(password_hash)
+        return _hasher(cost).check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
 
 
 @cache
-def dummy_hash() -> str:
-    """A hash to verify against when the username is unknown, so timing reveals nothing."""
-    return _hasher().hash("no account has this password, it only burns time")
+def dummy_hash(cost: PasswordCost) -> str:
+    """A hash to verify against when the username is unknown, so timing reveals nothing
+    (made at the node's cost, so it takes as long as a real account's)."""
+    return _hasher(cost).hash("no account has this password, it only burns time")

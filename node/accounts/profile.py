@@ -17,6 +17,7 @@ from node.accounts.service import set_password
 from node.accounts.sessions import Login, end_other_sessions
 from node.accounts.users import display_name_of
 from node.activitypub.models import LocalActor
+from node.password_cost import PasswordCost
 from node.runtime import Node
 from node.zones import check_zone
 
@@ -39,7 +40,7 @@ def set_profile(node: Node, conn: Connection, actor: LocalActor, account_id: int
 
 
 def change_password(conn: Connection, login: Login, current: str, new: str, *,
-                    client: str, now: datetime) -> str:
+                    client: str, now: datetime, cost: PasswordCost) -> str:
     """Replace the password once ``current`` is verified, and end the account's other
     sessions (whoever else held one must sign in with the new password). Wrong current
     passwords count as failed sign-ins (:mod:`node.accounts.ratelimit`), so a stolen
@@ -59,7 +60,7 @@ def change_password(conn: Connection, login: Login, current: str, new: str, *,
         ratelimit.record_failure(conn, username, client, now)
         return CURRENT_REFUSED
     check_policy(new)
-    set_password(conn, account_id, new)
+    set_password(conn, account_id, new, cost)
     end_other_sessions(conn, account_id, login.session.id)
     return ""
 

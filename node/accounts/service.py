@@ -24,6 +24,7 @@ from node.accounts.passwords import (
 from node.accounts.sessions import create_session, delete_expired
 from node.activitypub.models import LocalActor
 from node.messages import N_, Text
+from node.password_cost import PasswordCost
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -34,7 +35,8 @@ class AccountError(ValueError):
 
 
 def create_account(
-    conn: Connection, *, actor_id: int, password: str, now: datetime, is_admin: bool = False
+    conn: Connection, *, actor_id: int, password: str, now: datetime, cost: PasswordCost,
+    is_admin: bool = False
 ) -> Account:
     """Give the local Person actor ``actor_id`` a password (raises PasswordError/AccountError)."""
     kind = conn.execute(
@@ -46,7 +48,7 @@ def create_account(
             actor_id=actor_id))
     values: dict[str, Any] = {
         "actor_id": actor_id,
-        "password_hash": hash_password(password),
+        "password_hash": hash_password(password, cost),
         "is_admin": is_admin,
         "created_at": now,
     }
@@ -60,11 +62,12 @@ def create_account(
     return Account(id=new_id[0], **values)
 
 
-def set_password(conn: Connection, account_id: int, password: str) -> None:
+def set_password(conn: Connection, account_id: int, password: str, cost: PasswordCost
+                 ) -> None:
     """Replace an account's password (raises PasswordError when it breaks the policy)."""
     conn.execute(
         update(_account).where(_account.c.id == account_id)
-        .values(password_hash=hash_password(password))
+        .values(password_hash=hash_password(password, cost))
     )
 
 
@@ -80,17 +83,19 @@ def _account_of(conn: Connection, username: str) -> Account | None:
     return Account(**row._mapping) if row else None
 
 
-def authenticate(conn: Connection, username: str, password: str, now: datetime) -> Account | None:
+def authenticate(conn: Connection, username: str, password: str, now: datetime,
+                 cost: PasswordCost) -> Account | None:
     """The account when ``password`` is right, else None, taking about the same time
-    whether or not the username exists (a dummy hash is verified for unknown names)."""
+    whether or not the username exists (a dummy hash is verified for unknown names).
+    A hash made at another ``cost`` than the node's is replaced."""
     account = _account_of(conn, username)
     if account is None:
-        verify_password(dummy_hash(), password)
+        verify_password(dummy_hash(cost), password)
         return None
     if not verify_password(account.password_hash, password):
         return None
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    if needs_rehash(account.password_hash, cost):
+        account.password_hash = hash_password(password, cost)
         conn.execute(
             update(_account).where(_account.c.id == account.id)
             .values(password_hash=account.password_hash)
@@ -118,13 +123,14 @@ SignInResult = SignedIn | Refused | Limited
 
 
 def sign_in(
-    conn: Connection, *, username: str, password: str, client: str, now: datetime
+    conn: Connection, *, username: str, password: str, client: str, now: datetime,
+    cost: PasswordCost
 ) -> SignInResult:
     """Rate limit, check the password, count the failure or start a session."""
     wait = ratelimit.retry_after(conn, username, client, now)
     if wait:
         return Limited(retry_after=wait)
-    account = authenticate(conn, username, password, now)
+    account = authenticate(conn, username, password, now, cost)
     if account is None or account.id is None:
         ratelimit.record_failure(conn, username, client, now)
         return Refused()

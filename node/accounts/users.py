@@ -23,6 +23,7 @@ from node.accounts.sessions import end_sessions
 from node.activitypub.local_actors import USERNAME_RE, create_local_actor
 from node.activitypub.models import LocalActor
 from node.messages import N_, Text
+from node.password_cost import PasswordCost
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -58,7 +59,8 @@ def display_name_of(value: str) -> str:
 
 
 def create_user(conn: Connection, *, base_url: str, username: str, password: str,
-                now: datetime, display_name: str = "", admin: bool = False) -> User:
+                now: datetime, cost: PasswordCost, display_name: str = "",
+                admin: bool = False) -> User:
     """A Person actor with an account; the node's first account is always an admin."""
     check_policy(password)  # before any row, so a refused password leaves nothing behind
     name = display_name_of(display_name)
@@ -67,7 +69,7 @@ def create_user(conn: Connection, *, base_url: str, username: str, password: str
                                display_name=name, now=now)
     assert actor.id is not None
     account = create_account(conn, actor_id=actor.id, password=password, now=now,
-                             is_admin=admin or first)
+                             cost=cost, is_admin=admin or first)
     assert account.id is not None
     return User(account.id, actor.username, actor.display_name, actor.uri, account.is_admin,
                 False, now)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -65,10 +64,11 @@ async def profile_submit(request: Request, login: Login) -> Response:
     return RedirectResponse("/account?saved=profile", status_code=303)
 
 
-def _change(engine: Engine, login: Login, current: str, new: str, client: str,
+def _change(node: Node, login: Login, current: str, new: str, client: str,
             now: datetime) -> None:
-    with engine.begin() as conn:  # a wrong current password is counted, then refused
-        refusal = change_password(conn, login, current, new, client=client, now=now)
+    with node.engine.begin() as conn:  # a wrong current password is counted, then refused
+        refusal = change_password(conn, login, current, new, client=client, now=now,
+                                  cost=node.settings.password_cost)
     if refusal:
         raise PasswordError(refusal)
 
@@ -83,7 +83,7 @@ async def password_submit(request: Request, login: Login) -> Response:
     try:
         if new != field(form, "new_password_again"):
             raise PasswordError(N_("The two new passwords differ."))
-        await run_in_threadpool(_change, node.engine, login, current, new, client_of(request),
+        await run_in_threadpool(_change, node, login, current, new, client_of(request),
                                 node.clock())
     except PasswordError as exc:
         return await account_response(request, login, status=400, error=refusal(exc),

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.accounts.service import Limited, Refused, SignInResult, sign_in
 from node.accounts.sessions import SESSION_COOKIE, delete_session
-from node.runtime import node_of
+from node.runtime import Node, node_of
 from node.web.auth import (
     clear_cookie,
     client_of,
@@ -43,10 +43,11 @@ async def login_form(request: Request) -> Response:
     return await render(request, "login.html", {"next": target, "username": "", "error": ""})
 
 
-def _sign_in(engine: Engine, username: str, password: str, client: str,
+def _sign_in(node: Node, username: str, password: str, client: str,
              now: datetime) -> SignInResult:
-    with engine.begin() as conn:
-        return sign_in(conn, username=username, password=password, client=client, now=now)
+    with node.engine.begin() as conn:
+        return sign_in(conn, username=username, password=password, client=client, now=now,
+                       cost=node.settings.password_cost)
 
 
 async def login_submit(request: Request) -> Response:
@@ -57,7 +58,7 @@ async def login_submit(request: Request) -> Response:
     username, password = _field(form.get("username")), _field(form.get("password"))
     target = safe_next(_field(form.get("next")))
     result = await run_in_threadpool(
-        _sign_in, node.engine, username, password, client_of(request), node.clock()
+        _sign_in, node, username, password, client_of(request), node.clock()
     )
     if isinstance(result, Limited):
         return await error_response(

@@ -64,7 +64,8 @@ def _sign_up(node: Node, token: str, username: str, display_name: str,
              password: str) -> str:
     with node.engine.begin() as conn:
         user = redeem_invite(conn, token, base_url=node.settings.url, username=username,
-                             password=password, now=node.clock(), display_name=display_name)
+                             password=password, now=node.clock(),
+                             cost=node.settings.password_cost, display_name=display_name)
         session_token, _ = create_session(conn, user.account_id, node.clock())
     return session_token
 

@@ -29,7 +29,7 @@ from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
 from node.runtime import Node
 from node.settings import Settings
-from tests.conftest import NOW
+from tests.conftest import CHEAP_PASSWORDS, NOW
 
 PASSWORD = "correct horse battery staple"
 HUB = "portshutdown"
@@ -45,8 +45,8 @@ _account = Account.__table__  # type: ignore[attr-defined]
 
 @cache
 def password_hash() -> str:
-    """Argon2 takes ~0.4 s here: hash the test password once per run."""
-    return hash_password(PASSWORD)
+    """The test password hashed once per run, at the test settings' cheap cost."""
+    return hash_password(PASSWORD, CHEAP_PASSWORDS)
 
 
 def form_token(client: TestClient, path: str) -> str:

@@ -19,7 +19,7 @@ from node.accounts.node_settings import NodeSettingsError, check_registrations
 from node.accounts.sessions import token_hash
 from node.node_record import write_setting
 from node.settings import Settings
-from tests.conftest import NOW
+from tests.conftest import CHEAP_PASSWORDS, NOW
 from tests.node.admin_support import add_admin, invite_token, page_token, signed_in
 from tests.node.web_support import MovableClock, form_token, login, web_app
 
@@ -49,7 +49,7 @@ def test_two_sign_ups_racing_with_one_link_make_one_account(engine: Engine) -> N
         try:
             with engine.begin() as conn:
                 redeem_invite(conn, token, base_url=BASE, username=name, password=PASSWORD,
-                              now=NOW)
+                              now=NOW, cost=CHEAP_PASSWORDS)
             outcomes.append("made")
         except InviteError:
             outcomes.append("refused")
@@ -69,10 +69,11 @@ def test_a_refused_sign_up_leaves_the_link_usable(engine: Engine) -> None:
     with engine.begin() as conn:
         token, _ = create_invite(conn, now=NOW)
     with pytest.raises(ValueError, match="at least 10"), engine.begin() as conn:
-        redeem_invite(conn, token, base_url=BASE, username="rosa", password="short", now=NOW)
+        redeem_invite(conn, token, base_url=BASE, username="rosa", password="short", now=NOW,
+                      cost=CHEAP_PASSWORDS)
     with engine.begin() as conn:
         user = redeem_invite(conn, token, base_url=BASE, username="rosa", password=PASSWORD,
-                             now=NOW)
+                             now=NOW, cost=CHEAP_PASSWORDS)
     assert user.is_admin  # the node's first account is its admin
 
 
@@ -81,7 +82,7 @@ def test_links_expire_after_seven_days(engine: Engine) -> None:
         token, _ = create_invite(conn, now=NOW)
     with pytest.raises(InviteError), engine.begin() as conn:
         redeem_invite(conn, token, base_url=BASE, username="rosa", password=PASSWORD,
-                      now=NOW + timedelta(days=7, seconds=1))
+                      now=NOW + timedelta(days=7, seconds=1), cost=CHEAP_PASSWORDS)
 
 
 def test_closed_registrations_refuse_new_and_given_links(engine: Engine) -> None:
@@ -91,7 +92,8 @@ def test_closed_registrations_refuse_new_and_given_links(engine: Engine) -> None
     with pytest.raises(InviteError, match="closed"), engine.begin() as conn:
         create_invite(conn, now=NOW)
     with pytest.raises(InviteError, match="closed"), engine.begin() as conn:
-        redeem_invite(conn, token, base_url=BASE, username="rosa", password=PASSWORD, now=NOW)
+        redeem_invite(conn, token, base_url=BASE, username="rosa", password=PASSWORD, now=NOW,
+                      cost=CHEAP_PASSWORDS)
     with pytest.raises(NodeSettingsError):
         check_registrations("open")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import Engine, select, update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -21,9 +21,10 @@ from node.activitypub.models import OutboxActivity, StoredObject
 from node.hubs.hub.members import set_member
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
+from node.password_cost import PRODUCTION
 from node.settings import Settings
 from node.web.auth import safe_next
-from tests.conftest import NOW
+from tests.conftest import CHEAP_PASSWORDS, NOW
 from tests.node.web_support import (
     PASSWORD,
     MovableClock,
@@ -332,26 +333,34 @@ def test_create_account_refuses_non_people_duplicates_and_weak_passwords(engine:
     hub = add_actor(engine, "dockers", kind="group")
     with engine.begin() as conn:
         with pytest.raises(PasswordError):
-            create_account(conn, actor_id=person, password="short", now=NOW)
+            create_account(conn, actor_id=person, password="short", now=NOW,
+                           cost=CHEAP_PASSWORDS)
         with pytest.raises(AccountError, match="not a local organizer"):
-            create_account(conn, actor_id=hub, password=PASSWORD, now=NOW)
-        create_account(conn, actor_id=person, password=PASSWORD, now=NOW, is_admin=True)
+            create_account(conn, actor_id=hub, password=PASSWORD, now=NOW,
+                           cost=CHEAP_PASSWORDS)
+        create_account(conn, actor_id=person, password=PASSWORD, now=NOW,
+                       cost=CHEAP_PASSWORDS, is_admin=True)
     with engine.begin() as conn, pytest.raises(AccountError, match="already has an account"):
-        create_account(conn, actor_id=person, password=PASSWORD, now=NOW)
+        create_account(conn, actor_id=person, password=PASSWORD, now=NOW,
+                       cost=CHEAP_PASSWORDS)
 
 
 def test_authenticate_upgrades_an_old_hash(engine: Engine) -> None:
+    # At the production cost (the one every node started from its environment has), a
+    # stored hash at weaker parameters is replaced by a production-cost one at sign-in.
     actor_id = add_organizer(engine, "joan")
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
     with engine.begin() as conn:
         conn.execute(update(_account).where(_account.c.actor_id == actor_id)
                      .values(password_hash=weak))
     with engine.begin() as conn:
-        assert authenticate(conn, "joan", "wrong password!", NOW) is None
-        assert authenticate(conn, "nobody", PASSWORD, NOW) is None
-        account = authenticate(conn, "Joan", PASSWORD, NOW)
+        assert authenticate(conn, "joan", "wrong password!", NOW, PRODUCTION) is None
+        assert authenticate(conn, "nobody", PASSWORD, NOW, PRODUCTION) is None
+        account = authenticate(conn, "Joan", PASSWORD, NOW, PRODUCTION)
     assert account is not None
     with engine.connect() as conn:
         stored = conn.execute(select(_account.c.password_hash)).scalar_one()
     assert stored != weak
     assert stored.startswith("$argon2id$")
+    made = extract_parameters(stored)
+    assert (made.time_cost, made.memory_cost, made.parallelism) == (3, 64 * 1024, 4)

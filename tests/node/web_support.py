@@ -17,7 +17,7 @@ from node.activitypub.models import LocalActor
 from node.app import create_app
 from node.settings import Settings
 from node.web.install import install_web
-from tests.conftest import NOW
+from tests.conftest import CHEAP_PASSWORDS, NOW
 
 PASSWORD = "correct horse battery staple"
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
@@ -51,9 +51,11 @@ def add_actor(engine: Engine, username: str, kind: str = "person", **values: Any
 
 
 def add_organizer(engine: Engine, username: str = "nate") -> int:
+    """A person with an account, its password hashed at the test settings' cheap cost."""
     actor_id = add_actor(engine, username)
     with engine.begin() as conn:
-        create_account(conn, actor_id=actor_id, password=PASSWORD, now=NOW)
+        create_account(conn, actor_id=actor_id, password=PASSWORD, now=NOW,
+                       cost=CHEAP_PASSWORDS)
     return actor_id
 
 
