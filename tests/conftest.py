@@ -12,11 +12,9 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 import node.models  # noqa: F401  (every table registered before templates are built)
-from node.activitypub import local_actors
 from node.clock import Clock, fixed_clock
 from node.password_cost import PasswordCost
 from node.settings import Settings
-from tests.actor_keys import POOL
 from tests.storage import PostgresTemplate, SqliteTemplate, backends, finish_drops, open_engine
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
@@ -44,12 +42,6 @@ def pytest_sessionfinish() -> Iterator[None]:
     """After the session's fixtures are gone, wait for the databases they drop."""
     yield
     finish_drops()
-
-
-@pytest.fixture(autouse=True)
-def pooled_actor_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """New local actors take their keys from a per-worker pool (tests/actor_keys.py)."""
-    monkeypatch.setattr(local_actors, "generate_actor_keys", POOL)
 
 
 @pytest.fixture(scope="session")
