@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 
 from node.newswire.conduct.service import publish_version
 from node.newswire.moderation.roles import add_moderator
+from tests.fakes.remote import FakeActor
 from tests.node.web_support import form_token
 
 CONDUCT = """# Code of Conduct
@@ -49,3 +51,27 @@ def tracking_path(response: httpx.Response) -> str:
     location = response.headers["location"]
     assert re.fullmatch(r"/news/track/[A-Za-z0-9_-]{20,}\?new=1", location), location
     return location.split("?")[0]
+
+
+NEWS = "https://philly.example/news"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def mention(actor: FakeActor, n: int = 1, *, text: str = "Port of Oakland shut down",
+            to: list[str] | None = None, cc: list[str] | None = None,
+            tag: bool = True) -> dict[str, Any]:
+    """A Mastodon-shaped Create{Note}: a public post mentioning @news by default."""
+    status = f"{actor.uri}/statuses/{n}"
+    to = [PUBLIC] if to is None else to
+    cc = [f"{actor.uri}/followers", NEWS] if cc is None else cc
+    note = {"id": status, "type": "Note", "attributedTo": actor.uri, "to": to, "cc": cc,
+            "url": f"https://{actor.host}/@{actor.username}/{n}", "inReplyTo": None,
+            "published": "2026-11-21T11:59:00Z", "sensitive": False,
+            "content": f'<p><span class="h-card"><a href="{NEWS}" class="u-url mention">'
+                       f"@<span>news</span></a></span> {text}</p>"
+                       "<p>Thousands marched to the port.</p>",
+            "tag": [{"type": "Mention", "href": NEWS, "name": "@news@philly.example"}]
+            if tag else []}
+    return {"@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{status}/activity", "type": "Create", "actor": actor.uri,
+            "to": to, "cc": cc, "object": note}

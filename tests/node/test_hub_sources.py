@@ -35,7 +35,7 @@ from tests.node.hub_harness import HUB, hub_node, refused
 from tests.node.hub_sources_support import answer, ask_follow
 from tests.node.hub_support import MovableClock
 from tests.node.network_support import add_group
-from tests.node.newswire_support import make_moderator, write_conduct
+from tests.node.newswire_support import NEWS, make_moderator, mention, write_conduct
 from tests.node.source_support import (
     GANCIO_EVENT,
     MOBILIZON_EVENT,
@@ -44,7 +44,6 @@ from tests.node.source_support import (
     gancio_create,
     mobilizon_announce,
 )
-from tests.node.test_newswire_mentions import NEWS, mention
 from tests.node.web_support import add_organizer
 
 _items = HubItem.__table__  # type: ignore[attr-defined]

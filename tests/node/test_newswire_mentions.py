@@ -19,14 +19,12 @@ from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import MASTO, Harness, rows, running_node
-from tests.node.newswire_support import make_moderator, write_conduct
+from tests.node.newswire_support import NEWS, PUBLIC, make_moderator, mention, write_conduct
 from tests.node.web_support import add_organizer, form_token, login
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
 _inbox = InboxItem.__table__  # type: ignore[attr-defined]
 _objects = StoredObject.__table__  # type: ignore[attr-defined]
-NEWS = "https://philly.example/news"
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
 @pytest.fixture
@@ -36,26 +34,6 @@ def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
         make_moderator(harness.node.engine, "mo", harness.now)
         write_conduct(harness.node.engine, harness.now)
         yield harness
-
-
-def mention(actor: FakeActor, n: int = 1, *, text: str = "Port of Oakland shut down",
-            to: list[str] | None = None, cc: list[str] | None = None,
-            tag: bool = True) -> dict[str, Any]:
-    """A Mastodon-shaped Create{Note}: a public post mentioning @news by default."""
-    status = f"{actor.uri}/statuses/{n}"
-    to = [PUBLIC] if to is None else to
-    cc = [f"{actor.uri}/followers", NEWS] if cc is None else cc
-    note = {"id": status, "type": "Note", "attributedTo": actor.uri, "to": to, "cc": cc,
-            "url": f"https://{actor.host}/@{actor.username}/{n}", "inReplyTo": None,
-            "published": "2026-11-21T11:59:00Z", "sensitive": False,
-            "content": f'<p><span class="h-card"><a href="{NEWS}" class="u-url mention">'
-                       f"@<span>news</span></a></span> {text}</p>"
-                       "<p>Thousands marched to the port.</p>",
-            "tag": [{"type": "Mention", "href": NEWS, "name": "@news@philly.example"}]
-            if tag else []}
-    return {"@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{status}/activity", "type": "Create", "actor": actor.uri,
-            "to": to, "cc": cc, "object": note}
 
 
 def send(h: Harness, actor: FakeActor, activity: dict[str, Any]) -> None:
