@@ -52,8 +52,6 @@ _hub = Hub.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
 _member = HubMember.__table__  # type: ignore[attr-defined]
-#: where on a hub's manage page an item of each type is changed (its section's heading)
-MANAGE_SECTIONS = {"Event": "upcoming-heading", "Question": "polls-heading"}
 
 
 def _actor_context(engine: Engine, actor: LocalActor) -> dict[str, Any]:
@@ -108,8 +106,7 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,
             "share": item_share(obj, hub[1] if hub else "", event), "origins": origins,
             "targets_url": f"{obj.uri.removeprefix(node.settings.url)}/targets" if mine else "",
-            "manage_url": f"/hubs/{managed}/manage#{MANAGE_SECTIONS.get(obj.type, 'items-heading')}"
-            if managed else ""}
+            "manage_url": f"/hubs/{managed}/manage" if managed else ""}
 
 
 def managing_hub(conn: Connection, uri: str, actor_uri: str, *, mine: bool) -> str | None:
