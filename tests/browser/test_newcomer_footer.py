@@ -26,3 +26,13 @@ def test_the_footer_keeps_its_separator_with_the_host(site: Site, page: Page) ->
         assert footer.locator("> span").first.inner_text() == (
             f"{host} · an ionode general assembly node"
         )
+
+
+def test_pages_name_the_nodes_icon(site: Site, page: Page) -> None:
+    """Every page left the browser to ask for /favicon.ico, which the node does not
+    serve: a 404 in the console of each page. The pages name the node's icon."""
+    page.goto(f"{site.url}/")
+    href = page.locator('link[rel="icon"]').get_attribute("href", timeout=2_000)
+    assert href is not None
+    answer = page.request.get(f"{site.url}{href}")
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg")
