@@ -45,6 +45,8 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     #: extra ``serve`` flags: ``("--workers", "0")`` serves the web only
     serve_flags: tuple[str, ...] = ()
+    #: extra environment of ``serve`` alone (the commands run as before): IONODE_SMTP_URL
+    serve_env: dict[str, str] = field(default_factory=dict)
     worker: subprocess.Popen[bytes] | None = None
     _engine: Engine | None = None
 
@@ -89,7 +91,7 @@ class NodeProcess:
             self.process = subprocess.Popen(
                 [*IONODE, "serve", *self.flags(), "--host", self.host, "--port",
                  str(self.port), *self.serve_flags],
-                stdout=log, stderr=subprocess.STDOUT, env=self.env())
+                stdout=log, stderr=subprocess.STDOUT, env={**self.env(), **self.serve_env})
 
     def wait_started(self) -> None:
         wait_for(lambda: _answers(f"{self.url}/.well-known/nodeinfo"), 30,

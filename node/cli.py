@@ -16,11 +16,13 @@ from sqlalchemy.exc import OperationalError
 
 from node.accounts.passwords import PasswordError
 from node.accounts.service import AccountError
+from node.accounts.users import has_users
 from node.activitypub.local_actors import ActorError
 from node.commands import NODES, follow_command, status_lines
 from node.db import DatabaseURLError, database_label
 from node.local_node import migrate_apart, open_for_change, settings_from
 from node.newswire.errors import NewsError
+from node.runtime import Node
 from node.settings import NODE_FILE, SettingsError
 from node.settings import _bool as env_flag
 from node.text import TextError
@@ -40,6 +42,16 @@ OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, Se
                    TextError, NewsError)
 
 
+def start_hints(node: Node) -> list[str]:
+    """What the start banner tells the operator to do next: on a node with no account
+    yet, how to create the first organizer (said on every start before, which misled an
+    operator who had made theirs long ago)."""
+    with node.engine.connect() as conn:
+        if has_users(conn):
+            return []
+    return [f"ionode: create the first organizer with: {typed_command('user create NAME')}"]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -49,11 +61,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrated = migrate_apart(settings.database)  # alembic stays out of the serving process
     node, migration = open_for_change(settings)  # node.json before the first request
     migration = migrated or migration
+    hints = start_hints(node)
     node.engine.dispose()
     where = database_label(settings.database)
     print(f"ionode: serving {settings.url} (listening on {settings.listen_host}:"
           f"{settings.listen_port}); {migration.describe(where)}")
-    print(f"ionode: create the first organizer with: {typed_command('user create NAME')}")
+    if hints:
+        print("\n".join(hints))
     # the access log costs 20-30 % of inbox throughput; the reverse proxy logs requests
     access_log = env_flag(os.environ, "IONODE_ACCESS_LOG")
     app = create_app(settings, freeze_heap=True, start_workers=args.workers != 0)

@@ -20,10 +20,18 @@ from node.runtime import Node, NodeAccess
 
 
 def read_password(args: argparse.Namespace) -> str:
+    """The new password: a line of standard input with ``--password-stdin``, else typed
+    twice at the prompt. Ctrl-D at the prompt (or no terminal and nothing piped) is an
+    operator error with the way out, not a traceback of ``getpass``."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise PasswordError("no password was typed; type it at the prompt, or give it on "
+                            "standard input with --password-stdin") from None
+    if first != again:
         raise PasswordError("the two passwords differ")
     return first
 

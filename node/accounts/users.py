@@ -93,6 +93,11 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(row) for row in conn.execute(_users_query().order_by(_actor.c.username))]
 
 
+def has_users(conn: Connection) -> bool:
+    """Whether the node has an account yet (the start banner's hint is for a new node)."""
+    return conn.execute(_users_query().limit(1)).first() is not None
+
+
 def find_user(conn: Connection, username: str) -> User:
     """The user called ``username`` (a leading ``@`` is ignored), or :class:`UserError`."""
     name = username.strip().lstrip("@").lower()

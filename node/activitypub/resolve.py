@@ -84,6 +84,17 @@ def _failed(target: str, what: str, failure: FetchFailed) -> ResolveFailed:
         return ResolveFailed(target, f"{what}: no such account (404)")
     if failure.gone:
         return ResolveFailed(target, f"{what}: the account is gone (410)")
+    if failure.status is None and failure.retryable:
+        # no answer at all (no such host, refused, timed out): the organizer who typed
+        # the address reads first what to check; the transport's words stay for the
+        # operator, after it
+        try:
+            host = split_url(failure.url)[1]
+        except BadURL:
+            host = failure.url
+        return ResolveFailed(
+            target, f"no answer from {host}: check the address ({what}: {failure.reason})",
+            retryable=True)
     return ResolveFailed(target, f"{what}: {failure.reason}", failure.retryable)
 
 

@@ -21,6 +21,7 @@ from node.accounts.sessions import Login
 from node.activitypub.models import LocalActor
 from node.hubs.crosspost.resolve import resolve_targets, split_targets
 from node.hubs.crosspost.targets import RemoteHub
+from node.hubs.hub.policy import postable_hubs
 from node.hubs.hub.your_hubs import your_hubs
 from node.hubs.updates.service import post_update
 from node.runtime import node_of
@@ -43,8 +44,13 @@ def _hubs(engine: Engine, host: str) -> list[ActorLink]:
 
 
 def _page_data(engine: Engine, host: str, actor_uri: str) -> dict[str, Any]:
+    """The compose form offers only the hubs that take the organizer's post: a hub for
+    members only is not offered to someone who is no member (it was, and the post was
+    then refused with the text lost from view)."""
     with engine.connect() as conn:
-        return {"hubs": local_actors(conn, "group", host),
+        hubs = local_actors(conn, "group", host)
+        open_to = postable_hubs(conn, [h.username for h in hubs], actor_uri)
+        return {"hubs": [h for h in hubs if h.username in open_to],
                 "your_hubs": your_hubs(conn, actor_uri)}
 
 

@@ -37,7 +37,7 @@ from node.web.auth import client_of
 from node.web.forms import read_form, verify_public_form
 from node.web.hub_admin_views import in_transaction, reading
 from node.web.i18n import locale_of
-from node.web.news_views import cursor, field
+from node.web.news_views import cursor, field, sends_mail
 from node.web.templating import render
 
 NO_STORE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
@@ -76,9 +76,13 @@ async def digest_page(request: Request) -> Response:
 
 
 async def subscribe_submit(request: Request) -> Response:
-    """POST /news/subscribe: record the address as pending and mail the link."""
+    """POST /news/subscribe: record the address as pending and mail the link; refused,
+    nothing stored, on a node that sends no e-mail (the link could never arrive)."""
     form = await read_form(request)
     await verify_public_form(request, form)
+    if not sends_mail(node_of(request)):
+        return await render(request, "news_subscribe.html",
+                            {"step": "no-mail", "error": "", "email": ""}, status=409)
     email, lang, client = field(form, "email"), locale_of(request), client_of(request)
     if field(form, "website"):  # the honeypot: a person leaves it empty
         return RedirectResponse("/news/subscribe", status_code=303)

@@ -55,7 +55,8 @@ EXPLANATIONS = {
 ADVICE = {
     400: N_("Go back, check what you entered and send it again."),
     403: N_("Check that you are signed in with the right account. If you think you should "
-            "be allowed, ask an organizer of the hub."),
+            "be allowed, ask the hub's admins, or the node's admins for the node's own "
+            "pages."),
     404: N_("Check the address for typing mistakes, or find what you are looking for "
             "from the front page."),
     405: N_("Go back and use the links and buttons on the page instead."),

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from node.accounts.sessions import Login
 from node.hubs.hub.policy import FOLLOW_POLICIES, POSTING_POLICIES
 from node.hubs.hub.service import create_hub
-from node.hubs.hub.settings import HubSettings, apply_settings, link_pair
+from node.hubs.hub.settings import HubSettings, apply_settings, hub_zone, link_pair
 from node.runtime import Node, node_of
 from node.web.auth import login_required
 from node.web.forms import read_form, verify_session_form
@@ -34,7 +34,7 @@ from node.web.i18n import N_
 from node.web.item_text import plain_text
 from node.web.templating import render
 
-NEW_FIELDS = ("name", "title", "summary")
+NEW_FIELDS = ("name", "title", "summary", "timezone")
 SETTINGS_FIELDS = ("title", "summary", "links", "tags", "region", "timezone",
                    "follow_policy", "posting_policy")
 FLASHES = {"created": N_("Hub created: you are its admin. Fill in the rest of its profile "
@@ -53,14 +53,17 @@ def new_values(form: FormData | None = None) -> dict[str, str]:
 
 async def new_page(request: Request, values: dict[str, str], *, status: int = 200,
                    error: str = "") -> Response:
-    return await render(request, "hub_new.html", {"v": values, "error": error},
-                        status=status)
+    return await render(request, "hub_new.html",
+                        {"v": values, "error": error,
+                         "node_zone": node_of(request).settings.timezone}, status=status)
 
 
 @login_required
 async def new_form(request: Request, login: Login) -> Response:
-    """GET /hubs/new: name, title and mission of a new hub."""
-    return await new_page(request, new_values())
+    """GET /hubs/new: name, title, mission and timezone of a new hub (the organizer's own
+    timezone first, if they set one: a hub made without one showed every time in the
+    node's, UTC by default, to an assembly on the other side of the world)."""
+    return await new_page(request, {**new_values(), "timezone": login.account.timezone or ""})
 
 
 @login_required
@@ -73,7 +76,8 @@ async def new_submit(request: Request, login: Login) -> Response:
     def work(node: Node, conn: Connection) -> str:
         actor = create_hub(conn, base_url=node.settings.url, name=values["name"].strip(),
                            title=values["title"], summary=values["summary"],
-                           now=node.clock(), admins=[login.actor.uri])
+                           now=node.clock(), admins=[login.actor.uri],
+                           timezone=hub_zone(values["timezone"]))
         return actor.username
 
     try:

@@ -75,14 +75,22 @@ def _front(node: Node, given: TimeKey | int | None, account_id: int | None) -> d
     return {"entries": entries, "older": older, "moderates": moderates}
 
 
+def sends_mail(node: Node) -> bool:
+    """Whether the node has an SMTP server to mail from (``IONODE_SMTP_URL``): without
+    one no confirmation link can reach a subscriber, so the digest's e-mail is not
+    offered at all rather than promising a mail that never comes."""
+    return bool(node.settings.smtp_url)
+
+
 async def news_front(request: Request, actor: LocalActor) -> Response:
     """``/news`` for browsers: approved news, newest first, a page at a time."""
     node, login = node_of(request), await current_login(request)
     data = await run_in_threadpool(_front, node, news_cursor(request),
                                    login.account.id if login else None)
     context = {"actor": actor, "handle": f"@{actor.username}@{node.settings.host}",
-               "alternate": actor.uri, "summaries": {e.id: sanitized_markup(e.summary_html)
-                                                     for e in data["entries"]}, **data}
+               "alternate": actor.uri, "mails": sends_mail(node),
+               "summaries": {e.id: sanitized_markup(e.summary_html)
+                             for e in data["entries"]}, **data}
     return await render(request, "news.html", context)
 
 

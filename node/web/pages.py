@@ -19,7 +19,8 @@ from starlette.responses import Response
 from node.accounts.sessions import Login
 from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
-from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.models import Hub, HubItem, HubMember
+from node.hubs.hub.policy import ROLES, STEWARDS
 from node.media.srcsets import COLUMN_SIZES, srcsets
 from node.network.origins import posted_in
 from node.newswire.forwards.service import forwardable_hub
@@ -50,6 +51,7 @@ from node.web.templating import render
 _hub = Hub.__table__  # type: ignore[attr-defined]
 _actor = LocalActor.__table__  # type: ignore[attr-defined]
 _item = HubItem.__table__  # type: ignore[attr-defined]
+_member = HubMember.__table__  # type: ignore[attr-defined]
 
 
 def _actor_context(engine: Engine, actor: LocalActor) -> dict[str, Any]:
@@ -96,13 +98,32 @@ def _object_context(engine: Engine, node: Node, obj: StoredObject,
         sets = srcsets(conn, node.settings.url, [image.url for image in item_images(document)])
         forward = forwardable_hub(conn, obj.uri, login.actor.uri) if login else None
         origins = posted_in(conn, [obj.uri]).get(obj.uri, [])
-    mine = login is not None and obj.local and obj.attributed_to == login.actor.uri
+        mine = login is not None and obj.local and obj.attributed_to == login.actor.uri
+        managed = managing_hub(conn, obj.uri, login.actor.uri, mine=mine) if login else None
     event = event_page(document, zone, lang, now, reader_zone(login))
     return {"author": author, "zone": zone, "poll": poll, "event": event, "hub": hub,
             "rsvp": rsvp, "srcsets": sets, "column_sizes": COLUMN_SIZES, "forward_hub": forward,
             "published": shown(obj.published, zone, lang, now) if obj.published else None,
             "share": item_share(obj, hub[1] if hub else "", event), "origins": origins,
-            "targets_url": f"{obj.uri.removeprefix(node.settings.url)}/targets" if mine else ""}
+            "targets_url": f"{obj.uri.removeprefix(node.settings.url)}/targets" if mine else "",
+            "manage_url": f"/hubs/{managed}/manage" if managed else ""}
+
+
+def managing_hub(conn: Connection, uri: str, actor_uri: str, *, mine: bool) -> str | None:
+    """The name of a hub that published ``uri`` where ``actor_uri`` changes it on the
+    manage page (its author, as a member; anyone else, as an admin or moderator): the
+    item's page links there, since an organizer looking at their event looked for its
+    Edit, Move and Cancel in vain."""
+    roles = ROLES if mine else sorted(STEWARDS)
+    name = conn.execute(
+        select(_actor.c.username).join(_hub, _hub.c.actor_id == _actor.c.id)
+        .join(_item, _item.c.hub_id == _hub.c.id)
+        .join(_member, _member.c.hub_id == _hub.c.id)
+        .where(_item.c.object_uri == uri, _item.c.state == "published",
+               _member.c.actor_uri == actor_uri, _member.c.role.in_(roles),
+               _actor.c.deleted_at.is_(None))
+        .order_by(_item.c.id).limit(1)).scalar()
+    return str(name) if name else None
 
 
 def hub_of(conn: Connection, uri: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy import insert
 
-from federation_tests.nodes import NodeProcess
+from federation_tests.nodes import NodeProcess, free_port
 from node.activitypub.models import Follow
 from node.db import make_engine
 
@@ -66,8 +66,11 @@ def seed_follow_request(site: Site, hub: str, follower: str) -> None:
 def start_site(data_dir: Path) -> Site:
     """``ionode migrate``, two organizer accounts and a hub, then ``ionode serve``."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    # An SMTP server is set, as on a node that mails its digest (the news page offers the
+    # e-mail only then); nothing listens there, so a confirmation mail fails and is logged.
     node = NodeProcess(name="browser", database=f"sqlite:///{data_dir / 'ionode.db'}",
-                       data_dir=data_dir)
+                       data_dir=data_dir,
+                       serve_env={"IONODE_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"})
     node.cli("migrate")
     for user in (ORGANIZER, OUTSIDER):
         node.cli("user", "create", user, "--password-stdin", stdin=PASSWORD + "\n")

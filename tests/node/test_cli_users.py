@@ -98,3 +98,37 @@ def test_node_set_and_show(flags: list[str], monkeypatch: pytest.MonkeyPatch,
     assert run(["node", "set", "--name", "x" * 101], flags, monkeypatch) == 1
     assert run(["node", "show"], flags, monkeypatch) == 0
     assert "name: Oakland GA" in capsys.readouterr().out  # nothing stored on refusal
+
+
+def test_end_of_input_at_the_password_prompt_is_an_error_not_a_traceback(
+    flags: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def ctrl_d(prompt: str = "") -> str:  # what getpass raises on Ctrl-D or no terminal
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", ctrl_d)
+    assert run(["user", "create", "ada"], flags, monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ionode: error: no password was typed") and "--password-stdin" in err
+    assert run(["user", "list"], flags, monkeypatch) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_the_start_banner_names_the_first_organizer_command_only_on_a_new_node(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from node.cli import start_hints
+    from node.local_node import open_for_change
+    from node.settings import Settings
+
+    settings = Settings(url="https://philly.example", database=database_url,
+                        secret_key="test-secret-key-not-for-production", data_dir=tmp_path)
+    node, _ = open_for_change(settings)
+    try:
+        hints = start_hints(node)
+        assert len(hints) == 1 and "create the first organizer with" in hints[0]
+        assert hints[0].endswith("user create NAME")
+        assert create("ada", cli_flags(database_url, tmp_path), monkeypatch) == 0
+        assert start_hints(node) == []
+    finally:
+        node.engine.dispose()

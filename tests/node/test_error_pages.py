@@ -71,7 +71,7 @@ VISITS: dict[int, Visit] = {
 }
 ADVICE = {
     404: "Check the address for typing mistakes",
-    403: "Check that you are signed in with the right account",
+    403: "admins for the node",  # "ask the hub's admins, or the node's admins for..."
     405: "use the links and buttons on the page",
     413: "send something smaller",
     429: "You can try again in 15 minutes.",

@@ -326,3 +326,21 @@ def test_the_admin_pages_speak_spanish(admin: Site) -> None:
         text = admin.client.get(f"/hubs/{HUB}/{page}", headers=spanish).text
         assert f"<h1>{heading}</h1>" in text and "Administración del hub" in text
     assert "<h1>Crear un hub</h1>" in admin.client.get("/hubs/new", headers=spanish).text
+
+
+def test_a_new_hub_takes_its_timezone_from_the_form(admin: Site) -> None:
+    """The form starts at the node's timezone for an organizer with none of their own;
+    an unknown zone is refused with nothing made."""
+    form = admin.client.get("/hubs/new").text
+    assert '<option value="" selected>This node\'s timezone (UTC)</option>' in form
+    refused = admin.send("/hubs/new", {"name": "harbour", "title": "Harbour GA",
+                                       "summary": "", "timezone": "Mars/Olympus"})
+    assert refused.status_code == 400 and "Mars/Olympus" in refused.text
+    assert "harbour" not in [r.username for r in admin.rows(_actor)]
+    made = admin.send("/hubs/new", {"name": "harbour", "title": "Harbour GA", "summary": "",
+                                    "timezone": "America/Los_Angeles"})
+    assert made.status_code == 303
+    with admin.node.engine.connect() as conn:
+        zones = dict(conn.execute(select(_actor.c.username, _hub.c.timezone)
+                                  .join(_hub, _hub.c.actor_id == _actor.c.id)).all())
+    assert zones["harbour"] == "America/Los_Angeles" and zones[HUB] == ""

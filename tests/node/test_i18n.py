@@ -84,6 +84,19 @@ def test_translations_keep_every_placeholder(locale: str) -> None:
             assert set(re.findall(r"%\(\w+\)[sd]", string)) <= wanted, message.id
 
 
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_no_translation_holds_another_entrys_translation(locale: str) -> None:
+    """What a bad merge of two branches' catalogues leaves: one msgstr with another
+    entry's sentence glued on (the follow-requests page read "...on this hub's
+    page.Other hubs, separated by spaces..." in English)."""
+    singles = [m for m in _catalog(locale) if m.id and isinstance(m.string, str)]
+    sentences = {m.id: m.string for m in singles if len(m.string) >= 40}
+    glued = [(m.id, other) for m in singles for other, text in sentences.items()
+             if other != m.id and len(m.string) > len(text) and m.string.endswith(text)
+             and not m.id.endswith(other)]
+    assert glued == []
+
+
 def test_english_and_spanish_are_offered() -> None:
     assert available_locales() == ("en", "es")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from node.activitypub.fetch import SafeFetcher
@@ -151,3 +152,18 @@ async def test_loopback_federation_account(remote: FakeRemote) -> None:
     loopback = fetcher(remote, allow_private=True)
     assert await resolve_account(loopback, "nate@127.0.0.1:8001") == actor
     failed(await resolve_account(fetcher(remote), "nate@127.0.0.1:8001"))
+
+
+async def test_no_answer_says_what_to_check_before_the_transport_words(
+    remote: FakeRemote,
+) -> None:
+    """An organizer who mistyped a server's name read "WebFinger: ConnectError: Cannot
+    connect to host ... [Name or service not known]" and nothing about what to do."""
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Cannot connect to host mastodon.social:443", request=request)
+
+    remote.answer(WF, unreachable)
+    result = failed(await resolve_account(fetcher(remote), "ana@mastodon.social"))
+    assert result.reason.startswith("no answer from mastodon.social: check the address (")
+    assert "ConnectError" in result.reason and result.retryable

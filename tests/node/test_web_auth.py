@@ -19,6 +19,7 @@ from node.accounts.service import AccountError, authenticate, create_account
 from node.accounts.sessions import SESSION_COOKIE, token_hash
 from node.activitypub.models import OutboxActivity, StoredObject
 from node.hubs.hub.members import set_member
+from node.hubs.hub.models import Hub
 from node.hubs.hub.publish import load_hub
 from node.hubs.hub.service import create_hub
 from node.password_cost import PRODUCTION
@@ -364,3 +365,24 @@ def test_authenticate_upgrades_an_old_hash(engine: Engine) -> None:
     assert stored.startswith("$argon2id$")
     made = extract_parameters(stored)
     assert (made.time_cost, made.memory_cost, made.parallelism) == (3, 64 * 1024, 4)
+
+
+def test_the_compose_form_offers_only_hubs_that_take_the_post(
+    client: TestClient, engine: Engine
+) -> None:
+    """A members-only hub is not offered to someone who is no member (a newcomer ticked
+    it and had the post refused); a moderated hub is, since the post waits there."""
+    hubs = Hub.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for name, title in (("closedcircle", "Closed Circle"), ("openfloor", "Open Floor")):
+            create_hub(conn, base_url="https://philly.example", name=name, title=title, now=NOW)
+        moderated = load_hub(conn, "openfloor").hub.id
+        conn.execute(update(hubs).where(hubs.c.id == moderated)
+                     .values(posting_policy="moderated"))
+    login(client)
+    page = client.get("/account").text
+    assert 'value="openfloor"' in page and 'value="closedcircle"' not in page
+    with engine.begin() as conn:
+        set_member(conn, load_hub(conn, "closedcircle"), "https://philly.example/users/nate",
+                   "member", NOW)
+    assert 'value="closedcircle"' in client.get("/account").text

@@ -75,8 +75,9 @@ def register_link_commands(hub: Any, common: argparse.ArgumentParser,
                               ("unlink", "stop following a linked hub", cmd_unlink)):
         cmd = hub.add_parser(action, parents=[common], help=text)
         cmd.add_argument("name")
-        cmd.add_argument("target", metavar="HANDLE|URL",
-                         help="@hub@other.example, acct:hub@other.example or the hub's URL")
+        cmd.add_argument("target", metavar="NAME|HANDLE|URL",
+                         help="a hub here by its name, @hub@other.example, "
+                         "acct:hub@other.example or the hub's URL")
         cmd.set_defaults(run=partial(run, nodes))
     cmd = hub.add_parser("links", parents=[common], help="the hubs linked to a hub, both ways")
     cmd.add_argument("name")

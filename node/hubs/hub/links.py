@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from node.activitypub.actors import LookupFailed
+from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import Follow, LocalActor, RemoteActor
 from node.activitypub.resolve import ResolveFailed, parse_account, resolve_account
 from node.activitypub.vocab import activity, without_context
@@ -79,8 +80,11 @@ def linked_origins(conn: Connection, hub_id: int) -> dict[str, str]:
 
 
 def local_hub_uri(node: Node, target: str) -> str | None:
-    """The Group URI of a hub of this node named by ``@name@host`` or its URL, else None."""
+    """The Group URI of a hub of this node named by its name (``portshutdown``, as the
+    directory and the cross-post field name it), ``@name@host`` or its URL, else None."""
     base = node.settings.url
+    if USERNAME_RE.match(target.removeprefix("@")):
+        return f"{base}/hubs/{target.removeprefix('@')}"
     if target.startswith(f"{base}/hubs/"):
         return target.rstrip("/")
     account = parse_account(target)
@@ -90,11 +94,13 @@ def local_hub_uri(node: Node, target: str) -> str | None:
 
 
 async def find_hub(node: Node, target: str) -> LinkTarget:
-    """The hub ``target`` names (``@hub@host``, ``acct:``, or its URL), checked to be a
-    Group; a hub of this node is looked up in the database by :func:`link`."""
+    """The hub ``target`` names (a name here, ``@hub@host``, ``acct:``, or its URL),
+    checked to be a Group; a hub of this node is looked up in the database by
+    :func:`link`."""
     target = target.strip()
     if not target:
-        raise HubError(Text(N_("name the hub to link: @hub@other.example or its URL")))
+        raise HubError(Text(N_(
+            "name the hub to link: its name here, @hub@other.example or its URL")))
     local = local_hub_uri(node, target)
     if local is not None:
         return LinkTarget(local, None)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, select
 
-from node.activitypub.models import Follow
+from node.activitypub.models import Follow, LocalActor
 from node.hubs.hub.models import Hub, HubMember
 
 POSTING_POLICIES = ("members", "followers", "moderated", "open")
@@ -24,6 +24,8 @@ STEWARDS = frozenset({"admin", "moderator"})
 
 _member = HubMember.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
+_hub = Hub.__table__  # type: ignore[attr-defined]
+_actor = LocalActor.__table__  # type: ignore[attr-defined]
 
 State = Literal["published", "held", "refused"]
 
@@ -63,3 +65,18 @@ def decide(conn: Connection, hub: Hub, hub_uri: str, author_uri: str) -> Decisio
             return Decision("published")
         return Decision("refused", "only followers of this hub may post into it")
     return Decision("held", "waiting for a moderator")
+
+
+def postable_hubs(conn: Connection, names: list[str], author_uri: str) -> set[str]:
+    """Those of the hubs ``names`` that would take a post by ``author_uri`` (published or
+    held for a moderator), for a compose form's choice of hubs: a hub that would refuse
+    it is not offered, rather than offered and then refused."""
+    rows = conn.execute(select(_hub, _actor.c.username, _actor.c.uri.label("hub_uri"))
+                        .join(_actor, _actor.c.id == _hub.c.actor_id)
+                        .where(_actor.c.username.in_(names)))
+    found = set()
+    for row in rows:
+        hub = Hub(**{c.name: getattr(row, c.name) for c in _hub.columns})
+        if decide(conn, hub, row.hub_uri, author_uri).state != "refused":
+            found.add(str(row.username))
+    return found

@@ -19,12 +19,14 @@ _hub = Hub.__table__  # type: ignore[attr-defined]
 
 
 def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: datetime,
-               summary: str = "", admins: Sequence[str] = ()) -> LocalActor:
+               summary: str = "", admins: Sequence[str] = (), timezone: str = "") -> LocalActor:
     """A new Group actor; the title is required (it is the hub's display name).
 
     The mission statement is Markdown, rendered and sanitised like a post. ``admins``
     (actor URIs: the organizers the CLI names, the one who fills the web form) become
     the hub's admins in the same transaction, so no hub is ever left without one.
+    ``timezone`` (an IANA name checked by the caller; "" follows the node's) is the one
+    its pages show times in.
     """
     if not title.strip():
         raise ActorError(Text(N_("a hub needs a title")))
@@ -36,7 +38,7 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
     source = {"summary_source": summary.strip()} if mission else {}  # else the default ""
     conn.execute(insert(_hub).values(actor_id=actor.id, follow_policy="open",
                                      posting_policy="members", region="", tags=[], links=[],
-                                     created_at=now, **source))
+                                     created_at=now, timezone=timezone, **source))
     if admins:
         row = conn.execute(select(_hub).where(_hub.c.actor_id == actor.id)).one()
         target = HubTarget(hub=Hub(**row._mapping), actor=actor)
