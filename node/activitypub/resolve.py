@@ -130,8 +130,9 @@ async def _resolve_url(fetcher: SafeFetcher, url: str) -> str | ResolveFailed:
     return info.uri
 
 
-async def resolve_account(fetcher: SafeFetcher, target: str,
-                          actor_type: str | None = None) -> str | ResolveFailed:
+async def resolve_account(
+    fetcher: SafeFetcher, target: str, actor_type: str | None = None
+) -> str | ResolveFailed:
     """The actor URI of ``target`` (an account address or an actor URL); ``actor_type``
     picks among several WebFinger links (:func:`self_link`)."""
     if target.startswith(("https://", "http://")):

@@ -76,4 +76,3 @@ def test_an_event_whose_region_lengthens_when_lowered_is_indexed(h: Harness) -> 
         assert index_event(conn, uri, document, hub=None, origin_host="far.example")
     (row,) = rows(h, _event, _event.c.object_uri == uri)
     assert len(row["region"]) == 200
-
