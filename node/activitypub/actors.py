@@ -29,6 +29,7 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from node.activitypub.db_batch import DbBatch
+from node.activitypub.federation_store import profile_blocked
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
 from node.activitypub.keys import decode_ed25519_multikey
 from node.activitypub.models import LocalActor, RemoteActor
@@ -109,6 +110,7 @@ def _upsert(conn: Connection, info: RemoteActorInfo, at: datetime) -> None:
         "public_key_pem": info.public_key_pem, "multikeys": info.multikeys,
         "document": info.document, "fetched_at": at, "gone": False,
     })
+    profile_blocked(conn, info.uri, info.host, info.preferred_username, info.document)
 
 
 def _mark_gone(engine: Engine, uri: str) -> None:

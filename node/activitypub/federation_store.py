@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 import anyio
 from sqlalchemy import Column, Connection, Engine, Text, UniqueConstraint, insert, select, update
@@ -56,6 +57,48 @@ _state = FederationPolicyRow.__table__  # type: ignore[attr-defined]
 _remote = RemoteActor.__table__  # type: ignore[attr-defined]
 
 
+def profile_urls(uri: str, host: str, username: str, document: Mapping[str, Any]) -> set[str]:
+    """The addresses an account was once blocked by besides its id: its profile page
+    (the document's ``url``; Mastodon's ``https://host/@user``)."""
+    found = document.get("url")
+    hrefs = [e.get("href") if isinstance(e, Mapping) else e
+             for e in (found if isinstance(found, list) else [found])]
+    urls = {h for h in hrefs if isinstance(h, str) and h != uri}
+    return urls | ({f"https://{host}/@{username}"} if username else set())
+
+
+def _by_profile(conn: Connection, targets: set[str]) -> dict[str, str]:
+    """Account blocks stored as typed, before blocks were resolved to actor ids (a
+    profile URL such as ``https://host/@user``): the cached actors whose profile it is,
+    id -> inbox, so the block matches the id their activities carry. An account not
+    cached yet is matched once it is: caching it bumps the version
+    (:func:`profile_blocked`), so every process reloads."""
+    found: dict[str, str] = {}
+    for target in targets:
+        host, _, path = target.partition("://")[2].partition("/")
+        name = path.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+        if not name:
+            continue
+        for row in conn.execute(select(_remote.c.uri, _remote.c.inbox, _remote.c.document,
+                                       _remote.c.preferred_username)
+                                .where(_remote.c.host == host.lower(),
+                                       _remote.c.preferred_username == name)):
+            if target in profile_urls(row.uri, host.lower(), name, row.document or {}):
+                found[row.uri] = row.inbox
+    return found
+
+
+def profile_blocked(conn: Connection, uri: str, host: str, username: str,
+                    document: Mapping[str, Any]) -> None:
+    """An actor just cached whose profile URL is blocked as typed (see
+    :func:`_by_profile`): bump the version, so every process's next look reloads the
+    rules and the block matches its id."""
+    urls = profile_urls(uri, host, username, document)
+    if urls and conn.execute(select(_rule.c.id).where(
+            _rule.c.kind == "actor", _rule.c.target.in_(urls)).limit(1)).first():
+        bump(conn)
+
+
 def read_state(conn: Connection) -> tuple[str, int]:
     row = conn.execute(select(_state.c.mode, _state.c.version).where(_state.c.id == 1)).first()
     return (row.mode, int(row.version)) if row is not None else ("open", 0)
@@ -73,9 +116,11 @@ def load_rules(conn: Connection, local_host: str) -> Rules:
         else:
             (domains if kind == "domain" else allowed).update(domain_forms(target))
     if actors:  # their inboxes, so that delivery rows to them are refused too
-        for inbox in conn.execute(select(_remote.c.inbox).where(_remote.c.uri.in_(actors))
-                                  ).scalars():
-            actors.add(inbox)
+        cached = {r.uri: r.inbox for r in conn.execute(
+            select(_remote.c.uri, _remote.c.inbox).where(_remote.c.uri.in_(actors)))}
+        cached |= _by_profile(conn, actors - set(cached))
+        actors.update(cached.values())
+        actors.update(cached)
     return Rules(mode=mode, blocked_domains=frozenset(domains), allowed_domains=frozenset(
         allowed), blocked_actors=frozenset(actors), local_host=local_host, version=version)
 

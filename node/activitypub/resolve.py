@@ -63,10 +63,20 @@ def webfinger_url(user: str, host: str, *, allow_http: bool) -> str:
     return f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
 
 
-def self_link(jrd: dict[str, Any]) -> str | ResolveFailed | None:
-    """The one ActivityStreams ``rel=self`` href (duplicates of one href allowed)."""
+#: the WebFinger link property Lemmy names an actor's type with
+AS_TYPE = "https://www.w3.org/ns/activitystreams#type"
+
+
+def self_link(jrd: dict[str, Any], actor_type: str | None = None) -> str | ResolveFailed | None:
+    """The one ActivityStreams ``rel=self`` href (duplicates of one href allowed).
+
+    Lemmy answers one name with a person and a community of that name, each link typed
+    by its ``properties`` (``AS_TYPE``: ``Person``, ``Group``; lemmy's
+    crates/routes/src/webfinger.rs): ``actor_type`` then picks one (``Group`` for a
+    ``!community@host``)."""
     links = jrd.get("links")
     hrefs: list[str] = []
+    typed_as: dict[str, str] = {}
     for link in links if isinstance(links, list) else []:
         if not isinstance(link, dict) or link.get("rel") != "self":
             continue
@@ -74,6 +84,11 @@ def self_link(jrd: dict[str, Any]) -> str | ResolveFailed | None:
         typed = isinstance(kind, str) and is_activity_media_type(kind)
         if typed and isinstance(href, str) and href not in hrefs:
             hrefs.append(href)
+            properties = link.get("properties")
+            if isinstance(properties, dict) and isinstance(properties.get(AS_TYPE), str):
+                typed_as[href] = properties[AS_TYPE]
+    if len(hrefs) > 1 and actor_type is not None:
+        hrefs = [h for h in hrefs if typed_as.get(h) == actor_type] or hrefs
     if len(hrefs) > 1:
         return ResolveFailed("", f"{len(hrefs)} different rel=self links: {hrefs}")
     return hrefs[0] if hrefs else None
@@ -126,8 +141,11 @@ async def _resolve_url(fetcher: SafeFetcher, url: str) -> str | ResolveFailed:
     return info.uri
 
 
-async def resolve_account(fetcher: SafeFetcher, target: str) -> str | ResolveFailed:
-    """The actor URI of ``target`` (an account address or an actor URL)."""
+async def resolve_account(
+    fetcher: SafeFetcher, target: str, actor_type: str | None = None
+) -> str | ResolveFailed:
+    """The actor URI of ``target`` (an account address or an actor URL); ``actor_type``
+    picks among several WebFinger links (:func:`self_link`)."""
     if target.startswith(("https://", "http://")):
         try:
             split_url(target)
@@ -141,7 +159,7 @@ async def resolve_account(fetcher: SafeFetcher, target: str) -> str | ResolveFai
     fetched = await fetcher.fetch_json(url, accept=JRD_ACCEPT, media_types=JRD_MEDIA_TYPES)
     if isinstance(fetched, FetchFailed):
         return _failed(target, "WebFinger", fetched)
-    href = self_link(fetched.document)
+    href = self_link(fetched.document, actor_type)
     if isinstance(href, ResolveFailed):
         return ResolveFailed(target, f"WebFinger answer has {href.reason}")
     if href is None:

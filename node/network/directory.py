@@ -36,7 +36,10 @@ _local = LocalActor.__table__  # type: ignore[attr-defined]
 _follow = Follow.__table__  # type: ignore[attr-defined]
 _outbox = OutboxActivity.__table__  # type: ignore[attr-defined]
 MAX_TAGS = 20
-MAX_URL = 1024  # network_hub.url
+#: The lengths of ``network_hub``'s columns (:class:`NetworkHub`): ``handle``, ``title``
+#: and ``sort_key``; ``actor_uri`` and ``url``. Every value from a remote document is cut
+#: to fit; an actor id longer than its column cannot be stored, so it is not listed.
+TEXT, URI = 300, 1024
 
 
 def plain_text(markup: str) -> str:
@@ -70,25 +73,31 @@ def entry_values(document: Mapping[str, Any]) -> dict[str, Any]:
     """The directory columns a Group document gives."""
     uri = str(ref(document))
     username = str(document.get("preferredUsername") or "")
-    title = " ".join(str(document.get("name") or username or uri).split())[:300]
+    title = " ".join(str(document.get("name") or username or uri).split())[:TEXT]
     summary = sanitize_html(str(document.get("summary") or ""))
     tags = tags_of(document)
     url = ref(document.get("url"))
     return {
-        "handle": f"{username}@{host_of(uri)}"[:300] if username else "",
-        "title": title, "sort_key": title.lower(), "summary": summary,
+        "handle": f"{username}@{host_of(uri)}"[:TEXT] if username else "",
+        "title": title, "sort_key": sort_key(title), "summary": summary,
         "summary_text": plain_text(summary).lower(), "region": region_of(document),
         "tags": f" {' '.join(tags)} " if tags else "", "host": host_of(uri),
-        # a page URL longer than the column fits SQLite and not PostgreSQL: the id then
-        "url": url if url and url.startswith(("https://", "http://")) and len(url) <= MAX_URL
+        "url": url if url and url.startswith(("https://", "http://")) and len(url) <= URI
         else uri}
+
+
+def sort_key(title: str) -> str:
+    """The page order of a title: lower case, cut to the column's length after lowering,
+    which can lengthen it (``"İ".lower()`` is two characters): PostgreSQL refuses a
+    value longer than ``VARCHAR(300)``, where SQLite stores anything."""
+    return title.lower()[:TEXT]
 
 
 def learn_group(conn: Connection, document: Mapping[str, Any], now: datetime, *,
                 followers: int | None = None, local: bool = False) -> None:
     """Add or refresh the directory entry of the Group ``document`` describes."""
     uri = ref(document)
-    if uri is None or document.get("type") != "Group":
+    if uri is None or len(uri) > URI or document.get("type") != "Group":
         return
     if document.get("discoverable") is False and not local:
         # the Group opts out of directories (Mastodon's, Mobilizon's ``discoverable``),
@@ -138,6 +147,8 @@ def heard_of(conn: Connection, hub_uri: str, when: datetime, now: datetime) -> N
     forward; a hub not yet known enters as a placeholder the refresh task fetches
     (``refreshed_at`` is empty)."""
     when = min(when, now)
+    if len(hub_uri) > URI:
+        return
     known = conn.execute(select(_hub.c.id, _hub.c.last_activity)
                          .where(_hub.c.actor_uri == hub_uri)).first()
     if known is not None:
@@ -146,7 +157,8 @@ def heard_of(conn: Connection, hub_uri: str, when: datetime, now: datetime) -> N
             conn.execute(update(_hub).where(_hub.c.id == known.id).values(last_activity=when))
     else:
         conn.execute(insert(_hub).values(
-            actor_uri=hub_uri, local=False, handle="", title=hub_uri, sort_key=hub_uri.lower(),
+            actor_uri=hub_uri, local=False, handle="", title=hub_uri[:TEXT],
+            sort_key=sort_key(hub_uri),
             summary="", summary_text="", region="", tags="", host=host_of(hub_uri),
             url=hub_uri, last_activity=when, created_at=now))
 

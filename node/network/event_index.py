@@ -89,7 +89,7 @@ def index_event(conn: Connection, uri: str, doc: Mapping[str, Any], *, hub: str 
         unindex_event(conn, uri)
         return False
     start, end = times
-    region = (place_region(doc.get("location")) or hub_region(conn, hub)).lower()
+    region = (place_region(doc.get("location")) or hub_region(conn, hub)).lower()[:200]
     values = {"kind": "call" if doc.get("itemKind") == "call" else "event",
               "starts_at": start, "ends_at": end, "long": end - start > SPAN,
               "region": region, "title": _text(doc.get("name"))[:200],

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from node.activitypub.actors import LookupFailed
 from node.activitypub.fetch import FetchFailed
@@ -27,6 +27,7 @@ from node.activitypub.models import Follow, LocalActor, RemoteActor
 from node.activitypub.resolve import JRD_ACCEPT, JRD_MEDIA_TYPES, resolve_account, self_link
 from node.activitypub.urls import split_url
 from node.activitypub.vocab import PUBLIC, activity, without_context
+from node.db import upsert_insert
 from node.hosts import BadURL
 from node.network.models import NetworkPeer
 from node.network.refusal import NetworkRefusal
@@ -126,12 +127,9 @@ async def peer_to_unfollow(node: Node, target: str) -> FollowTarget:
 
 
 def remember_peer(conn: Connection, actor_uri: str, kind: str, now: datetime) -> None:
-    found = conn.execute(select(_peer.c.id).where(_peer.c.actor_uri == actor_uri)).first()
-    if found is None:
-        conn.execute(insert(_peer).values(actor_uri=actor_uri, kind=kind, created_at=now,
-                                          received=0))
-    else:
-        conn.execute(update(_peer).where(_peer.c.id == found.id).values(kind=kind))
+    conn.execute(upsert_insert(conn.dialect.name, _peer).values(
+        actor_uri=actor_uri, kind=kind, created_at=now, received=0)
+        .on_conflict_do_update(index_elements=["actor_uri"], set_={"kind": kind}))
 
 
 def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bool,
@@ -152,11 +150,20 @@ def follow_peer(node: Node, conn: Connection, target: FollowTarget, *, relay: bo
     if existing is not None and existing.state in ("pending", "accepted"):
         raise NetworkRefusal("this node already follows %(uri)s (%(state)s)", uri=target.uri,
                              state=existing.state)
-    if existing is None:
-        conn.execute(insert(_follow).values(follower=me.uri, following=target.uri,
-                                            created_at=now, **values))
+    if existing is None:  # a concurrent submit that claimed the pair first wins
+        claimed = conn.execute(upsert_insert(conn.dialect.name, _follow).values(
+            follower=me.uri, following=target.uri, created_at=now, **values)
+            .on_conflict_do_nothing(index_elements=["follower", "following"])
+            .returning(_follow.c.id)).first() is not None
     else:
-        conn.execute(update(_follow).where(_follow.c.id == existing.id).values(**values))
+        claimed = conn.execute(update(_follow).where(
+            _follow.c.id == existing.id, _follow.c.state == "rejected").values(**values)
+        ).rowcount == 1
+    if not claimed:
+        state = conn.execute(select(_follow.c.state).where(
+            _follow.c.follower == me.uri, _follow.c.following == target.uri)).scalar()
+        raise NetworkRefusal("this node already follows %(uri)s (%(state)s)", uri=target.uri,
+                             state=state or "pending")
     remember_peer(conn, target.uri, kind or ("relay" if relay else "node"), now)
     document = (relay_follow(follow_id=follow_id, node_uri=me.uri, relay_uri=target.uri)
                 if relay else activity("Follow", id=follow_id, actor=me.uri,

@@ -36,13 +36,16 @@ _peer = NetworkPeer.__table__  # type: ignore[attr-defined]
 async def resolve_source(node: Node, target: str) -> str:
     """The actor URI ``target`` names: an address through WebFinger, a site URL through
     FEP-d556, an actor or profile URL through its document."""
-    if target.startswith("!"):  # Lemmy writes a community's address with a "!"
+    typed, community = target, target.startswith("!")  # Lemmy's community address
+    if community:
         target = "@" + target[1:]
     if site_url(target) is not None:
         return await resolve_node(node, target)
-    resolved = await resolve_account(node.services.fetcher, target)
+    # a person and a community may share the name: the "!" asks for the community
+    resolved = await resolve_account(node.services.fetcher, target,
+                                     "Group" if community else None)
     if not isinstance(resolved, str):
-        raise NetworkRefusal("cannot find %(target)s: %(reason)s", target=target,
+        raise NetworkRefusal("cannot find %(target)s: %(reason)s", target=typed,
                              reason=resolved.reason)
     return resolved
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -30,12 +31,15 @@ from node.web.forms import read_form, verify_session_form
 from node.web.hub_forms import field
 from node.web.i18n import N_, Text, refusal
 from node.web.item_targets_view import targets_path
+from node.web.network_directory import ACCOUNT
 from node.web.queries import ActorLink, local_actors
+from node.web.target_picks import describe, picked
 from node.web.templating import render
 
 MAX_TEXT = 5000
 MAX_HUBS = 20
 POSTED = "/account?posted=1"
+FIND = urlencode({"post_kind": ACCOUNT})  # the directory's "Post here" comes back here
 
 
 def _hubs(engine: Engine, host: str) -> list[ActorLink]:
@@ -43,15 +47,22 @@ def _hubs(engine: Engine, host: str) -> list[ActorLink]:
         return local_actors(conn, "group", host)
 
 
-def _page_data(engine: Engine, host: str, actor_uri: str) -> dict[str, Any]:
-    """The compose form offers only the hubs that take the organizer's post: a hub for
-    members only is not offered to someone who is no member (it was, and the post was
-    then refused with the text lost from view)."""
+def _page_data(engine: Engine, base_url: str, host: str, actor_uri: str,
+               chosen: Sequence[str]) -> dict[str, Any]:
+    """The page's lists. The compose form offers only the hubs that take the organizer's
+    post: a hub for members only is not offered to someone who is no member (it was, and
+    the post was then refused with the text lost from view). ``chosen``: hubs ticked from
+    the directory (``?to=``, or the ``pick`` boxes of a refused form), a hub of this node
+    ticked among "Post into hubs", one of another node offered as the hub compose forms
+    offer it (:func:`node.web.target_picks.describe`)."""
     with engine.connect() as conn:
         hubs = local_actors(conn, "group", host)
-        open_to = postable_hubs(conn, [h.username for h in hubs], actor_uri)
+        names = {h.username for h in hubs}
+        open_to = postable_hubs(conn, list(names), actor_uri)
         return {"hubs": [h for h in hubs if h.username in open_to],
-                "your_hubs": your_hubs(conn, actor_uri)}
+                "your_hubs": your_hubs(conn, actor_uri),
+                "chosen_here": [v for v in chosen if v in open_to],
+                "picks": [describe(conn, v, base_url) for v in chosen if v not in names]}
 
 
 SAVED = {"profile": N_("Your settings are saved."), "password": N_("Your password is changed.")}
@@ -62,10 +73,14 @@ async def account_response(request: Request, login: Login, *, status: int = 200,
     """The account page; ``values`` carry a refused form's error (``error_for`` names the
     form: post, profile or password) and what was typed."""
     node = node_of(request)
-    data = await run_in_threadpool(_page_data, node.engine, node.settings.host,
-                                   login.actor.uri)
+    chosen = values.pop("chosen", None)
+    if chosen is None:
+        chosen = picked(request.query_params.getlist("to"), node.settings.url)
+    data = await run_in_threadpool(_page_data, node.engine, node.settings.url,
+                                   node.settings.host, login.actor.uri, chosen)
     saved = SAVED.get(request.query_params.get("saved", ""), "")
-    context = {**data, "text": "", "selected": [], "elsewhere": "", "error": "", "error_for": "",
+    context = {**data, "text": "", "selected": data["chosen_here"], "elsewhere": "",
+               "error": "", "error_for": "", "find_hubs": f"/network/directory?{FIND}",
                "flash": saved, "posted": request.query_params.get("posted") == "1",
                "display_name": login.actor.display_name, "timezone": login.account.timezone,
                **values}
@@ -130,16 +145,17 @@ async def account_post(request: Request, login: Login) -> Response:
     if not error and (len(hubs) > MAX_HUBS or not set(hubs) <= known):
         error = N_("Choose hubs from the list on this page.")
     elsewhere = field(form, "elsewhere")
+    chosen = [v for v in picked(form.getlist("pick"), node.settings.url) if v not in known]
     if error:
         return await _page(request, status=400, text=text, selected=hubs, error=error,
-                           elsewhere=elsewhere)
-    try:  # hubs of other nodes by handle (cross-posting): looked up before the transaction
-        targets = await resolve_targets(node, split_targets(elsewhere))
+                           elsewhere=elsewhere, chosen=chosen)
+    try:  # hubs of other nodes, ticked or by handle: looked up before the transaction
+        targets = await resolve_targets(node, [*chosen, *split_targets(elsewhere)])
         remote, hubs = targets.remote, list(dict.fromkeys([*hubs, *targets.local]))
         uri = await _publish(request, login.actor, text, hubs, remote)
     except ValueError as exc:  # the publishing service refuses with a message for the author
         return await _page(request, status=400, text=text, selected=hubs, error=refusal(exc),
-                           elsewhere=elsewhere)
+                           elsewhere=elsewhere, chosen=chosen)
     if remote or len(hubs) > 1:  # a cross-post: where it stands in each hub
         return RedirectResponse(targets_path(node, uri), status_code=303)
     return RedirectResponse(POSTED, status_code=303)

@@ -106,10 +106,16 @@ def listed(node: Node, entry: DirectoryEntry) -> Listed:
                   name if entry.local and name else entry.uri)
 
 
+#: ``post_kind`` of the /account compose form's "Find a hub in the directory"
+ACCOUNT = "account"
+
+
 def posting(request: Request) -> dict[str, str]:
     """The hub and kind a compose form's "Find a hub in the directory" came from: kept
     by the page's links, so that "Post here" goes straight back to that form."""
     values = {k: request.query_params.get(k, "") for k in ("post_from", "post_kind")}
+    if values["post_kind"] == ACCOUNT:  # the /account form: posted as the person
+        return {"post_kind": ACCOUNT}
     if not USERNAME_RE.fullmatch(values["post_from"]) or values["post_kind"] not in KINDS:
         return {}
     return values
@@ -118,6 +124,8 @@ def posting(request: Request) -> dict[str, str]:
 def post_here(entry: Listed, posting: dict[str, str]) -> str:
     """Where "Post here" leads: the compose form the reader came from, else the page
     where they choose which of their hubs they post from."""
+    if posting.get("post_kind") == ACCOUNT:
+        return f"/account?{urlencode({'to': entry.pick})}#post-heading"
     if posting:
         return (f"/hubs/{posting['post_from']}/post/{posting['post_kind']}?"
                 + urlencode({"to": entry.pick}))

@@ -32,8 +32,9 @@ _hub = NetworkHub.__table__  # type: ignore[attr-defined]
 MAX_VALUE = 1024
 #: values of ``?to=`` or ``pick`` read at most (a form has at most 100 fields)
 MAX_EXAMINED = 100
-#: the groups of the list, in the order shown
-YOURS, LINKED, CHOSEN = "yours", "linked", "chosen"
+#: the groups of the list, in the order shown; UNKNOWN: chosen by a ``?to=`` link, but
+#: the directory does not know it (labelled so, never "from the directory")
+YOURS, LINKED, CHOSEN, UNKNOWN = "yours", "linked", "chosen", "unknown"
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,13 @@ def _known(conn: Connection, values: list[str], base_url: str) -> dict[str, Pick
 
 
 def describe(conn: Connection, value: str, base_url: str) -> Pick:
-    """The hub ``value`` names, as the directory knows it (else the value itself)."""
+    """The hub ``value`` names, as the directory knows it; else the value itself, in
+    the group :data:`UNKNOWN`: a ``?to=`` link may name any hub, and only what the
+    directory holds is shown as from it (the hub is looked up when the item is posted,
+    as one typed into "Also post in" is)."""
     local = "@" not in value and "/" not in value
     return _known(conn, [value], base_url).get(value) or Pick(
-        value, value, f"@{value}@{host_of(base_url)}" if local else value, local, CHOSEN, True
+        value, value, f"@{value}@{host_of(base_url)}" if local else value, local, UNKNOWN, True
     )
 
 

@@ -71,6 +71,8 @@ class FakeFediverse:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[httpx.Request] = field(default_factory=list)
     inbox_status: Callable[[httpx.Request], int] = lambda _request: 202
+    #: WebFinger answers by resource (``acct:user@host``); any other is a 404
+    webfinger: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_actor(self, host: str, username: str) -> FakeActor:
         actor = FakeActor(host, username)
@@ -85,6 +87,10 @@ class FakeFediverse:
         url = str(request.url)
         if request.method == "POST":
             return httpx.Response(self.inbox_status(request))
+        if request.url.path == "/.well-known/webfinger":
+            jrd = self.webfinger.get(request.url.params.get("resource", ""))
+            return httpx.Response(404) if jrd is None else httpx.Response(
+                200, content=orjson.dumps(jrd), headers={"Content-Type": "application/jrd+json"})
         actor = self.actors.get(url.split("#")[0])
         if actor is not None:
             return _activity_json(actor.document())

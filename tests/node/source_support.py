@@ -73,3 +73,12 @@ def gancio_create(event: dict[str, Any]) -> dict[str, Any]:
     create = load("gancio.example/create-bike-repair.json")
     create["object"] = event
     return create
+
+
+def lemmy_tenants(remote: FakeFediverse) -> PathActor:
+    """Lemmy's community ``!tenants@lemmy.example``, beside a user of the same name:
+    WebFinger answers the name with both (the recorded shape)."""
+    community = add(remote, "lemmy.example", "c/tenants", "Group")
+    add(remote, "lemmy.example", "u/tenants")
+    remote.webfinger["acct:tenants@lemmy.example"] = load("lemmy.example/webfinger-tenants.json")
+    return community

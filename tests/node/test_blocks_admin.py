@@ -14,7 +14,13 @@ from sqlalchemy import Engine, insert
 from starlette.testclient import TestClient
 
 from node.activitypub.federation_policy import Rules
-from node.activitypub.federation_store import FederationPolicy, FederationRule, add_rule, bump
+from node.activitypub.federation_store import (
+    FederationPolicy,
+    FederationRule,
+    add_rule,
+    bump,
+    read_state,
+)
 from node.activitypub.models import RemoteActor
 from node.clock import Clock
 from node.db import make_engine
@@ -237,3 +243,27 @@ def test_an_account_named_at_a_refused_address_is_never_fetched(h: Harness) -> N
     assert not [r for r in h.remote.received
                 if r.url.host in ("127.0.0.1", "169.254.169.254", "::1", "::ffff:a00:1")]
     assert rows(h, _RULES) == []
+def _legacy_block(h: Harness, target: str) -> None:
+    """A block stored as typed, as blocks were before they were resolved to actor ids."""
+    with h.node.engine.begin() as conn:
+        add_rule(conn, "actor", target, "threats", NOW)
+    h.node.services.policy.invalidate()
+
+
+def test_an_old_block_by_profile_url_matches_a_cached_account(h: Harness) -> None:
+    troll = h.remote.add_actor("ok.example", "troll")
+    assert h.post_activity(troll, create(troll, 1, "hello", h)).status_code == 202  # cached
+    _legacy_block(h, "https://ok.example/@troll")
+    assert h.post_activity(troll, create(troll, 2, "again", h)).status_code == 403
+    assert troll.uri in h.node.services.policy.rules().blocked_actors
+
+
+def test_an_old_block_by_profile_url_matches_once_the_account_is_cached(h: Harness) -> None:
+    _legacy_block(h, "https://ok.example/@troll")
+    troll = h.remote.add_actor("ok.example", "troll")
+    before = h.node.services.policy.rules().version
+    h.post_activity(troll, create(troll, 1, "hello", h))  # its key is fetched: cached
+    with h.node.engine.connect() as conn:
+        assert read_state(conn)[1] > before  # every process reloads at its next look
+    h.node.services.policy.invalidate()  # this one, without waiting for its ttl
+    assert h.post_activity(troll, create(troll, 2, "again", h)).status_code == 403

@@ -157,3 +157,43 @@ def test_post_here_from_the_directory(world: World) -> None:
     ) in found
     assert '<input type="hidden" name="post_kind" value="poll">' in found
     assert world.site.client.get("/network/post").status_code == 400
+
+
+def pick_label(page: str, value: str) -> str:
+    """The meta text of the compose form's pick ``value``, after its handle."""
+    row = page.split(f'name="pick" value="{value}"', 1)[1].split("</label>", 1)[0]
+    return html.unescape(row.split('<span class="meta">', 1)[1]).split("·", 1)[1]
+
+
+def test_a_hub_the_directory_does_not_know_is_not_labelled_from_it(world: World) -> None:
+    known = in_directory(world, OAK, "dockers", "Oakland Dockers")
+    unknown = "https://elsewhere.example/hubs/stranger"
+    world.site.sign_in("nate")
+    page = world.site.client.get(
+        "/hubs/portshutdown/post/update", params=[("to", known), ("to", unknown)]
+    ).text
+    assert ticks(page) == {known: True, unknown: True}
+    assert "from the directory" in pick_label(page, known)
+    assert "from the directory" not in pick_label(page, unknown)
+    assert "not in the directory: looked up when you post" in pick_label(page, unknown)
+    chooser = world.site.client.get("/network/post", params={"to": unknown}).text
+    assert 'id="not-in-directory"' in chooser and "not in this node's directory" in chooser
+    listed = world.site.client.get("/network/post", params={"to": known}).text
+    assert 'id="not-in-directory"' not in listed
+
+
+def test_the_account_form_offers_a_hub_chosen_in_the_directory(world: World) -> None:
+    oak = world.group(OAK, "dockers")
+    in_directory(world, OAK, "dockers", "Oakland Dockers")
+    world.site.sign_in("nate")
+    page = world.site.client.get("/account", params={"to": oak.uri}).text
+    assert ticks(page) == {oak.uri: True}
+    assert "from the directory" in pick_label(page, oak.uri) and "Oakland Dockers" in page
+    assert 'href="/network/directory?post_kind=account"' in page
+    refused = world.site.send("/account/post", {"text": "", "pick": oak.uri})
+    assert refused.status_code == 400 and ticks(refused.text) == {oak.uri: True}
+    posted = world.site.send("/account/post", {"text": "From my account", "pick": oak.uri})
+    assert posted.status_code == 303 and posted.headers["location"].endswith("/targets")
+    world.drain()
+    (note,) = created(world, OAK)
+    assert note["content"] == "<p>From my account</p>" and oak.uri in note["postedTo"]

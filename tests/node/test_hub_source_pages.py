@@ -15,6 +15,7 @@ from node.settings import Settings
 from tests.fakes.remote import FakeFediverse
 from tests.node.hub_pages_support import HTML, HUB, Site, open_site
 from tests.node.network_support import add_group
+from tests.node.source_support import lemmy_tenants
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 LINKS = f"/hubs/{HUB}/links"
@@ -79,3 +80,15 @@ def test_a_steward_follows_a_source_from_the_links_page(site: Site, remote: Fake
     assert "This hub follows no sources yet." in site.client.get(LINKS, headers=HTML).text
     unknown = site.send(f"/hubs/{HUB}/sources/remove", {"source": ana.uri})
     assert unknown.status_code == 400 and "is not a source of" in unknown.text
+
+
+def test_a_steward_follows_a_lemmy_community_by_its_bang_address(
+    site: Site, remote: FakeFediverse
+) -> None:
+    community = lemmy_tenants(remote)
+    site.sign_in("nate")
+    done = site.send(f"/hubs/{HUB}/sources/add", {"source": "!tenants@lemmy.example"})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=source-asked")
+    assert site.outbox() == ["Follow"]
+    listing = site.client.get(LINKS, headers=HTML).text
+    assert "@tenants@lemmy.example" in listing and community.uri in listing

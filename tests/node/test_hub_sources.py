@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.vocab import PUBLIC, activity
+from node.app import build_node
 from node.clock import Clock
 from node.hubs.hub.links import LinkTarget, link, links, set_hidden, unlink
 from node.hubs.hub.members import set_member
@@ -42,6 +44,7 @@ from tests.node.source_support import (
     add,
     follow_and_accept,
     gancio_create,
+    lemmy_tenants,
     mobilizon_announce,
 )
 from tests.node.web_support import add_organizer
@@ -483,3 +486,28 @@ def test_a_source_both_the_node_and_a_hub_follow_is_kept_once(h: Harness) -> Non
     (peer,) = rows(h, _peer, _peer.c.actor_uri == ana.uri)
     assert peer["received"] == 1
     assert len(rows(h, _network_item, _network_item.c.object_uri == note["id"])) == 1
+def test_a_lemmy_community_is_followed_by_its_bang_address(
+    h: Harness,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``!tenants@lemmy.example`` is the community, though a user shares its name (a
+    plain ``@tenants@lemmy.example`` stays ambiguous, and is refused as such)."""
+    community = lemmy_tenants(h.remote)
+    assert asyncio.run(find_hub_source(h.node, "!tenants@lemmy.example")).uri == community.uri
+    with pytest.raises(HubError, match="2 different rel=self links"):
+        asyncio.run(find_hub_source(h.node, "@tenants@lemmy.example"))
+    # the command, its node reaching the same fake fediverse
+    monkeypatch.setattr("node.app.build_node", partial(build_node, transport=h.remote.transport()))
+    flags = cli_flags(settings.database, tmp_path)
+    assert run_cli(["hub", "source", "add", HUB, "!tenants@lemmy.example"], flags, monkeypatch) == 0
+    assert f"asked to follow {community.uri}" in capsys.readouterr().out
+    assert states(h) == [(community.uri, "pending")]
+    assert run_cli(["hub", "source", "list", HUB], flags, monkeypatch) == 0
+    assert f"{community.uri}\tpending" in capsys.readouterr().out
+    remove = ["hub", "source", "remove", HUB, "!tenants@lemmy.example"]
+    assert run_cli(remove, flags, monkeypatch) == 0
+    assert f"no longer follows {community.uri}" in capsys.readouterr().out
+    assert states(h) == []

@@ -18,16 +18,18 @@ across an unlink and a new link); unlinking (``Undo{Follow}``) takes out the res
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from node.activitypub.actors import LookupFailed
 from node.activitypub.local_actors import USERNAME_RE
 from node.activitypub.models import Follow, LocalActor, RemoteActor
 from node.activitypub.resolve import ResolveFailed, parse_account, resolve_account
 from node.activitypub.vocab import activity, without_context
+from node.db import upsert_insert
 from node.hubs.hub.models import HubItem, HubSource
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget, load_hub
@@ -134,26 +136,51 @@ def link(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
                                "first"), name=target.name, uri=other.uri))
     if other.inbox is None and not _live_local_hub(conn, other.uri):
         raise HubError(Text(N_("no hub %(uri)s on this node"), uri=other.uri))
+    def already(state: str) -> HubError:
+        return HubError(Text(N_("%(name)s already asked to link %(uri)s (%(state)s)"),
+                             name=target.name, uri=other.uri, state=state))
+
+    return follow_once(node, conn, target, other, already)
+
+
+def follow_once(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
+                already: Callable[[str], HubError]) -> str:
+    """The hub's follow of ``other`` asked (:func:`ask_follow`), unless one is pending or
+    accepted: then ``already(state)`` is raised. A second identical submit racing the
+    first (a double click, two stewards at once) gets that same refusal, not a
+    unique-key error: whichever claims the row second finds it taken."""
     existing = conn.execute(select(_follow.c.id, _follow.c.state).where(
         _follow.c.follower == target.actor.uri, _follow.c.following == other.uri)).first()
     if existing is not None and existing.state in ("pending", "accepted"):
-        raise HubError(Text(N_("%(name)s already asked to link %(uri)s (%(state)s)"),
-                            name=target.name, uri=other.uri, state=existing.state))
-    return ask_follow(node, conn, target, other, existing.id if existing else None)
+        raise already(existing.state)
+    follow_id = ask_follow(node, conn, target, other, existing.id if existing else None)
+    if follow_id is None:
+        state = conn.execute(select(_follow.c.state).where(
+            _follow.c.follower == target.actor.uri, _follow.c.following == other.uri)).scalar()
+        raise already(str(state or "pending"))
+    return follow_id
 
 
 def ask_follow(node: Node, conn: Connection, target: HubTarget, other: LinkTarget,
-               existing: int | None) -> str:
-    """The hub's follow of ``other`` (row ``existing`` asked again), pending, and the
-    ``Follow`` to its inbox (none for a hub of this node): a link or a source."""
+               existing: int | None) -> str | None:
+    """The hub's follow of ``other`` (the rejected row ``existing`` asked again), pending,
+    and the ``Follow`` to its inbox (none for a hub of this node): a link or a source.
+    None when a concurrent transaction claimed the row first (``ON CONFLICT DO
+    NOTHING``; a rejected row no longer rejected): nothing is sent twice."""
     now, outbox = node.clock(), node.services.outbox
     follow_id = outbox.new_id("activities")
     values = {"activity_id": follow_id, "state": "pending", "updated_at": now}
     if existing is None:
-        conn.execute(insert(_follow).values(follower=target.actor.uri, following=other.uri,
-                                            created_at=now, **values))
+        claimed = conn.execute(
+            upsert_insert(conn.dialect.name, _follow)
+            .values(follower=target.actor.uri, following=other.uri, created_at=now, **values)
+            .on_conflict_do_nothing(index_elements=["follower", "following"])
+            .returning(_follow.c.id)).first() is not None
     else:
-        conn.execute(update(_follow).where(_follow.c.id == existing).values(**values))
+        claimed = conn.execute(update(_follow).where(
+            _follow.c.id == existing, _follow.c.state == "rejected").values(**values)).rowcount == 1
+    if not claimed:
+        return None
     if other.inbox is not None:
         document = activity("Follow", id=follow_id, actor=target.actor.uri,
                             object=other.uri, to=[other.uri])

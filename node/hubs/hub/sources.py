@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from node.activitypub.actors import LookupFailed
 from node.activitypub.models import Follow, RemoteActor
 from node.activitypub.remote_actor import RemoteActorInfo
 from node.activitypub.resolve import parse_account
-from node.hubs.hub.links import LinkTarget, ask_follow, local_hub_uri, unfollow
+from node.db import upsert_insert
+from node.hubs.hub.links import LinkTarget, follow_once, local_hub_uri, unfollow
 from node.hubs.hub.models import HubSource
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget
@@ -110,31 +111,23 @@ def add_source(
 ) -> str:
     """Follow ``source`` as the hub: a pending follow, its ``Follow``, a ``hub_source``."""
     require_steward(conn, target, by)
-    existing = conn.execute(
-        select(_follow.c.id, _follow.c.state).where(
-            _follow.c.follower == target.actor.uri, _follow.c.following == source.uri
-        )
-    ).first()
-    if existing is not None and existing.state in ("pending", "accepted"):
-        raise HubError(
+
+    def already(state: str) -> HubError:
+        return HubError(
             Text(
                 N_("%(name)s already follows %(uri)s (%(state)s)"),
                 name=target.name,
                 uri=source.uri,
-                state=existing.state,
+                state=state,
             )
         )
-    follow_id = ask_follow(node, conn, target, source, existing.id if existing else None)
-    if not conn.execute(
-        select(_source.c.id).where(
-            _source.c.hub_id == target.hub.id, _source.c.actor_uri == source.uri
-        )
-    ).first():
-        conn.execute(
-            insert(_source).values(
-                hub_id=target.hub.id, actor_uri=source.uri, created_at=node.clock()
-            )
-        )
+
+    follow_id = follow_once(node, conn, target, source, already)
+    conn.execute(
+        upsert_insert(conn.dialect.name, _source)
+        .values(hub_id=target.hub.id, actor_uri=source.uri, created_at=node.clock())
+        .on_conflict_do_nothing(index_elements=["hub_id", "actor_uri"])
+    )
     return follow_id
 
 
