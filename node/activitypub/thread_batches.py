@@ -33,8 +33,14 @@ MAX_BATCH = 32
 class ThreadBatches(Generic[A, R]):
     """``await batches.run(arg)`` is ``fn(arg)``, computed on a thread of its own."""
 
-    def __init__(self, fn: Callable[[A], R], *, threads: int = THREADS,
-                 max_batch: int = MAX_BATCH, name: str = "batch") -> None:
+    def __init__(
+        self,
+        fn: Callable[[A], R],
+        *,
+        threads: int = THREADS,
+        max_batch: int = MAX_BATCH,
+        name: str = "batch",
+    ) -> None:
         if threads < 1 or max_batch < 1:
             raise ValueError("threads and max_batch must be positive")
         self._fn, self._threads, self._max_batch = fn, threads, max_batch
@@ -54,8 +60,8 @@ class ThreadBatches(Generic[A, R]):
     def _start(self) -> None:
         """Hand the waiting calls to a thread if one is free (else the next that frees)."""
         while self._waiting and self._running < self._threads:
-            batch = self._waiting[:self._max_batch]
-            del self._waiting[:self._max_batch]
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
             batch = [(arg, future) for arg, future in batch if not future.done()]
             if not batch:
                 continue
@@ -64,7 +70,8 @@ class ThreadBatches(Generic[A, R]):
             self._running += 1
             self.batches += 1
             done = asyncio.get_running_loop().run_in_executor(
-                self._executor, self._run_all, [arg for arg, _ in batch])
+                self._executor, self._run_all, [arg for arg, _ in batch]
+            )
             done.add_done_callback(partial(self._finished, batch))
 
     def _run_all(self, args: list[A]) -> list[tuple[bool, Any]]:
@@ -76,14 +83,23 @@ class ThreadBatches(Generic[A, R]):
                 outcomes.append((False, exc))
         return outcomes
 
-    def _finished(self, batch: list[tuple[A, asyncio.Future[R]]],
-                  outcome: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+    def _finished(
+        self,
+        batch: list[tuple[A, asyncio.Future[R]]],
+        outcome: asyncio.Future[list[tuple[bool, Any]]],
+    ) -> None:
         self._running -= 1
         try:
             results = outcome.result()
         except BaseException as exc:  # the executor failed (shut down): nobody waits forever
-            results = [(False, exc if isinstance(exc, Exception)
-                        else RuntimeError(f"{self._name} stopped: {exc!r}"))] * len(batch)
+            results = [
+                (
+                    False,
+                    exc
+                    if isinstance(exc, Exception)
+                    else RuntimeError(f"{self._name} stopped: {exc!r}"),
+                )
+            ] * len(batch)
         for (_, future), (ok, value) in zip(batch, results, strict=True):
             if future.done():  # the caller gave up (cancelled: a deadline)
                 continue

@@ -26,12 +26,18 @@ ANA = "https://mastodon.example/users/ana"
 
 
 def actor_document(uri: str) -> dict[str, Any]:
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": uri,
-            "type": "Person", "inbox": f"{uri}/inbox", "preferredUsername": "ana"}
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": uri,
+        "type": "Person",
+        "inbox": f"{uri}/inbox",
+        "preferredUsername": "ana",
+    }
 
 
 async def test_actor_fetches_are_signed_by_the_node_actor_off_the_event_loop(
-        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     requests: list[httpx.Request] = []
     signed_on: list[str] = []
     real_sign = app_module.sign_request
@@ -42,8 +48,11 @@ async def test_actor_fetches_are_signed_by_the_node_actor_off_the_event_loop(
 
     def remote(request: httpx.Request) -> httpx.Response:
         requests.append(request)
-        return httpx.Response(200, json=actor_document(str(request.url)),
-                              headers={"Content-Type": "application/activity+json"})
+        return httpx.Response(
+            200,
+            json=actor_document(str(request.url)),
+            headers={"Content-Type": "application/activity+json"},
+        )
 
     monkeypatch.setattr(app_module, "sign_request", recording_sign)
     node = build_node(settings, transport=httpx.MockTransport(remote), clock=fixed_clock(NOW))

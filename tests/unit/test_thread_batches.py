@@ -19,8 +19,7 @@ async def test_each_caller_gets_its_own_result_computed_on_another_thread() -> N
         return n * n
 
     batches = ThreadBatches(square, threads=1)
-    assert await asyncio.gather(*(batches.run(n) for n in range(10))) == [
-        n * n for n in range(10)]
+    assert await asyncio.gather(*(batches.run(n) for n in range(10))) == [n * n for n in range(10)]
     assert seen and loop_thread not in seen
     batches.close()
 
@@ -52,8 +51,7 @@ async def test_a_failing_call_fails_alone() -> None:
         return n
 
     batches = ThreadBatches(picky, threads=1)
-    results = await asyncio.gather(*(batches.run(n) for n in range(6)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(batches.run(n) for n in range(6)), return_exceptions=True)
     assert results[:3] == [0, 1, 2] and results[4:] == [4, 5]
     assert isinstance(results[3], ValueError) and str(results[3]) == "cannot sign 3"
     batches.close()
