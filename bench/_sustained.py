@@ -15,8 +15,11 @@ processes: that rate is compared with the verify-only ceiling measured in the sa
 
 Printed: the timeline (every 5 s: sent/s, accepted/s, processed/s, backlog), the steady
 window (from 10 s to the end of the stream) side by side, the backlog's growth over the
-second half of the stream, the probe against the ceiling, and how long the node took to
-finish the backlog afterwards.
+second half of the stream, the probe against the ceiling (and its latency, and how busy
+the event loop was meanwhile), how long the node took to finish the backlog afterwards,
+and the CPU of the (web) process's event loop thread per request: on a shared machine
+the rates follow the other processes' load, the CPU a request costs the loop much less.
+``--inbox-workers 0`` measures acceptance alone (nothing is processed, no drain).
 """
 
 from __future__ import annotations
@@ -145,7 +148,10 @@ async def stream(opts: argparse.Namespace, node: bench.Child, url: str, signed: 
         result.client_cpu, result.server_cpu = cpu, server_cpu
         result.loop_cpu = node.cpu_seconds(main_thread=True) - loop_at_start
         result.others_cpu = bench.machine_busy() - busy - cpu - server_cpu
-        await drain_backlog(node, result, started, opts)
+        if opts.inbox_workers:  # (none: acceptance alone, the backlog stays)
+            await drain_backlog(node, result, started, opts)
+        else:
+            await asyncio.sleep(1.5)  # one more sample after the stream
         result.total_cpu = node.cpu_seconds() - cpu_at_start
         sampler.cancel()
     finally:
@@ -301,7 +307,8 @@ async def measure(opts: argparse.Namespace, tmp: Path, alice: bench.Sender,
         await bench.post_all(node, probe[-1:], 1, opts.limit)  # alice's key, cached
         fetched_before = (await bench.get_json(f"{actor.base}/stats"))["served"]
         await bench.wait_quiet(opts.wait_quiet)
-        with bench.profiled(node.process.pid, bench.profile_path(opts, "sustained")):
+        with bench.profiled(node.process.pid,
+                            bench.profile_path(opts, "sustained-split" if split else "sustained")):
             result = await stream(opts, node, url, signed, probe[:-1] if opts.probe else [])
         stats = await bench.get_json(f"{actor.base}/stats")
         engine = make_engine(url)
