@@ -15,8 +15,11 @@ processes: that rate is compared with the verify-only ceiling measured in the sa
 
 Printed: the timeline (every 5 s: sent/s, accepted/s, processed/s, backlog), the steady
 window (from 10 s to the end of the stream) side by side, the backlog's growth over the
-second half of the stream, the probe against the ceiling, and how long the node took to
-finish the backlog afterwards.
+second half of the stream, the probe against the ceiling (and its latency, and how busy
+the event loop was meanwhile), how long the node took to finish the backlog afterwards,
+and the CPU of the (web) process's event loop thread per request: on a shared machine
+the rates follow the other processes' load, the CPU a request costs the loop much less.
+``--inbox-workers 0`` measures acceptance alone (nothing is processed, no drain).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Stream:
     probe: bench.Load | None = None
     ended: float = 0.0  # seconds: the last request of the stream answered
     server_cpu: float = 0.0  # during the stream
+    loop_cpu: float = 0.0  # the (web) process's event loop thread alone, during the stream
     total_cpu: float = 0.0  # from the stream's start until the backlog was empty
     client_cpu: float = 0.0
     others_cpu: float = 0.0
@@ -125,7 +129,7 @@ async def stream(opts: argparse.Namespace, node: bench.Child, url: str, signed: 
     tasks: list[asyncio.Task[None]] = []
     try:
         cpu, server_cpu, busy = time.process_time(), node.cpu_seconds(), bench.machine_busy()
-        cpu_at_start = server_cpu
+        cpu_at_start, loop_at_start = server_cpu, node.cpu_seconds(main_thread=True)
         started = time.perf_counter()
         sampler = asyncio.create_task(sample(started))
         prober = asyncio.create_task(fire_probe()) if probe else None
@@ -142,8 +146,12 @@ async def stream(opts: argparse.Namespace, node: bench.Child, url: str, signed: 
         result.ended = time.perf_counter() - started
         cpu, server_cpu = time.process_time() - cpu, node.cpu_seconds() - server_cpu
         result.client_cpu, result.server_cpu = cpu, server_cpu
+        result.loop_cpu = node.cpu_seconds(main_thread=True) - loop_at_start
         result.others_cpu = bench.machine_busy() - busy - cpu - server_cpu
-        await drain_backlog(node, result, started, opts)
+        if opts.inbox_workers:  # (none: acceptance alone, the backlog stays)
+            await drain_backlog(node, result, started, opts)
+        else:
+            await asyncio.sleep(1.5)  # one more sample after the stream
         result.total_cpu = node.cpu_seconds() - cpu_at_start
         sampler.cancel()
     finally:
@@ -223,6 +231,9 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
           f"({result.server_cpu / max(1, result.statuses.count(202) + probe) * 1000:.2f} ms "
           f"per request incl. processing so far), client {result.client_cpu / result.ended:.0%}"
           f", others {result.others_cpu / result.ended:.0%} of a core")
+    loop_ms = result.loop_cpu * 1000 / max(1, result.statuses.count(202) + probe)
+    print(f"stream: the (web) process's event loop thread {result.loop_cpu:.1f} s of CPU "
+          f"({loop_ms:.2f} ms per request), busy {result.loop_cpu / result.ended:.0%} of the wall")
     handled = max(1, result.statuses.count(202) + probe)
     print(f"all in: server CPU {result.total_cpu:.1f} s until the backlog was empty "
           f"({result.total_cpu / handled * 1000:.2f} ms per request, accepted and processed;"
@@ -234,7 +245,8 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
                "server CPU ms/request": result.server_cpu * 1000 / max(
                    1, result.statuses.count(202) + probe),
                "drained s after the stream": samples[-1].at - result.ended,
-               "server CPU ms/request, all in": result.total_cpu * 1000 / handled}
+               "server CPU ms/request, all in": result.total_cpu * 1000 / handled,
+               "event loop CPU ms/request": loop_ms}
     if result.probe is not None:
         probe_rate = rate(result.probe.accepted, result.probe.wall)
         ratio = probe_rate / ceiling_rate
@@ -242,6 +254,9 @@ def report(opts: argparse.Namespace, result: Stream, ceiling: bench.Load,
         print(f"acceptance while processing (probe): {probe_rate:,.0f}/s = {ratio:.2f} of the "
               f"verify-only ceiling ({ceiling_rate:,.0f}/s); target >= 0.50: "
               f"{'met' if ratio >= 0.5 else 'MISSED'}")
+        print(f"probe: p50 {result.probe.percentile_ms(0.5):.1f} ms, p99 "
+              f"{result.probe.percentile_ms(0.99):.1f} ms, the event loop busy "
+              f"{result.probe.loop_cpu / result.probe.wall:.0%} of its {result.probe.wall:.2f} s")
         bench.check("probe", result.probe, failures)
     print(f"processing target (>= 300 cold Follows/s sustained): "
           f"{'met' if processed_rate >= 300 else 'MISSED'} ({processed_rate:,.0f}/s); "
@@ -292,7 +307,8 @@ async def measure(opts: argparse.Namespace, tmp: Path, alice: bench.Sender,
         await bench.post_all(node, probe[-1:], 1, opts.limit)  # alice's key, cached
         fetched_before = (await bench.get_json(f"{actor.base}/stats"))["served"]
         await bench.wait_quiet(opts.wait_quiet)
-        with bench.profiled(node.process.pid, bench.profile_path(opts, "sustained")):
+        with bench.profiled(node.process.pid,
+                            bench.profile_path(opts, "sustained-split" if split else "sustained")):
             result = await stream(opts, node, url, signed, probe[:-1] if opts.probe else [])
         stats = await bench.get_json(f"{actor.base}/stats")
         engine = make_engine(url)

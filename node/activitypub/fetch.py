@@ -47,7 +47,9 @@ AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-Signer = Callable[[str, str, dict[str, str]], dict[str, str]]
+#: Signs a GET: (method, URL, headers) -> the headers to send (``app.NodeSigner``, which
+#: signs on a thread: :mod:`.thread_batches`)
+Signer = Callable[[str, str, dict[str, str]], Awaitable[dict[str, str]]]
 #: The federation policy's verdict on a URL (:mod:`.federation_store`): a reason to
 #: refuse, or None; the flag says whether the fetch is federation (signed) or a feed
 Gate = Callable[[str, bool], Awaitable[str | None]]
@@ -267,7 +269,7 @@ class SafeFetcher:
             raise BlockedAddress(f"{url}: {reason}")
         headers = {**extra, "Accept-Encoding": "gzip", "User-Agent": self._user_agent}
         if sign and self._sign is not None:
-            headers = self._sign("GET", url, headers)
+            headers = await self._sign("GET", url, headers)
         try:
             request = httpx.Request("GET", url, headers=headers)
         except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are ValueErrors

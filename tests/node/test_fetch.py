@@ -121,7 +121,7 @@ async def test_three_redirects_followed_and_signed_on_every_hop() -> None:
     remote.json(hops[3], note(hops[3]))
     signed: list[str] = []
 
-    def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+    async def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         signed.append(f"{method} {url}")
         return {**headers, "Signature": f"keyId=test,url={url}"}
 

@@ -109,7 +109,7 @@ def failed(result: Fetched | FetchFailed) -> FetchFailed:
 async def test_fetches_signed_over_one_kept_alive_connection(serve: Any) -> None:
     server, port = await serve(echo)
 
-    def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+    async def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         return {**headers, "Signature": f"sig of {method} {url}"}
 
     node = fetcher(allow_private=True, sign=sign)

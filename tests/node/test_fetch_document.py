@@ -51,7 +51,7 @@ async def test_fetches_raw_bytes_with_validators_and_no_signature() -> None:
     serve(remote, headers={"ETag": '"v1"', "Last-Modified": "Sat, 21 Nov 2026 11:00:00 GMT"})
     signed: list[str] = []
 
-    def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+    async def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         signed.append(url)
         return {**headers, "Signature": "x"}
 
