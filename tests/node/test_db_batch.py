@@ -70,13 +70,25 @@ async def test_a_failing_work_gets_its_error_and_the_others_commit(engine: Engin
 
 
 @pytest.mark.parametrize(("types", "runs"), [
-    (["Follow", "Follow", "Create", "Follow"], [2, 1, 1]),
-    (["Create", "Like", "Follow"], [1, 1, 1]),
-    (["Follow"] * 5, [5]),
+    # a lone Follow runs in order with its neighbours; two or more side by side
+    (["Follow", "Follow", "Create", "Follow"], [("side_by_side", 2), ("ordered", 2)]),
+    (["Create", "Like", "Follow"], [("ordered", 3)]),
+    (["Create", "Follow", "Follow", "Like"],
+     [("ordered", 1), ("side_by_side", 2), ("ordered", 1)]),
+    (["Follow"] * 5, [("side_by_side", 5)]),
     ([], []),
 ])
-def test_only_consecutive_follows_run_side_by_side(types: list[str], runs: list[int]) -> None:
+def test_only_consecutive_follows_run_side_by_side(types: list[str],
+                                                   runs: list[tuple[str, int]]) -> None:
     rows: list[Any] = [{"type": kind, "id": n, "attempts": 0} for n, kind in enumerate(types)]
     found = segments(rows)
-    assert [len(run) for run in found] == runs
-    assert [row["id"] for run in found for row in run] == list(range(len(types)))  # in order
+    assert [(kind, len(run)) for kind, run in found] == runs
+    assert [row["id"] for _, run in found for row in run] == list(range(len(types)))  # in order
+
+
+def test_an_item_tried_before_runs_alone() -> None:
+    rows: list[Any] = [{"type": kind, "id": n, "attempts": tried}
+                       for n, (kind, tried) in enumerate([("Create", 0), ("Create", 1),
+                                                          ("Create", 0), ("Follow", 2)])]
+    assert [(kind, [r["id"] for r in run]) for kind, run in segments(rows)] == [
+        ("ordered", [0]), ("retry", [1]), ("ordered", [2]), ("retry", [3])]
