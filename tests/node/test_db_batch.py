@@ -92,3 +92,37 @@ def test_an_item_tried_before_runs_alone() -> None:
                                                           ("Create", 0), ("Follow", 2)])]
     assert [(kind, [r["id"] for r in run]) for kind, run in segments(rows)] == [
         ("ordered", [0]), ("retry", [1]), ("ordered", [2]), ("retry", [3])]
+
+
+async def test_deferred_works_run_in_order_before_a_later_work_in_one_transaction(
+        engine: Engine) -> None:
+    batch = DbBatch(engine)
+    batch.ordered = True
+
+    def count(conn: Connection) -> int:
+        return len(conn.execute(select(_items.c.id)).all())
+
+    deferred = [batch.defer(add(n)) for n in range(3)]
+    assert not any(future.done() for future in deferred)  # nothing ran yet
+    assert await batch.run(count) == 3  # ran after the three and saw them
+    assert [future.result() for future in deferred] == [0, 1, 2]
+    assert batch.transactions == 1
+
+
+async def test_a_failing_deferred_work_gets_its_error_and_the_others_commit(
+        engine: Engine) -> None:
+    batch = DbBatch(engine)
+    before, bad, after = batch.defer(add(1)), batch.defer(fails), batch.defer(add(2))
+    await batch.flush()
+    assert (before.result(), after.result()) == (1, 2)
+    assert isinstance(bad.exception(), LookupError)
+    assert stored(engine) == {"https://x.example/1", "https://x.example/2"}
+
+
+async def test_flush_runs_what_was_deferred(engine: Engine) -> None:
+    batch = DbBatch(engine)
+    future = batch.defer(add(7))
+    await batch.flush()
+    assert future.result() == 7 and stored(engine) == {"https://x.example/7"}
+    await batch.flush()  # nothing left: no transaction
+    assert batch.transactions == 1
