@@ -81,7 +81,7 @@ class HandlerContext:
         """``db(work)``, read once per batch for ``(what, actor)``: for a read about a
         remote actor that only that actor's own items can change (does a local actor
         follow them). The worker drops an actor's answers before processing an item of
-        theirs that might change them (:data:`node.activitypub.inbox_worker.KEEPS_FACTS`);
+        theirs that might change them (:data:`node.activitypub.inbox_segments.KEEPS_FACTS`);
         ``work`` must only read."""
         if self.facts is None:
             return await self.db(work)

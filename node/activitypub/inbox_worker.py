@@ -33,6 +33,12 @@ from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
 from node.activitypub.inbox_reaper import reap_abandoned
+from node.activitypub.inbox_segments import (
+    Outcome,
+    Shared,
+    forget_facts,
+    segments,
+)
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
@@ -47,13 +53,6 @@ MAX_UNEXPECTED_ATTEMPTS = 3
 MAX_ERROR = 2000
 #: Errors that would only happen again: the item fails at once instead of being retried.
 PERMANENT = (RecursionError, MemoryError, UnicodeError, orjson.JSONDecodeError)
-Outcome = dict[str, Any]
-#: Item types whose items from distinct actors never depend on each other.
-INDEPENDENT = frozenset({"Follow"})
-#: Item types whose processing never changes what handlers read about their actor with
-#: ``ctx.read_about`` (whether a local actor, a hub or the newswire follows them): those
-#: answers are kept for the rest of the batch; any other item drops its actor's.
-KEEPS_FACTS = frozenset({"Create"})
 SIDE_BY_SIDE = 50
 PROCESSING_THREADS = 2
 REAP_EVERY = 30.0  # seconds between looks for items abandoned by a dead process
@@ -85,19 +84,6 @@ def failed(reason: str, attempts: int | None = None) -> Outcome:
     if attempts is not None:
         outcome["attempts"] = attempts
     return outcome
-
-
-@dataclass
-class Shared:
-    """What the items of one batch share: the group commit, the reads of items processed
-    side by side, the reads about their actors, and the works deferred by ordered items
-    (each with the outcome its handler gave, settled once the works ran)."""
-
-    batch: DbBatch | None = None
-    reads: SharedReads | None = None
-    facts: SharedReads | None = None
-    pending: list[tuple[RowMapping, list[asyncio.Future[Any]], Outcome]] = field(
-        default_factory=list)
 
 
 def handler_context(node: Node, item_id: int, recipient: str | None, *,
@@ -184,7 +170,7 @@ class InboxWorker:
                 if stop is not None and stop.is_set():
                     break
                 started = anyio.current_time()
-                _forget_facts(shared, segment)
+                forget_facts(shared, segment)
                 if kind == "retry":  # tried before, maybe the one that crashed
                     await batch.flush()  # what came before it runs before it
                     outcome = await self._guarded(segment[0], Shared(batch=alone))
@@ -195,7 +181,7 @@ class InboxWorker:
                     await self._in_order(segment, shared, outcomes)
                 else:
                     await self._side_by_side(segment, batch, outcomes)
-                _forget_facts(shared, segment)  # what they read may have changed
+                forget_facts(shared, segment)  # what they read may have changed
                 if self.fair is not None:
                     await self.fair.pace(anyio.current_time() - started)
             await batch.flush()
@@ -218,9 +204,9 @@ class InboxWorker:
         try:
             for row in segment:
                 deferred: list[asyncio.Future[Any]] = []
-                _forget_facts(shared, [row])
+                forget_facts(shared, [row])
                 outcome = await self._guarded(row, shared, deferred)
-                _forget_facts(shared, [row])  # a read after its work sees its work
+                forget_facts(shared, [row])  # a read after its work sees its work
                 if deferred:
                     shared.pending.append((row, deferred, outcome))
                 else:
@@ -363,36 +349,6 @@ class InboxWorker:
     def _release_together(self, outcomes: list[tuple[int, Outcome]]) -> None:
         with self.node.engine.begin() as conn:
             release_many(conn, _items, self.worker_id, outcomes)
-
-
-def segments(rows: list[RowMapping]) -> list[tuple[str, list[RowMapping]]]:
-    """``rows`` cut into runs, the order kept: ``side_by_side`` for two or more consecutive
-    new items of an :data:`INDEPENDENT` type; ``retry`` for an item tried before, alone;
-    ``ordered`` for a run of the other new items (processed one after the other)."""
-    runs: list[tuple[str, list[RowMapping]]] = []
-    for row in rows:
-        kind = "retry" if row["attempts"] else (
-            "side_by_side" if row["type"] in INDEPENDENT else "ordered")
-        if runs and kind != "retry" and runs[-1][0] == kind:
-            runs[-1][1].append(row)
-        else:
-            runs.append((kind, [row]))
-    merged: list[tuple[str, list[RowMapping]]] = []
-    for kind, run in runs:  # a lone Follow runs in order with its neighbours
-        kind = "ordered" if kind == "side_by_side" and len(run) == 1 else kind
-        if merged and kind == "ordered" and merged[-1][0] == "ordered":
-            merged[-1][1].extend(run)
-        else:
-            merged.append((kind, run))
-    return merged
-
-
-def _forget_facts(shared: Shared, rows: list[RowMapping]) -> None:
-    """Drop what the batch read about the actors of ``rows`` that may change it."""
-    if shared.facts is not None:
-        for row in rows:
-            if row["type"] not in KEEPS_FACTS:
-                shared.facts.forget(row["actor"])
 
 
 def _renders(exc: BaseException) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
 from node.activitypub.db_batch import DbBatch
-from node.activitypub.inbox_worker import segments
+from node.activitypub.inbox_segments import segments
 from node.activitypub.models import InboxItem
 from tests.conftest import NOW
 
