@@ -8,10 +8,19 @@ inbox worker processes independent items side by side (:mod:`.inbox_worker`), th
 works are collected here and run together: one thread hop, one transaction, one commit
 (issue 7, 1.13: "storing an actor and recording a follow are batched").
 
+Items that must run in order (one actor's Creates, or any items but new Follows) cannot
+wait for each other's commits without paying a thread hop, a transaction and a few
+turns of a congested loop each: 3,000 Creates of one actor were processed at 100-150 a
+second beside a stream of Follows (issue 7, 1.13, bench/RESULTS.md session 7). Their
+handlers hand their last work in with :meth:`DbBatch.defer` instead (``ctx.record``):
+it is queued without waiting, the next item starts at once, and the queued works run
+in the order they were handed in, before any other work of this batch, at the next
+group (or :meth:`DbBatch.flush`) -- one hop, one transaction for a run of such items.
+
 Should any work of the group raise, the transaction is rolled back and each work runs
-again in its own transaction, so one failing item never takes the others' rows with it
-and every caller gets its own result or exception. A work may therefore run twice:
-works only touch the database (the handlers' contract).
+again in its own transaction, in order, so one failing item never takes the others' rows
+with it and every caller gets its own result or exception. A work may therefore run
+twice: works only touch the database (the handlers' contract).
 """
 
 from __future__ import annotations
@@ -41,8 +50,26 @@ class DbBatch:
         self._limiter = limiter
         self._gather_turns = gather_turns  # 0: nobody runs beside the caller (one item)
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._deferred: list[tuple[Work, asyncio.Future[Any]]] = []
         self._one_at_a_time = anyio.Lock()
         self.transactions = 0  # how many were committed (tests and the benchmark read it)
+        #: set while items that must run in order are processed: handlers' last works
+        #: are deferred (:meth:`defer`) and a work asked for now runs at once, nobody
+        #: else being there to join it
+        self.ordered = False
+
+    def defer(self, work: Work) -> asyncio.Future[Any]:
+        """Queue ``work`` to run before any work handed in after it, without waiting;
+        its result (or exception) is set on the returned future once its group ran.
+        The caller never waits for it: it is read after :meth:`flush`."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._deferred.append((work, future))
+        return future
+
+    async def flush(self) -> None:
+        """Run the deferred works now (one group), if there are any."""
+        if self._deferred:
+            await self.run(_nothing)
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)``'s result once its transaction committed (or what it raised)."""
@@ -56,9 +83,9 @@ class DbBatch:
         return result
 
     async def _lead(self) -> None:
-        for _ in range(self._gather_turns):
+        for _ in range(0 if self.ordered else self._gather_turns):
             await anyio.lowlevel.checkpoint()
-        group, self._queue = self._queue, []
+        group, self._queue, self._deferred = [*self._deferred, *self._queue], [], []
         try:
             outcomes = await anyio.to_thread.run_sync(self._run_group, [w for w, _ in group],
                                                       limiter=self._limiter)
@@ -97,6 +124,10 @@ class DbBatch:
             return False, exc
 
 
+def _nothing(conn: Connection) -> None:
+    """The work :meth:`DbBatch.flush` runs after the deferred ones."""
+
+
 class SharedReads:
     """Reads that items processed side by side share: the first asks, the rest wait for
     its answer instead of asking again.
@@ -113,6 +144,12 @@ class SharedReads:
         self._answers: dict[Hashable, Any] = {}
         self._asking: dict[Hashable, anyio.Event] = {}
         self.asked = 0  # reads actually made (tests read it)
+
+    def forget(self, first: Hashable) -> None:
+        """Drop the answers whose key is a tuple starting with ``first`` (an actor whose
+        item may change them is about to be processed)."""
+        for key in [k for k in self._answers if isinstance(k, tuple) and k[:1] == (first,)]:
+            del self._answers[key]
 
     async def read(self, key: Hashable, ask: Callable[[], Awaitable[T]]) -> T:
         """The answer of ``ask()`` for ``key``, asked at most once while it succeeds."""

@@ -15,11 +15,12 @@ never claimed again and again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,12 @@ from node.activitypub.dispatch import Ignore, Retry
 from node.activitypub.fair_share import FairShare
 from node.activitypub.handling import HandlerContext
 from node.activitypub.inbox_reaper import reap_abandoned
+from node.activitypub.inbox_segments import (
+    Outcome,
+    Shared,
+    forget_facts,
+    segments,
+)
 from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.incoming_proofs import proof_problem
 from node.activitypub.models import InboxItem
@@ -46,9 +53,6 @@ MAX_UNEXPECTED_ATTEMPTS = 3
 MAX_ERROR = 2000
 #: Errors that would only happen again: the item fails at once instead of being retried.
 PERMANENT = (RecursionError, MemoryError, UnicodeError, orjson.JSONDecodeError)
-Outcome = dict[str, Any]
-#: Item types whose items from distinct actors never depend on each other.
-INDEPENDENT = frozenset({"Follow"})
 SIDE_BY_SIDE = 50
 PROCESSING_THREADS = 2
 REAP_EVERY = 30.0  # seconds between looks for items abandoned by a dead process
@@ -84,15 +88,18 @@ def failed(reason: str, attempts: int | None = None) -> Outcome:
 
 def handler_context(node: Node, item_id: int, recipient: str | None, *,
                     batch: DbBatch | None = None,
-                    reads: SharedReads | None = None) -> HandlerContext:
+                    reads: SharedReads | None = None,
+                    facts: SharedReads | None = None) -> HandlerContext:
     """The services of ``node`` a handler may use, for one stored item (never the node);
-    ``batch`` routes its database work into a group commit while items run side by side,
-    and ``reads`` lets them share what they all read (the followed actor)."""
+    ``batch`` routes its database work into a group commit (while items run side by side,
+    or defers its last work while they run in order), ``reads`` lets items side by side
+    share what they all read (the followed actor) and ``facts`` the batch's items what
+    they read about their actors."""
     services = node.services
     return HandlerContext(engine=node.engine, clock=node.clock, base_url=node.settings.url,
                           fetcher=services.fetcher, actors=services.actors,
                           outbox=services.outbox, item_id=item_id, recipient=recipient,
-                          batch=batch, policy=services.policy, reads=reads)
+                          batch=batch, policy=services.policy, reads=reads, facts=facts)
 
 
 @dataclass
@@ -140,9 +147,13 @@ class InboxWorker:
         Consecutive items that cannot depend on each other (Follows from distinct actors)
         are processed side by side, at most :data:`SIDE_BY_SIDE` at a time, their fetches
         overlapping and their database work committed together (:class:`DbBatch`); the
-        items of one actor always run in order. The batch's outcomes are recorded
-        together, in one transaction (as the delivery worker does); an item whose outcome
-        was not recorded (the process died) is claimed again when its claim expires.
+        items of one actor always run in order. Other new items run one after the other,
+        each handler's last database work deferred (``ctx.record``) so that the next item
+        starts at once, the deferred works running in order in one transaction before any
+        later work: a run of one actor's Creates costs one thread hop, not one each. The
+        batch's outcomes are recorded together, in one transaction (as the delivery worker
+        does); an item whose outcome was not recorded (the process died) is claimed again
+        when its claim expires.
 
         Stopping (``stop`` set, or cancelled: SIGTERM) ends the batch after the segment
         in hand, records what was done and puts the items not done back in the queue,
@@ -153,23 +164,29 @@ class InboxWorker:
         recorded: set[int] = set()
         batch = DbBatch(self.node.engine, self.threads)
         alone = DbBatch(self.node.engine, self.threads, gather_turns=0)  # one item: no wait
+        shared = Shared(batch=batch, facts=SharedReads())
         try:
-            for segment in segments(rows):
+            for kind, segment in segments(rows):
                 if stop is not None and stop.is_set():
                     break
                 started = anyio.current_time()
-                if segment[0]["attempts"] > 0:  # tried before, maybe the one that crashed
-                    outcome = await self._guarded(segment[0], alone)
+                forget_facts(shared, segment)
+                if kind == "retry":  # tried before, maybe the one that crashed
+                    await batch.flush()  # what came before it runs before it
+                    outcome = await self._guarded(segment[0], Shared(batch=alone))
                     await anyio.to_thread.run_sync(self._release, [(segment[0]["id"], outcome)],
                                                    limiter=self.threads)
                     recorded.add(segment[0]["id"])
-                elif len(segment) == 1:
-                    outcomes[segment[0]["id"]] = await self._guarded(segment[0], alone)
+                elif kind == "ordered":
+                    await self._in_order(segment, shared, outcomes)
                 else:
                     await self._side_by_side(segment, batch, outcomes)
+                forget_facts(shared, segment)  # what they read may have changed
                 if self.fair is not None:
                     await self.fair.pace(anyio.current_time() - started)
+            await batch.flush()
         finally:  # stopped or cancelled mid-batch (shutdown): keep what was done
+            self._settle(shared, outcomes)
             left = [(row["id"], {"state": "queued"}) for row in rows
                     if row["id"] not in outcomes and row["id"] not in recorded]
             if outcomes or left:
@@ -179,6 +196,42 @@ class InboxWorker:
                                                    limiter=self.threads)
         return len(rows)
 
+    async def _in_order(self, segment: list[RowMapping], shared: Shared,
+                        outcomes: dict[int, Outcome]) -> None:
+        """One item after the other; a handler's deferred work settles its outcome later."""
+        assert shared.batch is not None
+        shared.batch.ordered = True
+        try:
+            for row in segment:
+                deferred: list[asyncio.Future[Any]] = []
+                forget_facts(shared, [row])
+                outcome = await self._guarded(row, shared, deferred)
+                forget_facts(shared, [row])  # a read after its work sees its work
+                if deferred:
+                    shared.pending.append((row, deferred, outcome))
+                else:
+                    outcomes[row["id"]] = outcome
+        finally:
+            shared.batch.ordered = False
+
+    def _settle(self, shared: Shared, outcomes: dict[int, Outcome]) -> None:
+        """The outcomes of items whose deferred works ran: what a work raised, judged as
+        if the handler had raised it; an item whose works did not run (stopped) is left
+        for the queue."""
+        for row, futures, outcome in shared.pending:
+            if not all(future.done() for future in futures):
+                continue
+            errors = [f.exception() for f in futures if not f.cancelled()]
+            error = next((e for e in errors if e is not None), None)
+            if error is not None and outcome["state"] == "done":
+                try:
+                    outcome = self._judge(row, error if isinstance(error, Exception)
+                                          else RuntimeError(describe(error)))
+                except Exception as exc:
+                    outcome = failed(describe(exc), int(row["attempts"]) + 1)
+            outcomes[row["id"]] = outcome
+        shared.pending.clear()
+
     async def _side_by_side(self, segment: list[RowMapping], batch: DbBatch,
                             outcomes: dict[int, Outcome]) -> None:
         """Each actor's items in order; distinct actors concurrently, within a bound."""
@@ -186,12 +239,13 @@ class InboxWorker:
         for row in segment:
             chains.setdefault(row["actor"], []).append(row)
         bound = anyio.Semaphore(SIDE_BY_SIDE)
-        reads = SharedReads()  # INDEPENDENT items never change what they share
+        shared = Shared(batch=batch, reads=SharedReads())  # INDEPENDENT items never
+        # change what they share
 
         async def chain(rows: list[RowMapping]) -> None:
             async with bound:
                 for row in rows:
-                    outcomes[row["id"]] = await self._guarded(row, batch, reads)
+                    outcomes[row["id"]] = await self._guarded(row, shared)
 
         async with anyio.create_task_group() as group:
             for rows in chains.values():
@@ -206,28 +260,31 @@ class InboxWorker:
 
     async def process(self, row: RowMapping) -> None:
         """Process one claimed row and record its outcome."""
-        outcome = await self._guarded(row, None)
+        outcome = await self._guarded(row, Shared())
         await anyio.to_thread.run_sync(self._release, [(row["id"], outcome)])
 
-    async def _guarded(self, row: RowMapping, batch: DbBatch | None,
-                       reads: SharedReads | None = None) -> Outcome:
-        """The item's outcome; an error outside the handler's own handling fails it."""
+    async def _guarded(self, row: RowMapping, shared: Shared,
+                       deferred: list[asyncio.Future[Any]] | None = None) -> Outcome:
+        """The item's outcome; an error outside the handler's own handling fails it.
+        Works the handler deferred are appended to ``deferred``."""
         try:
-            return await self._outcome(row, batch, reads)
+            return await self._outcome(row, shared, deferred)
         except Exception as exc:
             reason = describe(exc)
             log.error("inbox item %s could not be processed (%s); marked failed",
                       row["id"], reason[:200])
             return failed(reason, int(row["attempts"]) + 1)
 
-    async def _outcome(self, row: RowMapping, batch: DbBatch | None,
-                       reads: SharedReads | None) -> Outcome:
+    async def _outcome(self, row: RowMapping, shared: Shared,
+                       deferred: list[asyncio.Future[Any]] | None) -> Outcome:
         activity = orjson.loads(row["body"])
         handler = self.node.services.dispatcher.find(row["type"], row["object_type"] or "*")
         if handler is None:
             return {"state": "ignored", "error": f"no handler for {row['type']}"[:MAX_ERROR]}
-        context = handler_context(self.node, row["id"], row["recipient"], batch=batch,
-                                  reads=reads)
+        context = handler_context(self.node, row["id"], row["recipient"], batch=shared.batch,
+                                  reads=shared.reads, facts=shared.facts)
+        if deferred is not None:
+            context = replace(context, deferred=deferred)
         try:
             rules = await self.node.services.policy.current()
             problem = rules.activity_refusal(activity, row["actor"]) or await proof_problem(
@@ -236,21 +293,26 @@ class InboxWorker:
                 raise Ignore(problem)
             if not await self._hooked(context, activity, row["type"]):
                 await handler(context, activity)
-        except Ignore as exc:
+        except Exception as exc:
+            return self._judge(row, exc)
+        return {"state": "done", "error": None}
+
+    def _judge(self, row: RowMapping, exc: Exception) -> Outcome:
+        """The outcome of an item whose handler (or deferred work) raised ``exc``."""
+        if isinstance(exc, Ignore):
             return {"state": "ignored", "error": describe(exc, with_type=False)}
-        except Retry as exc:
+        if isinstance(exc, Retry):
             return self._retry(row, describe(exc, with_type=False), limit=None)
-        except PERMANENT as exc:
+        if isinstance(exc, PERMANENT):
             log.error("handler for %s item %s failed for good: %s", row["type"], row["id"],
                       type(exc).__name__)
             return failed(describe(exc), int(row["attempts"]) + 1)
-        except Exception as exc:
-            if not _renders(exc):  # a poisoned value inside the error: it would recur
-                return failed(describe(exc), int(row["attempts"]) + 1)
-            reason = describe(exc)
-            log.exception("handler for %s item %s failed: %s", row["type"], row["id"], reason)
-            return self._retry(row, reason, MAX_UNEXPECTED_ATTEMPTS)
-        return {"state": "done", "error": None}
+        if not _renders(exc):  # a poisoned value inside the error: it would recur
+            return failed(describe(exc), int(row["attempts"]) + 1)
+        reason = describe(exc)
+        log.error("handler for %s item %s failed: %s", row["type"], row["id"], reason,
+                  exc_info=exc)
+        return self._retry(row, reason, MAX_UNEXPECTED_ATTEMPTS)
 
     async def _hooked(self, context: HandlerContext, activity: Any, kind: str) -> bool:
         """True when a domain hook took the activity instead of the protocol handler."""
@@ -287,23 +349,6 @@ class InboxWorker:
     def _release_together(self, outcomes: list[tuple[int, Outcome]]) -> None:
         with self.node.engine.begin() as conn:
             release_many(conn, _items, self.worker_id, outcomes)
-
-
-def segments(rows: list[RowMapping]) -> list[list[RowMapping]]:
-    """``rows`` cut into runs that may be processed side by side: consecutive items of an
-    :data:`INDEPENDENT` type, never tried before, together; every other item alone; the
-    order kept."""
-    runs: list[list[RowMapping]] = []
-    for row in rows:
-        if _fresh(row) and runs and _fresh(runs[-1][-1]):
-            runs[-1].append(row)
-        else:
-            runs.append([row])
-    return runs
-
-
-def _fresh(row: RowMapping) -> bool:
-    return row["type"] in INDEPENDENT and not row["attempts"]
 
 
 def _renders(exc: BaseException) -> bool:

@@ -40,8 +40,8 @@ _origins = ItemOrigin.__table__  # type: ignore[attr-defined]
 async def _source(ctx: HandlerContext, activity: Mapping[str, Any]) -> str | None:
     sender = actor_of(activity)
     node_uri = f"{ctx.base_url}/actor"
-    if ctx.is_local(sender) or not await ctx.db(
-            lambda c: followed_source(c, node_uri, sender)):
+    if ctx.is_local(sender) or not await ctx.read_about(
+            sender, "followed by the node", lambda c: followed_source(c, node_uri, sender)):
         return None
     return sender
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
 from node.activitypub.db_batch import DbBatch
-from node.activitypub.inbox_worker import segments
+from node.activitypub.inbox_segments import segments
 from node.activitypub.models import InboxItem
 from tests.conftest import NOW
 
@@ -70,13 +70,59 @@ async def test_a_failing_work_gets_its_error_and_the_others_commit(engine: Engin
 
 
 @pytest.mark.parametrize(("types", "runs"), [
-    (["Follow", "Follow", "Create", "Follow"], [2, 1, 1]),
-    (["Create", "Like", "Follow"], [1, 1, 1]),
-    (["Follow"] * 5, [5]),
+    # a lone Follow runs in order with its neighbours; two or more side by side
+    (["Follow", "Follow", "Create", "Follow"], [("side_by_side", 2), ("ordered", 2)]),
+    (["Create", "Like", "Follow"], [("ordered", 3)]),
+    (["Create", "Follow", "Follow", "Like"],
+     [("ordered", 1), ("side_by_side", 2), ("ordered", 1)]),
+    (["Follow"] * 5, [("side_by_side", 5)]),
     ([], []),
 ])
-def test_only_consecutive_follows_run_side_by_side(types: list[str], runs: list[int]) -> None:
+def test_only_consecutive_follows_run_side_by_side(types: list[str],
+                                                   runs: list[tuple[str, int]]) -> None:
     rows: list[Any] = [{"type": kind, "id": n, "attempts": 0} for n, kind in enumerate(types)]
     found = segments(rows)
-    assert [len(run) for run in found] == runs
-    assert [row["id"] for run in found for row in run] == list(range(len(types)))  # in order
+    assert [(kind, len(run)) for kind, run in found] == runs
+    assert [row["id"] for _, run in found for row in run] == list(range(len(types)))  # in order
+
+
+def test_an_item_tried_before_runs_alone() -> None:
+    rows: list[Any] = [{"type": kind, "id": n, "attempts": tried}
+                       for n, (kind, tried) in enumerate([("Create", 0), ("Create", 1),
+                                                          ("Create", 0), ("Follow", 2)])]
+    assert [(kind, [r["id"] for r in run]) for kind, run in segments(rows)] == [
+        ("ordered", [0]), ("retry", [1]), ("ordered", [2]), ("retry", [3])]
+
+
+async def test_deferred_works_run_in_order_before_a_later_work_in_one_transaction(
+        engine: Engine) -> None:
+    batch = DbBatch(engine)
+    batch.ordered = True
+
+    def count(conn: Connection) -> int:
+        return len(conn.execute(select(_items.c.id)).all())
+
+    deferred = [batch.defer(add(n)) for n in range(3)]
+    assert not any(future.done() for future in deferred)  # nothing ran yet
+    assert await batch.run(count) == 3  # ran after the three and saw them
+    assert [future.result() for future in deferred] == [0, 1, 2]
+    assert batch.transactions == 1
+
+
+async def test_a_failing_deferred_work_gets_its_error_and_the_others_commit(
+        engine: Engine) -> None:
+    batch = DbBatch(engine)
+    before, bad, after = batch.defer(add(1)), batch.defer(fails), batch.defer(add(2))
+    await batch.flush()
+    assert (before.result(), after.result()) == (1, 2)
+    assert isinstance(bad.exception(), LookupError)
+    assert stored(engine) == {"https://x.example/1", "https://x.example/2"}
+
+
+async def test_flush_runs_what_was_deferred(engine: Engine) -> None:
+    batch = DbBatch(engine)
+    future = batch.defer(add(7))
+    await batch.flush()
+    assert future.result() == 7 and stored(engine) == {"https://x.example/7"}
+    await batch.flush()  # nothing left: no transaction
+    assert batch.transactions == 1

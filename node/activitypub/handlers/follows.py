@@ -49,7 +49,7 @@ async def on_follow(ctx: HandlerContext, follow: Mapping[str, Any]) -> None:
         if new_state == "accepted":
             send_answer(ctx.outbox, conn, "Accept", target, follow, inbox, ctx.clock())
 
-    await ctx.db(record)
+    await ctx.record(record)
 
 
 def send_answer(outbox: Outbox, conn: Connection, kind: str, target: LocalActor,

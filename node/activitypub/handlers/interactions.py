@@ -29,7 +29,7 @@ async def on_like(ctx: HandlerContext, like: Mapping[str, Any]) -> None:
             raise Ignore("Like of an object we do not have")
         record_interaction(conn, "Like", like, uri, now)
 
-    await ctx.db(record)
+    await ctx.record(record)
 
 
 async def on_undo_interaction(ctx: HandlerContext, undo: Mapping[str, Any]) -> None:

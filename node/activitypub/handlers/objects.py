@@ -88,7 +88,7 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> None:
             raise Ignore("nobody here follows the author and nothing here is addressed")
         store_remote(conn, document, now)
 
-    await ctx.db(store)
+    await ctx.record(store)
 
 
 async def on_update(ctx: HandlerContext, activity: Mapping[str, Any]) -> None:
@@ -160,7 +160,7 @@ async def on_announce(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
         store_remote(conn, document, now)  # unless deleted by its author
         record_interaction(conn, "Announce", announce, uri, now)
 
-    await ctx.db(store)
+    await ctx.record(store)
 
 
 async def on_announce_create(ctx: HandlerContext, announce: Mapping[str, Any]) -> None:
@@ -190,7 +190,7 @@ async def on_announce_create(ctx: HandlerContext, announce: Mapping[str, Any]) -
         store_remote(conn, document, now)  # unless deleted by its author
         record_interaction(conn, "Announce", announce, uri, now)
 
-    await ctx.db(store)
+    await ctx.record(store)
 
 
 def register(dispatcher: Dispatcher) -> None:

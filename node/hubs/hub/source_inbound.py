@@ -83,11 +83,11 @@ async def _hubs(ctx: HandlerContext, activity: Mapping[str, Any]) -> tuple[str, 
     if ctx.is_local(sender) or uri is None or uri == sender or ctx.is_local(uri):
         return sender, []
 
-    def find(conn: Connection) -> list[int]:
-        hubs = source_hubs(conn, sender)  # most senders are no hub's source: asked first
-        return [] if not hubs or _own_post(conn, uri) else hubs
-
-    return sender, await ctx.db(find)
+    # most senders are no hub's source: asked first, once a batch (issue 7, 1.13)
+    hubs = await ctx.read_about(sender, "source_hubs", lambda conn: source_hubs(conn, sender))
+    if not hubs or await ctx.db(lambda conn: _own_post(conn, uri)):
+        return sender, []
+    return sender, hubs
 
 
 def keep_for_hubs(

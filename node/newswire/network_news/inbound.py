@@ -89,8 +89,8 @@ async def on_create(ctx: HandlerContext, create: Mapping[str, Any]) -> bool:
     """A followed source's own post: kept as network news; the protocol handler goes on."""
     author = actor_of(create)
     news_uri = f"{ctx.base_url}/news"
-    if ctx.is_local(author) or not await ctx.db(
-            lambda conn: followed_source(conn, news_uri, author)):
+    if ctx.is_local(author) or not await ctx.read_about(
+            author, "followed by the news", lambda conn: followed_source(conn, news_uri, author)):
         return False
     document = await object_document(ctx, create)
     if not is_news(document) or author not in refs(document.get("attributedTo")):
