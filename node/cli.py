@@ -56,6 +56,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from node.app import create_app
+    from node.memory_trim import limit_arenas
+
+    limit_arenas(os.environ)  # before any thread: see node.memory_trim
 
     settings = with_workers(settings_from(args), args.workers)
     migrated = migrate_apart(settings.database)  # alembic stays out of the serving process

@@ -12,9 +12,13 @@ whole free page with ``madvise(MADV_DONTNEED)``; the memory is reused by the nex
 as fresh pages. malloc still counts a released chunk as free (``mallinfo2().fordblks``,
 ``man 3 mallinfo``), so "much is free" cannot say when to trim: a check once a second
 trims when the free bytes have grown by :data:`THRESHOLD` above their lowest reading
-since the last trim, i.e. when that much was in use and has been freed since. A quiet or
-steadily busy process is never trimmed twice for the same memory. Without glibc (musl)
-the trimmer does nothing.
+since the last trim, i.e. when that much was in use and has been freed since; and, once
+a burst is over (two readings in a row within :data:`STEADY` of each other), when they
+have grown by :data:`SETTLED`. The second rule is for the end of a burst: the last
+requests free their few megabytes at once and nothing follows to push the growth past
+THRESHOLD (``bench/memory.py``: 2-3 MB left after 2,000 requests, RESULTS.md "Session
+7"). A quiet or steadily busy process is never trimmed twice for the same memory.
+Without glibc (musl) the trimmer does nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import anyio
 
@@ -30,8 +34,40 @@ log = logging.getLogger(__name__)
 
 #: Free bytes malloc may keep before they are given back.
 THRESHOLD = 4 * 1024 * 1024
+#: Free bytes given back once the process is quiet (the burst that freed them is over).
+SETTLED = 1024 * 1024
+#: Two readings closer than this: nothing much is allocated or freed, a burst is over.
+STEADY = 256 * 1024
+#: malloc arenas of a serving process (glibc's default: 8 per core).
+ARENAS = 2
+#: ``mallopt``'s parameter number for the arena limit (glibc's ``malloc.h``).
+M_ARENA_MAX = -8
 #: Seconds between two looks at malloc's free bytes.
 PERIOD = 1.0
+
+
+def limit_arenas(environ: Mapping[str, str], arenas: int = ARENAS, libc: str | None = None) -> bool:
+    """Cap glibc's malloc at ``arenas`` arenas, as ``MALLOC_ARENA_MAX=2`` does; whether
+    it did. Called first thing by ``ionode serve`` and ``ionode worker``, before any
+    thread starts.
+
+    glibc gives a thread that finds the arenas busy an arena of its own, up to 8 per
+    core; each keeps its own free memory, so the threads that run pages, the inbox and
+    the database each hold some of it after a burst (bench/memory.py without the
+    variable: RESULTS.md, "Session 7"). The deploy units set the variable; this makes
+    ``make run`` and any other start get the same. An operator's own
+    ``MALLOC_ARENA_MAX`` or ``GLIBC_TUNABLES=glibc.malloc.arena_max`` wins: glibc read
+    it at start and it is left alone. Without glibc nothing is done.
+    """
+    if "MALLOC_ARENA_MAX" in environ or "arena_max" in environ.get("GLIBC_TUNABLES", ""):
+        return False
+    path = libc or ctypes.util.find_library("c")
+    mallopt = getattr(ctypes.CDLL(path), "mallopt", None) if path is not None else None
+    if mallopt is None:
+        return False
+    mallopt.restype = ctypes.c_int
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(M_ARENA_MAX, arenas))
 
 
 class _MallInfo2(ctypes.Structure):
@@ -56,18 +92,22 @@ class _MallInfo2(ctypes.Structure):
 
 class Trimmer:
     """``trim(0)`` when ``free()`` has grown by ``threshold`` bytes since its lowest
-    reading after the last trim; :meth:`for_glibc` reads and trims glibc's malloc."""
+    reading after the last trim, or by ``settled`` bytes once two readings in a row are
+    within ``steady`` bytes; :meth:`for_glibc` reads and trims glibc's malloc."""
 
     def __init__(
         self,
         free: Callable[[], int] | None,
         trim: Callable[[int], int] | None,
         threshold: int = THRESHOLD,
+        settled: int = SETTLED,
+        steady: int = STEADY,
     ) -> None:
         self._free, self._trim = free, trim
-        self.threshold = threshold
+        self.threshold, self.settled, self.steady = threshold, settled, steady
         self.trims = 0
         self.lowest: int | None = None  # free bytes, lowest reading since the last trim
+        self.previous: int | None = None  # the last reading
 
     @classmethod
     def for_glibc(cls, threshold: int = THRESHOLD, libc: str | None = None) -> Trimmer:
@@ -93,18 +133,21 @@ class Trimmer:
         return self._free() if self._free is not None else 0
 
     def trim_if_worth(self) -> bool:
-        """Trim when :attr:`threshold` bytes were freed since the lowest reading; whether
-        it did."""
+        """Trim when :attr:`threshold` bytes were freed since the lowest reading, or
+        :attr:`settled` bytes and the process is quiet; whether it did."""
         if self._trim is None:
             return False
         free = self.free_bytes()
         if self.lowest is None or free < self.lowest:
             self.lowest = free
-        if free - self.lowest < self.threshold:
+        quiet = self.previous is not None and abs(free - self.previous) < self.steady
+        self.previous = free
+        grown = free - self.lowest
+        if grown < self.threshold and not (quiet and grown >= self.settled):
             return False
         self._trim(0)
         self.trims += 1
-        self.lowest = self.free_bytes()
+        self.lowest = self.previous = self.free_bytes()
         return True
 
 

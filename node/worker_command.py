@@ -9,6 +9,7 @@ the command's wiring is read in one place.
 from __future__ import annotations
 
 import argparse
+import os
 from contextlib import AbstractContextManager, nullcontext
 
 from node.db import database_label
@@ -52,7 +53,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import anyio
 
     from node.app import background_tasks, build_node
+    from node.memory_trim import limit_arenas
     from node.workers import serve_workers
+
+    limit_arenas(os.environ)  # before any thread: see node.memory_trim
 
     if args.workers == 0:
         raise SettingsError("a worker needs workers: give --workers 1 or more")

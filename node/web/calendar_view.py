@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from node.hubs.events.month import Day, Month, by_day, layout
 from node.hubs.events.schedule import Entry
 from node.hubs.hub.links import hub_handle
+from node.web import cldr
 from node.web.i18n import parse_accept_language
 from node.web.queries import web_url
 
@@ -28,16 +29,16 @@ if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7,
 def week_locale(lang: str, accept_language: str | None) -> Locale:
     """The locale whose first weekday the grid uses: the browser's first tag of the
     page's language when it names a region (``en-US``), else the page's language."""
-    from babel import Locale, UnknownLocaleError
+    from babel import UnknownLocaleError
 
     for tag in parse_accept_language(accept_language):
         try:
-            found = Locale.parse(tag, sep="-")
+            found = cldr.locale(tag, sep="-")
         except (ValueError, UnknownLocaleError):
             continue
         if found.language == lang and found.territory:
             return found
-    return Locale.parse(lang)
+    return cldr.locale(lang)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def clock(hour: int, minute: int, lang: str) -> str:
     """``7:00 PM``, ``19:00``: CLDR's short time; a month repeats few, so they are kept."""
     from babel.dates import format_time
 
-    return format_time(time(hour, minute), "short", locale=lang)
+    return format_time(time(hour, minute), "short", locale=cldr.locale(lang))
 
 
 def item_view(entry: Entry, local: datetime, lang: str, links: Links, *,
@@ -121,8 +122,8 @@ def _day_view(day: Day[Entry], lang: str, links: Links) -> DayView:
     from babel.dates import format_date
 
     return DayView(iso=day.date.isoformat(), number=day.date.day,
-                   label=format_date(day.date, "full", locale=lang), in_month=day.in_month,
-                   today=day.today,
+                   label=format_date(day.date, "full", locale=cldr.locale(lang)),
+                   in_month=day.in_month, today=day.today,
                    items=[item_view(p.item, p.local_start, lang, links, continued=p.continued)
                           for p in day.items])
 
@@ -137,10 +138,8 @@ class MonthView:
 
 def month_view(month: Month, locale: Locale, lang: str, tz: ZoneInfo, today: date,
                entries: list[Entry], links: Links) -> MonthView:
-    from babel import Locale
-
     first = locale.first_week_day
-    names = Locale.parse(lang).days["stand-alone"]
+    names = cldr.locale(lang).days["stand-alone"]
     order = [(first + n) % 7 for n in range(7)]
     grid = layout(month, first, tz, today, entries)
     return MonthView(
@@ -160,7 +159,8 @@ class AgendaDay:
 def agenda_view(entries: list[Entry], lang: str, tz: ZoneInfo, links: Links) -> list[AgendaDay]:
     from babel.dates import format_date
 
-    return [AgendaDay(iso=day.isoformat(), label=format_date(day, "full", locale=lang),
+    return [AgendaDay(iso=day.isoformat(),
+                      label=format_date(day, "full", locale=cldr.locale(lang)),
                       items=[item_view(e, e.start.astimezone(tz), lang, links) for e in group])
             for day, group in by_day(entries, tz)]
 
@@ -169,4 +169,4 @@ def month_label(month: Month, lang: str) -> str:
     """``December 2026``, ``diciembre de 2026``: CLDR's month-and-year pattern."""
     from babel.dates import format_skeleton
 
-    return format_skeleton("yMMMM", month.first, locale=lang)
+    return format_skeleton("yMMMM", month.first, locale=cldr.locale(lang))

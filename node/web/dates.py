@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from node.web import cldr
 from node.zones import zone_or_utc
 
 if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7, 1.14)
@@ -32,12 +33,12 @@ NEAR = timedelta(days=7)  # closer than this, a time also says "in 3 days" / "2 
 
 @lru_cache(maxsize=32)
 def _locale(code: str) -> Locale:
-    from babel import Locale, UnknownLocaleError
+    from babel import UnknownLocaleError
 
     try:
-        return Locale.parse(code.replace("-", "_"))
+        return cldr.locale(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
+        return cldr.locale("en")
 
 
 def aware(moment: datetime) -> datetime:

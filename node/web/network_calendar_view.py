@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from node.hubs.events.month import Day, Month, layout, local_dates, midnight
 from node.hubs.events.schedule import Entry
+from node.web import cldr
 from node.web.calendar_view import DayView, Links, MonthView, item_view, month_label
 
 if TYPE_CHECKING:  # Babel loads with the first page that shows a date (issue 7, 1.14)
@@ -54,8 +55,8 @@ def _day(day: Day[Entry], lang: str, links: Links) -> DayView:
     from babel.dates import format_date
 
     return DayView(iso=day.date.isoformat(), number=day.date.day,
-                   label=format_date(day.date, "full", locale=lang), in_month=day.in_month,
-                   today=day.today,
+                   label=format_date(day.date, "full", locale=cldr.locale(lang)),
+                   in_month=day.in_month, today=day.today,
                    items=[item_view(p.item, p.local_start, lang, links, continued=p.continued)
                           for p in day.items[:DAY_LIMIT]])
 
@@ -65,10 +66,8 @@ def capped_month(month: Month, locale: Locale, lang: str, tz: ZoneInfo, today: d
                  ) -> tuple[MonthView, dict[str, tuple[int, str]]]:
     """The grid, and for each day with more than :data:`DAY_LIMIT` entries how many more
     and the link to them (``more_link`` of the agenda cursor)."""
-    from babel import Locale
-
     first = locale.first_week_day
-    names = Locale.parse(lang).days["stand-alone"]
+    names = cldr.locale(lang).days["stand-alone"]
     order = [(first + n) % 7 for n in range(7)]
     kept, dropped = _trim(entries, tz)
     grid = layout(month, first, tz, today, kept)

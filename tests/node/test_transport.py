@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,7 +16,11 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from node.activitypub.delivery import DeliveryWorker
 from node.activitypub.ssrf import RefusedAddress
 from node.activitypub.transport import delivery_client
-from node.activitypub.transport_aiohttp import GuardedResolver, guarded_socket_factory
+from node.activitypub.transport_aiohttp import (
+    GuardedResolver,
+    guarded_socket_factory,
+    session_factory,
+)
 from tests.node.delivery_support import BODY, RAND, World
 
 
@@ -125,6 +130,20 @@ async def test_resolver_passes_public_answers_through() -> None:
     assert [r["host"] for r in await resolver.resolve("x.test", 443)] == [
         "93.184.215.14", "2606:2800::1"]
     await resolver.close()
+
+
+async def test_every_session_verifies_tls_with_one_shared_context() -> None:
+    """Each context holds the parsed CA bundle (~0.8 MB): deliveries and fetches share."""
+    made = [session_factory(allow_private=False, max_connections=4, resolver=None)()
+            for _ in range(2)]
+    try:
+        contexts = [session.connector._ssl for session in made]  # type: ignore[union-attr]
+        assert contexts[0] is contexts[1]
+        assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
+        assert contexts[0].cert_store_stats()["x509_ca"] > 0
+    finally:
+        for session in made:
+            await session.close()
 
 
 def test_socket_factory_vets_the_exact_address_connected_to() -> None:

@@ -8,7 +8,7 @@ import threading
 import anyio
 import pytest
 
-from node.memory_trim import Trimmer, trim_forever
+from node.memory_trim import Trimmer, limit_arenas, trim_forever
 
 GLIBC = platform.libc_ver()[0] == "glibc"
 MB = 1024 * 1024
@@ -42,6 +42,38 @@ def test_a_trim_follows_memory_freed_since_the_lowest_reading() -> None:
     assert not trimmer.trim_if_worth()
     assert not trimmer.trim_if_worth()
     assert trimmer.trims == 1
+
+
+def test_what_a_burst_freed_at_its_end_is_trimmed_once_the_process_is_quiet() -> None:
+    """The last requests of a burst free 2-3 MB at once and nothing follows to push the
+    growth to the threshold: it went back only at the next burst (bench/memory.py)."""
+    malloc = Malloc()
+    trimmer = Trimmer(
+        lambda: malloc.free, malloc.trim, threshold=4 * MB, settled=1 * MB, steady=MB // 4
+    )
+    malloc.free = 1 * MB
+    assert not trimmer.trim_if_worth()  # the first reading
+    malloc.free = 3 * MB + MB // 2  # the burst ends: 2.5 MB freed, under the threshold
+    assert not trimmer.trim_if_worth()  # still moving: maybe more to come
+    malloc.free += MB // 8  # a quiet second later, about the same
+    assert trimmer.trim_if_worth()
+    assert malloc.trimmed == [3 * MB + MB // 2 + MB // 8]
+    assert not trimmer.trim_if_worth()  # the same memory is not trimmed twice
+    malloc.free += MB // 2  # quiet, and less than ``settled`` freed since: kept
+    assert not trimmer.trim_if_worth()
+    assert not trimmer.trim_if_worth()
+    assert trimmer.trims == 1
+
+
+def test_a_steady_process_with_little_freed_is_not_trimmed() -> None:
+    malloc = Malloc()
+    trimmer = Trimmer(
+        lambda: malloc.free, malloc.trim, threshold=4 * MB, settled=1 * MB, steady=MB // 4
+    )
+    for free in (2 * MB, 2 * MB + MB // 2, 2 * MB + MB // 3, 2 * MB + MB // 2, 2 * MB):
+        malloc.free = free  # a busy process reusing what it frees
+        assert not trimmer.trim_if_worth()
+    assert trimmer.trims == 0
 
 
 @pytest.mark.skipif(not GLIBC, reason="malloc_trim and mallinfo2 are glibc's")
@@ -128,3 +160,8 @@ def test_the_looks_and_trims_run_off_the_event_loop() -> None:
 
     loop_thread = anyio.run(main)
     assert threads and loop_thread not in threads
+@pytest.mark.skipif(not GLIBC, reason="mallopt's M_ARENA_MAX is glibc's")
+def test_serving_processes_cap_malloc_arenas_unless_the_operator_chose() -> None:
+    assert limit_arenas({}, arenas=2)  # what `ionode serve` and `ionode worker` do first
+    assert not limit_arenas({"MALLOC_ARENA_MAX": "4"})  # glibc read the operator's value
+    assert not limit_arenas({"GLIBC_TUNABLES": "glibc.malloc.arena_max=1"})
