@@ -38,13 +38,13 @@ from node.clock import Clock, system_clock
 from node.db import Migration, database_label, make_engine, migrate
 from node.hubs import wiring as hub_wiring
 from node.hubs.tasks import periodic_tasks
+from node.lazy_routes import LazyRoutes
 from node.media import views as media_views
 from node.media.proxy import media_tasks
 from node.memory_trim import Trimmer, trim_forever
 from node.network import wiring as network_wiring
 from node.network.backfill_run import periodic_tasks as network_tasks
 from node.newswire import wiring as news_wiring
-from node.newswire.actor import atom_views as news_atom
 from node.newswire.actor.service import ensure_newswire_actor
 from node.newswire.digest.tasks import digest_tasks
 from node.newswire.tasks import news_tasks
@@ -57,8 +57,8 @@ from node.supervision import supervised
 from node.wakeups import Bells
 from node.web import views as web_views
 from node.web.install import install_web
+from node.web.lazy_pages import html_pages
 from node.web.mail import MailTemplates
-from node.web.pages import html_pages
 from node.workers import spawn_workers, stop_gracefully
 
 
@@ -72,7 +72,7 @@ def background_tasks() -> list[PeriodicTask]:
 def all_routes() -> list[BaseRoute]:
     return [*discovery.routes(), *web_views.first_routes(), *actor_views.routes(),
             *web_views.routes(), *hub_wiring.routes(), *media_views.routes(),
-            *news_atom.routes()]
+            LazyRoutes("node.newswire.actor.atom_views", "/news/feed.atom$")]
 
 
 def user_agent(settings: Settings) -> str:

@@ -38,6 +38,9 @@ DOMAIN_COMMANDS = ("node.accounts.cli", "node.hubs.hub.cli", "node.hubs.updates.
                    "node.hubs.polls.cli", "node.hubs.feeds.cli",
                    "node.hubs.hub.cli_items", "node.network.cli", "node.newswire.cli",
                    "node.newswire.reports.cli", "node.newswire.blocks.cli")
+#: Commands that run a node's processes: they parse without the domain subcommands, so
+#: their modules (and what only they import) stay out of a serving process (issue 7, 1.14).
+SERVING_COMMANDS = ("serve", "worker", "migrate")
 OPERATOR_ERRORS = (ActorError, AccountError, DatabaseURLError, PasswordError, SettingsError,
                    TextError, NewsError)
 
@@ -110,7 +113,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(*, domains: bool = True) -> argparse.ArgumentParser:
+    """The ``ionode`` parser; ``domains=False`` leaves out the domain packages'
+    subcommands (:data:`DOMAIN_COMMANDS`), which a serving command never runs."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", help="public base URL (IONODE_URL)")
     common.add_argument("--database", help="database URL (IONODE_DATABASE)")
@@ -125,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
     register_worker(sub, common)  # ionode worker
     sub.add_parser("migrate", parents=[common], help="apply database migrations"
                    ).set_defaults(run=cmd_migrate)
-    for module in DOMAIN_COMMANDS:
+    for module in DOMAIN_COMMANDS if domains else ():
         importlib.import_module(module).register(sub, common, NODES)
     for name, run in (("follow", cmd_follow), ("unfollow", cmd_unfollow)):
         cmd = sub.add_parser(name, parents=[common], help=f"{name} a remote actor")
@@ -138,7 +143,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = parser(domains=not words or words[0] not in SERVING_COMMANDS).parse_args(words)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

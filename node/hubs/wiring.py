@@ -9,9 +9,8 @@ from node.activitypub.dispatch import Dispatcher
 from node.activitypub.outbox import Outbox
 from node.hubs.crosspost import inbound as crosspost_inbound
 from node.hubs.crosspost.targets import TargetDeliveries
-from node.hubs.events import calendar_views, rsvp
+from node.hubs.events import rsvp
 from node.hubs.hub import (
-    atom_views,
     featured,
     inbound,
     inbound_updates,
@@ -21,6 +20,7 @@ from node.hubs.hub import (
 )
 from node.hubs.hub.linked_items import LocalLinks
 from node.hubs.polls import votes as poll_votes
+from node.lazy_routes import LazyRoutes
 from node.services import BackfillHook
 
 
@@ -56,7 +56,13 @@ def install_crosspost(outbox: Outbox) -> Outbox:
 
 
 def routes() -> list[BaseRoute]:
-    return [*calendar_views.routes(), *atom_views.routes()]
+    """The calendars and the Atom feed, each module imported at its first request."""
+    return [
+        LazyRoutes("node.hubs.events.calendar_views", "/hubs/{name}/calendar.ics$",
+                   "/calendar.ics$", "/events/", "/calendar/event.ics$",
+                   "/objects/{id}/attendees$", "/ns$"),
+        LazyRoutes("node.hubs.hub.atom_views", "/hubs/{name}/feed.atom$"),
+    ]
 
 
 def actor_sources() -> ActorSources:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from node.accounts.passwords import PasswordError
 from node.accounts.profile import change_password, set_profile
@@ -89,3 +90,10 @@ async def password_submit(request: Request, login: Login) -> Response:
         return await account_response(request, login, status=400, error=refusal(exc),
                                       error_for="password")
     return RedirectResponse("/account?saved=password", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/account/profile", profile_submit, methods=["POST"]),
+        Route("/account/password", password_submit, methods=["POST"]),
+    ]

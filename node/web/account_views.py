@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.activitypub.models import LocalActor
@@ -159,3 +160,10 @@ async def account_post(request: Request, login: Login) -> Response:
     if remote or len(hubs) > 1:  # a cross-post: where it stands in each hub
         return RedirectResponse(targets_path(node, uri), status_code=303)
     return RedirectResponse(POSTED, status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/account", account_page, methods=["GET"]),
+        Route("/account/post", account_post, methods=["POST"]),
+    ]

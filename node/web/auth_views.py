@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from node.accounts.service import Limited, Refused, SignInResult, sign_in
 from node.accounts.sessions import SESSION_COOKIE, delete_session
@@ -99,3 +100,11 @@ async def logout(request: Request) -> Response:
     await _end_old_session(request)
     clear_cookie(response, node_of(request).settings, SESSION_COOKIE)
     return response
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login_submit, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]

@@ -1,6 +1,7 @@
 """Public HTML pages of actors and objects, served to browsers at the same URLs as the
-ActivityPub JSON: :func:`html_pages` registers both with the protocol's content
-negotiation when the node is built.
+ActivityPub JSON: :func:`node.web.lazy_pages.html_pages` registers both with the
+protocol's content negotiation when the node is built (importing this module at the
+first page asked for).
 
 Both pages re-sanitise stored HTML before showing it, even though it was sanitised
 on the way in: a bug or an old row must not become script on our origin.
@@ -17,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.accounts.sessions import Login
-from node.activitypub.html_pages import HtmlPages
 from node.activitypub.models import LocalActor, StoredObject
 from node.hubs.hub.models import Hub, HubItem, HubMember
 from node.hubs.hub.policy import ROLES, STEWARDS
@@ -186,8 +186,3 @@ async def object_page(request: Request, obj: StoredObject, *, status: int = 200,
     context = {"post": post_view(obj), "alternate": web_url(obj.uri), "error": error,
                "flash": "" if error else flash_of(request), **data}
     return await render(request, "object.html", context, status=status)
-
-
-def html_pages() -> HtmlPages:
-    """The pages this layer registers with the protocol's content negotiation."""
-    return HtmlPages(actor=actor_page, object=object_page)

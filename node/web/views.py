@@ -15,47 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from node.lazy_routes import LazyRoutes
 from node.runtime import node_of
-from node.web import (
-    admin_blocks_views,
-    admin_network_views,
-    admin_news_moderators_views,
-    admin_views,
-    calendar_pages,
-    digest_admin_views,
-    digest_views,
-    hub_admin_views,
-    hub_event_views,
-    hub_feeds_views,
-    hub_images_views,
-    hub_links_views,
-    hub_lists,
-    hub_people_views,
-    hub_settings_views,
-    hub_sources_views,
-    invite_views,
-    item_targets_view,
-    language_view,
-    network_calendar,
-    network_calendar_ics,
-    network_directory,
-    network_directory_feeds,
-    network_feed,
-    network_timeline,
-    news_moderation_views,
-    news_network_views,
-    news_views,
-    poll_vote_view,
-    post_here_view,
-    remote_interaction_view,
-    report_queue_views,
-    report_views,
-    rsvp_view,
-    tag_page,
-)
-from node.web.account_settings_views import password_submit, profile_submit
-from node.web.account_views import account_page, account_post
-from node.web.auth_views import login_form, login_submit, logout
 from node.web.queries import ActorLink, local_actors
 from node.web.templating import render
 
@@ -79,53 +40,59 @@ async def home(request: Request) -> Response:
 
 def first_routes() -> list[BaseRoute]:
     """Pages whose paths the actor routes would otherwise take (``/hubs/new``)."""
-    return hub_settings_views.first_routes()
+    return [_lazy("hub_settings_views", "/hubs/new$", table="first_routes")]
+
+
+def _lazy(module: str, *gates: str, table: str = "routes") -> LazyRoutes:
+    return LazyRoutes(f"node.web.{module}", *gates, table=table)
 
 
 def routes() -> list[BaseRoute]:
+    """The pages, each module's imported at its first request (:mod:`node.lazy_routes`:
+    each gate is a path prefix all of that module's routes start with)."""
+    hub = "/hubs/{name}"
     return [
         Route("/", home, methods=["GET"]),
-        Route("/login", login_form, methods=["GET"]),
-        Route("/login", login_submit, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/account", account_page, methods=["GET"]),
-        Route("/account/post", account_post, methods=["POST"]),
-        Route("/account/profile", profile_submit, methods=["POST"]),
-        Route("/account/password", password_submit, methods=["POST"]),
-        *admin_views.routes(),
-        *admin_network_views.routes(),
-        *admin_blocks_views.routes(),
-        *admin_news_moderators_views.routes(),
-        *invite_views.routes(),
-        *hub_admin_views.routes(),
-        *poll_vote_view.routes(),
-        *item_targets_view.routes(),
-        *rsvp_view.routes(),
-        *remote_interaction_view.routes(),
-        *language_view.routes(),
-        *hub_event_views.routes(),
-        *calendar_pages.routes(),
-        *hub_settings_views.routes(),
-        *hub_people_views.routes(),
-        *hub_links_views.routes(),
-        *hub_sources_views.routes(),
-        *hub_feeds_views.routes(),
-        *hub_images_views.routes(),
-        *hub_lists.routes(),
-        *tag_page.routes(),
-        *news_views.routes(),
-        *digest_views.routes(),
-        *digest_admin_views.routes(),
-        *network_directory.routes(),
-        *network_directory_feeds.routes(),
-        *post_here_view.routes(),
-        *network_timeline.routes(),
-        *network_feed.routes(),
-        *network_calendar.routes(),
-        *network_calendar_ics.routes(),
-        *news_moderation_views.routes(),
-        *news_network_views.routes(),
-        *report_views.routes(),
-        *report_queue_views.routes(),
+        _lazy("auth_views", "/login$", "/logout$"),
+        _lazy("account_views", "/account$", "/account/post$"),
+        _lazy("account_settings_views", "/account/profile$", "/account/password$"),
+        _lazy("admin_views", "/admin"),
+        _lazy("admin_network_views", "/admin/network"),
+        _lazy("admin_blocks_views", "/admin/blocks"),
+        _lazy("admin_news_moderators_views", "/admin/news-moderators"),
+        _lazy("invite_views", "/invite/"),
+        _lazy("hub_admin_views", f"{hub}/manage", f"{hub}/post/", f"{hub}/items/",
+              f"{hub}/queue/", f"{hub}/follows/", f"{hub}/polls/", f"{hub}/events/"),
+        _lazy("poll_vote_view", "/objects/{id}/vote"),
+        _lazy("item_targets_view", "/objects/{id}/targets"),
+        _lazy("rsvp_view", "/objects/{id}/rsvp"),
+        _lazy("remote_interaction_view", f"{hub}/follow", "/users/{name}/follow",
+              "/objects/{id}/interact"),
+        _lazy("language_view", "/language/"),
+        _lazy("hub_event_views", f"{hub}/events/edit"),
+        _lazy("calendar_pages", "/calendar$", "/agenda$", f"{hub}/calendar$",
+              f"{hub}/agenda$"),
+        _lazy("hub_settings_views", f"{hub}/settings$"),
+        _lazy("hub_people_views", f"{hub}/members", f"{hub}/requests"),
+        _lazy("hub_links_views", f"{hub}/links"),
+        _lazy("hub_sources_views", f"{hub}/sources/"),
+        _lazy("hub_feeds_views", f"{hub}/feeds"),
+        _lazy("hub_images_views", f"{hub}/images"),
+        _lazy("hub_lists", f"{hub}/updates$", f"{hub}/minutes$"),
+        _lazy("tag_page", "/tags/"),
+        _lazy("news_views", "/news/submit$", "/news/track/", "/news/log$", "/news/conduct$"),
+        _lazy("digest_views", "/news/digests", "/news/subscribe", "/news/unsubscribe/"),
+        _lazy("digest_admin_views", "/admin/digest"),
+        _lazy("network_directory", "/network/directory$"),
+        _lazy("network_directory_feeds", "/network/directory."),
+        _lazy("post_here_view", "/network/post$"),
+        _lazy("network_timeline", "/network$"),
+        _lazy("network_feed", "/network/feed.atom$"),
+        _lazy("network_calendar", "/network/calendar$", "/network/agenda$"),
+        _lazy("network_calendar_ics", "/network/calendar.ics$", "/network/calendar/"),
+        _lazy("news_moderation_views", "/news/queue", "/news/conduct/edit$"),
+        _lazy("news_network_views", "/news/network", "/news/sources"),
+        _lazy("report_views", "/report", "/account/reports$"),
+        _lazy("report_queue_views", "/news/reports"),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

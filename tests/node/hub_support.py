@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from starlette.routing import Match
 
 from node.activitypub.local_actors import create_local_actor
 from node.activitypub.models import StoredObject
@@ -45,7 +46,8 @@ MASTO_INBOX = f"https://{MASTO}/inbox"
 def wire_events(h: Harness) -> None:
     """Add the event routes and RSVP handlers unless the app already has them."""
     routes = h.client.app.router.routes  # type: ignore[attr-defined]
-    if not any(getattr(r, "path", None) == "/calendar.ics" for r in routes):
+    calendar = {"type": "http", "path": "/calendar.ics", "root_path": "", "method": "GET"}
+    if not any(r.matches(calendar)[0] is Match.FULL for r in routes):
         routes.extend(calendar_views.routes())
     if h.node.services.dispatcher.find("Join", "*") is None:
         rsvp.register(h.node.services.dispatcher)

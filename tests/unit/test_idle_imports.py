@@ -13,6 +13,7 @@ built their pydantic validators (none should: see ``node.columns.TableModel``).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -20,6 +21,10 @@ import sys
 from typing import Any
 
 import pytest
+
+from node.app import all_routes
+from node.cli import DOMAIN_COMMANDS
+from node.lazy_routes import LazyRoutes
 
 # module -> where it belongs instead of start-up
 DEFERRED = {
@@ -43,6 +48,12 @@ DEFERRED = {
     "websockets": "no WebSocket route",
     "hypothesis": "tests",
     "pytest": "tests",
+    # the node's own modules, imported at their first use (about 4 MB together)
+    "node.web.pages": "node.web.lazy_pages, the first actor or object page a browser gets",
+    **{module: "node.cli, for a subcommand other than serve, worker and migrate"
+       for module in DOMAIN_COMMANDS},
+    **{route.module: "node.lazy_routes, at its first request"
+       for route in all_routes() if isinstance(route, LazyRoutes)},
 }
 
 PROBE = """
@@ -51,7 +62,7 @@ from node.cli import parser
 from node.app import create_app
 from node.local_node import settings_from
 
-parser()  # every subcommand registered, as `ionode serve` does before running
+parser(domains=False)  # as `ionode serve` parses its command line
 settings = settings_from(argparse.Namespace(url="http://127.0.0.1:8999", database=None,
                                             data=sys.argv[1]))
 create_app(settings, start_workers=False)
@@ -88,3 +99,27 @@ def test_table_models_build_no_pydantic_validator_at_start(started: dict[str, An
     (``node.columns.TableModel``, ``defer_build``)."""
     assert started["tables"] >= 45
     assert started["built"] == []
+
+
+def test_serving_commands_parse_without_the_domain_subcommands(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``ionode serve``, ``worker`` and ``migrate`` never import the domain packages'
+    command modules; every other command line is parsed with all of them."""
+    from node import cli
+
+    seen: list[bool] = []
+    real = cli.parser
+
+    def recording(*, domains: bool = True) -> argparse.ArgumentParser:
+        seen.append(domains)
+        return real(domains=domains)
+
+    monkeypatch.setattr(cli, "parser", recording)
+    for words in (["serve", "--help"], ["worker", "--help"], ["migrate", "--help"],
+                  ["hub", "--help"], ["--help"]):
+        with pytest.raises(SystemExit):
+            cli.main(words)
+    assert seen == [False, False, False, True, True]
+    assert "create" in capsys.readouterr().out  # `ionode hub --help` lists its commands
+    served = real(domains=False)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(served) >= {"serve", "worker", "migrate"} and "hub" not in served
