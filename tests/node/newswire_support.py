@@ -53,7 +53,7 @@ def tracking_path(response: httpx.Response) -> str:
     return location.split("?")[0]
 
 
-NEWS = "https://philly.example/news"
+NEWS_ACTOR = "https://philly.example/news"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
@@ -63,14 +63,14 @@ def mention(actor: FakeActor, n: int = 1, *, text: str = "Port of Oakland shut d
     """A Mastodon-shaped Create{Note}: a public post mentioning @news by default."""
     status = f"{actor.uri}/statuses/{n}"
     to = [PUBLIC] if to is None else to
-    cc = [f"{actor.uri}/followers", NEWS] if cc is None else cc
+    cc = [f"{actor.uri}/followers", NEWS_ACTOR] if cc is None else cc
     note = {"id": status, "type": "Note", "attributedTo": actor.uri, "to": to, "cc": cc,
             "url": f"https://{actor.host}/@{actor.username}/{n}", "inReplyTo": None,
             "published": "2026-11-21T11:59:00Z", "sensitive": False,
-            "content": f'<p><span class="h-card"><a href="{NEWS}" class="u-url mention">'
+            "content": f'<p><span class="h-card"><a href="{NEWS_ACTOR}" class="u-url mention">'
                        f"@<span>news</span></a></span> {text}</p>"
                        "<p>Thousands marched to the port.</p>",
-            "tag": [{"type": "Mention", "href": NEWS, "name": "@news@philly.example"}]
+            "tag": [{"type": "Mention", "href": NEWS_ACTOR, "name": "@news@philly.example"}]
             if tag else []}
     return {"@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{status}/activity", "type": "Create", "actor": actor.uri,

@@ -37,7 +37,8 @@ from tests.node.hub_harness import HUB, hub_node, refused
 from tests.node.hub_sources_support import answer, ask_follow
 from tests.node.hub_support import MovableClock
 from tests.node.network_support import add_group
-from tests.node.newswire_support import NEWS, make_moderator, mention, write_conduct
+from tests.node.newswire_support import NEWS_ACTOR as NEWS
+from tests.node.newswire_support import make_moderator, mention, write_conduct
 from tests.node.source_support import (
     GANCIO_EVENT,
     MOBILIZON_EVENT,

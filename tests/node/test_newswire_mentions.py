@@ -19,7 +19,8 @@ from node.settings import Settings
 from tests.fakes.remote import FakeActor
 from tests.node.cli_support import cli_flags, run_cli
 from tests.node.harness import MASTO, Harness, rows, running_node
-from tests.node.newswire_support import NEWS, PUBLIC, make_moderator, mention, write_conduct
+from tests.node.newswire_support import NEWS_ACTOR as NEWS
+from tests.node.newswire_support import PUBLIC, make_moderator, mention, write_conduct
 from tests.node.web_support import add_organizer, form_token, login
 
 _item = NewsItem.__table__  # type: ignore[attr-defined]
