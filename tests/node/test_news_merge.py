@@ -112,6 +112,7 @@ def test_the_spanish_queue_and_tracking_page_translate_merging(
     second = tracking_path(submit(client, title="Same again"))
     mo = signed_in(client, "mo")
     assert merge(mo, 2, "1") == 303
+    submit(client, title="A third one")  # the merge form shows only with a candidate
     spanish = {"Accept-Language": "es"}
     assert "Fusionar como duplicado" in mo.get("/news/queue", headers=spanish).text
     assert "duplicado" in client.get(second, headers=spanish).text
@@ -174,3 +175,18 @@ def test_admins_add_and_remove_news_moderators_on_a_page(
     token = page_token(client, "/account")
     client.post("/logout", data={"csrf_token": token})
     assert signed_in(client, "nate").get("/news/queue").status_code == 200
+
+
+def test_the_merge_form_shows_only_when_there_is_something_to_merge_into(
+    client: TestClient,
+) -> None:
+    # Given one waiting news item and nothing else, when a moderator opens the queue,
+    # then there is no "Duplicate of" picker with no choices; a second item brings it.
+    submit(client, title="Only one so far")
+    mo = signed_in(client, "mo")
+    queue = mo.get("/news/queue").text
+    assert 'action="/news/queue/1/approve"' in queue
+    assert "Duplicate of" not in queue and 'action="/news/queue/1/merge"' not in queue
+    submit(mo, title="A second one")
+    queue = mo.get("/news/queue").text
+    assert 'action="/news/queue/1/merge"' in queue and '<option value="2">' in queue
