@@ -43,6 +43,11 @@ class PollView:
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def tied(self) -> bool:
+        """Several options share the most votes: pages say "tie", not "most votes"."""
+        return sum(option.leading for option in self.options) > 1
+
 
 def voters_label(count: int) -> str:
     """``1 voter``, ``3 voters``; in ngettext's shape, so a catalogue can translate it."""

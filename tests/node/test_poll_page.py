@@ -209,3 +209,15 @@ def test_a_poll_closed_by_hand_stays_on_the_dashboard_as_a_result(site: Site) ->
     assert "Sat, Nov 21, 2026, 1:00\u202fPM CET" in results  # closed at NOW, Madrid time
     assert ('closes <time datetime="2026-11-22T12:00:00+00:00">'
             'Sun, Nov 22, 2026, 1:00\u202fPM CET' in polls)
+
+
+def test_a_tied_poll_says_it_is_a_tie(site: Site, clock: MovableClock) -> None:
+    # Given a closed poll whose two options got one vote each, when anyone opens the
+    # hub's dashboard or the poll, then it says "tie", not "most votes" over two options.
+    uri = a_poll(site, "Saturday", "Sunday", votes=(("ana", "Saturday"), ("bo", "Sunday")))
+    clock.advance(days=2)
+    results = section(site.client.get(f"/hubs/{HUB}", headers=HTML).text, "results")
+    assert "tie: <strong>Saturday</strong> (50%), <strong>Sunday</strong> (50%)" in results
+    assert "most votes" not in results
+    html = page(site, uri)
+    assert html.count('<span class="outcome">tie</span>') == 2 and "most votes" not in html
