@@ -121,7 +121,9 @@ async def hub_page(request: Request, actor: LocalActor) -> Response:
         "handle": f"@{actor.username}@{node.settings.host}",
         "mission": sanitized_markup(actor.summary), "alternate": actor.uri,
         "avatar": web_url(actor.icon_url), "header_image": web_url(hub.header_url),
-        "follow_url": f"{path}/follow", "voted": voted,
+        # the hub's own stewards get "Manage" where others get "Follow": following
+        # one's own hub from it makes no sense
+        "follow_url": "" if role in STEWARDS else f"{path}/follow", "voted": voted,
         "links": [(link.get("name", ""), web_url(link.get("url"))) for link in hub.links],
         **_sections(board, reading),
         "members": [(web_url(uri), member_handle(uri), role) for uri, role in board.members],

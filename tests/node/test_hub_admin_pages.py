@@ -459,3 +459,17 @@ def test_the_edit_form_starts_from_the_text_without_the_attachment_list() -> Non
                           "</li></ul>"}
     assert source_text(article) == "Consensus & joy\n\nNext GA"
     assert source_text({"source": {"content": "*kept*"}, "content": "<p>x</p>"}) == "*kept*"
+
+
+def test_the_hubs_own_steward_gets_manage_not_follow(steward: Site) -> None:
+    # Given the hub's admin signed in, when they open their hub, then the header's
+    # primary button manages the hub instead of following it; a visitor still gets Follow.
+    follow = f'href="/hubs/{HUB}/follow">Follow</a>'
+    header = steward.client.get(f"/hubs/{HUB}", headers=HTML).text
+    assert follow not in header
+    assert f'<a class="button primary" href="{MANAGE}">Manage this hub</a>' in header
+    steward.person("mia")  # a plain member may still follow the hub
+    steward.sign_in("mia")
+    assert follow in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
+    steward.client.cookies.clear()
+    assert follow in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
