@@ -62,6 +62,9 @@ class Card:
     pinned: bool = False
     cancelled: bool = False
     notice: str = ""  # the notice of a move or cancellation, as plain text
+    #: what the notice says ("moved", "cancelled", "ended", "joining", "" if unknown), so
+    #: the page can say it in the reader's language with the card's own time
+    notice_kind: str = ""
     cadence: Cadence | None = None
     likes: int = 0
     vote_url: str = ""  # a poll of this node: where the vote form posts
@@ -174,6 +177,7 @@ def card(item: Item, reading: Reading) -> Card:
         poll=poll_view(doc, reading.now) if item.kind == "poll" else None,
         pinned=item.pinned, cancelled=spec is not None and spec.cancelled,
         notice=_notice_text(notice, item.uri) if notice else "",
+        notice_kind=notice_kind(_notice_text(notice, item.uri)) if notice else "",
         cadence=cadence(reading.series.get(item.series_id or 0)),
         likes=reading.likes.get(item.uri, 0),
         vote_url=_vote_url(item, reading.base),
@@ -204,3 +208,20 @@ def _notice_text(content: str, uri: str) -> str:
     """A notice's words without the event address it ends with."""
     lines = [line for line in plain_text(content).split("\n") if line.strip() != uri]
     return " ".join(" ".join(lines).split())
+
+
+#: the English openings :func:`node.hubs.events.service.change_text` and the call
+#: series' cancellation write for Mastodon followers, and what each means for a page
+_NOTICE_KINDS = (("Moved:", "moved"), ("New way to join:", "joining"),
+                 ("Cancelled:", "cancelled"))
+
+
+def notice_kind(text: str) -> str:
+    """What a notice of this software says, read from its opening; "" for any other
+    text, which the page then shows as it is."""
+    for opening, kind in _NOTICE_KINDS:
+        if text.startswith(opening):
+            if kind == "cancelled" and text.endswith("There will be no further calls."):
+                return "ended"
+            return kind
+    return ""

@@ -298,3 +298,20 @@ def test_the_event_page_also_gives_the_time_where_it_happens(site: Site) -> None
     main = site.client.get(uri.removeprefix(BASE), headers=HTML).text.split("<main>")[1]
     assert "Tue, Nov 24, 1:00\u202fPM \u2013 2:00\u202fPM CET" in main  # the hub's zone
     assert "where it happens: Tue, Nov 24, 6:00\u202fAM \u2013 7:00\u202fAM CST" in main
+
+
+def test_a_notice_reads_in_the_pages_language_with_the_cards_time(site: Site) -> None:
+    # Given a moved and a cancelled event of a hub in Madrid, when a Spanish reader opens
+    # the hub, then each notice is in Spanish with the very time its card shows (the
+    # hub's zone, the page's format), not the English note sent to Mastodon followers.
+    moved, cancelled = event(site, "March to the port", 2), event(site, "Solidarity dinner", 4)
+    site.run(lambda node, conn: move_event(node, conn, actor="nate", uri=moved,
+                                           start="2026-11-24 18:00"))
+    site.run(lambda node, conn: cancel_event(node, conn, actor="nate", uri=cancelled))
+    next_up = section(hub_page(site, **{"Accept-Language": "es"}), "next")
+    assert "Moved" not in next_up and "Cancelled" not in next_up and "is now" not in next_up
+    times = re.findall(r'<p class="when"><time datetime="[^"]+">([^<]+)</time>', next_up)
+    lines = re.findall(r'<p class="notice-line">([^<]+)</p>', next_up)
+    assert len(times) == 2 and len(lines) == 2
+    assert f"Movido: March to the port ahora es {times[0]}" in lines
+    assert f"Cancelado: Solidarity dinner, {times[1]}" in lines
