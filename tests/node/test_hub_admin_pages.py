@@ -468,6 +468,7 @@ def test_the_hubs_own_steward_gets_manage_not_follow(steward: Site) -> None:
     header = steward.client.get(f"/hubs/{HUB}", headers=HTML).text
     assert follow not in header
     assert f'<a class="button primary" href="{MANAGE}">Manage this hub</a>' in header
+    assert header.count("Manage this hub") == 1  # the button, not also the feeds line
     steward.person("mia")  # a plain member may still follow the hub
     steward.sign_in("mia")
     assert follow in steward.client.get(f"/hubs/{HUB}", headers=HTML).text
