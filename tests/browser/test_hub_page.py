@@ -29,8 +29,10 @@ def test_a_busy_hub_fits_two_screens_and_takes_a_vote_inline(site: Site, page: P
     expect(next_up.get_by_role("link", name="Monday coordination call")).to_have_count(1)
     expect(next_up.get_by_text("Cancelled: Action 1")).to_be_visible()  # the notice, on its card
     expect(page.get_by_role("region", name="Updates").get_by_text("Cancelled:")).to_have_count(0)
-    expect(page.get_by_role("link", name="Follow")).to_have_attribute(
-        "href", f"/hubs/{BUSY}/follow")
+    # olga stewards the hub: her header button manages it, Follow is for everyone else
+    expect(page.get_by_role("link", name="Follow", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Manage this hub")).to_have_attribute(
+        "href", f"/hubs/{BUSY}/manage")
 
     card = page.get_by_role("region", name="Open polls").locator("article").filter(
         has=page.locator(f'form[action="{poll.removeprefix(site.url)}/vote"]'))
