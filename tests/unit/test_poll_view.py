@@ -37,6 +37,7 @@ def test_an_open_poll_leads_nobody_and_closes_at_its_end() -> None:
     assert view.ends == NOW + timedelta(days=1) and view.voters_label == "4 voters"
     assert [(o.name, o.count, o.percent, o.leading) for o in view.options] == [
         ("option 0", 3, 75, True), ("option 1", 1, 25, False)]
+    assert not view.tied  # one option leads
 
 
 @pytest.mark.parametrize(("extra", "closed"), [
@@ -50,7 +51,7 @@ def test_an_open_poll_leads_nobody_and_closes_at_its_end() -> None:
 def test_a_closed_poll_says_when_it_closed(extra: dict[str, Any], closed: datetime) -> None:
     view = poll_view(question([1, 1], **extra), NOW)
     assert not view.is_open and view.closed_at == closed
-    assert all(o.leading for o in view.options)  # a tie: both lead
+    assert all(o.leading for o in view.options) and view.tied  # a tie: both lead
 
 
 def test_odd_documents_show_what_they_can() -> None:
