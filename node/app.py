@@ -10,9 +10,9 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -61,6 +61,9 @@ from node.web.lazy_pages import html_pages
 from node.web.mail import MailTemplates
 from node.workers import spawn_workers, stop_gracefully
 
+if TYPE_CHECKING:  # httpx is imported at the first fetch or delivery (transport.py)
+    import httpx
+
 
 def background_tasks() -> list[PeriodicTask]:
     """Every periodic job of the node, run by whichever process runs its workers (``serve``
@@ -100,7 +103,7 @@ def build_node(
         gate=policy.url_refusal,
     )
     client = (
-        httpx.AsyncClient(transport=transport, headers={"User-Agent": user_agent(settings)})
+        _injected_client(transport, user_agent(settings))
         if transport is not None
         else delivery_client(allow_private=settings.fetch_private_allowed,
                              user_agent=user_agent(settings))
@@ -123,6 +126,14 @@ def build_node(
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
                 transport=transport)
     return node
+
+
+def _injected_client(transport: httpx.AsyncBaseTransport, agent: str) -> httpx.AsyncClient:
+    """The delivery client over a transport the caller gave (tests, tools): whoever made
+    the transport has imported httpx already."""
+    import httpx
+
+    return httpx.AsyncClient(transport=transport, headers={"User-Agent": agent})
 
 
 #: What a signing thread needs: the node actor's keys, method, URL, headers

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import httpx
 from sqlalchemy import Connection, Engine
 
 from node.clock import Clock
 from node.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
     from starlette.requests import Request
 
     from node.services import Services

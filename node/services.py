@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-import httpx
 from sqlalchemy import Connection
 
 from node.activitypub.actor_sources import ActorSources
@@ -20,6 +19,9 @@ from node.activitypub.inbox_store import InboxWriter
 from node.activitypub.outbox import Outbox
 from node.media.store import MediaStore
 from node.wakeups import Bells
+
+if TYPE_CHECKING:  # the delivery client is built at its first use (transport.py)
+    import httpx
 
 
 class RenderedMail(NamedTuple):

@@ -18,10 +18,9 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
-import httpx
 from sqlalchemy import Connection, Engine, delete, insert, or_, select
 
 from node.activitypub.breaker import (
@@ -54,7 +53,6 @@ from node.activitypub.keys import load_rsa_private
 from node.activitypub.models import Delivery, Follow, LocalActor, OutboxActivity
 from node.activitypub.signatures import sign_request
 from node.activitypub.sigtypes import PrivateKey, Scheme
-from node.activitypub.ssrf import BlockedAddress
 from node.activitypub.transport import ACTIVITY_JSON, post_activity
 from node.activitypub.urls import split_url
 from node.clock import Clock
@@ -63,6 +61,9 @@ from node.jobs import claim as claim_rows
 from node.jobs import extend as extend_claims
 from node.jobs import release_many
 from node.wakeups import DELIVERY, Bell, notify
+
+if TYPE_CHECKING:  # httpx is imported at the first delivery: an idle node does not load it
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,8 @@ class DeliveryWorker:
 
     async def post(self, job: Job, signed: Signed) -> Result:
         """POST one delivery; never raises: an unexpected error is a Retry for the row."""
+        from node.activitypub.ssrf_blocked import BlockedAddress
+
         body, headers = signed
         try:
             answer = await post_activity(self.client, job.inbox, headers, body,

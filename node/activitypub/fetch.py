@@ -28,17 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import anyio
-import httpx
 
 from node.activitypub.fetch_body import MAX_DEPTH, parse_json_object, read_body, status_failure
 from node.activitypub.fetch_body import Refused as _Refused
-from node.activitypub.ssrf import BlockedAddress, check_url
+from node.activitypub.ssrf import check_url
 from node.activitypub.urls import split_url
 from node.hosts import BadURL
+
+if TYPE_CHECKING:  # httpx is imported at the first fetch: an idle node does not load it
+    import httpx
 
 __all__ = ["MAX_DEPTH", "FetchFailed", "Fetched", "FetchedDocument", "NotModified",
            "SafeFetcher", "parse_json_object"]
@@ -54,7 +56,7 @@ Signer = Callable[[str, str, dict[str, str]], Awaitable[dict[str, str]]]
 #: refuse, or None; the flag says whether the fetch is federation (signed) or a feed
 Gate = Callable[[str, bool], Awaitable[str | None]]
 T = TypeVar("T")
-Finish = Callable[[str, httpx.Response], Awaitable[T]]
+Finish = Callable[[str, "httpx.Response"], Awaitable[T]]
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,10 @@ class SafeFetcher:
         self, url: str, headers: dict[str, str], finish: Finish[T], *, sign: bool
     ) -> T | FetchFailed:
         """Follow ``url`` within the deadline; ``finish`` judges the final answer."""
+        import httpx
+
+        from node.activitypub.ssrf_blocked import BlockedAddress
+
         with anyio.move_on_after(self._deadline):
             try:
                 return await self._follow(urldefrag(url).url, headers, finish, sign)
@@ -262,6 +268,10 @@ class SafeFetcher:
         raise _Refused(f"more than {self._max_redirects} redirects")
 
     async def _get(self, url: str, extra: dict[str, str], sign: bool) -> httpx.Response:
+        import httpx
+
+        from node.activitypub.ssrf_blocked import BlockedAddress
+
         reason = check_url(url, allow_private=self._allow_private)
         if not reason and self._gate is not None:  # blocks, the allowlist: every hop
             reason = await self._gate(url, sign)

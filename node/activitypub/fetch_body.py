@@ -14,12 +14,14 @@ fetcher turns it into a ``FetchFailed``.
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from node.activitypub.json_budget import MAX_DEPTH, budget_problem
+
+if TYPE_CHECKING:  # a response exists only once httpx is loaded (at the first fetch)
+    import httpx
 
 __all__ = ["MAX_DEPTH", "Refused", "parse_json_object", "read_body", "status_failure"]
 
@@ -68,6 +70,8 @@ def _decoder(content_encoding: str) -> Any:
 
 async def read_body(response: httpx.Response, cap: int) -> bytes:
     """The body of ``response``, at most ``cap`` bytes after decompression, else Refused."""
+    import httpx
+
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise Refused(f"Content-Length {declared} over the cap of {cap} bytes")

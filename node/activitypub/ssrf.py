@@ -8,7 +8,9 @@ redirects), Mastodon GHSA-xfrj-c749-jxxq (IPv4 inside IPv6), Lemmy GHSA-c482-7gj
 * :func:`address_problem` and :class:`RefusedAddress` -- the connect-time checks of the
   aiohttp client (:mod:`node.activitypub.transport_aiohttp`) that fetches and delivers;
 * :mod:`node.activitypub.ssrf_httpcore` -- the same guard as an ``httpcore`` transport,
-  kept apart so that a node does not load httpcore (~0.8 MB) it never uses.
+  kept apart so that a node does not load httpcore (~0.8 MB) it never uses;
+* :class:`~node.activitypub.ssrf_blocked.BlockedAddress` -- what a refusal raises, an
+  ``httpx`` error kept apart so that an idle node does not import httpx.
 
 No proxy is ever used: with a proxy the connect-time check would see the proxy's address.
 """
@@ -22,7 +24,6 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
 
 IPAddress = IPv4Address | IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
@@ -58,14 +59,6 @@ _RANGES: tuple[tuple[IPv4Network | IPv6Network, str, bool], ...] = tuple(
     )
 )
 _NAT64 = IPv6Network("64:ff9b::/96")
-
-
-class BlockedAddress(httpx.ConnectError):
-    """The policy refused a URL or a resolved address; ``reason`` says which rule."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"refused by address policy: {reason}")
-        self.reason = reason
 
 
 def _embedded_v4(ip: IPv6Address) -> tuple[IPv4Address, str, bool] | None:

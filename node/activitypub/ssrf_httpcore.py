@@ -24,13 +24,13 @@ import httpcore
 import httpx
 
 from node.activitypub.ssrf import (
-    BlockedAddress,
     IPAddress,
     Resolver,
     check_address,
     check_url,
     system_resolver,
 )
+from node.activitypub.ssrf_blocked import BlockedAddress
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

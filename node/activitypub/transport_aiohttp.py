@@ -21,7 +21,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from httpx_aiohttp import AiohttpTransport
 
-from node.activitypub.ssrf import BlockedAddress, RefusedAddress, address_problem, check_url
+from node.activitypub.ssrf import RefusedAddress, address_problem, check_url
+from node.activitypub.ssrf_blocked import BlockedAddress
 
 #: Seconds an idle pooled connection is kept for the next delivery to the same host.
 KEEPALIVE_SECONDS = 30.0

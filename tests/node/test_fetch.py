@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher
-from node.activitypub.ssrf import BlockedAddress, IPAddress, Resolver
+from node.activitypub.ssrf import IPAddress, Resolver
+from node.activitypub.ssrf_blocked import BlockedAddress
 from node.activitypub.ssrf_httpcore import GuardedBackend, guarded_transport
 from tests.fixtures.remote.fakes import AP, JRD, Chunks, FakeRemote, raw
 

@@ -32,7 +32,9 @@ HEAVY = ("icalendar", "feedparser", "markdown_it", "argon2", "alembic", "psycopg
          # or mail rendered, a date shown, HTML sanitised
          "cryptography", "jinja2", "babel", "nh3",
          # httpx's own stack: the node fetches and delivers through aiohttp
-         "httpcore", "h11")
+         "httpcore", "h11",
+         # httpx itself (and http.client, email, idna): the first fetch or delivery
+         "httpx")
 #: The node's own modules imported at their first use (about 4 MB): the pages' and
 #: documents' route modules (node.lazy_routes), the actor and object pages
 #: (node.web.lazy_pages), and the subcommands a serving process never runs.

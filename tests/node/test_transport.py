@@ -15,12 +15,13 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from node.activitypub.delivery import DeliveryWorker
 from node.activitypub.ssrf import RefusedAddress
-from node.activitypub.transport import delivery_client
+from node.activitypub.transport import delivery_client, post_activity
 from node.activitypub.transport_aiohttp import (
     GuardedResolver,
     guarded_socket_factory,
     session_factory,
 )
+from node.activitypub.transport_parts import FirstUseClient
 from tests.node.delivery_support import BODY, RAND, World
 
 
@@ -208,3 +209,24 @@ async def test_a_server_that_never_answers_hits_the_deadline(world: World) -> No
     row = world.row()
     assert (row.state, row.attempts) == ("queued", 1) and "Timeout" in row.last_error
 
+
+
+async def test_the_client_is_built_at_its_first_use_and_never_for_closing() -> None:
+    """An idle node makes the delivery client with the app; httpx (and the client) wait
+    for the first delivery or ping, and shutting down an unused one builds nothing."""
+    built: list[httpx.AsyncClient] = []
+
+    def build() -> httpx.AsyncClient:
+        built.append(httpx.AsyncClient(transport=httpx.MockTransport(
+            lambda request: httpx.Response(202, text=request.url.host))))
+        return built[-1]
+
+    unused = FirstUseClient(build)
+    await unused.aclose()
+    assert built == []
+    client = FirstUseClient(build)
+    assert (await client.post("https://inbox.example/x", content=b"{}")).text == "inbox.example"
+    answer = await post_activity(client, "https://inbox.example/y", {}, b"{}", 5.0)
+    assert (answer.status, answer.snippet, len(built)) == (202, "inbox.example", 1)
+    await client.aclose()
+    assert built[0].is_closed

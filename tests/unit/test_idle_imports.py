@@ -40,6 +40,8 @@ DEFERRED = {
     "jinja2": "node.web.jinja_env, at the first page or mail rendered",
     "babel": "node.web.i18n and node.web.dates, at the first page, date or mail",
     "nh3": "node.html and the plain-text helpers, when HTML is sanitised",
+    "httpx": "node.activitypub.transport's first-use client and transport, at the first "
+             "fetch or delivery",
     "httpcore": "node.activitypub.ssrf_httpcore only: the node's HTTP goes through aiohttp",
     "h11": "httpcore's HTTP/1.1, never used by a serving node",
     "alembic": "migrations, run apart from the serving process",

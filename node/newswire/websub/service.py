@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Connection, insert, select
 
 from node.jobs import claim, release
 from node.newswire.websub.models import WebSubPing
 from node.newswire.websub.rules import publish_form, retry_delay
 from node.runtime import Node
+
+if TYPE_CHECKING:  # httpx is imported at the first ping: an idle node does not load it
+    import httpx
 
 log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(minutes=2)
@@ -48,6 +51,8 @@ def queue_ping(conn: Connection, hub_url: str, topic_url: str, now: datetime) ->
 
 async def _post(client: httpx.AsyncClient, hub_url: str, topic_url: str) -> str:
     """"" when the hub took the ping, else why not."""
+    import httpx
+
     try:
         response = await client.post(hub_url, data=publish_form(topic_url), timeout=TIMEOUT)
     except httpx.HTTPError as exc:
