@@ -9,6 +9,7 @@ address a socket connects to.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -87,13 +88,21 @@ class GuardedAiohttpTransport(AiohttpTransport):
         return response
 
 
-@cache
 def tls_context() -> ssl.SSLContext:
-    """The verifying TLS context of every session (httpx's: certifi's CA bundle).
+    """The verifying TLS context of every session (httpx's: certifi's CA bundle, or the
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` the environment names, which httpx honours).
 
     Loading the bundle holds about 0.8 MB of parsed certificates per context; the
-    delivery and fetch sessions (and a test's many) share one (issue 7, item 14).
+    delivery and fetch sessions (and a test's many) share one (issue 7, item 14). It is
+    kept per value of those two variables: a command run in a process whose environment
+    changed since the first context (a test naming its own CA) must not verify against
+    the old bundle.
     """
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 

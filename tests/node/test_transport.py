@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import certifi
 import httpx
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -20,6 +21,7 @@ from node.activitypub.transport_aiohttp import (
     GuardedResolver,
     guarded_socket_factory,
     session_factory,
+    tls_context,
 )
 from node.activitypub.transport_parts import FirstUseClient
 from tests.node.delivery_support import BODY, RAND, World
@@ -145,6 +147,22 @@ async def test_every_session_verifies_tls_with_one_shared_context() -> None:
     finally:
         for session in made:
             await session.close()
+
+
+def test_the_shared_context_follows_the_ca_bundle_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command run in a process whose ``SSL_CERT_FILE`` changed after the first context
+    was made (the relay test's TLS fronts name their own CA) verifies against the bundle
+    named now; a context made once for all refused the fronts' certificate."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    first = tls_context()
+    assert tls_context() is first
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    named = tls_context()
+    assert named is not first and tls_context() is named
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert tls_context() is first
 
 
 def test_socket_factory_vets_the_exact_address_connected_to() -> None:
