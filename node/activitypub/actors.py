@@ -16,7 +16,6 @@ module fetches, stores and looks them up, keeping the origin rules on every path
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -28,6 +27,7 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from node.activitypub.actor_memory import DEFAULT_BUDGET, ActorMemory, Entry
 from node.activitypub.db_batch import DbBatch
 from node.activitypub.federation_store import profile_blocked
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
@@ -35,6 +35,7 @@ from node.activitypub.keys import decode_ed25519_multikey
 from node.activitypub.models import LocalActor, RemoteActor
 from node.activitypub.remote_actor import (
     ActorKey,
+    ParsedActor,
     RemoteActorInfo,
     actor_type,
     find_key,
@@ -60,13 +61,6 @@ class LookupFailed:
     retryable: bool
 
 
-@dataclass(frozen=True)
-class _Entry:
-    info: RemoteActorInfo | None  # None: known gone, never cached
-    fetched_at: datetime
-    gone: bool = False
-
-
 #: Built once: a statement made per call spent most of its time building itself and its
 #: cache key (issue 7, 1.13: every new follower's actor is read and stored).
 _LOAD_ROW = select(_remote).where(_remote.c.uri == bindparam("uri"))
@@ -75,14 +69,14 @@ _UPSERT_COLUMNS = ("host", "kind", "preferred_username", "display_name", "inbox"
                    "fetched_at", "gone")
 
 
-def _load_row(conn: Connection, uri: str) -> _Entry | None:
+def _load_row(conn: Connection, uri: str) -> Entry | None:
     row = conn.execute(_LOAD_ROW, {"uri": uri}).first()
     if row is None:
         return None
     info = parse_actor(dict(row.document or {}), row.uri)
     if isinstance(info, str):
         return None  # stored under older rules: fetch again
-    return _Entry(info, as_utc(row.fetched_at), bool(row.gone))
+    return Entry(info.compact(), as_utc(row.fetched_at), bool(row.gone))
 
 
 def _uri_for_key(engine: Engine, key_id: str) -> str | None:
@@ -101,7 +95,7 @@ def _upsert_statement(dialect: str) -> Any:
         index_elements=["uri"], set_={name: statement.excluded[name] for name in _UPSERT_COLUMNS})
 
 
-def _upsert(conn: Connection, info: RemoteActorInfo, at: datetime) -> None:
+def _upsert(conn: Connection, info: ParsedActor, at: datetime) -> None:
     """Insert or update the row of ``info.uri`` (``ON CONFLICT``: SQLite and PostgreSQL)."""
     conn.execute(_upsert_statement(conn.dialect.name), {
         "uri": info.uri, "host": info.host, "kind": info.kind,
@@ -132,6 +126,11 @@ def _local_keys(engine: Engine, uri: str) -> tuple[str, str] | None:
 class ActorCache:
     """Remote actors and keys: memory LRU, then the ``remote_actor`` table, then a fetch.
 
+    Memory keeps at most ``memory_size`` actors and about ``memory_bytes`` of them
+    (:mod:`node.activitypub.actor_memory`), each without its document: the keys,
+    inboxes and names are what signature checks and deliveries read, and the whole
+    document is only stored, never read back from memory.
+
     A cached actor is fresh for ``refresh_after``; a stale one is refetched, and served
     as is only while its origin answers with a retryable failure. A 410 marks it gone.
     Keys on ``local_origin`` come from the ``local_actor`` table (``#main-key`` RSA,
@@ -147,12 +146,13 @@ class ActorCache:
         local_origin: str,
         refresh_after: timedelta = timedelta(hours=24),
         memory_size: int = 10_000,
+        memory_bytes: int = DEFAULT_BUDGET,
         fetch_limit: int = FETCH_LIMIT,
     ) -> None:
         self._engine, self._fetcher, self._clock = engine, fetcher, clock
         self._local_origin = local_origin
         self._refresh_after, self._memory_size = refresh_after, memory_size
-        self._memory: OrderedDict[str, _Entry] = OrderedDict()
+        self._memory = ActorMemory(max_entries=memory_size, max_bytes=memory_bytes)
         self._forgotten: set[str] = set()
         self._key_owners: dict[str, str] = {}  # fragment-less key id -> owner (GoToSocial)
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
@@ -179,7 +179,7 @@ class ActorCache:
 
     def forget(self, uri: str) -> None:
         """Drop ``uri`` from memory; its next lookup goes to the network."""
-        self._memory.pop(uri, None)
+        self._memory.pop(uri)
         self._forgotten.add(uri)
 
     async def _usable(self, uri: str) -> RemoteActorInfo | LookupFailed | None:
@@ -192,29 +192,24 @@ class ActorCache:
         fresh = self._clock() - entry.fetched_at < self._refresh_after
         return entry.info if fresh else None
 
-    def _remember(self, uri: str, entry: _Entry) -> None:
-        self._memory[uri] = entry
-        self._memory.move_to_end(uri)
-        while len(self._memory) > self._memory_size:
-            self._memory.popitem(last=False)
+    def _remember(self, uri: str, entry: Entry) -> None:
+        self._memory.put(uri, entry)
 
-    async def _cached(self, uri: str) -> _Entry | None:
+    async def _cached(self, uri: str) -> Entry | None:
         entry = self._memory.get(uri)
         if entry is None:
             entry = await self._rows.run(partial(_load_row, uri=uri))
             if entry is not None:
                 self._remember(uri, entry)
-        else:
-            self._memory.move_to_end(uri)
         return entry
 
-    async def _fetch_actor(self, uri: str, stale: _Entry | None) -> RemoteActorInfo | LookupFailed:
+    async def _fetch_actor(self, uri: str, stale: Entry | None) -> RemoteActorInfo | LookupFailed:
         async with self._fetches:
             fetched = await self._fetcher.fetch_activity(uri)
         if isinstance(fetched, FetchFailed):
             if fetched.gone:
                 await anyio.to_thread.run_sync(_mark_gone, self._engine, uri)
-                self._remember(uri, _Entry(None, self._clock(), gone=True))
+                self._remember(uri, Entry(None, self._clock(), gone=True))
                 self._forgotten.discard(uri)
                 return LookupFailed(f"{uri} is gone (410)", retryable=False)
             if fetched.retryable and stale is not None and stale.info and not stale.gone:
@@ -231,9 +226,10 @@ class ActorCache:
             return LookupFailed(f"{uri} redirected to another actor {info.uri}", False)
         now = self._clock()
         await self._rows.run(partial(_upsert, info=info, at=now))
-        self._remember(uri, _Entry(info, now))
+        compact = info.compact()
+        self._remember(uri, Entry(compact, now))
         self._forgotten.discard(uri)
-        return info
+        return compact
 
     async def _key(self, key_id: str, *, refresh: bool, proof: bool) -> ActorKey | LookupFailed:
         if same_origin(key_id, self._local_origin):

@@ -18,7 +18,7 @@ sanitise them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,13 @@ MAX_URL, MAX_HOST, MAX_USERNAME, MAX_NAME, MAX_SUMMARY = 1024, 255, 255, 500, 20
 
 @dataclass(frozen=True)
 class RemoteActorInfo:
-    """A remote actor that passed :func:`parse_actor`; ``document`` is the stored copy."""
+    """A remote actor that passed :func:`parse_actor`, without its document: what the
+    actor cache keeps in memory and what its callers read (issue 7: a whole document is
+    10-25 KB, and thousands of them do not fit the node's memory target).
+
+    ``key_id`` and ``public_key_pem`` are the first ``publicKey``; ``public_keys`` all of
+    them (id -> PEM), ``multikeys`` the FEP-521a ``assertionMethod`` Ed25519 keys.
+    """
 
     uri: str
     host: str
@@ -48,14 +54,26 @@ class RemoteActorInfo:
     shared_inbox: str | None
     key_id: str | None
     public_key_pem: str | None
+    public_keys: dict[str, str]
     multikeys: dict[str, str]
     followers: str | None
-    document: dict[str, Any]
     #: :func:`find_key`'s memo, ``(key id, proof) -> key``; the key table of a parsed actor
     #: never changes, so it is resolved once per spelling instead of once per request.
     _found_keys: dict[tuple[str, bool], PublicKeyTypes] = dataclass_field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+
+@dataclass(frozen=True)
+class ParsedActor(RemoteActorInfo):
+    """:func:`parse_actor`'s result: the actor and ``document``, its copy to store."""
+
+    document: dict[str, Any] = dataclass_field(kw_only=True)
+
+    def compact(self) -> RemoteActorInfo:
+        """The actor without its document (what memory keeps; the database has the rest)."""
+        return RemoteActorInfo(**{f.name: getattr(self, f.name) for f in fields(RemoteActorInfo)
+                                  if f.init})
 
 
 class _Invalid(ValueError):
@@ -165,7 +183,7 @@ def _stored_copy(document: dict[str, Any], actor_id: str) -> dict[str, Any]:
     return stored
 
 
-def _parse(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo:
+def _parse(document: dict[str, Any], fetched_url: str) -> ParsedActor:
     actor_id = document.get("id")
     if not isinstance(actor_id, str) or not same_url(actor_id, fetched_url):
         raise _Invalid(f"actor id {actor_id!r} is not the URL fetched {fetched_url!r}")
@@ -184,7 +202,7 @@ def _parse(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo:
     key_id, pem = next(iter(keys.items()), (None, None))
     name = document.get("name")
     _local_url(document.get("outbox"), actor_id, "outbox")
-    return RemoteActorInfo(
+    return ParsedActor(
         uri=actor_id,
         host=host,
         kind=kind,
@@ -194,13 +212,14 @@ def _parse(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo:
         shared_inbox=_local_url(shared, actor_id, "sharedInbox"),
         key_id=key_id,
         public_key_pem=pem,
+        public_keys=keys,
         multikeys=assertion_multikeys(document, actor_id),
         followers=_local_url(document.get("followers"), actor_id, "followers"),
         document=_stored_copy(document, actor_id),
     )
 
 
-def parse_actor(document: dict[str, Any], fetched_url: str) -> RemoteActorInfo | str:
+def parse_actor(document: dict[str, Any], fetched_url: str) -> ParsedActor | str:
     """Check an actor document fetched from ``fetched_url``; a string says why refused."""
     try:
         return _parse(document, fetched_url)
@@ -245,7 +264,7 @@ def _listed_key(info: RemoteActorInfo, key_id: str, *, proof: bool) -> PublicKey
             return decode_ed25519_multikey(value)
     if proof:
         return None
-    for listed_id, pem in public_keys(info.document, info.uri).items():
+    for listed_id, pem in info.public_keys.items():
         if same_url(listed_id, key_id):
             return load_pem_cached(pem)
     return None

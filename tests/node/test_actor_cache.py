@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, insert, select
 
 from node.activitypub.actors import ActorCache, LookupFailed
 from node.activitypub.fetch import SafeFetcher
@@ -261,6 +262,46 @@ async def test_memory_is_bounded(engine: Engine, remote: FakeRemote, clock: Cloc
     await cache.actor(BOB)
     info_of(await cache.actor(ANA))  # evicted from memory, still fresh in the database
     assert remote.hits(ANA) == 1
+
+
+def another_ana(remote: FakeRemote, n: int) -> str:
+    """Ana's recorded document served again as the actor ``u{n}`` (same host)."""
+    uri = f"https://mastodon.social/users/u{n}"
+    recorded = orjson.dumps(remote.fixture(ANA, "mastodon.social/users-ana.json")).decode()
+    remote.json(uri, orjson.loads(recorded.replace(ANA, uri)))
+    return uri
+
+
+async def test_a_recently_used_key_stays_in_memory_under_the_byte_budget(
+    engine: Engine, remote: FakeRemote, clock: Clock
+) -> None:
+    """Issue 7: memory holds a few KB per actor up to ``memory_bytes``; the key of a sender
+    seen all along stays a memory hit (no statement) while 40 other actors pass through,
+    and the least recently used go back to the database."""
+    cache = make_cache(engine, remote, clock, memory_bytes=40_000)  # about 8 such actors
+    others = [another_ana(remote, n) for n in range(40)]
+    key_of(await cache.key(f"{ANA}#main-key"))
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for uri in others:
+            info_of(await cache.actor(uri))
+            before = len(statements)
+            assert key_of(await cache.key(f"{ANA}#main-key")).owner == ANA
+            assert len(statements) == before, statements[before:]
+        before = len(statements)
+        assert info_of(await cache.actor(others[0])).uri == others[0]  # evicted: read back
+        assert len(statements) > before
+        before = len(statements)
+        info_of(await cache.actor(others[-1]))  # the most recent of them: still in memory
+        assert len(statements) == before
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert remote.hits(ANA) == 1 and all(remote.hits(uri) == 1 for uri in others)
 
 
 def add_local_actor(engine: Engine, uri: str, *, deleted: bool = False) -> Any:

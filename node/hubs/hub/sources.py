@@ -56,13 +56,14 @@ class Source:
 
 def is_ionode_hub(info: RemoteActorInfo) -> bool:
     """An ionode hub's Group: at ``/hubs/{name}``, with an FEP-521a ``assertionMethod``
-    key (Mobilizon's groups are at ``/@name``, Lemmy's communities at ``/c/name``, and
-    neither publishes such a key)."""
+    Ed25519 Multikey (Mobilizon's groups are at ``/@name``, Lemmy's communities at
+    ``/c/name``, and neither publishes such a key). The cached actor has no document:
+    ``multikeys`` are the keys of ``assertionMethod`` that parsing kept."""
     return (
         info.kind == "Group"
         and bool(info.preferred_username)
         and info.uri.endswith(f"/hubs/{info.preferred_username}")
-        and bool(info.document.get("assertionMethod"))
+        and bool(info.multikeys)
     )
 
 
