@@ -33,7 +33,9 @@ from node.settings import Settings
 from tests.fakes.remote import FakeFediverse
 from tests.node.harness import Harness
 from tests.node.hub_harness import HUB, hub_node
-from tests.node.hub_pages_support import Site, open_site
+from tests.node.hub_pages_support import Site
+from tests.node.links_page_support import remote as remote  # the fixture
+from tests.node.links_page_support import site as site  # the fixture
 from tests.node.network_support import add_group
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
@@ -135,18 +137,6 @@ def test_two_node_follows_at_once_follow_once(h: Harness) -> None:
         submit()
     assert str(second.value) == "this node already follows https://peer.example/actor (pending)"
     assert count(h.node.engine, _follow, _follow.c.following == peer.uri) == 1
-
-
-@pytest.fixture
-def remote() -> FakeFediverse:
-    return FakeFediverse()
-
-
-@pytest.fixture
-def site(settings: Settings, remote: FakeFediverse) -> Iterator[Site]:
-    with open_site(settings, transport=remote.transport()) as opened:
-        opened.person("nate", "admin")
-        yield opened
 
 
 def test_a_double_submitted_source_form_answers_clearly_not_500(

@@ -5,33 +5,18 @@ who is no steward can do none of it, and a form without its CSRF token is refuse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import update
 
 from node.activitypub.models import Follow
-from node.settings import Settings
 from tests.fakes.remote import FakeFediverse
-from tests.node.hub_pages_support import HTML, HUB, Site, open_site
+from tests.node.hub_pages_support import HTML, HUB, Site
+from tests.node.links_page_support import remote as remote  # the fixture
+from tests.node.links_page_support import site as site  # the fixture
 from tests.node.network_support import add_group
 from tests.node.source_support import lemmy_tenants
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 LINKS = f"/hubs/{HUB}/links"
-
-
-@pytest.fixture
-def remote() -> FakeFediverse:
-    return FakeFediverse()
-
-
-@pytest.fixture
-def site(settings: Settings, remote: FakeFediverse) -> Iterator[Site]:
-    with open_site(settings, transport=remote.transport()) as opened:
-        opened.person("nate", "admin")
-        opened.person("mia", "member")
-        yield opened
 
 
 def test_a_steward_follows_a_source_from_the_links_page(site: Site, remote: FakeFediverse) -> None:

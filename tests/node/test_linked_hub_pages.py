@@ -5,36 +5,21 @@ stewards get no such page and no button."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import insert
 
 from node.activitypub.models import Follow
 from node.activitypub.remote_objects import store_remote
 from node.hubs.hub.linked_items import add_linked
 from node.hubs.hub.publish import load_hub
-from node.settings import Settings
 from tests.conftest import NOW
 from tests.fakes.remote import FakeFediverse
-from tests.node.hub_pages_support import HTML, HUB, Site, _outbox, open_site
+from tests.node.hub_pages_support import HTML, HUB, Site, _outbox
+from tests.node.links_page_support import remote as remote  # the fixture
+from tests.node.links_page_support import site as site  # the fixture
 from tests.node.network_support import add_group
 
 _follow = Follow.__table__  # type: ignore[attr-defined]
 OAKLAND = "oakland.example"
-
-
-@pytest.fixture
-def remote() -> FakeFediverse:
-    return FakeFediverse()
-
-
-@pytest.fixture
-def site(settings: Settings, remote: FakeFediverse) -> Iterator[Site]:
-    with open_site(settings, transport=remote.transport()) as opened:
-        opened.person("nate", "admin")
-        opened.person("mia", "member")
-        yield opened
 
 
 def test_a_steward_links_a_hub_from_the_links_page(site: Site, remote: FakeFediverse) -> None:
