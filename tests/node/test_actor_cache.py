@@ -19,7 +19,7 @@ from node.activitypub.models import LocalActor, RemoteActor
 from node.activitypub.remote_actor import ActorKey, RemoteActorInfo, find_key
 from node.clock import Clock
 from tests.conftest import NOW
-from tests.fixtures.remote.fakes import FakeRemote
+from tests.fixtures.remote.fakes import FakeRemote, load
 
 ANA = "https://mastodon.social/users/ana"
 BOB = "https://gts.example/users/bob"
@@ -267,7 +267,7 @@ async def test_memory_is_bounded(engine: Engine, remote: FakeRemote, clock: Cloc
 def another_ana(remote: FakeRemote, n: int) -> str:
     """Ana's recorded document served again as the actor ``u{n}`` (same host)."""
     uri = f"https://mastodon.social/users/u{n}"
-    recorded = orjson.dumps(remote.fixture(ANA, "mastodon.social/users-ana.json")).decode()
+    recorded = orjson.dumps(load("mastodon.social/users-ana.json")).decode()
     remote.json(uri, orjson.loads(recorded.replace(ANA, uri)))
     return uri
 
