@@ -34,6 +34,9 @@ _item = HubItem.__table__  # type: ignore[attr-defined]
 _object = StoredObject.__table__  # type: ignore[attr-defined]
 _HREF = re.compile(r'href="([^"]+)"')
 NOTICES_SCANNED = 60  # newest updates read for the notices of the shown events
+#: the item kinds a notice is filed as: an organizer's (an update) or the hub's own
+#: about an event of its imported calendar (a feed post, :mod:`node.hubs.feeds.events`)
+WRITTEN_BY: Final = ("update", "feed")
 #: what a notice may say of its event: moved (time or place), cancelled, ended (a call
 #: series cancelled: no further calls), joining (a new way to join the call)
 NOTICE_KINDS: Final = frozenset({"moved", "cancelled", "ended", "joining"})
@@ -113,13 +116,14 @@ def notice_target(conn: Connection, hub_id: int, items: Sequence[_Shown]) -> set
 def notices_of(conn: Connection, hub_id: int,
                event_uris: Sequence[str]) -> dict[str, Notice]:
     """The newest notice (content and recorded kind) of each of ``event_uris``, read
-    from the hub's newest updates."""
+    from the hub's newest updates and feed posts (the dashboard's update list leaves
+    both kinds of notice out: :func:`notice_target`)."""
     if not event_uris:
         return {}
     found = conn.execute(
         select(_object.c.document, _item.c.notice_kind)
         .join(_item, _item.c.object_uri == _object.c.uri)
-        .where(_item.c.hub_id == hub_id, _item.c.kind == "update",
+        .where(_item.c.hub_id == hub_id, _item.c.kind.in_(WRITTEN_BY),
                _item.c.state == "published", _object.c.deleted_at.is_(None))
         .order_by(_item.c.id.desc()).limit(NOTICES_SCANNED))
     wanted, notices = set(event_uris), {}
