@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from node.activitypub.models import StoredObject
-from node.activitypub.vocab import PUBLIC, isoformat
+from node.activitypub.vocab import PUBLIC, activity, isoformat
 from node.app import create_app
 from node.clock import Clock, fixed_clock
 from node.hubs.calls.service import cancel_call
@@ -30,7 +30,7 @@ from node.settings import Settings
 from node.text import post_html
 from tests.conftest import NOW
 from tests.node.harness import Harness, rows
-from tests.node.hub_harness import hub_node
+from tests.node.hub_harness import add_member, hub_node
 from tests.node.hub_pages_support import BASE, HTML, HUB, Site, a_series, section
 from tests.node.linked_hubs_support import (
     OAKLAND,
@@ -190,3 +190,22 @@ def test_a_notice_from_another_node_carries_its_kind(h: Harness, linked: FakeGro
     assert NOTICE_LINE.findall(spanish) == [
         f"Movido: Blockade at berth 5 ahora es {times[0]}",
         "Moved: Picket at berth 6 is now Sunday"]
+
+
+def test_a_notice_posted_into_our_hub_from_another_node_keeps_its_kind(h: Harness) -> None:
+    # Given a member on another ionode node, when their notice of a cancellation is
+    # posted into our hub (Create to its inbox), then its hub item records the kind the
+    # Note carries; a kind we do not know is not recorded (shown as its text).
+    joan = h.remote.add_actor(OAKLAND, "joan")
+    add_member(h, joan.uri)
+    hub_uri = f"{h.node.settings.url}/hubs/{HUB}"
+    for n, kind in ((1, "cancelled"), (2, "postponed")):
+        note = _remote_notice(h, n, f"https://{OAKLAND}/objects/e{n}", "Abgesagt", kind)
+        note["to"] = [PUBLIC, hub_uri]
+        create = activity("Create", id=f"https://{OAKLAND}/activities/c{n}", actor=joan.uri,
+                          object=signed(joan, {k: v for k, v in note.items() if k != "proof"},
+                                        h.now), to=[PUBLIC, hub_uri])
+        assert h.post_activity(joan, create).status_code == 202
+        h.drain()
+    kinds = [(r["origin"], r["notice_kind"]) for r in rows(h, _items)]
+    assert kinds == [("remote", "cancelled"), ("remote", "")]
