@@ -36,7 +36,7 @@ _HREF = re.compile(r'href="([^"]+)"')
 NOTICES_SCANNED = 60  # newest updates read for the notices of the shown events
 #: the item kinds a notice is filed as: an organizer's (an update) or the hub's own
 #: about an event of its imported calendar (a feed post, :mod:`node.hubs.feeds.events`)
-WRITTEN_BY: Final = ("update", "feed")
+NOTICE_ITEMS: Final = ("update", "feed")
 #: what a notice may say of its event: moved (time or place), cancelled, ended (a call
 #: series cancelled: no further calls), joining (a new way to join the call)
 NOTICE_KINDS: Final = frozenset({"moved", "cancelled", "ended", "joining"})
@@ -78,7 +78,8 @@ def notice_kind_of(document: Mapping[str, Any]) -> str:
     """The kind a received Note records (``noticeKind``), "" if none or one we do not
     know: such a notice is shown as its text."""
     kind = document.get("noticeKind")
-    return kind if document.get("type") == "Note" and kind in NOTICE_KINDS else ""
+    known = isinstance(kind, str) and kind in NOTICE_KINDS  # a list is no kind either
+    return kind if document.get("type") == "Note" and known else ""
 
 
 class _Shown(Protocol):
@@ -123,7 +124,7 @@ def notices_of(conn: Connection, hub_id: int,
     found = conn.execute(
         select(_object.c.document, _item.c.notice_kind)
         .join(_item, _item.c.object_uri == _object.c.uri)
-        .where(_item.c.hub_id == hub_id, _item.c.kind.in_(WRITTEN_BY),
+        .where(_item.c.hub_id == hub_id, _item.c.kind.in_(NOTICE_ITEMS),
                _item.c.state == "published", _object.c.deleted_at.is_(None))
         .order_by(_item.c.id.desc()).limit(NOTICES_SCANNED))
     wanted, notices = set(event_uris), {}
