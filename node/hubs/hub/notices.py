@@ -78,8 +78,9 @@ def notice_kind_of(document: Mapping[str, Any]) -> str:
     """The kind a received Note records (``noticeKind``), "" if none or one we do not
     know: such a notice is shown as its text."""
     kind = document.get("noticeKind")
-    known = isinstance(kind, str) and kind in NOTICE_KINDS  # a list is no kind either
-    return kind if document.get("type") == "Note" and known else ""
+    if document.get("type") != "Note" or not isinstance(kind, str):  # a list is no kind
+        return ""
+    return kind if kind in NOTICE_KINDS else ""
 
 
 class _Shown(Protocol):
