@@ -1,7 +1,8 @@
 """Linked hubs on three real nodes (issue 9 items 2 and 9): the dockers' hub on B is
 linked by the port hub on A (a link B's steward accepts and links back) and by the
 teachers' hub on C; an event posted on B shows on A's and C's hub pages and calendars
-marked with its origin, once; a move on B reaches both; C unlinks and B's next post
+marked with its origin, once; a move on B reaches both, its notice read on A in the
+reader's language from the kind it carries; C unlinks and B's next post
 does not reach it, while a post on A reaches B over the link back."""
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ def linked(node: NodeProcess, hub: str, text: str) -> list[dict[str, object]]:
     return [r for r in rows if text in str(r["document"])]
 
 
+def notice_row(node: NodeProcess, event_uri: str) -> dict[str, object] | None:
+    """The linked notice (a Note linking ``event_uri``) on the port hub of ``node``."""
+    found = [r for r in linked(node, "portshutdown", event_uri)
+             if r["object_uri"] != event_uri]
+    if not found:
+        return None
+    rows = node.query("SELECT notice_kind FROM hub_item WHERE object_uri = :u",
+                      u=found[0]["object_uri"])
+    return dict(rows[0])
+
+
 def test_linked_hubs_on_three_nodes(make_node: MakeNode) -> None:
     a, b, c = make_node("a"), make_node("b"), make_node("c")
     with ThreadPoolExecutor(3) as pool:  # three nodes: their commands run side by side
@@ -84,11 +96,17 @@ def test_linked_hubs_on_three_nodes(make_node: MakeNode) -> None:
                               u=item["object_uri"])) == 1
     event_uri = str(linked(a, "portshutdown", "berth 5")[0]["object_uri"])
 
-    # A move on B reaches both
+    # A move on B reaches both; its notice carries its kind (ionode's noticeKind), so
+    # A's hub says it in its reader's language on the event's card
     b.cli("event", "move", "--as", "joan", event_uri, "--start", "2030-12-13 07:00")
     for node, hub in ((a, "portshutdown"), (c, "teachers")):
         wait_for(lambda n=node, h=hub: "2030-12-13" in str(linked(n, h, "berth 5")[0][
             "starts_at"]), 30, f"{node.name} never saw the move")
+    notice = wait_for(lambda: notice_row(a, event_uri), 30, "A never got B's notice")
+    assert notice["notice_kind"] == "moved"
+    page = httpx.get(f"{a.url}/hubs/portshutdown",
+                     headers={"accept": "text/html", "accept-language": "es"}).text
+    assert 'class="notice-line">Movido: Blockade at berth 5 ahora es ' in page
 
     # C unlinks: B's next post does not reach C's page; A's post reaches B over the link back
     c.cli("hub", "unlink", "teachers", dockers)

@@ -4,7 +4,9 @@ Each card names its author (linked) and gives its times as people read them
 (:mod:`node.web.dates`: in the hub's zone and the reader's language), never a raw UTC
 stamp or a raw object URL. Long posts show a plain-text excerpt and a link to the whole
 item; an event shows its place and how to join once, and the notice that it moved or was
-cancelled as a line; a call series shows how often it repeats beside its next call.
+cancelled as a line, said in the reader's language from the kind recorded when the
+notice was made (:mod:`node.hubs.hub.notices`), never read from its English words; a
+call series shows how often it repeats beside its next call.
 Everything is sanitised again here (:func:`node.web.markup.sanitized_markup`).
 """
 
@@ -19,6 +21,7 @@ from markupsafe import Markup
 from node.hubs.events.rules import EventSpec, Online, Place, spec_from_document
 from node.hubs.hub.dashboard import Item, Series
 from node.hubs.hub.links import hub_handle
+from node.hubs.hub.notices import Notice
 from node.network.event_facts import EventFacts, event_facts
 from node.network.origins import Origin
 from node.web.dates import Shown, shown
@@ -62,8 +65,9 @@ class Card:
     pinned: bool = False
     cancelled: bool = False
     notice: str = ""  # the notice of a move or cancellation, as plain text
-    #: what the notice says ("moved", "cancelled", "ended", "joining", "" if unknown), so
-    #: the page can say it in the reader's language with the card's own time
+    #: what the notice says, as recorded where it was made ("moved", "cancelled",
+    #: "ended", "joining"; :mod:`node.hubs.hub.notices`), so the page can say it in the
+    #: reader's language with the card's own time; "" (none recorded): the text as it is
     notice_kind: str = ""
     cadence: Cadence | None = None
     likes: int = 0
@@ -94,7 +98,7 @@ class Reading:
     now: datetime
     authors: dict[str, ActorLink]
     likes: dict[str, int]
-    notices: dict[str, str]
+    notices: dict[str, Notice]  # by event URI (node.hubs.hub.notices)
     series: dict[int, Series]
     base: str  # the node's URL: its own polls take votes here
     reader_zone: str | None = None  # the signed-in reader's own zone, if they set one
@@ -163,7 +167,7 @@ def card(item: Item, reading: Reading) -> Card:
                  reader_zone=reading.reader_zone) if start is not None else None
     title = spec.title if spec is not None else _text(doc, "name")
     body, more = _body(item)
-    notice = reading.notices.get(item.uri, "")
+    notice = reading.notices.get(item.uri)
     from_source = bool(item.linked_from) and item.linked_from in reading.sources
     return Card(
         uri=web_url(item.uri), kind=item.kind,
@@ -176,8 +180,8 @@ def card(item: Item, reading: Reading) -> Card:
         dial_in=" ".join(x for x in (_text(doc, "dialIn"), _text(doc, "accessCode")) if x),
         poll=poll_view(doc, reading.now) if item.kind == "poll" else None,
         pinned=item.pinned, cancelled=spec is not None and spec.cancelled,
-        notice=_notice_text(notice, item.uri) if notice else "",
-        notice_kind=notice_kind(_notice_text(notice, item.uri)) if notice else "",
+        notice=_notice_text(notice.content, item.uri) if notice else "",
+        notice_kind=notice.kind if notice else "",
         cadence=cadence(reading.series.get(item.series_id or 0)),
         likes=reading.likes.get(item.uri, 0),
         vote_url=_vote_url(item, reading.base),
@@ -208,20 +212,3 @@ def _notice_text(content: str, uri: str) -> str:
     """A notice's words without the event address it ends with."""
     lines = [line for line in plain_text(content).split("\n") if line.strip() != uri]
     return " ".join(" ".join(lines).split())
-
-
-#: the English openings :func:`node.hubs.events.service.change_text` and the call
-#: series' cancellation write for Mastodon followers, and what each means for a page
-_NOTICE_KINDS = (("Moved:", "moved"), ("New way to join:", "joining"),
-                 ("Cancelled:", "cancelled"))
-
-
-def notice_kind(text: str) -> str:
-    """What a notice of this software says, read from its opening; "" for any other
-    text, which the page then shows as it is."""
-    for opening, kind in _NOTICE_KINDS:
-        if text.startswith(opening):
-            if kind == "cancelled" and text.endswith("There will be no further calls."):
-                return "ended"
-            return kind
-    return ""

@@ -3,6 +3,7 @@ and managed like any other, and kept in step with its source by UID (issue 7, 1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -159,3 +160,23 @@ def test_each_imported_event_keeps_its_source_key_and_digest(w: World) -> None:
     uri = shutdown_id(w)
     (row,) = [e for e in w.rows(_entries) if e["entry_key"] == SHUTDOWN]
     assert row["object_uri"] == uri and row["digest"] and len(row["digest"]) == 64
+
+
+def test_a_source_moves_its_event_and_the_card_says_so(w: World) -> None:
+    # Given an imported event that its source moves, when a Spanish reader opens the
+    # hub, then the hub's notice is on the event's card as a move, in Spanish (its kind
+    # recorded where the feed made it), not lost from the page.
+    uri = shutdown_id(w)
+    serve(w, ICS.replace(SHUTDOWN_START, "DTSTART;TZID=America/Los_Angeles:20261214T070000")
+          .replace(SHUTDOWN_END, "DTEND;TZID=America/Los_Angeles:20261214T150000"))
+    (note,) = [c["object"] for c in received(w, "Create", "Note")]
+    assert note["noticeKind"] == "moved" and uri in note["content"]
+    assert [i["notice_kind"] for i in w.rows(_items) if i["object_uri"] == note["id"]] == [
+        "moved"]
+    page = w.h.client.get("/hubs/portshutdown", headers={
+        "accept": "text/html", "Accept-Language": "es"}).text
+    card = re.search(rf'<article class="post card[^"]*">(?:(?!</article>).)*{re.escape(uri)}'
+                     r'(?:(?!</article>).)*</article>', page, re.DOTALL)
+    assert card is not None
+    assert re.search(r'<p class="notice-line">Movido: West Coast Port Shutdown ahora es ',
+                     card.group(0))

@@ -37,6 +37,7 @@ from node.hubs.events.service import (
     send_update,
 )
 from node.hubs.hub.models import CallSeries, HubItem
+from node.hubs.hub.notices import NoticeText
 from node.hubs.hub.publish import HubError, HubTarget, ItemResult, load_hub, organizer
 from node.messages import N_, Text
 from node.runtime import Node
@@ -175,8 +176,9 @@ def cancel_series(node: Node, conn: Connection, *, actor: str, series: CallSerie
             deliveries += send_update(node, conn, load_event(conn, doc["id"]),
                                       replace(occurrence, cancelled=True)).deliveries
     describe = Recurrence(series.rrule, parent.spec.start, series.timezone).describe()
-    note = change_note(node, conn, who, parent, f"**Cancelled:** {parent.spec.title}, "
-                       f"{describe}. There will be no further calls.")
+    note = change_note(node, conn, who, parent, NoticeText(
+        "ended", f"**Cancelled:** {parent.spec.title}, {describe}. "
+                 "There will be no further calls."))
     return EventChange(event=result.object, note=note.object,
                        deliveries=deliveries + note.deliveries)
 

@@ -189,7 +189,7 @@ def _revise_series(node: Node, conn: Connection, who: LocalActor, parent: Stored
                                       changed).deliveries
     conn.execute(update(_series).where(_series.c.id == series.id).values(
         details=series_details(new), updated_at=now))
-    text = change_text(old, new)
-    note = change_note(node, conn, who, parent, text) if text else None
+    notice = change_text(old, new)
+    note = change_note(node, conn, who, parent, notice) if notice else None
     return EventChange(event=result.object, note=note.object if note else None,
                        deliveries=deliveries + (note.deliveries if note else 0))

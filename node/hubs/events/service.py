@@ -35,6 +35,7 @@ from node.hubs.events.rules import (
     where_text,
 )
 from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.notices import NoticeText, notice_note
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import (
     HubError,
@@ -188,35 +189,40 @@ def _md(text: str) -> str:
 
 
 def change_note(node: Node, conn: Connection, actor: LocalActor, event: StoredEvent,
-                text: str) -> ItemResult:
-    """A short Note, posted into the event's hubs, telling Mastodon users what changed."""
+                notice: NoticeText) -> ItemResult:
+    """A short Note, posted into the event's hubs, telling Mastodon users what changed;
+    its kind is recorded on the Note (``noticeKind``) and its hub items."""
     note_id = node.services.outbox.new_id("objects")
     to = [PUBLIC, *(h.actor.uri for h in event.hubs)]
     note: dict[str, Any] = {
         "@context": list(ACTIVITY_CONTEXT), "id": note_id, "type": "Note",
-        "attributedTo": actor.uri, "content": post_html(f"{text}\n<{event.uri}>"),
+        "attributedTo": actor.uri, "content": post_html(f"{notice.text}\n<{event.uri}>"),
         "published": isoformat(node.clock()), "url": note_id, "to": to,
         "cc": [f"{actor.uri}/followers"],
     }
     if event.hubs:
         note["audience"] = event.hubs[0].actor.uri
-    return publish_item(node, conn, author=actor, obj=note, kind="update", hubs=event.hubs)
+    return publish_item(node, conn, author=actor, obj=notice_note(note, notice.kind),
+                        kind="update", hubs=event.hubs, notice_kind=notice.kind)
 
 
-def change_text(old: EventSpec, new: EventSpec) -> str | None:
-    """What a Mastodon reader must be told: cancelled, moved, a new way to join, or
-    nothing (a new title or description reaches them in the Event's own Update)."""
+def change_text(old: EventSpec, new: EventSpec) -> NoticeText | None:
+    """What a Mastodon reader must be told, and its kind: cancelled, moved, a new way to
+    join, or nothing (a new title or description reaches them in the Event's Update)."""
     title = _md(new.title)
     if new.cancelled and not old.cancelled:
-        return f"**Cancelled:** {title}, {_md(when_text(old.start, old.end, old.timezone))}"
+        return NoticeText("cancelled", f"**Cancelled:** {title}, "
+                                       f"{_md(when_text(old.start, old.end, old.timezone))}")
     if (old.start, old.end, old.timezone, old.location) != (
             new.start, new.end, new.timezone, new.location):
         where = where_text(new.location) if new.location != old.location else ""
         when = when_text(new.start, new.end, new.timezone)
-        return f"**Moved:** {title} is now {_md(' '.join(filter(None, [when, where])))}"
+        return NoticeText("moved", f"**Moved:** {title} is now "
+                                   f"{_md(' '.join(filter(None, [when, where])))}")
     if old.call is not None and new.call is not None and _joining(old.call) != _joining(
             new.call):
-        return f"**New way to join:** {title}. {_md('. '.join(call_lines(new.call)[:2]))}"
+        return NoticeText("joining", f"**New way to join:** {title}. "
+                                     f"{_md('. '.join(call_lines(new.call)[:2]))}")
     return None
 
 
@@ -253,8 +259,8 @@ def change_event(node: Node, conn: Connection, who: LocalActor, event: StoredEve
         moved = (new.start, new.end) != (event.spec.start, event.spec.end)
         careful(check(new), node.clock(), past=past, timed=moved)
     result = send_update(node, conn, event, new, attachments)
-    text = change_text(event.spec, new)
-    note = change_note(node, conn, who, event, text) if text else None
+    notice = change_text(event.spec, new)
+    note = change_note(node, conn, who, event, notice) if notice else None
     return EventChange(event=result.object, note=note.object if note else None,
                        deliveries=result.deliveries + (note.deliveries if note else 0))
 

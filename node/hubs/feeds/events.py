@@ -42,6 +42,7 @@ from node.hubs.events.service import change_text
 from node.hubs.feeds.rules import Entry, Feed
 from node.hubs.hub.items import newer_than
 from node.hubs.hub.models import FeedEntry, HubItem
+from node.hubs.hub.notices import NoticeText, notice_note
 from node.hubs.hub.publish import HubTarget
 from node.runtime import Node
 from node.text import post_html
@@ -119,22 +120,24 @@ def publish_event(node: Node, conn: Connection, target: HubTarget, feed: Feed, e
     return str(doc["id"]), digest(spec)
 
 
-def _tell(node: Node, conn: Connection, target: HubTarget, text: str, uri: str,
+def _tell(node: Node, conn: Connection, target: HubTarget, notice: NoticeText, uri: str,
           now: datetime) -> None:
-    """A short Note by the hub saying what changed (Mastodon ignores Event Updates)."""
+    """A short Note by the hub saying what changed (Mastodon ignores Event Updates),
+    its kind recorded on the Note and its hub item (:mod:`node.hubs.hub.notices`)."""
     outbox, hub = node.services.outbox, target.actor.uri
     note_id = outbox.new_id("objects")
-    note: dict[str, Any] = {
+    note = notice_note({
         "@context": list(ACTIVITY_CONTEXT), "id": note_id, "type": "Note", "url": note_id,
-        "attributedTo": hub, "content": post_html(f"{text}\n<{uri}>"),
+        "attributedTo": hub, "content": post_html(f"{notice.text}\n<{uri}>"),
         "published": isoformat(now), "to": [PUBLIC], "cc": [f"{hub}/followers"],
-        "audience": hub}
+        "audience": hub}, notice.kind)
     create = activity("Create", id=outbox.new_id("activities"), actor=hub, object=note["id"],
                       published=now, to=note["to"], cc=note["cc"])
     outbox.publish(conn, actor=target.actor, activity=create, obj=note, now=now)
     conn.execute(insert(_items).values(
         hub_id=target.hub.id, object_uri=note["id"], kind="feed", author_uri=hub,
-        origin="feed", state="published", pinned=False, created_at=now, updated_at=now))
+        origin="feed", state="published", pinned=False, created_at=now, updated_at=now,
+        notice_kind=notice.kind))
 
 
 def change_event(node: Node, conn: Connection, target: HubTarget, doc: dict[str, Any],
@@ -151,8 +154,8 @@ def change_event(node: Node, conn: Connection, target: HubTarget, doc: dict[str,
     outbox.publish(conn, actor=target.actor, activity=update_activity, obj=new_doc, now=now)
     conn.execute(update(_items).where(_items.c.object_uri == uri).values(
         updated_at=now, **_times(new)))  # a new stamp: calendar caches key on it
-    if text := change_text(old, new):
-        _tell(node, conn, target, text, uri, now)
+    if notice := change_text(old, new):
+        _tell(node, conn, target, notice, uri, now)
 
 
 def _published_events(conn: Connection, subscription_id: int) -> list[Any]:

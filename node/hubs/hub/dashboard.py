@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from node.activitypub.models import Follow, Interaction, LocalActor, StoredObject
 from node.hubs.hub.models import CallSeries, Hub, HubItem, HubMember
-from node.hubs.hub.notices import notice_target, notices_of
+from node.hubs.hub.notices import Notice, notice_target, notices_of
 from node.hubs.hub.times import is_open as poll_is_open
 from node.keyset import TimeKey
 
@@ -101,7 +101,7 @@ class Dashboard:
     followers: int
     likes: dict[str, int]
     series: dict[int, Series] = field(default_factory=dict)
-    notices: dict[str, str] = field(default_factory=dict)  # event URI -> notice HTML
+    notices: dict[str, Notice] = field(default_factory=dict)  # by event URI
 
     @property
     def shown(self) -> list[Item]:

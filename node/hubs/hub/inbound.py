@@ -54,6 +54,7 @@ from node.activitypub.remote_objects import (
 from node.activitypub.vocab import PUBLIC, activity, is_public, ref, refs
 from node.hubs.crosspost.answers import reject_all
 from node.hubs.hub.models import HubItem
+from node.hubs.hub.notices import notice_kind_of
 from node.hubs.hub.policy import Decision, decide
 from node.hubs.hub.publish import HubError, HubTarget, hub_by_id, load_hub
 from node.hubs.hub.times import event_times
@@ -211,7 +212,7 @@ def _record(conn: Connection, target: HubTarget, document: Mapping[str, Any], au
         author_uri=author,
         origin=origin, state=decision.state, pinned=False, **item_times(document),
         created_at=now, updated_at=now, published_at=published_at(document, now),
-        note=decision.reason or None))
+        note=decision.reason or None, notice_kind=notice_kind_of(document)))
 
 
 def as_received(received: Mapping[str, Any]) -> str | dict[str, Any]:

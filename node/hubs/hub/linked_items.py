@@ -35,6 +35,7 @@ from node.activitypub.vocab import is_public, ref
 from node.hubs.hub.inbound import item_kind, item_times, published_at
 from node.hubs.hub.links import LINKED
 from node.hubs.hub.models import Hub, HubItem
+from node.hubs.hub.notices import notice_kind_of
 from node.network.receive import forget_item, record_origin, reindex, unshare
 from node.network.unwrap import Received
 
@@ -70,7 +71,7 @@ def add_linked(conn: Connection, hub_ids: Sequence[int], via: str,
             hub_id=hub_id, object_uri=uri, kind=kind, author_uri=authors[0] if authors else via,
             origin=LINKED, linked_from=via, state="published", pinned=False,
             created_at=now, updated_at=now, published_at=published_at(document, now),
-            **item_times(document)))
+            notice_kind=notice_kind_of(document), **item_times(document)))
     return len(fresh)
 
 

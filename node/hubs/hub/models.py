@@ -96,6 +96,9 @@ class HubItem(TableModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))  # why held or refused
     # origin ``linked``: the linked hub (Group URI) whose Announce brought the item
     linked_from: str | None = Field(default=None, max_length=1024)
+    # a notice Note's kind (node.hubs.hub.notices.NOTICE_KINDS), recorded where it was
+    # made or from its ``noticeKind`` term; "" for any other item (migration 0030)
+    notice_kind: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class CallSeries(TableModel, table=True):

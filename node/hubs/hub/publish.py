@@ -120,12 +120,14 @@ def publish_item(
     ends_at: datetime | None = None,
     series_id: int | None = None,
     remote: Sequence[RemoteHub] = (),
+    notice_kind: str = "",
 ) -> ItemResult:
     """Create ``obj`` by ``author`` and put it into each hub under its policy.
 
     ``remote`` hubs (on other nodes, :mod:`node.hubs.crosspost`) are addressed too and
     get the ``Create`` in their inboxes; each answers from its own node. A local hub
-    that refuses the author refuses the whole post, so the organizer hears it at once."""
+    that refuses the author refuses the whole post, so the organizer hears it at once.
+    ``notice_kind`` records what a notice says (:mod:`node.hubs.hub.notices`)."""
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author.uri) for t in hubs}
     refused = [f"{name}: {d.reason}" for name, d in decisions.items() if d.state == "refused"]
     if refused:
@@ -148,7 +150,8 @@ def publish_item(
             hub_id=target.hub.id, object_uri=ref(signed_object), kind=kind,
             author_uri=author.uri, origin="local", state=state, pinned=False,
             series_id=series_id, starts_at=starts_at, ends_at=ends_at, created_at=now,
-            updated_at=now, note=decisions[target.name].reason or None))
+            updated_at=now, note=decisions[target.name].reason or None,
+            notice_kind=notice_kind))
         if state == "published":
             add_origin(conn, ref(signed_object) or "", target.actor.uri, now)
             deliveries += announce_both(conn, outbox, target.actor, signed_object,

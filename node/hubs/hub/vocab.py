@@ -21,6 +21,9 @@ ionode terms (all in :data:`NAMESPACE`):
   moved occurrence keeps it while its ``startTime`` changes.
 * ``postedTo`` (set of IRIs): every hub a cross-posted item was addressed to, here and on
   other nodes (:mod:`node.hubs.crosspost.targets`).
+* ``noticeKind``: what a notice Note says of its event (``moved``, ``cancelled``,
+  ``ended``: a call series cancelled, ``joining``: a new way to join), recorded where the
+  notice is made so pages say it in their reader's language (:mod:`node.hubs.hub.notices`).
 
 FEP-8a8e terms (``https://w3id.org/fep/8a8e/``): ``timezone``, ``joinMode``,
 ``attendees``, ``eventStatus``; schema.org ``maximumAttendeeCapacity``,
@@ -61,6 +64,7 @@ TERMS: Final[dict[str, Any]] = {
     "recurrenceId": {"@id": "ionode:recurrenceId",
                      "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
     "postedTo": {"@id": "ionode:postedTo", "@type": "@id", "@container": "@set"},
+    "noticeKind": "ionode:noticeKind",
 }
 
 EVENT_TERMS: Final[dict[str, Any]] = {
