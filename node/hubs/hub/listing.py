@@ -44,11 +44,11 @@ def hub_lines(conn: Connection) -> list[HubLine]:
         .order_by(_actor.c.username)).all()
     if not rows:
         return []
-    items = dict(conn.execute(
+    items: dict[int, int] = dict(conn.execute(
         select(_item.c.hub_id, func.count())
         .where(_item.c.hub_id.in_([row.id for row in rows]), _item.c.state == "published")
         .group_by(_item.c.hub_id)).all())
-    followers = dict(conn.execute(
+    followers: dict[str, int] = dict(conn.execute(
         select(_follow.c.following, func.count())
         .where(_follow.c.following.in_([row.uri for row in rows]),
                _follow.c.state == "accepted")
