@@ -26,7 +26,7 @@ from node.hubs.hub.moderation import queue
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, HubTarget, load_hub
 from node.hubs.polls import rules as polls
-from node.web.hub_manage_series import group_recent, group_upcoming
+from node.web.hub_manage_series import ItemView, group_recent, group_upcoming
 from node.web.hub_page import member_handle
 from node.web.item_text import event_timing, plain_text, text_of
 from node.web.markup import sanitized_markup
@@ -73,29 +73,6 @@ def find_access(conn: Connection, name: str, actor: LocalActor) -> tuple[HubTarg
     except HubError:
         return None
     return target, member_role(conn, target.hub.id or 0, actor.uri)
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """One item of the hub as the manage page lists it."""
-
-    uri: str
-    kind: str
-    title: str
-    text: str
-    content: Markup
-    author: str
-    mine: bool
-    pinned: bool
-    editable: bool
-    series: bool
-    when: str
-    timezone: str
-    start_value: str
-    can_change: bool
-    series_id: int | None = None  # the series of an occurrence, and of the series itself
-    # a series' row on the page: its occurrences (:mod:`node.web.hub_manage_series`)
-    occurrences: tuple[ItemView, ...] = ()
 
 
 @dataclass(frozen=True)

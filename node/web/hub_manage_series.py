@@ -1,4 +1,5 @@
-"""One row per recurring call series on a hub's manage page, not one per occurrence.
+"""The manage page's item rows, and one row per recurring call series, not one per
+occurrence.
 
 A weekly call is materialised weeks ahead as Events of their own (ARCHITECTURE.md
 section 3), so listing the hub's rows one by one filled "Upcoming calls and events" and
@@ -12,11 +13,32 @@ represented by its first occurrence, so nothing of it disappears.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
-if TYPE_CHECKING:
-    from node.web.hub_manage import ItemView
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item of the hub as the manage page lists it."""
+
+    uri: str
+    kind: str
+    title: str
+    text: str
+    content: Markup
+    author: str
+    mine: bool
+    pinned: bool
+    editable: bool
+    series: bool
+    when: str
+    timezone: str
+    start_value: str
+    can_change: bool
+    series_id: int | None = None  # the series of an occurrence, and of the series itself
+    # a series' row on the page: the occurrences folded into it (see above)
+    occurrences: tuple[ItemView, ...] = ()
 
 
 def group_upcoming(dated: list[ItemView], series: list[ItemView], limit: int
