@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.html import sanitize_html
 from node.messages import N_, Text
+from node.settings import is_loopback_host
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -32,10 +33,14 @@ if TYPE_CHECKING:
 MAX_POST_CHARS = 5000
 # Mastodon's shapes (app/models/tag.rb HASHTAG_RE, account.rb MENTION_RE), simplified:
 # a hashtag is letters, digits and underscores with at least one non-digit; a mention
-# is @user@host. Both start a word.
+# is @user@host. Both start a word. The host may carry a port, and may be ``localhost``
+# (``@alice@localhost:8401``, ``@bo@philly.example:8443``: a development node, or one on
+# another port); nothing that could go on may follow it (``@a@b.example:80abc``), and a
+# host without a dot that is not ``localhost`` is not one (``@a@b:c``).
 HASHTAG = re.compile(r"(?<![\w/#&])#(\w*[^\W\d]\w*)", re.UNICODE)
 MENTION = re.compile(r"(?<![\w/@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
-                     r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+                     r"@((?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d{1,5})?)"
+                     r"(?![\w:-])")
 _TAGGED = re.compile(f"{HASHTAG.pattern}|{MENTION.pattern}", re.UNICODE)
 
 
@@ -54,9 +59,18 @@ class TagLinks:
         return f"{self.base_url}/tags/{name.lower()}"
 
 
-def mention_url(user: str, host: str) -> str:
-    """The profile page most fediverse servers answer for ``@user@host``."""
-    return f"https://{host}/@{user}"
+def mention_url(user: str, host: str, base_url: str | None = None) -> str:
+    """The profile page most fediverse servers answer for ``@user@host`` (``host`` with
+    its port, if any). It is ``https`` but for this node's own host and, on a node
+    served over plain ``http`` (development, tests on loopback), for other loopback
+    hosts: those nodes answer ``http`` only, as this one does."""
+    scheme = "https"
+    if base_url is not None and base_url.startswith("http://"):
+        own = base_url.removeprefix("http://").split("/", 1)[0].lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if host.lower() == own or is_loopback_host(name):
+            scheme = "http"
+    return f"{scheme}://{host}/@{user}"
 
 
 def _link(state: StateCore, href: str, text: str, classes: str, rel: str = "") -> list[Token]:
@@ -85,7 +99,8 @@ def _split(state: StateCore, token: Token, links: TagLinks | None) -> list[Token
         if tag is not None and links is not None:
             out += _link(state, links.hashtag(tag), f"#{tag}", "mention hashtag", "tag")
         else:
-            out += _link(state, mention_url(user, host), f"@{user}@{host}", "u-url mention")
+            href = mention_url(user, host, links.base_url if links else None)
+            out += _link(state, href, f"@{user}@{host}", "u-url mention")
         last = found.end()
     if not out:
         return [token]
@@ -166,6 +181,7 @@ def as_tags(text: str, links: TagLinks) -> list[dict[str, str]]:
                                                  "name": f"#{tag.lower()}"})
         else:
             found.setdefault(f"@{user}@{host}", {"type": "Mention",
-                                                "href": mention_url(user, host),
+                                                "href": mention_url(user, host,
+                                                                    links.base_url),
                                                 "name": f"@{user}@{host}"})
     return list(found.values())

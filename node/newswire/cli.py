@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from node.activitypub.local_actors import find_by_username
 from node.newswire.conduct.rules import DOCUMENTS, clauses
-from node.newswire.conduct.service import current, publish_version
+from node.newswire.conduct.service import in_force, publish_version
 from node.newswire.digest import cli as digest_cli
 from node.newswire.errors import NewsError
 from node.newswire.forwards.service import forward_item
@@ -147,14 +147,20 @@ def cmd_moderator(nodes: NodeAccess, args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_NOTE = ("default Code of Conduct: in force until you publish your own "
+                "(ionode news conduct edit --file FILE)")
+
+
 def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
     if args.action == "show":
-        found = nodes.with_node(args, lambda node, conn: current(conn, args.document),
+        found = nodes.with_node(args, lambda node, conn: in_force(conn, args.document),
                                 read_only=True)
         if found is None:
             print(f"ionode: no {args.document} document yet")
             return 0
-        print(f"version {found.version}, {found.created_at:%Y-%m-%d %H:%M}\n{found.markdown}")
+        print(DEFAULT_NOTE if found.created_at is None else
+              f"version {found.version}, {found.created_at:%Y-%m-%d %H:%M}")
+        print(found.markdown)
         for clause in clauses(found.markdown) if args.document == "conduct" else []:
             print(f"clause {clause.number}: {clause.text}")
         return 0
@@ -163,7 +169,10 @@ def cmd_conduct(nodes: NodeAccess, args: argparse.Namespace) -> int:
     text = read_text(args.file)
     number = nodes.with_node(
         args, lambda node, conn: publish_version(conn, args.document, text, node.clock()))
-    print(f"ionode: published version {number} of the {args.document} document at /news/conduct")
+    replaced = "; it replaces the default Code of Conduct" if (
+        number == 1 and args.document == "conduct") else ""
+    print(f"ionode: published version {number} of the {args.document} document at "
+          f"/news/conduct{replaced}")
     return 0
 
 

@@ -26,6 +26,7 @@ from node.hubs.hub.moderation import queue
 from node.hubs.hub.policy import STEWARDS, member_role
 from node.hubs.hub.publish import HubError, HubTarget, load_hub
 from node.hubs.polls import rules as polls
+from node.web.hub_manage_series import ItemView, group_recent, group_upcoming
 from node.web.hub_page import member_handle
 from node.web.item_text import event_timing, plain_text, text_of
 from node.web.markup import sanitized_markup
@@ -36,6 +37,7 @@ _object = StoredObject.__table__  # type: ignore[attr-defined]
 RECENT = 30
 LISTED = 20
 SNIPPET = 160
+GROUPED = 5  # rows read per row shown, where a series' occurrences fold into one
 
 
 @dataclass(frozen=True)
@@ -71,26 +73,6 @@ def find_access(conn: Connection, name: str, actor: LocalActor) -> tuple[HubTarg
     except HubError:
         return None
     return target, member_role(conn, target.hub.id or 0, actor.uri)
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """One item of the hub as the manage page lists it."""
-
-    uri: str
-    kind: str
-    title: str
-    text: str
-    content: Markup
-    author: str
-    mine: bool
-    pinned: bool
-    editable: bool
-    series: bool
-    when: str
-    timezone: str
-    start_value: str
-    can_change: bool
 
 
 @dataclass(frozen=True)
@@ -145,12 +127,13 @@ def item_view(row: Any, access: Access) -> ItemView:
         author=member_handle(row.author_uri) if row.author_uri else "", mine=mine,
         pinned=bool(row.pinned), editable=mine and document.get("type") in ("Note", "Article"),
         series=bool(document.get("rrule")), when=when, timezone=timezone,
-        start_value=start_value, can_change=mine or access.steward)
+        start_value=start_value, can_change=mine or access.steward,
+        series_id=row.series_id)
 
 
 def _published(target: HubTarget) -> Select[Any]:
     return (select(_item.c.object_uri, _item.c.kind, _item.c.author_uri, _item.c.pinned,
-                   _item.c.starts_at, _object.c.document)
+                   _item.c.starts_at, _item.c.series_id, _object.c.document)
             .join(_object, _object.c.uri == _item.c.object_uri)
             .where(_item.c.hub_id == target.hub.id, _item.c.state == "published",
                    _object.c.deleted_at.is_(None)))
@@ -161,23 +144,29 @@ def _mine_unless_steward(query: Select[Any], access: Access) -> Select[Any]:
 
 
 def recent_items(conn: Connection, access: Access) -> list[ItemView]:
+    """The newest items, a call series once (its occurrences folded into it): more rows
+    are read than shown, as a series' occurrences all arrive at once."""
     query = _mine_unless_steward(_published(access.target), access)
-    rows = conn.execute(query.order_by(_item.c.id.desc()).limit(RECENT))
-    return [item_view(row, access) for row in rows]
+    rows = conn.execute(query.order_by(_item.c.id.desc()).limit(RECENT * GROUPED))
+    return group_recent([item_view(row, access) for row in rows], RECENT)
+
+
+def _live(rows: Sequence[Any], access: Access) -> list[ItemView]:
+    return [item_view(row, access) for row in rows
+            if isinstance(row.document, dict) and not event_timing(row.document)[3]]
 
 
 def upcoming_items(conn: Connection, access: Access, now: datetime) -> list[ItemView]:
-    """Calls, occurrences and events not over yet, then live call series; not cancelled."""
+    """Events and calls not over yet, and live call series, each series once with its
+    upcoming occurrences; not cancelled."""
     base = _mine_unless_steward(_published(access.target), access).where(
         _item.c.kind.in_(("event", "call")))
     dated = conn.execute(base.where(
         func.coalesce(_item.c.ends_at, _item.c.starts_at) >= now - ONGOING)
-        .order_by(_item.c.starts_at).limit(LISTED)).all()
+        .order_by(_item.c.starts_at, _item.c.id).limit(LISTED * GROUPED)).all()
     series = conn.execute(base.where(_item.c.starts_at.is_(None), _item.c.series_id.is_not(None))
                           .order_by(_item.c.id.desc()).limit(LISTED)).all()
-    rows = [*dated, *series]
-    return [item_view(row, access) for row in rows
-            if isinstance(row.document, dict) and not event_timing(row.document)[3]]
+    return group_upcoming(_live(dated, access), _live(series, access), LISTED)
 
 
 def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView]:

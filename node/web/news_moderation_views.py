@@ -19,8 +19,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
+from node.newswire.conduct.default import default_markdown
 from node.newswire.conduct.rules import DOCUMENTS, clauses
-from node.newswire.conduct.service import current, publish_version
+from node.newswire.conduct.service import current, in_force, publish_version
 from node.newswire.errors import NewsError
 from node.newswire.moderation.merge import NO_TARGET, candidates, merge
 from node.newswire.moderation.service import approve, reject, waiting
@@ -28,7 +29,7 @@ from node.runtime import Node, node_of
 from node.web.admin_views import admin_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import in_transaction
-from node.web.i18n import N_
+from node.web.i18n import N_, translator
 from node.web.moderation_queue import (
     MAX_ID_DIGITS,
     ModerationQueue,
@@ -48,7 +49,7 @@ SAVED = {
 
 def _queue(node: Node) -> dict[str, Any]:
     with node.engine.connect() as conn:
-        conduct = current(conn, "conduct")
+        conduct = in_force(conn, "conduct")
         return {"items": waiting(conn), "conduct": conduct, "candidates": candidates(conn),
                 "clauses": clauses(conduct.markdown) if conduct else []}
 
@@ -99,7 +100,10 @@ def _documents(node: Node) -> dict[str, Any]:
 async def conduct_edit_response(request: Request, *, status: int = 200,
                                 **values: Any) -> Response:
     shown = await run_in_threadpool(_documents, node_of(request))
-    typed = {doc: (v.markdown if v else "") for doc, v in shown.items()}
+    # the default Code of Conduct, in the admin's language, is the text to start from
+    default = default_markdown(translator(request).gettext)
+    typed = {doc: (v.markdown if v else default if doc == "conduct" else "")
+             for doc, v in shown.items()}
     context = {"flash": SAVED.get(request.query_params.get("saved", ""), ""), "error": "",
                "error_for": "", "shown": shown, "typed": typed, **values}
     if "typed_one" in values:

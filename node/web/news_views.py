@@ -21,8 +21,9 @@ from starlette.routing import BaseRoute, Route
 from node.activitypub.models import LocalActor
 from node.keyset import TimeKey, parse_row_id, parse_time_key
 from node.newswire.actor.front import news_key, news_page
+from node.newswire.conduct.default import default_markdown
 from node.newswire.conduct.rules import DOCUMENTS
-from node.newswire.conduct.service import Version, current, history, version_of
+from node.newswire.conduct.service import Version, history, in_force, version_of
 from node.newswire.errors import NewsError
 from node.newswire.log.service import log_page
 from node.newswire.moderation.roles import role_of
@@ -31,6 +32,7 @@ from node.newswire.submissions.service import TOO_MANY, store_submission, track
 from node.runtime import Node, node_of
 from node.web.auth import client_of, current_login
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.i18n import translator
 from node.web.markup import sanitized_markup
 from node.web.templating import render
 
@@ -167,7 +169,7 @@ def _conduct(node: Node, document: str, version: int | None) -> dict[str, Any]:
     with node.engine.connect() as conn:
         shown: dict[str, Version | None] = {
             doc: (version_of(conn, doc, version) if doc == document and version
-                  else current(conn, doc)) for doc in DOCUMENTS}
+                  else in_force(conn, doc)) for doc in DOCUMENTS}
         return {"shown": shown, "histories": {doc: history(conn, doc) for doc in DOCUMENTS}}
 
 
@@ -182,8 +184,10 @@ async def conduct_page(request: Request) -> Response:
                                    int(version) if version else None)
     if version and data["shown"][document] is None:
         raise HTTPException(404)
-    texts = {doc: sanitized_markup(body_html(v.markdown)) if v else None
-             for doc, v in data["shown"].items()}
+    gettext = translator(request).gettext
+    texts = {doc: sanitized_markup(body_html(
+        default_markdown(gettext) if v.default else v.markdown)) if v else None
+        for doc, v in data["shown"].items()}
     return await render(request, "news_conduct.html", {**data, "texts": texts})
 
 

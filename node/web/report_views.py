@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
 from node.newswire.conduct.rules import Clause, clauses
-from node.newswire.conduct.service import current
+from node.newswire.conduct.service import in_force
 from node.newswire.errors import NewsError
 from node.newswire.reports.filing import Typed, submit_report, target_of
 from node.newswire.reports.service import TOO_MANY, reports_by, track
@@ -35,10 +35,12 @@ from node.web.templating import render
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
-def _clauses(node: Node) -> list[Clause]:
+def _clauses(node: Node) -> tuple[list[Clause], bool]:
+    """The clauses a report may name, and whether they are the default Code of
+    Conduct's (whose texts the page translates)."""
     with node.engine.connect() as conn:
-        conduct = current(conn, "conduct")
-    return clauses(conduct.markdown) if conduct else []
+        conduct = in_force(conn, "conduct")
+    return (clauses(conduct.markdown), conduct.default) if conduct else ([], False)
 
 
 def _typed(values: Any) -> Typed:
@@ -56,8 +58,9 @@ async def _target(node: Node, typed: Typed) -> Target:
 async def _form_page(request: Request, typed: Typed, target: Target, *, status: int = 200,
                      error: str = "") -> Response:
     node, login = node_of(request), await current_login(request)
+    found, default = await run_in_threadpool(_clauses, node)
     context = {"typed": typed, "target": target, "error": error, "signed_in": login is not None,
-               "clauses": await run_in_threadpool(_clauses, node)}
+               "clauses": found, "default_conduct": default}
     return await render(request, "report_form.html", context, status=status, headers=PRIVATE)
 
 

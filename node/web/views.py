@@ -69,6 +69,7 @@ def routes() -> list[BaseRoute]:
         _lazy("remote_interaction_view", f"{hub}/follow", "/users/{name}/follow",
               "/objects/{id}/interact"),
         _lazy("language_view", "/language/"),
+        _lazy("profile_redirect", "/@"),
         _lazy("hub_event_views", f"{hub}/events/edit"),
         _lazy("calendar_pages", "/calendar$", "/agenda$", f"{hub}/calendar$",
               f"{hub}/agenda$"),

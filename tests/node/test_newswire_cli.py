@@ -87,7 +87,7 @@ def test_submit_queue_approve_reject_and_log(
     (["news", "submit", "--title", " ", "--body", "b"], "news needs a title"),
     (["news", "submit", "--title", "T", "--body", "b", "--link", "ftp://x"], "each link"),
     (["news", "approve", "1", "--as", "nate"], "only the node's admins and news moderators"),
-    (["news", "reject", "1", "--as", "ada", "--clause", "1"], "no Code of Conduct yet"),
+    (["news", "reject", "1", "--as", "ada", "--clause", "99"], "has no such clause"),
     (["news", "approve", "9", "--as", "ada"], "not waiting in the queue"),
     (["news", "moderator", "add", "nobody"], "no organizer of that name"),
 ])

@@ -151,7 +151,8 @@ def test_a_rejection_must_cite_a_real_clause_and_is_logged_without_the_contact(
     submit(client)
     signed_in(client, "mo")
     item_id = only_item(engine)
-    assert moderate(client, item_id, "reject", clause="2") == 400  # no Code of Conduct yet
+    # a new node has the default Code of Conduct, which has no clause 99
+    assert moderate(client, item_id, "reject", clause="99") == 400
     write_conduct(engine, NOW)
     refused = client.post(f"/news/queue/{item_id}/reject",
                           data={"csrf_token": page_token(client, "/news/queue"),

@@ -36,9 +36,9 @@ def test_create_list_show_resolve_and_dismiss(
                     "--comment", "An advert"], flags, monkeypatch) == 0
     assert re.search(r"report 1 is in the reports queue; follow it at\n"
                      r"https://philly\.example/report/track/[\w-]{20,}", capsys.readouterr().out)
-    assert run_cli(["report", "create", "--account", NATE, "--reason", "conduct:9"], flags,
-                   monkeypatch) == 1  # no Code of Conduct: refused, nothing stored
-    assert "no Code of Conduct" in capsys.readouterr().err
+    assert run_cli(["report", "create", "--account", NATE, "--reason", "conduct:99"], flags,
+                   monkeypatch) == 1  # the default Code of Conduct has no clause 99
+    assert "has no such clause" in capsys.readouterr().err
     assert run_cli(["report", "create", "--account", NATE, "--reason", "other",
                     "--as", "ada"], flags, monkeypatch) == 0
     capsys.readouterr()

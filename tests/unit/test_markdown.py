@@ -50,6 +50,44 @@ def test_without_a_base_url_hashtags_stay_text_and_mentions_still_link() -> None
     assert 'href="https://mastodon.example/@ana"' in html
 
 
+DEV = TagLinks("http://localhost:8401")  # a development node: plain http on a port
+
+
+@pytest.mark.parametrize(("text", "href", "name"), [
+    # as typed on a development node and on nodes on another port, local and remote
+    ("Thanks @alice@localhost:8401!", "http://localhost:8401/@alice", "@alice@localhost:8401"),
+    ("cc @bo@localhost:8402, @cy", "http://localhost:8402/@bo", "@bo@localhost:8402"),
+    ("ask @ana@127.0.0.1:8403.", "http://127.0.0.1:8403/@ana", "@ana@127.0.0.1:8403"),
+    ("hi @joan@oakland.example:8443 today", "https://oakland.example:8443/@joan",
+     "@joan@oakland.example:8443"),
+    ("@ana@mastodon.example.", "https://mastodon.example/@ana", "@ana@mastodon.example"),
+])
+def test_mentions_with_a_port_link_like_the_others(text: str, href: str, name: str) -> None:
+    html = post_html(text, links=DEV)
+    assert (f'<a href="{href}" class="u-url mention" rel="nofollow noopener noreferrer">'
+            f"{name}</a>") in html
+    assert as_tags(text, DEV) == [{"type": "Mention", "href": href, "name": name}]
+
+
+def test_on_an_https_node_a_port_mention_is_https() -> None:
+    html = post_html("@nate@philly.example:8443 and @bo@localhost:8402", links=LINKS)
+    assert 'href="https://philly.example:8443/@nate"' in html
+    assert 'href="https://localhost:8402/@bo"' in html  # no http for an https node
+
+
+@pytest.mark.parametrize("text", [
+    "mail alice@localhost:8401 or ana@example.org:25",
+    "`@alice@localhost:8401` and `a@b:c`",
+    "```\nssh a@b:c\n@alice@localhost:8401\n```",
+    "a@b:c and @a@b:c",
+    "@a@b.example:80abc",
+    "@a@localhost:port",
+])
+def test_what_only_looks_like_a_port_mention_stays_text(text: str) -> None:
+    html = post_html(text, links=DEV)
+    assert 'class="u-url mention' not in html and "<a " not in html
+
+
 def test_the_tag_entries_match_the_links() -> None:
     assert as_tags("#Strike, #strike and @ana@mastodon.example", LINKS) == [
         {"type": "Hashtag", "href": "https://philly.example/tags/strike", "name": "#strike"},

@@ -125,3 +125,15 @@ def test_the_article_shows_on_mastodon_as_name_summary_and_url() -> None:
 
 def test_plain_summary_escapes() -> None:
     assert plain_summary("<p>a &lt; b</p>") == "a &lt; b"
+
+
+def test_the_default_code_of_conduct_has_numbered_clauses_to_cite() -> None:
+    from node.newswire.conduct.default import CLAUSES, default_markdown
+
+    found = clauses(default_markdown())
+    assert [c.number for c in found] == ["1", "2", "3", "4", "5", "6"]
+    assert [c.text for c in found] == list(CLAUSES)
+    assert cite(default_markdown(), 0, "2") == (
+        "Code of Conduct (default), 2. No hatred. Nothing that demeans people for their "
+        "origin, religion, gender, sexuality, disability or age.")
+    assert default_markdown(str.upper).startswith("THIS NEWSWIRE PUBLISHES")  # translated

@@ -12,6 +12,7 @@ from node.hubs.hub import cli_governance
 from node.hubs.hub.cli_images import register_image_command
 from node.hubs.hub.cli_links import register_link_commands
 from node.hubs.hub.cli_sources import register_source_commands
+from node.hubs.hub.listing import describe, hub_lines
 from node.hubs.hub.members import members, remove_member, resolve_member, set_member
 from node.hubs.hub.policy import ROLES
 from node.hubs.hub.publish import load_hub, organizer
@@ -39,6 +40,13 @@ def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
         return actor.uri
 
     print(f"ionode: created hub {nodes.with_node(args, work)}")
+    return 0
+
+
+def cmd_list(nodes: NodeAccess, args: argparse.Namespace) -> int:
+    lines = nodes.with_node(args, lambda node, conn: hub_lines(conn), read_only=True)
+    print("\n".join(describe(line) for line in lines)
+          or "ionode: this node has no hubs yet (ionode hub create NAME --title TITLE)")
     return 0
 
 
@@ -76,6 +84,8 @@ def register(sub: Any, common: argparse.ArgumentParser, nodes: NodeAccess) -> No
     create.add_argument("--admin", action="append", default=[], metavar="USER",
                         help="a local organizer who administers the hub (repeatable)")
     create.set_defaults(run=partial(cmd_create, nodes))
+    hub.add_parser("list", parents=[common], help="the node's hubs: policies, items, "
+                   "followers").set_defaults(run=partial(cmd_list, nodes))
     member = hub.add_parser("member", help="hub members").add_subparsers(
         dest="member_action", required=True)
     add = member.add_parser("add", parents=[common], help="add a member or change a role")

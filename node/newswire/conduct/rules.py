@@ -23,6 +23,8 @@ NO_CONDUCT = ("this node has no Code of Conduct yet: publish one first "
 CLAUSE_NEEDED = "a rejection must cite a clause of the Code of Conduct"
 UNKNOWN_CLAUSE = "the Code of Conduct has no such clause"
 
+DEFAULT_VERSION = 0  # the default Code of Conduct (:mod:`node.newswire.conduct.default`)
+
 _CLAUSE = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
 
 
@@ -55,7 +57,8 @@ def check_document(document: str, markdown: str) -> str:
 
 
 def cite(markdown: str | None, version: int, number: str) -> str:
-    """The citation of clause ``number`` of version ``version``, or a refusal."""
+    """The citation of clause ``number`` of version ``version`` (0: the default), or a
+    refusal."""
     if markdown is None:
         raise NewsError(NO_CONDUCT)
     wanted = number.strip().removeprefix("§").strip().rstrip(".")
@@ -63,5 +66,6 @@ def cite(markdown: str | None, version: int, number: str) -> str:
         raise NewsError(CLAUSE_NEEDED)
     for clause in clauses(markdown):
         if clause.number == wanted:
-            return f"Code of Conduct v{version}, {clause.number}. {clause.text}"[:300]
+            name = "(default)" if version == DEFAULT_VERSION else f"v{version}"
+            return f"Code of Conduct {name}, {clause.number}. {clause.text}"[:300]
     raise NewsError(UNKNOWN_CLAUSE)

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
 
-from node.newswire.conduct.rules import check_document
+from node.newswire.conduct.default import default_markdown
+from node.newswire.conduct.rules import DEFAULT_VERSION, check_document
 from node.newswire.errors import NewsError
 from node.newswire.models import ConductVersion
 
@@ -23,7 +24,15 @@ class Version:
     document: str
     version: int
     markdown: str
-    created_at: datetime
+    created_at: datetime | None  # None for the default Code of Conduct
+
+    @property
+    def default(self) -> bool:
+        """The Code of Conduct the node ships, in force until its admins publish one."""
+        return self.version == DEFAULT_VERSION
+
+
+DEFAULT_CONDUCT = Version("conduct", DEFAULT_VERSION, default_markdown(), None)
 
 
 def _version(row: object) -> Version:
@@ -35,6 +44,12 @@ def current(conn: Connection, document: str) -> Version | None:
     row = conn.execute(select(_conduct).where(_conduct.c.document == document)
                        .order_by(_conduct.c.version.desc()).limit(1)).first()
     return _version(row) if row else None
+
+
+def in_force(conn: Connection, document: str) -> Version | None:
+    """The current version; for the Code of Conduct, the default until there is one."""
+    found = current(conn, document)
+    return DEFAULT_CONDUCT if found is None and document == "conduct" else found
 
 
 def version_of(conn: Connection, document: str, version: int) -> Version | None:

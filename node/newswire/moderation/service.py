@@ -20,7 +20,7 @@ from node.activitypub.models import StoredObject
 from node.activitypub.vocab import PUBLIC, activity
 from node.newswire.actor.service import newswire_actor
 from node.newswire.conduct.rules import cite
-from node.newswire.conduct.service import current
+from node.newswire.conduct.service import in_force
 from node.newswire.errors import NewsError
 from node.newswire.fediverse.reply import send_reply
 from node.newswire.models import NewsItem, NewsLogEntry
@@ -145,7 +145,7 @@ def reject(node: Node, conn: Connection, item_id: int, *, role: str, clause: str
            note: str = "") -> str:
     """Reject the item citing a clause of the current Code of Conduct; the citation."""
     row = _waiting_row(conn, item_id)
-    conduct = current(conn, "conduct")
+    conduct = in_force(conn, "conduct")
     citation = cite(conduct.markdown if conduct else None,
                     conduct.version if conduct else 0, clause)
     text = " ".join(note.split())

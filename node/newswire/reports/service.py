@@ -23,7 +23,7 @@ from node.activitypub.local_actors import find_by_kind
 from node.activitypub.models import LocalActor
 from node.activitypub.outbox import Outbox
 from node.newswire.conduct.rules import cite
-from node.newswire.conduct.service import current
+from node.newswire.conduct.service import in_force
 from node.newswire.errors import NewsError
 from node.newswire.reports.models import NewsReport
 from node.newswire.reports.rules import CONDUCT_PREFIX, Reporter, build_flag
@@ -75,7 +75,7 @@ def reason_text(conn: Connection, key: str) -> str:
     """``spam``/``illegal``/``other`` as they are, a ``conduct:N`` key as its citation."""
     if not key.startswith(CONDUCT_PREFIX):
         return key
-    conduct = current(conn, "conduct")
+    conduct = in_force(conn, "conduct")
     return cite(conduct.markdown if conduct else None, conduct.version if conduct else 0,
                 key[len(CONDUCT_PREFIX):])
 
