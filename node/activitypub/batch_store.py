@@ -19,8 +19,9 @@ batch takes well under a millisecond. The two ways it could block are switched o
 on this one connection:
 
 * another writer holding the lock: ``busy_timeout=0`` makes SQLite answer "busy" at
-  once instead of sleeping, and the caller then stores the batch on its thread, where
-  waiting is harmless;
+  once instead of sleeping; the batch is tried again every millisecond (the loop goes
+  on meanwhile) and, if the lock is still held after a quarter of a second, stored on
+  the writer's thread, where waiting is harmless;
 * a checkpoint (which fsyncs) at commit: ``wal_autocheckpoint=0``; instead a passive
   checkpoint runs on the writer's thread after every :data:`CHECKPOINT_ROWS` rows, and
   the other connections keep SQLite's automatic checkpoints.
@@ -50,6 +51,10 @@ Rows = list[dict[str, Any]]
 CHECKPOINT_ROWS = 2000
 CONNECT_TIMEOUT = 10  # seconds
 PARALLEL_BATCHES = 2  # PostgreSQL batches in flight at once
+#: SQLite busy: a batch is tried again on the loop this often, for this long, before it
+#: goes to the writer's thread (:meth:`BatchStore._retried_on_loop`).
+RETRY_EVERY = 0.001
+RETRY_FOR = 0.25
 
 
 class LoopInserter:
@@ -213,8 +218,7 @@ class BatchStore:
         if self._awaited is not None:
             return await self._awaited.insert(rows)
         loop = asyncio.get_running_loop()
-        inserted = None if self._on_loop is None else self._on_loop.try_insert(
-            self._statement, rows)
+        inserted = None if self._on_loop is None else await self._retried_on_loop(rows)
         if inserted is not None:
             assert self._on_loop is not None
             if self._on_loop.checkpoint_due():
@@ -223,6 +227,26 @@ class BatchStore:
         self.on_thread += 1
         return await loop.run_in_executor(self._thread, insert_rows, self._engine,
                                           self._statement, rows)
+
+    async def _retried_on_loop(self, rows: Rows) -> int | None:
+        """Try the batch on the loop every :data:`RETRY_EVERY` seconds for at most
+        :data:`RETRY_FOR`: how many rows were new, or None if SQLite stayed busy.
+
+        Why not the thread at once: there the batch waits in SQLite's busy handler,
+        which sleeps 1, 2, 5, 10 ... 100 ms between tries and is not woken when the lock
+        is freed. Under a steady stream the node's own processing and delivery take the
+        lock again and again, and the sleeping batch missed the gaps between their
+        transactions: it waited 50-350 ms (bench/RESULTS.md, session 8), every request
+        of the batch with it. A failed try costs the loop a few tens of microseconds.
+        """
+        assert self._on_loop is not None
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + RETRY_FOR
+        inserted = self._on_loop.try_insert(self._statement, rows)
+        while inserted is None and loop.time() < give_up_at:
+            await asyncio.sleep(RETRY_EVERY)
+            inserted = self._on_loop.try_insert(self._statement, rows)
+        return inserted
 
     async def select(self, query: Select[Any]) -> list[Row[Any]]:
         """Rows of a read on the writer's own thread (rare: after a batch with conflicts)."""
