@@ -39,7 +39,7 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
-from node.web.i18n import N_, Sentence, Text, as_sentence, refusal
+from node.web.i18n import N_, Sentence, Text, as_sentence, locale_of, refusal
 from node.web.item_targets_view import targets_path
 from node.web.item_text import source_text
 from node.web.target_picks import pick_list, picked
@@ -119,7 +119,9 @@ def done(access: Access, code: str) -> RedirectResponse:
 
 async def manage_page(request: Request, access: Access, *, status: int = 200,
                       error: str = "") -> Response:
-    data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock()))
+    lang = locale_of(request)
+    data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock(),
+                                                                 lang))
     sent = await reading(request, lambda node, conn: forwarded(
         conn, [item.uri for item in data.items])) if access.steward else set()
     flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")

@@ -115,10 +115,10 @@ class ManageData:
     follows: list[FollowView]
 
 
-def item_view(row: Any, access: Access) -> ItemView:
+def item_view(row: Any, access: Access, lang: str) -> ItemView:
     document: dict[str, Any] = row.document if isinstance(row.document, dict) else {}
     mine = row.author_uri == access.actor_uri
-    when, timezone, start_value, _ = event_timing(document)
+    when, timezone, start_value, _ = event_timing(document, lang)
     title = text_of(document, "name") or plain_text(text_of(document, "content"), SNIPPET)
     return ItemView(
         uri=row.object_uri, kind=row.kind, title=title,
@@ -143,20 +143,21 @@ def _mine_unless_steward(query: Select[Any], access: Access) -> Select[Any]:
     return query if access.steward else query.where(_item.c.author_uri == access.actor_uri)
 
 
-def recent_items(conn: Connection, access: Access) -> list[ItemView]:
+def recent_items(conn: Connection, access: Access, lang: str) -> list[ItemView]:
     """The newest items, a call series once (its occurrences folded into it): more rows
     are read than shown, as a series' occurrences all arrive at once."""
     query = _mine_unless_steward(_published(access.target), access)
     rows = conn.execute(query.order_by(_item.c.id.desc()).limit(RECENT * GROUPED))
-    return group_recent([item_view(row, access) for row in rows], RECENT)
+    return group_recent([item_view(row, access, lang) for row in rows], RECENT)
 
 
-def _live(rows: Sequence[Any], access: Access) -> list[ItemView]:
-    return [item_view(row, access) for row in rows
-            if isinstance(row.document, dict) and not event_timing(row.document)[3]]
+def _live(rows: Sequence[Any], access: Access, lang: str) -> list[ItemView]:
+    return [item_view(row, access, lang) for row in rows
+            if isinstance(row.document, dict) and not event_timing(row.document, lang)[3]]
 
 
-def upcoming_items(conn: Connection, access: Access, now: datetime) -> list[ItemView]:
+def upcoming_items(conn: Connection, access: Access, now: datetime,
+                   lang: str) -> list[ItemView]:
     """Events and calls not over yet, and live call series, each series once with its
     upcoming occurrences; not cancelled."""
     base = _mine_unless_steward(_published(access.target), access).where(
@@ -166,7 +167,7 @@ def upcoming_items(conn: Connection, access: Access, now: datetime) -> list[Item
         .order_by(_item.c.starts_at, _item.c.id).limit(LISTED * GROUPED)).all()
     series = conn.execute(base.where(_item.c.starts_at.is_(None), _item.c.series_id.is_not(None))
                           .order_by(_item.c.id.desc()).limit(LISTED)).all()
-    return group_upcoming(_live(dated, access), _live(series, access), LISTED)
+    return group_upcoming(_live(dated, access, lang), _live(series, access, lang), LISTED)
 
 
 def open_polls(conn: Connection, access: Access, now: datetime) -> list[PollView]:
@@ -215,11 +216,12 @@ def follow_views(conn: Connection, target: HubTarget) -> list[FollowView]:
             for r in pending(conn, target)[:LISTED * 5]]
 
 
-def manage_data(conn: Connection, access: Access, now: datetime) -> ManageData:
-    """Everything on the manage page for this organizer."""
+def manage_data(conn: Connection, access: Access, now: datetime, lang: str) -> ManageData:
+    """Everything on the manage page for this organizer, its times in ``lang``."""
     steward = access.steward
     return ManageData(
-        items=recent_items(conn, access), upcoming=upcoming_items(conn, access, now),
+        items=recent_items(conn, access, lang),
+        upcoming=upcoming_items(conn, access, now, lang),
         polls=open_polls(conn, access, now),
         queue=queued(conn, access.target) if steward else [],
         follows=follow_views(conn, access.target) if steward else [])

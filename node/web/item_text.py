@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from node.hubs.events.rules import event_when, spec_from_document
+from node.hubs.events.rules import spec_from_document
+from node.web import dates
 
 _BREAKS = re.compile(r"</p>|<br\s*/?>|</li>", re.IGNORECASE)
 _ATTACHMENTS = "<p>Attachments:</p>"
@@ -49,13 +50,17 @@ def text_of(document: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def event_timing(document: Mapping[str, Any]) -> tuple[str, str, str, bool]:
-    """(when in words, timezone, datetime-local start value, cancelled) of our Event."""
+def event_timing(document: Mapping[str, Any],
+                 lang: str) -> tuple[str, str, str, bool]:
+    """(when in ``lang``'s words with its zone, timezone, datetime-local start value,
+    cancelled) of our Event. The words are CLDR's (:mod:`node.web.dates`), as on the hub
+    page: the manage page of a Spanish reader said "Tue 8 Dec 2026, 7:00 PM"."""
     if document.get("type") != "Event":
         return "", "", "", False
     try:
         spec = spec_from_document(dict(document))
-        when = event_when(spec)  # an event without an end: just its start
     except (KeyError, TypeError, ValueError):
         return "", "", "", False
+    end = spec.end if spec.end > spec.start else None  # no end: just its start
+    when = f"{dates.span(spec.start, end, spec.timezone, lang)} ({spec.timezone})"
     return when, spec.timezone, spec.start.strftime("%Y-%m-%dT%H:%M"), spec.cancelled

@@ -75,3 +75,14 @@ def test_the_grouped_row_reads_in_spanish(steward: Site) -> None:
     assert "Serie de llamadas · próxima: " in upcoming
     assert "4 próximas sesiones" in upcoming and "Mostrar las 4 próximas sesiones" in upcoming
     assert "y 4 sesiones de esta serie" in recent
+
+
+def test_event_times_read_in_the_reader_s_language(steward: Site) -> None:
+    # the manage page said "Sun 22 Nov 2026, 7:00 AM to 9:00 AM" to a Spanish reader
+    rally(steward, 1)  # NOW + 1 day: Sunday 22 November, 7:00-9:00 in New York
+    spanish = section(steward.client.get(MANAGE, headers={"accept-language": "es"}).text,
+                      "upcoming")
+    assert "dom, 22 nov 2026, 7:00 – 9:00 EST (America/New_York)" in spanish
+    assert "Sun" not in spanish
+    english = section(steward.client.get(MANAGE).text, "upcoming")
+    assert "Sun, Nov 22, 2026, 7:00\u202fAM – 9:00\u202fAM EST (America/New_York)" in english
