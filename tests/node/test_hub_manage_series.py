@@ -82,7 +82,7 @@ def test_event_times_read_in_the_reader_s_language(steward: Site) -> None:
     rally(steward, 1)  # NOW + 1 day: Sunday 22 November, 7:00-9:00 in New York
     spanish = section(steward.client.get(MANAGE, headers={"accept-language": "es"}).text,
                       "upcoming")
-    assert "dom, 22 nov 2026, 7:00 – 9:00 EST (America/New_York)" in spanish
+    assert "dom, 22 nov 2026, 7:00 \u2013 9:00 EST (America/New_York)" in spanish
     assert "Sun" not in spanish
     english = section(steward.client.get(MANAGE).text, "upcoming")
-    assert "Sun, Nov 22, 2026, 7:00\u202fAM – 9:00\u202fAM EST (America/New_York)" in english
+    assert "Sun, Nov 22, 2026, 7:00\u202fAM \u2013 9:00\u202fAM EST (America/New_York)" in english
