@@ -136,6 +136,28 @@ def test_sqlite_busy_moves_the_batch_to_the_writer_thread(tmp_path: object,
     # Given another connection holding SQLite's write lock, when an activity arrives,
     # then the writer does not wait on the event loop: the batch goes to its thread,
     # which waits for the lock, and the request is answered 202 once it is stored.
+    # (Held well past the loop's retries, RETRY_FOR, however slow the machine.)
+    on_thread, stored, posted = post_while_locked(tmp_path, clock, RETRY_FOR + 1.0)
+    assert on_thread == 1
+    assert stored == posted
+
+
+def test_a_lock_held_for_a_moment_keeps_the_batch_on_the_loop(tmp_path: object,
+                                                              clock: Clock) -> None:
+    # Given another connection holding SQLite's write lock for less than RETRY_FOR, when
+    # an activity arrives, then the batch is tried again on the loop and stored there
+    # once the lock is free: it does not sleep in SQLite's busy handler on the thread,
+    # which missed the gaps between other writers' transactions (issue 7, 1.13).
+    on_thread, stored, posted = post_while_locked(tmp_path, clock, RETRY_FOR / 2)
+    assert on_thread == 0
+    assert stored == posted
+
+
+def post_while_locked(tmp_path: object, clock: Clock,
+                      hold: float) -> tuple[int, list[str], list[str]]:
+    """A known sender's activity posted while another connection holds SQLite's write
+    lock for ``hold`` seconds: (batches the writer stored on its thread, the activity
+    ids stored, the ids posted)."""
     from pathlib import Path
 
     directory = Path(str(tmp_path))
@@ -149,44 +171,14 @@ def test_sqlite_busy_moves_the_batch_to_the_writer_thread(tmp_path: object,
         locker = make_engine(settings.database)
         holder = locker.raw_connection()
         holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
-        # held well past the loop's retries (RETRY_FOR), however slow the machine
-        release = threading.Timer(RETRY_FOR + 1.0, holder.commit)
+        release = threading.Timer(hold, holder.commit)
         release.start()
         assert harness.post_activity(ana, activity).status_code == 202  # type: ignore[arg-type]
         release.join()
         holder.close()
         locker.dispose()
-        assert harness.node.services.writer.stats.on_thread == 1
-
-
-def test_a_lock_held_for_a_moment_keeps_the_batch_on_the_loop(tmp_path: object,
-                                                              clock: Clock) -> None:
-    # Given another connection holding SQLite's write lock for less than RETRY_FOR, when
-    # an activity arrives, then the batch is tried again on the loop and stored there
-    # once the lock is free: it does not sleep in SQLite's busy handler on the thread,
-    # which missed the gaps between other writers' transactions (issue 7, 1.13).
-    from pathlib import Path
-
-    directory = Path(str(tmp_path))
-    settings = Settings(url="https://philly.example",
-                        database=f"sqlite:///{directory / 'moment.db'}",
-                        secret_key="test-secret-key-not-for-production", data_dir=directory)
-    with running_node(settings, clock) as harness:
-        ana, warm = like(harness, 6)
-        assert harness.post_activity(ana, warm).status_code == 202  # type: ignore[arg-type]
-        _, activity = like(harness, 7)
-        locker = make_engine(settings.database)
-        holder = locker.raw_connection()
-        holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
-        release = threading.Timer(RETRY_FOR / 2, holder.commit)
-        release.start()
-        assert harness.post_activity(ana, activity).status_code == 202  # type: ignore[arg-type]
-        release.join()
-        holder.close()
-        locker.dispose()
-        assert harness.node.services.writer.stats.on_thread == 0
         stored = [item["activity_id"] for item in rows(harness, _items)]
-        assert stored == [warm["id"], activity["id"]]
+        return harness.node.services.writer.stats.on_thread, stored, [warm["id"], activity["id"]]
 
 
 def test_the_loop_connection_keeps_its_settings_to_itself(tmp_path: object) -> None:
