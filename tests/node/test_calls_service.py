@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,19 @@ def test_cli_creates_lists_moves_and_cancels_calls(flags: list[str], engine: Eng
     assert ionode(["call", "cancel", "--as", "nate", occurrence], flags) == 0
     assert ionode(["event", "cancel", "--as", "nate", occurrence], flags) == 1
     assert "is cancelled" in capsys.readouterr().err
+
+
+def test_a_series_title_is_literal_in_the_notice_of_its_end(h: Harness) -> None:
+    # the title is the organizer's text, not Markdown: "*Port* shutdown_call_" must not
+    # reach Mastodon as emphasis (the other notices already escaped it)
+    follow_hub(h)
+    with h.node.engine.begin() as conn:
+        result = create_call(h.node, conn, author="nate", hub="portshutdown",
+                             spec=replace(call_spec("2026-11-23 19:00"),
+                                          title="*Port* shutdown_call_"),
+                             rrule=WEEKLY)
+        cancel_call(h.node, conn, actor="nate", uri=result.event["id"])
+    h.drain()
+    (note,) = [a["object"] for a in shared(h, "Announce", "Note")]
+    assert "*Port* shutdown_call_" in note["content"]
+    assert "<em>" not in note["content"]

@@ -31,6 +31,7 @@ from node.hubs.events.service import (
     cancel_event,
     change_note,
     load_event,
+    markdown_literal,
     may_change,
     move_event,
     publish_event,
@@ -177,8 +178,8 @@ def cancel_series(node: Node, conn: Connection, *, actor: str, series: CallSerie
                                       replace(occurrence, cancelled=True)).deliveries
     describe = Recurrence(series.rrule, parent.spec.start, series.timezone).describe()
     note = change_note(node, conn, who, parent, NoticeText(
-        "ended", f"**Cancelled:** {parent.spec.title}, {describe}. "
-                 "There will be no further calls."))
+        "ended", f"**Cancelled:** {markdown_literal(parent.spec.title)}, "
+                 f"{markdown_literal(describe)}. There will be no further calls."))
     return EventChange(event=result.object, note=note.object,
                        deliveries=deliveries + note.deliveries)
 

@@ -183,7 +183,7 @@ def send_update(node: Node, conn: Connection, event: StoredEvent, spec: EventSpe
     return ItemResult(object=published.activity["object"], deliveries=published.deliveries)
 
 
-def _md(text: str) -> str:
+def markdown_literal(text: str) -> str:
     """Organizer text made literal inside Markdown (CommonMark backslash escapes)."""
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
@@ -209,20 +209,20 @@ def change_note(node: Node, conn: Connection, actor: LocalActor, event: StoredEv
 def change_text(old: EventSpec, new: EventSpec) -> NoticeText | None:
     """What a Mastodon reader must be told, and its kind: cancelled, moved, a new way to
     join, or nothing (a new title or description reaches them in the Event's Update)."""
-    title = _md(new.title)
+    title = markdown_literal(new.title)
     if new.cancelled and not old.cancelled:
-        return NoticeText("cancelled", f"**Cancelled:** {title}, "
-                                       f"{_md(when_text(old.start, old.end, old.timezone))}")
+        when = when_text(old.start, old.end, old.timezone)
+        return NoticeText("cancelled", f"**Cancelled:** {title}, {markdown_literal(when)}")
     if (old.start, old.end, old.timezone, old.location) != (
             new.start, new.end, new.timezone, new.location):
         where = where_text(new.location) if new.location != old.location else ""
         when = when_text(new.start, new.end, new.timezone)
         return NoticeText("moved", f"**Moved:** {title} is now "
-                                   f"{_md(' '.join(filter(None, [when, where])))}")
+                                   f"{markdown_literal(' '.join(filter(None, [when, where])))}")
     if old.call is not None and new.call is not None and _joining(old.call) != _joining(
             new.call):
         return NoticeText("joining", f"**New way to join:** {title}. "
-                                     f"{_md('. '.join(call_lines(new.call)[:2]))}")
+                                     f"{markdown_literal('. '.join(call_lines(new.call)[:2]))}")
     return None
 
 
