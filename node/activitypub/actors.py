@@ -16,6 +16,7 @@ module fetches, stores and looks them up, keeping the origin rules on every path
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -153,7 +154,10 @@ class ActorCache:
         self._local_origin = local_origin
         self._refresh_after, self._memory_size = refresh_after, memory_size
         self._memory = ActorMemory(max_entries=memory_size, max_bytes=memory_bytes)
-        self._forgotten: set[str] = set()
+        #: actors whose next lookup must go to the network (a Delete of the actor), the
+        #: newest ``memory_size`` of them: an older one's stored row, which the Delete
+        #: marked gone, answers instead
+        self._forgotten: OrderedDict[str, None] = OrderedDict()
         self._key_owners: dict[str, str] = {}  # fragment-less key id -> owner (GoToSocial)
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
         # many new senders at once (a popular hub gains followers): their rows are read
@@ -180,7 +184,10 @@ class ActorCache:
     def forget(self, uri: str) -> None:
         """Drop ``uri`` from memory; its next lookup goes to the network."""
         self._memory.pop(uri)
-        self._forgotten.add(uri)
+        self._forgotten[uri] = None
+        self._forgotten.move_to_end(uri)
+        while len(self._forgotten) > self._memory_size:
+            self._forgotten.popitem(last=False)
 
     async def _usable(self, uri: str) -> RemoteActorInfo | LookupFailed | None:
         """The cached actor if fresh, a failure if known gone, else None (fetch it)."""
@@ -210,7 +217,7 @@ class ActorCache:
             if fetched.gone:
                 await anyio.to_thread.run_sync(_mark_gone, self._engine, uri)
                 self._remember(uri, Entry(None, self._clock(), gone=True))
-                self._forgotten.discard(uri)
+                self._forgotten.pop(uri, None)
                 return LookupFailed(f"{uri} is gone (410)", retryable=False)
             if fetched.retryable and stale is not None and stale.info and not stale.gone:
                 return stale.info
@@ -228,7 +235,7 @@ class ActorCache:
         await self._rows.run(partial(_upsert, info=info, at=now))
         compact = info.compact()
         self._remember(uri, Entry(compact, now))
-        self._forgotten.discard(uri)
+        self._forgotten.pop(uri, None)
         return compact
 
     async def _key(self, key_id: str, *, refresh: bool, proof: bool) -> ActorKey | LookupFailed:

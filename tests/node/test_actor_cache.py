@@ -398,3 +398,18 @@ async def test_found_keys_are_memoised_per_actor(cache: ActorCache, remote: Fake
     spelled = find_key(first.actor, "https://Mastodon.Social/users/ana#main-key", proof=False)
     assert spelled is not None and spelled.public_key is first.public_key
     assert spelled.key_id == "https://Mastodon.Social/users/ana#main-key"
+
+
+async def test_only_the_newest_forgotten_actors_are_kept(
+    engine: Engine, remote: FakeRemote, clock: Clock
+) -> None:
+    # The list of actors to fetch again is bounded like the memory: once two more were
+    # forgotten after it, ANA's next lookup reads its stored row instead of the network
+    # (a Delete of the actor marks that row gone, so nothing stale is served).
+    cache = make_cache(engine, remote, clock, memory_size=2)
+    await cache.actor(ANA)
+    cache.forget(ANA)
+    cache.forget("https://masto.example/users/gone1")
+    cache.forget("https://masto.example/users/gone2")
+    await cache.actor(ANA)
+    assert remote.hits(ANA) == 1
