@@ -13,6 +13,7 @@ represented by its first occurrence, so nothing of it disappears.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from markupsafe import Markup
@@ -41,22 +42,30 @@ class ItemView:
     occurrences: tuple[ItemView, ...] = ()
 
 
+def _folded(views: list[ItemView], folds: Callable[[int], bool]
+            ) -> tuple[list[ItemView | int], dict[int, list[ItemView]]]:
+    """``views`` in order with the rows of each series that ``folds`` standing once, as
+    its id where its first row came, and those rows by series id."""
+    order: list[ItemView | int] = []
+    members: dict[int, list[ItemView]] = {}
+    for view in views:
+        key = view.series_id
+        if key is None or not folds(key):
+            order.append(view)
+            continue
+        if key not in members:
+            members[key] = []
+            order.append(key)
+        members[key].append(view)
+    return order, members
+
+
 def group_upcoming(dated: list[ItemView], series: list[ItemView], limit: int
                    ) -> list[ItemView]:
     """Dated events and occurrences by start, each live series once, at the place of its
     next occurrence (a series with none ahead goes last); at most ``limit`` rows."""
     heads = {view.series_id: view for view in series if view.series_id is not None}
-    order: list[ItemView | int] = []
-    occurrences: dict[int, list[ItemView]] = {}
-    for view in dated:
-        key = view.series_id
-        if key is None or key not in heads:
-            order.append(view)
-            continue
-        if key not in occurrences:
-            occurrences[key] = []
-            order.append(key)
-        occurrences[key].append(view)
+    order, occurrences = _folded(dated, heads.__contains__)
     rows = [replace(heads[entry], occurrences=tuple(occurrences[entry]))
             if isinstance(entry, int) else entry for entry in order]
     rows += [head for key, head in heads.items() if key not in occurrences]
@@ -66,17 +75,7 @@ def group_upcoming(dated: list[ItemView], series: list[ItemView], limit: int
 def group_recent(views: list[ItemView], limit: int) -> list[ItemView]:
     """Newest first, each series once where its first row came, as its own row (or its
     first occurrence) holding the other occurrences read; at most ``limit`` rows."""
-    order: list[ItemView | int] = []
-    members: dict[int, list[ItemView]] = {}
-    for view in views:
-        key = view.series_id
-        if key is None:
-            order.append(view)
-            continue
-        if key not in members:
-            members[key] = []
-            order.append(key)
-        members[key].append(view)
+    order, members = _folded(views, lambda _: True)
     rows: list[ItemView] = []
     for entry in order:
         if not isinstance(entry, int):
