@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import pytest
 
 from node.activitypub.vocab import PUBLIC, activity, isoformat
 from node.hubs.hub.links import find_hub, link
@@ -78,3 +79,12 @@ def announce_id(hub: FakeGroup, uri: str, n: int) -> dict[str, Any]:
 def share(h: Harness, hub: FakeGroup, document: dict[str, Any]) -> None:
     assert h.post_activity(hub, document).status_code == 202
     h.drain()
+
+
+@pytest.fixture
+def linked(h: Harness) -> FakeGroup:
+    """portshutdown linked oakland's dockers (a fake ionode node), which accepted; the
+    test module using it provides ``h``."""
+    dockers, _ = oakland(h)
+    accept(h, dockers, ask_link(h, dockers))
+    return dockers

@@ -35,8 +35,10 @@ from tests.node.linked_hubs_support import (
     announce_create,
     ask_link,
     event,
-    oakland,
     share,
+)
+from tests.node.linked_hubs_support import (
+    linked as linked,  # the fixture
 )
 from tests.node.network_support import FakeGroup, signed
 
@@ -51,13 +53,6 @@ _objects = StoredObject.__table__  # type: ignore[attr-defined]
 def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
     with hub_node(settings, clock) as harness:
         yield harness
-
-
-@pytest.fixture
-def linked(h: Harness) -> FakeGroup:
-    dockers, _ = oakland(h)
-    accept(h, dockers, ask_link(h, dockers))
-    return dockers
 
 
 def test_a_linked_hub_s_edit_and_delete_move_the_network_calendar(

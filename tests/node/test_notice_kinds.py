@@ -34,12 +34,12 @@ from tests.node.hub_harness import add_member, hub_node
 from tests.node.hub_pages_support import BASE, HTML, HUB, Site, a_series, section
 from tests.node.linked_hubs_support import (
     OAKLAND,
-    accept,
     announce_create,
-    ask_link,
     event,
-    oakland,
     share,
+)
+from tests.node.linked_hubs_support import (
+    linked as linked,  # the fixture
 )
 from tests.node.network_support import FakeGroup, signed
 
@@ -135,14 +135,6 @@ def test_the_note_carries_its_kind_and_mastodon_reads_the_same_words(site: Site)
 def h(settings: Settings, clock: Clock) -> Iterator[Harness]:
     with hub_node(settings, clock) as harness:
         yield harness
-
-
-@pytest.fixture
-def linked(h: Harness) -> FakeGroup:
-    """portshutdown linked oakland's dockers (a fake ionode node), which accepted."""
-    dockers, _ = oakland(h)
-    accept(h, dockers, ask_link(h, dockers))
-    return dockers
 
 
 def _remote_notice(h: Harness, n: int, event_uri: str, words: str,
