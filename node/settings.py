@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from node.files import create_atomically, write_atomically
 from node.hosts import BadURL, canonical_host
 from node.password_cost import PRODUCTION, PasswordCost
 from node.zones import DEFAULT_ZONE, ZoneError, check_zone
@@ -177,8 +178,7 @@ class Settings:
         path = self.data_dir / "secret_key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            create_atomically(path, secrets.token_urlsafe(48).encode())
         return replace(self, secret_key=path.read_text().strip())
 
     def existing_secret_key(self) -> Settings:
@@ -193,14 +193,14 @@ class Settings:
 
         A relative SQLite path is made absolute so a command run from another directory
         (with ``--data``) finds the same file. The file may hold a database password:
-        only its owner reads it, like ``secret_key``.
+        only its owner reads it, like ``secret_key``. It is replaced whole: a command
+        typed while the node boots reads the old settings or the new ones.
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / NODE_FILE
         content = {"url": self.url, "database": absolute_sqlite_url(self.database),
                    "listen_port": self.listen_port}
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(content, indent=2) + "\n")
+        write_atomically(path, (json.dumps(content, indent=2) + "\n").encode())
         return path
 
 

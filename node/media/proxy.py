@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 import anyio
 import anyio.to_thread
 
+from node.files import write_atomically
 from node.media.checks import ProcessedImage
 from node.media.store import MEDIA_TYPES
 from node.periodic import PeriodicTask
@@ -123,14 +122,7 @@ class ProxyCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A temporary file of its own: two threads of one process may cache one URL at
         # once (two readers of a page), and a shared name made the second rename fail.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(variant.data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, variant.data)
         return Cached(variant.data, variant.media_type)
 
 

@@ -8,11 +8,11 @@ temporary file and renamed so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from node.files import write_atomically
 
 NAME_RE = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
@@ -49,14 +49,7 @@ class DiskStore:
         if path.exists():
             return  # same name, same bytes
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
 
     def get(self, name: str) -> bytes | None:
         try:

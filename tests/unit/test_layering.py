@@ -10,7 +10,8 @@ Layers, top to bottom; a module imports only its own layer and the layers below:
               node.services, node.periodic; node.media (images)
     base      node (the package: its version), node.settings, node.db, node.jobs,
               node.clock, node.html, node.hosts, node.zones, node.text, node.columns,
-              node.wakeups, node.memory_trim, node.keyset, node.password_cost, node.lazy_routes
+              node.wakeups, node.memory_trim, node.keyset, node.password_cost, node.lazy_routes,
+              node.files
 
 and inside the domains, ``node.network`` imports neither ``node.hubs`` nor
 ``node.newswire`` (it learns what to relay through outbox and dispatch hooks).
@@ -34,7 +35,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "node.node_record", "node.typed_command", "node.supervision",
              "node.hosts", "node.zones", "node.text", "node.columns", "node.wakeups",
              "node.messages", "node.memory_trim",
-             "node.keyset", "node.password_cost",
+             "node.keyset", "node.password_cost", "node.files",
              "node.lazy_routes"),
     "protocol": ("node.activitypub", "node.runtime", "node.services", "node.periodic",
                  "node.media"),
