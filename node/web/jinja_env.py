@@ -29,7 +29,6 @@ from node.web.i18n import (
 )
 from node.web.page_state import TEMPLATES, rendering, rendering_lang
 from node.web.zone_choices import known_zone, zone_groups
-from node.zones import shown_time
 
 
 @pass_context
@@ -61,16 +60,6 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 @pass_context
 def _pgettext(context: Context, msgctxt: str, message: str) -> str:
     return str(_translations(context).pgettext(msgctxt, message))
-
-
-def _timestamp_in(default_zone: str) -> Callable[[datetime | None, str | None], str]:
-    """``{{ moment | timestamp }}`` in the node's zone, ``| timestamp(hub_zone)`` in a
-    hub's: a readable wall time with its zone (naive datetimes from SQLite are UTC)."""
-
-    def timestamp(moment: datetime | None, zone: str | None = None) -> str:
-        return shown_time(moment, zone or default_zone)
-
-    return timestamp
 
 
 def _local_time_in(default_zone: str) -> Callable[..., str]:
@@ -120,7 +109,6 @@ def build_environment(settings: Settings) -> Environment:
     env.globals["node_url"] = settings.url
     env.globals["zone_groups"] = zone_groups
     env.globals["known_zone"] = known_zone
-    env.filters["timestamp"] = _timestamp_in(settings.timezone)
     env.filters["iso"] = _iso
     # Remote images only through the node's signed proxy, never hot-linked (node.media.proxy)
     env.globals["proxied"] = partial(proxied_url, settings.secret_key, settings.url)

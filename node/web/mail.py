@@ -18,7 +18,6 @@ from node.settings import Settings
 from node.web import dates
 from node.web.i18n import DEFAULT_LOCALE, available_locales, translations
 from node.web.templating import TEMPLATES
-from node.zones import shown_time
 
 if TYPE_CHECKING:  # jinja2 loads with the first mail rendered (issue 7, 1.14)
     from jinja2 import Environment
@@ -45,7 +44,6 @@ class MailTemplates:
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 translations(lang), newstyle=True)
             zone = self.settings.timezone
-            env.filters["timestamp"] = lambda moment: shown_time(moment, zone)
             env.filters["day"] = lambda moment: dates.day(moment, zone, lang)
             env.globals.update(node_name=self.settings.node_name, node_url=self.settings.url,
                                lang=lang)

@@ -397,6 +397,19 @@ def test_members_vote_and_a_steward_closes_the_poll(steward: Site) -> None:
     assert closed.status_code == 400 and "already closed" in closed.text
 
 
+def test_a_poll_s_closing_time_reads_in_the_reader_s_language(steward: Site) -> None:
+    # it read "2026-11-22 12:00 UTC" in every language, unlike the times around it
+    steward.run(lambda node, conn: create_poll(node, conn, "nate", [HUB], make_spec(
+        "Shut it down?", ["yes", "no"], multiple=False, end=NOW + timedelta(days=1), now=NOW)))
+
+    def polls(lang: str) -> str:
+        page = steward.client.get(MANAGE, headers={"accept-language": lang}).text
+        return page.split('id="polls-heading"')[1].split("<h2")[0]
+
+    assert "Closes <time datetime=\"2026-11-22T12:00:00+00:00\">Sun, Nov 22, 2026, " in polls("en")
+    assert "dom, 22 nov 2026, " in polls("es") and "2026-11-22 " not in polls("es")
+
+
 def test_a_steward_moves_and_cancels_one_occurrence_of_a_call(steward: Site) -> None:
     series, first, second, *_ = a_series(steward)
     page = steward.client.get(MANAGE).text
