@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from sys import getsizeof
+from typing import Generic, TypeVar
 
 from node.activitypub.remote_actor import RemoteActorInfo
 
@@ -31,6 +32,8 @@ ENTRY_OVERHEAD = 1_500
 #: key object :func:`find_key` keeps (an RSA-2048 public key: about 1 KB of RSS, mostly
 #: OpenSSL's, which tracemalloc does not see).
 KEY_OVERHEAD = 1_200
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -64,53 +67,82 @@ def estimate(entry: Entry) -> int:
     return size
 
 
-class ActorMemory:
-    """Least-recently-used entries by actor URI, at most ``max_entries`` of them and at
-    most ``max_bytes`` by :func:`estimate` (an entry larger than the budget is not kept)."""
+class BoundedLru(Generic[V]):
+    """Least-recently-used values by string key, at most ``max_entries`` of them and at
+    most ``max_bytes`` by the sizes given to :meth:`put` (a value larger than the budget
+    is not kept)."""
 
     def __init__(self, *, max_entries: int, max_bytes: int) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[str, tuple[Entry, int]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[V, int]] = OrderedDict()
         self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, uri: object) -> bool:
-        return uri in self._entries
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
 
     @property
     def bytes(self) -> int:
-        """The estimated bytes of the entries held (never above ``max_bytes``)."""
+        """The bytes of the values held, as given to :meth:`put` (never above the budget)."""
         return self._bytes
 
-    def get(self, uri: str) -> Entry | None:
-        """The entry of ``uri``, now the most recently used, or None."""
-        found = self._entries.get(uri)
+    def get(self, key: str) -> V | None:
+        """The value of ``key``, now the most recently used, or None."""
+        found = self._entries.get(key)
         if found is None:
             return None
-        self._entries.move_to_end(uri)
+        self._entries.move_to_end(key)
         return found[0]
 
-    def put(self, uri: str, entry: Entry) -> None:
-        """Keep ``entry`` as the most recently used, evicting the least recently used
+    def put_sized(self, key: str, value: V, size: int) -> None:
+        """Keep ``value`` as the most recently used, evicting the least recently used
         until both bounds hold."""
-        self.pop(uri)
-        size = estimate(entry)
+        self.pop(key)
         if size > self.max_bytes or self.max_entries < 1:
             return
-        self._entries[uri] = (entry, size)
+        self._entries[key] = (value, size)
         self._bytes += size
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             _, (_, evicted) = self._entries.popitem(last=False)
             self._bytes -= evicted
 
-    def pop(self, uri: str) -> None:
-        """Drop ``uri`` if held."""
-        found = self._entries.pop(uri, None)
+    def pop(self, key: str) -> None:
+        """Drop ``key`` if held."""
+        found = self._entries.pop(key, None)
         if found is not None:
             self._bytes -= found[1]
 
+    def keys(self) -> list[str]:
+        """The keys held, least recently used first."""
+        return list(self._entries)
+
+
+class ActorMemory(BoundedLru[Entry]):
+    """Entries by actor URI, each counted for its :func:`estimate`."""
+
+    def put(self, uri: str, entry: Entry) -> None:
+        self.put_sized(uri, entry, estimate(entry))
+
     def uris(self) -> list[str]:
         """The URIs held, least recently used first."""
-        return list(self._entries)
+        return self.keys()
+
+
+#: Bytes a key-owner pair is counted for beyond its two strings (the ``OrderedDict`` node
+#: and the tuple that holds the owner and its size).
+PAIR_OVERHEAD = 200
+
+
+class KeyOwners(BoundedLru[str]):
+    """Which actor owns a fragment-less key id (GoToSocial's ``.../main-key``).
+
+    A memo of what the database also answers (``_uri_for_key``): an evicted pair costs a
+    query, never a fetch. Bounded by bytes too because both strings come from other
+    servers: a key id is as long as a ``Signature`` header allows, so ten thousand long
+    ones from a server made for it would otherwise hold a hundred megabytes.
+    """
+
+    def put(self, key_id: str, owner: str) -> None:
+        self.put_sized(key_id, owner, PAIR_OVERHEAD + getsizeof(key_id) + getsizeof(owner))

@@ -28,7 +28,7 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from node.activitypub.actor_memory import DEFAULT_BUDGET, ActorMemory, Entry
+from node.activitypub.actor_memory import DEFAULT_BUDGET, ActorMemory, Entry, KeyOwners
 from node.activitypub.db_batch import DbBatch
 from node.activitypub.federation_store import profile_blocked
 from node.activitypub.fetch import Fetched, FetchFailed, SafeFetcher, same_url
@@ -158,7 +158,8 @@ class ActorCache:
         #: newest ``memory_size`` of them: an older one's stored row, which the Delete
         #: marked gone, answers instead
         self._forgotten: OrderedDict[str, None] = OrderedDict()
-        self._key_owners: dict[str, str] = {}  # fragment-less key id -> owner (GoToSocial)
+        # fragment-less key id -> owner (GoToSocial), in an eighth of the memory budget
+        self._key_owners = KeyOwners(max_entries=memory_size, max_bytes=memory_bytes // 8)
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
         # many new senders at once (a popular hub gains followers): their rows are read
         # and stored in shared transactions, and at most ``fetch_limit`` fetched at once
@@ -250,8 +251,8 @@ class ActorCache:
             )
         if owner is None:
             standalone = await self._standalone_key(key_id, proof)
-            if isinstance(standalone, ActorKey) and len(self._key_owners) < self._memory_size:
-                self._key_owners[key_id] = standalone.owner
+            if isinstance(standalone, ActorKey):
+                self._key_owners.put(key_id, standalone.owner)
             return standalone
         cached = None if refresh else await self._usable(owner)
         if isinstance(cached, LookupFailed):

@@ -158,6 +158,16 @@ async def test_gotosocial_standalone_key(cache: ActorCache, remote: FakeRemote) 
     assert remote.hits(f"{BOB}/main-key") == 1 and remote.hits(BOB) == 1
 
 
+async def test_a_forgotten_key_owner_is_found_in_the_database_not_fetched(
+    engine: Engine, remote: FakeRemote, clock: Clock
+) -> None:
+    """The key-owner memo is bounded; what it cannot hold the stored actor row answers."""
+    cache = make_cache(engine, remote, clock, memory_bytes=800)  # memory holds nothing
+    key_of(await cache.key(f"{BOB}/main-key"))
+    key = key_of(await cache.key(f"{BOB}/main-key"))
+    assert key.owner == BOB and remote.hits(f"{BOB}/main-key") == 1 and remote.hits(BOB) == 1
+
+
 async def test_key_document_whose_owner_does_not_list_it_refused(
     cache: ActorCache, remote: FakeRemote
 ) -> None:

@@ -14,7 +14,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.activitypub.actor_memory import ActorMemory, Entry, estimate
+from node.activitypub.actor_memory import ActorMemory, Entry, KeyOwners, estimate
 from node.activitypub.remote_actor import (
     ParsedActor,
     RemoteActorInfo,
@@ -165,3 +165,28 @@ def test_the_estimate_bounds_what_the_entries_really_take() -> None:
     assert len(memory) == count
     assert held <= memory.bytes, (held / count, memory.bytes / count)
     assert memory.bytes / count < 8_000  # an actor of 20 KB of JSON counts for a few KB
+
+
+def test_key_owners_are_bounded_by_bytes_whatever_the_key_ids_length() -> None:
+    """A server made for it could list ten thousand 8 KB key ids; the memo held them all
+    (up to ``memory_size`` pairs, about 160 MB) and then stopped remembering any."""
+    owners = KeyOwners(max_entries=10_000, max_bytes=1024 * 1024)
+    for n in range(10_000):
+        owners.put(f"https://made.example/{'k' * 8_000}/{n}", f"https://made.example/u{n}")
+    assert owners.bytes <= 1024 * 1024 and 100 <= len(owners) < 130
+    assert owners.get("https://made.example/" + "k" * 8_000 + "/9999") == (
+        "https://made.example/u9999")  # the newest are kept, not the first
+    assert owners.get("https://made.example/" + "k" * 8_000 + "/0") is None
+
+
+def test_key_owners_evict_the_least_recently_used_pair() -> None:
+    owners = KeyOwners(max_entries=2, max_bytes=1024 * 1024)
+    owners.put("https://gts.example/users/a/main-key", "https://gts.example/users/a")
+    owners.put("https://gts.example/users/b/main-key", "https://gts.example/users/b")
+    assert owners.get("https://gts.example/users/a/main-key")  # a is now the newest
+    owners.put("https://gts.example/users/c/main-key", "https://gts.example/users/c")
+    assert owners.get("https://gts.example/users/b/main-key") is None
+    assert owners.get("https://gts.example/users/a/main-key") == "https://gts.example/users/a"
+    owners.put("https://gts.example/users/a/main-key", "https://gts.example/users/a2")
+    assert len(owners) == 2 and owners.get(
+        "https://gts.example/users/a/main-key") == "https://gts.example/users/a2"
