@@ -28,6 +28,7 @@ from node.activitypub.fetch import SafeFetcher
 from node.activitypub.handlers import register_all
 from node.activitypub.inbox_front import InboxFront
 from node.activitypub.inbox_store import InboxWriter
+from node.activitypub.keys import KeySource, generate_actor_keys
 from node.activitypub.local_actors import SigningKeys, ensure_node_actor
 from node.activitypub.outbox import Outbox
 from node.activitypub.signatures import sign_request
@@ -90,10 +91,12 @@ def build_node(
 ) -> Node:
     """The node's services; no I/O happens until they are used."""
     engine = make_engine(settings.database)
+    actor_keys: KeySource = settings.actor_keys or generate_actor_keys
     outbox = hub_wiring.install_crosspost(hub_wiring.install_links(
         network_wiring.install_relay(Outbox(base_url=settings.url))))
     bells = Bells()
-    signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock)
+    signer = NodeSigner(engine=engine, outbox=outbox, settings=settings, clock=clock,
+                        actor_keys=actor_keys)
     policy = FederationPolicy(engine, host_of(settings.url))
     fetcher = SafeFetcher(
         transport=transport or fetch_transport(allow_private=settings.fetch_private_allowed),
@@ -124,7 +127,7 @@ def build_node(
         backfilled=hub_wiring.backfill_hooks(),
     )
     node = Node(settings=settings, engine=engine, clock=clock, services=services,
-                transport=transport)
+                transport=transport, actor_keys=actor_keys)
     return node
 
 
@@ -150,8 +153,9 @@ class NodeSigner:
     """
 
     def __init__(self, *, engine: Engine, outbox: Outbox, settings: Settings,
-                 clock: Clock) -> None:
+                 clock: Clock, actor_keys: KeySource = generate_actor_keys) -> None:
         self.engine = engine
+        self.actor_keys = actor_keys
         self.outbox = outbox
         self.settings = settings
         self.clock = clock
@@ -164,7 +168,8 @@ class NodeSigner:
         keys = self._keys
         if keys is None:  # first signed GET: the node actor's keys never change afterwards
             actor = ensure_node_actor(self.engine, base_url=self.settings.url,
-                                      name=self.settings.node_name, now=self.clock())
+                                      name=self.settings.node_name, now=self.clock(),
+                                      keys=self.actor_keys)
             keys = self._keys = self.outbox.keys_for(actor)
         return await self._threads.run((keys, method, url, headers))
 
@@ -182,11 +187,13 @@ async def prepare(node: Node) -> Migration:
     await anyio.to_thread.run_sync(record_url, node.engine, node.settings.url, where)
     await anyio.to_thread.run_sync(
         lambda: ensure_node_actor(node.engine, base_url=node.settings.url,
-                                  name=node.settings.node_name, now=node.clock())
+                                  name=node.settings.node_name, now=node.clock(),
+                                  keys=node.actor_keys)
     )
     await anyio.to_thread.run_sync(
         lambda: ensure_newswire_actor(node.engine, base_url=node.settings.url,
-                                      now=node.clock(), node_name=node.settings.node_name)
+                                      now=node.clock(), node_name=node.settings.node_name,
+                                      keys=node.actor_keys)
     )
     return migration
 

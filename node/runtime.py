@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from node.activitypub.keys import KeySource, generate_actor_keys
 from node.clock import Clock
 from node.settings import Settings
 
@@ -29,7 +30,8 @@ class Node:
     """Settings, database, clock, services and outbound HTTP transport of one node.
 
     ``transport`` replaces the guarded network transport in tests (an
-    ``httpx.MockTransport`` serving recorded fixtures per host).
+    ``httpx.MockTransport`` serving recorded fixtures per host); ``actor_keys`` gives the
+    keys of the actors the node makes (``settings.actor_keys``, else fresh ones).
     """
 
     settings: Settings
@@ -37,6 +39,7 @@ class Node:
     clock: Clock
     services: Services
     transport: httpx.AsyncBaseTransport | None = None
+    actor_keys: KeySource = generate_actor_keys
 
 
 def node_of(request: Request) -> Node:

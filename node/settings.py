@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,11 @@ class Settings:
     #: argon2id work per password hash (node.password_cost): set only by code that builds
     #: Settings (the tests); :meth:`from_env` and node.json never change it
     password_cost: PasswordCost = PRODUCTION
+    #: where the node's new actors get their keys (``node.activitypub.keys.KeySource``):
+    #: None is fresh RSA-2048 and Ed25519 keys each time, the only value :meth:`from_env`
+    #: and node.json give; the tests hand in a pool (tests/actor_keys.py), as they hand in
+    #: a cheaper ``password_cost``, since an RSA key costs ~45 ms of CPU to make
+    actor_keys: Callable[[], Any] | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -12,9 +12,11 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 import node.models  # noqa: F401  (every table registered before templates are built)
+from node.activitypub.keys import ActorKeys
 from node.clock import Clock, fixed_clock
 from node.password_cost import PasswordCost
 from node.settings import Settings
+from tests.actor_keys import KeyPool
 from tests.storage import PostgresTemplate, SqliteTemplate, backends, finish_drops, open_engine
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
@@ -76,8 +78,20 @@ def clock() -> Clock:
     return fixed_clock(NOW)
 
 
+@pytest.fixture(scope="session")
+def made_actor_keys() -> list[ActorKeys]:
+    """The actor keys this worker process has made so far (tests/actor_keys.py)."""
+    return []
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def actor_keys(made_actor_keys: list[ActorKeys]) -> KeyPool:
+    """Keys for this test's actors, distinct within the test (``Settings.actor_keys``)."""
+    return KeyPool(made_actor_keys)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, actor_keys: KeyPool) -> Settings:
     return Settings(
         url="https://philly.example",
         database=database_url,
@@ -85,4 +99,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         node_name="Philly GA",
         password_cost=CHEAP_PASSWORDS,
+        actor_keys=actor_keys,
     )

@@ -43,7 +43,8 @@ def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
         user = create_user(conn, base_url=node.settings.url, username=args.name,
                            password=password, now=node.clock(),
                            cost=node.settings.password_cost,
-                           display_name=args.display_name or "", admin=args.admin)
+                           display_name=args.display_name or "", admin=args.admin,
+                           keys=node.actor_keys)
         return user.uri + (" (node admin)" if user.is_admin else "")
 
     print(f"ionode: created organizer {nodes.with_node(args, work)}")

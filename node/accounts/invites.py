@@ -22,6 +22,7 @@ from node.accounts.node_settings import invites_open
 from node.accounts.service import AccountError
 from node.accounts.sessions import token_hash
 from node.accounts.users import User, create_user
+from node.activitypub.keys import KeySource, generate_actor_keys
 from node.password_cost import PasswordCost
 
 LIFETIME = timedelta(days=7)
@@ -76,14 +77,14 @@ def check_invite(conn: Connection, token: str, now: datetime) -> None:
 
 def redeem_invite(conn: Connection, token: str, *, base_url: str, username: str,
                   password: str, now: datetime, cost: PasswordCost,
-                  display_name: str = "") -> User:
+                  display_name: str = "", keys: KeySource = generate_actor_keys) -> User:
     """Use the link once and create the account, in the caller's transaction."""
     check_invite(conn, token, now)
     claimed = conn.execute(update(_invite).where(*_usable(token, now)).values(used_at=_utc(now)))
     if claimed.rowcount != 1:
         raise InviteError(INVALID)
     user = create_user(conn, base_url=base_url, username=username, password=password,
-                       now=now, cost=cost, display_name=display_name)
+                       now=now, cost=cost, display_name=display_name, keys=keys)
     conn.execute(update(_invite).where(_invite.c.token_hash == token_hash(token))
                  .values(used_by=user.account_id))
     return user

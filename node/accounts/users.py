@@ -20,6 +20,7 @@ from node.accounts.models import Account
 from node.accounts.passwords import check_policy
 from node.accounts.service import AccountError, create_account
 from node.accounts.sessions import end_sessions
+from node.activitypub.keys import KeySource, generate_actor_keys
 from node.activitypub.local_actors import USERNAME_RE, create_local_actor
 from node.activitypub.models import LocalActor
 from node.messages import N_, Text
@@ -60,13 +61,13 @@ def display_name_of(value: str) -> str:
 
 def create_user(conn: Connection, *, base_url: str, username: str, password: str,
                 now: datetime, cost: PasswordCost, display_name: str = "",
-                admin: bool = False) -> User:
+                admin: bool = False, keys: KeySource = generate_actor_keys) -> User:
     """A Person actor with an account; the node's first account is always an admin."""
     check_policy(password)  # before any row, so a refused password leaves nothing behind
     name = display_name_of(display_name)
     first = conn.execute(select(func.count()).select_from(_account)).scalar_one() == 0
     actor = create_local_actor(conn, base_url=base_url, kind="person", username=username,
-                               display_name=name, now=now)
+                               display_name=name, now=now, keys=keys)
     assert actor.id is not None
     account = create_account(conn, actor_id=actor.id, password=password, now=now,
                              cost=cost, is_admin=admin or first)

@@ -8,6 +8,7 @@ prefix ``0xed01`` followed by the 32 raw key bytes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ class ActorKeys:
 
 
 def generate_actor_keys() -> ActorKeys:
-    """Fresh RSA-2048 and Ed25519 keys for a new actor."""
+    """Fresh RSA-2048 and Ed25519 keys for a new actor (about 45 ms of CPU, the RSA
+    prime search; the node's :data:`KeySource` unless a test hands it another)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -52,6 +54,12 @@ def generate_actor_keys() -> ActorKeys:
         ed25519_private=ed_key.private_bytes_raw(),
         ed25519_public_multibase=encode_ed25519_multikey(ed_key.public_key()),
     )
+
+
+#: Where a node's new actors get their keys: :func:`generate_actor_keys`, except in tests,
+#: which hand ``create_app`` a pool that gives each of a test's actors keys of its own
+#: without paying the prime search again for every test (tests/actor_keys.py).
+KeySource = Callable[[], ActorKeys]
 
 
 def public_pem(key: rsa.RSAPublicKey) -> str:

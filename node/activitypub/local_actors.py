@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from node.activitypub.keys import generate_actor_keys, load_ed25519_private, load_rsa_private
+from node.activitypub.keys import (
+    KeySource,
+    generate_actor_keys,
+    load_ed25519_private,
+    load_rsa_private,
+)
 from node.activitypub.models import LocalActor
 from node.messages import N_, Text
 
@@ -70,8 +75,9 @@ def create_local_actor(
     display_name: str = "",
     summary: str = "",
     manually_approves_followers: bool = False,
+    keys: KeySource = generate_actor_keys,
 ) -> LocalActor:
-    """Insert a new local actor with fresh RSA and Ed25519 keys."""
+    """Insert a new local actor with RSA and Ed25519 keys from ``keys`` (fresh ones)."""
     if kind not in ACTOR_KINDS:
         raise ActorError(Text(N_("unknown actor kind %(kind)s"), kind=repr(kind)))
     validate_username(username, allow_reserved=kind in SINGLE_KINDS)
@@ -79,7 +85,7 @@ def create_local_actor(
         raise ActorError(Text(
             N_("the name %(username)s is already taken on this node"),
             username=repr(username)))
-    keys = generate_actor_keys()
+    made = keys()
     values: dict[str, Any] = {
         "username": username,
         "kind": kind,
@@ -89,10 +95,10 @@ def create_local_actor(
         "manually_approves_followers": manually_approves_followers,
         "discoverable": True,
         "profile_fields": [],
-        "rsa_private_pem": keys.rsa_private_pem,
-        "rsa_public_pem": keys.rsa_public_pem,
-        "ed25519_private": keys.ed25519_private,
-        "ed25519_public_multibase": keys.ed25519_public_multibase,
+        "rsa_private_pem": made.rsa_private_pem,
+        "rsa_public_pem": made.rsa_public_pem,
+        "ed25519_private": made.ed25519_private,
+        "ed25519_public_multibase": made.ed25519_public_multibase,
         "created_at": now,
         "updated_at": now,
     }
@@ -106,7 +112,8 @@ def create_local_actor(
     return LocalActor(id=new_id[0], **values)
 
 
-def ensure_node_actor(engine: Engine, *, base_url: str, name: str, now: datetime) -> LocalActor:
+def ensure_node_actor(engine: Engine, *, base_url: str, name: str, now: datetime,
+                      keys: KeySource = generate_actor_keys) -> LocalActor:
     """The node's Application actor, created on first start."""
     try:
         with engine.begin() as conn:
@@ -115,7 +122,7 @@ def ensure_node_actor(engine: Engine, *, base_url: str, name: str, now: datetime
                 return found
             return create_local_actor(
                 conn, base_url=base_url, kind="node", username=NODE_USERNAME,
-                display_name=name, now=now,
+                display_name=name, now=now, keys=keys,
             )
     except (IntegrityError, ActorError):  # another process starting at once made it first
         with engine.connect() as conn:

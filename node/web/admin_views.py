@@ -128,7 +128,7 @@ async def user_submit(request: Request, login: Login) -> Response:
         await in_transaction(request, lambda node, conn: create_user(
             conn, base_url=node.settings.url, username=username, password=password,
             now=node.clock(), cost=node.settings.password_cost, display_name=display_name,
-            admin=admin))
+            admin=admin, keys=node.actor_keys))
     except (AccountError, ActorError, PasswordError) as exc:
         return await admin_response(request, status=400, error=refusal(exc), error_for="user",
                                     error_field=_field_of(exc), new_user=typed)

@@ -77,7 +77,7 @@ async def new_submit(request: Request, login: Login) -> Response:
         actor = create_hub(conn, base_url=node.settings.url, name=values["name"].strip(),
                            title=values["title"], summary=values["summary"],
                            now=node.clock(), admins=[login.actor.uri],
-                           timezone=hub_zone(values["timezone"]))
+                           timezone=hub_zone(values["timezone"]), keys=node.actor_keys)
         return actor.username
 
     try:

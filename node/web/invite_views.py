@@ -65,7 +65,8 @@ def _sign_up(node: Node, token: str, username: str, display_name: str,
     with node.engine.begin() as conn:
         user = redeem_invite(conn, token, base_url=node.settings.url, username=username,
                              password=password, now=node.clock(),
-                             cost=node.settings.password_cost, display_name=display_name)
+                             cost=node.settings.password_cost, display_name=display_name,
+                             keys=node.actor_keys)
         session_token, _ = create_session(conn, user.account_id, node.clock())
     return session_token
 

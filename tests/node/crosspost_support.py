@@ -75,7 +75,8 @@ def world(settings: Settings, clock: Clock) -> Iterator[World]:
     remote.inbox_status = lambda request: 503 if request.url.host == DOWN else 202
     with open_site(settings, clock, transport=remote.transport()) as site:
         with site.node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name="dockers", title="Dockers", now=clock())
+            create_hub(conn, base_url=BASE, name="dockers", title="Dockers", now=clock(),
+                       keys=site.node.actor_keys)
             conn.execute(update(_hub).where(_hub.c.id == load_hub(conn, "dockers").hub.id)
                          .values(posting_policy="moderated"))
         site.person("nate", "admin")

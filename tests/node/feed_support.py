@@ -131,7 +131,7 @@ def feed_world(settings: Settings) -> Iterator[World]:
         h = Harness(client=client, node=app.state.node, remote=remote, now=clock())
         with h.node.engine.begin() as conn:
             create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=clock())
+                       title="West Coast Port Shutdown", now=clock(), keys=h.node.actor_keys)
         ana = remote.add_actor(MASTO, "ana")
         follow = {"id": f"{ana.uri}#follows/1", "type": "Follow", "actor": ana.uri,
                   "object": h.local("portshutdown").uri}

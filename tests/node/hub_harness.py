@@ -36,9 +36,9 @@ def hub_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
     with running_node(settings, clock) as h:
         with h.node.engine.begin() as conn:
             create_hub(conn, base_url=settings.url, name=HUB, title="West Coast Port Shutdown",
-                       now=clock())
+                       now=clock(), keys=h.node.actor_keys)
             nate = create_local_actor(conn, base_url=settings.url, kind="person",
-                                      username="nate", now=clock())
+                                      username="nate", now=clock(), keys=h.node.actor_keys)
             set_member(conn, load_hub(conn, HUB), nate.uri, "admin", clock())
         yield h
 

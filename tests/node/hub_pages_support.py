@@ -71,7 +71,7 @@ class Site:
         """A local organizer with an account, a member of the hub with ``role``."""
         with self.node.engine.begin() as conn:
             actor = create_local_actor(conn, base_url=BASE, kind="person", username=username,
-                                       now=NOW)
+                                       now=NOW, keys=self.node.actor_keys)
             key = conn.execute(insert(_account).values(
                 actor_id=actor.id, password_hash=password_hash(), is_admin=False,
                 created_at=NOW)).inserted_primary_key
@@ -163,5 +163,6 @@ def open_site(settings: Settings, clock: Clock | None = None,
     with TestClient(app, base_url=BASE, follow_redirects=False) as client:
         node: Node = app.state.node
         with node.engine.begin() as conn:
-            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW)
+            create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown", now=NOW,
+                       keys=node.actor_keys)
         yield Site(client, node)

@@ -56,5 +56,5 @@ def admin_site(settings: Settings) -> Iterator[tuple[Site, FakeFediverse]]:
         site = Site(client, app.state.node)
         with site.node.engine.begin() as conn:
             create_hub(conn, base_url=BASE, name=HUB, title="West Coast Port Shutdown",
-                       now=NOW)
+                       now=NOW, keys=site.node.actor_keys)
         yield site, remote

@@ -60,10 +60,10 @@ def hub_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
         wire_events(h)
         with h.node.engine.begin() as conn:
             create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=clock())
+                       title="West Coast Port Shutdown", now=clock(), keys=h.node.actor_keys)
             for name in ("nate", "mallory"):
                 create_local_actor(conn, base_url=settings.url, kind="person", username=name,
-                                   now=clock())
+                                   now=clock(), keys=h.node.actor_keys)
             set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
                        "member", clock())
         yield h
@@ -132,10 +132,10 @@ def poll_node(settings: Settings, clock: MovableClock) -> Iterator[Harness]:
     with running_node(settings, clock) as harness:
         with harness.node.engine.begin() as conn:
             create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=NOW)
+                       title="West Coast Port Shutdown", now=NOW, keys=harness.node.actor_keys)
             for name in ("nate", "lena", "omar"):
                 create_local_actor(conn, base_url=settings.url, kind="person", username=name,
-                                   now=NOW)
+                                   now=NOW, keys=harness.node.actor_keys)
             hub = load_hub(conn, "portshutdown")
             set_member(conn, hub, f"{settings.url}/users/nate", "member", NOW)
             set_member(conn, hub, f"{settings.url}/users/omar", "moderator", NOW)

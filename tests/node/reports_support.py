@@ -43,7 +43,7 @@ def report_node(settings: Settings, clock: Clock) -> Iterator[Harness]:
         write_conduct(engine, h.now)
         with engine.begin() as conn:
             create_hub(conn, base_url=settings.url, name="portshutdown",
-                       title="West Coast Port Shutdown", now=h.now)
+                       title="West Coast Port Shutdown", now=h.now, keys=h.node.actor_keys)
             set_member(conn, load_hub(conn, "portshutdown"), f"{settings.url}/users/nate",
                        "member", h.now)
         yield h

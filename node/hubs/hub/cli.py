@@ -36,7 +36,8 @@ def cmd_create(nodes: NodeAccess, args: argparse.Namespace) -> int:
     def work(node: Node, conn: Any) -> str:
         admins = [organizer(conn, admin).uri for admin in args.admin]
         actor = create_hub(conn, base_url=node.settings.url, name=args.name, title=args.title,
-                           summary=args.summary or "", now=node.clock(), admins=admins)
+                           summary=args.summary or "", now=node.clock(), admins=admins,
+                           keys=node.actor_keys)
         return actor.uri
 
     print(f"ionode: created hub {nodes.with_node(args, work)}")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
+from node.activitypub.keys import KeySource, generate_actor_keys
 from node.activitypub.local_actors import ActorError, create_local_actor
 from node.activitypub.models import LocalActor
 from node.hubs.hub.members import set_member
@@ -19,7 +20,8 @@ _hub = Hub.__table__  # type: ignore[attr-defined]
 
 
 def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: datetime,
-               summary: str = "", admins: Sequence[str] = (), timezone: str = "") -> LocalActor:
+               summary: str = "", admins: Sequence[str] = (), timezone: str = "",
+               keys: KeySource = generate_actor_keys) -> LocalActor:
     """A new Group actor; the title is required (it is the hub's display name).
 
     The mission statement is Markdown, rendered and sanitised like a post. ``admins``
@@ -34,7 +36,8 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
         raise ActorError(Text(N_("a hub title may have at most 200 characters")))
     mission = post_html(summary) if summary.strip() else ""
     actor = create_local_actor(conn, base_url=base_url, kind="group", username=name,
-                               display_name=title.strip(), summary=mission, now=now)
+                               display_name=title.strip(), summary=mission, now=now,
+                               keys=keys)
     source = {"summary_source": summary.strip()} if mission else {}  # else the default ""
     conn.execute(insert(_hub).values(actor_id=actor.id, follow_policy="open",
                                      posting_policy="members", region="", tags=[], links=[],

@@ -119,7 +119,8 @@ def make_digest(node: Node, conn: Connection, *, slot_at: datetime, end: datetim
     assert key is not None
     digest_id = int(key[0])
     actor = newswire_actor(conn, base_url=node.settings.url, now=now,
-                           node_name=node.settings.node_name)
+                           node_name=node.settings.node_name,
+                           keys=node.actor_keys)
     outbox = node.services.outbox
     article = digest_article(object_id=outbox.new_id("objects"), actor_uri=actor.uri,
                              page_url=f"{node.settings.url}/news/digests/{digest_id}",

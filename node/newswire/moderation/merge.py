@@ -72,7 +72,8 @@ def merge(node: Node, conn: Connection, item_id: int, *, into: int, role: str) -
         raise NewsError(NOT_WAITING)
     _log_entry(conn, item_id, "merged", row.title, role, now, note=target.title)
     news = newswire_actor(conn, base_url=node.settings.url, now=now,
-                          node_name=node.settings.node_name)
+                          node_name=node.settings.node_name,
+                          keys=node.actor_keys)
     send_reply(conn, node.services.outbox, news, row, title=target.title,
                article_uri=target.object_uri, citation="", now=now, merged=True)
     return Merged(item_id, into, target.title, target.object_uri)

@@ -115,7 +115,8 @@ def approve(node: Node, conn: Connection, item_id: int, *, role: str,
     edited = new_title != row.title or new_body.strip() != row.body.strip()
     now = node.clock()
     actor = newswire_actor(conn, base_url=node.settings.url, now=now,
-                           node_name=node.settings.node_name)
+                           node_name=node.settings.node_name,
+                           keys=node.actor_keys)
     outbox = node.services.outbox
     article = news_article(object_id=outbox.new_id("objects"), actor_uri=actor.uri,
                            title=new_title, markdown=new_body, links=list(row.links or []),
@@ -159,7 +160,8 @@ def reject(node: Node, conn: Connection, item_id: int, *, role: str, clause: str
         raise NewsError(NOT_WAITING)
     _log_entry(conn, row.id, "rejected", row.title, role, now, citation, text)
     news = newswire_actor(conn, base_url=node.settings.url, now=now,
-                          node_name=node.settings.node_name)
+                          node_name=node.settings.node_name,
+                          keys=node.actor_keys)
     send_reply(conn, node.services.outbox, news, row, title=row.title, article_uri=None,
                citation=citation, now=now)
     return citation

@@ -121,7 +121,8 @@ def pick(node: Node, conn: Connection, network_id: int, *, role: str) -> str:
         raise NewsError(ALREADY_PICKED)
     now = node.clock()
     news = newswire_actor(conn, base_url=node.settings.url, now=now,
-                          node_name=node.settings.node_name)
+                          node_name=node.settings.node_name,
+                          keys=node.actor_keys)
     outbox = node.services.outbox
     announce = activity("Announce", id=outbox.new_id("activities"), actor=news.uri,
                         object=row.object_uri, published=now, to=[PUBLIC],

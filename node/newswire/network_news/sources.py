@@ -73,7 +73,8 @@ async def find_source(node: Node, target: str) -> FollowTarget:
 def follow_source(node: Node, conn: Connection, target: FollowTarget) -> str:
     """Queue ``@news``'s Follow of ``target``; the Follow's id."""
     news = newswire_actor(conn, base_url=node.settings.url, now=node.clock(),
-                          node_name=node.settings.node_name)
+                          node_name=node.settings.node_name,
+                          keys=node.actor_keys)
     state = conn.execute(select(_follow.c.state).where(
         _follow.c.follower == news.uri, _follow.c.following == target.uri)).scalar()
     if state in ("pending", "accepted"):

@@ -73,8 +73,8 @@ def withdraw_pick(node: Node, conn: Connection, pick: Any) -> bool:
     if claimed.rowcount != 1:
         return False
     news = newswire_actor(
-        conn, base_url=node.settings.url, now=now, node_name=node.settings.node_name
-    )
+        conn, base_url=node.settings.url, now=now, node_name=node.settings.node_name,
+        keys=node.actor_keys)
     outbox = node.services.outbox
     announces = conn.execute(
         select(_outbox.c.document)
