@@ -202,3 +202,38 @@ def test_a_notice_posted_into_our_hub_from_another_node_keeps_its_kind(h: Harnes
         h.drain()
     kinds = [(r["origin"], r["notice_kind"]) for r in rows(h, _items)]
     assert kinds == [("remote", "cancelled"), ("remote", ""), ("remote", "")]
+
+
+def test_an_edited_notice_takes_the_kind_its_new_version_carries(h: Harness) -> None:
+    # Given a notice of a cancellation posted into our hub from another node, when its
+    # author corrects it to a move (an Update of the Note), then its hub item reads as a
+    # move: the kind was written on Create only and stayed "cancelled".
+    joan = h.remote.add_actor(OAKLAND, "joan")
+    add_member(h, joan.uri)
+    hub_uri = f"{h.node.settings.url}/hubs/{HUB}"
+    for n, (verb, kind) in enumerate((("Create", "cancelled"), ("Update", "moved")), start=1):
+        note = _remote_notice(h, 1, f"https://{OAKLAND}/objects/e1", "Verschoben", kind)
+        note["to"] = [PUBLIC, hub_uri]
+        if verb == "Update":
+            note["updated"] = isoformat(h.now + timedelta(minutes=5))
+        sent = activity(verb, id=f"https://{OAKLAND}/activities/{verb.lower()}{n}",
+                        actor=joan.uri, to=[PUBLIC, hub_uri], object=signed(
+                            joan, {k: v for k, v in note.items() if k != "proof"}, h.now))
+        assert h.post_activity(joan, sent).status_code == 202
+        h.drain()
+        assert [r["notice_kind"] for r in rows(h, _items)] == [kind]
+
+
+def test_a_linked_hub_s_edited_notice_takes_its_new_kind(h: Harness, linked: FakeGroup) -> None:
+    # Given a linked hub's notice with no kind (an older node), when the linked hub shares
+    # its author's Update that now carries one, then our copy reads as that kind.
+    joan = h.remote.actors[f"https://{OAKLAND}/users/joan"]
+    notice = _remote_notice(h, 1, f"https://{OAKLAND}/objects/e1", "Moved", None)
+    share(h, linked, announce_create(linked, joan, notice, 1, h.now))
+    edited = _remote_notice(h, 1, f"https://{OAKLAND}/objects/e1", "Moved", "moved")
+    edited["updated"] = isoformat(h.now + timedelta(minutes=5))
+    share(h, linked, announce_create(linked, joan, signed(
+        joan, {k: v for k, v in edited.items() if k != "proof"}, h.now), 2, h.now,
+        kind="Update"))
+    assert [r["notice_kind"] for r in rows(h, _items, _items.c.origin == "linked")] == [
+        "moved"]

@@ -39,6 +39,7 @@ from node.activitypub.vocab import is_public, ref
 from node.hubs.hub.inbound import announce_remote, as_received, item_kind, item_times
 from node.hubs.hub.models import HubItem
 from node.hubs.hub.moderation import undo_shares
+from node.hubs.hub.notices import notice_kind_of
 from node.hubs.hub.policy import decide
 from node.hubs.hub.publish import hub_by_id
 
@@ -87,7 +88,7 @@ def _refresh(ctx: HandlerContext, conn: Connection, update_activity: Mapping[str
         conn.execute(delete(_item).where(_item.c.object_uri == uri))
         return True
     conn.execute(update(_item).where(_item.c.object_uri == uri).values(
-        updated_at=now, **item_times(current)))
+        updated_at=now, notice_kind=notice_kind_of(current), **item_times(current)))
     if outcome.tally_only:
         return True  # votes are no edit: only the Question's owner tells its voters
     for row in (r for r in rows if r.state == "published" and r.origin != "linked"):

@@ -76,11 +76,13 @@ def add_linked(conn: Connection, hub_ids: Sequence[int], via: str,
 
 
 def refresh_times(conn: Connection, uri: str, now: datetime) -> None:
-    """The linked rows of an edited object follow its stored version (an Event moved)."""
+    """The linked rows of an edited object follow its stored version (an Event moved, a
+    notice's kind corrected)."""
     document = conn.execute(select(_objects.c.document).where(_objects.c.uri == uri)).scalar()
     if isinstance(document, Mapping):
         conn.execute(update(_item).where(_item.c.object_uri == uri, _item.c.origin == LINKED)
-                     .values(updated_at=now, **item_times(document)))
+                     .values(updated_at=now, notice_kind=notice_kind_of(document),
+                             **item_times(document)))
 
 
 def drop_linked(conn: Connection, uri: str, via: str | None = None) -> None:
