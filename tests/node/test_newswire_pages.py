@@ -315,3 +315,28 @@ def test_an_id_of_other_digits_is_not_found(client: TestClient, engine: Engine) 
         assert answer.status_code == 404, (path, answer.status_code)
     merged = mo.post(f"/news/queue/{item_id}/merge", data={"csrf_token": token, "into": "²"})
     assert merged.status_code == 400
+
+
+def test_a_refused_decision_beside_other_news_is_shown_not_a_server_error(
+    client: TestClient, engine: Engine
+) -> None:
+    """With two items waiting, each has a "Duplicate of" list; a refused approval or
+    rejection re-shows the queue, which read the merge form's typed choice even when
+    none was typed: a 500 instead of the refusal."""
+    submit(client)
+    submit(client, title="Second story")
+    signed_in(client, "mo")
+    with engine.connect() as conn:
+        first = min(conn.execute(select(_item.c.id)).scalars())
+    token = page_token(client, "/news/queue")
+    refused = client.post(f"/news/queue/{first}/reject",
+                          data={"csrf_token": token, "clause": "", "note": "kept note"},
+                          headers={"Accept-Language": "es"})
+    assert refused.status_code == 400
+    assert "Un rechazo debe citar una cláusula del Código de Conducta." in refused.text
+    assert 'value="kept note"' in refused.text
+    empty = client.post(f"/news/queue/{first}/approve",
+                        data={"csrf_token": token, "title": "", "body": "y"})
+    assert empty.status_code == 400 and 'role="alert"' in empty.text
+    with engine.connect() as conn:
+        assert set(conn.execute(select(_item.c.state)).scalars()) == {"waiting"}
