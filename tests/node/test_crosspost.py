@@ -13,6 +13,7 @@ from node.hubs.hub.crossposts import target_statuses
 from node.hubs.hub.items import delete_item, edit_text
 from node.hubs.hub.moderation import publish_held, refuse_held
 from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
 from node.hubs.updates.service import post_update
 from node.network.origins import posted_in
 from node.network.receive import keep
@@ -231,3 +232,23 @@ def test_the_compose_forms_take_hubs_of_other_nodes(world: World) -> None:
         ("@dockers@oakland.example", "delivered", None)]
     refused = world.site.send("/account/post", {"text": "x", "elsewhere": "@nobody"})
     assert refused.status_code == 400
+
+
+def test_a_local_hubs_answer_is_in_the_readers_language(world: World) -> None:
+    """A local hub that refuses the author refuses the post, and the refusal named the
+    hub's reason in English inside a Spanish sentence ('Nate no puede publicar aquí
+    (closed: only members may post into this hub)'); the targets page showed a held
+    hub's 'waiting for a moderator' in English too."""
+    world.site.run(lambda node, conn: create_hub(conn, base_url=BASE, name="closed",
+                                                 title="Closed", now=node.clock()))
+    world.site.sign_in("nate")
+    es = {"Accept-Language": "es"}
+    refused = world.site.send("/hubs/portshutdown/post/update",
+                              {"text": "Hola", "also_to": "closed"}, **es)
+    assert refused.status_code == 400
+    assert "(closed: solo quienes son miembros pueden publicar en este hub)" in refused.text
+    uri = cross_post(world)  # into portshutdown and dockers, which holds it
+    page = world.site.client.get(uri.removeprefix(BASE) + "/targets",
+                                 headers={**HTML, **es}).text
+    assert "esperando a una persona moderadora" in page
+    assert "waiting for a moderator" not in page
