@@ -252,3 +252,16 @@ def test_a_local_hubs_answer_is_in_the_readers_language(world: World) -> None:
                                  headers={**HTML, **es}).text
     assert "esperando a una persona moderadora" in page
     assert "waiting for a moderator" not in page
+
+
+def test_a_hub_not_found_elsewhere_is_said_in_the_readers_language(world: World) -> None:
+    """'No se encuentra el hub @nadie@oakland.example: WebFinger: no such account (404)':
+    the resolver's reasons (no such account, gone, no answer: check the address) were
+    English inside the Spanish refusal."""
+    world.site.sign_in("nate")
+    refused = world.site.send("/hubs/portshutdown/post/update",
+                              {"text": "Hola", "also_to": "@nadie@oakland.example"},
+                              **{"Accept-Language": "es"})
+    assert refused.status_code == 400
+    assert ("No se encuentra el hub @nadie@oakland.example: WebFinger: no existe esa cuenta "
+            "(404).") in refused.text
