@@ -34,6 +34,7 @@ from node.runtime import Node, node_of
 from node.web.auth import client_of, current_login
 from node.web.citations import shown_citation
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.hub_admin_views import shown
 from node.web.i18n import translator
 from node.web.markup import sanitized_markup
 from node.web.templating import render
@@ -132,7 +133,7 @@ async def submit(request: Request) -> Response:
                                         client_of(request))
     except NewsError as exc:
         status = 429 if str(exc) == TOO_MANY else 400
-        return await _submit_page(request, status=status, error=str(exc), v=typed)
+        return await _submit_page(request, status=status, error=shown(exc), v=typed)
     return RedirectResponse(f"/news/track/{token}?new=1", status_code=303)
 
 
