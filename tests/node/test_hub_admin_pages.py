@@ -160,6 +160,9 @@ SPANISH_REFUSALS = [
     ("call", {**CALL_FORM, "dial_in": "sip:"},
      "(una dirección sip: necesita algo después de los dos puntos, y sin espacios)"),
     ("call", {**CALL_FORM, "dial_in": "https:nohost"}, "(un enlace web necesita un host)"),
+    ("event", {**POSTS["event"][0], "start": "2020-01-01T10:00", "end": "2020-01-01T11:00"},
+     "si de verdad es en el pasado y lo estás registrando, dilo: añade --past en la línea de "
+     "órdenes, o marca «Es en el pasado» en el formulario."),
 ]
 
 

@@ -34,8 +34,9 @@ from node.messages import N_, Text
 from node.zones import when_text
 
 MIN_DIGITS, MAX_DIGITS = 5, 15
-PAST_HINT = ("if it really is in the past and you are recording it, say so: add --past on "
-             "the command line, or tick \u201cIt is in the past\u201d on the form")
+#: a Text, so that a page shows it in the reader's language (the command line in English)
+PAST_HINT = Text(N_("if it really is in the past and you are recording it, say so: add --past "
+                    "on the command line, or tick \u201cIt is in the past\u201d on the form"))
 _NUMBER = re.compile(r"\+?[\d\s().\-/]*")  # one class, greedy: no backtracking
 _TAIL = re.compile(r"(?:[\s,;#*:.\d]|extension|ext|x|passcode|pin|code)*", re.IGNORECASE)
 _URI_SCHEMES = ("tel", "sip", "sips", "http", "https")
