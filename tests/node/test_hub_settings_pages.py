@@ -309,6 +309,10 @@ def test_an_admin_adds_and_removes_a_feed(admin: Site) -> None:
     assert missing.status_code == 400 and "Cannot subscribe to" in missing.text
     bad = admin.send(f"/hubs/{HUB}/feeds/add", {"feed": "ftp://example.org/feed"})
     assert bad.status_code == 400 and "A feed needs an http(s) URL" in bad.text
+    spanish = admin.send(f"/hubs/{HUB}/feeds/add", {"feed": "not a url"},
+                         **{"accept-language": "es"})
+    assert ("Un feed necesita una URL http(s) con un host, no &#39;not a url&#39;."
+            in spanish.text)  # it said "...: 'not a url' is not an http(s) URL"
     removed = admin.send(f"/hubs/{HUB}/feeds/remove", {"feed": FEED_URL})
     assert removed.headers["location"] == f"/hubs/{HUB}/feeds?done=removed"
     assert [r.unsubscribed_at is not None for r in admin.rows(_subs)] == [True]
