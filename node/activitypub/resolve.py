@@ -22,6 +22,7 @@ from node.activitypub.fetch import FetchFailed, SafeFetcher, is_activity_media_t
 from node.activitypub.remote_actor import parse_actor
 from node.activitypub.urls import split_url
 from node.hosts import BadURL, canonical_host
+from node.messages import N_, Text
 from node.settings import is_loopback_host
 
 JRD_ACCEPT = "application/jrd+json, application/json;q=0.9"
@@ -96,9 +97,9 @@ def self_link(jrd: dict[str, Any], actor_type: str | None = None) -> str | Resol
 
 def _failed(target: str, what: str, failure: FetchFailed) -> ResolveFailed:
     if failure.status == 404:
-        return ResolveFailed(target, f"{what}: no such account (404)")
+        return ResolveFailed(target, Text(N_("%(what)s: no such account (404)"), what=what))
     if failure.gone:
-        return ResolveFailed(target, f"{what}: the account is gone (410)")
+        return ResolveFailed(target, Text(N_("%(what)s: the account is gone (410)"), what=what))
     if failure.status is None and failure.retryable:
         # no answer at all (no such host, refused, timed out): the organizer who typed
         # the address reads first what to check; the transport's words stay for the
@@ -108,7 +109,8 @@ def _failed(target: str, what: str, failure: FetchFailed) -> ResolveFailed:
         except BadURL:
             host = failure.url
         return ResolveFailed(
-            target, f"no answer from {host}: check the address ({what}: {failure.reason})",
+            target, Text(N_("no answer from %(host)s: check the address (%(detail)s)"),
+                         host=host, detail=f"{what}: {failure.reason}"),
             retryable=True)
     return ResolveFailed(target, f"{what}: {failure.reason}", failure.retryable)
 

@@ -21,7 +21,8 @@ from node.runtime import Node, node_of
 from node.web.account_views import account_response
 from node.web.auth import client_of, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.i18n import N_, refusal
+from node.web.hub_admin_views import shown
+from node.web.i18n import N_
 from node.zones import ZoneError
 
 FIELD_LIMIT = 1024
@@ -59,7 +60,7 @@ async def profile_submit(request: Request, login: Login) -> Response:
         await run_in_threadpool(_save_profile, node_of(request), login, display_name,
                                 timezone)
     except (AccountError, ZoneError) as exc:
-        return await account_response(request, login, status=400, error=refusal(exc),
+        return await account_response(request, login, status=400, error=shown(exc),
                                       error_for="profile", display_name=display_name,
                                       timezone=timezone)
     return RedirectResponse("/account?saved=profile", status_code=303)
@@ -87,7 +88,7 @@ async def password_submit(request: Request, login: Login) -> Response:
         await run_in_threadpool(_change, node, login, current, new, client_of(request),
                                 node.clock())
     except PasswordError as exc:
-        return await account_response(request, login, status=400, error=refusal(exc),
+        return await account_response(request, login, status=400, error=shown(exc),
                                       error_for="password")
     return RedirectResponse("/account?saved=password", status_code=303)
 

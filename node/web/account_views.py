@@ -29,8 +29,9 @@ from node.hubs.updates.service import post_update
 from node.runtime import node_of
 from node.web.auth import current_login, login_required
 from node.web.forms import read_form, verify_session_form
+from node.web.hub_admin_views import shown
 from node.web.hub_forms import field
-from node.web.i18n import N_, Text, refusal
+from node.web.i18n import N_, Text
 from node.web.item_targets_view import targets_path
 from node.web.network_directory import ACCOUNT
 from node.web.queries import ActorLink, local_actors
@@ -155,7 +156,7 @@ async def account_post(request: Request, login: Login) -> Response:
         remote, hubs = targets.remote, list(dict.fromkeys([*hubs, *targets.local]))
         uri = await _publish(request, login.actor, text, hubs, remote)
     except ValueError as exc:  # the publishing service refuses with a message for the author
-        return await _page(request, status=400, text=text, selected=hubs, error=refusal(exc),
+        return await _page(request, status=400, text=text, selected=hubs, error=shown(exc),
                            elsewhere=elsewhere, chosen=chosen)
     if remote or len(hubs) > 1:  # a cross-post: where it stands in each hub
         return RedirectResponse(targets_path(node, uri), status_code=303)

@@ -32,8 +32,8 @@ from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.hub_admin_views import in_transaction
-from node.web.i18n import N_, refusal
+from node.web.hub_admin_views import in_transaction, shown
+from node.web.i18n import N_
 from node.web.live_profile import forget_profile
 from node.web.templating import render
 
@@ -110,7 +110,7 @@ async def node_submit(request: Request, login: Login) -> Response:
         await in_transaction(request, lambda node, conn: apply_node_settings(
             node, conn, **typed))
     except AccountError as exc:
-        return await admin_response(request, status=400, error=refusal(exc), error_for="node",
+        return await admin_response(request, status=400, error=shown(exc), error_for="node",
                                     **typed)
     forget_profile(request)
     return RedirectResponse("/admin?saved=node", status_code=303)
@@ -130,7 +130,7 @@ async def user_submit(request: Request, login: Login) -> Response:
             now=node.clock(), cost=node.settings.password_cost, display_name=display_name,
             admin=admin, keys=node.actor_keys))
     except (AccountError, ActorError, PasswordError) as exc:
-        return await admin_response(request, status=400, error=refusal(exc), error_for="user",
+        return await admin_response(request, status=400, error=shown(exc), error_for="user",
                                     error_field=_field_of(exc), new_user=typed)
     return RedirectResponse("/admin?saved=created", status_code=303)
 
@@ -152,7 +152,7 @@ async def invite_submit(request: Request, login: Login) -> Response:
         token, _expires = await in_transaction(request, lambda node, conn: create_invite(
             conn, now=node.clock(), created_by=login.account.id))
     except AccountError as exc:
-        return await admin_response(request, status=400, error=refusal(exc), error_for="invite")
+        return await admin_response(request, status=400, error=shown(exc), error_for="invite")
     return await admin_response(request, invite=invite_link(node_of(request).settings.url,
                                                             token))
 
@@ -167,7 +167,7 @@ def _switch(disabled: bool) -> Endpoint:
             await in_transaction(request, lambda node, conn: set_disabled(
                 conn, name, disabled=disabled, now=node.clock()))
         except AccountError as exc:
-            return await admin_response(request, status=400, error=refusal(exc),
+            return await admin_response(request, status=400, error=shown(exc),
                                         error_for="users")
         return RedirectResponse(f"/admin?saved={'disabled' if disabled else 'enabled'}",
                                 status_code=303)

@@ -39,7 +39,7 @@ from node.web.hub_manage import (
     item_document,
     manage_data,
 )
-from node.web.i18n import N_, Sentence, Text, as_sentence, locale_of, refusal
+from node.web.i18n import N_, Sentence, Text, locale_of, refusal
 from node.web.item_targets_view import targets_path
 from node.web.item_text import source_text
 from node.web.target_picks import pick_list, picked
@@ -67,7 +67,8 @@ def shown(exc: Exception) -> str:
     message = refusal(exc)
     if isinstance(message, Text):
         return Sentence(message.msgid, **message.values)
-    return as_sentence(message) if message.strip() else N_("That was refused.")
+    # a plain sentence is a msgid too: looked up first, made a sentence after
+    return Sentence(message) if message.strip() else N_("That was refused.")
 
 
 async def in_transaction(request: Request, work: Callable[[Node, Connection], T]) -> T:

@@ -19,7 +19,7 @@ from node.hubs.events.recurrence import MAX_OCCURRENCES
 from node.hubs.events.rules import CallDetails, EventSpec, Online, Place, check
 from node.hubs.polls import rules as polls
 from node.hubs.polls.rules import PollSpec
-from node.web.i18n import N_
+from node.web.i18n import N_, Text
 from node.zones import parse_local, zone
 
 KINDS = ("update", "minutes", "event", "call", "poll")
@@ -94,10 +94,12 @@ def digits(value: str) -> int | None:
 
 
 def whole_number(value: str, what: str, low: int, high: int) -> int:
-    """``value`` as an integer from ``low`` to ``high``, or :class:`FormError`."""
+    """``value`` as an integer from ``low`` to ``high``, or :class:`FormError`; ``what``
+    names the field (marked with ``N_``, translated inside the sentence)."""
     number = digits(value)
     if number is None or not low <= number <= high:
-        raise FormError(f"{what} must be a whole number from {low} to {high}.")
+        raise FormError(Text(N_("%(what)s must be a whole number from %(low)s to %(high)s."),
+                             what=Text(what), low=low, high=high))
     return number
 
 
@@ -111,7 +113,8 @@ def attachment_pairs(text: str) -> list[tuple[str, str]]:
     for line in lines(text):
         name, sep, url = line.partition("=")
         if not sep or not name.strip() or not url.strip():
-            raise FormError(f"Write each attachment as NAME=URL on its own line, not {line!r}.")
+            raise FormError(Text(N_("Write each attachment as NAME=URL on its own line, "
+                                    "not %(line)s."), line=repr(line)))
         pairs.append((name.strip(), url.strip()))
     return pairs
 
@@ -130,8 +133,12 @@ def timezone_of(values: Values) -> str:
     return name
 
 
-def local_time(values: Values, name: str, what: str, tz: str) -> datetime:
-    return parse_local(required(values, name, f"Give the {what} date and time."), tz)
+#: the refusal of each date and time field left empty
+NO_TIME = {"start": N_("Give the start date and time."), "end": N_("Give the end date and time.")}
+
+
+def local_time(values: Values, name: str, tz: str) -> datetime:
+    return parse_local(required(values, name, NO_TIME[name]), tz)
 
 
 def location(values: Values) -> Place | Online | None:
@@ -159,8 +166,8 @@ def event_spec(values: Values) -> EventSpec:
     """The Event the form describes, checked (:func:`node.hubs.events.rules.check`)."""
     tz = timezone_of(values)
     return check(EventSpec(
-        title=values.get("title", ""), start=local_time(values, "start", "start", tz),
-        end=local_time(values, "end", "end", tz), timezone=tz, location=location(values),
+        title=values.get("title", ""), start=local_time(values, "start", tz),
+        end=local_time(values, "end", tz), timezone=tz, location=location(values),
         capacity=capacity(values), description=values.get("description", "")))
 
 
@@ -175,7 +182,8 @@ def repeat_rule(values: Values) -> str | None:
     if choice == "once":
         return None
     if choice == "weekly":
-        weeks = whole_number(values.get("weeks", ""), "The number of weeks", 1, MAX_OCCURRENCES)
+        weeks = whole_number(values.get("weeks", ""), N_("The number of weeks"), 1,
+                             MAX_OCCURRENCES)
         return f"FREQ=WEEKLY;COUNT={weeks}"
     if choice == "rrule":
         return required(values, "rrule", N_("Write the RRULE, such as "
@@ -186,8 +194,8 @@ def repeat_rule(values: Values) -> str | None:
 def call_input(values: Values) -> tuple[EventSpec, str | None]:
     """The call's Event (checked) and its RRULE, if it repeats."""
     tz = timezone_of(values)
-    start = local_time(values, "start", "start", tz)
-    minutes = whole_number(values.get("duration", ""), "The duration in minutes", 1,
+    start = local_time(values, "start", tz)
+    minutes = whole_number(values.get("duration", ""), N_("The duration in minutes"), 1,
                            MAX_CALL_MINUTES)
     url = values.get("call_url", "")
     call = CallDetails(call_url=url, dial_in=values.get("dial_in", ""),
@@ -205,7 +213,8 @@ def poll_end(values: Values, now: datetime) -> datetime:
     unit = POLL_UNITS.get(values.get("ends_unit", ""))
     if unit is None:
         raise FormError(N_("Choose minutes, hours or days for how long the poll stays open."))
-    amount = whole_number(values.get("ends_in", ""), "How long the poll stays open", 1, 999)
+    amount = whole_number(values.get("ends_in", ""), N_("How long the poll stays open"),
+                          1, 999)
     return now + polls.parse_duration(f"{amount}{unit}")
 
 
@@ -217,7 +226,7 @@ def poll_spec(values: Values, now: datetime) -> PollSpec:
     question = required(values, "question", N_("Write the question."))
     options = lines(values.get("options", ""))
     if len(options) < polls.MIN_OPTIONS:
-        raise FormError(f"Give at least {polls.MIN_OPTIONS} options, one a line: a poll with "
-                        "fewer asks nothing.")
+        raise FormError(Text(N_("Give at least %(count)s options, one a line: a poll with "
+                                "fewer asks nothing."), count=polls.MIN_OPTIONS))
     return polls.make_spec(question, options, multiple=values.get("choice") == "several",
                            end=end, now=now)

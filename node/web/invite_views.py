@@ -23,8 +23,8 @@ from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.auth import clear_cookie, set_session_cookie
 from node.web.forms import presession_cookie, read_form, verify_public_form
+from node.web.hub_admin_views import shown
 from node.web.i18n import N_
-from node.web.i18n import refusal as kept
 from node.web.templating import render
 
 INVALID = N_("This invitation link has expired or was already used. Ask an admin of "
@@ -92,9 +92,9 @@ async def invite_submit(request: Request) -> Response:
     except InviteError as exc:
         return await _page(request, status=404, usable=False, error=refusal(exc))
     except PasswordError as exc:  # the passwords' refusal is described by their field
-        return await _page(request, status=400, error=kept(exc), error_for="password", **typed)
+        return await _page(request, status=400, error=shown(exc), error_for="password", **typed)
     except (AccountError, ActorError) as exc:
-        return await _page(request, status=400, error=kept(exc), **typed)
+        return await _page(request, status=400, error=shown(exc), **typed)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a new sign-in replaces whatever session this browser had
         await run_in_threadpool(_end, node.engine, old)

@@ -14,6 +14,7 @@ says.) Only the author sees it (anyone else gets the same 404 as for no such ite
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -30,7 +31,7 @@ from node.hubs.hub.publish import HubError
 from node.runtime import Node, node_of
 from node.web.auth import login_required, reader_zone
 from node.web.dates import shown
-from node.web.i18n import N_, locale_of
+from node.web.i18n import N_, locale_of, translator
 from node.web.item_text import plain_text
 from node.web.queries import object_uri
 from node.web.templating import render
@@ -81,6 +82,11 @@ async def targets_page(request: Request, login: Login) -> Response:
         node.clock()
     retries = {s.hub_uri: shown(s.next_retry, zone, lang, now)
                for s in statuses if s.next_retry is not None}
+    # a hub here gave its policy's reason (a catalogue message; a moderator's own words
+    # are not in it and stay as written); a hub elsewhere gave its own
+    gettext = translator(request).gettext
+    statuses = [replace(s, reason=gettext(s.reason)) if s.local and s.reason else s
+                for s in statuses]
     context = {"item_url": uri.removeprefix(node.settings.url), "item_title": _title(document),
                "page_url": request.url.path,
                "statuses": statuses, "labels": STATE_LABELS, "retries": retries,

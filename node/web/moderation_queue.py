@@ -31,7 +31,7 @@ from node.newswire.moderation.roles import NOT_MODERATOR, role_of
 from node.runtime import Node, node_of
 from node.web.auth import Endpoint, LoginEndpoint, login_required
 from node.web.forms import read_form, verify_session_form
-from node.web.hub_admin_views import in_transaction
+from node.web.hub_admin_views import in_transaction, shown
 from node.web.templating import render
 
 MAX_ID_DIGITS = 12
@@ -115,5 +115,6 @@ class ModerationQueue:
         try:
             await in_transaction(request, work)
         except NewsError as exc:
-            return await self.page(request, status=400, error=str(exc), error_for=thing_id, **typed)
+            return await self.page(request, status=400, error=shown(exc), error_for=thing_id,
+                                   **typed)
         return RedirectResponse(f"{self.path}?saved={saved}", status_code=303)

@@ -9,6 +9,7 @@ form (the session's when the visitor is signed in).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +32,9 @@ from node.newswire.submissions.rules import body_html, check_submission, split_l
 from node.newswire.submissions.service import TOO_MANY, store_submission, track
 from node.runtime import Node, node_of
 from node.web.auth import client_of, current_login
+from node.web.citations import shown_citation
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.hub_admin_views import shown
 from node.web.i18n import translator
 from node.web.markup import sanitized_markup
 from node.web.templating import render
@@ -130,7 +133,7 @@ async def submit(request: Request) -> Response:
                                         client_of(request))
     except NewsError as exc:
         status = 429 if str(exc) == TOO_MANY else 400
-        return await _submit_page(request, status=status, error=str(exc), v=typed)
+        return await _submit_page(request, status=status, error=shown(exc), v=typed)
     return RedirectResponse(f"/news/track/{token}?new=1", status_code=303)
 
 
@@ -146,6 +149,8 @@ async def track_page(request: Request) -> Response:
     found = await run_in_threadpool(load)
     if found is None:
         raise HTTPException(404, "This tracking link is unknown.")
+    if found.clause:
+        found = replace(found, clause=shown_citation(translator(request), found.clause))
     context = {"item": found, "new": request.query_params.get("new") == "1",
                "link": f"{node.settings.url}/news/track/{token}"}
     return await render(request, "news_track.html", context,
@@ -162,6 +167,9 @@ async def log_view(request: Request) -> Response:
             return log_page(conn, before)
 
     entries, older = await run_in_threadpool(load)
+    t = translator(request)
+    entries = [replace(e, clause=shown_citation(t, e.clause)) if e.clause else e
+               for e in entries]
     return await render(request, "news_log.html", {"entries": entries, "older": older})
 
 

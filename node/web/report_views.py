@@ -29,6 +29,7 @@ from node.newswire.reports.targets import Target
 from node.runtime import Node, node_of
 from node.web.auth import client_of, current_login, login_required
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
+from node.web.hub_admin_views import shown
 from node.web.news_views import field
 from node.web.templating import render
 
@@ -89,7 +90,7 @@ async def report_submit(request: Request) -> Response:
                                     reporter_account_id=login.account.id if login else None)
     except NewsError as exc:
         status = 429 if str(exc) == TOO_MANY else 400
-        return await _form_page(request, typed, target, status=status, error=str(exc))
+        return await _form_page(request, typed, target, status=status, error=shown(exc))
     return RedirectResponse(f"/report/track/{filed.token}?new=1", status_code=303)
 
 

@@ -14,7 +14,7 @@ WebFinger round trip is needed).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 from sqlalchemy import Connection, or_, select
@@ -123,10 +123,14 @@ def pick_list(conn: Connection, access: Access, base_url: str, chosen: list[str]
     those chosen first (wherever they came from), then the organizer's own hubs, then
     the hubs linked with this one."""
     host = host_of(base_url)
-    offered = {value: describe(conn, value, base_url) for value in chosen}
-    for hub in your_hubs(conn, access.actor_uri):
-        if hub.name != access.name and hub.name not in offered:
-            offered[hub.name] = Pick(hub.name, hub.title, f"@{hub.name}@{host}", True, YOURS, False)
+    yours = {hub.name: Pick(hub.name, hub.title, f"@{hub.name}@{host}", True, YOURS, False)
+             for hub in your_hubs(conn, access.actor_uri) if hub.name != access.name}
+    # a hub of one's own ticked (a form shown again after a refusal) stays "your hub",
+    # with its title: the directory need not list it
+    offered = {value: replace(yours[value], checked=True) if value in yours
+               else describe(conn, value, base_url) for value in chosen}
+    for name, pick in yours.items():
+        offered.setdefault(name, pick)
     for link in links(conn, access.target):
         if link.ours == "accepted" or link.theirs == "accepted":
             pick = _entry(conn, link.uri, base_url, LINKED)

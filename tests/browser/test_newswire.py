@@ -38,7 +38,7 @@ def test_a_visitor_sends_news_a_moderator_approves_it(
         visitor.get_by_label("Source").fill("ftp://example.org/dock")
         visitor.get_by_label("Contact e-mail").fill("dock@example.net")
         visitor.get_by_role("button", name="Send the news").click()
-        expect(visitor.get_by_role("alert")).to_contain_text("the source must be a web address")
+        expect(visitor.get_by_role("alert")).to_contain_text("The source must be a web address")
         expect(visitor.get_by_label("Title")).to_have_value(title)  # kept
         assert_accessible(visitor)
         visitor.get_by_label("Source").fill("https://example.org/dock")

@@ -100,7 +100,7 @@ def test_an_unknown_timezone_is_refused_and_the_typed_values_kept(nate: TestClie
         "csrf_token": page_token(nate, "/account"), "display_name": "Typed name",
         "timezone": "Mars/Olympus"})
     assert response.status_code == 400
-    assert "unknown timezone" in response.text
+    assert "Unknown timezone" in response.text
     assert 'value="Typed name"' in response.text and 'value="Mars/Olympus"' in response.text
     assert 'aria-describedby="timezone-hint profile-error"' in response.text
 
@@ -148,7 +148,7 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(
 ) -> None:
     elsewhere = signed_in(TestClient(app, base_url=BASE, follow_redirects=False), "nate")
     wrong = nate.post("/account/password", data=password_form(nate, "not it", NEW_PASSWORD))
-    assert wrong.status_code == 400 and "the current password is wrong" in wrong.text
+    assert wrong.status_code == 400 and "The current password is wrong" in wrong.text
     differ = nate.post("/account/password",
                        data=password_form(nate, PASSWORD, NEW_PASSWORD, "something else"))
     assert differ.status_code == 400 and "The two new passwords differ." in differ.text
@@ -166,7 +166,7 @@ def test_wrong_current_passwords_are_rate_limited(nate: TestClient) -> None:
     for _ in range(5):
         nate.post("/account/password", data=password_form(nate, "guess", NEW_PASSWORD))
     limited = nate.post("/account/password", data=password_form(nate, PASSWORD, NEW_PASSWORD))
-    assert limited.status_code == 400 and "too many wrong passwords" in limited.text
+    assert limited.status_code == 400 and "Too many wrong passwords" in limited.text
 
 
 def test_the_page_and_its_refusals_are_in_spanish_too(nate: TestClient) -> None:
@@ -174,4 +174,4 @@ def test_the_page_and_its_refusals_are_in_spanish_too(nate: TestClient) -> None:
     assert "Tus hubs" in nate.get("/account", headers=spanish).text
     wrong = nate.post("/account/password", headers=spanish,
                       data=password_form(nate, "not it", NEW_PASSWORD))
-    assert "la contraseña actual no es correcta" in wrong.text
+    assert "La contraseña actual no es correcta" in wrong.text

@@ -108,7 +108,7 @@ def test_a_refused_node_form_keeps_what_was_typed(admin: TestClient) -> None:
                     registrations="invite")
     assert response.status_code == 400
     text = response.text
-    assert "the node needs a name" in text and "Typed words" in text
+    assert "The node needs a name" in text and "Typed words" in text
     assert 'aria-describedby="node-error"' in text
     bad = post(admin, "/admin/node", name="X", description="", registrations="open")
     assert bad.status_code == 400
@@ -158,6 +158,6 @@ def test_disabling_ends_sessions_and_sign_in_and_enabling_restores_it(
 def test_the_last_admin_cannot_be_disabled(admin: TestClient) -> None:
     refused = post(admin, "/admin/users/ada/disable")
     assert refused.status_code == 400
-    assert "the last node admin cannot be disabled" in refused.text
+    assert "The last node admin cannot be disabled" in refused.text
     assert admin.get("/admin").status_code == 200  # still signed in, still admin
     assert post(admin, "/admin/users/ghost/disable").status_code == 400

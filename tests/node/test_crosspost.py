@@ -13,6 +13,7 @@ from node.hubs.hub.crossposts import target_statuses
 from node.hubs.hub.items import delete_item, edit_text
 from node.hubs.hub.moderation import publish_held, refuse_held
 from node.hubs.hub.publish import load_hub
+from node.hubs.hub.service import create_hub
 from node.hubs.updates.service import post_update
 from node.network.origins import posted_in
 from node.network.receive import keep
@@ -231,3 +232,36 @@ def test_the_compose_forms_take_hubs_of_other_nodes(world: World) -> None:
         ("@dockers@oakland.example", "delivered", None)]
     refused = world.site.send("/account/post", {"text": "x", "elsewhere": "@nobody"})
     assert refused.status_code == 400
+
+
+def test_a_local_hubs_answer_is_in_the_readers_language(world: World) -> None:
+    """A local hub that refuses the author refuses the post, and the refusal named the
+    hub's reason in English inside a Spanish sentence ('Nate no puede publicar aquí
+    (closed: only members may post into this hub)'); the targets page showed a held
+    hub's 'waiting for a moderator' in English too."""
+    world.site.run(lambda node, conn: create_hub(conn, base_url=BASE, name="closed",
+                                                 title="Closed", now=node.clock()))
+    world.site.sign_in("nate")
+    es = {"Accept-Language": "es"}
+    refused = world.site.send("/hubs/portshutdown/post/update",
+                              {"text": "Hola", "also_to": "closed"}, **es)
+    assert refused.status_code == 400
+    assert "(closed: solo quienes son miembros pueden publicar en este hub)" in refused.text
+    uri = cross_post(world)  # into portshutdown and dockers, which holds it
+    page = world.site.client.get(uri.removeprefix(BASE) + "/targets",
+                                 headers={**HTML, **es}).text
+    assert "esperando a una persona moderadora" in page
+    assert "waiting for a moderator" not in page
+
+
+def test_a_hub_not_found_elsewhere_is_said_in_the_readers_language(world: World) -> None:
+    """'No se encuentra el hub @nadie@oakland.example: WebFinger: no such account (404)':
+    the resolver's reasons (no such account, gone, no answer: check the address) were
+    English inside the Spanish refusal."""
+    world.site.sign_in("nate")
+    refused = world.site.send("/hubs/portshutdown/post/update",
+                              {"text": "Hola", "also_to": "@nadie@oakland.example"},
+                              **{"Accept-Language": "es"})
+    assert refused.status_code == 400
+    assert ("No se encuentra el hub @nadie@oakland.example: WebFinger: no existe esa cuenta "
+            "(404).") in refused.text

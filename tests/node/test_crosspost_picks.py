@@ -197,3 +197,21 @@ def test_the_account_form_offers_a_hub_chosen_in_the_directory(world: World) -> 
     world.drain()
     (note,) = created(world, OAK)
     assert note["content"] == "<p>From my account</p>" and oak.uri in note["postedTo"]
+
+
+def test_a_refused_post_keeps_an_own_hub_labelled_as_yours(world: World) -> None:
+    """After a refusal the ticked hubs come back as chosen ones, looked up in the
+    directory; a hub of the organizer's own that the directory does not list came back
+    as 'dockers · not in the directory: looked up when you post', its title lost."""
+    world.site.run(lambda node, conn: set_member(
+        conn, load_hub(conn, "dockers"), f"{BASE}/users/nate", "member", NOW))
+    world.site.sign_in("nate")
+    form = world.site.client.get("/hubs/portshutdown/post/update").text
+    assert "your hub" in pick_label(form, "dockers")
+    refused = world.site.send("/hubs/portshutdown/post/update", {"text": "", "pick": "dockers"})
+    assert refused.status_code == 400
+    assert ticks(refused.text) == {"dockers": True}
+    label = pick_label(refused.text, "dockers")
+    assert "your hub" in label and "not in the directory" not in label
+    row = refused.text.split('name="pick" value="dockers"', 1)[1].split("</label>", 1)[0]
+    assert '<span class="pick-title">Dockers</span>' in row

@@ -140,6 +140,44 @@ def test_a_refused_form_is_shown_again_with_the_message_and_nothing_stored(
     member.nothing_stored()
 
 
+SPANISH_REFUSALS = [
+    ("minutes", {**POSTS["minutes"][0], "attachments": "Agenda"},
+     "Escribe cada adjunto como NOMBRE=URL en su propia línea, no 'Agenda'."),
+    ("poll", {"question": "¿Huelga?", "options": "Sí", "ends_in": "1", "ends_unit": "days"},
+     "Indica al menos 2 opciones, una por línea: un sondeo con menos no pregunta nada."),
+    ("poll", {"question": "¿Huelga?", "options": "Sí\nNo", "ends_in": "0",
+              "ends_unit": "days"},
+     "Cuánto tiempo sigue abierto el sondeo debe ser un número entero de 1 a 999."),
+    ("call", {**CALL_FORM, "weeks": "0"},
+     "El número de semanas debe ser un número entero de 1 a 500."),
+    ("call", {**CALL_FORM, "duration": ""},
+     "La duración en minutos debe ser un número entero de 1 a 1440."),
+    ("call", {**CALL_FORM, "start": ""}, "Indica la fecha y la hora de inicio."),
+    ("event", {**POSTS["event"][0], "end": ""}, "Indica la fecha y la hora de fin."),
+    ("call", {**CALL_FORM, "dial_in": "abc"}, "(no es un número de teléfono)"),
+    ("call", {**CALL_FORM, "dial_in": "+1 55"},
+     "(un número de teléfono tiene de 5 a 15 dígitos, este tiene 3)"),
+    ("call", {**CALL_FORM, "dial_in": "sip:"},
+     "(una dirección sip: necesita algo después de los dos puntos, y sin espacios)"),
+    ("call", {**CALL_FORM, "dial_in": "https:nohost"}, "(un enlace web necesita un host)"),
+    ("event", {**POSTS["event"][0], "start": "2020-01-01T10:00", "end": "2020-01-01T11:00"},
+     "si de verdad es en el pasado y lo estás registrando, dilo: añade --past en la línea de "
+     "órdenes, o marca «Es en el pasado» en el formulario."),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "message"), SPANISH_REFUSALS)
+def test_a_refusal_of_the_forms_own_checks_is_in_the_readers_language(
+    member: Site, kind: str, data: dict[str, str], message: str
+) -> None:
+    """The form's own checks wrote their sentences with f-strings, so a Spanish
+    organizer read them in English (the services' refusals were translated)."""
+    response = member.send(f"/hubs/{HUB}/post/{kind}", data, **{"Accept-Language": "es"})
+    assert response.status_code == 400
+    assert message in response.text.replace("&#39;", "'")
+    member.nothing_stored()
+
+
 def test_forms_without_the_csrf_token_are_refused(member: Site) -> None:
     response = member.send(f"/hubs/{HUB}/post/update", {"text": "hi"}, token=False)
     assert response.status_code == 403

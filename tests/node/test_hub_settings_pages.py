@@ -74,8 +74,8 @@ def test_an_organizer_creates_a_hub_and_becomes_its_admin(world: tuple[Site, Fak
 
 @pytest.mark.parametrize(("name", "message"), [
     (HUB, "The name &#39;portshutdown&#39; is already taken on this node"),
-    ("Bad Name", "must be 1-30 characters of a-z, 0-9 and _"),
-    ("new", "Username &#39;new&#39; is reserved"),
+    ("Bad Name", "The hub name &#39;Bad Name&#39; must be 1-30 characters of a-z, 0-9 and _"),
+    ("new", "The hub name &#39;new&#39; is reserved"),
 ])
 def test_a_refused_hub_keeps_what_was_typed(admin: Site, name: str, message: str) -> None:
     refused = admin.send("/hubs/new", {"name": name, "title": "Typed title",
@@ -83,9 +83,21 @@ def test_a_refused_hub_keeps_what_was_typed(admin: Site, name: str, message: str
     assert refused.status_code == 400 and message in refused.text
     assert 'value="Typed title"' in refused.text and ">Typed mission</textarea>" in refused.text
     assert 'aria-describedby="name-hint form-error"' in refused.text
+    assert "Username" not in refused.text  # a hub is not a user
     with admin.node.engine.connect() as conn:
         assert conn.execute(select(_actor.c.username).where(
             _actor.c.kind == "group")).scalars().all() == [HUB]
+
+
+def test_a_bad_hub_name_is_called_a_hub_name_in_spanish_too(admin: Site) -> None:
+    """The form's name field refused 'Bad Name' as a bad *username* ('El nombre de
+    usuario...'), which an organizer creating a hub cannot make sense of."""
+    spanish = admin.send("/hubs/new", {"name": "Bad Name", "title": "T", "summary": ""},
+                         **{"accept-language": "es"})
+    assert spanish.status_code == 400
+    assert ("El nombre del hub &#39;Bad Name&#39; debe tener de 1 a 30 caracteres entre a-z, "
+            "0-9 y _ (en minúsculas).") in spanish.text
+    assert "usuario" not in spanish.text
 
 
 def test_a_blank_title_is_refused_in_the_page_s_words_and_in_spanish(admin: Site) -> None:
@@ -297,6 +309,10 @@ def test_an_admin_adds_and_removes_a_feed(admin: Site) -> None:
     assert missing.status_code == 400 and "Cannot subscribe to" in missing.text
     bad = admin.send(f"/hubs/{HUB}/feeds/add", {"feed": "ftp://example.org/feed"})
     assert bad.status_code == 400 and "A feed needs an http(s) URL" in bad.text
+    spanish = admin.send(f"/hubs/{HUB}/feeds/add", {"feed": "not a url"},
+                         **{"accept-language": "es"})
+    assert ("Un feed necesita una URL http(s) con un host, no &#39;not a url&#39;."
+            in spanish.text)  # it said "...: 'not a url' is not an http(s) URL"
     removed = admin.send(f"/hubs/{HUB}/feeds/remove", {"feed": FEED_URL})
     assert removed.headers["location"] == f"/hubs/{HUB}/feeds?done=removed"
     assert [r.unsubscribed_at is not None for r in admin.rows(_subs)] == [True]

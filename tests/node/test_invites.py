@@ -19,6 +19,7 @@ from node.accounts.node_settings import NodeSettingsError, check_registrations
 from node.accounts.sessions import token_hash
 from node.node_record import write_setting
 from node.settings import Settings
+from node.web.i18n import LANG_COOKIE
 from tests.conftest import CHEAP_PASSWORDS, NOW
 from tests.node.admin_support import add_admin, invite_token, page_token, signed_in
 from tests.node.web_support import MovableClock, form_token, login, web_app
@@ -184,6 +185,13 @@ def test_a_refused_sign_up_keeps_what_was_typed_and_the_link(admin: TestClient,
     assert bad_name.status_code == 400 and 'aria-describedby="username-hint invite-error"' \
         in bad_name.text
     assert 'aria-describedby="password-hint"' in bad_name.text
+    # a sentence, like the page's own refusals (it read "el nombre de usuario 'Rosa!'
+    # debe tener ... (en minúsculas)", lower case and with no full stop)
+    guest.cookies.set(LANG_COOKIE, "es")
+    spanish = sign_up(guest, link, username="Rosa!")
+    assert ('role="alert">El nombre de usuario &#39;Rosa!&#39; debe tener de 1 a 30 '
+            'caracteres entre a-z, 0-9 y _ (en minúsculas).</p>') in spanish.text
+    guest.cookies.delete(LANG_COOKIE)
     assert sign_up(guest, link).status_code == 303
 
 

@@ -75,6 +75,32 @@ def test_moderators_cite_the_default_until_one_is_published(
             "Code of Conduct (default), 3. Protect privacy. No home addresses")
 
 
+def test_a_citation_of_the_default_is_read_in_the_readers_language(
+        client: TestClient, engine: Engine) -> None:
+    """The log keeps the English citation, but the public log and the submitter's
+    tracking page showed it as is: 'Cláusula: Code of Conduct (default), 5. Stay on
+    topic...' to a Spanish reader, who had read that clause in Spanish on /news/conduct."""
+    track = submit(client).headers["location"].split("?")[0]
+    signed_in(client, "mo")
+    with engine.connect() as conn:
+        item_id = conn.execute(select(_item.c.id)).scalar_one()
+    assert client.post(f"/news/queue/{item_id}/reject", data={
+        "csrf_token": page_token(client, "/news/queue"), "clause": "5"}).status_code == 303
+    spanish = "Código de Conducta (predeterminado), 5. Cíñete al tema. Sin publicidad"
+    for path in ("/news/log", track):
+        assert spanish in text(client.get(path, headers=ES).text)
+        english = text(client.get(path).text)
+        assert "Code of Conduct (default), 5. Stay on topic. No advertising" in english
+    write_conduct(engine, NOW)  # a published version is cited in its own words
+    submit(client, title="Another")
+    with engine.connect() as conn:
+        other = max(conn.execute(select(_item.c.id)).scalars())
+    assert client.post(f"/news/queue/{other}/reject", data={
+        "csrf_token": page_token(client, "/news/queue"), "clause": "2"}).status_code == 303
+    assert "Código de Conducta v1, 2. No harassment" in text(
+        client.get("/news/log", headers=ES).text)
+
+
 def test_the_edit_page_says_it_is_the_default_until_replaced(
         client: TestClient, engine: Engine) -> None:
     signed_in(client, "ada")

@@ -80,13 +80,13 @@ def test_the_form_is_labelled_and_has_a_hidden_honeypot(client: TestClient) -> N
 
 @pytest.mark.parametrize(("fields", "refusal"), [
     ({"website": "http://spam.example"}, "the last field must stay empty"),
-    ({"body": "x" * (MAX_BODY + 1)}, "the text may have at most 10000 characters"),
-    ({"body": "Hello <script>alert(1)</script>"}, "script tags are not allowed"),
-    ({"title": "<SCRIPT src=//evil.example>"}, "script tags are not allowed"),
-    ({"title": "   "}, "news needs a title"),
-    ({"links": "javascript:alert(1)"}, "each link must be a web address"),
-    ({"source_url": "ftp://example.org/x"}, "the source must be a web address"),
-    ({"contact_email": "not an address"}, "the contact e-mail address is not valid"),
+    ({"body": "x" * (MAX_BODY + 1)}, "The text may have at most 10000 characters"),
+    ({"body": "Hello <script>alert(1)</script>"}, "Script tags are not allowed"),
+    ({"title": "<SCRIPT src=//evil.example>"}, "Script tags are not allowed"),
+    ({"title": "   "}, "News needs a title"),
+    ({"links": "javascript:alert(1)"}, "Each link must be a web address"),
+    ({"source_url": "ftp://example.org/x"}, "The source must be a web address"),
+    ({"contact_email": "not an address"}, "The contact e-mail address is not valid"),
 ])
 def test_bad_input_is_refused_clearly_and_stores_nothing(
     client: TestClient, engine: Engine, fields: dict[str, str], refusal: str
@@ -99,6 +99,18 @@ def test_bad_input_is_refused_clearly_and_stores_nothing(
     assert stored(engine) == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(_attempt)).scalar_one() == 0
+
+
+def test_a_refusal_reads_as_a_sentence_in_the_readers_language(client: TestClient) -> None:
+    """The form showed the newswire's refusal as a fragment ('cada enlace debe ser una
+    dirección web que empiece por https:// o http://'), unlike every other form."""
+    token = page_token(client, "/news/submit")
+    answer = client.post("/news/submit", data={"csrf_token": token, **NEWS, "website": "",
+                                              "links": "not a link"},
+                         headers={"Accept-Language": "es"})
+    assert answer.status_code == 400
+    assert ('role="alert">Cada enlace debe ser una dirección web que empiece por https:// o '
+            'http://.</p>') in answer.text
 
 
 def test_markdown_is_rendered_and_sanitised(client: TestClient, engine: Engine) -> None:
@@ -121,7 +133,7 @@ def test_a_flood_from_one_address_is_refused_after_the_limit(
         tracking_path(submit(client))
     refused = submit(client)
     assert refused.status_code == 429
-    assert "too many submissions from your address" in refused.text
+    assert "Too many submissions from your address" in refused.text
     assert stored(engine) == SUBMIT_LIMIT
     movable.advance(hours=1, seconds=1)
     tracking_path(submit(client))
@@ -315,3 +327,28 @@ def test_an_id_of_other_digits_is_not_found(client: TestClient, engine: Engine) 
         assert answer.status_code == 404, (path, answer.status_code)
     merged = mo.post(f"/news/queue/{item_id}/merge", data={"csrf_token": token, "into": "²"})
     assert merged.status_code == 400
+
+
+def test_a_refused_decision_beside_other_news_is_shown_not_a_server_error(
+    client: TestClient, engine: Engine
+) -> None:
+    """With two items waiting, each has a "Duplicate of" list; a refused approval or
+    rejection re-shows the queue, which read the merge form's typed choice even when
+    none was typed: a 500 instead of the refusal."""
+    submit(client)
+    submit(client, title="Second story")
+    signed_in(client, "mo")
+    with engine.connect() as conn:
+        first = min(conn.execute(select(_item.c.id)).scalars())
+    token = page_token(client, "/news/queue")
+    refused = client.post(f"/news/queue/{first}/reject",
+                          data={"csrf_token": token, "clause": "", "note": "kept note"},
+                          headers={"Accept-Language": "es"})
+    assert refused.status_code == 400
+    assert "Un rechazo debe citar una cláusula del Código de Conducta." in refused.text
+    assert 'value="kept note"' in refused.text
+    empty = client.post(f"/news/queue/{first}/approve",
+                        data={"csrf_token": token, "title": "", "body": "y"})
+    assert empty.status_code == 400 and 'role="alert"' in empty.text
+    with engine.connect() as conn:
+        assert set(conn.execute(select(_item.c.state)).scalars()) == {"waiting"}

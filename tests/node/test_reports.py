@@ -210,7 +210,7 @@ def test_a_refused_report_stores_nothing(h: Harness) -> None:
         assert answer.status_code == 400 and 'role="alert"' in answer.text
     spanish = h.client.post("/report", headers={"accept-language": "es"}, data={
         "csrf_token": token, "object": uri, "reason": "", "website": ""})
-    assert "elige un motivo para la denuncia" in spanish.text
+    assert "Elige un motivo para la denuncia." in spanish.text
     assert rows(h, _report) == []
 
 

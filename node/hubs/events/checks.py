@@ -34,8 +34,9 @@ from node.messages import N_, Text
 from node.zones import when_text
 
 MIN_DIGITS, MAX_DIGITS = 5, 15
-PAST_HINT = ("if it really is in the past and you are recording it, say so: add --past on "
-             "the command line, or tick \u201cIt is in the past\u201d on the form")
+#: a Text, so that a page shows it in the reader's language (the command line in English)
+PAST_HINT = Text(N_("if it really is in the past and you are recording it, say so: add --past "
+                    "on the command line, or tick \u201cIt is in the past\u201d on the form"))
 _NUMBER = re.compile(r"\+?[\d\s().\-/]*")  # one class, greedy: no backtracking
 _TAIL = re.compile(r"(?:[\s,;#*:.\d]|extension|ext|x|passcode|pin|code)*", re.IGNORECASE)
 _URI_SCHEMES = ("tel", "sip", "sips", "http", "https")
@@ -47,17 +48,19 @@ def dial_in_problem(text: str) -> str | None:
     scheme, colon, rest = value.partition(":")
     if colon and scheme.lower() in _URI_SCHEMES:
         if not rest or any(c.isspace() for c in rest):
-            return f"a {scheme.lower()}: address needs something after the colon, and no spaces"
+            return Text(N_("a %(scheme)s: address needs something after the colon, and no "
+                           "spaces"), scheme=scheme.lower())
         if scheme.lower().startswith("http") and not urlsplit(value).netloc:
-            return "a web link needs a host"
+            return Text(N_("a web link needs a host"))
         return None
     number = _NUMBER.match(value)
     head = number.group() if number else ""
     if not head.strip() or not _TAIL.fullmatch(value[len(head):]):
-        return "it is not a phone number"
+        return Text(N_("it is not a phone number"))
     digits = sum(c.isdigit() for c in head)
     if not MIN_DIGITS <= digits <= MAX_DIGITS:
-        return f"a phone number has {MIN_DIGITS} to {MAX_DIGITS} digits, this has {digits}"
+        return Text(N_("a phone number has %(low)s to %(high)s digits, this has %(count)s"),
+                    low=MIN_DIGITS, high=MAX_DIGITS, count=digits)
     return None
 
 

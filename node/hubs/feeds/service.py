@@ -75,7 +75,9 @@ def feed_url(url: str) -> str:
     try:
         return canonical_url(urldefrag(url.strip()).url)
     except BadURL as exc:
-        raise HubError(Text(N_("a feed needs an http(s) URL: %(exc)s"), exc=exc)) from exc
+        # not the URL parser's English ('... is not an http(s) URL') inside the sentence
+        raise HubError(Text(N_("a feed needs an http(s) URL with a host, not %(url)s"),
+                            url=repr(url.strip()))) from exc
 
 
 def check_feed_url(url: str, *, allow_private: bool) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from node.activitypub.models import Follow, LocalActor
 from node.hubs.hub.models import Hub, HubMember
+from node.messages import N_
 
 POSTING_POLICIES = ("members", "followers", "moderated", "open")
 FOLLOW_POLICIES = ("open", "approval")
@@ -59,12 +60,12 @@ def decide(conn: Connection, hub: Hub, hub_uri: str, author_uri: str) -> Decisio
     if policy == "members":
         if role is not None:
             return Decision("published")
-        return Decision("refused", "only members may post into this hub")
+        return Decision("refused", N_("only members may post into this hub"))
     if policy == "followers":
         if role is not None or follows_hub(conn, author_uri, hub_uri):
             return Decision("published")
-        return Decision("refused", "only followers of this hub may post into it")
-    return Decision("held", "waiting for a moderator")
+        return Decision("refused", N_("only followers of this hub may post into it"))
+    return Decision("held", N_("waiting for a moderator"))
 
 
 def postable_hubs(conn: Connection, names: list[str], author_uri: str) -> set[str]:

@@ -129,11 +129,17 @@ def publish_item(
     that refuses the author refuses the whole post, so the organizer hears it at once.
     ``notice_kind`` records what a notice says (:mod:`node.hubs.hub.notices`)."""
     decisions = {t.name: decide(conn, t.hub, t.actor.uri, author.uri) for t in hubs}
-    refused = [f"{name}: {d.reason}" for name, d in decisions.items() if d.state == "refused"]
+    refused = [Text("%(hub)s: %(reason)s", hub=name, reason=Text(d.reason or ""))
+               for name, d in decisions.items() if d.state == "refused"]
     if refused:
+        # each hub's reason stays a Text, so that a page translates it in the sentence
+        # (the frames "%(hub)s: %(reason)s" and "; " are not words: never translated)
+        value = refused[0]
+        for more in refused[1:]:
+            value = Text("%(first)s; %(more)s", first=value, more=more)
         raise HubError(Text(
             N_("%(username)s may not post here (%(value)s)"),
-            username=author.username, value='; '.join(refused)))
+            username=author.username, value=value))
     now = node.clock()
     outbox = node.services.outbox
     obj = address(obj, [t.actor.uri for t in hubs], remote)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from node.activitypub.keys import KeySource, generate_actor_keys
-from node.activitypub.local_actors import ActorError, create_local_actor
+from node.activitypub.local_actors import RESERVED, USERNAME_RE, ActorError, create_local_actor
 from node.activitypub.models import LocalActor
 from node.hubs.hub.members import set_member
 from node.hubs.hub.models import Hub
@@ -30,6 +30,12 @@ def create_hub(conn: Connection, *, base_url: str, name: str, title: str, now: d
     ``timezone`` (an IANA name checked by the caller; "" follows the node's) is the one
     its pages show times in.
     """
+    # the hub's own words: "username" means nothing to an organizer naming a hub
+    if not USERNAME_RE.fullmatch(name):
+        raise ActorError(Text(N_("the hub name %(name)s must be 1-30 characters of a-z, 0-9 "
+                                 "and _ (lower case)"), name=repr(name)))
+    if name in RESERVED:
+        raise ActorError(Text(N_("the hub name %(name)s is reserved"), name=repr(name)))
     if not title.strip():
         raise ActorError(Text(N_("a hub needs a title")))
     if len(title) > 200:
