@@ -9,7 +9,7 @@ of who may do what belong to the domain services (:mod:`node.web.hub_actions`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -119,7 +119,9 @@ def done(access: Access, code: str) -> RedirectResponse:
 
 
 async def manage_page(request: Request, access: Access, *, status: int = 200,
-                      error: str = "") -> Response:
+                      error: str = "", retry: Mapping[str, str] | None = None) -> Response:
+    """The manage page; after a refused button, ``retry`` holds what that button's form
+    sent (its item's ``uri`` and fields), so a mistyped new start comes back to fix."""
     lang = locale_of(request)
     data = await reading(request, lambda node, conn: manage_data(conn, access, node.clock(),
                                                                  lang))
@@ -128,7 +130,7 @@ async def manage_page(request: Request, access: Access, *, status: int = 200,
     flash = "" if error else FLASHES.get(request.query_params.get("done", ""), "")
     context = {**_hub(access), "data": data, "error": error, "flash": flash, "sent": sent,
                "kinds": KIND_LABELS, "admin_pages": admin_links(access),
-               "current_page": "manage"}
+               "current_page": "manage", "retry": retry or {}}
     return await render(request, "hub_manage.html", context, status=status)
 
 
@@ -250,7 +252,9 @@ def action_endpoint(action: Action) -> Endpoint:
             code = await in_transaction(
                 request, lambda node, conn: action(node, conn, access, form))
         except REFUSALS as exc:
-            return await manage_page(request, access, status=400, error=shown(exc))
+            sent = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+            return await manage_page(request, access, status=400, error=shown(exc),
+                                     retry=sent)
         return done(access, code)
 
     return endpoint

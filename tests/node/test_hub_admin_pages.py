@@ -471,6 +471,31 @@ def test_a_steward_moves_and_cancels_one_occurrence_of_a_call(steward: Site) -> 
     assert bad.status_code == 400 and "Cannot read the time" in bad.text
 
 
+def test_a_refused_move_keeps_what_was_typed_in_that_items_form(steward: Site) -> None:
+    # the form came back with the old start, so the organizer typed the date again; and
+    # its box read "in the past, for the record" where the refusal said to tick "It is in
+    # the past"
+    _, first, second, *_ = a_series(steward)
+    refused = steward.send(f"/hubs/{HUB}/events/move", {"uri": first,
+                                                        "start": "2020-01-01T10:00"})
+    assert refused.status_code == 400 and "It is in the past" in refused.text
+    forms = re.findall(r'<form class="inline" method="post" action="/hubs/[^"]+/events/move">'
+                       r'.*?</form>', refused.text, re.DOTALL)
+    mine = next(form for form in forms if f'value="{first}"' in form)
+    other = next(form for form in forms if f'value="{second}"' in form)
+    assert 'value="2020-01-01T10:00" required aria-invalid="true" ' \
+           'aria-describedby="form-error"' in mine
+    assert '<p class="error" id="form-error" role="alert">' in refused.text
+    assert 'value="2026-11-30T19:00" required>' in other  # the others keep their start
+    assert "It is in the past</label>" in mine and "for the record" not in refused.text
+    ticked = steward.send(f"/hubs/{HUB}/events/move", {"uri": first, "past": "1",
+                                                       "start": "tomorrow"})
+    assert ticked.status_code == 400
+    again = next(form for form in re.findall(r'<form class="inline".*?</form>', ticked.text,
+                                             re.DOTALL) if f'value="{first}"' in form)
+    assert 'value="tomorrow"' in again and 'value="1" checked>' in again
+
+
 def test_a_member_may_not_move_someone_elses_event(member: Site) -> None:
     member.person("nate", "admin")
     _, first, *_ = a_series(member)
