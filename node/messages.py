@@ -11,6 +11,8 @@ the language is only known where a request is.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
@@ -41,3 +43,19 @@ def refusal(exc: BaseException) -> str:
     """
     first = exc.args[0] if len(exc.args) == 1 else None
     return first if isinstance(first, Text) else str(exc)
+
+
+class Span(str):
+    """An event's time inside a :class:`Text`: English as the command line prints it
+    (``Wed 1 Jan 2020, 10:00 AM to 12:00 PM PST (America/Los_Angeles)``), and its start,
+    end and zone, so that a page words it in the reader's language instead
+    (``node.web.i18n.translated``: CLDR, ``mié, 1 ene 2020, 10:00 - 12:00 PST``)."""
+
+    start: datetime
+    end: datetime
+    zone: str
+
+    def __new__(cls, english: str, *, start: datetime, end: datetime, zone: str) -> Span:
+        made = super().__new__(cls, english)
+        made.start, made.end, made.zone = start, end, zone
+        return made

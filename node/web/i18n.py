@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 
 from node.messages import N_ as N_
+from node.messages import Span
 from node.messages import Text as Text
 from node.messages import refusal as refusal
+from node.web import dates
 
 if TYPE_CHECKING:  # Babel loads with the first page or mail (issue 7, 1.14)
     from babel.support import Translations
@@ -58,11 +60,21 @@ def translated(t: Translations, message: str) -> str:
     """``message`` in the language of ``t``: a :class:`Text` with its values filled in."""
     if isinstance(message, Text):
         found = t.gettext(message.msgid)
-        values = {k: translated(t, v) if isinstance(v, Text) else v  # a refusal quoted
-                  for k, v in message.values.items()}
+        values = {k: _value_in(t, v) for k, v in message.values.items()}
         filled = found % values if values else found
         return as_sentence(filled) if isinstance(message, Sentence) else filled
     return str(t.gettext(message))
+
+
+def _value_in(t: Translations, value: object) -> object:
+    """A value of a :class:`Text` in the language of ``t``: a quoted refusal translated,
+    an event's :class:`Span` worded by CLDR, anything else as it is."""
+    if isinstance(value, Text):
+        return translated(t, value)
+    if isinstance(value, Span):
+        lang = str(t.info().get("language") or DEFAULT_LOCALE)
+        return f"{dates.span(value.start, value.end, value.zone, lang)} ({value.zone})"
+    return value
 
 
 def C_(context: str, message: str) -> str:

@@ -178,6 +178,18 @@ def test_a_refusal_of_the_forms_own_checks_is_in_the_readers_language(
     member.nothing_stored()
 
 
+def test_a_past_start_is_named_in_the_reader_s_language(member: Site) -> None:
+    # the refusal quoted the time in English ("Wed 1 Jan 2020, 10:00 AM to 11:00 AM PST")
+    data = {**POSTS["event"][0], "start": "2020-01-01T10:00", "end": "2020-01-01T11:00"}
+    spanish = member.send(f"/hubs/{HUB}/post/event", data, **{"Accept-Language": "es"})
+    assert spanish.status_code == 400
+    assert "(mié, 1 ene 2020, 10:00 \u2013 11:00 PST (America/Los_Angeles))" in spanish.text
+    assert "Wed" not in spanish.text and "AM" not in spanish.text
+    english = member.send(f"/hubs/{HUB}/post/event", data)
+    assert "(Wed, Jan 1, 2020, 10:00\u202fAM \u2013 11:00\u202fAM PST (America/Los_Angeles))" \
+        in english.text
+
+
 def test_forms_without_the_csrf_token_are_refused(member: Site) -> None:
     response = member.send(f"/hubs/{HUB}/post/update", {"text": "hi"}, token=False)
     assert response.status_code == 403

@@ -30,7 +30,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from node.hubs.events.rules import EventError, EventSpec, Online, Place
-from node.messages import N_, Text
+from node.messages import N_, Span, Text
 from node.zones import when_text
 
 MIN_DIGITS, MAX_DIGITS = 5, 15
@@ -88,7 +88,8 @@ def check_where(spec: EventSpec) -> None:
 def check_not_past(spec: EventSpec, now: datetime, *, past: bool) -> None:
     """A start before ``now`` is refused unless ``past`` says it is on purpose."""
     if spec.start < now and not past:
-        when = when_text(spec.start, spec.end, spec.timezone)
+        when = Span(when_text(spec.start, spec.end, spec.timezone), start=spec.start,
+                    end=spec.end, zone=spec.timezone)
         raise EventError(Text(
             N_("%(value)s would start in the past (%(when)s); %(PAST_HINT)s"),
             value=spec.title or 'the event', when=when, PAST_HINT=PAST_HINT))
