@@ -40,6 +40,7 @@ from node.runtime import Node
 from node.web.auth import current_login
 from node.web.hub_admin_views import in_transaction
 from node.web.hub_forms import KINDS
+from node.web.i18n import N_
 from node.web.markup import sanitized_markup
 from node.web.templating import render
 
@@ -82,7 +83,8 @@ def cursor(request: Request) -> TextKey | int | None:
     readable = len(value) <= 350 and "\x00" not in value
     key = (parse_text_key(value) or parse_row_id(value)) if readable else None
     if key is None:
-        raise HTTPException(400, "after must be the cursor of a More link")
+        raise HTTPException(400, N_("This link is broken: its \u201cafter\u201d is not "
+                                   "where a \u201cMore hubs\u201d link starts."))
     return key
 
 

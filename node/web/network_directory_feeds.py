@@ -54,6 +54,7 @@ from node.network.directory_query import (
 )
 from node.runtime import Node
 from node.web.hub_admin_views import in_transaction
+from node.web.i18n import N_
 from node.web.network_calendar_ics import network_blocks
 from node.web.network_directory import PAGE, filters_of
 
@@ -165,7 +166,8 @@ def time_cursor(request: Request) -> TimeKey | int | None:
         return None
     key = parse_time_key(value) or parse_row_id(value)
     if key is None:
-        raise HTTPException(400, "after must be the cursor of a next link")
+        raise HTTPException(400, N_("This link is broken: its \u201cafter\u201d is not "
+                                   "where a \u201cnext\u201d link starts."))
     return key
 
 

@@ -82,7 +82,8 @@ def cursor(request: Request) -> TimeKey | int | None:
         return None
     key = parse_time_key(value) or parse_row_id(value)
     if key is None:
-        raise HTTPException(400, "before must be a cursor of an Older link")
+        raise HTTPException(400, N_("This link is broken: its \u201cbefore\u201d is not "
+                                   "where an \u201cOlder\u201d link starts."))
     return key
 
 

@@ -35,7 +35,7 @@ from node.web.auth import client_of, current_login
 from node.web.citations import shown_citation
 from node.web.forms import read_form, verify_anonymous_form, verify_session_form
 from node.web.hub_admin_views import shown
-from node.web.i18n import translator
+from node.web.i18n import N_, translator
 from node.web.markup import sanitized_markup
 from node.web.templating import render
 
@@ -55,7 +55,8 @@ def cursor(request: Request) -> int | None:
     if value is None:
         return None
     if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) < 1:
-        raise HTTPException(400, "before must be a positive number")
+        raise HTTPException(400, N_("This link is broken: its \u201cbefore\u201d must be a "
+                                   "positive number."))
     return int(value)
 
 
@@ -68,7 +69,8 @@ def news_cursor(request: Request) -> TimeKey | int | None:
         return None
     key = parse_time_key(value) or parse_row_id(value)
     if key is None:
-        raise HTTPException(400, "before must be the cursor of an Older news link")
+        raise HTTPException(400, N_("This link is broken: its \u201cbefore\u201d is not "
+                                   "where an \u201cOlder news\u201d link starts."))
     return key
 
 

@@ -352,3 +352,17 @@ def test_a_refused_decision_beside_other_news_is_shown_not_a_server_error(
     assert empty.status_code == 400 and 'role="alert"' in empty.text
     with engine.connect() as conn:
         assert set(conn.execute(select(_item.c.state)).scalars()) == {"waiting"}
+
+
+@pytest.mark.parametrize(("path", "spanish"), [
+    ("/news?before=abc", "su «before» no es donde empieza un enlace «Noticias anteriores»"),
+    ("/news/log?before=abc", "su «before» debe ser un número positivo"),
+    ("/network?before=abc", "su «before» no es donde empieza un enlace «Anteriores»"),
+    ("/network/directory?after=nope", "su «after» no es donde empieza un enlace «Más hubs»"),
+])
+def test_a_broken_page_link_is_explained_in_the_reader_s_language(
+        client: TestClient, path: str, spanish: str) -> None:
+    # "before must be a positive number" came in English on every page
+    response = client.get(path, headers={"accept-language": "es", "accept": "text/html"})
+    assert response.status_code == 400
+    assert f"Este enlace está roto: {spanish}." in response.text
