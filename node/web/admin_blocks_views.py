@@ -21,7 +21,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from node.accounts.sessions import Login
-from node.messages import refusal
 from node.newswire.blocks.service import (
     allow,
     block,
@@ -34,7 +33,7 @@ from node.newswire.blocks.service import (
 from node.newswire.errors import NewsError
 from node.runtime import Node, node_of
 from node.web.forms import read_form, verify_session_form
-from node.web.hub_admin_views import in_transaction
+from node.web.hub_admin_views import in_transaction, shown
 from node.web.i18n import N_
 from node.web.moderation_queue import moderator_required
 from node.web.news_views import field
@@ -79,11 +78,11 @@ async def _change(request: Request, what: str, work: Callable[[Node, Connection]
     try:
         await in_transaction(request, work)
     except NewsError as exc:
-        return await blocks_response(request, status=400, error=refusal(exc),
+        return await blocks_response(request, status=400, error=shown(exc),
                                      error_for=what, **typed)
     node_of(request).services.policy.invalidate()
-    shown = f"&{urlencode({'account': account})}" if account else ""
-    return RedirectResponse(f"{PAGE}?saved={what}{shown}", status_code=303)
+    also = f"&{urlencode({'account': account})}" if account else ""
+    return RedirectResponse(f"{PAGE}?saved={what}{also}", status_code=303)
 
 
 @moderator_required
@@ -95,7 +94,7 @@ async def block_submit(request: Request, login: Login, role: str) -> Response:
     try:
         target = await resolve_target(node_of(request), text)
     except NewsError as exc:
-        return await blocks_response(request, status=400, error=refusal(exc),
+        return await blocks_response(request, status=400, error=shown(exc),
                                      error_for="block", target=text, reason=reason)
     return await _change(request, "block", lambda node, conn: block(
         node, conn, target, reason, role=role),
@@ -111,7 +110,7 @@ async def unblock_submit(request: Request, login: Login, role: str) -> Response:
     try:
         target = await resolve_target(node_of(request), text)
     except NewsError as exc:
-        return await blocks_response(request, status=400, error=refusal(exc),
+        return await blocks_response(request, status=400, error=shown(exc),
                                      error_for="blocks")
     return await _change(request, "unblock", lambda node, conn: unblock(
         node, conn, target, role=role))

@@ -39,7 +39,8 @@ from node.runtime import Node, node_of
 from node.web.account_settings_views import field
 from node.web.admin_views import admin_required
 from node.web.forms import read_form, verify_session_form
-from node.web.i18n import N_, Text
+from node.web.hub_admin_views import shown
+from node.web.i18n import N_, Sentence
 from node.web.templating import render
 
 PAGE = "/admin/network"
@@ -77,10 +78,11 @@ REFUSALS = (
 
 
 def refusal(exc: ActorError) -> str:
-    """The refusal as the page shows it: translatable when the domain kept its msgid."""
+    """The refusal as the page shows it: a sentence, in the reader's language when the
+    domain kept its msgid (as the other admin pages show theirs, :func:`shown`)."""
     if isinstance(exc, NetworkRefusal):
-        return Text(exc.msgid, **exc.values)
-    return str(exc)
+        return Sentence(exc.msgid, **exc.values)
+    return shown(exc)
 
 
 def _data(node: Node) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def _check(node: Node, token: str) -> str:
         try:
             check_invite(conn, token, node.clock())
         except InviteError as exc:
-            return refusal(exc)
+            return shown(exc)
     return ""
 
 
@@ -90,7 +90,7 @@ async def invite_submit(request: Request) -> Response:
         session_token = await run_in_threadpool(_sign_up, node, token, username,
                                                 display_name, password)
     except InviteError as exc:
-        return await _page(request, status=404, usable=False, error=refusal(exc))
+        return await _page(request, status=404, usable=False, error=shown(exc))
     except PasswordError as exc:  # the passwords' refusal is described by their field
         return await _page(request, status=400, error=shown(exc), error_for="password", **typed)
     except (AccountError, ActorError) as exc:

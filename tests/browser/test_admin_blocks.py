@@ -28,7 +28,7 @@ def test_a_moderator_blocks_a_domain_and_keeps_the_allowlist(site: Site, page: P
     page.get_by_label("Public reason").fill("Threats")
     page.get_by_role("button", name="Block", exact=True).click()  # a profile URL is looked
     expect(page.get_by_role("alert")).to_contain_text(  # up; this one cannot be
-        "cannot find the account https://nowhere.invalid/@troll")
+        "Cannot find the account https://nowhere.invalid/@troll")
     expect(page.get_by_label("Account or domain")).to_have_value("https://nowhere.invalid/@troll")
 
     page.get_by_label("Public reason").fill("")

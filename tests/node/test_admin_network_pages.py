@@ -113,7 +113,7 @@ def test_following_a_node_by_its_site_url_queues_the_follow(admin: TestClient,
 
     again = post(admin, "follow", target="@ionode@oakland.example")
     assert again.status_code == 400
-    assert f"this node already follows {PEER_ACTOR} (pending)" in again.text
+    assert f"This node already follows {PEER_ACTOR} (pending)." in again.text
     assert 'value="@ionode@oakland.example"' in again.text  # what was typed stays
     assert 'aria-describedby="target-hint follow-error"' in again.text
 
@@ -126,10 +126,10 @@ def test_subscribing_to_a_relay(admin: TestClient, engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(("target", "relay", "refusal"), [
-    ("", "", "name the node to follow"),
+    ("", "", "Name the node to follow"),
     (f"{PEER_SITE}/users/ana", "", "is a Person, not a node actor"),
-    ("https://nowhere.example", "", "cannot find the node actor of https://nowhere.example"),
-    (f"{BASE}/actor", "1", "a node cannot follow itself"),
+    ("https://nowhere.example", "", "Cannot find the node actor of https://nowhere.example"),
+    (f"{BASE}/actor", "1", "A node cannot follow itself."),
 ])
 def test_refused_input_is_shown_on_the_form(admin: TestClient, engine: Engine, target: str,
                                            relay: str, refusal: str) -> None:
@@ -147,10 +147,10 @@ def test_an_unreachable_node_is_refused_in_spanish_too(admin: TestClient, fake: 
     fake.down = True
     response = post(admin, "follow", target=PEER_SITE)
     assert response.status_code == 400
-    assert f"cannot find the node actor of {PEER_SITE}" in response.text
+    assert f"Cannot find the node actor of {PEER_SITE}" in response.text
     admin.cookies.set("lang", "es")
     response = post(admin, "follow", target=PEER_SITE)
-    assert f"no se encuentra el actor de nodo de {PEER_SITE}" in response.text
+    assert f"No se encuentra el actor de nodo de {PEER_SITE}" in response.text
     assert our_follows(engine) == []
 
 
@@ -164,7 +164,7 @@ def test_unfollowing_queues_the_undo_even_while_the_peer_is_down(
     (undo,) = queued(engine, "Undo")
     assert undo["object"]["type"] == "Follow"  # type: ignore[index]
     refused = post(admin, "unfollow", actor=PEER_ACTOR)
-    assert refused.status_code == 400 and "cannot find" in refused.text
+    assert refused.status_code == 400 and "Cannot find" in refused.text
 
 
 def test_approving_and_rejecting_requests(admin: TestClient, engine: Engine) -> None:
@@ -191,13 +191,13 @@ def test_approving_and_rejecting_requests(admin: TestClient, engine: Engine) -> 
 
     refused = post(admin, "approve", actor=OTHER)
     assert refused.status_code == 400
-    assert f"no pending follow request from {OTHER}" in refused.text
+    assert f"No pending follow request from {OTHER}." in refused.text
 
 
 def test_an_unknown_policy_is_refused(admin: TestClient) -> None:
     response = post(admin, "policy", policy="closed")
     assert response.status_code == 400
-    assert "follow policy must be one of open, approval, not &#39;closed&#39;" in response.text
+    assert "Follow policy must be one of open, approval, not &#39;closed&#39;." in response.text
     assert 'value="open" checked' in response.text
 
 
@@ -224,4 +224,4 @@ def test_the_backfill_progress_shows_and_can_be_run_again(admin: TestClient,
     with engine.connect() as conn:
         assert conn.execute(select(table.c.state, table.c.stored)).one() == ("queued", 0)
     refused = post(admin, "backfill", actor=OTHER)
-    assert refused.status_code == 400 and f"this node does not follow {OTHER}" in refused.text
+    assert refused.status_code == 400 and f"This node does not follow {OTHER}." in refused.text

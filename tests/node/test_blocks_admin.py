@@ -120,7 +120,7 @@ def test_the_blocks_page_is_for_moderators_and_refuses_as_the_service_does(h: Ha
     token = page_token(ada, "/admin/blocks")
     refused = ada.post("/admin/blocks/add", data={
         "csrf_token": token, "target": "spam.example", "reason": " "})
-    assert refused.status_code == 400 and "a block needs a public reason" in refused.text
+    assert refused.status_code == 400 and "A block needs a public reason" in refused.text
     assert 'value="spam.example"' in refused.text  # what was typed comes back
     done = ada.post("/admin/blocks/add", data={
         "csrf_token": token, "target": "SPAM.example.", "reason": "spam waves"})
@@ -213,7 +213,7 @@ def test_an_account_that_cannot_be_found_is_a_clear_refusal(h: Harness) -> None:
         refused = ada.post("/admin/blocks/add", data={
             "csrf_token": token, "target": typed, "reason": "threats"})
         assert refused.status_code == 400
-        assert f"cannot find the account {typed}" in refused.text and reason in refused.text
+        assert f"Cannot find the account {typed}" in refused.text and reason in refused.text
     assert rows(h, _RULES) == []
 
 

@@ -200,7 +200,7 @@ def test_an_expired_link_is_refused(admin: TestClient, guest: TestClient,
     link = make_link(admin)
     movable.advance(days=7, seconds=1)
     assert guest.get(link).status_code == 404
-    assert "expired or was already used" in guest.get(link).text
+    assert "This invitation link has expired or was already used." in guest.get(link).text
 
 
 def test_the_sign_up_form_needs_its_csrf_token(admin: TestClient, guest: TestClient) -> None:
