@@ -8,6 +8,8 @@ sideways scrolling (WCAG 2.2 SC 1.4.10 Reflow, which axe-core does not test).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -59,5 +61,28 @@ def test_pages_pass_axe_and_reflow_in_the_dark_on_a_narrow_screen(
         page.goto(f"{site.url}/hubs/{HUB}")
         assert_accessible(page)
         assert_reflows(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_keyboard_focus_is_a_ring_of_the_text_colour(
+        site: Site, browser: Browser, scheme: Literal["light", "dark"]) -> None:
+    # Chromium's default ring, thin and blue-black, nearly vanished on the dark red buttons
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/login")
+        page.get_by_label("Username").focus()
+        for _ in range(3):  # to the password, then the button, by keyboard as a person does
+            if page.evaluate("document.activeElement.tagName") == "BUTTON":
+                break
+            page.keyboard.press("Tab")
+        ring = page.evaluate("""() => {
+            const s = getComputedStyle(document.activeElement);
+            return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth,
+                    s.outlineColor, getComputedStyle(document.body).color];
+        }""")
+        assert ring[:3] == ["BUTTON", "solid", "3px"] and ring[3] == ring[4]
     finally:
         context.close()
