@@ -54,7 +54,7 @@ def test_a_nul_character_in_a_username_path_is_no_such_user(ada: TestClient) -> 
     token = page_token(ada, "/admin")
     response = ada.post("/admin/users/na%00te/disable", data={"csrf_token": token})
     assert response.status_code == 400
-    assert "there is no user" in response.text
+    assert "There is no user" in response.text
 
 
 @pytest.mark.parametrize("path", [

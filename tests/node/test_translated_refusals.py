@@ -51,7 +51,9 @@ def test_the_last_admin_is_told_why_in_spanish(admin: Site) -> None:
 
 def test_a_refused_feed_is_described_in_spanish(admin: Site) -> None:
     bad = admin.send(f"/hubs/{HUB}/feeds/add", {"feed": "ftp://example.org/feed"}, **ES)
-    assert bad.status_code == 400 and "Un feed necesita una URL http(s):" in bad.text
+    assert bad.status_code == 400 and (
+        "Un feed necesita una URL http(s) con un host, no &#39;ftp://example.org/feed&#39;."
+        in bad.text)
     assert "A feed needs" not in bad.text
 
 
@@ -97,9 +99,9 @@ def test_an_invitee_s_taken_username_is_refused_in_spanish(invite_app: TestClien
             "password": password, "password_again": password}
     spanish = guest.post(link, data=data, headers=ES)
     assert spanish.status_code == 400
-    assert "el nombre &#39;ada&#39; ya está en uso en este nodo" in spanish.text
+    assert "El nombre &#39;ada&#39; ya está en uso en este nodo." in spanish.text
     english = guest.post(link, data=data)
-    assert "the name &#39;ada&#39; is already taken on this node" in english.text
+    assert "The name &#39;ada&#39; is already taken on this node." in english.text
 
 
 def test_the_command_line_keeps_the_english_sentence(
