@@ -59,7 +59,7 @@ def test_admin_sets_the_approval_policy_and_approves_a_node(site: Site, page: Pa
     expect(target).to_be_focused()  # the browser's own check (required) stops it
     target.fill("@nobody")
     page.get_by_role("button", name="Follow", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("cannot find @nobody")
+    expect(page.get_by_role("alert")).to_contain_text("Cannot find @nobody")
     expect(target).to_have_value("@nobody")
     assert_accessible(page)
 

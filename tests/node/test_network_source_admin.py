@@ -57,7 +57,7 @@ def test_following_a_person_as_a_source(admin: TestClient, engine: Engine) -> No
 def test_refusals_come_back_with_what_was_typed(admin: TestClient) -> None:
     response = post(admin, source="https://nowhere.example/users/x")
     assert response.status_code == 400
-    assert "cannot find https://nowhere.example/users/x" in response.text
+    assert "Cannot find https://nowhere.example/users/x" in response.text
     assert 'value="https://nowhere.example/users/x"' in response.text
     assert post(admin, source=" ").status_code == 400
 
