@@ -86,3 +86,15 @@ def test_the_keyboard_focus_is_a_ring_of_the_text_colour(
         assert ring[:3] == ["BUTTON", "solid", "3px"] and ring[3] == ring[4]
     finally:
         context.close()
+
+
+def test_a_field_a_refusal_names_is_marked_where_it_is(site: Site, page: Page) -> None:
+    # the manage page's "Move" form came back marked aria-invalid, but looked like the
+    # others: the only sign was the message at the top, out of view on a phone
+    page.goto(f"{site.url}/login")
+    field = page.get_by_label("Username")
+    plain = field.evaluate("e => getComputedStyle(e).borderTopWidth")
+    field.evaluate("e => e.setAttribute('aria-invalid', 'true')")
+    marked = field.evaluate("e => [getComputedStyle(e).borderTopWidth, "
+                            "getComputedStyle(e).borderTopColor]")
+    assert plain == "1px" and marked == ["2px", "rgb(138, 28, 28)"]  # --accent, light
