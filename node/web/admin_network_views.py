@@ -32,7 +32,6 @@ from node.network.follows import (
     unfollow_peer,
 )
 from node.network.policy import POLICIES, follow_policy, set_follow_policy
-from node.network.refusal import NetworkRefusal
 from node.network.sources import find_source, follow_source
 from node.network.status import followers, following
 from node.runtime import Node, node_of
@@ -40,7 +39,7 @@ from node.web.account_settings_views import field
 from node.web.admin_views import admin_required
 from node.web.forms import read_form, verify_session_form
 from node.web.hub_admin_views import shown
-from node.web.i18n import N_, Sentence
+from node.web.i18n import N_
 from node.web.templating import render
 
 PAGE = "/admin/network"
@@ -75,14 +74,6 @@ REFUSALS = (
     N_("%(uri)s is a %(kind)s, not an actor that publishes"),
     N_("the backfill of %(uri)s is running now"),
 )
-
-
-def refusal(exc: ActorError) -> str:
-    """The refusal as the page shows it: a sentence, in the reader's language when the
-    domain kept its msgid (as the other admin pages show theirs, :func:`shown`)."""
-    if isinstance(exc, NetworkRefusal):
-        return Sentence(exc.msgid, **exc.values)
-    return shown(exc)
 
 
 def _data(node: Node) -> dict[str, Any]:
@@ -131,7 +122,7 @@ async def follow_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save, await find_peer(node, target, relay=relay))
     except ActorError as exc:
-        return await network_response(request, status=400, error=refusal(exc),
+        return await network_response(request, status=400, error=shown(exc),
                                       error_for="follow", target=target, relay=relay)
     return _done("follow")
 
@@ -150,7 +141,7 @@ async def source_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save, await find_source(node, target))
     except ActorError as exc:
-        return await network_response(request, status=400, error=refusal(exc),
+        return await network_response(request, status=400, error=shown(exc),
                                       error_for="source", source=target)
     return _done("source")
 
@@ -169,7 +160,7 @@ async def unfollow_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save, await peer_to_unfollow(node, field(form, "actor")))
     except ActorError as exc:
-        return await network_response(request, status=400, error=refusal(exc),
+        return await network_response(request, status=400, error=shown(exc),
                                       error_for="following")
     return _done("unfollow")
 
@@ -189,7 +180,7 @@ def _answer(accept: bool) -> Any:
         try:
             await run_in_threadpool(save)
         except ActorError as exc:
-            return await network_response(request, status=400, error=refusal(exc),
+            return await network_response(request, status=400, error=shown(exc),
                                           error_for="requests")
         return _done("approve" if accept else "reject")
 
@@ -210,7 +201,7 @@ async def policy_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save)
     except ActorError as exc:
-        return await network_response(request, status=400, error=refusal(exc),
+        return await network_response(request, status=400, error=shown(exc),
                                       error_for="policy")
     return _done("policy")
 
@@ -229,7 +220,7 @@ async def backfill_submit(request: Request, login: Login) -> Response:
     try:
         await run_in_threadpool(save)
     except ActorError as exc:
-        return await network_response(request, status=400, error=refusal(exc),
+        return await network_response(request, status=400, error=shown(exc),
                                       error_for="backfill")
     return _done("backfill")
 

@@ -32,7 +32,7 @@ from node.hubs.hub.links import LinkTarget, follow_once, local_hub_uri, unfollow
 from node.hubs.hub.models import HubSource
 from node.hubs.hub.moderation import require_steward
 from node.hubs.hub.publish import HubError, HubTarget
-from node.messages import N_, Text
+from node.messages import N_, Text, refusal
 from node.network.refusal import NetworkRefusal
 from node.network.sources import SOURCE_TYPES, resolve_source
 from node.runtime import Node
@@ -86,7 +86,7 @@ async def find_hub_source(node: Node, target: str) -> LinkTarget:
     try:
         uri = await resolve_source(node, target)
     except NetworkRefusal as exc:
-        raise HubError(Text(N_(exc.msgid), **exc.values)) from exc
+        raise HubError(refusal(exc)) from exc
     if uri == node.settings.url or uri.startswith(f"{node.settings.url}/"):
         raise HubError(
             Text(N_("%(uri)s is on this node: a hub follows sources elsewhere"), uri=uri)
